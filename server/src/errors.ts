@@ -1,0 +1,50 @@
+/**
+ * Typed engine errors. Every error the engine raises on purpose is an `EngineError` with a
+ * stable `code` (tests, the CLI's exit codes and the JSON-RPC mapping key on it) and a message
+ * that says what went wrong, where, and how to fix it.
+ */
+export const ERROR_CODES = {
+  /** Bad command-line usage: unknown flag, missing value. CLI exit code 2. */
+  USAGE: 'E_USAGE',
+  /** A configuration value is invalid; the message names the field. */
+  CONFIG: 'E_CONFIG',
+  /** The corpus contains no parsable source files / no samples. */
+  EMPTY_CORPUS: 'E_EMPTY_CORPUS',
+  /** A path given by the user does not exist or cannot be read. */
+  INPUT_NOT_FOUND: 'E_INPUT_NOT_FOUND',
+  /** A JSONL line could not be parsed (in stop-on-error mode). */
+  JSONL_MALFORMED: 'E_JSONL_MALFORMED',
+  /** No tree-sitter binding (native or wasm) could be loaded. */
+  PARSER_UNAVAILABLE: 'E_PARSER_UNAVAILABLE',
+  /** A cache file is corrupt or from an incompatible version. */
+  CACHE_CORRUPT: 'E_CACHE_CORRUPT',
+  /** An ONNX graph could not be built (shape mismatch, unknown op, missing gradient rule). */
+  GRAPH: 'E_GRAPH',
+  /** The requested execution provider / device is not available. */
+  DEVICE_UNAVAILABLE: 'E_DEVICE_UNAVAILABLE',
+  /** onnxruntime failed to create a session or to run it. */
+  RUNTIME: 'E_RUNTIME',
+  /** The operation was cancelled by the user. */
+  CANCELLED: 'E_CANCELLED',
+  /** A bug: an invariant of the engine did not hold. */
+  INTERNAL: 'E_INTERNAL',
+} as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
+
+export class EngineError extends Error {
+  readonly code: ErrorCode;
+  /** Optional machine-readable details (file, line, field…) for reports and RPC. */
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'EngineError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export function isEngineError(e: unknown): e is EngineError {
+  return e instanceof EngineError;
+}
