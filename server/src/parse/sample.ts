@@ -36,6 +36,8 @@ export interface SampleOrigin {
   archiveEntry?: string;
   /** Repository name when known (JSONL `repo` field, or the root's folder name). */
   repo?: string;
+  /** For JSONL input: the record's `path` field (the method's source file inside `repo`); splits group by it. */
+  recordPath?: string;
 }
 
 /** Interns strings to dense integer ids (0, 1, 2, …) in first-seen order. */

@@ -1,0 +1,32 @@
+/**
+ * Benchmarks. Each prints one JSON object per line on stdout (progress on stderr), so results
+ * can be collected by scripts and compared across machines. Never used as test assertions.
+ *
+ *   npm run bench -- extract <paths…> [--workers 1,2] [--parser native|wasm]
+ */
+import { runExtractBench } from './extract';
+
+const BENCHES: Record<string, (argv: string[]) => Promise<void>> = {
+  extract: runExtractBench,
+};
+
+async function main(): Promise<number> {
+  const [name, ...rest] = process.argv.slice(2);
+  const bench = name ? BENCHES[name] : undefined;
+  if (!bench) {
+    process.stderr.write(`usage: npm run bench -- <${Object.keys(BENCHES).join('|')}> [args…]\n`);
+    return 2;
+  }
+  await bench(rest);
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exitCode = 2;
+  },
+);

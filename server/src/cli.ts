@@ -1,0 +1,66 @@
+/**
+ * The `memaudit` command line. `runCli(argv)` returns the exit code instead of exiting, so tests
+ * and the engine call it in-process (eslint's contract):
+ *   0 = done, every gate passed; 1 = a gate failed; 2 = usage, configuration or internal error.
+ */
+import { isEngineError, ERROR_CODES } from './errors';
+import { runExtractCommand, EXTRACT_HELP } from './cli/extract';
+import { processIo, type CliIo } from './cli/io';
+import { VERSION } from './version';
+
+export const EXIT_OK = 0;
+export const EXIT_GATE_FAILED = 1;
+export const EXIT_ERROR = 2;
+
+const HELP = `memaudit ${VERSION} — how much does a code model memorize, and how much does it generalize?
+
+Usage: memaudit <command> [options]
+
+Commands:
+  extract [paths…]   parse Java/Python/Ruby methods and build the dataset (see 'memaudit extract --help')
+
+Options:
+  --help, -h         show help
+  --version          print the version
+
+Exit codes: 0 ok, 1 a quality gate failed, 2 usage, configuration or internal error.
+`;
+
+type Command = (argv: string[], io: CliIo) => Promise<number>;
+
+const COMMANDS: Record<string, { run: Command; help: string }> = {
+  extract: { run: runExtractCommand, help: EXTRACT_HELP },
+};
+
+export async function runCli(argv: string[], io: CliIo = processIo()): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    io.stdout(HELP);
+    return command === undefined ? EXIT_ERROR : EXIT_OK;
+  }
+  if (command === '--version') {
+    io.stdout(`${VERSION}\n`);
+    return EXIT_OK;
+  }
+  const entry = COMMANDS[command];
+  if (!entry) {
+    io.stderr(`memaudit: unknown command '${command}'. Commands: ${Object.keys(COMMANDS).join(', ')}. Run 'memaudit --help'.\n`);
+    return EXIT_ERROR;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout(entry.help);
+    return EXIT_OK;
+  }
+  try {
+    return await entry.run(rest, io);
+  } catch (e) {
+    if (isEngineError(e)) {
+      io.stderr(`memaudit ${command}: ${e.message}\n`);
+      if (e.code === ERROR_CODES.INTERNAL && e.cause instanceof Error && e.cause.stack) io.stderr(`${e.cause.stack}\n`);
+    } else {
+      // Not an error the engine raised on purpose: a bug. Print the stack so it can be reported.
+      io.stderr(`memaudit ${command}: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    }
+    return EXIT_ERROR;
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * `memaudit extract <paths…>`: parse the corpus, build the dataset (split, dedup, vocabularies)
+ * and print a summary. Progress goes to stderr, the summary to stdout.
+ */
+import { EngineError, ERROR_CODES } from '../errors';
+import { isLanguageId, LANGUAGE_IDS } from '../parse/sample';
+import { extractCorpus, type ExtractionProgress, type ExtractionResult } from '../pipeline/extract-corpus';
+import { choiceFlag, intFlag, parseCommandArgs, sizeFlag } from './args';
+import type { CliIo } from './io';
+import { ProgressReporter } from './progress';
+import { formatBytes, formatCount, formatDuration } from './format';
+
+export const EXTRACT_HELP = `Usage: memaudit extract [paths…] [options]
+
+Parses every Java, Python and Ruby method in the given folders, files, CodeSearchNet-style
+JSONL files (.jsonl, .jsonl.gz) and zip archives (default: the current folder), builds the
+dataset (split by file or repository, duplicates and leakage removed, vocabularies) and prints
+a summary. Progress goes to stderr.
+
+Options:
+  --lang java|python|ruby     parse every input as this language; skip other languages
+  --out DIR                   write the dataset there (default: .memaudit/cache in the current folder)
+  --format text|json          summary format (default text)
+  --max-file-size SIZE        skip files larger than SIZE (default 1M)
+  --workers N                 worker threads (default: number of cores, at most 8)
+  --parser auto|native|wasm   tree-sitter binding (default auto: native, wasm as fallback)
+  --jsonl-errors skip|stop    malformed JSONL lines: report and skip (default), or stop
+  --constructors              also extract Java constructors
+  --seed N                    seed of the split (default 0)
+  --no-gitignore              do not apply .gitignore files
+  --no-cache                  extract again even when the cache holds this corpus
+`;
+
+const OPTIONS = {
+  lang: { type: 'string' },
+  out: { type: 'string' },
+  format: { type: 'string' },
+  'max-file-size': { type: 'string' },
+  workers: { type: 'string' },
+  parser: { type: 'string' },
+  'jsonl-errors': { type: 'string' },
+  constructors: { type: 'boolean' },
+  seed: { type: 'string' },
+  'no-gitignore': { type: 'boolean' },
+  'no-cache': { type: 'boolean' },
+} as const;
+
+export async function runExtractCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs('extract', argv, OPTIONS);
+  const lang = values.lang;
+  if (lang !== undefined && !isLanguageId(lang)) {
+    throw new EngineError(ERROR_CODES.USAGE, `--lang must be one of ${LANGUAGE_IDS.join(', ')} (got '${lang}')`);
+  }
+  const format = choiceFlag('format', values.format, ['text', 'json'] as const) ?? 'text';
+  const maxFileBytes = sizeFlag('max-file-size', values['max-file-size']);
+  const workers = intFlag('workers', values.workers);
+  const backend = choiceFlag('parser', values.parser, ['auto', 'native', 'wasm'] as const);
+  const jsonlErrors = choiceFlag('jsonl-errors', values['jsonl-errors'], ['skip', 'stop'] as const);
+  const inputs = positionals.length > 0 ? positionals : ['.'];
+
+  const reporter = new ProgressReporter(io, 'extract');
+  const result = await extractCorpus({
+    inputs,
+    cwd: io.cwd,
+    corpus: {
+      ...(lang ? { forceLanguage: lang } : {}),
+      ...(maxFileBytes ? { maxFileBytes } : {}),
+      ...(jsonlErrors ? { jsonlErrors } : {}),
+      ...(values['no-gitignore'] ? { respectGitignore: false } : {}),
+    },
+    settings: { includeConstructors: values.constructors ?? false },
+    ...(workers ? { workers } : {}),
+    ...(backend ? { backend } : {}),
+    ...(io.signal ? { signal: io.signal } : {}),
+    onProgress: (p) => reporter.update(progressLine(p)),
+  });
+  reporter.done(
+    `${formatCount(result.stats.parsed)} files parsed, ${formatCount(result.samples.length)} methods in ${formatDuration(result.elapsedMs)}`,
+  );
+  const summary = extractionSummary(result);
+  if (format === 'json') io.stdout(`${JSON.stringify(summary, null, 2)}\n`);
+  else io.stdout(renderSummaryText(summary));
+  return 0;
+}
+
+function progressLine(p: ExtractionProgress): { fraction?: number; text: string } {
+  const rate = p.elapsedMs > 0 ? (p.bytes / (p.elapsedMs / 1000)) : 0;
+  const text = `${formatCount(p.done)}${p.walkDone ? `/${formatCount(p.found)}` : ''} files, ${formatCount(p.samples)} methods, ${formatBytes(rate)}/s`;
+  return p.walkDone && p.found > 0 ? { fraction: p.done / p.found, text } : { text };
+}
+
+/** The machine-readable summary (`--format json`); the text summary renders the same object. */
+export interface ExtractSummary {
+  files: { seen: number; parsed: number; withSyntaxErrors: number; skipped: Record<string, number>; skipExamples: { path: string; reason: string; detail?: string }[] };
+  samples: { total: number; byLanguage: Record<string, number>; droppedWithSyntaxErrors: number; droppedWithoutBody: number };
+  parser: { backend: string; fallbackReason?: string };
+  workers: number;
+  bytes: number;
+  elapsedMs: number;
+}
+
+export function extractionSummary(r: ExtractionResult): ExtractSummary {
+  return {
+    files: {
+      seen: r.stats.seen,
+      parsed: r.stats.parsed,
+      withSyntaxErrors: r.stats.withSyntaxErrors,
+      skipped: r.stats.skipped,
+      skipExamples: r.stats.skipExamples,
+    },
+    samples: {
+      total: r.samples.length,
+      byLanguage: r.stats.samplesByLanguage,
+      droppedWithSyntaxErrors: r.stats.methodsWithErrors,
+      droppedWithoutBody: r.stats.bodiless,
+    },
+    parser: r.parser,
+    workers: r.workers,
+    bytes: r.stats.bytes,
+    elapsedMs: Math.round(r.elapsedMs),
+  };
+}
+
+export function renderSummaryText(s: ExtractSummary): string {
+  const lines: string[] = [];
+  const skipped = Object.entries(s.files.skipped);
+  lines.push(
+    `files     ${formatCount(s.files.seen)} seen, ${formatCount(s.files.parsed)} parsed (${formatBytes(s.bytes)}), ${formatCount(s.files.withSyntaxErrors)} with syntax errors`,
+  );
+  lines.push(`skipped   ${skipped.length === 0 ? 'none' : skipped.map(([r, n]) => `${formatCount(n)} ${r}`).join(', ')}`);
+  const byLang = Object.entries(s.samples.byLanguage)
+    .map(([l, n]) => `${l} ${formatCount(n)}`)
+    .join(', ');
+  lines.push(`methods   ${formatCount(s.samples.total)} (${byLang})`);
+  lines.push(
+    `dropped   ${formatCount(s.samples.droppedWithSyntaxErrors)} with syntax errors, ${formatCount(s.samples.droppedWithoutBody)} without a body`,
+  );
+  lines.push(
+    `parser    tree-sitter ${s.parser.backend}${s.parser.fallbackReason ? ` (fallback: ${s.parser.fallbackReason})` : ''}, ${s.workers} worker${s.workers === 1 ? '' : 's'}, ${formatDuration(s.elapsedMs)}`,
+  );
+  const problems = s.files.skipExamples.filter((e) => e.reason !== 'ignored' && e.reason !== 'excluded-dir' && e.reason !== 'unsupported-language');
+  if (problems.length > 0) {
+    lines.push('examples of skipped inputs:');
+    for (const e of problems.slice(0, 10)) lines.push(`  ${e.path}: ${e.reason}${e.detail ? ` (${e.detail})` : ''}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,284 @@
+/**
+ * Columnar storage of extracted samples: one Int32Array for all body tokens, one for all
+ * path-context triples, offsets into them, and one small array per metadata field. At 200k
+ * methods × 200 contexts this is 200k × 600 × 4 B ≈ 480 MB of contexts plus the bodies, instead
+ * of 400k separate typed arrays and their headers; it is also the exact layout of the cache file,
+ * which therefore loads as views without copying.
+ *
+ * Strings that repeat across samples (file paths, repository names, names, labels, docs) are
+ * interned in one table, `strings`, and referenced by id (-1 = absent).
+ */
+import { EngineError, ERROR_CODES } from '../errors';
+import { LANGUAGE_IDS, StringTable, type ExtractedSample, type LanguageId, type SampleOrigin } from '../parse/sample';
+
+/** Largest total of body tokens or context ints (Int32 offsets). */
+const MAX_INT32_OFFSET = 0x7fffffff;
+
+/** The label of a sample: its name subtokens joined with '|' (the method-name prediction target). */
+export function labelOf(nameSubtokens: readonly string[]): string {
+  return nameSubtokens.join('|');
+}
+
+/** The arrays a `SampleColumns` is made of (what the cache stores). */
+export interface SampleColumnsData {
+  ids: string[];
+  /** Index into `LANGUAGE_IDS`. */
+  language: Uint8Array;
+  /** String ids of the name as written. */
+  name: Int32Array;
+  /** String ids of the label (`labelOf(nameSubtokens)`). */
+  label: Int32Array;
+  /** String ids of the docstring, -1 when none. */
+  doc: Int32Array;
+  file: Int32Array;
+  root: Int32Array;
+  /** JSONL line (1-based), 0 when not from JSONL. */
+  jsonlLine: Int32Array;
+  archiveEntry: Int32Array;
+  repo: Int32Array;
+  recordPath: Int32Array;
+  /** startLine, startColumn, endLine, endColumn per sample. */
+  ranges: Int32Array;
+  /** `bodyOffsets[i]..bodyOffsets[i+1]` is sample i's slice of `bodyTokens` (length count + 1). */
+  bodyOffsets: Int32Array;
+  bodyTokens: Int32Array;
+  /** `contextOffsets[i]..contextOffsets[i+1]` is sample i's slice of `contexts`, in ints (3 per context). */
+  contextOffsets: Int32Array;
+  contexts: Int32Array;
+  /** The interned metadata strings. */
+  strings: string[];
+}
+
+/** Read access to a corpus of samples in columnar form. Token and path ids refer to the extractor's `StringTables`. */
+export class SampleColumns implements SampleColumnsData {
+  readonly ids!: string[];
+  readonly language!: Uint8Array;
+  readonly name!: Int32Array;
+  readonly label!: Int32Array;
+  readonly doc!: Int32Array;
+  readonly file!: Int32Array;
+  readonly root!: Int32Array;
+  readonly jsonlLine!: Int32Array;
+  readonly archiveEntry!: Int32Array;
+  readonly repo!: Int32Array;
+  readonly recordPath!: Int32Array;
+  readonly ranges!: Int32Array;
+  readonly bodyOffsets!: Int32Array;
+  readonly bodyTokens!: Int32Array;
+  readonly contextOffsets!: Int32Array;
+  readonly contexts!: Int32Array;
+  readonly strings!: string[];
+
+  /** Wraps arrays (no copy); throws `E_INTERNAL` if their lengths disagree. */
+  constructor(data: SampleColumnsData) {
+    Object.assign(this, data);
+    const n = data.ids.length;
+    const perSample = [data.language, data.name, data.label, data.doc, data.file, data.root, data.jsonlLine, data.archiveEntry, data.repo, data.recordPath];
+    const ok =
+      perSample.every((a) => a.length === n) &&
+      data.ranges.length === 4 * n &&
+      data.bodyOffsets.length === n + 1 &&
+      data.contextOffsets.length === n + 1 &&
+      data.bodyOffsets[n] === data.bodyTokens.length &&
+      data.contextOffsets[n] === data.contexts.length;
+    if (!ok) throw new EngineError(ERROR_CODES.INTERNAL, `sample columns have inconsistent lengths (${n} samples)`);
+  }
+
+  /** Number of samples. */
+  get count(): number {
+    return this.ids.length;
+  }
+
+  /** Body token ids of sample i (a view, not a copy). */
+  body(i: number): Int32Array {
+    return this.bodyTokens.subarray(this.bodyOffsets[i]!, this.bodyOffsets[i + 1]!);
+  }
+
+  /** Context triples of sample i (a view). */
+  contextsOf(i: number): Int32Array {
+    return this.contexts.subarray(this.contextOffsets[i]!, this.contextOffsets[i + 1]!);
+  }
+
+  /** Language of sample i. */
+  languageOf(i: number): LanguageId {
+    return LANGUAGE_IDS[this.language[i]!]!;
+  }
+
+  /** Label of sample i (`name|sub|tokens`). */
+  labelOf(i: number): string {
+    return this.strings[this.label[i]!]!;
+  }
+
+  private opt(id: number): string | undefined {
+    return id < 0 ? undefined : this.strings[id];
+  }
+
+  /** Origin of sample i. */
+  originOf(i: number): SampleOrigin {
+    const o: SampleOrigin = { file: this.strings[this.file[i]!]!, root: this.root[i]! };
+    if (this.jsonlLine[i]! > 0) o.jsonlLine = this.jsonlLine[i]!;
+    const entry = this.opt(this.archiveEntry[i]!);
+    if (entry !== undefined) o.archiveEntry = entry;
+    const repo = this.opt(this.repo[i]!);
+    if (repo !== undefined) o.repo = repo;
+    const recordPath = this.opt(this.recordPath[i]!);
+    if (recordPath !== undefined) o.recordPath = recordPath;
+    return o;
+  }
+
+  /** Sample i as an `ExtractedSample` whose token arrays are views into the columns. */
+  sample(i: number): ExtractedSample {
+    const label = this.labelOf(i);
+    const s: ExtractedSample = {
+      id: this.ids[i]!,
+      language: this.languageOf(i),
+      origin: this.originOf(i),
+      range: { startLine: this.ranges[4 * i]!, startColumn: this.ranges[4 * i + 1]!, endLine: this.ranges[4 * i + 2]!, endColumn: this.ranges[4 * i + 3]! },
+      name: this.strings[this.name[i]!]!,
+      nameSubtokens: label === '' ? [] : label.split('|'),
+      bodyTokens: this.body(i),
+      contexts: this.contextsOf(i),
+    };
+    const doc = this.opt(this.doc[i]!);
+    if (doc !== undefined) s.doc = doc;
+    return s;
+  }
+
+  /** All samples as `ExtractedSample`s (views; 200k small objects, no token copies). */
+  toSamples(): ExtractedSample[] {
+    const out = new Array<ExtractedSample>(this.count);
+    for (let i = 0; i < this.count; i++) out[i] = this.sample(i);
+    return out;
+  }
+
+  /** Builds columns from samples (copies their token arrays into the shared ones). */
+  static fromSamples(samples: Iterable<ExtractedSample>): SampleColumns {
+    const b = new SampleColumnsBuilder();
+    for (const s of samples) b.add(s);
+    return b.build();
+  }
+}
+
+/** An Int32Array that grows by half its size when full (less slack than doubling at 500 MB). */
+class GrowableInt32 {
+  data: Int32Array;
+  length = 0;
+
+  constructor(capacity = 1024) {
+    this.data = new Int32Array(capacity);
+  }
+
+  private reserve(extra: number): void {
+    const need = this.length + extra;
+    if (need <= this.data.length) return;
+    if (need > MAX_INT32_OFFSET) {
+      throw new EngineError(ERROR_CODES.INTERNAL, `corpus too large for Int32 offsets (${need} ints); split the corpus`);
+    }
+    const next = new Int32Array(Math.min(MAX_INT32_OFFSET, Math.max(need, Math.ceil(this.data.length * 1.5))));
+    next.set(this.data.subarray(0, this.length));
+    this.data = next;
+  }
+
+  push(v: number): void {
+    this.reserve(1);
+    this.data[this.length++] = v;
+  }
+
+  append(xs: ArrayLike<number>): void {
+    this.reserve(xs.length);
+    this.data.set(xs, this.length);
+    this.length += xs.length;
+  }
+
+  /** The filled part, as a view (the slack stays allocated until the builder is dropped). */
+  view(): Int32Array {
+    return this.data.subarray(0, this.length);
+  }
+}
+
+/** Appends samples one at a time into columns, so a pipeline never needs to hold 200k sample objects. */
+export class SampleColumnsBuilder {
+  private readonly table = new StringTable();
+  private readonly ids: string[] = [];
+  private readonly language: number[] = [];
+  private readonly meta = {
+    name: new GrowableInt32(),
+    label: new GrowableInt32(),
+    doc: new GrowableInt32(),
+    file: new GrowableInt32(),
+    root: new GrowableInt32(),
+    jsonlLine: new GrowableInt32(),
+    archiveEntry: new GrowableInt32(),
+    repo: new GrowableInt32(),
+    recordPath: new GrowableInt32(),
+  };
+  private readonly ranges = new GrowableInt32();
+  private readonly bodyOffsets = new GrowableInt32();
+  private readonly bodyTokens = new GrowableInt32(1 << 16);
+  private readonly contextOffsets = new GrowableInt32();
+  private readonly contexts = new GrowableInt32(1 << 16);
+
+  constructor() {
+    this.bodyOffsets.push(0);
+    this.contextOffsets.push(0);
+  }
+
+  private optId(s: string | undefined): number {
+    return s === undefined ? -1 : this.table.id(s);
+  }
+
+  /** Appends one sample; returns its index. */
+  add(s: ExtractedSample): number {
+    const index = this.ids.length;
+    const lang = LANGUAGE_IDS.indexOf(s.language);
+    if (lang < 0) throw new EngineError(ERROR_CODES.INTERNAL, `sample ${s.id} has unknown language ${String(s.language)}`);
+    this.ids.push(s.id);
+    this.language.push(lang);
+    const m = this.meta;
+    m.name.push(this.table.id(s.name));
+    m.label.push(this.table.id(labelOf(s.nameSubtokens)));
+    m.doc.push(this.optId(s.doc));
+    m.file.push(this.table.id(s.origin.file));
+    m.root.push(s.origin.root);
+    m.jsonlLine.push(s.origin.jsonlLine ?? 0);
+    m.archiveEntry.push(this.optId(s.origin.archiveEntry));
+    m.repo.push(this.optId(s.origin.repo));
+    m.recordPath.push(this.optId(s.origin.recordPath));
+    const r = s.range;
+    this.ranges.append([r.startLine, r.startColumn, r.endLine, r.endColumn]);
+    this.bodyTokens.append(s.bodyTokens);
+    this.bodyOffsets.push(this.bodyTokens.length);
+    this.contexts.append(s.contexts);
+    this.contextOffsets.push(this.contexts.length);
+    return index;
+  }
+
+  /** Number of samples added so far. */
+  get count(): number {
+    return this.ids.length;
+  }
+
+  /** The columns. The builder must not be used afterwards (the arrays are shared, not copied). */
+  build(): SampleColumns {
+    const m = this.meta;
+    return new SampleColumns({
+      ids: this.ids,
+      language: Uint8Array.from(this.language),
+      name: m.name.view(),
+      label: m.label.view(),
+      doc: m.doc.view(),
+      file: m.file.view(),
+      root: m.root.view(),
+      jsonlLine: m.jsonlLine.view(),
+      archiveEntry: m.archiveEntry.view(),
+      repo: m.repo.view(),
+      recordPath: m.recordPath.view(),
+      ranges: this.ranges.view(),
+      bodyOffsets: this.bodyOffsets.view(),
+      bodyTokens: this.bodyTokens.view(),
+      contextOffsets: this.contextOffsets.view(),
+      contexts: this.contexts.view(),
+      strings: this.table.strings,
+    });
+  }
+}

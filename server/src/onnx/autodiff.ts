@@ -1,0 +1,131 @@
+/**
+ * Reverse-mode automatic differentiation over the op table.
+ *
+ * Given a loss value and the values to differentiate with respect to, the backward pass is
+ * appended to the same graph(s) as ordinary nodes:
+ *   1. forward sweep: mark the values that depend on some `wrt` value through float tensors;
+ *   2. backward sweep, in reverse creation order (a topological order across the root graph and
+ *      its subgraphs): for each node that has at least one output gradient and at least one
+ *      marked float input, call the op's gradient rule;
+ *   3. a value used by several nodes receives several contributions, summed with one Sum node
+ *      when the value's own producer is processed (or at the end, for the `wrt` values).
+ * Broadcasting is undone inside the rules (ops.unbroadcast), so every contribution has exactly the
+ * shape of the value it is for; this is checked, and a mismatch is an INTERNAL error.
+ */
+import { EngineError, ERROR_CODES } from '../errors';
+import { isFloat } from './dtype';
+import type { Node, Value } from './graph';
+import { GatherGradient, GradStrategy, OP_TABLE } from './op-table';
+import * as o from './ops';
+import { dimsEqual, formatShape } from './shape';
+
+/** Options of {@link gradients}. */
+export interface GradientOptions {
+  /**
+   * dL/dloss. Default: 1, which requires a scalar loss. Pass a tensor of the loss's shape to get
+   * a vector-Jacobian product (the gradient of Σ seed·loss).
+   */
+  readonly seed?: Value;
+  /**
+   * What to return for a `wrt` value the loss does not depend on: zeros of its shape (default)
+   * or a GRAPH error (useful to catch a parameter that was accidentally left out of the model).
+   */
+  readonly unreached?: 'zeros' | 'error';
+  /** How Gather gradients sum repeated indices (default 'sorted'; see GatherGradient). */
+  readonly gatherGradient?: GatherGradient;
+}
+
+/**
+ * Builds dL/dv for each v in `wrt`, in order. `wrt` may be graph inputs, initializers or
+ * intermediate values of float dtype; they may live in `loss`'s graph or an enclosing one.
+ */
+export function gradients(loss: Value, wrt: readonly Value[], options: GradientOptions = {}): Value[] {
+  for (const v of wrt) {
+    if (!isFloat(v.dtype)) throw new EngineError(ERROR_CODES.GRAPH, `cannot differentiate with respect to '${v.name}' of dtype ${v.dtype}`);
+  }
+  if (!isFloat(loss.dtype)) throw new EngineError(ERROR_CODES.GRAPH, `the loss '${loss.name}' must be float, got ${loss.dtype}`);
+  let seed = options.seed;
+  if (!seed) {
+    if (loss.rank !== 0) {
+      throw new EngineError(ERROR_CODES.GRAPH, `the loss '${loss.name}' must be a scalar, got shape ${formatShape(loss.shape)}; reduce it or pass a seed`);
+    }
+    seed = o.scalarLike(loss, 1);
+  } else if (seed.dtype !== loss.dtype || seed.rank !== loss.rank || !seed.shape.every((d, i) => dimsEqual(d, loss.shape[i]!))) {
+    throw new EngineError(ERROR_CODES.GRAPH, `the seed ${seed.dtype}${formatShape(seed.shape)} must match the loss ${loss.dtype}${formatShape(loss.shape)}`);
+  }
+
+  // Nodes the loss depends on, ordered by creation (topological across graphs).
+  const backward = new Set<Node>();
+  const stack: Value[] = [loss];
+  const seen = new Set<Value>();
+  while (stack.length) {
+    const v = stack.pop()!;
+    if (seen.has(v)) continue;
+    seen.add(v);
+    const n = v.producer;
+    if (!n || backward.has(n)) continue;
+    backward.add(n);
+    for (const i of n.inputs) if (i) stack.push(i);
+  }
+  const order = [...backward].sort((a, b) => a.seq - b.seq);
+
+  // Values that depend on a wrt value through float tensors.
+  const active = new Set<Value>(wrt);
+  for (const n of order) {
+    if (n.inputs.some((i) => i && active.has(i) && isFloat(i.dtype))) {
+      for (const out of n.outputs) if (isFloat(out.dtype)) active.add(out);
+    }
+  }
+
+  const strategy: GradStrategy = { gatherGradient: options.gatherGradient ?? 'sorted' };
+  const contributions = new Map<Value, Value[]>();
+  const add = (v: Value, g: Value): void => {
+    const list = contributions.get(v);
+    if (list) list.push(g);
+    else contributions.set(v, [g]);
+  };
+  const total = (v: Value): Value | undefined => {
+    const list = contributions.get(v);
+    if (!list) return undefined;
+    if (list.length > 1) {
+      const s = o.sum(list);
+      contributions.set(v, [s]);
+      return s;
+    }
+    return list[0];
+  };
+  add(loss, seed);
+
+  for (let k = order.length - 1; k >= 0; k--) {
+    const n = order[k]!;
+    const wants = n.inputs.map((i) => !!i && active.has(i) && isFloat(i.dtype));
+    if (!wants.some(Boolean)) continue;
+    const dy = n.outputs.map(total);
+    if (!dy.some((g) => g !== undefined)) continue;
+    const rule = OP_TABLE[n.op]!.grad;
+    if (rule === 'zero') continue;
+    if (rule === 'unsupported') {
+      const needed = n.inputs.filter((_, i) => wants[i]).map((i) => i!.name);
+      throw new EngineError(ERROR_CODES.GRAPH, `no gradient rule for ${n.op} (node '${n.name}'), needed for input(s) ${needed.join(', ')}`);
+    }
+    const grads = rule({ node: n, x: n.inputs, y: n.outputs, dy, wants, options: strategy });
+    n.inputs.forEach((input, i) => {
+      const g = grads[i];
+      if (!input || !wants[i] || !g) return;
+      if (g.dtype !== input.dtype || g.rank !== input.rank || !g.shape.every((d, j) => dimsEqual(d, input.shape[j]!))) {
+        throw new EngineError(
+          ERROR_CODES.INTERNAL,
+          `gradient rule of ${n.op} produced ${g.dtype}${formatShape(g.shape)} for input '${input.name}' of ${input.dtype}${formatShape(input.shape)}`,
+        );
+      }
+      add(input, g);
+    });
+  }
+
+  return wrt.map((v) => {
+    const g = total(v);
+    if (g) return g;
+    if (options.unreached === 'error') throw new EngineError(ERROR_CODES.GRAPH, `the loss '${loss.name}' does not depend on '${v.name}'`);
+    return o.zerosLike(v);
+  });
+}

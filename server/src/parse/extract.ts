@@ -1,0 +1,339 @@
+/**
+ * The extractor: source text in, one `ExtractedSample` per method out.
+ *
+ * Per unit: parse (native tree-sitter, or web-tree-sitter as the fallback); run the language's
+ * query (`queries/<lang>/methods.scm`) to find method declarations, names, bodies and docs; drop
+ * declarations with a syntax error inside them, without a body, or (by setting) constructors;
+ * flatten each outermost kept method's subtree once into typed arrays (`flatten.ts`); then, for
+ * it and every kept method nested in it, read the body tokens and compute the path-contexts
+ * (`paths.ts`) from the arrays without touching the tree again.
+ *
+ * `extract` is synchronous once the extractor exists, so a worker thread can call it in a loop.
+ */
+import { EngineError, ERROR_CODES } from '../errors';
+import { loadBackend, type Backend, type BackendKind, type BackendLoaders, type TsNode } from './backend';
+import { leadingDoc, type CommentSpan } from './docs';
+import { FlatTree, LabelTable, TokenInterner, TypeTable } from './flatten';
+import { sampleId, seededRandom } from './ids';
+import { LANGUAGES } from './languages';
+import { cleanDocstring } from './lexemes';
+import { PathContexts } from './paths';
+import { LineIndex } from './positions';
+import {
+  LANGUAGE_IDS,
+  METHOD_NAME_PLACEHOLDER,
+  StringTable,
+  type ExtractedSample,
+  type LanguageId,
+  type SampleOrigin,
+  type SourceRange,
+  type StringTables,
+} from './sample';
+import { prepareSnippet, type PreparedText } from './snippet';
+import { splitSubtokens } from './subtokens';
+
+/** What to extract; resolved per request (no global settings). */
+export interface ExtractSettings {
+  /** Java constructors are samples too (default false: their "name" is the class name). */
+  includeConstructors: boolean;
+  /** Path-contexts kept per method (code2vec: 200), sampled deterministically beyond that. */
+  maxContexts: number;
+  /** Most nodes on a path, both terminals included (code2vec: 8). */
+  maxPathLength: number;
+  /** Largest difference of child indices at the paths' top node (code2vec: 2). */
+  maxPathWidth: number;
+}
+
+/** code2vec's settings; constructors excluded. */
+export const DEFAULT_EXTRACT_SETTINGS: ExtractSettings = Object.freeze({
+  includeConstructors: false,
+  maxContexts: 200,
+  maxPathLength: 8,
+  maxPathWidth: 2,
+});
+
+/** One unit of source: a file, or one JSONL record's method (`snippet`). */
+export interface SourceUnit {
+  origin: SampleOrigin;
+  language: LanguageId;
+  text: string;
+  /** The text is a single method (CodeSearchNet `code`), not a file; see `snippet.ts`. */
+  snippet?: boolean;
+  /** JSONL docstring: the doc of the snippet's method (it wins over a doc found in the code). */
+  doc?: string;
+  /** JSONL `func_name` (`Foo.bar` or `bar`): checked against the parsed name, which is the one used. */
+  funcName?: string;
+}
+
+/** Samples of one unit and what was skipped. */
+export interface UnitResult {
+  samples: ExtractedSample[];
+  /** Declarations with an ERROR or MISSING node inside them (skipped). */
+  methodsWithErrors: number;
+  /** Declarations without a body: Java interface, abstract and native methods (skipped). */
+  bodiless: number;
+  /** The unit has a syntax error somewhere (possibly outside every method). */
+  hadSyntaxErrors: boolean;
+  /** Constructors skipped because `includeConstructors` is false. */
+  skippedConstructors?: number;
+  /** Snippet mode: samples whose parsed name differs from the last segment of `funcName`. */
+  nameMismatches?: number;
+}
+
+/** An extractor bound to one loaded backend and one pair of string tables. */
+export interface Extractor {
+  readonly backend: BackendKind;
+  /** Why the native backend is not used, when `backend` is `wasm` without being asked for. */
+  readonly fallbackReason?: string;
+  readonly tables: StringTables;
+  extract(unit: SourceUnit, settings: ExtractSettings): UnitResult;
+  /** Parse only, for the bench's raw parse rate. */
+  parseOnly(text: string, language: LanguageId): void;
+}
+
+/** Options of `createExtractor`. */
+export interface CreateExtractorOptions {
+  /** `auto` (default): native, else wasm. Defaults to env `MEMAUDIT_PARSER` when set. */
+  backend?: 'auto' | BackendKind;
+  /** Tables to intern into (fresh ones by default). */
+  tables?: StringTables;
+  /** Replaces how the bindings are loaded (tests simulate a binding that does not load). */
+  loaders?: BackendLoaders;
+}
+
+const BACKEND_CHOICES = ['auto', 'native', 'wasm'] as const;
+
+function backendChoice(opts: CreateExtractorOptions): 'auto' | BackendKind {
+  if (opts.backend !== undefined) return opts.backend;
+  const env = process.env['MEMAUDIT_PARSER'];
+  if (env === undefined || env === '') return 'auto';
+  if ((BACKEND_CHOICES as readonly string[]).includes(env)) return env as 'auto' | BackendKind;
+  throw new EngineError(ERROR_CODES.CONFIG, `MEMAUDIT_PARSER is "${env}"; valid values are ${BACKEND_CHOICES.join(', ')}.`, { field: 'MEMAUDIT_PARSER' });
+}
+
+/**
+ * Loads a backend (native first unless told otherwise) and returns an extractor. Throws
+ * `E_PARSER_UNAVAILABLE` when no backend loads (or the forced one does not).
+ */
+export async function createExtractor(opts: CreateExtractorOptions = {}): Promise<Extractor> {
+  const { backend, fallbackReason } = await loadBackend(backendChoice(opts), opts.loaders);
+  const tables = opts.tables ?? { tokens: new StringTable(), paths: new StringTable() };
+  return new TreeSitterExtractor(backend, tables, fallbackReason);
+}
+
+/** A declaration found by the query. */
+interface Candidate {
+  node: TsNode;
+  /** UTF-16 offsets of the declaration in the parsed text. */
+  start: number;
+  end: number;
+  isConstructor: boolean;
+  name: string;
+  hasBody: boolean;
+}
+
+function validSettings(s: ExtractSettings): void {
+  const bad = (field: string, why: string) => new EngineError(ERROR_CODES.CONFIG, `extract setting ${field} ${why}`, { field });
+  if (!Number.isInteger(s.maxContexts) || s.maxContexts < 0) throw bad('maxContexts', `must be an integer ≥ 0 (got ${s.maxContexts})`);
+  if (!Number.isInteger(s.maxPathLength) || s.maxPathLength < 3) throw bad('maxPathLength', `must be an integer ≥ 3 (got ${s.maxPathLength})`);
+  if (!Number.isInteger(s.maxPathWidth) || s.maxPathWidth < 1) throw bad('maxPathWidth', `must be an integer ≥ 1 (got ${s.maxPathWidth})`);
+}
+
+class TreeSitterExtractor implements Extractor {
+  readonly backend: BackendKind;
+  private readonly interner: TokenInterner;
+  private readonly labels = new LabelTable();
+  private readonly types: Record<LanguageId, TypeTable>;
+  private readonly flat = new FlatTree();
+  private readonly paths: PathContexts;
+  private readonly placeholder: number;
+
+  constructor(
+    private readonly impl: Backend,
+    readonly tables: StringTables,
+    readonly fallbackReason: string | undefined,
+  ) {
+    this.backend = impl.kind;
+    this.interner = new TokenInterner(tables.tokens);
+    this.placeholder = tables.tokens.id(METHOD_NAME_PLACEHOLDER);
+    const types = {} as Record<LanguageId, TypeTable>;
+    for (const id of LANGUAGE_IDS) types[id] = new TypeTable(LANGUAGES[id], this.labels, this.interner);
+    this.types = types;
+    this.paths = new PathContexts(tables.paths, this.labels);
+  }
+
+  parseOnly(text: string, language: LanguageId): void {
+    this.impl.parse(text, language).dispose();
+  }
+
+  extract(unit: SourceUnit, settings: ExtractSettings): UnitResult {
+    validSettings(settings);
+    const spec = LANGUAGES[unit.language];
+    const prepared: PreparedText = unit.snippet ? prepareSnippet(unit.text, spec.snippet) : { text: unit.text, lineShift: 0 };
+    const text = prepared.text;
+    const tree = this.impl.parse(text, unit.language);
+    try {
+      const result: UnitResult = {
+        samples: [],
+        methodsWithErrors: 0,
+        bodiless: 0,
+        hadSyntaxErrors: tree.root.hasError,
+        skippedConstructors: 0,
+        nameMismatches: 0,
+      };
+
+      // Query results: declarations, comments, docstrings.
+      const candidates: Candidate[] = [];
+      const comments: CommentSpan[] = [];
+      const docstrings = new Map<number, string>();
+      for (const match of tree.matches()) {
+        let decl: TsNode | undefined;
+        let isConstructor = false;
+        let name: TsNode | undefined;
+        let body: TsNode | undefined;
+        let docstring: TsNode | undefined;
+        let owner: TsNode | undefined;
+        for (const capture of match.captures) {
+          const node = capture.node;
+          switch (capture.name) {
+            case 'method':
+            case 'constructor':
+              decl = node;
+              isConstructor = capture.name === 'constructor';
+              break;
+            case 'name':
+              name = node;
+              break;
+            case 'body':
+              body = node;
+              break;
+            case 'doc':
+              comments.push({ start: node.startIndex, end: node.endIndex, text: node.text });
+              break;
+            case 'docstring':
+              docstring = node;
+              break;
+            case 'docstring.owner':
+              owner = node;
+              break;
+          }
+        }
+        if (decl !== undefined) {
+          candidates.push({ node: decl, start: decl.startIndex, end: decl.endIndex, isConstructor, name: name?.text ?? '', hasBody: body !== undefined });
+        }
+        if (docstring !== undefined && owner !== undefined) docstrings.set(owner.startIndex, cleanDocstring(docstring.text));
+      }
+      // Matches come grouped by pattern; samples come in document order.
+      candidates.sort((a, b) => a.start - b.start);
+      comments.sort((a, b) => a.start - b.start);
+
+      // Keep declarations that make samples; in snippet mode only the outermost (the record's method).
+      const kept: Candidate[] = [];
+      let outerEnd = -1;
+      for (const c of candidates) {
+        const nested = c.start < outerEnd;
+        if (!nested) outerEnd = c.end;
+        if (unit.snippet && nested) continue;
+        if (c.isConstructor && !settings.includeConstructors) {
+          result.skippedConstructors!++;
+        } else if (c.node.hasError) {
+          result.methodsWithErrors++;
+        } else if (!c.hasBody && spec.missingBody === 'bodiless') {
+          result.bodiless++;
+        } else {
+          kept.push(c);
+        }
+      }
+      if (kept.length === 0) return result;
+
+      const lines = new LineIndex(text);
+      const flat = this.flat;
+      let flatStart = -1;
+      let flatEnd = -1;
+      for (const c of kept) {
+        if (c.start < flatStart || c.end > flatEnd) {
+          const cursor = tree.cursorAt(c.node);
+          flat.build(cursor, text, this.types[unit.language], this.interner);
+          flatStart = c.start;
+          flatEnd = c.end;
+        }
+        const m = flat.methodAt(c.start);
+        if (m < 0) throw new EngineError(ERROR_CODES.INTERNAL, `method at offset ${c.start} of ${unit.origin.file} not found in its flattened tree`);
+        const sample = this.sample(unit, c, m, prepared, lines, settings);
+        if (spec.docStyle === 'docstring') {
+          const doc = docstrings.get(c.start);
+          if (doc !== undefined && doc !== '') sample.doc = doc;
+        } else {
+          const doc = leadingDoc(spec.docStyle, comments, c.start, text);
+          if (doc !== undefined) sample.doc = doc;
+        }
+        if (unit.snippet) {
+          if (unit.doc !== undefined && unit.doc !== '') sample.doc = unit.doc;
+          if (unit.funcName !== undefined && unit.funcName.split('.').pop() !== sample.name) result.nameMismatches!++;
+        }
+        result.samples.push(sample);
+      }
+      return result;
+    } finally {
+      tree.dispose();
+    }
+  }
+
+  private range(c: Candidate, prepared: PreparedText, lines: LineIndex): SourceRange {
+    const map = (offset: number) => {
+      const p = lines.position(offset);
+      const line = p.line - prepared.lineShift;
+      return { line, column: p.column + (prepared.removed?.[line] ?? 0) };
+    };
+    const s = map(c.start);
+    const e = map(c.end);
+    return { startLine: s.line, startColumn: s.column, endLine: e.line, endColumn: e.column };
+  }
+
+  private sample(unit: SourceUnit, c: Candidate, m: number, prepared: PreparedText, lines: LineIndex, settings: ExtractSettings): ExtractedSample {
+    const flat = this.flat;
+    const name = c.name;
+    const range = this.range(c, prepared, lines);
+    const id = sampleId(unit.language, unit.origin, range.startLine, range.startColumn, name);
+
+    // Body tokens: the leaves of the body, in order; the method's own name becomes the placeholder.
+    const body = flat.bodyOf[m]!;
+    const bodyTokens: number[] = [];
+    if (body >= 0) {
+      const bodyEnd = flat.end[body]!;
+      for (let i = body; i < bodyEnd; i++) {
+        const len = flat.tokLen[i]!;
+        if (len === 0) continue;
+        const ref = flat.rawRef[i]!;
+        if (ref >= 0 && flat.raw[ref] === name) {
+          bodyTokens.push(this.placeholder);
+        } else {
+          const off = flat.tokOff[i]!;
+          for (let k = 0; k < len; k++) bodyTokens.push(flat.pool[off + k]!);
+        }
+      }
+    }
+
+    // Terminals standing for the name: the declared name node itself (a Ruby setter or operator
+    // name is not a single identifier) and any identifier spelled like it.
+    const nameNode = flat.nameOf[m]!;
+    const nameEnd = nameNode >= 0 ? flat.end[nameNode]! : -1;
+    const isName = (i: number): boolean => {
+      if (i >= nameNode && i < nameEnd) return true;
+      const ref = flat.rawRef[i]!;
+      return ref >= 0 && flat.raw[ref] === name;
+    };
+    const contexts = this.paths.compute(flat, m, settings, this.placeholder, isName, seededRandom(id));
+
+    return {
+      id,
+      language: unit.language,
+      origin: unit.origin,
+      range,
+      name,
+      nameSubtokens: splitSubtokens(name),
+      bodyTokens: Int32Array.from(bodyTokens),
+      contexts,
+    };
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * Stable sample ids and the deterministic random stream derived from them.
+ */
+import { createHash } from 'node:crypto';
+import type { LanguageId, SampleOrigin } from './sample';
+
+/**
+ * The id of a sample: the first 16 hex digits of
+ * sha1(`language\0file\0archiveEntry\0jsonlLine\0startLine:startColumn\0name`), absent fields as
+ * empty strings. It depends only on where the method is and what it is called, so it is the same
+ * across runs, machines, backends and processing order (`origin.root` is left out on purpose: the
+ * same corpus listed in another order keeps its ids).
+ */
+export function sampleId(language: LanguageId, origin: SampleOrigin, startLine: number, startColumn: number, name: string): string {
+  const key = [language, origin.file, origin.archiveEntry ?? '', origin.jsonlLine === undefined ? '' : String(origin.jsonlLine), `${startLine}:${startColumn}`, name].join('\0');
+  return createHash('sha1').update(key, 'utf8').digest('hex').slice(0, 16);
+}
+
+/**
+ * A small seeded generator (sfc32, the "small fast counting" generator of the PractRand suite,
+ * 128-bit state) returning floats in [0, 1). Seeded by the 64 bits of a sample id, so the
+ * contexts sampled for a method do not depend on what was extracted before it.
+ */
+export function seededRandom(hexId: string): () => number {
+  let a = parseInt(hexId.slice(0, 8), 16) >>> 0;
+  let b = parseInt(hexId.slice(8, 16), 16) >>> 0;
+  let c = (a ^ 0x9e3779b9) >>> 0;
+  let d = 1;
+  const next = (): number => {
+    const t = (((a + b) | 0) + d) | 0;
+    d = (d + 1) | 0;
+    a = b ^ (b >>> 9);
+    b = (c + (c << 3)) | 0;
+    c = (c << 21) | (c >>> 11);
+    c = (c + t) | 0;
+    return (t >>> 0) / 4294967296;
+  };
+  // The first outputs are correlated with the seed words; a few rounds mix the state.
+  for (let i = 0; i < 12; i++) next();
+  return next;
+}

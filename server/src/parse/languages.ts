@@ -1,0 +1,194 @@
+/**
+ * The language registry: everything the extractor knows about a language lives in one entry
+ * here (file extensions, how to load its grammar natively and as WebAssembly, which query files
+ * find its methods, and the node-type tables that steer token and path-context extraction).
+ * Adding a language means adding an entry, its `queries/<lang>/*.scm` files and its fixtures.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { LanguageId } from './sample';
+
+/** Node-type tables of one grammar, by node type name (as tree-sitter reports it). */
+export interface NodeTypeTables {
+  /** Declarations that produce a sample (when they have a body). */
+  readonly methods: readonly string[];
+  /** Declarations that produce a sample only when `includeConstructors` is set. */
+  readonly constructors: readonly string[];
+  /** Comments: never part of body tokens or path-contexts. */
+  readonly comments: readonly string[];
+  /**
+   * String-like literals, taken as one token (normalized, see `lexemes.ts`) without descending
+   * into their children (fragments, escapes, interpolations).
+   */
+  readonly strings: readonly string[];
+  /** Names: split into subtokens for the body; the whole name is a path-context terminal. */
+  readonly identifiers: readonly string[];
+  /** Numeric literals. */
+  readonly numbers: readonly string[];
+  /**
+   * Expression nodes whose path-context label carries their operator (`binary_expression:+`),
+   * as code2vec's Java extractor does; without it `a+b` and `a*b` would share every path.
+   */
+  readonly operatorNodes: readonly string[];
+}
+
+/** How a method's documentation is found. */
+export type DocStyle =
+  /** A `/** … *\/` block comment just before the declaration (only whitespace between). */
+  | 'javadoc'
+  /** Consecutive `#` line comments ending on the line above the declaration. */
+  | 'hash-comments'
+  /** The first statement of the body when it is a string literal. */
+  | 'docstring';
+
+/** How a JSONL `code` field (one method) is made parsable on its own. */
+export interface SnippetRule {
+  /** Text put before the code (must end with a newline, so the code starts at column 0). */
+  readonly prefix: string;
+  /** Text put after the code. */
+  readonly suffix: string;
+  /** Remove the indentation common to every non-blank line (Python snippets cut from a class). */
+  readonly dedent: boolean;
+}
+
+/** One language of the registry. */
+export interface LanguageSpec {
+  readonly id: LanguageId;
+  /** File extensions, lower-case with the dot. */
+  readonly extensions: readonly string[];
+  /** npm package of the grammar; its main export is the native language object. */
+  readonly grammarPackage: string;
+  /** Absolute path of the grammar's `.wasm` build (for the web-tree-sitter fallback). */
+  readonly wasmPath: () => string;
+  /** Query files under `queries/<id>/`, concatenated into one query. */
+  readonly queryFiles: readonly string[];
+  /** Field name of a method's body in the grammar. */
+  readonly bodyField: string;
+  /** Field name of a method's name in the grammar. */
+  readonly nameField: string;
+  readonly docStyle: DocStyle;
+  /**
+   * What a method without a body node is: `bodiless` (Java interface and abstract methods:
+   * skipped and counted) or `empty` (Ruby `def x; end`: a sample with an empty body).
+   */
+  readonly missingBody: 'bodiless' | 'empty';
+  readonly snippet: SnippetRule;
+  readonly nodeTypes: NodeTypeTables;
+}
+
+function grammarWasm(pkg: string): () => string {
+  return () => require.resolve(`${pkg}/${pkg}.wasm`);
+}
+
+/** The registry. `satisfies` keeps each entry's literal types while checking it is complete. */
+export const LANGUAGES = {
+  java: {
+    id: 'java',
+    extensions: ['.java'],
+    grammarPackage: 'tree-sitter-java',
+    wasmPath: grammarWasm('tree-sitter-java'),
+    queryFiles: ['methods.scm'],
+    bodyField: 'body',
+    nameField: 'name',
+    docStyle: 'javadoc',
+    missingBody: 'bodiless',
+    // A CodeSearchNet Java record is a bare method; a class around it makes it a valid unit.
+    snippet: { prefix: 'class MemauditSnippet {\n', suffix: '\n}\n', dedent: false },
+    nodeTypes: {
+      methods: ['method_declaration'],
+      constructors: ['constructor_declaration', 'compact_constructor_declaration'],
+      comments: ['line_comment', 'block_comment'],
+      strings: ['string_literal', 'character_literal'],
+      identifiers: ['identifier', 'type_identifier'],
+      numbers: [
+        'decimal_integer_literal',
+        'hex_integer_literal',
+        'octal_integer_literal',
+        'binary_integer_literal',
+        'decimal_floating_point_literal',
+        'hex_floating_point_literal',
+      ],
+      operatorNodes: ['binary_expression', 'unary_expression', 'assignment_expression', 'update_expression'],
+    },
+  },
+  python: {
+    id: 'python',
+    extensions: ['.py', '.pyi'],
+    grammarPackage: 'tree-sitter-python',
+    wasmPath: grammarWasm('tree-sitter-python'),
+    queryFiles: ['methods.scm'],
+    bodyField: 'body',
+    nameField: 'name',
+    docStyle: 'docstring',
+    missingBody: 'bodiless',
+    snippet: { prefix: '', suffix: '', dedent: true },
+    nodeTypes: {
+      methods: ['function_definition'],
+      constructors: [],
+      comments: ['comment'],
+      strings: ['string', 'concatenated_string'],
+      identifiers: ['identifier'],
+      numbers: ['integer', 'float'],
+      operatorNodes: ['binary_operator', 'boolean_operator', 'comparison_operator', 'unary_operator', 'augmented_assignment'],
+    },
+  },
+  ruby: {
+    id: 'ruby',
+    extensions: ['.rb'],
+    grammarPackage: 'tree-sitter-ruby',
+    wasmPath: grammarWasm('tree-sitter-ruby'),
+    queryFiles: ['methods.scm'],
+    bodyField: 'body',
+    nameField: 'name',
+    docStyle: 'hash-comments',
+    missingBody: 'empty',
+    snippet: { prefix: '', suffix: '', dedent: false },
+    nodeTypes: {
+      methods: ['method', 'singleton_method'],
+      constructors: [],
+      comments: ['comment'],
+      strings: [
+        'string',
+        'chained_string',
+        'character',
+        'delimited_symbol',
+        'heredoc_beginning',
+        'heredoc_body',
+        'regex',
+        'string_array',
+        'subshell',
+        'symbol_array',
+      ],
+      identifiers: [
+        'identifier',
+        'constant',
+        'instance_variable',
+        'class_variable',
+        'global_variable',
+        'simple_symbol',
+        'hash_key_symbol',
+      ],
+      numbers: ['integer', 'float', 'rational', 'complex'],
+      operatorNodes: ['binary', 'unary', 'operator_assignment'],
+    },
+  },
+} as const satisfies Record<LanguageId, LanguageSpec>;
+
+const byExtension = new Map<string, LanguageId>();
+for (const spec of Object.values(LANGUAGES)) for (const ext of spec.extensions) byExtension.set(ext, spec.id);
+
+/** The language of a file name by its extension (case-insensitive), or undefined. */
+export function languageForPath(file: string): LanguageId | undefined {
+  return byExtension.get(path.extname(file).toLowerCase());
+}
+
+/** Directory of a language's `.scm` files (copied next to the compiled code by the build). */
+export function queryDir(language: LanguageId): string {
+  return path.join(__dirname, 'queries', language);
+}
+
+/** Reads and concatenates a language's query files. */
+export function loadQuerySource(language: LanguageId): string {
+  const dir = queryDir(language);
+  return LANGUAGES[language].queryFiles.map((f) => fs.readFileSync(path.join(dir, f), 'utf8')).join('\n');
+}

@@ -1,0 +1,19 @@
+; Methods of Ruby: `def name` and singleton methods (`def self.name`, `def obj.name`).
+; Blocks, procs and lambdas are not methods and never match. `def x; end` has no body node:
+; it is still a method (with an empty body), not a bodiless declaration.
+;
+; Captures read by extract.ts:
+;   @method   a method
+;   @name     the declared name: an identifier, constant, setter (`x=`) or operator (`+`)
+;   @body     the body (a body_statement, or the expression of an endless `def x = expr`)
+;   @doc      a comment; the extractor keeps the `#` lines just above a declaration
+
+(method
+  name: (_) @name
+  body: (_)? @body) @method
+
+(singleton_method
+  name: (_) @name
+  body: (_)? @body) @method
+
+(comment) @doc

@@ -1,0 +1,66 @@
+/**
+ * Messages between the extraction pipeline (main thread) and its worker threads.
+ *
+ * Samples cross the boundary in compact form: token and path ids are the worker's own string
+ * ids, and each result carries the strings the worker interned since its previous result
+ * (`newTokens`, `newPaths`), so the main thread maps them onto its global tables without ever
+ * receiving a string twice from the same worker.
+ */
+import type { CorpusTask } from '../corpus/types';
+import type { ExtractSettings } from '../parse/extract';
+import type { ExtractedSample } from '../parse/sample';
+
+/** main → worker: load a parser. Answered by `ReadyMessage` or `FatalMessage`. */
+export interface InitMessage {
+  type: 'init';
+  backend: 'auto' | 'native' | 'wasm';
+  settings: ExtractSettings;
+  maxFileBytes: number;
+}
+
+/** main → worker: extract these tasks. Answered by one `BatchResultMessage`. */
+export interface BatchMessage {
+  type: 'batch';
+  batch: number;
+  tasks: CorpusTask[];
+}
+
+/** worker → main: the parser is loaded. */
+export interface ReadyMessage {
+  type: 'ready';
+  backend: 'native' | 'wasm';
+  fallbackReason?: string;
+}
+
+/** Outcome of one task. */
+export type TaskOutcome =
+  | {
+      ok: true;
+      samples: ExtractedSample[];
+      methodsWithErrors: number;
+      bodiless: number;
+      hadSyntaxErrors: boolean;
+      bytes: number;
+    }
+  | { ok: false; reason: string; detail: string };
+
+/** worker → main: results of one batch, in task order. */
+export interface BatchResultMessage {
+  type: 'result';
+  batch: number;
+  outcomes: TaskOutcome[];
+  newTokens: string[];
+  newPaths: string[];
+  /** Milliseconds the worker spent on the batch (reading, parsing, extracting). */
+  busyMs: number;
+}
+
+/** worker → main: the worker cannot go on (parser failed to load). */
+export interface FatalMessage {
+  type: 'fatal';
+  code: string;
+  message: string;
+}
+
+export type ToWorker = InitMessage | BatchMessage;
+export type FromWorker = ReadyMessage | BatchResultMessage | FatalMessage;

@@ -1,0 +1,102 @@
+/**
+ * Extraction worker thread: reads and decodes source files, parses them with tree-sitter and
+ * extracts samples. One parser per worker, created on `init`; batches are handled in arrival
+ * order, which keeps the main thread's merge deterministic (see `pool.ts`).
+ */
+import { parentPort } from 'node:worker_threads';
+import { performance } from 'node:perf_hooks';
+import { decodeSource, readSourceFileSync } from '../corpus/decode';
+import type { CorpusTask } from '../corpus/types';
+import { isEngineError } from '../errors';
+import { createExtractor, type ExtractSettings, type Extractor, type SourceUnit } from '../parse/extract';
+import type { BatchMessage, FromWorker, TaskOutcome, ToWorker } from './messages';
+
+if (!parentPort) throw new Error('pipeline/worker.js must run as a worker thread');
+const port = parentPort;
+
+let extractor: Extractor | undefined;
+let settings: ExtractSettings | undefined;
+let maxFileBytes = 0;
+let sentTokens = 0;
+let sentPaths = 0;
+
+function post(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
+  port.postMessage(msg, transfer);
+}
+
+/** Turns a task into source text, or says why it has none. */
+function unitOf(task: CorpusTask): SourceUnit | { reason: string; detail: string } {
+  if (task.kind === 'unit') return task.unit;
+  const decoded = task.kind === 'file' ? readSourceFileSync(task.absPath, maxFileBytes) : decodeSource(task.bytes, maxFileBytes);
+  if ('skip' in decoded) return { reason: decoded.skip, detail: decoded.detail };
+  return { origin: task.origin, language: task.language, text: decoded.text };
+}
+
+function runTask(task: CorpusTask): TaskOutcome {
+  const unit = unitOf(task);
+  if ('reason' in unit) return { ok: false, reason: unit.reason, detail: unit.detail };
+  try {
+    const r = extractor!.extract(unit, settings!);
+    return {
+      ok: true,
+      samples: r.samples,
+      methodsWithErrors: r.methodsWithErrors,
+      bodiless: r.bodiless,
+      hadSyntaxErrors: r.hadSyntaxErrors,
+      bytes: Buffer.byteLength(unit.text, 'utf8'),
+    };
+  } catch (e) {
+    // A file that breaks the extractor must not stop the corpus: report it and go on.
+    return { ok: false, reason: 'extract-failed', detail: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+function handleBatch(msg: BatchMessage): void {
+  const t0 = performance.now();
+  const outcomes = msg.tasks.map(runTask);
+  const tables = extractor!.tables;
+  const newTokens = tables.tokens.strings.slice(sentTokens);
+  const newPaths = tables.paths.strings.slice(sentPaths);
+  sentTokens = tables.tokens.size;
+  sentPaths = tables.paths.size;
+  const transfer: ArrayBuffer[] = [];
+  for (const o of outcomes) {
+    if (!o.ok) continue;
+    for (const s of o.samples) {
+      s.bodyTokens = ownBuffer(s.bodyTokens);
+      s.contexts = ownBuffer(s.contexts);
+      transfer.push(s.bodyTokens.buffer as ArrayBuffer, s.contexts.buffer as ArrayBuffer);
+    }
+  }
+  post({ type: 'result', batch: msg.batch, outcomes, newTokens, newPaths, busyMs: performance.now() - t0 }, transfer);
+}
+
+/**
+ * Transferring a buffer detaches it in this thread, so every array sent must own its buffer
+ * exactly (a view into a shared or reused buffer is copied first).
+ */
+function ownBuffer(a: Int32Array): Int32Array {
+  return a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && a.byteLength > 0 ? a : a.slice();
+}
+
+port.on('message', (msg: ToWorker) => {
+  if (msg.type === 'init') {
+    settings = msg.settings;
+    maxFileBytes = msg.maxFileBytes;
+    createExtractor({ backend: msg.backend }).then(
+      (ex) => {
+        extractor = ex;
+        post({ type: 'ready', backend: ex.backend, ...(ex.fallbackReason ? { fallbackReason: ex.fallbackReason } : {}) });
+      },
+      (e: unknown) => {
+        post({
+          type: 'fatal',
+          code: isEngineError(e) ? e.code : 'E_PARSER_UNAVAILABLE',
+          message: e instanceof Error ? e.message : String(e),
+        });
+      },
+    );
+    return;
+  }
+  handleBatch(msg);
+});

@@ -1,0 +1,203 @@
+/**
+ * Inference sessions over ONNX model bytes: device selection with fallback, thread settings,
+ * device-resident outputs, and runs that take and return runtime {@link Tensor}s.
+ *
+ * Training graphs are ordinary inference graphs here (forward + backward + update). Their
+ * parameter and optimizer-state outputs are fed back as inputs of the next run; on a GPU provider
+ * those outputs stay on the device ('gpu-buffer') and go back in without a host round trip.
+ */
+import { EngineError, ERROR_CODES } from '../errors';
+import { TensorData } from '../onnx/dtype';
+import { decodeModelProto } from '../onnx/proto';
+import { ConcreteDevice, DEVICE_TABLE, DeviceEnvironment, DeviceName, candidates, currentEnvironment, parseDevice, precheck } from './devices';
+import { OrtSession, OrtSessionOptions, OrtTensor, ort } from './ort';
+import { Tensor, ortTensorOf } from './tensor';
+
+/** Options of {@link createSession}. */
+export interface SessionOptions {
+  /** Requested device (default 'auto'). */
+  readonly device?: string;
+  /** Threads inside one op (onnxruntime default: one per physical core). */
+  readonly intraOpThreads?: number;
+  /** Threads running independent ops in parallel (used only with parallel execution). */
+  readonly interOpThreads?: number;
+  /**
+   * Let idle pool threads spin waiting for work (default false). Spinning lowers latency for a
+   * lone session but burns cores that other live sessions, workers or the editor need.
+   */
+  readonly allowSpinning?: boolean;
+  /**
+   * Outputs to keep in device memory on GPU providers (parameters, optimizer state), to be fed
+   * back next run without a copy. Ignored on providers without device outputs (CPU, CUDA in the
+   * Node binding). Scalar outputs are always returned to host memory: a scalar 'gpu-buffer'
+   * output crashes onnxruntime 1.30 (GPU.md).
+   */
+  readonly deviceOutputs?: readonly string[];
+  /** onnxruntime graph optimization level (default 'all'). */
+  readonly graphOptimization?: 'disabled' | 'basic' | 'extended' | 'all';
+  /** Name used in messages (default 'model'). */
+  readonly name?: string;
+  /** Receives one line per device fallback and other notices (default: stderr). */
+  readonly log?: (line: string) => void;
+  /** Machine facts for device prechecks (tests inject fakes). */
+  readonly environment?: DeviceEnvironment;
+}
+
+/** Which device a session runs on and why. */
+export interface DeviceReport {
+  readonly requested: DeviceName;
+  readonly used: ConcreteDevice;
+  /** Devices tried before `used`, each with the reason it was skipped. */
+  readonly skipped: readonly { readonly device: ConcreteDevice; readonly reason: string }[];
+}
+
+/** A feed: a runtime tensor (possibly device-resident) or host data. */
+export type Feed = Tensor | TensorData;
+
+function defaultLog(line: string): void {
+  process.stderr.write(`memaudit: ${line}\n`);
+}
+
+/** An onnxruntime inference session. */
+export class Session {
+  private closed = false;
+
+  private constructor(
+    private readonly session: OrtSession,
+    readonly name: string,
+    /** The device actually used. */
+    readonly device: DeviceReport,
+    /** Outputs that stay in device memory. */
+    readonly deviceOutputs: readonly string[],
+  ) {}
+
+  /** @internal */
+  static create(session: OrtSession, name: string, device: DeviceReport, deviceOutputs: readonly string[]): Session {
+    return new Session(session, name, device, deviceOutputs);
+  }
+
+  /** Graph input names. */
+  get inputNames(): readonly string[] {
+    return this.session.inputNames;
+  }
+
+  /** Graph output names. */
+  get outputNames(): readonly string[] {
+    return this.session.outputNames;
+  }
+
+  /**
+   * Runs the graph. Feeds may be outputs of an earlier run (device tensors included; they are
+   * passed to onnxruntime as they are). Returns the requested outputs (default: all). The caller
+   * owns the returned tensors and disposes device tensors it no longer needs.
+   */
+  async run(feeds: Readonly<Record<string, Feed>>, outputs?: readonly string[]): Promise<Record<string, Tensor>> {
+    if (this.closed) throw new EngineError(ERROR_CODES.RUNTIME, `session '${this.name}' was used after dispose()`);
+    const O = ort();
+    const ortFeeds: Record<string, OrtTensor> = {};
+    for (const [k, f] of Object.entries(feeds)) {
+      ortFeeds[k] = f instanceof Tensor ? ortTensorOf(f) : new O.Tensor(f.dtype, f.data, [...f.dims]);
+    }
+    const missing = this.inputNames.filter((n) => !(n in ortFeeds));
+    if (missing.length) throw new EngineError(ERROR_CODES.RUNTIME, `session '${this.name}': missing feeds ${missing.join(', ')}`);
+    const unknown = Object.keys(ortFeeds).filter((n) => !this.inputNames.includes(n));
+    if (unknown.length) throw new EngineError(ERROR_CODES.RUNTIME, `session '${this.name}': unknown feeds ${unknown.join(', ')} (inputs: ${this.inputNames.join(', ')})`);
+    let result: Record<string, OrtTensor>;
+    try {
+      result = (await (outputs ? this.session.run(ortFeeds, [...outputs]) : this.session.run(ortFeeds))) as Record<string, OrtTensor>;
+    } catch (e) {
+      throw new EngineError(ERROR_CODES.RUNTIME, `session '${this.name}' (${this.device.used}) failed to run: ${(e as Error).message}`, undefined, { cause: e });
+    }
+    const out: Record<string, Tensor> = {};
+    for (const [k, t] of Object.entries(result)) out[k] = Tensor.wrap(t);
+    return out;
+  }
+
+  /** Releases the native session. Idempotent. */
+  async dispose(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.session.release();
+  }
+}
+
+function checkThreads(name: string, n: number | undefined): void {
+  if (n !== undefined && (!Number.isInteger(n) || n < 0)) {
+    throw new EngineError(ERROR_CODES.RUNTIME, `${name} must be a non-negative integer (0 = onnxruntime default), got ${n}`);
+  }
+}
+
+/** Output names of rank 0 in a model, read from its ModelProto. */
+function scalarOutputs(model: Uint8Array): Set<string> {
+  const proto = decodeModelProto(model);
+  return new Set(proto.graph.output.filter((o) => (o.type?.tensor_type.shape?.dim ?? []).length === 0).map((o) => o.name));
+}
+
+/**
+ * Creates a session from ModelProto bytes on the requested device. With 'auto', devices are tried
+ * in the platform's order and each skipped one is logged with its reason; an explicitly requested
+ * device that cannot be used is a DEVICE_UNAVAILABLE error.
+ */
+export async function createSession(model: Uint8Array, options: SessionOptions = {}): Promise<Session> {
+  const name = options.name ?? 'model';
+  const log = options.log ?? defaultLog;
+  const requested = parseDevice(options.device ?? 'auto');
+  checkThreads('intraOpThreads', options.intraOpThreads);
+  checkThreads('interOpThreads', options.interOpThreads);
+  const env = options.environment ?? currentEnvironment();
+  const skipped: { device: ConcreteDevice; reason: string }[] = [];
+  const list = candidates(requested, env.platform);
+
+  for (const device of list) {
+    const reason = precheck(device, env);
+    if (reason) {
+      skipped.push({ device, reason });
+      continue;
+    }
+    const spec = DEVICE_TABLE[device];
+    let deviceOutputs: string[] = [];
+    if (spec.deviceOutputLocation && options.deviceOutputs?.length) {
+      const scalars = scalarOutputs(model);
+      deviceOutputs = options.deviceOutputs.filter((o) => !scalars.has(o));
+      const dropped = options.deviceOutputs.filter((o) => scalars.has(o));
+      if (dropped.length) log(`session '${name}': scalar outputs ${dropped.join(', ')} stay in host memory`);
+    }
+    const so: OrtSessionOptions = {
+      executionProviders: [spec.ep],
+      graphOptimizationLevel: options.graphOptimization ?? 'all',
+      extra: {
+        'session.intra_op.allow_spinning': options.allowSpinning ? '1' : '0',
+        'session.inter_op.allow_spinning': options.allowSpinning ? '1' : '0',
+      },
+    };
+    if (options.intraOpThreads !== undefined) so.intraOpNumThreads = options.intraOpThreads;
+    if (options.interOpThreads !== undefined) so.interOpNumThreads = options.interOpThreads;
+    if (deviceOutputs.length && spec.deviceOutputLocation) {
+      so.preferredOutputLocation = Object.fromEntries(deviceOutputs.map((o) => [o, spec.deviceOutputLocation!]));
+    }
+    try {
+      const s = await ort().InferenceSession.create(model, so);
+      const missing = deviceOutputs.filter((o) => !s.outputNames.includes(o));
+      if (missing.length) {
+        await s.release();
+        throw new EngineError(ERROR_CODES.RUNTIME, `session '${name}': deviceOutputs ${missing.join(', ')} are not outputs of the model (outputs: ${s.outputNames.join(', ')})`);
+      }
+      const report: DeviceReport = { requested, used: device, skipped };
+      if (skipped.length) log(`session '${name}': device ${requested} → ${device} (${skipped.map((s) => `${s.device}: ${s.reason}`).join('; ')})`);
+      return Session.create(s, name, report, deviceOutputs);
+    } catch (e) {
+      if (e instanceof EngineError) throw e;
+      const message = (e as Error).message.split('\n')[0]!;
+      if (device === 'cpu') {
+        throw new EngineError(ERROR_CODES.RUNTIME, `session '${name}': onnxruntime could not load the model: ${message}`, undefined, { cause: e });
+      }
+      skipped.push({ device, reason: `onnxruntime: ${message}` });
+    }
+  }
+  const last = skipped[skipped.length - 1];
+  throw new EngineError(
+    ERROR_CODES.DEVICE_UNAVAILABLE,
+    `device '${requested}' is not available: ${last ? last.reason : 'no candidate'}. Use --device cpu (or auto to fall back automatically).`,
+    { requested, skipped },
+  );
+}
