@@ -298,6 +298,9 @@ export async function readBundle(file: string, expectedKind: string): Promise<Lo
   } catch (err) {
     throw corrupt(file, 'header is not valid JSON', err);
   }
+  if (typeof header !== 'object' || header === null || !Array.isArray(header.sections) || !Array.isArray(header.strings) || typeof header.total !== 'number') {
+    throw corrupt(file, 'header lacks its section table');
+  }
   if (header.kind !== expectedKind) throw corrupt(file, `holds a ${String(header.kind)}, expected a ${expectedKind}`);
   if (header.total !== b.length) throw corrupt(file, `truncated or extended (${b.length} bytes, header says ${header.total})`);
   if (!b.subarray(b.length - TRAILER, b.length - 8).equals(END_MAGIC) || Number(b.readBigUInt64LE(b.length - 8)) !== b.length) {

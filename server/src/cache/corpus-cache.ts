@@ -15,7 +15,7 @@
  * file or archive that is its own root. Changing a zip or JSONL file re-reads all of it.
  */
 import * as path from 'node:path';
-import { isEngineError } from '../errors';
+import { ERROR_CODES, isEngineError } from '../errors';
 import { StringTable, type ExtractedSample, type StringTables } from '../parse/sample';
 import type { FileTask, JsonlSource, ZipSource } from '../corpus/types';
 import { SampleColumns } from '../dataset/columns';
@@ -309,7 +309,7 @@ export async function loadCorpusSnapshot(file: string, log?: CacheLog): Promise<
     });
     return new CorpusSnapshot(b.key, columns, tables, sources, n['sampleSource'] as Int32Array, meta.meta);
   } catch (err) {
-    const why = isEngineError(err) ? err.message : `cache file ${file} is unusable: ${err instanceof Error ? err.message : String(err)}`;
+    const why = isEngineError(err) && err.code === ERROR_CODES.CACHE_CORRUPT ? err.message : `cache file ${file} is unusable: ${err instanceof Error ? err.message : String(err)}`;
     log?.(`cache: ignoring it (${why})`);
     return undefined;
   }

@@ -4,7 +4,7 @@
  * live in the corpus snapshot; a dataset file is small (a few bytes per sample plus the vocabularies).
  */
 import * as path from 'node:path';
-import { isEngineError } from '../errors';
+import { ERROR_CODES, isEngineError } from '../errors';
 import type { Dataset, DatasetReport, ResolvedDatasetOptions } from '../dataset/build';
 import type { Vocabulary } from '../dataset/vocab';
 import { readBundle, writeBundle, type NumericArray } from './bundle';
@@ -96,7 +96,7 @@ export async function loadDataset(file: string, key: string, log?: CacheLog): Pr
       report: meta.report,
     };
   } catch (err) {
-    const why = isEngineError(err) ? err.message : `cache file ${file} is unusable: ${err instanceof Error ? err.message : String(err)}`;
+    const why = isEngineError(err) && err.code === ERROR_CODES.CACHE_CORRUPT ? err.message : `cache file ${file} is unusable: ${err instanceof Error ? err.message : String(err)}`;
     log?.(`cache: ignoring it (${why})`);
     return undefined;
   }

@@ -69,6 +69,7 @@ export function parseJsonlRecord(line: string, file: string, root: number, lineN
   if (typeof rec.path === 'string' && rec.path !== '') origin.recordPath = rec.path;
   const unit: UnitTask['unit'] = { origin, language, text: rec.code, snippet: true };
   if (typeof rec.docstring === 'string' && rec.docstring !== '') unit.doc = rec.docstring;
+  if (typeof rec.func_name === 'string' && rec.func_name !== '') unit.funcName = rec.func_name;
   return { unit };
 }
 

@@ -88,6 +88,7 @@ export class CorpusSummary {
     return n;
   }
 
+  /** A plain-data copy, for reports and the cache. */
   toJSON(): CorpusSummaryData {
     return {
       inputs: [...this.inputs],

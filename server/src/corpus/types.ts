@@ -18,6 +18,8 @@ export interface CorpusUnit {
   snippet?: boolean;
   /** Docstring given with the record (JSONL `docstring`). */
   doc?: string;
+  /** JSONL `func_name` (`Foo.bar` or `bar`), for the extractor to check against the parsed name. */
+  funcName?: string;
 }
 
 /** A source file on disk: the worker reads and decodes it (`readSourceFile`). */

@@ -105,14 +105,17 @@ export async function* walkCorpus(
         { cause: err },
       );
     }
-    const label = toPosix(input);
+    const label = toPosix(input).replace(/(.)\/+$/, '$1');
     if (st.isDirectory()) {
       const real = await fsp.realpath(abs);
       if (state.visitedDirs.has(real)) {
         yield skip(label, 'duplicate-path', 'this folder was already walked as part of an earlier input');
         continue;
       }
-      const levels = resolved.respectGitignore ? await ancestorIgnoreLevels(abs) : [];
+      let levels = resolved.respectGitignore ? await ancestorIgnoreLevels(abs) : [];
+      // An input the enclosing repository ignores (say `build/generated-src`) was still asked
+      // for by name: walk it, without the rules that would exclude all of it.
+      if (levels.length > 0 && isGitIgnored(levels, abs, true)) levels = [];
       const root: RootContext = { index, label, repo: path.basename(abs) || abs };
       yield* walkDir(state, root, abs, real, '', levels);
     } else if (st.isFile()) {
@@ -314,6 +317,24 @@ async function followLink(entryAbs: string, label: string, looksLikeSource: bool
 }
 
 /**
+ * Expands walk entries into tasks: JSONL files into `unit` tasks, archives into `bytes` tasks;
+ * files and skips pass through. Takes a live walk or a collected one, so a pipeline can walk
+ * first (stat only), compute the cache key and check the per-source cache, then expand only the
+ * sources it must read.
+ */
+export async function* expandWalk(
+  entries: AsyncIterable<WalkEntry> | Iterable<WalkEntry>,
+  options: CorpusOptions | ResolvedCorpusOptions = {},
+): AsyncGenerator<CorpusItem> {
+  const resolved = isResolved(options) ? options : resolveCorpusOptions(options);
+  for await (const entry of entries) {
+    if (entry.kind === 'jsonl') yield* expandJsonl(entry, resolved);
+    else if (entry.kind === 'zip') yield* expandZip(entry, resolved);
+    else yield entry;
+  }
+}
+
+/**
  * The whole corpus as one stream: the walk, with every JSONL file expanded into `unit` tasks and
  * every archive into `bytes` tasks, in input order. Skip records are interleaved where they occur.
  */
@@ -323,9 +344,5 @@ export async function* corpusTasks(
   cwd: string = process.cwd(),
 ): AsyncGenerator<CorpusItem> {
   const resolved = resolveCorpusOptions(options);
-  for await (const entry of walkCorpus(inputs, resolved, cwd)) {
-    if (entry.kind === 'jsonl') yield* expandJsonl(entry, resolved);
-    else if (entry.kind === 'zip') yield* expandZip(entry, resolved);
-    else yield entry;
-  }
+  yield* expandWalk(walkCorpus(inputs, resolved, cwd), resolved);
 }

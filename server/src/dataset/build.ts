@@ -128,8 +128,11 @@ export interface Dataset {
  */
 export function canonicalOrder(c: SampleColumns): Int32Array {
   const n = c.count;
-  // Rank the interned strings once so that comparisons are integer comparisons.
-  const byString = Array.from(c.strings.keys()).sort((a, b) => (c.strings[a]! < c.strings[b]! ? -1 : c.strings[a]! > c.strings[b]! ? 1 : 0));
+  // Rank the strings the order looks at (files, repositories, entries, record paths: far fewer
+  // than names and docs) once, so that comparisons are integer comparisons.
+  const used = new Set<number>();
+  for (const col of [c.file, c.repo, c.archiveEntry, c.recordPath]) for (const id of col) if (id >= 0) used.add(id);
+  const byString = [...used].sort((a, b) => (c.strings[a]! < c.strings[b]! ? -1 : c.strings[a]! > c.strings[b]! ? 1 : 0));
   const rank = new Int32Array(c.strings.length);
   byString.forEach((id, r) => (rank[id] = r));
   const opt = (id: number): number => (id < 0 ? -1 : rank[id]!);

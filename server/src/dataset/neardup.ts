@@ -52,6 +52,7 @@ export interface NearDuplicateParams {
   seed: number;
 }
 
+/** Fills in the defaults (K = 128, b = 21, threshold 0.8, at least 10 distinct tokens). */
 export function resolveNearDuplicateOptions(o: NearDuplicateOptions = {}): NearDuplicateParams {
   const numHashes = o.numHashes ?? 128;
   const bands = Math.min(o.bands ?? 21, numHashes);

@@ -29,6 +29,7 @@ export type SplitBy = 'auto' | 'file' | 'repo';
 /** Below this many repositories, `auto` splits by file: with fewer, the shares cannot come near the ratios. */
 export const DEFAULT_MIN_REPOS_FOR_REPO_SPLIT = 10;
 
+/** Settings of `assignSplits` (all required; `buildDataset` fills the defaults). */
 export interface SplitOptions {
   seed: number;
   ratios: SplitRatios;

@@ -101,8 +101,10 @@ export interface ApplyOptions {
   /** Names for the outputs (default: generated from the op type). */
   readonly names?: readonly (string | undefined)[];
   /**
-   * Output shapes the shape rule cannot derive itself, e.g. a Reshape whose target shape is
-   * computed at run time. Ignored where the rule can derive the shape.
+   * Output shapes the shape rule cannot derive itself (a Reshape or Expand whose target shape is
+   * computed at run time, the size of Unique's output, a Loop's scan length), or can derive only
+   * less precisely (the symbolic dims behind 0 and -1 in a constant Reshape target). Rules that
+   * need no hint ignore it.
    */
   readonly shapeHints?: readonly (Shape | undefined)[];
 }
@@ -160,6 +162,11 @@ export class Graph {
     this.parent = options.parent;
     this.doc = options.doc;
     this.scope = options.parent ? options.parent.scope : new NameScope();
+  }
+
+  /** A model-wide unique name starting with `prefix` (for subgraphs and generated values). */
+  uniqueName(prefix: string): string {
+    return this.scope.fresh(prefix);
   }
 
   /** Creates a subgraph (a Loop body) whose nodes may read this graph's values. */

@@ -182,7 +182,8 @@ function sliceDim(n: number, start: number, end: number, step: number): { start:
   return { start: s, len: Math.max(0, Math.ceil((e - s) / step)) };
 }
 
-const INT64_MAX_ISH = 2 ** 62;
+/** Slice ends at or beyond this mean "to the end" on symbolic axes (e.g. Number.MAX_SAFE_INTEGER). */
+const TO_THE_END = 2 ** 31;
 
 interface SliceSpec {
   axes: number[];
@@ -356,18 +357,39 @@ function scatterRows(like: Value, idx: Value, upd: Value, strategy: GatherGradie
   const ids = o.where(o.less(flat, 0), o.add(flat, rows), flat);
   const updates = o.reshape(upd, [n, ...rest]);
   // Ascending sort of the indices (TopK with k = n); the permutation orders the update rows.
-  const k = typeof n === 'number' ? o.int64s(like.graph, [n]) : o.reshape(o.apply1('Size', [ids]), [1]);
-  const perm = o.applyN('TopK', [ids, k], { axis: 0, largest: 0, sorted: 1 }, [[n], [n]])[1]!;
-  const [uniq, , , counts] = like.graph.deepest([ids]).apply('Unique', [ids], { sorted: 1 }, { shapeHints: [['unique_rows']] });
-  // Run sums from an inclusive float64 prefix sum P over the sorted rows: the run [s, e) sums to
-  // P[e−1] − P[s] + row[s]; each term is gathered at the U run boundaries only.
-  const sorted = o.cast(o.gather(updates, perm, 0), 'float64');
-  const axis0 = like.graph.constant(scalarInt64(0));
-  const prefix = o.apply1('CumSum', [sorted, axis0]);
-  const ends = o.apply1('CumSum', [counts!, axis0]);
-  const starts = o.sub(ends, counts!);
-  const sums = o.add(o.sub(o.gather(prefix, o.sub(ends, 1), 0), o.gather(prefix, starts, 0)), o.gather(sorted, starts, 0));
-  return o.scatterND(zeros, o.unsqueeze(uniq!, [1]), o.cast(sums, like.dtype), 'none');
+  const g = like.graph;
+  const k = typeof n === 'number' ? o.int64s(g, [n]) : o.reshape(o.apply1('Size', [ids]), [1]);
+  const [sortedIds, perm] = o.applyN('TopK', [ids, k], { axis: 0, largest: 0, sorted: 1 }, [[n], [n]]);
+  const { first, last } = runBounds(sortedIds!, ids, n);
+  // Run sums from an inclusive float64 prefix sum P over the sorted rows: the run [s, e] sums to
+  // P[e] − P[s] + row[s]; each term is gathered at the U run boundaries only.
+  const sorted = o.cast(o.gather(updates, perm!, 0), 'float64');
+  const prefix = o.apply1('CumSum', [sorted, g.constant(scalarInt64(0))]);
+  const sums = o.add(o.sub(o.gather(prefix, last, 0), o.gather(prefix, first, 0)), o.gather(sorted, first, 0));
+  return o.scatterND(zeros, o.unsqueeze(o.gather(sortedIds!, first, 0), [1]), o.cast(sums, like.dtype), 'none');
+}
+
+/**
+ * First and last positions of each run of equal values in sorted non-negative `sorted` of length
+ * `n`. With a static n they come from comparing neighbours and NonZero (O(n)); with a symbolic n,
+ * whose n − 1 the shape rules cannot express, from Unique's counts (a second sort).
+ */
+function runBounds(sorted: Value, ids: Value, n: Dim): { first: Value; last: Value } {
+  const g = sorted.graph;
+  // The number of runs is data-dependent: a fresh symbol per call, so that the run counts of two
+  // different embedding tables are never taken for equal dims.
+  const runs = g.uniqueName('runs');
+  if (typeof n === 'number') {
+    // −1 never equals a normalized index, so position 0 starts a run and position n − 1 ends one.
+    const sentinel = o.int64s(g, [-1]);
+    const prev = o.concat([sentinel, o.slice(sorted, [0], [n - 1])], 0);
+    const next = o.concat([o.slice(sorted, [1], [n]), sentinel], 0);
+    const positions = (mask: Value): Value => o.reshape(o.applyN('NonZero', [mask], {}, [[1, runs]])[0]!, [runs]);
+    return { first: positions(o.not(o.equal(sorted, prev))), last: positions(o.not(o.equal(sorted, next))) };
+  }
+  const counts = o.applyN('Unique', [ids], { sorted: 1 }, [[runs]])[3]!;
+  const end = o.apply1('CumSum', [counts, g.constant(scalarInt64(0))]);
+  return { first: o.sub(end, counts), last: o.sub(end, 1) };
 }
 
 function scalarInt64(v: number): TensorData {
@@ -642,7 +664,11 @@ const ops: OpEntry[] = [
       out[hole] = rest;
     }
     if (!dimsEqual(numel(out), numel(x.shape))) c.fail(`cannot reshape to ${formatShape(out)}: element counts differ`);
+    // A hint names the symbolic dims the 0 / -1 entries stand for; it must agree with the rest.
     const h = c.hint(0);
+    if (h && (h.length !== out.length || h.some((d, i) => typeof d === 'number' && typeof out[i] === 'number' && d !== out[i]))) {
+      c.fail(`the shape hint ${formatShape(h)} contradicts the target ${formatShape(out)}`);
+    }
     return [{ dtype: x.dtype, shape: h ?? out }];
   }, ({ x, dy }) => [o.reshapeLike(dy[0]!, x[0]!), undefined]),
 
@@ -728,7 +754,7 @@ const ops: OpEntry[] = [
     s.axes.forEach((a, i) => {
       const d = x.shape[a]!;
       if (typeof d === 'number') out[a] = sliceDim(d, s.starts[i]!, s.ends[i]!, s.steps[i]!).len;
-      else if (!(s.starts[i] === 0 && s.ends[i]! >= INT64_MAX_ISH && s.steps[i] === 1)) c.fail(`axis ${a} has symbolic size ${d}: only full slices are supported there`);
+      else if (!(s.starts[i] === 0 && s.ends[i]! >= TO_THE_END && s.steps[i] === 1)) c.fail(`axis ${a} has symbolic size ${d}: only full slices are supported there`);
     });
     return [{ dtype: x.dtype, shape: out }];
   }, ({ x, dy }) => {
@@ -849,6 +875,13 @@ const ops: OpEntry[] = [
     out.splice(axis, 0, depth[0]!);
     return [{ dtype: values.dtype, shape: out }];
   }, 'unsupported'),
+
+  // Indices of the non-zero elements, [rank, count]; the count is data-dependent (shape hint).
+  entry('NonZero', {}, (c: InferContext) => {
+    const x = c.input(0);
+    const count = c.hint(0)?.[1] ?? 'nonzero';
+    return [{ dtype: 'int64', shape: [x.rank, count] }];
+  }, 'zero'),
 
   entry('Shape', { start: 'int', end: 'int' }, (c: InferContext) => {
     const x = c.input(0);

@@ -198,7 +198,10 @@ function reduce(op: string, x: Value, axes: readonly number[] | undefined, keepd
   return apply1(op, inputs, { keepdims: keepdims ? 1 : 0 });
 }
 
-/** Sum over `axes` (all axes when omitted). `keepdims` defaults to true, as in ONNX. */
+/**
+ * Sum over `axes` (all axes when omitted; an empty list reduces nothing and returns `x`).
+ * `keepdims` defaults to true, as in ONNX. The other reductions below take the same arguments.
+ */
 export const reduceSum = (x: Value, axes?: readonly number[], keepdims = true): Value => reduce('ReduceSum', x, axes, keepdims);
 /** Mean over `axes` (all axes when omitted). */
 export const reduceMean = (x: Value, axes?: readonly number[], keepdims = true): Value => reduce('ReduceMean', x, axes, keepdims);
@@ -462,7 +465,7 @@ export interface LoopSpec {
   readonly carried: readonly Value[];
   /** Builds the body; called once. */
   readonly body: (scope: LoopBodyScope) => LoopBodyResult;
-  /** Name of the body graph (default derived from the outer graph's name). */
+  /** Name of the body graph, also the prefix of its input and output names (default: generated). */
   readonly name?: string;
 }
 
@@ -474,7 +477,7 @@ export interface LoopSpec {
  */
 export function loop(g: Graph, spec: LoopSpec): { carried: Value[]; scans: Value[] } {
   const outer = g.deepest([...spec.carried, typeof spec.trips === 'number' ? undefined : spec.trips]);
-  const body = outer.subgraph(spec.name ?? `${outer.name}_body`);
+  const body = outer.subgraph(spec.name ?? outer.uniqueName(`${outer.name}_body`));
   const iteration = body.input(`${body.name}_iter`, 'int64', []);
   const condIn = body.input(`${body.name}_cond_in`, 'bool', []);
   const carriedIn = spec.carried.map((v, i) => body.input(`${body.name}_in${i}_${v.name}`, v.dtype, v.shape));

@@ -182,17 +182,14 @@ class TreeSitterExtractor implements Extractor {
         nameMismatches: 0,
       };
 
-      // Query results: declarations, comments, docstrings.
+      // Query results: declarations and comments.
       const candidates: Candidate[] = [];
       const comments: CommentSpan[] = [];
-      const docstrings = new Map<number, string>();
       for (const match of tree.matches()) {
         let decl: TsNode | undefined;
         let isConstructor = false;
         let name: TsNode | undefined;
         let body: TsNode | undefined;
-        let docstring: TsNode | undefined;
-        let owner: TsNode | undefined;
         for (const capture of match.captures) {
           const node = capture.node;
           switch (capture.name) {
@@ -210,18 +207,11 @@ class TreeSitterExtractor implements Extractor {
             case 'doc':
               comments.push({ start: node.startIndex, end: node.endIndex, text: node.text });
               break;
-            case 'docstring':
-              docstring = node;
-              break;
-            case 'docstring.owner':
-              owner = node;
-              break;
           }
         }
         if (decl !== undefined) {
           candidates.push({ node: decl, start: decl.startIndex, end: decl.endIndex, isConstructor, name: name?.text ?? '', hasBody: body !== undefined });
         }
-        if (docstring !== undefined && owner !== undefined) docstrings.set(owner.startIndex, cleanDocstring(docstring.text));
       }
       // Matches come grouped by pattern; samples come in document order.
       candidates.sort((a, b) => a.start - b.start);
@@ -247,13 +237,14 @@ class TreeSitterExtractor implements Extractor {
       if (kept.length === 0) return result;
 
       const lines = new LineIndex(text);
+      const types = this.types[unit.language];
       const flat = this.flat;
       let flatStart = -1;
       let flatEnd = -1;
       for (const c of kept) {
         if (c.start < flatStart || c.end > flatEnd) {
           const cursor = tree.cursorAt(c.node);
-          flat.build(cursor, text, this.types[unit.language], this.interner);
+          flat.build(cursor, text, types, this.interner);
           flatStart = c.start;
           flatEnd = c.end;
         }
@@ -261,8 +252,9 @@ class TreeSitterExtractor implements Extractor {
         if (m < 0) throw new EngineError(ERROR_CODES.INTERNAL, `method at offset ${c.start} of ${unit.origin.file} not found in its flattened tree`);
         const sample = this.sample(unit, c, m, prepared, lines, settings);
         if (spec.docStyle === 'docstring') {
-          const doc = docstrings.get(c.start);
-          if (doc !== undefined && doc !== '') sample.doc = doc;
+          const at = flat.docstringOf(m, types, spec.docstringStatement ?? '');
+          const doc = at === undefined ? '' : cleanDocstring(text.slice(at[0], at[1]));
+          if (doc !== '') sample.doc = doc;
         } else {
           const doc = leadingDoc(spec.docStyle, comments, c.start, text);
           if (doc !== undefined) sample.doc = doc;

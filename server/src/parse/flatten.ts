@@ -187,8 +187,9 @@ export class FlatTree {
   /** Index into `raw` of an identifier leaf's text (compared with the method name), else -1. */
   rawRef = new Int32Array(1024);
   raw: string[] = [];
-  /** Source offset of method nodes (-1 for other nodes). */
+  /** Source offsets of method nodes (start only) and string literals (start and stop); -1 otherwise. */
   start = new Int32Array(1024);
+  stop = new Int32Array(1024);
   /** For method nodes: the child holding the body / the name, or -1. */
   bodyOf = new Int32Array(1024);
   nameOf = new Int32Array(1024);
@@ -211,6 +212,7 @@ export class FlatTree {
     this.tokLen = grow(this.tokLen, need);
     this.rawRef = grow(this.rawRef, need);
     this.start = grow(this.start, need);
+    this.stop = grow(this.stop, need);
     this.bodyOf = grow(this.bodyOf, need);
     this.nameOf = grow(this.nameOf, need);
   }
@@ -229,6 +231,19 @@ export class FlatTree {
     this.tokOff[i] = this.poolLen;
     this.tokLen[i] = 1;
     this.poolLen++;
+  }
+
+  /**
+   * The docstring literal of method `m`, as [start, stop) offsets: a string that is the whole
+   * first statement of the body (`statementType`, e.g. Python's expression_statement).
+   */
+  docstringOf(m: number, types: TypeTable, statementType: string): [number, number] | undefined {
+    const body = this.bodyOf[m]!;
+    const first = body + 1;
+    if (body < 0 || first >= this.end[body]! || types.names[this.sym[first]!] !== statementType) return undefined;
+    const literal = first + 1;
+    if (this.end[first] !== literal + 1 || this.stop[literal]! < 0) return undefined;
+    return [this.start[literal]!, this.stop[literal]!];
   }
 
   /** Index of the method node starting at `offset`, or -1. */
@@ -261,6 +276,7 @@ export class FlatTree {
         this.tokLen[i] = 0;
         this.rawRef[i] = -1;
         this.start[i] = -1;
+        this.stop[i] = -1;
         const parent = sp > 0 ? this.stack[sp - 1]! : -1;
         const np = sp > 0 ? this.nstack[sp - 1]! : -1;
         this.npar[i] = np;
@@ -283,7 +299,13 @@ export class FlatTree {
         if (f & (STRING | IDENT | NUMBER)) {
           // Tokens: their children, if any (an aliased keyword), add nothing to the text.
           this.end[i] = i + 1;
-          this.namedLeaf(i, f, text.slice(cursor.startIndex, cursor.endIndex), interner);
+          const s = cursor.startIndex;
+          const e = cursor.endIndex;
+          if (f & STRING) {
+            this.start[i] = s;
+            this.stop[i] = e;
+          }
+          this.namedLeaf(i, f, text.slice(s, e), interner);
           break descend;
         }
         if ((f & NAMED) === 0) {

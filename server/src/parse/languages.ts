@@ -67,6 +67,8 @@ export interface LanguageSpec {
   /** Field name of a method's name in the grammar. */
   readonly nameField: string;
   readonly docStyle: DocStyle;
+  /** With `docstring`: the statement type that holds a bare expression (the docstring's parent). */
+  readonly docstringStatement?: string;
   /**
    * What a method without a body node is: `bodiless` (Java interface and abstract methods:
    * skipped and counted) or `empty` (Ruby `def x; end`: a sample with an empty body).
@@ -120,6 +122,7 @@ export const LANGUAGES = {
     bodyField: 'body',
     nameField: 'name',
     docStyle: 'docstring',
+    docstringStatement: 'expression_statement',
     missingBody: 'bodiless',
     snippet: { prefix: '', suffix: '', dedent: true },
     nodeTypes: {

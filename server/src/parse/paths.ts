@@ -146,7 +146,7 @@ export class PathContexts {
     const L = limits.maxPathLength;
     const W = limits.maxPathWidth;
     const end = flat.end[m]!;
-    const { npar, nidx, term, label } = flat;
+    const { npar, nidx, term, label, end: ends } = flat;
 
     // Terminals of the method, in document order, with their tokens.
     let T = 0;
@@ -265,7 +265,7 @@ export class PathContexts {
       // The LCA is the first ancestor of x whose subtree range holds y.
       let len = 0;
       let a = x;
-      while (!(a <= y && y < end[a]!)) {
+      while (!(a <= y && y < ends[a]!)) {
         seq[len++] = label[a]!;
         a = npar[a]!;
       }

@@ -13,6 +13,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EngineError, ERROR_CODES } from '../errors';
+import type { GatherGradient } from '../onnx/op-table';
 import { bindingDir, supportedBackends } from './ort';
 
 /** Devices a user can ask for. */
@@ -37,6 +38,12 @@ export interface ProviderSpec {
   readonly deviceOutputLocation: 'gpu-buffer' | undefined;
   /** Whether float64 kernels exist (GPU providers are float32-only for our ops). */
   readonly float64: boolean;
+  /**
+   * How to build embedding (Gather) gradients for this provider: 'sorted' needs float64 kernels
+   * and is race-free on the CPU; 'scatter-add' relies on a ScatterND kernel that accumulates
+   * atomically (WebGPU's does, with compare-exchange loops). See onnx GatherGradient.
+   */
+  readonly gatherGradient: GatherGradient;
   /** One line for error messages. */
   readonly note: string;
 }
@@ -45,12 +52,13 @@ const spec = (s: ProviderSpec): ProviderSpec => Object.freeze({ ...s, platforms:
 
 /** Device → execution provider table. */
 export const DEVICE_TABLE: Readonly<Record<ConcreteDevice, ProviderSpec>> = Object.freeze({
-  cpu: spec({ ep: 'cpu', platforms: ['linux', 'darwin', 'win32'], deviceOutputLocation: undefined, float64: true, note: 'always available' }),
+  cpu: spec({ ep: 'cpu', platforms: ['linux', 'darwin', 'win32'], deviceOutputLocation: undefined, float64: true, gatherGradient: 'sorted', note: 'always available' }),
   webgpu: spec({
     ep: 'webgpu',
     platforms: ['linux', 'darwin', 'win32'],
     deviceOutputLocation: 'gpu-buffer',
     float64: false,
+    gatherGradient: 'scatter-add',
     note: 'bundled; Vulkan on Linux (needs libvulkan.so.1 and a GPU driver), D3D12 on Windows, Metal on macOS',
   }),
   cuda: spec({
@@ -58,10 +66,11 @@ export const DEVICE_TABLE: Readonly<Record<ConcreteDevice, ProviderSpec>> = Obje
     platforms: ['linux', 'win32'],
     deviceOutputLocation: undefined,
     float64: true,
+    gatherGradient: 'sorted',
     note: 'needs the CUDA provider libraries next to the onnxruntime-node binding (not downloaded by our install) and CUDA 12 / cuDNN 9',
   }),
-  dml: spec({ ep: 'dml', platforms: ['win32'], deviceOutputLocation: undefined, float64: false, note: 'DirectML, Windows only' }),
-  coreml: spec({ ep: 'coreml', platforms: ['darwin'], deviceOutputLocation: undefined, float64: false, note: 'CoreML, macOS only' }),
+  dml: spec({ ep: 'dml', platforms: ['win32'], deviceOutputLocation: undefined, float64: false, gatherGradient: 'sorted', note: 'DirectML, Windows only' }),
+  coreml: spec({ ep: 'coreml', platforms: ['darwin'], deviceOutputLocation: undefined, float64: false, gatherGradient: 'sorted', note: 'CoreML, macOS only' }),
 });
 
 /**
@@ -89,6 +98,8 @@ export interface DeviceEnvironment {
   readonly bindingDir: string;
   /** Value of LD_LIBRARY_PATH. */
   readonly libraryPath: string | undefined;
+  /** Whether the dynamic loader's cache (/etc/ld.so.cache on Linux) lists a library. */
+  readonly loaderCacheHas: (file: string) => boolean;
 }
 
 /** The real machine. */
@@ -106,6 +117,14 @@ export function currentEnvironment(): DeviceEnvironment {
     },
     bindingDir: bindingDir(),
     libraryPath: process.env.LD_LIBRARY_PATH,
+    // The cache file stores library names as plain strings.
+    loaderCacheHas: (file) => {
+      try {
+        return fs.readFileSync('/etc/ld.so.cache').includes(file);
+      } catch {
+        return false;
+      }
+    },
   };
 }
 
@@ -123,14 +142,8 @@ const LINUX_LIB_DIRS = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu
 
 function findLinuxLibrary(env: DeviceEnvironment, file: string): boolean {
   const dirs = [...(env.libraryPath ?? '').split(':').filter(Boolean), ...LINUX_LIB_DIRS];
-  if (dirs.some((d) => env.exists(path.join(d, file)))) return true;
-  // The dynamic loader also finds libraries listed in its cache (ldconfig); the cache file
-  // stores their names as plain strings.
-  try {
-    return fs.readFileSync('/etc/ld.so.cache').includes(file);
-  } catch {
-    return false;
-  }
+  // The dynamic loader also finds libraries listed in its cache (ldconfig).
+  return dirs.some((d) => env.exists(path.join(d, file))) || env.loaderCacheHas(file);
 }
 
 function linuxGpuNode(env: DeviceEnvironment): boolean {

@@ -15,7 +15,7 @@ import { ProjectAllocator } from './projects';
 import { renderPython } from './python';
 import type { GeneratedMethod, RenderedFile } from './render';
 import { renderRuby } from './ruby';
-import { DOMAINS, type Family } from './vocab';
+import { DOMAINS, FAMILIES, type Family } from './vocab';
 
 /** Options of `generateCorpus`. */
 export interface GenerateOptions {
@@ -31,8 +31,8 @@ export interface GenerateOptions {
   methodsPerFile?: readonly [number, number];
   /**
    * Business domains to draw names from, 1 to 12. The label vocabulary grows with it (about 30
-   * names per domain and language), so the default, `methods per language / 300` clamped to
-   * [2, 12], keeps every name repeated about ten times.
+   * names per domain and language), so the default, `methods per language / 250` clamped to
+   * [2, 12], keeps each name repeated about eight times on average.
    */
   domains?: number;
 }
@@ -88,7 +88,7 @@ export function resolveGenerateOptions(o: GenerateOptions): ResolvedGenerateOpti
     throw configError(`methodsPerFile must be two integers 1 ≤ min ≤ max (got [${lo}, ${hi}])`);
   }
   const perLanguage = Math.ceil(o.methods / languages.length);
-  const domains = o.domains ?? Math.min(DOMAINS.length, Math.max(2, Math.floor(perLanguage / 300)));
+  const domains = o.domains ?? Math.min(DOMAINS.length, Math.max(2, Math.floor(perLanguage / 250)));
   if (!Number.isInteger(domains) || domains < 1 || domains > DOMAINS.length) throw configError(`domains must be an integer from 1 to ${DOMAINS.length} (got ${domains})`);
   return { seed: o.seed, methods: o.methods, languages: [...languages], ambiguity, methodsPerFile: [lo, hi], domains };
 }
@@ -139,15 +139,21 @@ export function summarizeCorpus(c: Corpus): CorpusSummary {
     names.set(l, new Set());
   }
   for (const f of c.files) byLanguage[f.language]!.files++;
-  const families: CorpusSummary['families'] = {};
+  // A Map, not an object: a family is named 'constructor', which every object already has.
+  const familyCounts = new Map<Family, number>();
   let ambiguous = 0;
   for (const m of c.methods) {
     byLanguage[m.language]!.methods++;
     names.get(m.language)!.add(m.name);
-    families[m.family] = (families[m.family] ?? 0) + 1;
+    familyCounts.set(m.family, (familyCounts.get(m.family) ?? 0) + 1);
     if (m.ambiguous) ambiguous++;
   }
   for (const [l, set] of names) byLanguage[l]!.names = set.size;
+  const families: CorpusSummary['families'] = {};
+  for (const f of FAMILIES) {
+    const n = familyCounts.get(f);
+    if (n !== undefined) families[f] = n;
+  }
   return { files: c.files.length, methods: c.methods.length, ambiguous, byLanguage, families };
 }
 

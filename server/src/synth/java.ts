@@ -8,7 +8,7 @@
 import type { FilePlan, PlannedMethod } from './plan';
 import type { Project, ProjectAllocator } from './projects';
 import type { Rng } from './prng';
-import { CodeBuffer, LIMITS, POOLS, docSentence, elementVar, indentLines, type RenderedFile } from './render';
+import { CodeBuffer, LIMITS, POOLS, docSentence, elementVar, fieldParam, indentLines, type RenderedFile } from './render';
 import { camel, fieldOf, pascal, pluralWords, upperSnake, type DomainDef, type FieldKind, type FieldRole } from './vocab';
 
 const UNIT = '    ';
@@ -83,7 +83,10 @@ function modelMethod(m: PlannedMethod, c: Ctx): JMethod {
   const { rng, entity } = c;
   const spec = m.spec;
   const pub = (ret: string, body: string[], params = ''): JMethod => ({ modifiers: 'public', ret, params, body });
-  if (spec.pair === 'flag-is-get') return pub('boolean', [`return ${self(c, c.flag.name)};`]);
+  if (spec.pair === 'text-get-string') {
+    const body = [`return ${self(c, c.text.name)};`];
+    return m.name === 'toString' ? { annotations: ['@Override'], ...pub('String', body) } : pub('String', body);
+  }
   if (spec.pair === 'measure-get-format') {
     const f = self(c, c.measure.name);
     return pub('String', [rng.pick([`return String.valueOf(${f});`, `return "" + ${f};`])]);
@@ -96,9 +99,13 @@ function modelMethod(m: PlannedMethod, c: Ctx): JMethod {
       if (f.kind === 'string') {
         options.push(`return ${v} == null ? "" : ${v};`);
         options.push(`return Objects.requireNonNullElse(${v}, "");`);
-      }
+        options.push(`return Optional.ofNullable(${v}).orElse("");`);
+        options.push(`return ${v} != null ? ${v}.trim() : null;`);
+      } else if (f.kind === 'decimal') options.push(`return Math.round(${v} * 100.0) / 100.0;`);
+      else options.push(`return Math.max(${v}, 0);`);
       const line = rng.pick(options);
       if (line.includes('Objects.')) c.imports.add('java.util.Objects');
+      if (line.includes('Optional.')) c.imports.add('java.util.Optional');
       return pub(f.type, [line]);
     }
     case 'setter': {
@@ -113,6 +120,8 @@ function modelMethod(m: PlannedMethod, c: Ctx): JMethod {
       } else if ((f.kind === 'int' || f.kind === 'decimal') && rng.chance(0.5)) {
         body.push(`if (${p} < 0) {`, `${UNIT}throw new IllegalArgumentException(${jstr(`${f.name} must not be negative`)});`, '}', `${target} = ${p};`);
       } else body.push(`${target} = ${p};`);
+      // Fluent setters (returning `this`) are common in builders and entities alike.
+      if (rng.chance(0.25)) return pub(c.entity, [...body, 'return this;'], `${f.type} ${p}`);
       return pub('void', body, `${f.type} ${p}`);
     }
     case 'predicate': {
@@ -124,14 +133,22 @@ function modelMethod(m: PlannedMethod, c: Ctx): JMethod {
             `return permissions.contains(${perm});`,
             `return permissions != null && permissions.contains(${perm});`,
             `return permissions.stream().anyMatch(p -> p == ${perm});`,
+            `return permissions.containsAll(EnumSet.of(${perm}));`,
           ]),
         ]);
       }
       const v = self(c, f.name);
       if (spec.variant === 'has') {
-        return pub('boolean', [rng.pick([`return ${v} != null && !${v}.isEmpty();`, `return ${v} != null && !${v}.isBlank();`, `return !(${v} == null || ${v}.trim().isEmpty());`])]);
+        return pub('boolean', [
+          rng.pick([
+            `return ${v} != null && !${v}.isEmpty();`,
+            `return ${v} != null && !${v}.isBlank();`,
+            `return !(${v} == null || ${v}.trim().isEmpty());`,
+            `return ${v} != null && ${v}.length() > 0;`,
+          ]),
+        ]);
       }
-      return pub('boolean', [rng.pick([`return ${v};`, `return this.${f.name};`, `return ${v} && ${c.key.name} != null;`])]);
+      return pub('boolean', [rng.pick([`return ${v};`, `return this.${f.name};`, `return ${v} && ${c.key.name} != null;`, `return ${v} && !${c.key.name}.isEmpty();`])]);
     }
     case 'conversion': {
       const fields = rng.shuffle([c.key, c.text, c.measure, c.flag]).slice(0, rng.range(2, 4));
@@ -184,7 +201,7 @@ function modelMethod(m: PlannedMethod, c: Ctx): JMethod {
       return { annotations: ['@Override'], modifiers: 'public', ret: 'boolean', params: `Object ${o}`, body: body.flatMap((l) => l.split('\n')) };
     }
     case 'hash': {
-      const fields = [c.key, ...(rng.chance(0.5) ? [c.measure] : []), ...(rng.chance(0.3) ? [c.flag] : [])];
+      const fields = [c.key, ...rng.shuffle([c.text, c.measure, c.flag]).slice(0, rng.int(3))];
       const v = rng.int(3);
       if (v < 2) c.imports.add('java.util.Objects');
       const boxed = { string: 'Objects', int: 'Integer', decimal: 'Double', bool: 'Boolean' } as const;
@@ -228,8 +245,13 @@ function modelMethod(m: PlannedMethod, c: Ctx): JMethod {
       const v = self(c, f.name);
       const options =
         f.kind === 'decimal'
-          ? [`return String.format("%.2f", ${v});`, `return String.format(Locale.ROOT, "%,.2f", ${v});`, `return new DecimalFormat("#,##0.00").format(${v});`]
-          : [`return String.format("%d", ${v});`, `return String.format(Locale.ROOT, "%,d", ${v});`, `return NumberFormat.getIntegerInstance(Locale.ROOT).format(${v});`];
+          ? [
+              `return String.format("%.${rng.range(1, 3)}f", ${v});`,
+              `return String.format(Locale.ROOT, "%,.${rng.range(1, 3)}f", ${v});`,
+              `return new DecimalFormat(${rng.pick(['"#,##0.00"', '"0.00"', '"#.##"'])}).format(${v});`,
+              `return NumberFormat.getCurrencyInstance(Locale.${rng.pick(['US', 'UK', 'GERMANY'])}).format(${v});`,
+            ]
+          : [`return String.format("%d", ${v});`, `return String.format(Locale.ROOT, "%,d", ${v});`, `return NumberFormat.getIntegerInstance(Locale.ROOT).format(${v});`, `return String.format("%${rng.range(3, 8)}d", ${v});`];
       const line = rng.pick(options);
       if (line.includes('Locale.')) c.imports.add('java.util.Locale');
       if (line.includes('DecimalFormat')) c.imports.add('java.text.DecimalFormat');
@@ -254,7 +276,7 @@ function serviceMethod(m: PlannedMethod, c: Ctx): JMethod {
   const spec = m.spec;
   const pub = (ret: string, body: string[], params = '', throws?: string): JMethod => ({ modifiers: 'public', ret, params, body, ...(throws ? { throws } : {}) });
   const e = elementVar(rng, d, [coll]);
-  const fileVar = `${camel([d.noun])}File`;
+  const fileVar = camel([d.noun, rng.pick(['file', 'file', 'path', 'source'])]);
   const getter = (x: JField) => `${e}.${x.getter}()`;
   const io = () => {
     c.imports.add('java.io.IOException');
@@ -327,7 +349,7 @@ function serviceMethod(m: PlannedMethod, c: Ctx): JMethod {
       return pub(f.type, [`return ${coll}.stream().mapTo${num}(${entity}::${f.getter}).max().orElse(${zero(f)});`]);
     }
     case 'validate': {
-      const p = rng.pick([f.name, f.name, 'value', 'candidate']);
+      const p = fieldParam(rng, fieldOf(d, spec.field!).words, camel, 'value');
       const limit = rng.pick(LIMITS);
       const body: string[] = [];
       if (f.kind === 'string') {
@@ -493,7 +515,7 @@ function serviceMethod(m: PlannedMethod, c: Ctx): JMethod {
       return pub(entity, [`String ${c.key.name} = ${data}.get(${jstr(c.key.name)});`, `String ${c.text.name} = ${data}.get(${jstr(c.text.name)});`, `${entity} built = new ${entity}(${c.key.name}, ${c.text.name});`, 'return built;'], `Map<String, String> ${data}`);
     }
     case 'parse': {
-      const t = rng.pick(spec.variant === 'record' ? POOLS.line : POOLS.text);
+      const t = spec.variant === 'record' ? rng.pick(POOLS.line) : fieldParam(rng, fieldOf(d, spec.field!).words, camel, 'text');
       if (spec.variant === 'record') {
         // Java source text of the split regex: a comma, a semicolon, a tab or an escaped pipe.
         const splitArg = rng.pick(['","', '";"', '"\\t"', '"\\\\|"']);
@@ -512,7 +534,9 @@ function serviceMethod(m: PlannedMethod, c: Ctx): JMethod {
       };
     }
     case 'clear': {
-      if (rng.chance(0.5)) return pub('void', [`if (!${coll}.isEmpty()) {`, `${UNIT}${coll}.clear();`, '}']);
+      const v = rng.int(3);
+      if (v === 0) return pub('void', [`if (!${coll}.isEmpty()) {`, `${UNIT}${coll}.clear();`, '}']);
+      if (v === 1) return pub('void', [`if (${coll}.isEmpty()) {`, `${UNIT}return;`, '}', `${coll}.clear();`]);
       const n = rng.pick(['removed', 'count', 'size']);
       return pub('int', [`int ${n} = ${coll}.size();`, `${coll}.clear();`, `return ${n};`]);
     }
@@ -538,10 +562,19 @@ function serviceMethod(m: PlannedMethod, c: Ctx): JMethod {
     case 'log': {
       const level = { error: ['SEVERE', 'severe', 'ERROR'], warning: ['WARNING', 'warning', 'WARN'], info: ['INFO', 'info', 'INFO'] }[spec.variant as 'error' | 'warning' | 'info'];
       const msg = rng.pick(POOLS.message);
-      const v = rng.int(3);
+      const v = rng.int(5);
       if (v === 0) {
         c.uses.add('logger');
         return pub('void', [`LOGGER.${level[1]}(${msg});`], `String ${msg}`);
+      }
+      if (v === 3) {
+        c.uses.add('logger');
+        c.imports.add('java.util.logging.Level');
+        return pub('void', [`if (LOGGER.isLoggable(Level.${level[0]})) {`, `${UNIT}LOGGER.${level[1]}(String.format(${msg}, args));`, '}'], `String ${msg}, Object... args`);
+      }
+      if (v === 4) {
+        c.uses.add('logger');
+        return pub('void', [`LOGGER.${level[1]}(${concat([{ lit: '[' }, { expr: 'getClass().getSimpleName()' }, { lit: '] ' }, { expr: msg }])});`], `String ${msg}`);
       }
       if (v === 1) {
         c.uses.add('logger');

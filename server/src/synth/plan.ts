@@ -17,7 +17,6 @@ import {
   methodName,
   type AmbiguityPair,
   type DomainDef,
-  type Family,
   type FileRole,
   type MethodSpec,
 } from './vocab';
@@ -119,15 +118,15 @@ function modelRank(m: MethodSpec): number {
   }
 }
 
-function chooseForm(language: LanguageId, role: FileRole, rng: Rng): { form: FileForm; pyProperties: boolean } {
+function chooseForm(language: LanguageId, role: FileRole, pyProperties: boolean, rng: Rng): { form: FileForm; pyProperties: boolean } {
   switch (language) {
     case 'java':
       if (role === 'model') return { form: 'class', pyProperties: false };
       return { form: rng.chance(0.25) ? 'interface' : rng.chance(0.15) ? 'abstract' : 'class', pyProperties: false };
     case 'python':
       if (role === 'model') {
-        if (rng.chance(0.2)) return { form: 'dataclass', pyProperties: false };
-        return { form: 'class', pyProperties: rng.chance(0.5) };
+        if (pyProperties) return { form: 'class', pyProperties };
+        return { form: rng.chance(0.3) ? 'dataclass' : 'class', pyProperties };
       }
       return { form: rng.chance(0.4) ? 'functions' : 'class', pyProperties: false };
     case 'ruby':
@@ -158,25 +157,32 @@ export function planLanguage(language: LanguageId, o: PlanOptions, rng: Rng): Fi
   const domainDeck = new Deck(o.domains, rng);
   const roleDecks = new Map<DomainDef, Deck<FileRole>>();
   const specDecks = new Map<string, Deck<MethodSpec>>();
+  // Python entities of one domain all use properties or all use get_x / set_x: mixing both would
+  // split each accessor name in two and halve how often each is seen.
+  const pyPropertiesByDomain = new Map<DomainDef, boolean>();
   const files: FilePlan[] = [];
   let remaining = o.methods;
   while (remaining > 0) {
     const d = domainDeck.take()!;
     let roles = roleDecks.get(d);
-    if (!roles) roleDecks.set(d, (roles = new Deck<FileRole>(['model', 'service'], rng)));
+    // Two entity files for three service files: accessors are the most repetitive methods, as
+    // in real code, and the dataset's deduplication drops exact repeats.
+    if (!roles) roleDecks.set(d, (roles = new Deck<FileRole>(['model', 'model', 'service', 'service', 'service'], rng)));
     const role = roles.take()!;
     const deckKey = `${d.noun}/${role}`;
     let deck = specDecks.get(deckKey);
     if (!deck) specDecks.set(deckKey, (deck = new Deck(role === 'model' ? MODEL_SPECS : SERVICE_SPECS, rng)));
-    const { form, pyProperties } = chooseForm(language, role, rng);
+    let props = pyPropertiesByDomain.get(d);
+    if (props === undefined) pyPropertiesByDomain.set(d, (props = rng.chance(0.5)));
+    const { form, pyProperties } = chooseForm(language, role, props, rng);
     const k = Math.min(rng.range(o.methodsPerFile[0], o.methodsPerFile[1]), remaining);
     const specs: MethodSpec[] = hasConstructor(language, form) ? [CONSTRUCTOR] : [];
     const taken = new Set<string>();
     while (specs.length < k) {
-      const spec = deck.take((s) => !taken.has(specKey(s)));
-      if (!spec) break;
-      taken.add(specKey(spec));
-      specs.push(spec);
+      const card = deck.take((s) => !taken.has(specKey(s)));
+      if (!card) break;
+      taken.add(specKey(card));
+      specs.push(card.family === 'log' ? { ...card, variant: rng.pick(['error', 'warning', 'info'] as const) } : card);
     }
     if (role === 'model') specs.sort((a, b) => modelRank(a) - modelRank(b));
     else {
@@ -212,18 +218,16 @@ function makeAmbiguous(files: FilePlan[], target: number, rng: Rng): void {
     const used = new Set(file.methods.filter((_, k) => k !== mi).map((m) => m.name));
     for (const pair of rng.shuffle([...pairsByRole[file.role]])) {
       const members = PAIRS[pair].members;
-      const names = members.map((s) => methodName(file.language, s, file.domain)) as [string, string];
+      // In a Python domain with properties, a getter is a property there too.
+      const property = members.map((s) => file.pyProperties && s.family === 'getter');
+      const names = members.map((s, k) => methodName(file.language, s, file.domain, { pyProperties: property[k]! })) as [string, string];
       const first = rng.int(2);
       const choice = [first, 1 - first].find((k) => !used.has(names[k]!));
       if (choice === undefined) continue;
-      file.methods[mi] = { spec: { ...members[choice]!, pair }, name: names[choice]!, property: false, alternatives: names };
+      file.methods[mi] = { spec: { ...members[choice]!, pair }, name: names[choice]!, property: property[choice]!, alternatives: names };
       made++;
       break;
     }
   }
 }
 
-/** The family a planned method is listed under (for ambiguous ones: the family of the chosen name). */
-export function familyOf(m: PlannedMethod): Family {
-  return m.spec.family;
-}

@@ -8,7 +8,7 @@
 import type { FilePlan, PlannedMethod } from './plan';
 import type { Project, ProjectAllocator } from './projects';
 import type { Rng } from './prng';
-import { CodeBuffer, LIMITS, POOLS, docSentence, elementVar, indentLines, type RenderedFile } from './render';
+import { CodeBuffer, LIMITS, POOLS, docSentence, elementVar, fieldParam, indentLines, type RenderedFile } from './render';
 import { fieldOf, pascal, plural, pluralWords, snake, upperSnake, type DomainDef, type FieldKind, type FieldRole } from './vocab';
 
 const UNIT = '    ';
@@ -72,8 +72,9 @@ function q(s: string): string {
 function modelMethod(pm: PlannedMethod, c: Ctx): PMethod {
   const { rng, entity } = c;
   const spec = pm.spec;
-  if (spec.pair === 'flag-is-get') return { params: [], ret: 'bool', body: [`return ${c.attr(c.flag)}`] };
-  if (spec.pair === 'measure-get-format') return { params: [], ret: 'str', body: [rng.pick([`return str(${c.attr(c.measure)})`, `return f"{${c.attr(c.measure)}}"`])] };
+  const decorators = pm.property ? { decorators: ['@property'] } : {};
+  if (spec.pair === 'text-get-string') return { params: [], ret: 'str', body: [`return ${c.attr(c.text)}`], ...decorators };
+  if (spec.pair === 'measure-get-format') return { params: [], ret: 'str', body: [rng.pick([`return str(${c.attr(c.measure)})`, `return f"{${c.attr(c.measure)}}"`])], ...decorators };
   const f = spec.field ? pfield(c.d, spec.field) : c.key;
   const a = c.attr(f);
   switch (spec.family) {
@@ -92,11 +93,21 @@ function modelMethod(pm: PlannedMethod, c: Ctx): PMethod {
       return { params, ret: 'None', body };
     }
     case 'getter':
-      return { params: [], ret: f.type, body: [f.kind === 'string' && rng.chance(0.4) ? `return ${a} or ""` : `return ${a}`], ...(pm.property ? { decorators: ['@property'] } : {}) };
+    {
+      const options = [`return ${a}`, `return ${a}`];
+      if (f.kind === 'string') options.push(`return ${a} or ""`, `return ${a} if ${a} is not None else ""`, `return str(${a})`);
+      else if (f.kind === 'decimal') options.push(`return round(${a}, 2)`, `return float(${a})`);
+      else options.push(`return max(${a}, 0)`, `return int(${a})`);
+      return { params: [], ret: f.type, body: [rng.pick(options)], ...(pm.property ? { decorators: ['@property'] } : {}) };
+    }
     case 'setter': {
-      const p = pm.property ? 'value' : rng.pick([f.name, 'value', `new_${f.name}`]);
+      // Property setters take `value`, `set_x` methods a parameter named after the field: the
+      // body then tells the two apart, as it must, since the two names differ.
+      const p = pm.property ? 'value' : rng.pick([f.name, `new_${f.name}`]);
       const body: string[] = [];
-      if (f.kind === 'string' && rng.chance(0.4)) body.push(`${a} = ${p}.strip()`);
+      if (f.kind === 'string' && rng.chance(0.2)) body.push(`if ${p} is None:`, `${UNIT}raise TypeError(${q(`${f.name} must be a string`)})`, `${a} = ${p}`);
+      else if (f.kind === 'string' && rng.chance(0.4)) body.push(`${a} = ${p}.strip()`);
+      else if (f.kind === 'bool' && rng.chance(0.4)) body.push(`${a} = bool(${p})`);
       else if ((f.kind === 'int' || f.kind === 'decimal') && rng.chance(0.5)) {
         body.push(`if ${p} < 0:`, `${UNIT}raise ValueError(${q(`${f.name} must not be negative`)})`, `${a} = ${p}`);
       } else body.push(`${a} = ${p}`);
@@ -107,12 +118,12 @@ function modelMethod(pm: PlannedMethod, c: Ctx): PMethod {
         c.uses.add('permissions');
         const perm = `Permission.${upperSnake([c.d.permission])}`;
         const perms = c.attr('permissions');
-        return { params: [], ret: 'bool', body: [rng.pick([`return ${perm} in ${perms}`, `return any(p is ${perm} for p in ${perms})`])] };
+        return { params: [], ret: 'bool', body: [rng.pick([`return ${perm} in ${perms}`, `return any(p is ${perm} for p in ${perms})`, `return {${perm}} <= ${perms}`])] };
       }
       if (spec.variant === 'has') {
         return { params: [], ret: 'bool', body: [rng.pick([`return bool(${a})`, `return ${a} is not None and ${a} != ""`, `return len(${a} or "") > 0`, `return bool(${a} and ${a}.strip())`])] };
       }
-      return { params: [], ret: 'bool', body: [rng.pick([`return ${a}`, `return bool(${a})`, `return ${a} is True`])] };
+      return { params: [], ret: 'bool', body: [rng.pick([`return ${a}`, `return bool(${a})`, `return ${a} is True`, `return ${a} and ${c.attr(c.key)} is not None`, `return bool(${a} and ${c.attr(c.key)})`])] };
     }
     case 'conversion': {
       const fields = rng.shuffle([c.key, c.text, c.measure, c.flag]).slice(0, rng.range(2, 4));
@@ -134,7 +145,11 @@ function modelMethod(pm: PlannedMethod, c: Ctx): PMethod {
       return { params: [{ name: o, type: 'object' }], ret: 'bool', body };
     }
     case 'hash':
-      return { params: [], ret: 'int', body: [rng.pick([`return hash(${c.attr(c.key)})`, `return hash((${c.attr(c.key)}, ${c.attr(c.measure)}))`, `return hash((type(self).__name__, ${c.attr(c.key)}))`])] };
+    {
+      const fields = [c.key, ...rng.shuffle([c.text, c.measure, c.flag]).slice(0, rng.int(3))].map((x) => c.attr(x));
+      if (fields.length === 1) return { params: [], ret: 'int', body: [rng.pick([`return hash(${fields[0]})`, `return hash((type(self).__name__, ${fields[0]}))`])] };
+      return { params: [], ret: 'int', body: [`return hash((${fields.join(', ')}))`] };
+    }
     case 'to-string': {
       const fields = [c.key, ...rng.shuffle([c.text, c.measure, c.flag]).slice(0, rng.range(0, 2))];
       const v = rng.int(3);
@@ -143,7 +158,11 @@ function modelMethod(pm: PlannedMethod, c: Ctx): PMethod {
       return { params: [], ret: 'str', body: [`return "{}({})".format(type(self).__name__, ${c.attr(c.key)})`] };
     }
     case 'format': {
-      const options = f.kind === 'decimal' ? [`return f"{${a}:.2f}"`, `return "{:,.2f}".format(${a})`, `return format(${a}, ",.2f")`] : [`return f"{${a}:,}"`, `return format(${a}, "d")`, `return "{:d}".format(${a})`];
+      const digits = rng.range(1, 3);
+      const options =
+        f.kind === 'decimal'
+          ? [`return f"{${a}:.${digits}f}"`, `return "{:,.${digits}f}".format(${a})`, `return format(${a}, ",.${digits}f")`, `return f"{${a}:>${rng.range(8, 12)}.2f}"`]
+          : [`return f"{${a}:,}"`, `return format(${a}, "d")`, `return "{:d}".format(${a})`, `return f"{${a}:>${rng.range(3, 8)}d}"`];
       return { params: [], ret: 'str', body: [rng.pick(options)] };
     }
     case 'reset': {
@@ -164,7 +183,7 @@ function serviceMethod(pm: PlannedMethod, c: Ctx): PMethod {
   const spec = pm.spec;
   const listParam = c.isClass ? [] : [{ name: coll, type: `list[${entity}]` }];
   const e = elementVar(rng, d, [coll, 'max', 'sum', 'min', 'filter', 'next', 'len', 'any', 'all']);
-  const fileVar = `${snake([d.noun])}_file`;
+  const fileVar = snake([d.noun, rng.pick(['file', 'file', 'path', 'source'])]);
   const fileParam = { name: fileVar, type: 'Path' };
   const storage = c.isClass ? 'self._storage_path' : fileVar;
   const storageParam = c.isClass ? [] : [fileParam];
@@ -228,7 +247,7 @@ function serviceMethod(pm: PlannedMethod, c: Ctx): PMethod {
       return { params: listParam, ret: f.type, body: [`if not ${coll}:`, `${UNIT}return ${f.zero}`, `return max(${coll}, key=lambda ${e}: ${get(f)}).${f.name}`] };
     }
     case 'validate': {
-      const p = rng.pick([f.name, f.name, 'value', 'candidate']);
+      const p = fieldParam(rng, fieldOf(d, spec.field!).words, snake, 'value');
       const limit = rng.pick(LIMITS);
       const body: string[] = [];
       if (f.kind === 'string') {
@@ -325,7 +344,7 @@ function serviceMethod(pm: PlannedMethod, c: Ctx): PMethod {
           body: [`${c.key.name}, ${c.text.name} = (part.strip() for part in ${t}.split("${sep}", 1))`, `return ${entity}(${c.key.name}, ${c.text.name})`],
         };
       }
-      const t = rng.pick(POOLS.text);
+      const t = fieldParam(rng, fieldOf(d, spec.field!).words, snake, 'text');
       const conv = f.kind === 'decimal' ? 'float' : 'int';
       if (rng.chance(0.5)) {
         const cached = !c.isClass && rng.chance(0.4);
@@ -341,7 +360,7 @@ function serviceMethod(pm: PlannedMethod, c: Ctx): PMethod {
     }
     case 'clear': {
       const v = rng.int(3);
-      if (v === 0) return { params: listParam, ret: 'None', body: [`if ${coll}:`, `${UNIT}${coll}.clear()`] };
+      if (v === 0) return { params: listParam, ret: 'None', body: [rng.chance(0.5) ? `if ${coll}:` : `if len(${coll}) > 0:`, `${UNIT}${coll}.clear()`] };
       if (v === 1) return { params: listParam, ret: 'int', body: [`removed = len(${coll})`, `${coll}.clear()`, 'return removed'] };
       return { params: listParam, ret: 'None', body: [`del ${coll}[:]`] };
     }
@@ -364,11 +383,19 @@ function serviceMethod(pm: PlannedMethod, c: Ctx): PMethod {
     case 'log': {
       const msg = rng.pick(POOLS.message);
       const level = spec.variant === 'error' ? 'error' : spec.variant === 'warning' ? 'warning' : 'info';
-      const v = rng.int(3);
+      const v = rng.int(5);
       const params = [{ name: msg, type: 'str' }];
       if (v === 0) {
         c.uses.add('logger');
         return { params, ret: 'None', body: [`logger.${level}(${msg})`] };
+      }
+      if (v === 3) {
+        c.uses.add('logger');
+        return { params, ret: 'None', body: [`if logger.isEnabledFor(logging.${level.toUpperCase()}):`, `${UNIT}logger.${level}(${msg})`] };
+      }
+      if (v === 4) {
+        c.uses.add('logger');
+        return { params: [...params, { name: '*args', type: 'object' }], ret: 'None', body: [`logger.log(logging.${level.toUpperCase()}, ${msg}, *args)`] };
       }
       if (v === 1) {
         c.uses.add('logger');

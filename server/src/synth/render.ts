@@ -168,11 +168,19 @@ export const POOLS = {
   list: ['result', 'matches', 'selected', 'out', 'found'],
   /** Messages of log helpers. */
   message: ['message', 'msg', 'text', 'line'],
-  /** Text to parse. */
-  text: ['text', 'raw', 'value', 'input', 's'],
   /** A line of a file. */
   line: ['line', 'row', 'record', 'entry'],
 } as const;
+
+/**
+ * A parameter named after a field (`email`, `rawEmail`, `emailValue`; for text to parse
+ * `totalText`, `rawTotal`…), so that the field's words, which are in the method's name, are in
+ * its body too.
+ */
+export function fieldParam(rng: Rng, words: readonly string[], join: (w: readonly string[]) => string, purpose: 'value' | 'text'): string {
+  const options = purpose === 'value' ? [[...words], [...words], ['raw', ...words], [...words, 'value']] : [[...words, 'text'], ['raw', ...words], [...words, 'input'], [...words, 'str']];
+  return join(rng.pick(options));
+}
 
 /** A loop variable for elements of a domain's collection. */
 export function elementVar(rng: Rng, d: DomainDef, avoid: readonly string[] = []): string {

@@ -7,7 +7,7 @@
 import type { FilePlan, PlannedMethod } from './plan';
 import type { Project, ProjectAllocator } from './projects';
 import type { Rng } from './prng';
-import { CodeBuffer, LIMITS, POOLS, docSentence, elementVar, indentLines, type RenderedFile } from './render';
+import { CodeBuffer, LIMITS, POOLS, docSentence, elementVar, fieldParam, indentLines, type RenderedFile } from './render';
 import { fieldOf, pascal, plural, pluralWords, snake, type DomainDef, type FieldKind, type FieldRole } from './vocab';
 
 const UNIT = '  ';
@@ -58,7 +58,7 @@ function sq(s: string): string {
 function modelMethod(pm: PlannedMethod, c: Ctx): RMethod {
   const { rng, entity } = c;
   const spec = pm.spec;
-  if (spec.pair === 'flag-is-get') return { params: [], body: [`@${c.flag.name}`] };
+  if (spec.pair === 'text-get-string') return { params: [], body: [`@${c.text.name}`] };
   if (spec.pair === 'measure-get-format') return { params: [], body: [`@${c.measure.name}.to_s`] };
   const f = spec.field ? rfield(c.d, spec.field) : c.key;
   const iv = `@${f.name}`;
@@ -71,20 +71,22 @@ function modelMethod(pm: PlannedMethod, c: Ctx): RMethod {
       return { params, body };
     }
     case 'getter':
-      return { params: [], body: [f.kind === 'string' ? rng.pick([iv, `${iv}.to_s`, `return ${iv}`]) : rng.pick([iv, `return ${iv}`])] };
+      if (f.kind === 'string') return { params: [], body: [rng.pick([iv, iv, `${iv}.to_s`, `return ${iv}`, `${iv}.dup`, `${iv} || ''`])] };
+      return { params: [], body: [rng.pick([iv, iv, `return ${iv}`, f.kind === 'decimal' ? `${iv}.round(2)` : `${iv}.to_i`, f.kind === 'decimal' ? `${iv}.to_f` : `[${iv}, 0].max`])] };
     case 'setter': {
       const p = rng.pick(['value', f.name, `new_${f.name}`]);
       if (f.kind === 'string' && rng.chance(0.4)) return { params: [p], body: [`${iv} = ${p}.to_s.strip`] };
       if ((f.kind === 'int' || f.kind === 'decimal') && rng.chance(0.5)) return { params: [p], body: [`raise ArgumentError, ${sq(`${f.name} must not be negative`)} if ${p}.negative?`, '', `${iv} = ${p}`] };
+      if (f.kind !== 'string' && rng.chance(0.4)) return { params: [p], body: [`${iv} = ${f.kind === 'bool' ? `${p} ? true : false` : f.kind === 'int' ? `Integer(${p})` : `Float(${p})`}`] };
       return { params: [p], body: [`${iv} = ${p}`] };
     }
     case 'predicate':
       if (spec.variant === 'can') {
         c.uses.add('permissions');
-        return { params: [], body: [rng.pick([`@permissions.include?(:${c.d.permission})`, `@permissions.any? { |permission| permission == :${c.d.permission} }`])] };
+        return { params: [], body: [rng.pick([`@permissions.include?(:${c.d.permission})`, `@permissions.any? { |permission| permission == :${c.d.permission} }`, `@permissions.member?(:${c.d.permission})`])] };
       }
       if (spec.variant === 'has') return { params: [], body: [rng.pick([`!${iv}.nil? && !${iv}.empty?`, `!(${iv}.nil? || ${iv}.strip.empty?)`, `${iv}.to_s.length.positive?`])] };
-      return { params: [], body: [rng.pick([iv, `${iv} == true`, `!!${iv}`])] };
+      return { params: [], body: [rng.pick([iv, `${iv} == true`, `!!${iv}`, `${iv} && !@${c.key.name}.nil?`, `${iv} ? true : false`])] };
     case 'conversion': {
       const fields = rng.shuffle([c.key, c.text, c.measure, c.flag]).slice(0, rng.range(2, 4));
       if (spec.variant === 'map') {
@@ -101,7 +103,10 @@ function modelMethod(pm: PlannedMethod, c: Ctx): RMethod {
       return { params: [o], body: [rng.chance(0.5) ? `${o}.is_a?(${entity}) && ${cmp}` : `${o}.class == self.class && ${cmp}`] };
     }
     case 'hash':
-      return { params: [], body: [rng.pick([`[@${c.key.name}].hash`, `[self.class, @${c.key.name}].hash`, `@${c.key.name}.hash`])] };
+    {
+      const fields = [c.key, ...rng.shuffle([c.text, c.measure, c.flag]).slice(0, rng.int(3))].map((x) => `@${x.name}`);
+      return { params: [], body: [rng.pick([`[${fields.join(', ')}].hash`, `[self.class, ${fields.join(', ')}].hash`, fields.length === 1 ? `${fields[0]}.hash` : `[${fields.join(', ')}].hash`])] };
+    }
     case 'to-string': {
       const extra = rng.chance(0.5) ? [rng.pick([c.text, c.measure, c.flag])] : [];
       const v = rng.int(3);
@@ -110,8 +115,11 @@ function modelMethod(pm: PlannedMethod, c: Ctx): RMethod {
       return { params: [], body: [`format(${sq(`${entity}(${[c.key, ...extra].map(() => '%s').join(', ')})`)}, ${[c.key, ...extra].map((x) => `@${x.name}`).join(', ')})`] };
     }
     case 'format':
-      if (f.kind === 'decimal') return { params: [], body: [rng.pick([`format('%.2f', ${iv})`, `'%.2f' % ${iv}`, `format('%<value>.2f', value: ${iv})`])] };
-      return { params: [], body: [rng.pick([`format('%d', ${iv})`, `${iv}.to_s.reverse.scan(/\\d{1,3}/).join(',').reverse`, `'%d' % ${iv}`])] };
+      if (f.kind === 'decimal') {
+        const digits = rng.range(1, 3);
+        return { params: [], body: [rng.pick([`format('%.${digits}f', ${iv})`, `'%.${digits}f' % ${iv}`, `format('%<value>.${digits}f', value: ${iv})`, `format('%${rng.range(8, 12)}.2f', ${iv})`])] };
+      }
+      return { params: [], body: [rng.pick([`format('%d', ${iv})`, `${iv}.to_s.reverse.scan(/\\d{1,3}/).join(',').reverse`, `'%d' % ${iv}`, `format('%0${rng.range(3, 8)}d', ${iv})`])] };
     case 'reset': {
       const fields = rng.shuffle([c.text, c.measure, c.flag]).slice(0, rng.range(2, 3));
       const body = fields.map((x) => `@${x.name} = ${x.kind === 'string' ? rng.pick(["''", 'nil']) : x.zero}`);
@@ -131,7 +139,7 @@ function serviceMethod(pm: PlannedMethod, c: Ctx): RMethod {
   const spec = pm.spec;
   const listParam = c.isClass ? [] : [coll];
   const e = elementVar(rng, d, [coll]);
-  const fileVar = `${snake([d.noun])}_file`;
+  const fileVar = snake([d.noun, rng.pick(['file', 'file', 'path', 'source'])]);
   const storage = c.isClass ? '@storage_path' : 'storage_path';
   const storageParam = c.isClass ? [] : ['storage_path'];
   const keyParam = () => rng.pick([c.key.name, c.key.name, 'target', 'wanted']);
@@ -185,7 +193,7 @@ function serviceMethod(pm: PlannedMethod, c: Ctx): RMethod {
       return { params: listParam, body: [`${mx} = ${f.zero}`, `${coll}.each do |${e}|`, `${UNIT}${mx} = ${get(f)} if ${get(f)} > ${mx}`, 'end', mx] };
     }
     case 'validate': {
-      const p = rng.pick([f.name, f.name, 'value', 'candidate']);
+      const p = fieldParam(rng, fieldOf(d, spec.field!).words, snake, 'value');
       const limit = rng.pick(LIMITS);
       const body: string[] = [];
       if (f.kind === 'string') {
@@ -259,14 +267,14 @@ function serviceMethod(pm: PlannedMethod, c: Ctx): RMethod {
         if (rng.chance(0.5)) return { params: [t], body: [`${c.key.name}, ${c.text.name} = ${t}.split(${lit}, 2).map(&:strip)`, `${entity}.new(${c.key.name}, ${c.text.name})`] };
         return { params: [t], body: [`parts = ${t}.split(${lit})`, `${entity}.new(parts[0].strip, parts[1].strip)`] };
       }
-      const t = rng.pick(POOLS.text);
+      const t = fieldParam(rng, fieldOf(d, spec.field!).words, snake, 'text');
       const conv = f.kind === 'decimal' ? 'Float' : 'Integer';
       if (rng.chance(0.5)) return { params: [t], body: [`${conv}(${t}.strip)`] };
       return { params: [t], body: [`${conv}(${t})`, 'rescue ArgumentError, TypeError', `raise ArgumentError, "invalid ${f.name}: #{${t}.inspect}"`] };
     }
     case 'clear': {
       const v = rng.int(3);
-      if (v === 0) return { params: listParam, body: [`${coll}.clear unless ${coll}.empty?`] };
+      if (v === 0) return { params: listParam, body: [rng.chance(0.5) ? `${coll}.clear unless ${coll}.empty?` : `${coll}.clear if ${coll}.any?`] };
       if (v === 1) return { params: listParam, body: [`removed = ${coll}.size`, `${coll}.clear`, 'removed'] };
       return { params: listParam, body: [`${coll}.replace([])`] };
     }
@@ -289,10 +297,18 @@ function serviceMethod(pm: PlannedMethod, c: Ctx): RMethod {
       const msg = rng.pick(POOLS.message);
       const level = spec.variant === 'error' ? 'error' : spec.variant === 'warning' ? 'warn' : 'info';
       const logger = c.isClass ? '@logger' : 'LOGGER';
-      const v = rng.int(3);
+      const v = rng.int(5);
       if (v === 0) {
         c.uses.add('logger');
         return { params: [msg], body: [`${logger}.${level}(${msg})`] };
+      }
+      if (v === 3) {
+        c.uses.add('logger');
+        return { params: [msg], body: [`${logger}.add(Logger::${level === 'warn' ? 'WARN' : level.toUpperCase()}, ${msg})`] };
+      }
+      if (v === 4) {
+        c.uses.add('logger');
+        return { params: [msg, 'context = {}'], body: [`${logger}.${level}("#{${msg}} #{context.inspect}")`] };
       }
       if (v === 1) {
         c.uses.add('logger');

@@ -49,6 +49,7 @@ describe('expandJsonl', () => {
     );
     assert.deepEqual(u[0]!.unit.origin, { file: 'csn-sample.jsonl', root: 0, jsonlLine: 1, repo: 'acme/widgets', recordPath: 'src/main/java/Widget.java' });
     assert.equal(u[0]!.unit.doc, 'Number of items.');
+    assert.equal(u[0]!.unit.funcName, 'Widget.size');
     assert.equal(u[0]!.unit.snippet, true);
     assert.match(u[1]!.unit.text, /^def shout/);
     assert.deepEqual(skipped(items), [['csn-sample.jsonl:4', 'unsupported-language']]);

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readSourceFile } from '../../../server/src/corpus/decode';
 import type { CorpusItem, CorpusOptions, CorpusSkip, FileTask, SkipReason, WalkEntry } from '../../../server/src/corpus/types';
-import { corpusTasks, inputKindOf, walkCorpus } from '../../../server/src/corpus/walk';
+import { corpusTasks, expandWalk, inputKindOf, walkCorpus } from '../../../server/src/corpus/walk';
 import { isEngineError } from '../../../server/src/errors';
 import { collect, FIXTURES, makeTemp, removeTemp, writeTree } from './helpers';
 
@@ -40,6 +40,14 @@ describe('walkCorpus on the fixture repository', () => {
     assert.equal(units.length, 3);
     for (const u of units) if (u.kind === 'unit') assert.equal(u.unit.origin.root, 1);
     assert.ok(items.filter((i) => i.kind === 'file').every((t) => t.kind === 'file' && t.origin.root === 0));
+  });
+
+  it('expands a collected walk the same as the live stream', async () => {
+    const inputs = [path.join(FIXTURES, 'repo-a'), path.join(FIXTURES, 'csn-sample.jsonl')];
+    const entries = await walk(inputs);
+    assert.equal(entries.filter((e) => e.kind === 'jsonl').length, 1);
+    const strip = (items: CorpusItem[]) => items.map((i) => (i.kind === 'file' ? { ...i, mtimeMs: 0 } : i));
+    assert.deepEqual(strip(await collect(expandWalk(entries))), strip(await collect(corpusTasks(inputs))));
   });
 
   it('throws E_INPUT_NOT_FOUND for a missing input', async () => {
@@ -101,6 +109,15 @@ describe('walkCorpus on generated trees', () => {
     assert.equal(skipOf(items, 'sub/gen')?.reason, 'ignored');
     assert.equal(skipOf(items, 'a.tmp.py')?.reason, 'ignored');
     assert.equal(skipOf(items, 'secret.py')?.reason, 'ignored');
+  });
+
+  it('walks an input that the enclosing repository ignores, since it was asked for by name', async () => {
+    const top = path.join(tmp, 'work2');
+    writeTree(top, { '.git/HEAD': 'ref: refs/heads/main\n', '.gitignore': 'build/\n', 'build/gen/A.java': 'class A {}', 'src/B.java': 'class B {}' });
+    assert.deepEqual(files(await walk([path.join(top, 'build', 'gen') + '/'])), ['A.java']);
+    const items = await walk([top]);
+    assert.deepEqual(files(items), ['src/B.java']);
+    assert.equal(skipOf(items, 'work2/build')?.reason, 'excluded-dir', 'build/ is excluded by name before .gitignore is asked');
   });
 
   it('skips vendored, build and hidden folders unless told otherwise', async () => {

@@ -19,7 +19,9 @@ import { buildDataset, resolveDatasetOptions } from '../../../server/src/dataset
 import { SampleColumns } from '../../../server/src/dataset/columns';
 import { isEngineError } from '../../../server/src/errors';
 import { materialize } from '../../../server/src/parse/sample';
-import { makeTemp, removeTemp } from '../corpus/helpers';
+import { walkCorpus } from '../../../server/src/corpus/walk';
+import type { FileTask } from '../../../server/src/corpus/types';
+import { collect, makeTemp, removeTemp, writeTree } from '../corpus/helpers';
 import { makeSamples, makeTables, rng, type SampleSpec } from './helpers';
 
 function corpus() {
@@ -134,6 +136,32 @@ describe('cache', () => {
       moved.map((s) => materialize(s, fresh)),
       original.map((s) => materialize(s, tables)),
     );
+  });
+
+  it('tells, after a walk, which files changed since the snapshot', async () => {
+    const root = path.join(tmp, 'incremental');
+    writeTree(root, { 'A.java': 'class A {}', 'B.java': 'class B {}', 'c.py': 'x = 1' });
+    const walkFiles = async () => (await collect(walkCorpus([root]))).filter((e): e is FileTask => e.kind === 'file');
+    const first = await walkFiles();
+    const name = corpusCacheName({ inputs: [root], corpusOptions: {}, extractSettings: {}, toolVersion: 't' });
+    const key1 = corpusKey(name, first.map(fingerprintOf));
+    // Stand-in for extraction: one sample per file, named after it.
+    const { samples, tables } = makeSamples(first.map((t) => ({ label: t.origin.file, body: ['x'], file: t.origin.file })));
+    const file = corpusCachePath(tmp, name);
+    await saveCorpusSnapshot(file, { key: key1, columns: SampleColumns.fromSamples(samples), tables, sources: first.map(fingerprintOf) });
+
+    fs.writeFileSync(path.join(root, 'B.java'), 'class B { int x; }');
+    const second = await walkFiles();
+    const key2 = corpusKey(name, second.map(fingerprintOf));
+    assert.notEqual(key2, key1);
+    const snap = (await loadCorpusSnapshot(file))!;
+    assert.equal(snap.key, key1);
+    const reuse = second.map((t) => [t.origin.file, snap.samplesOf(fingerprintOf(t))?.map((s) => s.nameSubtokens.join('|'))]);
+    assert.deepEqual(reuse, [
+      ['A.java', ['A.java']],
+      ['B.java', undefined],
+      ['c.py', ['c.py']],
+    ]);
   });
 
   it('ignores a damaged snapshot with a logged reason, whatever the damage', async () => {

@@ -16,7 +16,7 @@ const TOL = { float64: 1e-6, float32: 1e-3 } as const;
  * so GELU (built on Erf) is float32 too. A test below fails if a float64 Erf kernel appears, so
  * the list is kept honest.
  */
-export const FLOAT32_ONLY: Readonly<Record<string, string>> = Object.freeze({
+const FLOAT32_ONLY: Readonly<Record<string, string>> = Object.freeze({
   Erf: 'onnxruntime CPU EP has no float64 Erf kernel',
 });
 
@@ -47,8 +47,9 @@ const cases: GradCase[] = [
   { name: 'Sigmoid', covers: ['Sigmoid'], dtype: f64, inputs: [{ name: 'x', shape: [2, 3] }], build: ([x]) => o.sigmoid(x!) },
   { name: 'Erf', covers: ['Erf'], dtype: f32, inputs: [{ name: 'x', shape: [2, 3] }], build: ([x]) => o.erf(x!) },
   { name: 'Where broadcast', covers: ['Where'], dtype: f64, inputs: [{ name: 'c', shape: [2, 3], dtype: 'bool', init: 'bool' }, { name: 'a', shape: [2, 3] }, { name: 'b', shape: [3] }], build: ([c, a, b]) => o.where(c!, a!, b!) },
+  // Cast is checked from float32 to float64: a float64 round trip through float32 would quantize
+  // the perturbations, so a float64-tolerance check of Cast is not meaningful.
   { name: 'Cast float32 → float64', covers: ['Cast'], dtype: f32, inputs: [{ name: 'x', shape: [2, 3] }], build: ([x]) => o.mul(o.cast(x!, 'float64'), o.cast(x!, 'float64')) },
-  { name: 'Cast float64 → float64 via float32 grad path', covers: ['Cast'], dtype: f64, inputs: [{ name: 'x', shape: [2, 3] }], build: ([x]) => o.cast(o.mul(x!, x!), 'float64') },
   { name: 'MatMul 2-D', covers: ['MatMul'], dtype: f64, inputs: [{ name: 'a', shape: [2, 3] }, { name: 'b', shape: [3, 4] }], build: ([a, b]) => o.matmul(a!, b!) },
   { name: 'MatMul batched, broadcast B', covers: ['MatMul'], dtype: f64, inputs: [{ name: 'a', shape: [2, 2, 3] }, { name: 'b', shape: [3, 4] }], build: ([a, b]) => o.matmul(a!, b!) },
   { name: 'MatMul batch broadcast both', covers: ['MatMul'], dtype: f64, inputs: [{ name: 'a', shape: [2, 1, 2, 3] }, { name: 'b', shape: [1, 3, 3, 2] }], build: ([a, b]) => o.matmul(a!, b!) },

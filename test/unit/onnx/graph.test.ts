@@ -11,6 +11,7 @@ import {
   emitModel,
   gradients,
   mulDims,
+  nn,
   ops as o,
   tensor,
   toModelProto,
@@ -152,4 +153,51 @@ test('argmax, topk, equal stop gradients without error', () => {
   const mask = o.cast(o.equal(o.argMax(x, 1, true), o.topK(x, 1, 1).indices), 'float64');
   const [gx] = gradients(o.reduceSum(o.mul(x, mask), undefined, false), [x]);
   assert.deepEqual(gx!.shape, [2, 3]);
+});
+
+test('gradients with respect to an intermediate value (a probe of the input embeddings)', async () => {
+  const g = new Graph('probe');
+  const e = g.input('e', 'float32', [5, 2]);
+  const ids = g.input('ids', 'int64', [3]);
+  const w = g.input('w', 'float32', [2]);
+  const emb = o.gather(e, ids, 0);
+  const [dEmb, dE] = gradients(o.reduceSum(o.mul(o.mul(emb, emb), w), undefined, false), [emb, e]);
+  g.output(dEmb!, 'd_emb');
+  g.output(dE!, 'd_e');
+  const s = await createSession(emitModel(g), { device: 'cpu', intraOpThreads: 1 });
+  const ev = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const r = await s.run({ e: tensor('float32', [5, 2], ev), ids: tensor('int64', [3], [4, 0, 4]), w: tensor('float32', [2], [1, -1]) });
+  // d/d emb of Σ emb²·w = 2·emb·w; rows 4, 0, 4 of e.
+  assert.deepEqual(Array.from(r.d_emb!.data().data as Float32Array), [18, -20, 2, -4, 18, -20]);
+  // Row 4 is used twice: its gradient is the sum of both uses.
+  assert.deepEqual(Array.from(r.d_e!.data().data as Float32Array), [2, -4, 0, 0, 0, 0, 0, 0, 36, -40]);
+  await s.dispose();
+});
+
+test('classification statistics computed in the graph', async () => {
+  const g = new Graph('stats');
+  const z = g.input('z', 'float64', ['n', 3]);
+  const y = g.input('y', 'int64', ['n']);
+  const st = nn.classificationStats(z, y, 2);
+  for (const [k, v] of Object.entries(st)) g.output(v, k);
+  const s = await createSession(emitModel(g), { device: 'cpu', intraOpThreads: 1 });
+  const zs = [
+    [2, 1, 0],
+    [0.5, 3, 1],
+  ];
+  const ys = [0, 2];
+  const r = await s.run({ z: tensor('float64', [2, 3], zs.flat()), y: tensor('int64', [2], ys) });
+  const num = (k: string): number[] => Array.from(r[k]!.data().data as Float64Array, Number);
+  zs.forEach((row, i) => {
+    const lse = Math.log(row.reduce((a, v) => a + Math.exp(v), 0));
+    const label = ys[i]!;
+    const other = Math.max(...row.filter((_, k) => k !== label));
+    assert.ok(Math.abs(num('loss')[i]! - (lse - row[label]!)) < 1e-12);
+    assert.ok(Math.abs(num('pLabel')[i]! - Math.exp(row[label]! - lse)) < 1e-12);
+    assert.equal(num('margin')[i], row[label]! - other);
+  });
+  assert.deepEqual(Array.from(r.predicted!.data().data as BigInt64Array), [0n, 1n]);
+  assert.deepEqual(num('correct'), [1, 0]);
+  assert.deepEqual(Array.from(r.topK!.data().data as BigInt64Array), [0n, 1n, 1n, 2n]);
+  await s.dispose();
 });

@@ -27,6 +27,7 @@ function fakeLinux(opts: { vulkan?: boolean; gpu?: boolean; cudaLib?: boolean })
     list: (d) => (opts.gpu && d === '/dev/dri' ? ['card0', 'renderD128'] : []),
     bindingDir: '/opt/ort/bin',
     libraryPath: undefined,
+    loaderCacheHas: () => false,
   };
 }
 
@@ -140,9 +141,10 @@ test('tensors share host memory, feed back as inputs, and refuse use after dispo
 });
 
 test('embedding gradient: repeated indices accumulate exactly with two intra-op threads', async () => {
-  // Many repeats of few rows, at a size where onnxruntime splits a ScatterND over two threads (at
-  // this size ScatterND(reduction='add') loses updates in every run; the default 'sorted'
-  // strategy must not). 'scatter-add' is checked in its supported configuration, one thread.
+  // Many repeats of few rows, at a size where onnxruntime splits a ScatterND over two threads.
+  // There ScatterND(reduction='add') can lose updates (seen in most standalone runs; timing
+  // dependent, so not asserted); the default 'sorted' strategy must be exact every time.
+  // 'scatter-add' is checked in its supported configuration, one thread.
   const V = 7;
   const D = 64;
   const N = 16384;

@@ -1,0 +1,85 @@
+/**
+ * The contract between the trainer (`train/trainer.ts`) and a trainable model (`models/*`,
+ * compiled into ONNX graphs by `train/compile.ts`). The trainer owns epochs, batching, shuffling,
+ * schedules, the RNG, dynamics recording, checkpoints and cancellation; the model owns its
+ * graphs, its parameters and optimizer state (resident on the device between runs), and turns
+ * dataset samples into input tensors.
+ */
+import type { Rng } from './rng';
+
+/** Host arrays of one batch, ready to feed. Row r is sample `indices[r]` of the dataset. */
+export interface Batch {
+  /** Dataset sample indices (into `SampleColumns`), one per row. */
+  indices: Int32Array;
+  /** Label class per row (the label the model is trained on, possibly corrupted by noise). */
+  labels: Int32Array;
+  /** Model-specific input arrays (e.g. token ids [B, T] and a mask), keyed by graph input name. */
+  inputs: Record<string, Int32Array | Float32Array | BigInt64Array | Uint8Array>;
+}
+
+/**
+ * Per-sample statistics of a forward pass, computed inside the graph (never full logits):
+ * loss = cross-entropy against the given label; margin = label logit − best other logit;
+ * pLabel = softmax probability of the label; correct = argmax == label; top1 = argmax.
+ */
+export interface SampleStats {
+  loss: Float32Array;
+  margin: Float32Array;
+  pLabel: Float32Array;
+  correct: Uint8Array;
+  top1: Int32Array;
+}
+
+/** Eval statistics, plus the top-k predictions. */
+export interface EvalStats extends SampleStats {
+  /** [rows × k] class ids and softmax scores, best first. */
+  topkIds: Int32Array;
+  topkScores: Float32Array;
+  k: number;
+}
+
+/** Optimizer settings. The learning rate is fed per step, so schedules live in the trainer. */
+export interface OptimizerConfig {
+  kind: 'sgd' | 'adam' | 'adamw';
+  /** SGD momentum (0 = plain SGD). */
+  momentum?: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  /** Decoupled weight decay (AdamW) or L2 added to the gradient (SGD, Adam). */
+  weightDecay?: number;
+  /** Global-norm gradient clipping; 0 or undefined = off. */
+  clipNorm?: number;
+}
+
+/** Everything needed to restore a model exactly: parameters, optimizer state, step counter. */
+export interface ModelState {
+  step: number;
+  tensors: Record<string, { dims: number[]; data: Float32Array }>;
+}
+
+/** A model compiled for training on one device. */
+export interface TrainableModel {
+  readonly name: string;
+  /** The device actually used (e.g. 'cpu', 'webgpu'). */
+  readonly device: string;
+  /** Most batches one `trainSteps` call takes (the Loop's S); the trainer groups by this. */
+  readonly stepsPerRun: number;
+  /** Builds the input arrays of the given dataset samples; `labels` are the labels to train on. */
+  makeBatch(indices: Int32Array, labels: Int32Array): Batch;
+  /**
+   * Runs one optimizer step per batch (up to `stepsPerRun` batches in one session run) and
+   * returns the per-sample statistics of each step's own forward pass (before its update).
+   * `lr[i]` is the learning rate of step i; `rng` draws the dropout masks.
+   */
+  trainSteps(batches: Batch[], lr: number[], rng: Rng): Promise<SampleStats[]>;
+  /** Forward pass without dropout or update. */
+  evaluate(batch: Batch, k?: number): Promise<EvalStats>;
+  /** Copies parameters and optimizer state to the host. */
+  getState(): Promise<ModelState>;
+  /** Replaces parameters and optimizer state. */
+  setState(state: ModelState): Promise<void>;
+  /** A plain inference ONNX model with the trained weights as initializers. */
+  exportInference(): Promise<Uint8Array>;
+  dispose(): Promise<void>;
+}

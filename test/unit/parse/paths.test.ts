@@ -1,0 +1,156 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadNativeBackend } from '../../../server/src/parse/backend';
+import { FlatTree, LabelTable, TokenInterner, TypeTable } from '../../../server/src/parse/flatten';
+import { LANGUAGES } from '../../../server/src/parse/languages';
+import { PathContexts } from '../../../server/src/parse/paths';
+import { METHOD_NAME_PLACEHOLDER, StringTable } from '../../../server/src/parse/sample';
+import { contextLine, extractor, fixtures, pathLength, run, samplesOf } from './helpers';
+
+const TINY = 'def f(a):\n    return a + 1\n';
+
+test('paths: a hand-checked method gives exactly the expected path-contexts', async () => {
+  const ex = await extractor('native');
+  const [s] = samplesOf(ex, run(ex, 'python', TINY));
+  // Named tree: function_definition(identifier f, parameters(identifier a), block(return_statement(
+  // binary_operator:+(identifier a, integer 1)))). Terminals f, a, a, 1; every pair is within
+  // length 8 and width 2 (f is child 0 of function_definition, block is child 2).
+  const P = METHOD_NAME_PLACEHOLDER;
+  assert.deepEqual(s!.pathContexts.map(contextLine), [
+    `${P},(identifier)^(function_definition)_(parameters)_(identifier),a`,
+    `${P},(identifier)^(function_definition)_(block)_(return_statement)_(binary_operator:+)_(identifier),a`,
+    `${P},(identifier)^(function_definition)_(block)_(return_statement)_(binary_operator:+)_(integer),1`,
+    'a,(identifier)^(parameters)^(function_definition)_(block)_(return_statement)_(binary_operator:+)_(identifier),a',
+    'a,(identifier)^(parameters)^(function_definition)_(block)_(return_statement)_(binary_operator:+)_(integer),1',
+    'a,(identifier)^(binary_operator:+)_(integer),1',
+  ]);
+});
+
+test('paths: maxPathLength drops the long paths (7 nodes) and keeps the rest', async () => {
+  const ex = await extractor('native');
+  const [s] = samplesOf(ex, run(ex, 'python', TINY, 'inline', { maxPathLength: 6 }));
+  assert.deepEqual(s!.pathContexts.map((c) => pathLength(c.path)), [4, 6, 6, 3]);
+});
+
+test('paths: maxPathWidth 1 drops the pairs through children 0 and 2 of function_definition', async () => {
+  const ex = await extractor('native');
+  const [s] = samplesOf(ex, run(ex, 'python', TINY, 'inline', { maxPathWidth: 1 }));
+  assert.deepEqual(s!.pathContexts.map(contextLine), [
+    `${METHOD_NAME_PLACEHOLDER},(identifier)^(function_definition)_(parameters)_(identifier),a`,
+    'a,(identifier)^(parameters)^(function_definition)_(block)_(return_statement)_(binary_operator:+)_(identifier),a',
+    'a,(identifier)^(parameters)^(function_definition)_(block)_(return_statement)_(binary_operator:+)_(integer),1',
+    'a,(identifier)^(binary_operator:+)_(integer),1',
+  ]);
+});
+
+/** A method whose pairs far outnumber 200: a long flat body of short statements. */
+function bigMethod(statements: number): string {
+  const body = Array.from({ length: statements }, (_, i) => `    v${i} = w${i} + ${i}`).join('\n');
+  return `def big(w):\n${body}\n    return v0\n`;
+}
+
+test('paths: at most maxContexts, every path within the length limit', async () => {
+  const ex = await extractor('native');
+  for (const f of fixtures()) {
+    for (const s of samplesOf(ex, run(ex, f.language, f.text, f.file))) {
+      assert.ok(s.pathContexts.length <= 200, `${f.file} ${s.name}`);
+      for (const c of s.pathContexts) assert.ok(pathLength(c.path) <= 8, `${f.file} ${s.name}: ${c.path}`);
+    }
+  }
+  const [big] = run(ex, 'python', bigMethod(300)).samples;
+  assert.equal(big!.contexts.length, 3 * 200);
+  const [small] = run(ex, 'python', bigMethod(300), 'inline', { maxContexts: 17 }).samples;
+  assert.equal(small!.contexts.length, 3 * 17);
+});
+
+test('paths: sampling is seeded by the sample id (same file → same contexts; another file → others)', async () => {
+  const ex = await extractor('native');
+  const text = bigMethod(300);
+  const a = samplesOf(ex, run(ex, 'python', text, 'a.py'))[0]!;
+  const again = samplesOf(ex, run(ex, 'python', text, 'a.py'))[0]!;
+  const b = samplesOf(ex, run(ex, 'python', text, 'b.py'))[0]!;
+  assert.deepEqual(again.pathContexts, a.pathContexts);
+  assert.notDeepEqual(b.pathContexts, a.pathContexts);
+});
+
+/**
+ * All pairs of terminals of flat method `m` within the limits, by brute force over every pair:
+ * the LCA from the ancestor chains, the width from the child indices just below it.
+ */
+function bruteForce(flat: FlatTree, m: number, labels: LabelTable, L: number, W: number): string[] {
+  const terms: number[] = [];
+  for (let i = m; i < flat.end[m]!; i++) if (flat.term[i] !== -1) terms.push(i);
+  const chain = (i: number): number[] => {
+    const c = [i];
+    while (c[c.length - 1] !== m) c.push(flat.npar[c[c.length - 1]!]!);
+    return c;
+  };
+  const label = (i: number) => `(${labels.names[flat.label[i]!]!})`;
+  const out: string[] = [];
+  for (let x = 0; x < terms.length; x++) {
+    for (let y = x + 1; y < terms.length; y++) {
+      const up = chain(terms[x]!);
+      const down = chain(terms[y]!);
+      const a = up.find((n) => down.includes(n))!;
+      const ux = up.indexOf(a);
+      const dy = down.indexOf(a);
+      const width = flat.nidx[down[dy - 1]!]! - flat.nidx[up[ux - 1]!]!;
+      if (ux + dy + 1 > L || width > W) continue;
+      const path = up.slice(0, ux).map(label).join('^') + '^' + label(a) + down.slice(0, dy).reverse().map((n) => '_' + label(n)).join('');
+      out.push(`${x},${path},${y}`);
+    }
+  }
+  return out.sort();
+}
+
+test('paths: the enumeration finds exactly the pairs a brute force over all terminal pairs finds', () => {
+  const backend = loadNativeBackend();
+  const labels = new LabelTable();
+  const tokens = new StringTable();
+  const paths = new StringTable();
+  const interner = new TokenInterner(tokens);
+  const contexts = new PathContexts(paths, labels);
+  const flat = new FlatTree();
+  let checked = 0;
+  for (const f of fixtures()) {
+    const types = new TypeTable(LANGUAGES[f.language], labels, interner);
+    const tree = backend.parse(f.text, f.language);
+    for (const match of tree.matches()) {
+      const decl = match.captures.find((c) => c.name === 'method' || c.name === 'constructor');
+      if (decl === undefined || decl.node.hasError) continue;
+      flat.build(tree.cursorAt(decl.node), f.text, types, interner);
+      for (const [L, W] of [[8, 2], [5, 1], [6, 3]] as const) {
+        const got = contexts.compute(flat, 0, { maxContexts: 1e9, maxPathLength: L, maxPathWidth: W }, -1, () => false, Math.random);
+        // Compared as multisets of paths (the brute force has no tokens: the terminals' ordinals).
+        const lines: string[] = [];
+        for (let k = 0; k < got.length; k += 3) lines.push(paths.get(got[k + 1]!));
+        const expected = bruteForce(flat, 0, labels, L, W).map((e) => e.slice(e.indexOf(',') + 1, e.lastIndexOf(',')));
+        assert.deepEqual(lines.sort(), expected.sort(), `${f.file} L=${L} W=${W}`);
+        checked++;
+      }
+    }
+    tree.dispose();
+  }
+  assert.ok(checked > 50);
+});
+
+test('paths: the hand-computed lengths and widths of the tiny example filter as the limits say', async () => {
+  // The tiny example with width/length limits swept: with maxContexts large, the
+  // output must equal the filtered list of all pairs (6 pairs, lengths and widths hand-computed).
+  const ex = await extractor('native');
+  const all = [
+    { length: 4, width: 1 },
+    { length: 6, width: 2 },
+    { length: 6, width: 2 },
+    { length: 7, width: 1 },
+    { length: 7, width: 1 },
+    { length: 3, width: 1 },
+  ];
+  for (const maxPathLength of [3, 4, 5, 6, 7, 8]) {
+    for (const maxPathWidth of [1, 2]) {
+      const [s] = samplesOf(ex, run(ex, 'python', TINY, 'inline', { maxPathLength, maxPathWidth }));
+      const expected = all.filter((p) => p.length <= maxPathLength && p.width <= maxPathWidth).map((p) => p.length);
+      assert.deepEqual(s!.pathContexts.map((c) => pathLength(c.path)), expected, `L=${maxPathLength} W=${maxPathWidth}`);
+    }
+  }
+});

@@ -1,0 +1,72 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { splitSubtokens } from '../../../server/src/parse/subtokens';
+import { cleanDocstring, cleanHashComments, cleanJavadoc, isPunctuation, normalizeNumber, normalizeString, STRING_TOKEN } from '../../../server/src/parse/lexemes';
+
+test('subtokens: camelCase, PascalCase with acronyms, snake_case, digits, lower-cased', () => {
+  const cases: [string, string[]][] = [
+    ['parseHTTPResponse', ['parse', 'http', 'response']],
+    ['XMLHttpRequest', ['xml', 'http', 'request']],
+    ['getX', ['get', 'x']],
+    ['IOError', ['io', 'error']],
+    ['ABC', ['abc']],
+    ['snake_case_name', ['snake', 'case', 'name']],
+    ['__init__', ['init']],
+    ['SCREAMING_CASE', ['screaming', 'case']],
+    ['base64Encode', ['base', '64', 'encode']],
+    ['getHTTP2Client', ['get', 'http', '2', 'client']],
+    ['a1b2', ['a', '1', 'b', '2']],
+    ['fooBAR2Baz', ['foo', 'bar', '2', 'baz']],
+    ['empty?', ['empty']],
+    ['@instanceVar', ['instance', 'var']],
+    ['$GLOBAL_VAR', ['global', 'var']],
+    ['value=', ['value']],
+  ];
+  for (const [name, expected] of cases) assert.deepEqual(splitSubtokens(name), expected, name);
+});
+
+test('subtokens: unicode letters keep their case rules; caseless scripts stay whole', () => {
+  assert.deepEqual(splitSubtokens('größeBerechnen'), ['größe', 'berechnen']);
+  assert.deepEqual(splitSubtokens('ÜberSicht'), ['über', 'sicht']);
+  assert.deepEqual(splitSubtokens('déjàVu'), ['déjà', 'vu']);
+  // A decomposed é (e + combining acute) stays one letter of its word.
+  assert.deepEqual(splitSubtokens('cafe\u0301Bar'), ['cafe\u0301', 'bar']);
+  assert.deepEqual(splitSubtokens('面积'), ['面积']);
+});
+
+test('subtokens: a name without letters or digits has none', () => {
+  assert.deepEqual(splitSubtokens('+'), []);
+  assert.deepEqual(splitSubtokens('_'), []);
+  assert.deepEqual(splitSubtokens('<=>'), []);
+});
+
+test('strings: short word-like content is kept, anything else is <STR>', () => {
+  assert.equal(normalizeString('"utf-8"'), '"utf-8"');
+  assert.equal(normalizeString("'R'"), '"r"');
+  assert.equal(normalizeString('b"abc"'), '"abc"');
+  assert.equal(normalizeString('"""Doc."""'), '"doc."');
+  assert.equal(normalizeString('""'), '""');
+  assert.equal(normalizeString('"two words"'), STRING_TOKEN);
+  assert.equal(normalizeString('f"x{a}"'), STRING_TOKEN);
+  assert.equal(normalizeString('"a-much-longer-string-than-16"'), STRING_TOKEN);
+  assert.equal(normalizeString('%w[a b]'), STRING_TOKEN);
+  assert.equal(normalizeString("'c'"), '"c"');
+});
+
+test('numbers: lower-cased, <NUM> when over-long', () => {
+  assert.equal(normalizeNumber('0xFF'), '0xff');
+  assert.equal(normalizeNumber('12345678901234567890'), '<NUM>');
+});
+
+test('punctuation is recognized; operators are not punctuation', () => {
+  for (const p of ['(', ')', '{', '}', ',', ';', '.', '::', '#{']) assert.ok(isPunctuation(p), p);
+  for (const op of ['+', '==', '->', '=>', '..', '...', '|', 'and']) assert.ok(!isPunctuation(op), op);
+});
+
+test('docs: docstrings, Javadoc and hash comments are cleaned', () => {
+  assert.equal(cleanDocstring('"""Area.\n\n    The side is squared.\n    """'), 'Area.\n\nThe side is squared.');
+  assert.equal(cleanDocstring("'''One line.'''"), 'One line.');
+  assert.equal(cleanJavadoc('/**\n     * Area of it.\n     * @return w times h\n     */'), 'Area of it.\n@return w times h');
+  assert.equal(cleanJavadoc('/** Short. */'), 'Short.');
+  assert.equal(cleanHashComments(['# Builds it.', '#   indented', '#']), 'Builds it.\n  indented');
+});
