@@ -4,11 +4,14 @@
  */
 import { EngineError, ERROR_CODES } from '../errors';
 import { isLanguageId, LANGUAGE_IDS } from '../parse/sample';
-import { extractCorpus, type ExtractionProgress, type ExtractionResult } from '../pipeline/extract-corpus';
+import * as path from 'node:path';
+import type { DatasetReport } from '../dataset/build';
+import { loadOrBuildDataset, type DatasetStage } from '../pipeline/dataset-stage';
+import { extractCorpus, type CorpusExtraction, type ExtractionProgress } from '../pipeline/extract-corpus';
 import { choiceFlag, intFlag, parseCommandArgs, sizeFlag } from './args';
 import type { CliIo } from './io';
 import { ProgressReporter } from './progress';
-import { formatBytes, formatCount, formatDuration } from './format';
+import { formatBytes, formatCount, formatDuration, formatPercent } from './format';
 
 export const EXTRACT_HELP = `Usage: memaudit extract [paths…] [options]
 
@@ -19,7 +22,8 @@ a summary. Progress goes to stderr.
 
 Options:
   --lang java|python|ruby     parse every input as this language; skip other languages
-  --out DIR                   write the dataset there (default: .memaudit/cache in the current folder)
+  --out DIR                   folder of the extracted corpus and dataset files, the cache
+                              (default: .memaudit/cache in the current folder)
   --format text|json          summary format (default text)
   --max-file-size SIZE        skip files larger than SIZE (default 1M)
   --workers N                 worker threads (default: number of cores, at most 8)
@@ -28,7 +32,7 @@ Options:
   --constructors              also extract Java constructors
   --seed N                    seed of the split (default 0)
   --no-gitignore              do not apply .gitignore files
-  --no-cache                  extract again even when the cache holds this corpus
+  --no-cache                  neither read nor write the cache (everything is parsed)
 `;
 
 const OPTIONS = {
@@ -57,6 +61,9 @@ export async function runExtractCommand(argv: string[], io: CliIo): Promise<numb
   const backend = choiceFlag('parser', values.parser, ['auto', 'native', 'wasm'] as const);
   const jsonlErrors = choiceFlag('jsonl-errors', values['jsonl-errors'], ['skip', 'stop'] as const);
   const inputs = positionals.length > 0 ? positionals : ['.'];
+  const seed = intFlag('seed', values.seed, 0) ?? 0;
+  const cacheDir = path.resolve(io.cwd, values.out ?? path.join('.memaudit', 'cache'));
+  const log = (m: string) => io.stderr(`memaudit: ${m}\n`);
 
   const reporter = new ProgressReporter(io, 'extract');
   const result = await extractCorpus({
@@ -72,12 +79,17 @@ export async function runExtractCommand(argv: string[], io: CliIo): Promise<numb
     ...(workers ? { workers } : {}),
     ...(backend ? { backend } : {}),
     ...(io.signal ? { signal: io.signal } : {}),
+    ...(values['no-cache'] ? {} : { cacheDir }),
+    log,
     onProgress: (p) => reporter.update(progressLine(p)),
   });
   reporter.done(
-    `${formatCount(result.stats.parsed)} files parsed, ${formatCount(result.samples.length)} methods in ${formatDuration(result.elapsedMs)}`,
+    result.cache.use === 'hit'
+      ? `${formatCount(result.columns.count)} methods loaded from the cache in ${formatDuration(result.elapsedMs)}`
+      : `${formatCount(result.stats.parsed)} files parsed, ${formatCount(result.columns.count)} methods in ${formatDuration(result.elapsedMs)}`,
   );
-  const summary = extractionSummary(result);
+  const dataset = await loadOrBuildDataset(result, { seed }, values['no-cache'] ? undefined : cacheDir, log);
+  const summary = extractionSummary(result, dataset);
   if (format === 'json') io.stdout(`${JSON.stringify(summary, null, 2)}\n`);
   else io.stdout(renderSummaryText(summary));
   return 0;
@@ -97,9 +109,11 @@ export interface ExtractSummary {
   workers: number;
   bytes: number;
   elapsedMs: number;
+  cache: { corpus: string; dataset: string; file?: string; reusedSources: number; parsedSources: number };
+  dataset: DatasetReport;
 }
 
-export function extractionSummary(r: ExtractionResult): ExtractSummary {
+export function extractionSummary(r: CorpusExtraction, d: DatasetStage): ExtractSummary {
   return {
     files: {
       seen: r.stats.seen,
@@ -109,7 +123,7 @@ export function extractionSummary(r: ExtractionResult): ExtractSummary {
       skipExamples: r.stats.skipExamples,
     },
     samples: {
-      total: r.samples.length,
+      total: r.columns.count,
       byLanguage: r.stats.samplesByLanguage,
       droppedWithSyntaxErrors: r.stats.methodsWithErrors,
       droppedWithoutBody: r.stats.bodiless,
@@ -118,6 +132,14 @@ export function extractionSummary(r: ExtractionResult): ExtractSummary {
     workers: r.workers,
     bytes: r.stats.bytes,
     elapsedMs: Math.round(r.elapsedMs),
+    cache: {
+      corpus: r.cache.use,
+      dataset: d.cache,
+      ...(r.cache.file ? { file: r.cache.file } : {}),
+      reusedSources: r.cache.reusedSources,
+      parsedSources: r.cache.parsedSources,
+    },
+    dataset: d.dataset.report,
   };
 }
 
@@ -136,8 +158,31 @@ export function renderSummaryText(s: ExtractSummary): string {
     `dropped   ${formatCount(s.samples.droppedWithSyntaxErrors)} with syntax errors, ${formatCount(s.samples.droppedWithoutBody)} without a body`,
   );
   lines.push(
-    `parser    tree-sitter ${s.parser.backend}${s.parser.fallbackReason ? ` (fallback: ${s.parser.fallbackReason})` : ''}, ${s.workers} worker${s.workers === 1 ? '' : 's'}, ${formatDuration(s.elapsedMs)}`,
+    s.parser.backend === 'cache'
+      ? `parser    none: loaded from the cache in ${formatDuration(s.elapsedMs)}`
+      : `parser    tree-sitter ${s.parser.backend}${s.parser.fallbackReason ? ` (fallback: ${s.parser.fallbackReason})` : ''}, ${s.workers} worker${s.workers === 1 ? '' : 's'}, ${formatDuration(s.elapsedMs)}`,
   );
+  const d = s.dataset;
+  lines.push(
+    `split     train ${formatCount(d.kept.train)} / val ${formatCount(d.kept.val)} / test ${formatCount(d.kept.test)} (by ${d.split.by}: ${d.split.reason}; seed ${d.split.seed})`,
+  );
+  const dup = d.duplicates;
+  lines.push(
+    `dedup     ${formatCount(dup.withinTrain + dup.withinVal + dup.withinTest)} exact duplicates removed; leakage ${formatCount(dup.valFromTrain + dup.testFromTrain + dup.testFromVal)} removed from val/test (${formatCount(dup.valFromTrain)} val, ${formatCount(dup.testFromTrain + dup.testFromVal)} test)`,
+  );
+  lines.push(
+    'skipped' in d.nearDuplicates
+      ? 'near-dups not searched'
+      : `near-dups ${formatCount(d.nearDuplicates.pairs)} pairs with Jaccard ≥ ${d.nearDuplicates.params.threshold} (counted, not removed)${d.nearDuplicates.truncated ? ' — search truncated, a lower bound' : ''}`,
+  );
+  const cov = d.vocab.labels.coverage;
+  lines.push(
+    `vocab     tokens ${formatCount(d.vocab.tokens.size)}, paths ${formatCount(d.vocab.paths.size)}, labels ${formatCount(d.vocab.labels.size)}; label coverage train ${formatPercent(cov.train)}, val ${formatPercent(cov.val)}, test ${formatPercent(cov.test)}`,
+  );
+  lines.push(
+    `cache     corpus ${s.cache.corpus}${s.cache.corpus === 'partial' ? ` (${formatCount(s.cache.reusedSources)} sources reused, ${formatCount(s.cache.parsedSources)} parsed)` : ''}, dataset ${s.cache.dataset}${s.cache.file ? ` — ${path.dirname(s.cache.file)}` : ''}`,
+  );
+  for (const w of d.warnings) lines.push(`warning   ${w}`);
   const problems = s.files.skipExamples.filter((e) => e.reason !== 'ignored' && e.reason !== 'excluded-dir' && e.reason !== 'unsupported-language');
   if (problems.length > 0) {
     lines.push('examples of skipped inputs:');

@@ -4,14 +4,29 @@
  * the counts the summary shows (files seen / parsed / skipped and why, samples per language,
  * methods dropped for syntax errors or missing bodies).
  */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { corpusTasks } from '../corpus/walk';
-import type { CorpusItem, CorpusOptions, CorpusTask, SkipRecord } from '../corpus/types';
-import { DEFAULT_MAX_FILE_BYTES } from '../corpus/options';
+import {
+  corpusCacheName,
+  corpusCachePath,
+  corpusKey as corpusKey_,
+  fingerprintOf,
+  loadCorpusSnapshot,
+  saveCorpusSnapshot,
+  type SourceFingerprint,
+  type SourceRecord,
+} from '../cache/corpus-cache';
+import { expandWalk, walkCorpus } from '../corpus/walk';
+import { resolveCorpusOptions } from '../corpus/options';
+import type { CorpusItem, CorpusOptions, CorpusTask, SkipRecord, WalkEntry } from '../corpus/types';
+import { SampleColumnsBuilder, type SampleColumns } from '../dataset/columns';
 import { EngineError, ERROR_CODES } from '../errors';
 import { DEFAULT_EXTRACT_SETTINGS, type ExtractSettings } from '../parse/extract';
 import { LANGUAGE_IDS, type ExtractedSample, type LanguageId, type StringTables } from '../parse/sample';
+import { VERSION } from '../version';
 import { ExtractionPool } from './pool';
 
 export interface ExtractCorpusOptions {
@@ -24,6 +39,10 @@ export interface ExtractCorpusOptions {
   workers?: number;
   backend?: 'auto' | 'native' | 'wasm';
   signal?: AbortSignal;
+  /** Folder of the corpus cache; no caching when undefined. */
+  cacheDir?: string;
+  /** Receives cache events worth a log line (a corrupt cache file ignored, a failed write). */
+  log?: (message: string) => void;
   onProgress?: (p: ExtractionProgress) => void;
   /** How often progress is reported, in ms (default 200). */
   progressIntervalMs?: number;
@@ -64,17 +83,6 @@ export interface ExtractionStats {
   bytes: number;
 }
 
-export interface ExtractionResult {
-  samples: ExtractedSample[];
-  tables: StringTables;
-  stats: ExtractionStats;
-  parser: { backend: 'native' | 'wasm'; fallbackReason?: string };
-  workers: number;
-  elapsedMs: number;
-  /** Total time the workers spent busy (ms); with `elapsedMs`, the parallel efficiency. */
-  workerBusyMs: number;
-}
-
 /** Batches close at this many source bytes or tasks, whichever comes first. */
 const BATCH_BYTES = 256 * 1024;
 const BATCH_TASKS = 64;
@@ -113,15 +121,35 @@ export function defaultWorkerCount(): number {
   return Math.max(1, Math.min(8, os.availableParallelism()));
 }
 
-/**
- * Extracts every method of the corpus. Throws `E_EMPTY_CORPUS` when no sample results, with a
- * message that says what was looked at and what was skipped.
- */
-export async function extractCorpus(opts: ExtractCorpusOptions): Promise<ExtractionResult> {
-  const t0 = performance.now();
-  const settings: ExtractSettings = { ...DEFAULT_EXTRACT_SETTINGS, ...opts.settings };
-  const workers = opts.workers ?? defaultWorkerCount();
-  const stats: ExtractionStats = {
+/** How the corpus cache was used. */
+export type CacheUse = 'off' | 'hit' | 'partial' | 'miss';
+
+export interface CorpusExtraction {
+  columns: SampleColumns;
+  tables: StringTables;
+  stats: ExtractionStats;
+  parser: { backend: 'native' | 'wasm'; fallbackReason?: string } | { backend: 'cache' };
+  workers: number;
+  elapsedMs: number;
+  /** Total time the workers spent busy (ms); with `elapsedMs`, the parallel efficiency. */
+  workerBusyMs: number;
+  cache: { use: CacheUse; file?: string; reusedSources: number; parsedSources: number };
+  /** Identifies the corpus content and settings (the dataset cache keys on it). */
+  corpusKey: string;
+}
+
+/** Per-source counters kept in the cache so a partial hit can report complete statistics. */
+interface SourceCounters {
+  samples: number;
+  methodsWithErrors: number;
+  bodiless: number;
+  withSyntaxErrors: number;
+  parsed: number;
+  bytes: number;
+}
+
+function emptyStats(): ExtractionStats {
+  return {
     seen: 0,
     parsed: 0,
     withSyntaxErrors: 0,
@@ -132,8 +160,28 @@ export async function extractCorpus(opts: ExtractCorpusOptions): Promise<Extract
     bodiless: 0,
     bytes: 0,
   };
+}
+
+function sourceKeyOf(root: number, file: string): string {
+  return `${root}\u0000${file}`;
+}
+
+/**
+ * Extracts every method of the corpus into columns, reusing the on-disk cache when `cacheDir` is
+ * given: an unchanged corpus is loaded without parsing anything, and when some sources changed
+ * only those are parsed. Throws `E_EMPTY_CORPUS` when no sample results, with a message that
+ * says what was looked at and what was skipped.
+ */
+export async function extractCorpus(opts: ExtractCorpusOptions): Promise<CorpusExtraction> {
+  const t0 = performance.now();
+  const settings: ExtractSettings = { ...DEFAULT_EXTRACT_SETTINGS, ...opts.settings };
+  const workers = opts.workers ?? defaultWorkerCount();
+  const cwd = opts.cwd ?? process.cwd();
+  const corpusOptions = resolveCorpusOptions(opts.corpus ?? {});
+  const log = opts.log ?? (() => {});
+  const stats = emptyStats();
   const examplesPerReason = new Map<string, number>();
-  const recordSkip = (s: SkipRecord | { path: string; reason: string; detail?: string }) => {
+  const recordSkip = (s: { path: string; reason: string; detail?: string }) => {
     stats.skipped[s.reason] = (stats.skipped[s.reason] ?? 0) + 1;
     if (!EXCLUSIONS.has(s.reason)) stats.seen++;
     const n = examplesPerReason.get(s.reason) ?? 0;
@@ -143,14 +191,83 @@ export async function extractCorpus(opts: ExtractCorpusOptions): Promise<Extract
     }
   };
 
+  // 1. Walk (stat only) and fingerprint every source.
+  const entries: WalkEntry[] = [];
+  for await (const e of walkCorpus(opts.inputs, corpusOptions, cwd)) {
+    if (opts.signal?.aborted) throw new EngineError(ERROR_CODES.CANCELLED, 'extraction cancelled');
+    entries.push(e);
+  }
+  const sources = entries.filter((e): e is Exclude<WalkEntry, { kind: 'skip' }> => e.kind !== 'skip');
+  const name = corpusCacheName({
+    inputs: opts.inputs.map((i) => path.resolve(cwd, i)),
+    corpusOptions: { ...corpusOptions, extensionMap: [...corpusOptions.extensionMap.entries()].sort() },
+    extractSettings: { ...settings, extractor: extractorFingerprint() },
+    toolVersion: VERSION,
+  });
+  const corpusKey = corpusKey_(name, sources.map(fingerprintOf));
+
+  // 2. The cache: a full hit returns at once.
+  const cacheFile = opts.cacheDir ? corpusCachePath(opts.cacheDir, name) : undefined;
+  const snapshot = cacheFile ? await loadCorpusSnapshot(cacheFile, log) : undefined;
+  if (snapshot && snapshot.key === corpusKey && isStats(snapshot.meta)) {
+    return {
+      columns: snapshot.columns,
+      tables: snapshot.tables,
+      stats: snapshot.meta,
+      parser: { backend: 'cache' },
+      workers: 0,
+      elapsedMs: performance.now() - t0,
+      workerBusyMs: 0,
+      cache: { use: 'hit', file: cacheFile!, reusedSources: snapshot.sources.length, parsedSources: 0 },
+      corpusKey,
+    };
+  }
+
+  // 3. Reuse unchanged sources, parse the rest on the workers.
   const pool = await ExtractionPool.start({
     workers,
     backend: opts.backend ?? envBackend() ?? 'auto',
     settings,
-    maxFileBytes: opts.corpus?.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
+    maxFileBytes: corpusOptions.maxFileBytes,
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
-  const samples: ExtractedSample[] = [];
+  const builder = new SampleColumnsBuilder();
+  const records: SourceRecord[] = [];
+  const counters = new Map<string, { fp: SourceFingerprint; c: SourceCounters }>();
+  const addSample = (s: ExtractedSample) => {
+    stats.samplesByLanguage[s.language]++;
+    builder.add(s);
+  };
+  let reusedSources = 0;
+  const toParse: WalkEntry[] = [];
+  for (const e of entries) {
+    if (e.kind === 'skip') {
+      recordSkip(e);
+      continue;
+    }
+    const fp = fingerprintOf(e);
+    const hit = snapshot?.lookup(fp);
+    const cached = hit ? snapshot!.samplesOf(fp, pool.tables) : undefined;
+    if (hit && cached) {
+      reusedSources++;
+      const c = hit.counters as Partial<SourceCounters> | undefined;
+      stats.seen += c?.parsed ?? 1;
+      stats.parsed += c?.parsed ?? 1;
+      stats.withSyntaxErrors += c?.withSyntaxErrors ?? 0;
+      stats.methodsWithErrors += c?.methodsWithErrors ?? 0;
+      stats.bodiless += c?.bodiless ?? 0;
+      stats.bytes += c?.bytes ?? 0;
+      for (const s of cached) addSample(s);
+      records.push({ ...fp, ...(hit.counters ? { counters: hit.counters } : {}) });
+    } else {
+      counters.set(sourceKeyOf(fp.root, fp.file), {
+        fp,
+        c: { samples: 0, methodsWithErrors: 0, bodiless: 0, withSyntaxErrors: 0, parsed: 0, bytes: 0 },
+      });
+      toParse.push(e);
+    }
+  }
+
   let found = 0;
   let walkDone = false;
   let done = 0;
@@ -161,10 +278,10 @@ export async function extractCorpus(opts: ExtractCorpusOptions): Promise<Extract
     const now = performance.now();
     if (!force && now - lastProgress < interval) return;
     lastProgress = now;
-    opts.onProgress({ done, found, walkDone, samples: samples.length, bytes: stats.bytes, elapsedMs: now - t0 });
+    opts.onProgress({ done, found, walkDone, samples: builder.count, bytes: stats.bytes, elapsedMs: now - t0 });
   };
   try {
-    const items = corpusTasks(opts.inputs, opts.corpus ?? {}, opts.cwd ?? process.cwd());
+    const items = expandWalk(toParse, corpusOptions);
     const source = (async function* () {
       yield* batches(items, recordSkip, () => found++);
       walkDone = true;
@@ -178,9 +295,17 @@ export async function extractCorpus(opts: ExtractCorpusOptions): Promise<Extract
         if (outcome.hadSyntaxErrors) stats.withSyntaxErrors++;
         stats.methodsWithErrors += outcome.methodsWithErrors;
         stats.bodiless += outcome.bodiless;
-        for (const s of outcome.samples) {
-          stats.samplesByLanguage[s.language]++;
-          samples.push(s);
+        for (const s of outcome.samples) addSample(s);
+        const o = task.kind === 'unit' ? task.unit.origin : task.origin;
+        const entry = counters.get(sourceKeyOf(o.root, o.file));
+        if (entry) {
+          const c = entry.c;
+          c.parsed++;
+          c.samples += outcome.samples.length;
+          c.methodsWithErrors += outcome.methodsWithErrors;
+          c.bodiless += outcome.bodiless;
+          c.withSyntaxErrors += outcome.hadSyntaxErrors ? 1 : 0;
+          c.bytes += outcome.bytes;
         }
       } else {
         recordSkip({ path: describeTask(task), reason: outcome.reason, detail: outcome.detail });
@@ -192,9 +317,52 @@ export async function extractCorpus(opts: ExtractCorpusOptions): Promise<Extract
   } finally {
     await pool.close();
   }
-  const elapsedMs = performance.now() - t0;
-  if (samples.length === 0) throw emptyCorpusError(opts.inputs, stats);
-  return { samples, tables: pool.tables, stats, parser: pool.parser, workers, elapsedMs, workerBusyMs: pool.workerBusyMs };
+  if (builder.count === 0) throw emptyCorpusError(opts.inputs, stats);
+  // Only sources that parsed go into the cache, so that a skipped file is reported again next time.
+  for (const { fp, c } of counters.values()) if (c.parsed > 0) records.push({ ...fp, counters: { ...c } });
+  const columns = builder.build();
+  let use: CacheUse = 'off';
+  if (cacheFile) {
+    use = reusedSources > 0 ? 'partial' : 'miss';
+    await saveCorpusSnapshot(cacheFile, { key: corpusKey, columns, tables: pool.tables, sources: records, meta: stats }, log);
+  }
+  return {
+    columns,
+    tables: pool.tables,
+    stats,
+    parser: pool.parser,
+    workers,
+    elapsedMs: performance.now() - t0,
+    workerBusyMs: pool.workerBusyMs,
+    cache: { use, ...(cacheFile ? { file: cacheFile } : {}), reusedSources, parsedSources: counters.size },
+    corpusKey,
+  };
+}
+
+let extractorHash: string | undefined;
+
+/**
+ * A hash of the extractor's compiled code and queries. It is part of the cache name, so a
+ * changed extractor (a fixed query, a new token rule) never serves samples of the old one, with
+ * no version number to remember to bump.
+ */
+export function extractorFingerprint(): string {
+  if (extractorHash) return extractorHash;
+  const h = createHash('sha256');
+  const walk = (dir: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.js') || e.name.endsWith('.scm')) h.update(e.name).update(fs.readFileSync(p));
+    }
+  };
+  walk(path.join(__dirname, '..', 'parse'));
+  extractorHash = h.digest('hex').slice(0, 16);
+  return extractorHash;
+}
+
+function isStats(meta: unknown): meta is ExtractionStats {
+  return typeof meta === 'object' && meta !== null && 'samplesByLanguage' in meta && 'skipped' in meta;
 }
 
 function envBackend(): 'auto' | 'native' | 'wasm' | undefined {

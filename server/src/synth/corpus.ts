@@ -25,9 +25,17 @@ export interface GenerateOptions {
   methods: number;
   /** Languages to generate (default all three). */
   languages?: readonly LanguageId[];
-  /** Share of methods whose body fits two names equally well, in [0, 1] (default 0.05). */
+  /**
+   * Share of methods whose body fits two names equally well, in [0, 1] (default 0.05). Met
+   * exactly (rounded per language) up to about 0.7; beyond that, constructors and name clashes
+   * within a file leave fewer methods that can be made ambiguous.
+   */
   ambiguity?: number;
-  /** Methods per file, [min, max] (default [3, 10]); the last file of a language may have fewer. */
+  /**
+   * Methods per file, [min, max] (default [3, 10]). A file has fewer when it is the last of its
+   * language, or when max exceeds the distinct methods of its kind (16 for an entity, 22 for a
+   * service, plus a Python or Ruby constructor).
+   */
   methodsPerFile?: readonly [number, number];
   /**
    * Business domains to draw names from, 1 to 12. The label vocabulary grows with it (about 30

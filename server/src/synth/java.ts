@@ -194,7 +194,7 @@ function modelMethod(m: PlannedMethod, c: Ctx): JMethod {
       const v = rng.int(3);
       const body =
         v === 0
-          ? ['if (this == ' + o + ') {', `${UNIT}return true;`, '}', `if (!(${o} instanceof ${entity})) {`, `${UNIT}return false;`, '}', `${entity} ${that} = (${entity}) ${o};`, `return ${cmp.join(' && ')};`]
+          ? [`if (this == ${o}) {`, `${UNIT}return true;`, '}', `if (!(${o} instanceof ${entity})) {`, `${UNIT}return false;`, '}', `${entity} ${that} = (${entity}) ${o};`, `return ${cmp.join(' && ')};`]
           : v === 1
             ? [`if (this == ${o}) return true;`, `if (${o} == null || getClass() != ${o}.getClass()) return false;`, `${entity} ${that} = (${entity}) ${o};`, `return ${cmp.join('\n' + UNIT + UNIT + '&& ')};`]
             : [`return ${o} instanceof ${entity} ${that} && ${cmp.join(' && ')};`];

@@ -187,6 +187,8 @@ function serviceMethod(pm: PlannedMethod, c: Ctx): PMethod {
   const fileParam = { name: fileVar, type: 'Path' };
   const storage = c.isClass ? 'self._storage_path' : fileVar;
   const storageParam = c.isClass ? [] : [fileParam];
+  // Module functions take the storage file as a `Path` argument (a class keeps it in `__init__`).
+  if (!c.isClass && (spec.family === 'load' || spec.family === 'save') && !spec.pair) c.imports.add('from pathlib import Path');
   const keyParam = () => rng.pick([c.key.name, c.key.name, 'target', 'wanted']);
   const path = () => c.imports.add('from pathlib import Path');
   switch (spec.pair) {
