@@ -22,10 +22,11 @@
  * differ by 1..maxPathWidth are combined, pair by pair, keeping d1 + d2 + 1 ≤ maxPathLength.
  * The cost is linear in the number of records (≤ (L-2)·terminals) plus the pairs produced.
  *
- * When more pairs than maxContexts exist, a partial Fisher–Yates shuffle driven by a generator
- * seeded with the sample id picks maxContexts of them uniformly; the picked pairs are then put
- * back in document order (first terminal, then second), so the output depends only on the
- * method and its id.
+ * When more pairs than maxContexts exist, selection sampling (Knuth's Algorithm S: walk the
+ * pairs once, keep each with probability still-needed / still-left) picks exactly maxContexts of
+ * them, every subset equally likely, driven by a generator seeded with the sample id. The output
+ * keeps the enumeration order (by LCA in pre-order, then by child groups), so it depends only on
+ * the method and its id, never on what was extracted before.
  */
 import type { FlatTree, LabelTable } from './flatten';
 import type { StringTable } from './sample';
@@ -36,9 +37,6 @@ export interface PathLimits {
   maxPathLength: number;
   maxPathWidth: number;
 }
-
-/** Multiplier packing a pair of terminal indices into one float64 exactly (indices < 2^26). */
-const PAIR_SHIFT = 2 ** 26;
 
 function grow(a: Int32Array<ArrayBuffer>, need: number): Int32Array<ArrayBuffer> {
   if (need <= a.length) return a;
@@ -51,16 +49,18 @@ function grow(a: Int32Array<ArrayBuffer>, need: number): Int32Array<ArrayBuffer>
 
 /**
  * Interns paths (sequences of label ids plus the position of the LCA) into the paths string
- * table without building a string for paths already seen: a 30-bit FNV-1a hash of the sequence
- * finds candidates, which are compared element by element (collisions chain).
+ * table without building a string for paths already seen: an open-addressing hash table (linear
+ * probing, at most half full) keyed by a 32-bit FNV-1a hash of the sequence; candidates with the
+ * same hash are compared element by element, so collisions cost time, never correctness.
  */
 class PathInterner {
-  private readonly byHash = new Map<number, number>();
-  /** For interned path k: its sequence in `seqs`, the next path with the same hash, its table id. */
+  /** Slot → interned path index + 1 (0: empty). */
+  private slots = new Int32Array(1 << 12);
+  /** For interned path k: its hash, its sequence in `seqs`, the LCA position, its table id. */
+  private hash = new Int32Array(1024);
   private seqOff = new Int32Array(1024);
   private seqLen = new Int32Array(1024);
   private seqUp = new Int32Array(1024);
-  private chain = new Int32Array(1024);
   private tableId = new Int32Array(1024);
   private seqs = new Int32Array(8192);
   private seqsLen = 0;
@@ -73,41 +73,51 @@ class PathInterner {
 
   /** Table id of the path `seq[0..len)` whose LCA is at position `up`. */
   id(seq: Int32Array, len: number, up: number): number {
-    let h = (0x811c9dc5 ^ up) >>> 0;
+    let h = 0x811c9dc5 ^ up;
     for (let i = 0; i < len; i++) h = Math.imul(h ^ seq[i]!, 0x01000193);
-    h &= 0x3fffffff;
-    const first = this.byHash.get(h);
-    for (let k = first ?? -1; k !== -1; k = this.chain[k]!) {
-      if (this.seqLen[k] !== len || this.seqUp[k] !== up) continue;
-      const off = this.seqOff[k]!;
-      let same = true;
-      for (let i = 0; i < len; i++) {
-        if (this.seqs[off + i] !== seq[i]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return this.tableId[k]!;
+    const mask = this.slots.length - 1;
+    let slot = h & mask;
+    for (let k = this.slots[slot]! - 1; k !== -1; k = this.slots[slot]! - 1) {
+      if (this.hash[k] === h && this.seqLen[k] === len && this.seqUp[k] === up && this.sameSeq(k, seq, len)) return this.tableId[k]!;
+      slot = (slot + 1) & mask;
     }
     const k = this.count++;
-    if (k >= this.seqOff.length) {
+    if (k >= this.hash.length) {
+      this.hash = grow(this.hash, k + 1);
       this.seqOff = grow(this.seqOff, k + 1);
       this.seqLen = grow(this.seqLen, k + 1);
       this.seqUp = grow(this.seqUp, k + 1);
-      this.chain = grow(this.chain, k + 1);
       this.tableId = grow(this.tableId, k + 1);
     }
     this.seqs = grow(this.seqs, this.seqsLen + len);
     this.seqs.set(seq.subarray(0, len), this.seqsLen);
+    this.hash[k] = h;
     this.seqOff[k] = this.seqsLen;
     this.seqLen[k] = len;
     this.seqUp[k] = up;
     this.seqsLen += len;
-    this.chain[k] = first ?? -1;
-    this.byHash.set(h, k);
     const id = this.paths.id(this.format(seq, len, up));
     this.tableId[k] = id;
+    this.slots[slot] = k + 1;
+    if (2 * this.count > this.slots.length) this.rehash();
     return id;
+  }
+
+  private sameSeq(k: number, seq: Int32Array, len: number): boolean {
+    const off = this.seqOff[k]!;
+    for (let i = 0; i < len; i++) if (this.seqs[off + i] !== seq[i]) return false;
+    return true;
+  }
+
+  private rehash(): void {
+    const slots = new Int32Array(this.slots.length * 2);
+    const mask = slots.length - 1;
+    for (let k = 0; k < this.count; k++) {
+      let slot = this.hash[k]! & mask;
+      while (slots[slot] !== 0) slot = (slot + 1) & mask;
+      slots[slot] = k + 1;
+    }
+    this.slots = slots;
   }
 
   private format(seq: Int32Array, len: number, up: number): string {
@@ -128,8 +138,8 @@ export class PathContexts {
   private recTerm = new Int32Array(4096);
   private sortedRec = new Int32Array(4096);
   private bucket = new Int32Array(1024);
-  /** Pairs as `first * 2^26 + second` (terminal indices): one number to shuffle and sort natively. */
-  private pairs = new Float64Array(1024);
+  /** Pairs as (first terminal, second terminal, LCA) triples. */
+  private pairs = new Int32Array(3 * 1024);
   private seq = new Int32Array(16);
   private down = new Int32Array(16);
 
@@ -146,7 +156,7 @@ export class PathContexts {
     const L = limits.maxPathLength;
     const W = limits.maxPathWidth;
     const end = flat.end[m]!;
-    const { npar, nidx, term, label, end: ends } = flat;
+    const { npar, nidx, term, label } = flat;
 
     // Terminals of the method, in document order, with their tokens.
     let T = 0;
@@ -161,7 +171,6 @@ export class PathContexts {
       T++;
     }
     if (T < 2 || L < 3 || W < 1 || limits.maxContexts <= 0) return new Int32Array(0);
-    if (T > PAIR_SHIFT) throw new RangeError(`a method with ${T} terminals is beyond the 2^26 the path-context encoding supports`);
     if (this.seq.length < L) {
       this.seq = new Int32Array(L);
       this.down = new Int32Array(L);
@@ -223,12 +232,11 @@ export class PathContexts {
               for (let y = g2; y < g2End; y++) {
                 const ry = sorted[y]!;
                 if (this.recDepth[ry]! > budget) continue;
-                if (P >= this.pairs.length) {
-                  const bigger = new Float64Array(this.pairs.length * 2);
-                  bigger.set(this.pairs);
-                  this.pairs = bigger;
-                }
-                this.pairs[P++] = this.recTerm[rx]! * PAIR_SHIFT + this.recTerm[ry]!;
+                if (3 * P + 3 > this.pairs.length) this.pairs = grow(this.pairs, 3 * P + 3);
+                this.pairs[3 * P] = this.recTerm[rx]!;
+                this.pairs[3 * P + 1] = this.recTerm[ry]!;
+                this.pairs[3 * P + 2] = a + m;
+                P++;
               }
             }
             g2 = g2End;
@@ -239,44 +247,29 @@ export class PathContexts {
       from = to;
     }
 
-    // Sample, then restore document order.
-    const pairs = this.pairs;
-    let n = P;
-    if (P > limits.maxContexts) {
-      n = limits.maxContexts;
-      for (let k = 0; k < n; k++) {
-        const j = k + Math.floor(random() * (P - k));
-        const t = pairs[k]!;
-        pairs[k] = pairs[j]!;
-        pairs[j] = t;
-      }
-    }
-    const chosen = pairs.subarray(0, n).sort();
-
+    // Selection sampling (see the module comment); all pairs when there are few enough.
+    const n = Math.min(P, limits.maxContexts);
     const out = new Int32Array(3 * n);
+    const pairs = this.pairs;
     const seq = this.seq;
     const down = this.down;
-    for (let o = 0; o < n; o++) {
-      const key = chosen[o]!;
-      const tx = Math.floor(key / PAIR_SHIFT);
-      const ty = key - tx * PAIR_SHIFT;
-      const x = this.terms[tx]!;
-      const y = this.terms[ty]!;
-      // The LCA is the first ancestor of x whose subtree range holds y.
+    let need = n;
+    for (let k = 0, o = 0; need > 0; k++) {
+      if (need < P - k && random() * (P - k) >= need) continue;
+      need--;
+      const tx = pairs[3 * k]!;
+      const ty = pairs[3 * k + 1]!;
+      const a = pairs[3 * k + 2]!;
       let len = 0;
-      let a = x;
-      while (!(a <= y && y < ends[a]!)) {
-        seq[len++] = label[a]!;
-        a = npar[a]!;
-      }
+      for (let c = this.terms[tx]!; c !== a; c = npar[c]!) seq[len++] = label[c]!;
       const up = len;
       seq[len++] = label[a]!;
       let dn = 0;
-      for (let c = y; c !== a; c = npar[c]!) down[dn++] = label[c]!;
+      for (let c = this.terms[ty]!; c !== a; c = npar[c]!) down[dn++] = label[c]!;
       while (dn > 0) seq[len++] = down[--dn]!;
-      out[3 * o] = this.termTok[tx]!;
-      out[3 * o + 1] = this.interner.id(seq, len, up);
-      out[3 * o + 2] = this.termTok[ty]!;
+      out[o++] = this.termTok[tx]!;
+      out[o++] = this.interner.id(seq, len, up);
+      out[o++] = this.termTok[ty]!;
     }
     return out;
   }

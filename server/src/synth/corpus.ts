@@ -33,7 +33,7 @@ export interface GenerateOptions {
   ambiguity?: number;
   /**
    * Methods per file, [min, max] (default [3, 10]). A file has fewer when it is the last of its
-   * language, or when max exceeds the distinct methods of its kind (16 for an entity, 22 for a
+   * language, or when max exceeds the distinct methods of its kind (16 for an entity, 20 for a
    * service, plus a Python or Ruby constructor).
    */
   methodsPerFile?: readonly [number, number];
