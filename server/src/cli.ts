@@ -5,6 +5,7 @@
  */
 import { isEngineError, ERROR_CODES } from './errors';
 import { runExtractCommand, EXTRACT_HELP } from './cli/extract';
+import { runGenerateCommand, GENERATE_HELP } from './cli/generate';
 import { processIo, type CliIo } from './cli/io';
 import { VERSION } from './version';
 
@@ -18,6 +19,7 @@ Usage: memaudit <command> [options]
 
 Commands:
   extract [paths…]   parse Java/Python/Ruby methods and build the dataset (see 'memaudit extract --help')
+  generate --out DIR write a synthetic Java/Python/Ruby corpus whose method names follow from their bodies
 
 Options:
   --help, -h         show help
@@ -30,6 +32,7 @@ type Command = (argv: string[], io: CliIo) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; help: string }> = {
   extract: { run: runExtractCommand, help: EXTRACT_HELP },
+  generate: { run: runGenerateCommand, help: GENERATE_HELP },
 };
 
 export async function runCli(argv: string[], io: CliIo = processIo()): Promise<number> {

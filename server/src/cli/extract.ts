@@ -164,7 +164,7 @@ export function renderSummaryText(s: ExtractSummary): string {
   );
   const d = s.dataset;
   lines.push(
-    `split     train ${formatCount(d.kept.train)} / val ${formatCount(d.kept.val)} / test ${formatCount(d.kept.test)} (by ${d.split.by}: ${d.split.reason}; seed ${d.split.seed})`,
+    `split     train ${formatCount(d.kept.train)} / val ${formatCount(d.kept.val)} / test ${formatCount(d.kept.test)} (${d.split.reason}; seed ${d.split.seed})`,
   );
   const dup = d.duplicates;
   lines.push(

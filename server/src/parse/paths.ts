@@ -50,7 +50,7 @@ function grow(a: Int32Array<ArrayBuffer>, need: number): Int32Array<ArrayBuffer>
 /**
  * Interns paths (sequences of label ids plus the position of the LCA) into the paths string
  * table without building a string for paths already seen: an open-addressing hash table (linear
- * probing, at most half full) keyed by a 32-bit FNV-1a hash of the sequence; candidates with the
+ * probing, at most half full) keyed by a 32-bit hash of the sequence (FNV-1a over the ids, then a finalizer); candidates with the
  * same hash are compared element by element, so collisions cost time, never correctness.
  */
 class PathInterner {
@@ -75,6 +75,12 @@ class PathInterner {
   id(seq: Int32Array, len: number, up: number): number {
     let h = 0x811c9dc5 ^ up;
     for (let i = 0; i < len; i++) h = Math.imul(h ^ seq[i]!, 0x01000193);
+    // FNV's low bits mix poorly on small integers; MurmurHash3's finalizer spreads them.
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
     const mask = this.slots.length - 1;
     let slot = h & mask;
     for (let k = this.slots[slot]! - 1; k !== -1; k = this.slots[slot]! - 1) {
