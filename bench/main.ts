@@ -3,11 +3,14 @@
  * can be collected by scripts and compared across machines. Never used as test assertions.
  *
  *   npm run bench -- extract <paths…> [--workers 1,2] [--parser native|wasm]
+ *   npm run bench -- train [--model bag|code2vec|transformer|all] [--device cpu|webgpu|auto]
  */
 import { runExtractBench } from './extract';
+import { runTrainBench } from './train';
 
 const BENCHES: Record<string, (argv: string[]) => Promise<void>> = {
   extract: runExtractBench,
+  train: runTrainBench,
 };
 
 async function main(): Promise<number> {

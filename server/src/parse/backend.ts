@@ -20,10 +20,13 @@ export type BackendKind = 'native' | 'wasm';
 
 /** The parts of a syntax node the extractor reads (native and web-tree-sitter nodes both fit). */
 export interface TsNode {
+  readonly type: string;
   readonly startIndex: number;
   readonly endIndex: number;
   readonly hasError: boolean;
   readonly text: string;
+  readonly parent: TsNode | null;
+  readonly previousNamedSibling: TsNode | null;
 }
 
 /** The parts of a tree cursor the extractor reads. */
@@ -92,7 +95,7 @@ export function loadNativeBackend(load: () => typeof NativeTs = () => require('t
   const Parser = load();
   const perLanguage = new Map<LanguageId, { parser: NativeTs; query: NativeTs.Query }>();
   for (const id of LANGUAGE_IDS) {
-    const grammar = require(LANGUAGES[id].grammarPackage) as NativeTs.Language;
+    const grammar = LANGUAGES[id].nativeGrammar() as NativeTs.Language;
     const parser = new Parser();
     parser.setLanguage(grammar);
     parser.parse('x');

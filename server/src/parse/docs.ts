@@ -1,40 +1,22 @@
 /**
- * Documentation of a declaration from the comments the language's query captured (`@doc`):
- * Javadoc is the `/** … *\/` comment right before the declaration (only whitespace between; its
- * annotations are part of the declaration); Ruby documentation is the run of `#` comment lines
- * that ends on the line just above `def`, each comment alone on its line. Python docstrings are
- * captured directly by the query (`@docstring`).
+ * Documentation of a declaration from the comments just before it. Javadoc is the `/** … *\/`
+ * comment right before the declaration (only whitespace between; annotations belong to the
+ * declaration); Ruby documentation is the run of `#` comments ending on the line just above
+ * `def`, each alone on its line. (Python docstrings are inside the body: see `FlatTree`.)
+ *
+ * The comments are found from the declaration's node, walking to the preceding named siblings
+ * (comments are named "extra" nodes), and up to the parent while the declaration is its first
+ * child: Ruby puts a class's leading comments before its body_statement, not inside it. A few
+ * node reads per method; capturing every comment of the file with the query cost far more on
+ * comment-heavy code.
  */
+import type { TsNode } from './backend';
 import type { DocStyle } from './languages';
 import { cleanHashComments, cleanJavadoc } from './lexemes';
-
-/** A captured comment: UTF-16 offsets into the parsed text, and its text. */
-export interface CommentSpan {
-  start: number;
-  end: number;
-  text: string;
-}
 
 const BLANK = /^\s*$/;
 /** Exactly one line break, with indentation around it. */
 const NEXT_LINE = /^[ \t]*\r?\n[ \t]*$/;
-
-/** Index of the last comment ending at or before `offset` (comments sorted and disjoint), or -1. */
-function lastBefore(comments: readonly CommentSpan[], offset: number): number {
-  let lo = 0;
-  let hi = comments.length - 1;
-  let best = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (comments[mid]!.end <= offset) {
-      best = mid;
-      lo = mid + 1;
-    } else {
-      hi = mid - 1;
-    }
-  }
-  return best;
-}
 
 /** True when only spaces and tabs precede `offset` on its line. */
 function startsLine(text: string, offset: number): boolean {
@@ -46,25 +28,37 @@ function startsLine(text: string, offset: number): boolean {
   return true;
 }
 
+/** The named node just before `node` in document order at its level or, when it is a first child, at its ancestors'. */
+function previousNamed(node: TsNode): TsNode | null {
+  let n: TsNode = node;
+  for (;;) {
+    const prev = n.previousNamedSibling;
+    if (prev !== null) return prev;
+    const parent = n.parent;
+    if (parent === null || parent.startIndex !== n.startIndex) return null;
+    n = parent;
+  }
+}
+
 /**
- * The cleaned documentation of the declaration starting at `declStart`, or undefined.
- * `comments` are sorted by offset.
+ * The cleaned documentation of the declaration `decl`, or undefined. `comments` are the
+ * language's comment node types; `text` is the parsed text.
  */
-export function leadingDoc(style: Exclude<DocStyle, 'docstring'>, comments: readonly CommentSpan[], declStart: number, text: string): string | undefined {
-  let k = lastBefore(comments, declStart);
-  if (k < 0) return undefined;
+export function leadingDoc(style: Exclude<DocStyle, 'docstring'>, decl: TsNode, comments: ReadonlySet<string>, text: string): string | undefined {
+  let next = decl.startIndex;
+  let c = previousNamed(decl);
   if (style === 'javadoc') {
-    const c = comments[k]!;
-    return BLANK.test(text.slice(c.end, declStart)) ? cleanJavadoc(c.text) : undefined;
+    if (c === null || !comments.has(c.type)) return undefined;
+    const comment = text.slice(c.startIndex, c.endIndex);
+    if (!comment.startsWith('/**') || !BLANK.test(text.slice(c.endIndex, next))) return undefined;
+    const doc = cleanJavadoc(comment);
+    return doc === '' ? undefined : doc;
   }
   const run: string[] = [];
-  let next = declStart;
-  while (k >= 0) {
-    const c = comments[k]!;
-    if (!NEXT_LINE.test(text.slice(c.end, next)) || !startsLine(text, c.start)) break;
-    run.push(c.text);
-    next = c.start;
-    k--;
+  while (c !== null && comments.has(c.type) && NEXT_LINE.test(text.slice(c.endIndex, next)) && startsLine(text, c.startIndex)) {
+    run.push(text.slice(c.startIndex, c.endIndex));
+    next = c.startIndex;
+    c = c.previousNamedSibling;
   }
   if (run.length === 0) return undefined;
   const doc = cleanHashComments(run.reverse());

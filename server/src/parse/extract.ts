@@ -2,17 +2,18 @@
  * The extractor: source text in, one `ExtractedSample` per method out.
  *
  * Per unit: parse (native tree-sitter, or web-tree-sitter as the fallback); run the language's
- * query (`queries/<lang>/methods.scm`) to find method declarations, names, bodies and docs; drop
- * declarations with a syntax error inside them, without a body, or (by setting) constructors;
- * flatten each outermost kept method's subtree once into typed arrays (`flatten.ts`); then, for
- * it and every kept method nested in it, read the body tokens and compute the path-contexts
- * (`paths.ts`) from the arrays without touching the tree again.
+ * query (`queries/<lang>/methods.scm`) to find the method declarations with their names and
+ * bodies; drop declarations with a syntax error inside them, without a body, or (by setting)
+ * constructors; flatten each outermost kept method's subtree once into typed arrays
+ * (`flatten.ts`); then, for it and every kept method nested in it, read the body tokens, the
+ * path-contexts (`paths.ts`) and a Python docstring from the arrays without touching the tree
+ * again. Javadoc and Ruby comments are read from the declaration's preceding siblings (`docs.ts`).
  *
  * `extract` is synchronous once the extractor exists, so a worker thread can call it in a loop.
  */
 import { EngineError, ERROR_CODES } from '../errors';
 import { loadBackend, type Backend, type BackendKind, type BackendLoaders, type TsNode } from './backend';
-import { leadingDoc, type CommentSpan } from './docs';
+import { leadingDoc } from './docs';
 import { FlatTree, LabelTable, TokenInterner, TypeTable } from './flatten';
 import { sampleId, seededRandom } from './ids';
 import { LANGUAGES } from './languages';
@@ -144,9 +145,12 @@ class TreeSitterExtractor implements Extractor {
   private readonly interner: TokenInterner;
   private readonly labels = new LabelTable();
   private readonly types: Record<LanguageId, TypeTable>;
+  private readonly commentTypes: Record<LanguageId, ReadonlySet<string>>;
   private readonly flat = new FlatTree();
   private readonly paths: PathContexts;
   private readonly placeholder: number;
+  /** Reused buffer of body tokens (the sample gets an exact copy). */
+  private scratch = new Int32Array(1024);
 
   constructor(
     private readonly impl: Backend,
@@ -157,8 +161,13 @@ class TreeSitterExtractor implements Extractor {
     this.interner = new TokenInterner(tables.tokens);
     this.placeholder = tables.tokens.id(METHOD_NAME_PLACEHOLDER);
     const types = {} as Record<LanguageId, TypeTable>;
-    for (const id of LANGUAGE_IDS) types[id] = new TypeTable(LANGUAGES[id], this.labels, this.interner);
+    const commentTypes = {} as Record<LanguageId, ReadonlySet<string>>;
+    for (const id of LANGUAGE_IDS) {
+      types[id] = new TypeTable(LANGUAGES[id], this.labels, this.interner);
+      commentTypes[id] = new Set<string>(LANGUAGES[id].nodeTypes.comments);
+    }
     this.types = types;
+    this.commentTypes = commentTypes;
     this.paths = new PathContexts(tables.paths, this.labels);
   }
 
@@ -182,9 +191,8 @@ class TreeSitterExtractor implements Extractor {
         nameMismatches: 0,
       };
 
-      // Query results: declarations and comments.
+      // Query results: the declarations.
       const candidates: Candidate[] = [];
-      const comments: CommentSpan[] = [];
       for (const match of tree.matches()) {
         let decl: TsNode | undefined;
         let isConstructor = false;
@@ -204,9 +212,6 @@ class TreeSitterExtractor implements Extractor {
             case 'body':
               body = node;
               break;
-            case 'doc':
-              comments.push({ start: node.startIndex, end: node.endIndex, text: node.text });
-              break;
           }
         }
         if (decl !== undefined) {
@@ -215,7 +220,6 @@ class TreeSitterExtractor implements Extractor {
       }
       // Matches come grouped by pattern; samples come in document order.
       candidates.sort((a, b) => a.start - b.start);
-      comments.sort((a, b) => a.start - b.start);
 
       // Keep declarations that make samples; in snippet mode only the outermost (the record's method).
       const kept: Candidate[] = [];
@@ -256,7 +260,7 @@ class TreeSitterExtractor implements Extractor {
           const doc = at === undefined ? '' : cleanDocstring(text.slice(at[0], at[1]));
           if (doc !== '') sample.doc = doc;
         } else {
-          const doc = leadingDoc(spec.docStyle, comments, c.start, text);
+          const doc = leadingDoc(spec.docStyle, c.node, this.commentTypes[unit.language], text);
           if (doc !== undefined) sample.doc = doc;
         }
         if (unit.snippet) {
@@ -290,21 +294,25 @@ class TreeSitterExtractor implements Extractor {
 
     // Body tokens: the leaves of the body, in order; the method's own name becomes the placeholder.
     const body = flat.bodyOf[m]!;
-    const bodyTokens: number[] = [];
+    let count = 0;
     if (body >= 0) {
       const bodyEnd = flat.end[body]!;
+      // The body's tokens are at most the pool's tokens from its first leaf on.
+      if (this.scratch.length < flat.poolLen) this.scratch = new Int32Array(2 * flat.poolLen);
+      const out = this.scratch;
       for (let i = body; i < bodyEnd; i++) {
         const len = flat.tokLen[i]!;
         if (len === 0) continue;
         const ref = flat.rawRef[i]!;
         if (ref >= 0 && flat.raw[ref] === name) {
-          bodyTokens.push(this.placeholder);
+          out[count++] = this.placeholder;
         } else {
           const off = flat.tokOff[i]!;
-          for (let k = 0; k < len; k++) bodyTokens.push(flat.pool[off + k]!);
+          for (let k = 0; k < len; k++) out[count++] = flat.pool[off + k]!;
         }
       }
     }
+    const bodyTokens = this.scratch.slice(0, count);
 
     // Terminals standing for the name: the declared name node itself (a Ruby setter or operator
     // name is not a single identifier) and any identifier spelled like it.
@@ -324,7 +332,7 @@ class TreeSitterExtractor implements Extractor {
       range,
       name,
       nameSubtokens: splitSubtokens(name),
-      bodyTokens: Int32Array.from(bodyTokens),
+      bodyTokens,
       contexts,
     };
   }

@@ -2,7 +2,8 @@
  * Flattening of a method's syntax subtree into typed arrays, in one cursor walk.
  *
  * Why: every property read on a tree-sitter node or cursor crosses into native code (or wasm),
- * which costs about as much as parsing the node did. The walk reads the minimum per node (its
+ * which costs about as much per node as parsing did (on CPython's standard library, about
+ * 0.35 µs per node walked against 0.45 µs per node parsed). The walk reads the minimum per node (its
  * type id; the text bounds of named leaves; a field name for the direct children of a method)
  * and everything after it (body tokens, path-contexts, nested methods) runs in plain JS on the
  * arrays. The walk is iterative (the cursor plus an explicit stack), so a 5000-deep nesting of
@@ -11,12 +12,12 @@
  * Layout: nodes in pre-order, so a subtree is the contiguous range `[i, end[i])`. Comments are
  * left out, and string-like literals are kept as one leaf (their fragments are not visited).
  * Path-contexts use the tree of named nodes only (anonymous nodes are keywords, operators and
- * punctuation); `npar`/`nidx` give each node its nearest named ancestor and its index among that
- * ancestor's named children.
+ * punctuation, always leaves); `npar`/`nidx` give each node its parent and a named node its index
+ * among its parent's named children.
  */
 import type { TsCursor } from './backend';
 import type { LanguageSpec } from './languages';
-import { isPunctuation, normalizeNumber, normalizeString } from './lexemes';
+import { isPunctuation, MAX_LITERAL_CHARS, normalizeNumber, normalizeString, STRING_TOKEN } from './lexemes';
 import type { StringTable } from './sample';
 import { splitSubtokens } from './subtokens';
 
@@ -30,6 +31,9 @@ const NUMBER = 32;
 const OPNODE = 64;
 const METHOD = 128;
 const PUNCT = 256;
+
+/** Longest literal text (content, quotes and a 3-letter prefix) that may normalize to itself. */
+const MAX_SHORT_LITERAL = MAX_LITERAL_CHARS + 9;
 
 /** tree-sitter's symbol id space is 16 bits (the ERROR node is 65535). */
 const SYMBOL_SPACE = 65536;
@@ -103,6 +107,8 @@ export class TypeTable {
   readonly anonWords: string[][] = [];
   /** Terminal token of a named node whose only child is this anonymous type (`int`, `pass`). */
   readonly anonTerminal = new Int32Array(SYMBOL_SPACE);
+  /** Token id of `<STR>`. */
+  readonly stringToken: number;
   private readonly sets: Record<'methods' | 'comments' | 'strings' | 'identifiers' | 'numbers' | 'operatorNodes', Set<string>>;
 
   constructor(
@@ -110,6 +116,7 @@ export class TypeTable {
     private readonly labels: LabelTable,
     private readonly interner: TokenInterner,
   ) {
+    this.stringToken = interner.id(STRING_TOKEN);
     const t = spec.nodeTypes;
     this.sets = {
       methods: new Set([...t.methods, ...t.constructors]),
@@ -146,9 +153,17 @@ export class TypeTable {
     return f;
   }
 
+  private readonly operatorLabels = new Map<number, number>();
+
   /** Label of an operator node carrying its operator, e.g. `binary_operator:+`. */
   operatorLabel(nodeType: number, operatorType: number): number {
-    return this.labels.id(`${this.names[nodeType]!}:${this.names[operatorType]!}`);
+    const key = nodeType * SYMBOL_SPACE + operatorType;
+    let id = this.operatorLabels.get(key);
+    if (id === undefined) {
+      id = this.labels.id(`${this.names[nodeType]!}:${this.names[operatorType]!}`);
+      this.operatorLabels.set(key, id);
+    }
+    return id;
   }
 }
 
@@ -167,7 +182,7 @@ export class FlatTree {
   n = 0;
   /** Node type id. */
   sym = new Uint16Array(1024);
-  /** Nearest named proper ancestor (-1 for the root). */
+  /** Parent, always a named node (-1 for the root). */
   npar = new Int32Array(1024);
   /** Index among the named children of `npar` (named nodes only). */
   nidx = new Int32Array(1024);
@@ -196,8 +211,8 @@ export class FlatTree {
   /** Method nodes of the subtree, in pre-order. */
   methods: number[] = [];
 
+  /** The ancestors of the current node (only named nodes have children: anonymous ones are tokens). */
   private stack = new Int32Array(256);
-  private nstack = new Int32Array(256);
 
   private ensure(need: number): void {
     if (need <= this.sym.length) return;
@@ -278,10 +293,9 @@ export class FlatTree {
         this.start[i] = -1;
         this.stop[i] = -1;
         const parent = sp > 0 ? this.stack[sp - 1]! : -1;
-        const np = sp > 0 ? this.nstack[sp - 1]! : -1;
-        this.npar[i] = np;
+        this.npar[i] = parent;
         if (f & NAMED) {
-          this.nidx[i] = np >= 0 ? this.nkids[np]!++ : 0;
+          this.nidx[i] = parent >= 0 ? this.nkids[parent]!++ : 0;
           this.nkids[i] = 0;
           this.label[i] = types.label[ty]!;
         }
@@ -304,6 +318,12 @@ export class FlatTree {
           if (f & STRING) {
             this.start[i] = s;
             this.stop[i] = e;
+            // Most literals (docstrings above all) are too long to be kept: no need to copy them.
+            if (e - s > MAX_SHORT_LITERAL) {
+              this.term[i] = types.stringToken;
+              this.pushToken(i, types.stringToken);
+              break descend;
+            }
           }
           this.namedLeaf(i, f, text.slice(s, e), interner);
           break descend;
@@ -322,13 +342,8 @@ export class FlatTree {
           break descend;
         }
         if (cursor.gotoFirstChild()) {
-          if (sp >= this.stack.length) {
-            this.stack = grow(this.stack, sp + 1);
-            this.nstack = grow(this.nstack, sp + 1);
-          }
-          this.stack[sp] = i;
-          this.nstack[sp] = i;
-          sp++;
+          if (sp >= this.stack.length) this.stack = grow(this.stack, sp + 1);
+          this.stack[sp++] = i;
           continue;
         }
         this.end[i] = i + 1;

@@ -56,8 +56,11 @@ export interface LanguageSpec {
   readonly id: LanguageId;
   /** File extensions, lower-case with the dot. */
   readonly extensions: readonly string[];
-  /** npm package of the grammar; its main export is the native language object. */
-  readonly grammarPackage: string;
+  /**
+   * Loads the grammar's native language object (for the native binding). Called only when the
+   * native backend loads: a grammar whose addon does not load sends the extractor to wasm.
+   */
+  readonly nativeGrammar: () => unknown;
   /** Absolute path of the grammar's `.wasm` build (for the web-tree-sitter fallback). */
   readonly wasmPath: () => string;
   /** Query files under `queries/<id>/`, concatenated into one query. */
@@ -87,7 +90,7 @@ export const LANGUAGES = {
   java: {
     id: 'java',
     extensions: ['.java'],
-    grammarPackage: 'tree-sitter-java',
+    nativeGrammar: () => require('tree-sitter-java'),
     wasmPath: grammarWasm('tree-sitter-java'),
     queryFiles: ['methods.scm'],
     bodyField: 'body',
@@ -116,7 +119,7 @@ export const LANGUAGES = {
   python: {
     id: 'python',
     extensions: ['.py', '.pyi'],
-    grammarPackage: 'tree-sitter-python',
+    nativeGrammar: () => require('tree-sitter-python'),
     wasmPath: grammarWasm('tree-sitter-python'),
     queryFiles: ['methods.scm'],
     bodyField: 'body',
@@ -138,7 +141,7 @@ export const LANGUAGES = {
   ruby: {
     id: 'ruby',
     extensions: ['.rb'],
-    grammarPackage: 'tree-sitter-ruby',
+    nativeGrammar: () => require('tree-sitter-ruby'),
     wasmPath: grammarWasm('tree-sitter-ruby'),
     queryFiles: ['methods.scm'],
     bodyField: 'body',

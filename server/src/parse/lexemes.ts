@@ -20,7 +20,8 @@ export const STRING_TOKEN = '<STR>';
 /** Token for an over-long numeric literal. */
 export const NUMBER_TOKEN = '<NUM>';
 
-const MAX_LITERAL_CHARS = 16;
+/** Longest literal content kept as a token (strings) or as written (numbers). */
+export const MAX_LITERAL_CHARS = 16;
 const WORDLIKE = /^[\p{L}\p{N}_.\-/]*$/u;
 
 /**

@@ -19,6 +19,7 @@ let settings: ExtractSettings | undefined;
 let maxFileBytes = 0;
 let sentTokens = 0;
 let sentPaths = 0;
+let queue: Promise<void> = Promise.resolve();
 
 function post(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
   port.postMessage(msg, transfer);
@@ -51,9 +52,25 @@ function runTask(task: CorpusTask): TaskOutcome {
   }
 }
 
-function handleBatch(msg: BatchMessage): void {
+/**
+ * Native tree-sitter trees are freed by N-API finalizers, which run only when the event loop
+ * turns after a garbage collection; V8 does not know how much native memory a tree holds, so a
+ * worker parsing file after file without yielding piles up freed-but-unfinalized trees (over
+ * 1 GiB on the JDK sources). Yielding every few tasks lets the finalizers run.
+ */
+const YIELD_EVERY_TASKS = 4;
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+async function handleBatch(msg: BatchMessage): Promise<void> {
   const t0 = performance.now();
-  const outcomes = msg.tasks.map(runTask);
+  const outcomes: TaskOutcome[] = [];
+  for (let i = 0; i < msg.tasks.length; i++) {
+    outcomes.push(runTask(msg.tasks[i]!));
+    if ((i + 1) % YIELD_EVERY_TASKS === 0) await yieldToEventLoop();
+  }
   const tables = extractor!.tables;
   const newTokens = tables.tokens.strings.slice(sentTokens);
   const newPaths = tables.paths.strings.slice(sentPaths);
@@ -98,5 +115,9 @@ port.on('message', (msg: ToWorker) => {
     );
     return;
   }
-  handleBatch(msg);
+  // Batches are handled one after the other, in arrival order (the merge relies on it), even
+  // though each one yields to the event loop while it runs.
+  queue = queue.then(() => handleBatch(msg)).catch((e: unknown) => {
+    post({ type: 'fatal', code: 'E_INTERNAL', message: `extraction worker failed: ${e instanceof Error ? e.message : String(e)}` });
+  });
 });

@@ -184,6 +184,13 @@ export class SplitDynamics {
     return row;
   }
 
+  /** Forgets the last row (an evaluation interrupted before it covered every sample). */
+  dropLastRow(): void {
+    if (this.rowCount === 0) return;
+    this.rowCount--;
+    this.filledInLast = this.rowCount === 0 ? 0 : this.n;
+  }
+
   /**
    * Writes the statistics of `positions.length` rows of a forward pass into the last row:
    * row k of `stats` belongs to position `positions[k]`. Throws `E_INTERNAL` if a position was

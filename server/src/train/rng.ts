@@ -37,6 +37,31 @@ export class Rng {
     return result;
   }
 
+  /**
+   * Fills `out` with the next `out.length` values of {@link nextU32}, in order (the same stream,
+   * with the state kept in locals: several times faster for bulk draws such as dropout masks).
+   */
+  fillU32(out: Uint32Array): void {
+    let s0 = this.s[0]!;
+    let s1 = this.s[1]!;
+    let s2 = this.s[2]!;
+    let s3 = this.s[3]!;
+    for (let i = 0; i < out.length; i++) {
+      out[i] = Math.imul(rotl(Math.imul(s1, 5) >>> 0, 7), 9) >>> 0;
+      const t = (s1 << 9) >>> 0;
+      s2 = (s2 ^ s0) >>> 0;
+      s3 = (s3 ^ s1) >>> 0;
+      s1 = (s1 ^ s2) >>> 0;
+      s0 = (s0 ^ s3) >>> 0;
+      s2 = (s2 ^ t) >>> 0;
+      s3 = rotl(s3, 11);
+    }
+    this.s[0] = s0;
+    this.s[1] = s1;
+    this.s[2] = s2;
+    this.s[3] = s3;
+  }
+
   /** Uniform float in [0, 1) with 32 bits of randomness. */
   next(): number {
     return this.nextU32() / 4294967296;

@@ -58,6 +58,20 @@ export interface ModelState {
   tensors: Record<string, { dims: number[]; data: Float32Array }>;
 }
 
+/**
+ * Gradients of each sample's own loss with respect to its looked-up input embeddings (the rows
+ * the model read from its embedding tables), for critical-sample ratios and FGSM-style probes.
+ */
+export interface ProbeResult {
+  /** Per-sample cross-entropy against the batch labels. */
+  loss: Float32Array;
+  /**
+   * Per embedding lookup (e.g. 'tokens'; code2vec: 'ends', 'paths'): dℓᵢ/d(rows), shaped
+   * [rows, …, dim] as the lookup's output (padding positions included).
+   */
+  grads: Record<string, { dims: number[]; data: Float32Array }>;
+}
+
 /** A model compiled for training on one device. */
 export interface TrainableModel {
   readonly name: string;
@@ -79,6 +93,11 @@ export interface TrainableModel {
   getState(): Promise<ModelState>;
   /** Replaces parameters and optimizer state. */
   setState(state: ModelState): Promise<void>;
+  /**
+   * Optional: per-sample gradients of the loss with respect to the input embeddings, at the
+   * current parameters, without dropout and without updating anything.
+   */
+  probe?(batch: Batch): Promise<ProbeResult>;
   /** A plain inference ONNX model with the trained weights as initializers. */
   exportInference(): Promise<Uint8Array>;
   dispose(): Promise<void>;

@@ -24,6 +24,13 @@ test('backends: native and wasm extract identical samples from every fixture', a
   }
 });
 
+test('backends: parseOnly parses every language on both backends (the bench\'s raw parse rate)', async () => {
+  for (const backend of ['native', 'wasm'] as const) {
+    const ex = await extractor(backend);
+    for (const f of fixtures()) ex.parseOnly(f.text, f.language);
+  }
+});
+
 test('backends: auto falls back to wasm when the native binding does not load, and says why', async () => {
   const ex = await createExtractor({ backend: 'auto', loaders: noNative });
   assert.equal(ex.backend, 'wasm');

@@ -73,6 +73,24 @@ test('ruby: def, def self.x, class << self, setters, predicates, operators, endl
   assert.deepEqual(samples.find((s) => s.name === 'nothing')!.bodyTokens, []);
 });
 
+test('docs: only comments right above the declaration count', async () => {
+  const ex = await extractor('native');
+  const ruby = [
+    'class A',
+    '  # Separated by a blank line: not the doc.',
+    '',
+    '  def a; end',
+    '  x = 1 # trailing comment of code: not the doc',
+    '  def b; end',
+    '  # Doc of c.',
+    '  def c; end',
+    'end',
+  ].join('\n');
+  assert.deepEqual(samplesOf(ex, run(ex, 'ruby', ruby)).map((s) => [s.name, s.doc]), [['a', undefined], ['b', undefined], ['c', 'Doc of c.']]);
+  const java = 'class A {\n  /* not Javadoc */\n  void a() {}\n  /** Doc of b. */ // then a line comment\n  void b() {}\n  /** Doc of c. */\n\n  @Deprecated void c() {}\n}';
+  assert.deepEqual(samplesOf(ex, run(ex, 'java', java)).map((s) => [s.name, s.doc]), [['a', undefined], ['b', undefined], ['c', 'Doc of c.']]);
+});
+
 test('body tokens: the method\'s own name becomes the placeholder, in the body and in the contexts', async () => {
   for (const [file, name] of [
     ['java/Shapes.java', 'parseHTTPResponse'],

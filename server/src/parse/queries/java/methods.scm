@@ -1,4 +1,5 @@
-; Method-like declarations of Java and the comments that may document them.
+; Method-like declarations of Java: methods and constructors. Lambdas are expressions, not
+; declarations, so they never match.
 ;
 ; Captures read by extract.ts:
 ;   @method       a method; a sample when it has a body (interface and abstract methods match
@@ -6,7 +7,9 @@
 ;   @constructor  a constructor; a sample only with the includeConstructors setting
 ;   @name         the declared name (the sample's label)
 ;   @body         the body
-;   @doc          a Javadoc candidate; the extractor keeps the one just before a declaration
+;
+; Javadoc is the comment node just before a declaration; docs.ts reads it from there (capturing
+; every comment of a file here would cost more than the declarations).
 
 (method_declaration
   name: (identifier) @name
@@ -20,5 +23,3 @@
   name: (identifier) @name
   body: (block) @body) @constructor
 
-((block_comment) @doc
-  (#match? @doc "^/\\*\\*"))

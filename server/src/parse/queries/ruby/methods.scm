@@ -6,7 +6,10 @@
 ;   @method   a method
 ;   @name     the declared name: an identifier, constant, setter (`x=`) or operator (`+`)
 ;   @body     the body (a body_statement, or the expression of an endless `def x = expr`)
-;   @doc      a comment; the extractor keeps the `#` lines just above a declaration
+;
+; Documentation is the run of `#` comments just above a declaration; docs.ts reads it from the
+; declaration's preceding siblings (capturing every comment of a file here would cost more than
+; the declarations).
 
 (method
   name: (_) @name
@@ -16,4 +19,3 @@
   name: (_) @name
   body: (_)? @body) @method
 
-(comment) @doc

@@ -1,0 +1,70 @@
+/**
+ * Pieces shared by the built-in architectures: the model-definition shape the registry lists,
+ * masked softmax pooling, and padding/truncation of token lists into fixed-width rows.
+ */
+import { EngineError, ERROR_CODES } from '../server/src/errors';
+import { Value, ops as o } from '../server/src/onnx';
+import type { Architecture, VocabSizes } from '../server/src/train/architecture';
+
+/** Sample fields a model consumes. */
+export type SampleField = 'body' | 'contexts';
+
+/** A built-in model: hyper-parameters, presets, and how to build its architecture. */
+export interface ModelDefinition<H extends object> {
+  readonly name: string;
+  readonly description: string;
+  /** Sample fields read by `makeBatch`. */
+  readonly consumes: readonly SampleField[];
+  /** Named hyper-parameter sets; `reference` is the published/benchmark size. */
+  readonly presets: Readonly<Record<string, H>>;
+  readonly defaultPreset: string;
+  /** Vocabulary sizes of the reference benchmark. */
+  readonly referenceSizes: VocabSizes;
+  /** Builds the architecture for a dataset's vocabulary sizes. */
+  build(sizes: VocabSizes, hyper: H): Architecture;
+}
+
+/** Additive bias that sends masked-out logits to −∞ in practice (exp underflows to exactly 0). */
+const MASKED = -1e9;
+
+/**
+ * Attention pooling: α = softmax over positions of `scores` [B, N] restricted to `mask` [B, N]
+ * (1 = real), then Σₙ αₙ·xₙ for x [B, N, D] → [B, D]. α is multiplied by the mask after the
+ * softmax so that a row with no real position pools to exactly 0 instead of averaging padding.
+ */
+export function maskedAttentionPool(scores: Value, mask: Value, x: Value): Value {
+  const m = o.cast(mask, scores.dtype);
+  const alpha = o.mul(o.softmax(o.add(scores, o.mul(o.sub(1, m), MASKED)), -1), m);
+  return o.squeeze(o.matmul(o.unsqueeze(alpha, [1]), x), [1]);
+}
+
+/** 1 where `ids` ≠ 0 (padding), as a bool value. */
+export function notPadding(ids: Value): Value {
+  return o.not(o.equal(ids, 0));
+}
+
+/** Copies up to `width` ids into `out` at `offset` (the rest stays 0 = padding). */
+export function fillRow(ids: ArrayLike<number>, out: Int32Array, offset: number, width: number): void {
+  const n = Math.min(ids.length, width);
+  for (let k = 0; k < n; k++) out[offset + k] = ids[k]!;
+}
+
+/** Checks that hyper-parameters are positive integers (E_CONFIG names the field). */
+export function requirePositiveInts(model: string, h: object, fields: readonly string[]): void {
+  for (const f of fields) {
+    const v = (h as Record<string, unknown>)[f];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+      throw new EngineError(ERROR_CODES.CONFIG, `model ${model}: ${f} must be a positive integer (got ${String(v)})`, { field: `model.${f}` });
+    }
+  }
+}
+
+/** Checks vocabulary sizes: tokens/paths need PAD and UNK (≥ 2 each), labels ≥ 2. */
+export function requireSizes(model: string, s: VocabSizes, needPaths = false): void {
+  const bad = (f: string, v: number, min: number): never => {
+    throw new EngineError(ERROR_CODES.CONFIG, `model ${model}: ${f} vocabulary size must be an integer ≥ ${min} (got ${v})`, { field: `sizes.${f}` });
+  };
+  if (!Number.isInteger(s.tokens) || s.tokens < 2) bad('tokens', s.tokens, 2);
+  if (needPaths && (!Number.isInteger(s.paths) || s.paths < 2)) bad('paths', s.paths, 2);
+  if (!Number.isInteger(s.labels) || s.labels < 2) bad('labels', s.labels, 2);
+}
