@@ -9,7 +9,8 @@
  *   - inference: the forward pass with trained weights as initializers (a plain ONNX model).
  */
 import { EngineError, ERROR_CODES } from '../errors';
-import { DType, GatherGradient, Graph, TensorData, Value, gradients, nn, ops as o } from '../onnx';
+import { DType, GatherGradient, Graph, TensorData, Value, decodeModelProto, emitModel, encodeModelProto, gradients, nn, ops as o } from '../onnx';
+import type { GraphProto } from '../onnx/proto';
 import type { Architecture, ForwardContext } from './architecture';
 import { ResolvedOptimizer, optimizerStep, stateSlots } from './optim';
 
@@ -259,4 +260,45 @@ export function buildInferenceGraph(arch: Architecture, weights: Readonly<Record
   g.output(logits, NAMES.logits);
   g.output(o.softmax(logits, -1), NAMES.probabilities);
   return g;
+}
+
+/**
+ * Renames, in `g` and (recursively) its subgraphs, the producer of every graph output that is a
+ * pure `Identity` rename (`out = Identity(x)`, x computed by a node of the same graph and not an
+ * output itself) to the output's name, and drops the Identity. The builder names outputs through
+ * Identity nodes, and onnxruntime copies each one: in a train Loop that is a copy of every
+ * parameter and optimizer-state tensor per step (and once more per run at the top level).
+ */
+function stripOutputIdentities(g: GraphProto): void {
+  for (const n of g.node) for (const a of n.attribute) if (a.g) stripOutputIdentities(a.g);
+  const produced = new Set(g.node.flatMap((n) => n.output));
+  const outputs = new Set(g.output.map((v) => v.name));
+  const rename = new Map<string, string>();
+  g.node = g.node.filter((n) => {
+    const src = n.input[0];
+    const dst = n.output[0];
+    if (n.op_type !== 'Identity' || n.input.length !== 1 || !src || !dst) return true;
+    if (!outputs.has(dst) || !produced.has(src) || outputs.has(src) || rename.has(src)) return true;
+    rename.set(src, dst);
+    return false;
+  });
+  if (rename.size) renameValues(g, rename);
+}
+
+function renameValues(g: GraphProto, rename: ReadonlyMap<string, string>): void {
+  const r = (name: string): string => rename.get(name) ?? name;
+  for (const n of g.node) {
+    n.input = n.input.map(r);
+    n.output = n.output.map(r);
+    // Subgraphs may read the renamed values from the enclosing scope.
+    for (const a of n.attribute) if (a.g) renameValues(a.g, rename);
+  }
+  for (const v of g.value_info) v.name = r(v.name);
+}
+
+/** ModelProto bytes of a train graph, with the output-renaming copies removed (see above). */
+export function emitTrainModel(graph: Graph): Uint8Array {
+  const proto = decodeModelProto(emitModel(graph));
+  stripOutputIdentities(proto.graph);
+  return encodeModelProto(proto);
 }

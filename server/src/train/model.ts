@@ -14,7 +14,7 @@ import { EngineError, ERROR_CODES } from '../errors';
 import { TensorData, emitModel } from '../onnx';
 import { ConcreteDevice, DEVICE_TABLE, Session, Tensor, candidates, createSession, currentEnvironment, parseDevice, precheck } from '../runtime';
 import type { Architecture, SampleSource } from './architecture';
-import { EmbeddingGradient, NAMES, buildEvalGraph, buildInferenceGraph, buildProbeGraph, buildTrainGraph } from './compile';
+import { EmbeddingGradient, NAMES, buildEvalGraph, buildInferenceGraph, buildProbeGraph, buildTrainGraph, emitTrainModel } from './compile';
 import { fillDropoutMask, initParam } from './init';
 import { ResolvedOptimizer, biasCorrections, resolveOptimizer, stateSlots } from './optim';
 import { Rng } from './rng';
@@ -35,7 +35,11 @@ export interface CompileModelOptions {
   readonly stepsPerRun?: number;
   /** Label smoothing ε of the training loss (default 0). */
   readonly labelSmoothing?: number;
-  /** onnxruntime intra-op threads (default: available parallelism). */
+  /**
+   * onnxruntime intra-op threads (default: available parallelism − 1, at least 1: one core stays
+   * free for the Node thread that builds batches and dropout masks, and for the editor). With one
+   * thread the CPU embedding gradient can use the fast 'scatter-add' (see embeddingGradientFor).
+   */
   readonly threads?: number;
   /** Embedding-gradient strategy (default 'auto': see {@link embeddingGradientFor}). */
   readonly embeddingGradient?: EmbeddingGradient | 'auto';
@@ -83,7 +87,7 @@ export class CompiledModel implements TrainableModel {
     if (!Number.isInteger(batchSize) || batchSize < 1) throw configError('batchSize', `must be a positive integer (got ${batchSize})`);
     const stepsPerRun = options.stepsPerRun ?? 8;
     if (!Number.isInteger(stepsPerRun) || stepsPerRun < 1) throw configError('stepsPerRun', `must be a positive integer (got ${stepsPerRun})`);
-    const threads = options.threads ?? availableParallelism();
+    const threads = options.threads ?? Math.max(1, availableParallelism() - 1);
     if (!Number.isInteger(threads) || threads < 1) throw configError('threads', `must be a positive integer (got ${threads})`);
     const labelSmoothing = options.labelSmoothing ?? 0;
     if (!(labelSmoothing >= 0 && labelSmoothing < 1)) throw configError('labelSmoothing', `must be in [0, 1) (got ${labelSmoothing})`);
@@ -96,7 +100,7 @@ export class CompiledModel implements TrainableModel {
     const open = async (device: string, strategy: EmbeddingGradient): Promise<Session> => {
       const graph = buildTrainGraph(arch, { optimizer, batchSize, labelSmoothing, embeddingGradient: strategy });
       const outputs = graph.outputs.map((v) => v.name).filter((n) => n.endsWith('_next'));
-      return createSession(emitModel(graph), { device, intraOpThreads: threads, deviceOutputs: outputs, name: graph.name, log: options.log });
+      return createSession(emitTrainModel(graph), { device, intraOpThreads: threads, deviceOutputs: outputs, name: graph.name, log: options.log });
     };
     let strategy = strategyOf(expected);
     let session = await open(requested, strategy);
@@ -105,6 +109,11 @@ export class CompiledModel implements TrainableModel {
       await session.dispose();
       strategy = strategyOf(session.device.used);
       session = await open(session.device.used, strategy);
+    }
+    if (strategy === 'scatter-add' && session.device.used === 'cpu' && threads > 1) {
+      (options.log ?? ((line: string) => process.stderr.write(`memaudit: ${line}\n`)))(
+        `${arch.name}: 'scatter-add' embedding gradients with ${threads} CPU threads can lose updates of repeated ids (onnxruntime ScatterND races); use threads: 1 or 'sorted'`,
+      );
     }
     const model = new CompiledModel(arch, session, optimizer, batchSize, stepsPerRun, threads, strategy, options.source);
     const rng = new Rng(options.seed ?? 0);

@@ -9,6 +9,10 @@
  *   SGD         g ← g + wd·p (L2);  b ← μ·b + g;  p ← p − lr·b          (μ = 0: p ← p − lr·g)
  *   Adam        g ← g + wd·p (L2);  m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;
  *               p ← p − lr·(m/bc₁) / (√(v/bc₂) + ε),  bcᵢ = 1 − βᵢᵗ, t = 1-based step
+ *               The state slots hold the moments divided by (1 − β): u = m/(1−β₁), w = v/(1−β₂),
+ *               so u ← β₁u + g and w ← β₂w + g², and p ← p − a·u / (√(k·w) + ε) with the scalars
+ *               a = lr(1−β₁)/bc₁, k = (1−β₂)/bc₂: 11 elementwise passes per parameter instead of
+ *               13 (the update is memory-bound: code2vec's 13M parameters make it ~20% of a step).
  *   AdamW       as Adam without the L2 term, and p ← p·(1 − lr·wd) before the Adam update
  *               (decoupled weight decay, Loshchilov & Hutter 2019).
  * Weight decay applies only to parameters declared `decay` (matrices, embeddings), not to biases,
@@ -61,10 +65,10 @@ export function resolveOptimizer(c: OptimizerConfig = DEFAULT_OPTIMIZER): Resolv
   return r;
 }
 
-/** Names of the per-parameter state tensors (each shaped like its parameter). */
+/** Names of the per-parameter state tensors (each shaped like its parameter; Adam: u, w above). */
 export function stateSlots(c: ResolvedOptimizer): readonly string[] {
   if (c.kind === 'sgd') return c.momentum > 0 ? ['mom'] : [];
-  return ['m', 'v'];
+  return ['u', 'w'];
 }
 
 /** Adam's bias corrections of 1-based step t: [1 − β₁ᵗ, 1 − β₂ᵗ] (1 for SGD). */
@@ -107,9 +111,9 @@ export function optimizerStep(c: ResolvedOptimizer, params: readonly ParamUpdate
     const norm = globalNorm(params.map((p) => p.grad));
     scale = o.min(o.div(c.clipNorm, o.add(norm, 1e-6)), 1);
   }
-  // Scalars shared by all parameters: lr/bc₁ and 1/bc₂ (Adam), 1 − lr·wd (AdamW).
-  const lrOverBc1 = c.kind === 'sgd' ? undefined : o.div(s.lr, s.bc1);
-  const invBc2 = c.kind === 'sgd' ? undefined : o.reciprocal(s.bc2);
+  // Scalars shared by all parameters: a = lr(1−β₁)/bc₁ and k = (1−β₂)/bc₂ (Adam), 1 − lr·wd (AdamW).
+  const a = c.kind === 'sgd' ? undefined : o.div(o.mul(s.lr, 1 - c.beta1), s.bc1);
+  const k = c.kind === 'sgd' ? undefined : o.mul(o.reciprocal(s.bc2), 1 - c.beta2);
   const shrink = c.kind === 'adamw' && c.weightDecay > 0 ? o.sub(1, o.mul(s.lr, c.weightDecay)) : undefined;
   return params.map((p) => {
     let g = scale ? o.mul(p.grad, scale) : p.grad;
@@ -120,10 +124,10 @@ export function optimizerStep(c: ResolvedOptimizer, params: readonly ParamUpdate
       const b = o.add(o.mul(p.state[0]!, c.momentum), g);
       return { value: o.sub(p.value, o.mul(b, s.lr)), state: [b] };
     }
-    const m = o.add(o.mul(p.state[0]!, c.beta1), o.mul(g, 1 - c.beta1));
-    const v = o.add(o.mul(p.state[1]!, c.beta2), o.mul(o.mul(g, g), 1 - c.beta2));
-    const step = o.div(o.mul(m, lrOverBc1!), o.add(o.sqrt(o.mul(v, invBc2!)), c.eps));
+    const u = o.add(o.mul(p.state[0]!, c.beta1), g);
+    const w = o.add(o.mul(p.state[1]!, c.beta2), o.mul(g, g));
+    const step = o.mul(o.div(u, o.add(o.sqrt(o.mul(w, k!)), c.eps)), a!);
     const base = shrink && p.decay ? o.mul(p.value, shrink) : p.value;
-    return { value: o.sub(base, step), state: [m, v] };
+    return { value: o.sub(base, step), state: [u, w] };
   });
 }

@@ -66,8 +66,9 @@ export interface ProbeResult {
   /** Per-sample cross-entropy against the batch labels. */
   loss: Float32Array;
   /**
-   * Per embedding lookup (e.g. 'tokens'; code2vec: 'ends', 'paths'): dℓᵢ/d(rows), shaped
-   * [rows, …, dim] as the lookup's output (padding positions included).
+   * Per embedding lookup (bag, transformer: 'tokens' [rows, T, d]; code2vec: 'contexts'
+   * [rows, N, 3, d], the start, path and end vectors of each context): dℓᵢ/d(looked-up rows),
+   * shaped as the lookup's output (padding positions included).
    */
   grads: Record<string, { dims: number[]; data: Float32Array }>;
 }

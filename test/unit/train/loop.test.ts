@@ -13,9 +13,9 @@ import { learnableSource, range } from './helpers';
 
 const B = 8;
 
-function setup(name: string, stepsPerRun: number) {
+function setup(name: string, stepsPerRun: number, threads = 2) {
   const { source, labels } = learnableSource({ seed: 3, samples: 40, labels: 4, tokens: 12, vocab: 40 });
-  return createModel(name, { source, preset: 'tiny', hyper: name === 'code2vec' ? { contexts: 11 } : name === 'transformer' ? { tokens: 12 } : {}, batchSize: B, stepsPerRun, seed: 7, optimizer: { kind: 'adamw', weightDecay: 0.01, clipNorm: 1 }, device: 'cpu', threads: 2 }).then((m) => ({ m, labels }));
+  return createModel(name, { source, preset: 'tiny', hyper: name === 'code2vec' ? { contexts: 11 } : name === 'transformer' ? { tokens: 12 } : {}, batchSize: B, stepsPerRun, seed: 7, optimizer: { kind: 'adamw', weightDecay: 0.01, clipNorm: 1 }, device: 'cpu', threads }).then((m) => ({ m, labels }));
 }
 
 function batchesOf(m: { makeBatch(i: Int32Array, l: Int32Array): Batch }, labels: Int32Array, n: number): Batch[] {
@@ -26,9 +26,10 @@ function batchesOf(m: { makeBatch(i: Int32Array, l: Int32Array): Batch }, labels
 }
 
 for (const name of MODEL_NAMES) {
-  test(`${name}: 4 steps in one Loop run equal 4 single-step runs bit for bit`, async () => {
-    const a = await setup(name, 4);
-    const b = await setup(name, 1);
+  // Two threads use the 'sorted' embedding gradient, one thread 'scatter-add'.
+  for (const threads of [2, 1]) test(`${name}, ${threads} thread(s): 4 steps in one Loop run equal 4 single-step runs bit for bit`, async () => {
+    const a = await setup(name, 4, threads);
+    const b = await setup(name, 1, threads);
     try {
       const batches = batchesOf(a.m, a.labels, 4);
       const lr = [0.01, 0.02, 0.03, 0.01];

@@ -1,0 +1,58 @@
+/**
+ * Metrics of METRICS.md as small pure modules (one per section or signal). See README.md for the
+ * map of files to sections and the conventions on invalid and undefined inputs (check.ts).
+ */
+export { type DynamicsRowView, type DynamicsSource, dynamicsFromRows, maskFromPositions } from './dynamics-source';
+export type { Mask, Numbers } from './check';
+export {
+  type ClassScoreOptions,
+  type LabelVocabulary,
+  type SubtokenCounts,
+  type TaskScores,
+  isExactMatch,
+  labelSubtokens,
+  normalizeSubtokens,
+  subtokenCounts,
+  taskScores,
+  taskScoresFromClasses,
+  taskScoresFromCounts,
+  taskScoresPerEpoch,
+} from './task';
+export {
+  type LevelResult,
+  accuracyPerEpoch,
+  bestEpoch,
+  generalizationGap,
+  generalizationScore,
+  memorizationScore,
+  noiseFitRate,
+  noiseSensitivity,
+} from './run';
+export { gini, lossGiniPerEpoch } from './gini';
+export { type MembershipInference, correctnessMembershipAdvantage, lossMembershipInference } from './membership';
+export { type RankingQuality, auroc, aurocTwoSample, averagePrecision, maxTprMinusFpr, orderByScore, rankingQuality } from './ranking';
+export { type AumOptions, aum } from './aum';
+export { type Cartography, type RegionThresholds, DEFAULT_REGION_THRESHOLDS, REGION, REGION_NAMES, cartography, cartographyRegions } from './cartography';
+export { type Forgetting, firstLearnedEpoch, forgetting, forgettingEvents } from './forgetting';
+export { type LossSignals, lossSignals } from './loss-signals';
+export { type PerSampleSignals, type SignalName, SIGNAL_NAMES, SIGNAL_ORIENTATION, perSampleSignals, suspicion } from './signals';
+export { type SignalQuality, bestSignal, detectionQuality, rankBySuspicion } from './detection';
+export {
+  type SusceptibilityCandidate,
+  type SusceptibilitySelection,
+  selectBySusceptibility,
+  susceptibility,
+  susceptibilityDeltas,
+} from './susceptibility';
+export {
+  type CsrResult,
+  type LassCsrResult,
+  type LassModel,
+  type LassParams,
+  type LassResult,
+  criticalSampleRatio,
+  criticalSampleRatioLass,
+  embeddingScale,
+  lassSearch,
+} from './csr';
+export { type FlipRate, flipCounts, flipRate, flipRates } from './flip';
