@@ -77,7 +77,7 @@ export async function runTrainBench(argv: string[]): Promise<void> {
     args: argv,
     options: {
       model: { type: 'string', default: 'all' },
-      device: { type: 'string', default: 'cpu' },
+      device: { type: 'string', default: 'auto' },
       threads: { type: 'string', default: `1,${availableParallelism()}` },
       'steps-per-run': { type: 'string', default: '4' },
       runs: { type: 'string', default: '3' },
