@@ -58,7 +58,7 @@ test('lassSearch with noise: reproducible from the seed, always inside the ball,
   assert.deepEqual(a.r, b.r);
   assert.deepEqual(a.log, b.log);
   for (const x of a.log) for (let j = 0; j < e.length; j++) assert.ok(Math.abs(x[j]! - e[j]!) <= radius + 1e-6, `|Δ| ${Math.abs(x[j]! - e[j]!)} > r`);
-  // With a step of 0.01 toward 0 and noise 0.1, x₀ reaches 0.05 = its lower bound zone; x₀ stays ≥ 0.05 > 0.
+  // x₀ is confined to [0.3 − r, 0.3 + r] = [0.05, 0.55], where the class is always 1.
   assert.equal(a.r.critical, false);
 });
 

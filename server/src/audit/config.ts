@@ -1,0 +1,282 @@
+/**
+ * The audit's configuration: one schema shared by the CLI flags, a config file
+ * (`memaudit.config.json`, `.yaml` or `.yml`) and the VS Code settings. Sources are merged
+ * field by field (flags over file over preset over defaults) and validated once; every error
+ * names the bad field and says what is allowed.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { EngineError, ERROR_CODES } from '../errors';
+import { isLanguageId, type LanguageId } from '../parse/sample';
+import { parseGate, type Gate } from './gates';
+
+/** Noise kinds (PRODUCT.md; applied to the training split only). */
+export const NOISE_KINDS = [
+  'y-shuffle',
+  'y-random',
+  'x-delete-statement',
+  'x-leak-name',
+  'x-mask-tokens',
+  'x-rename-locals',
+  'x-dead-code',
+] as const;
+export type NoiseKindName = (typeof NOISE_KINDS)[number];
+
+export const MODEL_CHOICES = ['bag', 'code2vec', 'transformer'] as const;
+export const DEVICE_CHOICES = ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'] as const;
+export const PRESET_NAMES = ['quick', 'standard', 'thorough'] as const;
+export type AuditPreset = (typeof PRESET_NAMES)[number];
+
+/** One line of the noise plan: a kind at several levels (percent of the training split). */
+export interface NoisePlanItem {
+  kind: NoiseKindName;
+  levels: number[];
+}
+
+/** The resolved configuration of an audit. */
+export interface AuditConfig {
+  /** Folders, files, JSONL files, zip archives. */
+  inputs: string[];
+  /** Parse every input as this language. */
+  language?: LanguageId;
+  model: (typeof MODEL_CHOICES)[number];
+  /** Model preset (tiny / small / reference). */
+  modelPreset: string;
+  noise: NoisePlanItem[];
+  seeds: number[];
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  device: (typeof DEVICE_CHOICES)[number];
+  gates: Gate[];
+  /** Seed of the train/val/test split. */
+  splitSeed: number;
+  /** Files larger than this are skipped (bytes). */
+  maxFileBytes: number;
+  /** Where runs and the cache go (relative paths are relative to the working folder). */
+  outDir: string;
+  /** Training samples at most (a deterministic subset keeps an audit of a huge corpus affordable); 0 = all. */
+  maxTrainSamples: number;
+}
+
+/** What a user may write: every field optional, levels in percent, gates as strings. */
+export interface AuditConfigInput {
+  inputs?: string[];
+  language?: string;
+  model?: string;
+  modelPreset?: string;
+  preset?: string;
+  noise?: { kind: string; levels: number[] }[] | string[];
+  seeds?: number[];
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  device?: string;
+  gates?: string[];
+  splitSeed?: number;
+  maxFileBytes?: number;
+  outDir?: string;
+  maxTrainSamples?: number;
+}
+
+const LABEL_LEVELS = [0, 25, 50, 75, 100];
+
+/**
+ * Presets: the grid and training length. `quick` is the default of `memaudit audit` with no
+ * arguments: label shuffling at five levels with the fast bag model, sized to finish on a laptop
+ * CPU for a mid-size repository.
+ */
+export const AUDIT_PRESETS: Record<AuditPreset, Partial<AuditConfig>> = {
+  quick: {
+    model: 'bag',
+    modelPreset: 'small',
+    noise: [{ kind: 'y-shuffle', levels: LABEL_LEVELS }],
+    seeds: [0],
+    epochs: 15,
+    maxTrainSamples: 20_000,
+  },
+  standard: {
+    model: 'bag',
+    modelPreset: 'reference',
+    noise: [
+      { kind: 'y-shuffle', levels: LABEL_LEVELS },
+      { kind: 'x-leak-name', levels: [25] },
+      { kind: 'x-rename-locals', levels: [100] },
+    ],
+    seeds: [0],
+    epochs: 25,
+    maxTrainSamples: 100_000,
+  },
+  thorough: {
+    model: 'code2vec',
+    modelPreset: 'reference',
+    noise: [
+      { kind: 'y-shuffle', levels: LABEL_LEVELS },
+      { kind: 'y-random', levels: [25, 50] },
+      { kind: 'x-delete-statement', levels: [25] },
+      { kind: 'x-leak-name', levels: [25] },
+      { kind: 'x-mask-tokens', levels: [25] },
+      { kind: 'x-rename-locals', levels: [100] },
+      { kind: 'x-dead-code', levels: [100] },
+    ],
+    seeds: [0, 1, 2],
+    epochs: 40,
+    maxTrainSamples: 0,
+  },
+};
+
+export const DEFAULT_AUDIT_CONFIG: AuditConfig = {
+  inputs: ['.'],
+  model: 'bag',
+  modelPreset: 'small',
+  noise: [{ kind: 'y-shuffle', levels: LABEL_LEVELS }],
+  seeds: [0],
+  epochs: 15,
+  batchSize: 128,
+  learningRate: 0.002,
+  device: 'auto',
+  gates: [],
+  splitSeed: 0,
+  maxFileBytes: 1024 * 1024,
+  outDir: '.memaudit',
+  maxTrainSamples: 20_000,
+};
+
+function fail(field: string, message: string): never {
+  throw new EngineError(ERROR_CODES.CONFIG, `${field}: ${message}`, { field });
+}
+
+function int(field: string, v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    fail(field, `must be an integer from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ''} (got ${JSON.stringify(v)})`);
+  }
+  return v;
+}
+
+function num(field: string, v: unknown, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= min || v > max) fail(field, `must be a number in (${min}, ${max}] (got ${JSON.stringify(v)})`);
+  return v;
+}
+
+function choice<T extends string>(field: string, v: unknown, choices: readonly T[]): T {
+  if (typeof v !== 'string' || !(choices as readonly string[]).includes(v)) fail(field, `must be one of ${choices.join(', ')} (got ${JSON.stringify(v)})`);
+  return v as T;
+}
+
+/** Parses `kind:l1,l2,…` (levels in percent), the CLI's --noise syntax. */
+export function parseNoiseSpec(spec: string, field = 'noise'): NoisePlanItem {
+  const m = /^\s*([a-z-]+)\s*(?::\s*([0-9.,\s]+))?$/.exec(spec);
+  if (!m) fail(field, `cannot read '${spec}': write KIND:LEVELS, e.g. 'y-shuffle:0,25,50,75,100' (levels in percent)`);
+  const kind = choice(field, m[1], NOISE_KINDS);
+  const levels = m[2] ? m[2].split(',').map((s) => Number(s.trim())) : LABEL_LEVELS;
+  return { kind, levels: validLevels(`${field} (${kind})`, levels) };
+}
+
+function validLevels(field: string, levels: unknown): number[] {
+  if (!Array.isArray(levels) || levels.length === 0) fail(field, 'levels must be a non-empty list of percentages, e.g. [0, 25, 50, 75, 100]');
+  const out = levels.map((l) => {
+    if (typeof l !== 'number' || !Number.isFinite(l) || l < 0 || l > 100) fail(field, `levels are percentages from 0 to 100 (got ${JSON.stringify(l)})`);
+    return l;
+  });
+  return [...new Set(out)].sort((a, b) => a - b);
+}
+
+/**
+ * Resolves a configuration from layers, lowest priority first (e.g. file, then flags). The
+ * `preset` of the highest layer that names one fills the fields no layer sets.
+ */
+export function resolveAuditConfig(...layers: AuditConfigInput[]): AuditConfig {
+  let presetName: string | undefined;
+  for (const l of layers) if (l.preset !== undefined) presetName = l.preset;
+  const preset = presetName === undefined ? {} : AUDIT_PRESETS[choice('preset', presetName, PRESET_NAMES)];
+  const merged: AuditConfigInput & Record<string, unknown> = {};
+  for (const l of layers) for (const [k, v] of Object.entries(l)) if (v !== undefined) merged[k] = v;
+  const known = new Set<string>([...Object.keys(DEFAULT_AUDIT_CONFIG), 'language', 'preset']);
+  for (const k of Object.keys(merged)) {
+    if (!known.has(k)) fail(k, `unknown setting; valid settings are ${[...known].sort().join(', ')}`);
+  }
+  const pick = <K extends keyof AuditConfig>(k: K): unknown => (merged as Record<string, unknown>)[k] ?? preset[k] ?? DEFAULT_AUDIT_CONFIG[k];
+
+  const inputs = pick('inputs');
+  if (!Array.isArray(inputs) || inputs.length === 0 || inputs.some((i) => typeof i !== 'string' || i === '')) {
+    fail('inputs', 'must be a non-empty list of paths');
+  }
+  let language: LanguageId | undefined;
+  if (merged.language !== undefined) {
+    if (typeof merged.language !== 'string' || !isLanguageId(merged.language)) fail('language', `must be one of java, python, ruby (got ${JSON.stringify(merged.language)})`);
+    language = merged.language;
+  }
+  const rawNoise = pick('noise') as unknown;
+  if (!Array.isArray(rawNoise) || rawNoise.length === 0) fail('noise', 'must be a non-empty list of {kind, levels} items (or KIND:LEVELS strings)');
+  const noise = (rawNoise as unknown[]).map((item, i) => {
+    if (typeof item === 'string') return parseNoiseSpec(item, `noise[${i}]`);
+    if (typeof item !== 'object' || item === null) fail(`noise[${i}]`, 'must be {kind, levels} or a KIND:LEVELS string');
+    const o = item as { kind?: unknown; levels?: unknown };
+    const kind = choice(`noise[${i}].kind`, o.kind, NOISE_KINDS);
+    return { kind, levels: validLevels(`noise[${i}].levels`, o.levels) };
+  });
+  const seeds = pick('seeds');
+  if (!Array.isArray(seeds) || seeds.length === 0) fail('seeds', 'must be a non-empty list of integers');
+  const gates = pick('gates');
+  if (!Array.isArray(gates)) fail('gates', "must be a list of conditions such as 'gap<=0.3'");
+
+  return {
+    inputs: inputs as string[],
+    ...(language ? { language } : {}),
+    model: choice('model', pick('model'), MODEL_CHOICES),
+    modelPreset: choice('modelPreset', pick('modelPreset'), ['tiny', 'small', 'reference'] as const),
+    noise,
+    seeds: [...new Set((seeds as unknown[]).map((s, i) => int(`seeds[${i}]`, s, 0, 2 ** 31 - 1)))],
+    epochs: int('epochs', pick('epochs'), 1, 10_000),
+    batchSize: int('batchSize', pick('batchSize'), 1, 65_536),
+    learningRate: num('learningRate', pick('learningRate'), 0, 10),
+    device: choice('device', pick('device'), DEVICE_CHOICES),
+    gates: (gates as unknown[]).map((g, i) => (typeof g === 'string' ? parseGate(g, `gates[${i}]`) : fail(`gates[${i}]`, "must be a string such as 'gap<=0.3'"))),
+    splitSeed: int('splitSeed', pick('splitSeed'), 0, 2 ** 31 - 1),
+    maxFileBytes: int('maxFileBytes', pick('maxFileBytes'), 1),
+    outDir: (() => {
+      const o = pick('outDir');
+      if (typeof o !== 'string' || o === '') fail('outDir', 'must be a folder path');
+      return o;
+    })(),
+    maxTrainSamples: int('maxTrainSamples', pick('maxTrainSamples'), 0),
+  };
+}
+
+/** Config file names looked for in the working folder, in order. */
+export const CONFIG_FILE_NAMES = ['memaudit.config.json', 'memaudit.config.yaml', 'memaudit.config.yml'];
+
+/** Reads a config file (JSON, or YAML by extension); errors name the file and the problem. */
+export function readConfigFile(file: string): AuditConfigInput {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new EngineError(ERROR_CODES.INPUT_NOT_FOUND, `cannot read the config file ${file}: ${(e as Error).message}`, { file });
+  }
+  let value: unknown;
+  try {
+    value = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
+  } catch (e) {
+    throw new EngineError(ERROR_CODES.CONFIG, `${file} is not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${(e as Error).message}`, { file });
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new EngineError(ERROR_CODES.CONFIG, `${file} must hold an object of settings, e.g. { "model": "bag", "epochs": 20 }`, { file });
+  }
+  return value as AuditConfigInput;
+}
+
+/** Finds the default config file in a folder, if any. */
+export function findConfigFile(dir: string): string | undefined {
+  for (const name of CONFIG_FILE_NAMES) {
+    const p = path.join(dir, name);
+    if (fs.existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+/** Number of training runs of a configuration (the grid kind × level × seed). */
+export function planSize(c: AuditConfig): number {
+  return c.noise.reduce((acc, n) => acc + n.levels.length, 0) * c.seeds.length;
+}
