@@ -33,13 +33,13 @@ export interface SignalQuality {
  * mask. Orientations come from `orientation` (default `SIGNAL_ORIENTATION`); a signal without one
  * throws `E_CONFIG`, as does a signal whose length differs from the mask.
  */
-export function detectionQuality(
-  signals: Readonly<Record<string, Numbers>>,
+export function detectionQuality<K extends string>(
+  signals: Readonly<Record<K, Numbers>>,
   corrupted: Mask,
   orientation: Readonly<Record<string, 1 | -1>> = SIGNAL_ORIENTATION,
 ): SignalQuality[] {
   const out: SignalQuality[] = [];
-  for (const [name, values] of Object.entries(signals)) {
+  for (const [name, values] of Object.entries<Numbers>(signals)) {
     const o = orientation[name];
     if (o !== 1 && o !== -1) throw configError('detectionQuality', `orientation of signal '${name}'`, `is missing; give 1 (high = suspicious) or -1 (low = suspicious)`);
     maskOfLength('detectionQuality', `corrupted (for signal '${name}')`, corrupted, values.length);

@@ -121,7 +121,7 @@ function averagePrecisionSorted(pos: Float64Array, neg: Float64Array): number {
   groupsDescending(pos, neg, (cp, cn) => {
     tp += cp;
     fp += cn;
-    if (cp > 0) ap += (cp / pos.length) * (tp / (tp + fp + cn));
+    if (cp > 0) ap += (cp / pos.length) * (tp / (tp + fp));
   });
   return ap;
 }

@@ -87,7 +87,7 @@ test('end to end: on simulated dynamics where corrupted samples are learned late
     top1: series((p, e) => (learned(p, e) ? labels[p]! : (labels[p]! + 1) % 4)),
     loss: series((p, e) => (learned(p, e) ? 0.2 : 2) + 0.1 * rng.next()),
   });
-  const q = detectionQuality({ ...perSampleSignals(d) }, maskFromPositions(n, [...bad]));
+  const q = detectionQuality(perSampleSignals(d), maskFromPositions(n, [...bad]));
   assert.deepEqual(
     q.map((x) => x.signal),
     [...SIGNAL_NAMES],

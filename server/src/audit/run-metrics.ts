@@ -1,0 +1,138 @@
+/**
+ * Turns one training run's dynamics into the numbers of its `RunReport` (METRICS.md): task
+ * metrics per epoch on train (as trained), train-clean, train-corrupted, validation and test;
+ * the noise fit rate; Gini of per-sample loss; loss-threshold membership inference; and the
+ * detection quality of every per-sample signal against the run's ledger.
+ */
+import type { SplitDynamics, Dynamics } from '../train/dynamics';
+import {
+  detectionQuality,
+  lossGiniPerEpoch,
+  lossMembershipInference,
+  perSampleSignals,
+  taskScoresPerEpoch,
+  type LabelVocabulary,
+  type PerSampleSignals,
+  type TaskScores,
+} from '../metrics';
+import type { EpochCurve } from '../train/checkpoint';
+import type { EpochReport, SignalQuality, SplitMetrics } from '../report/types';
+
+export interface RunMetricsInput {
+  dynamics: Dynamics;
+  curves: EpochCurve[];
+  vocab: LabelVocabulary;
+  /** True label strings ('get|user|name') of the train, val and test positions (by dynamics position). */
+  truth: { train: readonly string[]; val: readonly string[]; test: readonly string[] };
+  /** Per train position: 1 when the noise ledger lists the sample as corrupted. */
+  corrupted: Uint8Array;
+  /** Whether the kind changes labels (y-*): then the corrupted subset is scored against its corrupted labels. */
+  labelNoise: boolean;
+}
+
+export interface RunMetrics {
+  epochs: EpochReport[];
+  final: { trainF1: number; testF1: number | null; gap: number | null; noiseFitRate: number | null };
+  membership: { auroc: number; advantage: number } | null;
+  detection: SignalQuality[];
+  /** The per-sample signals of the training split (for findings and the CSV export). */
+  signals: PerSampleSignals;
+}
+
+function metricsOf(s: TaskScores, loss: number): SplitMetrics {
+  return { loss, accuracy: s.exactMatch, precision: s.precision, recall: s.recall, f1: s.f1 };
+}
+
+function meanLossOfRow(d: SplitDynamics, r: number, mask?: Uint8Array): number {
+  const { loss } = d.row(r);
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < d.n; i++) {
+    if (mask && !mask[i]) continue;
+    sum += loss[i]!;
+    n++;
+  }
+  return n === 0 ? NaN : sum / n;
+}
+
+/** A NaN or infinite value has no place in a JSON report; the schema expects null for "not defined". */
+function finiteOrNull(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}
+
+export function computeRunMetrics(input: RunMetricsInput): RunMetrics {
+  const { dynamics, vocab, truth, corrupted } = input;
+  const train = dynamics.train;
+  const hasCorrupted = corrupted.some((c) => c === 1);
+  const clean = corrupted.map((c) => (c ? 0 : 1));
+  // METRICS.md "Task quality": train as trained (noisy labels); the clean subset against its true
+  // labels; the corrupted subset against its corrupted labels for label noise (its accuracy is the
+  // noise fit rate), against the true labels for input noise (the label did not change).
+  const trainScores = taskScoresPerEpoch(train, vocab, { unkTruth: 'skip' });
+  const cleanScores = taskScoresPerEpoch(train, vocab, { truth: truth.train, mask: clean });
+  const corruptScores = hasCorrupted
+    ? input.labelNoise
+      ? taskScoresPerEpoch(train, vocab, { mask: corrupted, unkTruth: 'skip' })
+      : taskScoresPerEpoch(train, vocab, { truth: truth.train, mask: corrupted })
+    : [];
+  const evalScores = (d: SplitDynamics, t: readonly string[]) => (d.n > 0 ? taskScoresPerEpoch(d, vocab, { truth: t }) : []);
+  const valScores = evalScores(dynamics.val, truth.val);
+  const testScores = evalScores(dynamics.test, truth.test);
+  const gini = lossGiniPerEpoch(train);
+
+  // Val/test are recorded only at evaluated epochs; map them by epoch number.
+  const evalRowByEpoch = (d: SplitDynamics): Map<number, number> => {
+    const m = new Map<number, number>();
+    for (let r = 0; r < d.rows; r++) m.set(d.row(r).epoch, r);
+    return m;
+  };
+  const valRows = evalRowByEpoch(dynamics.val);
+  const testRows = evalRowByEpoch(dynamics.test);
+
+  const epochs: EpochReport[] = [];
+  for (let r = 0; r < train.rows; r++) {
+    const epoch = train.row(r).epoch;
+    const curve = input.curves.find((c) => c.epoch === epoch);
+    const vr = valRows.get(epoch);
+    const tr = testRows.get(epoch);
+    epochs.push({
+      epoch: epoch + 1,
+      train: metricsOf(trainScores[r]!, meanLossOfRow(train, r)),
+      trainClean: clean.some((c) => c === 1) ? metricsOf(cleanScores[r]!, meanLossOfRow(train, r, clean)) : null,
+      trainCorrupted: hasCorrupted ? metricsOf(corruptScores[r]!, meanLossOfRow(train, r, corrupted)) : null,
+      val: vr === undefined ? null : metricsOf(valScores[vr]!, meanLossOfRow(dynamics.val, vr)),
+      test: tr === undefined ? null : metricsOf(testScores[tr]!, meanLossOfRow(dynamics.test, tr)),
+      lossGini: gini[r]!,
+      learningRate: curve?.lr ?? NaN,
+    });
+  }
+  const last = epochs[epochs.length - 1]!;
+  const lastTest = [...epochs].reverse().find((e) => e.test !== null)?.test ?? null;
+  // METRICS.md "Generalization gap" = train F1 − test F1 at the final epoch.
+  const trainF1 = last.train.f1;
+  const testF1 = lastTest ? lastTest.f1 : null;
+  const noiseFitRate = input.labelNoise && last.trainCorrupted ? last.trainCorrupted.accuracy : null;
+
+  // Loss-threshold membership inference (Yeom et al.): final train losses vs final test losses.
+  let membership: RunMetrics['membership'] = null;
+  if (dynamics.test.rows > 0 && dynamics.test.n > 0 && train.n > 0) {
+    const trainLoss = train.row(train.rows - 1).loss.subarray(0, train.n);
+    const testLoss = dynamics.test.row(dynamics.test.rows - 1).loss.subarray(0, dynamics.test.n);
+    const mi = lossMembershipInference(trainLoss, testLoss);
+    membership = { auroc: mi.auroc, advantage: mi.advantage };
+  }
+
+  const signals = perSampleSignals(train);
+  const detection: SignalQuality[] = hasCorrupted
+    ? detectionQuality(signals as unknown as Record<string, Float64Array>, corrupted)
+        .filter((q) => Number.isFinite(q.auroc))
+        .map((q) => ({ signal: q.signal, auroc: q.auroc, averagePrecision: q.averagePrecision }))
+    : [];
+  return {
+    epochs: epochs.map((e) => ({ ...e, lossGini: finiteOrNull(e.lossGini) ?? 0 })),
+    final: { trainF1, testF1, gap: testF1 === null ? null : trainF1 - testF1, noiseFitRate },
+    membership,
+    detection,
+    signals,
+  };
+}

@@ -1,0 +1,199 @@
+/**
+ * The audit report, version 1: everything a person, a CI pipeline or the VS Code extension needs
+ * to read an audit without retraining. `report.json` holds one `AuditReport`; its JSON Schema is
+ * `report.schema.json` (next to this file) and every written report is validated against it.
+ *
+ * Conventions: noise levels are percentages (0–100); rates, F1 and AUROC are in [0, 1]; epochs are
+ * 1-based in curves (epoch 1 = after the first pass over the training data); source ranges are
+ * 0-based lines and columns, as in the extracted samples (the SARIF writer converts to 1-based).
+ */
+
+export const REPORT_SCHEMA_VERSION = 1;
+
+export interface AuditReport {
+  schemaVersion: typeof REPORT_SCHEMA_VERSION;
+  tool: { name: 'memaudit'; version: string };
+  /** Id of the audit run (folder name under `<outDir>/runs/`). */
+  runId: string;
+  /** ISO 8601 time the audit finished. */
+  createdAt: string;
+  /** The resolved configuration (gates as text). */
+  config: ReportConfig;
+  environment: ReportEnvironment;
+  corpus: ReportCorpus;
+  dataset: ReportDataset;
+  /** One entry per training run of the grid (kind × level × seed); the clean run has kind 'none', level 0. */
+  runs: RunReport[];
+  /** Headline scores (METRICS.md, "Run-level scores"). A score that could not be computed is null. */
+  scores: HeadlineScores;
+  /** Which per-sample signal found the injected noise best (METRICS.md, "Detection quality"). */
+  detection: DetectionSummary;
+  /** Methods of the clean run ranked as likely memorized by the best signal, most suspicious first. */
+  findings: Finding[];
+  /** Quality gates and their outcome; the CLI exits with 1 when one failed. */
+  gates: ReportGate[];
+  timings: { totalMs: number; extractMs: number; datasetMs: number; trainMs: number; metricsMs: number; reportMs: number };
+}
+
+export interface ReportConfig {
+  inputs: string[];
+  language?: string;
+  model: string;
+  modelPreset: string;
+  noise: { kind: string; levels: number[] }[];
+  seeds: number[];
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  device: string;
+  gates: string[];
+  splitSeed: number;
+  maxTrainSamples: number;
+}
+
+export interface ReportEnvironment {
+  node: string;
+  platform: string;
+  arch: string;
+  cpus: number;
+  /** Device requested, device used, and why another one was not (e.g. no Vulkan loader). */
+  device: { requested: string; used: string; notes: string[] };
+  parser: string;
+}
+
+export interface ReportCorpus {
+  inputs: string[];
+  filesParsed: number;
+  filesSkipped: Record<string, number>;
+  samples: number;
+  byLanguage: Record<string, number>;
+}
+
+export interface ReportDataset {
+  train: number;
+  /** Training samples used (after the `maxTrainSamples` subset). */
+  trainUsed: number;
+  val: number;
+  test: number;
+  labels: number;
+  labelCoverage: { train: number; val: number; test: number };
+  exactDuplicatesRemoved: number;
+  leakageRemoved: number;
+  nearDuplicatePairs: number;
+  split: string;
+}
+
+/** Task metrics of one split at one epoch (METRICS.md, "Task quality"). */
+export interface SplitMetrics {
+  loss: number;
+  accuracy: number;
+  precision: number;
+  recall: number;
+  f1: number;
+}
+
+export interface EpochReport {
+  epoch: number;
+  /** Train as trained (noisy labels). */
+  train: SplitMetrics;
+  /** Training samples the noise left alone, scored against their (true) labels. */
+  trainClean: SplitMetrics | null;
+  /** Corrupted training samples, scored against their corrupted labels; accuracy = noise fit rate. */
+  trainCorrupted: SplitMetrics | null;
+  val: SplitMetrics | null;
+  test: SplitMetrics | null;
+  /** Gini coefficient of per-sample training loss. */
+  lossGini: number;
+  learningRate: number;
+}
+
+export interface SignalQuality {
+  signal: string;
+  auroc: number;
+  averagePrecision: number;
+}
+
+export interface RunReport {
+  id: string;
+  /** Noise kind, or 'none' for the clean run. */
+  kind: string;
+  /** Percent of the training split corrupted. */
+  level: number;
+  seed: number;
+  /** Training samples actually corrupted (some kinds skip samples they cannot change). */
+  corrupted: number;
+  epochs: EpochReport[];
+  final: {
+    trainF1: number;
+    testF1: number | null;
+    gap: number | null;
+    /** Accuracy of corrupted samples against their corrupted labels at the last epoch; null without corruption. */
+    noiseFitRate: number | null;
+  };
+  membership: { auroc: number; advantage: number } | null;
+  /** Detection quality of every per-sample signal against this run's ledger (empty for the clean run). */
+  detection: SignalQuality[];
+  /** Robustness: share of test predictions that change under meaning-preserving edits, per transform. */
+  flipRates: Record<string, number>;
+  /** Files of this run, relative to the report's folder. */
+  files: { dynamics?: string; ledger?: string; signals?: string };
+  device: string;
+  timings: { trainMs: number; evalMs: number; recordMs: number; metricsMs: number };
+}
+
+export interface HeadlineScores {
+  /** Test F1 of the clean run. */
+  G: number | null;
+  /** Mean final noise fit rate over label-noise runs with level > 0. */
+  M: number | null;
+  /** Train F1 − test F1 of the clean run. */
+  gap: number | null;
+  /** Least-squares slope of test F1 against the label-noise level (per unit of level in [0, 1]). */
+  sensitivity: number | null;
+  mia_auc: number | null;
+  mia_advantage: number | null;
+  train_f1: number | null;
+  test_f1: number | null;
+  /** AUROC of the best signal, mean over noisy runs. */
+  detection_auroc: number | null;
+}
+
+export interface DetectionSummary {
+  /** The best signal (highest mean AUROC over noisy runs), or null when no run had corruption. */
+  best: string | null;
+  /** Mean quality of every signal over the noisy runs. */
+  signals: SignalQuality[];
+}
+
+export interface Finding {
+  sampleId: string;
+  /** Path relative to the corpus root it came from (forward slashes). */
+  file: string;
+  /** The corpus root (as given in `config.inputs`) the file is under. */
+  root: string;
+  jsonlLine?: number;
+  archiveEntry?: string;
+  range: { startLine: number; startColumn: number; endLine: number; endColumn: number };
+  language: string;
+  name: string;
+  /** Which split the sample is in (findings come from the training split). */
+  split: 'train';
+  signal: string;
+  /** The signal's suspicion score (higher = more likely memorized). */
+  score: number;
+  /** 1-based rank among all training samples of the clean run. */
+  rank: number;
+  /** Per-sample signals behind the finding, for the hover and the table. */
+  details: Record<string, number>;
+  message: string;
+}
+
+export interface ReportGate {
+  gate: string;
+  metric: string;
+  op: string;
+  value: number;
+  actual: number | null;
+  passed: boolean;
+  message: string;
+}
