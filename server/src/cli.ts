@@ -4,6 +4,7 @@
  *   0 = done, every gate passed; 1 = a gate failed; 2 = usage, configuration or internal error.
  */
 import { isEngineError, ERROR_CODES } from './errors';
+import { runAuditCommand, AUDIT_HELP } from './cli/audit';
 import { runExtractCommand, EXTRACT_HELP } from './cli/extract';
 import { runGenerateCommand, GENERATE_HELP } from './cli/generate';
 import { processIo, type CliIo } from './cli/io';
@@ -18,6 +19,7 @@ const HELP = `memaudit ${VERSION} — how much does a code model memorize, and h
 Usage: memaudit <command> [options]
 
 Commands:
+  audit [paths…]     run the memorization audit (see 'memaudit audit --help')
   extract [paths…]   parse Java/Python/Ruby methods and build the dataset (see 'memaudit extract --help')
   generate --out DIR write a synthetic Java/Python/Ruby corpus whose method names follow from their bodies
 
@@ -31,6 +33,7 @@ Exit codes: 0 ok, 1 a quality gate failed, 2 usage, configuration or internal er
 type Command = (argv: string[], io: CliIo) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; help: string }> = {
+  audit: { run: runAuditCommand, help: AUDIT_HELP },
   extract: { run: runExtractCommand, help: EXTRACT_HELP },
   generate: { run: runGenerateCommand, help: GENERATE_HELP },
 };

@@ -1,0 +1,454 @@
+/**
+ * The audit: extract → dataset → for every run of the plan (kind × level × seed) apply the noise
+ * to the training split, train a fresh model from the same initial seed while recording every
+ * sample's dynamics, compute the run's metrics → aggregate scores, self-calibration (which signal
+ * finds the injected noise best) and findings on the clean run → report.
+ *
+ * Resumable: each run lives in `<outDir>/runs/<auditKey>/<runId>/`; a finished run leaves a
+ * `result.json` (written atomically, last) and is reused as is; an interrupted one resumes from
+ * its checkpoint. The audit key hashes the corpus, the dataset and every setting that changes
+ * results, so rerunning the same command finds the same folder.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createModel } from '../../../models/registry';
+import { sha256Hex, stableStringify } from '../cache/keys';
+import type { Dataset } from '../dataset/build';
+import type { SampleColumns } from '../dataset/columns';
+import { EngineError, ERROR_CODES } from '../errors';
+import { bestSignal, memorizationScore, generalizationScore, noiseSensitivity, rankBySuspicion, SIGNAL_ORIENTATION, type SignalName } from '../metrics';
+import { loadOrBuildDataset } from '../pipeline/dataset-stage';
+import { extractCorpus, type CorpusExtraction } from '../pipeline/extract-corpus';
+import type { AuditReport, DetectionSummary, Finding, HeadlineScores, ReportGate, RunReport, SignalQuality } from '../report/types';
+import { REPORT_SCHEMA_VERSION } from '../report/types';
+import type { SampleSource } from '../train/architecture';
+import { Rng } from '../train/rng';
+import { datasetSource } from '../train/source';
+import { resume, train, type TrainConfig, type TrainData, type TrainProgress } from '../train/trainer';
+import { readJsonIfValid, writeFileAtomic } from '../util/atomic';
+import { VERSION } from '../version';
+import type { AuditConfig } from './config';
+import { evaluateGates, type GateMetric } from './gates';
+import { applyRunNoise, type RunNoise } from './noise-adapter';
+import { isLabelKind, planRuns } from './plan';
+import { computeRunMetrics } from './run-metrics';
+
+export interface AuditProgress {
+  stage: 'extract' | 'dataset' | 'train' | 'report';
+  /** 0..1 over the whole audit. */
+  fraction: number;
+  /** 1-based index of the run in progress, and the number of runs. */
+  run?: number;
+  runs?: number;
+  runId?: string;
+  epoch?: number;
+  epochs?: number;
+  samplesPerSec?: number;
+  /** Estimated seconds left for the whole audit. */
+  etaSec?: number;
+  message: string;
+}
+
+export interface AuditOptions {
+  config: AuditConfig;
+  cwd: string;
+  signal?: AbortSignal;
+  onProgress?: (p: AuditProgress) => void;
+  log?: (message: string) => void;
+  /** Findings kept in the report (most suspicious first). Default 50. */
+  maxFindings?: number;
+}
+
+export interface AuditOutcome {
+  report: AuditReport;
+  /** Folder of this audit (`<outDir>/runs/<id>`); report.json is there. */
+  runDir: string;
+  reportFile: string;
+  /** Runs reused from an earlier, interrupted invocation. */
+  reusedRuns: number;
+}
+
+/** Share of the progress bar per stage; training takes the rest. */
+const P_EXTRACT = 0.05;
+const P_DATASET = 0.02;
+const P_REPORT = 0.01;
+
+/** A deterministic subset of at most `max` training samples (kept in canonical order). */
+function subsetTrain(trainIdx: Int32Array, max: number, seed: number): Int32Array {
+  if (max <= 0 || trainIdx.length <= max) return trainIdx;
+  const order = Int32Array.from(trainIdx.keys());
+  new Rng(seed ^ 0x5eed).shuffle(order);
+  const keep = order.subarray(0, max).sort();
+  return Int32Array.from(keep, (p) => trainIdx[p]!);
+}
+
+function labelString(c: SampleColumns, i: number): string {
+  return c.strings[c.label[i]!]!;
+}
+
+/** A sample source that serves replacement samples (input noise) for indices ≥ `base`. */
+function overlaySource(base: SampleSource, replacements: RunNoise['replacements']): SampleSource {
+  if (replacements.length === 0) return base;
+  return {
+    sizes: base.sizes,
+    bodyTokens: (i) => (i >= replacements.offset ? replacements.bodyTokens(i - replacements.offset) : base.bodyTokens(i)),
+    contexts: (i) => (i >= replacements.offset ? replacements.contexts(i - replacements.offset) : base.contexts(i)),
+  };
+}
+
+export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
+  const t0 = performance.now();
+  const c = opts.config;
+  const log = opts.log ?? (() => {});
+  const progress = (p: AuditProgress) => opts.onProgress?.(p);
+  const outDir = path.resolve(opts.cwd, c.outDir);
+  const cacheDir = path.join(outDir, 'cache');
+  const cancelled = () => new EngineError(ERROR_CODES.CANCELLED, 'audit cancelled');
+
+  // 1. Corpus and dataset.
+  progress({ stage: 'extract', fraction: 0, message: 'extracting methods' });
+  const extraction: CorpusExtraction = await extractCorpus({
+    inputs: c.inputs,
+    cwd: opts.cwd,
+    corpus: { maxFileBytes: c.maxFileBytes, ...(c.language ? { forceLanguage: c.language } : {}) },
+    cacheDir,
+    log,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    onProgress: (p) =>
+      progress({
+        stage: 'extract',
+        fraction: P_EXTRACT * (p.walkDone && p.found > 0 ? p.done / p.found : 0),
+        message: `extracting: ${p.done} files, ${p.samples} methods`,
+      }),
+  });
+  const tExtract = performance.now();
+  progress({ stage: 'dataset', fraction: P_EXTRACT, message: 'building the dataset' });
+  const ds = await loadOrBuildDataset(extraction, { seed: c.splitSeed }, cacheDir, log);
+  const dataset: Dataset = ds.dataset;
+  const columns = extraction.columns;
+  const tDataset = performance.now();
+  if (dataset.train.length < 2 || dataset.test.length < 1) {
+    throw new EngineError(
+      ERROR_CODES.EMPTY_CORPUS,
+      `The corpus is too small to audit: ${dataset.train.length} training and ${dataset.test.length} test methods after splitting and deduplication. ` +
+        'An audit needs at least a few hundred methods (in several files) to say anything; point memaudit at a larger folder.',
+    );
+  }
+  const trainIdx = subsetTrain(dataset.train, c.maxTrainSamples, c.splitSeed);
+  if (trainIdx.length < dataset.train.length) {
+    log(`training on a subset of ${trainIdx.length} of ${dataset.train.length} training methods (maxTrainSamples)`);
+  }
+
+  // 2. Where this audit lives.
+  const resultConfig = { ...c, gates: undefined, outDir: undefined, inputs: undefined };
+  const auditKey = sha256Hex(`memaudit:${VERSION}`, extraction.corpusKey, stableStringify(resultConfig)).slice(0, 12);
+  const runDir = path.join(outDir, 'runs', auditKey);
+  await writeFileAtomic(
+    path.join(runDir, 'config.json'),
+    JSON.stringify({ config: { ...c, gates: c.gates.map((g) => g.text) }, version: VERSION, node: process.version, corpusKey: extraction.corpusKey }, null, 2),
+  );
+
+  const vocab = { strings: dataset.vocab.labels.strings, unk: dataset.vocab.labels.unk };
+  const truth = {
+    train: Array.from(trainIdx, (i) => labelString(columns, i)),
+    val: Array.from(dataset.val, (i) => labelString(columns, i)),
+    test: Array.from(dataset.test, (i) => labelString(columns, i)),
+  };
+  const cleanLabels = Int32Array.from(trainIdx, (i) => dataset.labelClass[i]!);
+  const evalSets = {
+    val: { indices: dataset.val, labels: Int32Array.from(dataset.val, (i) => dataset.labelClass[i]!) },
+    test: { indices: dataset.test, labels: Int32Array.from(dataset.test, (i) => dataset.labelClass[i]!) },
+  };
+  const baseSource = datasetSource(columns, dataset);
+
+  // 3. The runs.
+  const plan = planRuns(c);
+  const runReports: RunReport[] = [];
+  const cleanSignals = new Map<number, Record<string, ArrayLike<number>>>();
+  let reusedRuns = 0;
+  const trainStart = performance.now();
+  let trainedEpochs = 0;
+  const totalEpochs = plan.length * c.epochs;
+  const trainShare = 1 - P_EXTRACT - P_DATASET - P_REPORT;
+  for (let k = 0; k < plan.length; k++) {
+    if (opts.signal?.aborted) throw cancelled();
+    const run = plan[k]!;
+    const dir = path.join(runDir, run.id);
+    const resultFile = path.join(dir, 'result.json');
+    const saved = readJsonIfValid<{ report: RunReport; signals?: Record<string, number[]> }>(resultFile);
+    if (saved?.report?.id === run.id) {
+      runReports.push(saved.report);
+      if (run.kind === 'none' && saved.signals) cleanSignals.set(run.seed, saved.signals);
+      reusedRuns++;
+      trainedEpochs += c.epochs;
+      continue;
+    }
+    const noise = await applyRunNoise(run, { columns, dataset, trainIdx, cleanLabels, tables: extraction.tables });
+    const model = await createModel(c.model, {
+      source: overlaySource(baseSource, noise.replacements),
+      preset: c.modelPreset,
+      optimizer: { kind: 'adam' },
+      batchSize: c.batchSize,
+      device: c.device,
+      seed: run.seed,
+      log,
+    });
+    try {
+      const data: TrainData = { train: noise.trainIndices, trainLabels: noise.trainLabels, val: evalSets.val, test: evalSets.test };
+      const tc: TrainConfig = {
+        epochs: c.epochs,
+        batchSize: c.batchSize,
+        seed: run.seed,
+        modelKey: stableStringify({ model: c.model, preset: c.modelPreset, lr: c.learningRate, seed: run.seed }),
+        schedule: { kind: 'constant', lr: c.learningRate },
+        checkpoint: { path: path.join(dir, 'checkpoint.bin') },
+        dynamicsPath: path.join(dir, 'dynamics.bin'),
+      };
+      const hooks = {
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        onProgress: (p: TrainProgress) => {
+          const doneEpochs = trainedEpochs + p.epoch + (p.stepsPerEpoch > 0 ? p.step / p.stepsPerEpoch : 0);
+          const elapsed = (performance.now() - trainStart) / 1000;
+          const rate = doneEpochs > 0 ? elapsed / doneEpochs : 0;
+          progress({
+            stage: 'train',
+            fraction: P_EXTRACT + P_DATASET + trainShare * (doneEpochs / totalEpochs),
+            run: k + 1,
+            runs: plan.length,
+            runId: run.id,
+            epoch: p.epoch + 1,
+            epochs: p.epochs,
+            samplesPerSec: p.samplesPerSec,
+            ...(rate > 0 ? { etaSec: rate * (totalEpochs - doneEpochs) } : {}),
+            message: `run ${k + 1}/${plan.length} ${run.id}: epoch ${p.epoch + 1}/${p.epochs}`,
+          });
+        },
+      };
+      const resumable = fs.existsSync(tc.checkpoint!.path);
+      if (resumable) log(`resuming ${run.id} from its checkpoint`);
+      const result = await (resumable ? resume : train)(model, data, tc, hooks);
+      const tm = performance.now();
+      const m = computeRunMetrics({
+        dynamics: result.dynamics,
+        curves: result.curves,
+        vocab,
+        truth,
+        corrupted: noise.corrupted,
+        labelNoise: isLabelKind(run.kind),
+      });
+      const report: RunReport = {
+        id: run.id,
+        kind: run.kind,
+        level: run.level,
+        seed: run.seed,
+        corrupted: noise.ledger.length,
+        epochs: m.epochs,
+        final: m.final,
+        membership: m.membership,
+        detection: m.detection,
+        flipRates: {},
+        files: { dynamics: path.posix.join(run.id, 'dynamics.bin'), ...(noise.ledger.length ? { ledger: path.posix.join(run.id, 'ledger.json') } : {}) },
+        device: model.device,
+        timings: {
+          trainMs: result.timings.batchMs + result.timings.stepMs,
+          evalMs: result.timings.evalMs,
+          recordMs: result.timings.recordMs + result.timings.dynamicsWriteMs,
+          metricsMs: performance.now() - tm,
+        },
+      };
+      if (noise.ledger.length) await writeFileAtomic(path.join(dir, 'ledger.json'), JSON.stringify(noise.ledger));
+      const signals = run.kind === 'none' ? signalsRecord(m.signals) : undefined;
+      if (signals) cleanSignals.set(run.seed, signals);
+      // result.json is written last: its presence means the run is complete.
+      await writeFileAtomic(resultFile, JSON.stringify({ report, ...(signals ? { signals: mapValues(signals, (a) => Array.from(a)) } : {}) }));
+      fs.rmSync(tc.checkpoint!.path, { force: true });
+      runReports.push(report);
+    } finally {
+      await model.dispose();
+    }
+    trainedEpochs += c.epochs;
+  }
+  const tTrain = performance.now();
+
+  // 4. Aggregate.
+  progress({ stage: 'report', fraction: 1 - P_REPORT, message: 'writing the report' });
+  const scores = headlineScores(runReports);
+  const detection = detectionSummary(runReports);
+  scores.detection_auroc = detection.best ? (detection.signals.find((s) => s.signal === detection.best)?.auroc ?? null) : null;
+  const firstSeed = c.seeds[0]!;
+  const findings = findingsOf(columns, c.inputs, trainIdx, cleanSignals.get(firstSeed), detection.best, opts.maxFindings ?? 50);
+  const gates: ReportGate[] = evaluateGates(c.gates, scores as Partial<Record<GateMetric, number>>).map((g) => ({
+    gate: g.text,
+    metric: g.metric,
+    op: g.op,
+    value: g.value,
+    actual: g.actual ?? null,
+    passed: g.passed,
+    message: g.message,
+  }));
+  const devices = [...new Set(runReports.map((r) => r.device))];
+  const report: AuditReport = {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    tool: { name: 'memaudit', version: VERSION },
+    runId: auditKey,
+    createdAt: new Date().toISOString(),
+    config: {
+      inputs: c.inputs,
+      ...(c.language ? { language: c.language } : {}),
+      model: c.model,
+      modelPreset: c.modelPreset,
+      noise: c.noise,
+      seeds: c.seeds,
+      epochs: c.epochs,
+      batchSize: c.batchSize,
+      learningRate: c.learningRate,
+      device: c.device,
+      gates: c.gates.map((g) => g.text),
+      splitSeed: c.splitSeed,
+      maxTrainSamples: c.maxTrainSamples,
+    },
+    environment: {
+      node: process.version,
+      platform: process.platform,
+      arch: process.arch,
+      cpus: os.availableParallelism(),
+      device: { requested: c.device, used: devices.join(', ') || 'cpu', notes: [] },
+      parser: extraction.parser.backend,
+    },
+    corpus: {
+      inputs: c.inputs,
+      filesParsed: extraction.stats.parsed,
+      filesSkipped: extraction.stats.skipped,
+      samples: columns.count,
+      byLanguage: extraction.stats.samplesByLanguage,
+    },
+    dataset: {
+      train: dataset.train.length,
+      trainUsed: trainIdx.length,
+      val: dataset.val.length,
+      test: dataset.test.length,
+      labels: dataset.vocab.labels.strings.length,
+      labelCoverage: dataset.report.vocab.labels.coverage,
+      exactDuplicatesRemoved: dataset.report.duplicates.withinTrain + dataset.report.duplicates.withinVal + dataset.report.duplicates.withinTest,
+      leakageRemoved: dataset.report.duplicates.valFromTrain + dataset.report.duplicates.testFromTrain + dataset.report.duplicates.testFromVal,
+      nearDuplicatePairs: 'pairs' in dataset.report.nearDuplicates ? dataset.report.nearDuplicates.pairs : 0,
+      split: dataset.report.split.reason,
+    },
+    runs: runReports,
+    scores,
+    detection,
+    findings,
+    gates,
+    timings: {
+      totalMs: 0,
+      extractMs: tExtract - t0,
+      datasetMs: tDataset - tExtract,
+      trainMs: tTrain - tDataset,
+      metricsMs: runReports.reduce((a, r) => a + r.timings.metricsMs, 0),
+      reportMs: 0,
+    },
+  };
+  report.timings.totalMs = performance.now() - t0;
+  const reportFile = path.join(runDir, 'report.json');
+  await writeFileAtomic(reportFile, `${JSON.stringify(report, null, 2)}\n`);
+  progress({ stage: 'report', fraction: 1, message: 'done' });
+  return { report, runDir, reportFile, reusedRuns };
+}
+
+function mapValues<T, U>(o: Record<string, T>, f: (v: T) => U): Record<string, U> {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));
+}
+
+function signalsRecord(s: object): Record<string, ArrayLike<number>> {
+  return { ...(s as Record<string, ArrayLike<number>>) };
+}
+
+function finite(x: number | null | undefined): number | null {
+  return x === null || x === undefined || !Number.isFinite(x) ? null : x;
+}
+
+/** METRICS.md "Run-level scores" over the runs of the audit. */
+export function headlineScores(runs: readonly RunReport[]): HeadlineScores {
+  const clean = runs.filter((r) => r.kind === 'none');
+  const label = runs.filter((r) => isLabelKind(r.kind) || r.kind === 'none');
+  const mean = (xs: (number | null)[]): number | null => {
+    const v = xs.filter((x): x is number => x !== null && Number.isFinite(x));
+    return v.length === 0 ? null : v.reduce((a, b) => a + b, 0) / v.length;
+  };
+  const withTest = label.filter((r) => r.final.testF1 !== null);
+  const fit = runs.filter((r) => isLabelKind(r.kind) && r.level > 0 && r.final.noiseFitRate !== null);
+  return {
+    G: finite(clean.length ? generalizationScore(clean.filter((r) => r.final.testF1 !== null).map((r) => ({ level: 0, value: r.final.testF1! }))) : null),
+    M: finite(fit.length ? memorizationScore(fit.map((r) => ({ level: r.level / 100, value: r.final.noiseFitRate! }))) : null),
+    gap: mean(clean.map((r) => r.final.gap)),
+    sensitivity: finite(withTest.length >= 2 ? noiseSensitivity(withTest.map((r) => ({ level: r.level / 100, value: r.final.testF1! }))) : null),
+    mia_auc: mean(clean.map((r) => r.membership?.auroc ?? null)),
+    mia_advantage: mean(clean.map((r) => r.membership?.advantage ?? null)),
+    train_f1: mean(clean.map((r) => r.final.trainF1)),
+    test_f1: mean(clean.map((r) => r.final.testF1)),
+    detection_auroc: null,
+  };
+}
+
+/** Mean detection quality per signal over the noisy runs, and the best one. */
+export function detectionSummary(runs: readonly RunReport[]): DetectionSummary {
+  const acc = new Map<string, { auroc: number; ap: number; n: number }>();
+  for (const r of runs) {
+    for (const q of r.detection) {
+      const a = acc.get(q.signal) ?? { auroc: 0, ap: 0, n: 0 };
+      a.auroc += q.auroc;
+      a.ap += q.averagePrecision;
+      a.n++;
+      acc.set(q.signal, a);
+    }
+  }
+  const signals: SignalQuality[] = [...acc.entries()].map(([signal, a]) => ({ signal, auroc: a.auroc / a.n, averagePrecision: a.ap / a.n }));
+  const best = bestSignal(signals.map((s) => ({ ...s, orientation: 1 as const, positives: 0, negatives: 0, undefinedSamples: 0 })));
+  signals.sort((a, b) => b.auroc - a.auroc);
+  return { best: best?.signal ?? null, signals };
+}
+
+/** The clean run's training samples ranked by the best signal: the "likely memorized" findings. */
+function findingsOf(
+  columns: SampleColumns,
+  inputs: readonly string[],
+  trainIdx: Int32Array,
+  signals: Record<string, ArrayLike<number>> | undefined,
+  best: string | null,
+  limit: number,
+): Finding[] {
+  if (!signals) return [];
+  // Without a noisy run to calibrate on, AUM is the default (Pleiss et al.: low margin = mislabeled / memorized).
+  const signal = (best ?? 'aum') as SignalName;
+  const values = signals[signal];
+  if (!values) return [];
+  const orientation = SIGNAL_ORIENTATION[signal] ?? 1;
+  const order = rankBySuspicion(Float64Array.from(values), orientation, limit);
+  const out: Finding[] = [];
+  order.forEach((pos, r) => {
+    const i = trainIdx[pos]!;
+    const s = columns.sample(i);
+    const details: Record<string, number> = {};
+    for (const [name, arr] of Object.entries(signals)) details[name] = Number(arr[pos]);
+    const score = orientation * Number(values[pos]);
+    out.push({
+      sampleId: s.id,
+      file: s.origin.file,
+      root: inputs[s.origin.root] ?? '.',
+      ...(s.origin.jsonlLine !== undefined ? { jsonlLine: s.origin.jsonlLine } : {}),
+      ...(s.origin.archiveEntry !== undefined ? { archiveEntry: s.origin.archiveEntry } : {}),
+      range: s.range,
+      language: s.language,
+      name: s.name,
+      split: 'train',
+      signal,
+      score,
+      rank: r + 1,
+      details,
+      message: `${s.name} looks memorized rather than learned: rank ${r + 1} by ${signal} (${signal} = ${Number(values[pos]).toFixed(3)}), the signal that best found injected label noise in this audit.`,
+    });
+  });
+  return out;
+}

@@ -1,0 +1,174 @@
+/**
+ * `memaudit audit [paths…]`: the randomization test on the user's code, with quality gates.
+ * Exit 0 when every gate passes, 1 when one fails, 2 on usage, configuration or internal errors.
+ */
+import * as path from 'node:path';
+import { findConfigFile, parseNoiseSpec, planSize, readConfigFile, resolveAuditConfig, type AuditConfigInput } from '../audit/config';
+import { runAudit, type AuditProgress } from '../audit/run-audit';
+import { GATE_METRICS } from '../audit/gates';
+import { EngineError, ERROR_CODES } from '../errors';
+import type { AuditReport } from '../report/types';
+import { choiceFlag, intFlag, parseCommandArgs, sizeFlag } from './args';
+import type { CliIo } from './io';
+import { ProgressReporter } from './progress';
+import { formatDuration, formatPercent } from './format';
+import { writeReportOutputs, REPORT_OUTPUT_FLAGS, REPORT_OUTPUT_HELP } from './report-outputs';
+
+export const AUDIT_HELP = `Usage: memaudit audit [paths…] [options]
+
+Runs the randomization test on the code in the given folders, files, JSONL files or zip
+archives (default: the current folder): trains the model on clean and on noise-corrupted
+training data, records every sample's training dynamics, and reports how much the model
+generalizes (G), how much it memorizes (M), which signal finds memorized samples best, and
+the methods of your code it likely memorized.
+
+Options:
+  --config FILE            settings file (JSON or YAML; default memaudit.config.json/.yaml if present)
+  --preset quick|standard|thorough   grid and training length (default quick)
+  --model bag|code2vec|transformer   model to train (default bag)
+  --noise KIND:LEVELS      noise plan item, repeatable, levels in percent
+                           (e.g. --noise y-shuffle:0,25,50,75,100 --noise x-leak-name:25)
+  --seeds 0,1,2            seeds (one run per kind × level × seed)
+  --epochs N               training epochs per run
+  --batch-size N           training batch size
+  --lr X                   learning rate (Adam)
+  --max-train N            train on at most N methods (0 = all)
+  --device auto|cpu|webgpu|cuda|dml|coreml   where to train (default auto: a GPU if usable, else CPU)
+  --lang java|python|ruby  parse every input as this language
+  --max-file-size SIZE     skip files larger than SIZE (default 1M)
+  --out DIR                where runs and the cache go (default .memaudit)
+  --gate EXPR              quality gate, repeatable, e.g. --gate 'gap<=0.3' --gate 'M<0.5'
+  --format text|json       what to print on stdout (default text)
+${REPORT_OUTPUT_HELP}
+Gate metrics: ${Object.keys(GATE_METRICS).join(', ')}.
+Exit codes: 0 all gates passed, 1 a gate failed, 2 usage, configuration or internal error.
+An interrupted audit resumes where it stopped when the same command is run again.
+`;
+
+const OPTIONS = {
+  config: { type: 'string' },
+  preset: { type: 'string' },
+  model: { type: 'string' },
+  noise: { type: 'string', multiple: true },
+  seeds: { type: 'string' },
+  epochs: { type: 'string' },
+  'batch-size': { type: 'string' },
+  lr: { type: 'string' },
+  'max-train': { type: 'string' },
+  device: { type: 'string' },
+  lang: { type: 'string' },
+  'max-file-size': { type: 'string' },
+  out: { type: 'string' },
+  gate: { type: 'string', multiple: true },
+  format: { type: 'string' },
+  ...REPORT_OUTPUT_FLAGS,
+} as const;
+
+function listOfInts(flag: string, v: string | undefined): number[] | undefined {
+  if (v === undefined) return undefined;
+  return v.split(',').map((s) => {
+    const n = Number(s.trim());
+    if (!Number.isInteger(n) || n < 0) throw new EngineError(ERROR_CODES.USAGE, `--${flag} must be a comma-separated list of integers ≥ 0 (got '${v}')`);
+    return n;
+  });
+}
+
+export async function runAuditCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs('audit', argv, OPTIONS);
+  const format = choiceFlag('format', values.format, ['text', 'json'] as const) ?? 'text';
+  const lr = values.lr === undefined ? undefined : Number(values.lr);
+  if (lr !== undefined && !(lr > 0)) throw new EngineError(ERROR_CODES.USAGE, `--lr must be a positive number (got '${values.lr}')`);
+  const flags: AuditConfigInput = {
+    ...(positionals.length ? { inputs: positionals } : {}),
+    ...(values.preset !== undefined ? { preset: values.preset } : {}),
+    ...(values.model !== undefined ? { model: values.model } : {}),
+    ...(values.noise ? { noise: values.noise.map((s, i) => parseNoiseSpec(s, `--noise[${i}]`)) } : {}),
+    ...(values.seeds !== undefined ? { seeds: listOfInts('seeds', values.seeds)! } : {}),
+    ...(values.epochs !== undefined ? { epochs: intFlag('epochs', values.epochs)! } : {}),
+    ...(values['batch-size'] !== undefined ? { batchSize: intFlag('batch-size', values['batch-size'])! } : {}),
+    ...(lr !== undefined ? { learningRate: lr } : {}),
+    ...(values['max-train'] !== undefined ? { maxTrainSamples: intFlag('max-train', values['max-train'], 0)! } : {}),
+    ...(values.device !== undefined ? { device: values.device } : {}),
+    ...(values.lang !== undefined ? { language: values.lang } : {}),
+    ...(values['max-file-size'] !== undefined ? { maxFileBytes: sizeFlag('max-file-size', values['max-file-size'])! } : {}),
+    ...(values.out !== undefined ? { outDir: values.out } : {}),
+    ...(values.gate ? { gates: values.gate } : {}),
+  };
+  const configFile = values.config ? path.resolve(io.cwd, values.config) : findConfigFile(io.cwd);
+  const fileLayer = configFile ? readConfigFile(configFile) : {};
+  const config = resolveAuditConfig(fileLayer, flags);
+
+  io.stderr(
+    `audit: ${config.model} (${config.modelPreset}), ${planSize(config)} run(s) of ${config.epochs} epochs` +
+      `${configFile ? `, settings from ${path.relative(io.cwd, configFile) || configFile}` : ''}\n`,
+  );
+  const reporter = new ProgressReporter(io, 'audit');
+  const outcome = await runAudit({
+    config,
+    cwd: io.cwd,
+    ...(io.signal ? { signal: io.signal } : {}),
+    log: (m) => io.stderr(`memaudit: ${m}\n`),
+    onProgress: (p) => reporter.update(progressLine(p)),
+  });
+  reporter.done(
+    `done in ${formatDuration(outcome.report.timings.totalMs)}${outcome.reusedRuns ? ` (${outcome.reusedRuns} run(s) reused from an interrupted audit)` : ''}: ${path.relative(io.cwd, outcome.reportFile) || outcome.reportFile}`,
+  );
+  await writeReportOutputs(outcome.report, values, io, outcome.runDir);
+  if (format === 'json') io.stdout(`${JSON.stringify(outcome.report, null, 2)}\n`);
+  else io.stdout(renderAuditText(outcome.report));
+  return outcome.report.gates.every((g) => g.passed) ? 0 : 1;
+}
+
+function progressLine(p: AuditProgress): { fraction: number; text: string } {
+  const parts = [p.message];
+  if (p.samplesPerSec) parts.push(`${Math.round(p.samplesPerSec)} samples/s`);
+  if (p.etaSec !== undefined) parts.push(`ETA ${formatDuration(p.etaSec * 1000)}`);
+  return { fraction: p.fraction, text: parts.join(', ') };
+}
+
+const fmt = (x: number | null | undefined, digits = 3): string => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(digits));
+
+/** The human summary of an audit (also used by `memaudit report`). */
+export function renderAuditText(r: AuditReport): string {
+  const s = r.scores;
+  const lines: string[] = [];
+  lines.push(`memaudit ${r.tool.version} — audit ${r.runId} (${r.config.model}, device ${r.environment.device.used})`);
+  lines.push(
+    `corpus     ${r.corpus.samples} methods (${Object.entries(r.corpus.byLanguage)
+      .filter(([, n]) => n > 0)
+      .map(([l, n]) => `${l} ${n}`)
+      .join(', ')}); train ${r.dataset.trainUsed} / val ${r.dataset.val} / test ${r.dataset.test}; ${r.dataset.labels} names`,
+  );
+  lines.push('');
+  lines.push(`generalization G = ${fmt(s.G)}   memorization M = ${fmt(s.M)}   gap = ${fmt(s.gap)}   noise sensitivity = ${fmt(s.sensitivity)}`);
+  lines.push(`membership inference (loss): AUROC ${fmt(s.mia_auc)}, advantage ${fmt(s.mia_advantage)}`);
+  lines.push('');
+  lines.push('run                      train F1  test F1  noise fit  corrupted');
+  for (const run of r.runs) {
+    lines.push(
+      `${run.id.padEnd(24)} ${fmt(run.final.trainF1).padStart(8)} ${fmt(run.final.testF1).padStart(8)} ${(run.final.noiseFitRate === null ? '—' : fmt(run.final.noiseFitRate)).padStart(10)} ${String(run.corrupted).padStart(10)}`,
+    );
+  }
+  lines.push('');
+  if (r.detection.best) {
+    const best = r.detection.signals[0]!;
+    lines.push(`best memorization signal: ${r.detection.best} (AUROC ${fmt(best.auroc)}, AP ${fmt(best.averagePrecision)} at finding the injected noise)`);
+  } else {
+    lines.push('best memorization signal: none calibrated (no noisy run); findings ranked by AUM');
+  }
+  if (r.findings.length > 0) {
+    lines.push(`likely memorized (top ${Math.min(10, r.findings.length)} of ${r.findings.length}):`);
+    for (const f of r.findings.slice(0, 10)) {
+      const where = f.jsonlLine !== undefined ? `${f.file}:${f.jsonlLine}` : f.archiveEntry !== undefined ? `${f.file}!${f.archiveEntry}:${f.range.startLine + 1}` : `${path.posix.join(f.root, f.file)}:${f.range.startLine + 1}`;
+      lines.push(`  ${String(f.rank).padStart(3)}. ${f.name}  ${where}  (${f.signal} ${fmt(f.details[f.signal])})`);
+    }
+  }
+  if (r.gates.length > 0) {
+    lines.push('');
+    lines.push('gates:');
+    for (const g of r.gates) lines.push(`  ${g.passed ? 'PASS' : 'FAIL'}  ${g.message}`);
+  }
+  lines.push('');
+  lines.push(`label coverage: test ${formatPercent(r.dataset.labelCoverage.test)} of test methods have a name seen in training`);
+  return `${lines.join('\n')}\n`;
+}

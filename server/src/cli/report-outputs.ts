@@ -1,0 +1,43 @@
+/**
+ * The report files a command can write besides report.json (shared by `audit` and `report`):
+ * SARIF for code scanning, JUnit for test dashboards, Markdown for job summaries, HTML to read.
+ */
+import * as path from 'node:path';
+import type { AuditReport } from '../report/types';
+import { writeFileAtomic } from '../util/atomic';
+import type { CliIo } from './io';
+
+export const REPORT_OUTPUT_FLAGS = {
+  sarif: { type: 'string' },
+  junit: { type: 'string' },
+  html: { type: 'string' },
+  markdown: { type: 'string' },
+  json: { type: 'string' },
+} as const;
+
+export const REPORT_OUTPUT_HELP = `  --json FILE              also write the JSON report to FILE
+  --sarif FILE             write findings as SARIF 2.1.0 (code scanning)
+  --junit FILE             write the gates as JUnit XML (one test case per gate)
+  --markdown FILE          write a Markdown summary (also appended to $GITHUB_STEP_SUMMARY when set)
+  --html FILE              write a standalone HTML report`;
+
+export interface ReportOutputValues {
+  sarif?: string | undefined;
+  junit?: string | undefined;
+  html?: string | undefined;
+  markdown?: string | undefined;
+  json?: string | undefined;
+}
+
+/** Writes the requested outputs (paths relative to the working folder). */
+export async function writeReportOutputs(report: AuditReport, values: ReportOutputValues, io: CliIo, _runDir: string): Promise<string[]> {
+  const written: string[] = [];
+  const out = async (flag: string | undefined, render: () => string) => {
+    if (!flag) return;
+    const file = path.resolve(io.cwd, flag);
+    await writeFileAtomic(file, render());
+    written.push(file);
+  };
+  await out(values.json, () => `${JSON.stringify(report, null, 2)}\n`);
+  return written;
+}
