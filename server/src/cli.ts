@@ -7,6 +7,7 @@ import { isEngineError, ERROR_CODES } from './errors';
 import { runAuditCommand, AUDIT_HELP } from './cli/audit';
 import { runExtractCommand, EXTRACT_HELP } from './cli/extract';
 import { runGenerateCommand, GENERATE_HELP } from './cli/generate';
+import { runReportCommand, runRunsCommand, REPORT_HELP, RUNS_HELP } from './cli/runs';
 import { processIo, type CliIo } from './cli/io';
 import { VERSION } from './version';
 
@@ -21,6 +22,8 @@ Usage: memaudit <command> [options]
 Commands:
   audit [paths…]     run the memorization audit (see 'memaudit audit --help')
   extract [paths…]   parse Java/Python/Ruby methods and build the dataset (see 'memaudit extract --help')
+  runs               list past audits (finished and interrupted)
+  report RUN         print a finished audit again and write its report files
   generate --out DIR write a synthetic Java/Python/Ruby corpus whose method names follow from their bodies
 
 Options:
@@ -36,6 +39,8 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   audit: { run: runAuditCommand, help: AUDIT_HELP },
   extract: { run: runExtractCommand, help: EXTRACT_HELP },
   generate: { run: runGenerateCommand, help: GENERATE_HELP },
+  runs: { run: runRunsCommand, help: RUNS_HELP },
+  report: { run: runReportCommand, help: REPORT_HELP },
 };
 
 export async function runCli(argv: string[], io: CliIo = processIo()): Promise<number> {
