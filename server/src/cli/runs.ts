@@ -90,7 +90,7 @@ export async function runRunsCommand(argv: string[], io: CliIo): Promise<number>
   io.stdout('id            state        finished          model        G      M      gap    gates\n');
   for (const r of runs) {
     io.stdout(
-      `${r.id.padEnd(13)} ${r.state.padEnd(12)} ${(r.createdAt?.slice(0, 16).replace('T', ' ') ?? `${r.runsDone} run(s) done`)padEnd(17)} ${(r.model ?? '').padEnd(12)} ${f3(r.scores?.G).padEnd(6)} ${f3(r.scores?.M).padEnd(6)} ${f3(r.scores?.gap).padEnd(6)} ${r.gatesPassed === undefined ? '' : r.gatesPassed ? 'pass' : 'FAIL'}\n`,
+      `${r.id.padEnd(13)} ${r.state.padEnd(12)} ${(r.createdAt?.slice(0, 16).replace('T', ' ') ?? `${r.runsDone} run(s) done`).padEnd(17)} ${(r.model ?? '').padEnd(12)} ${f3(r.scores?.G).padEnd(6)} ${f3(r.scores?.M).padEnd(6)} ${f3(r.scores?.gap).padEnd(6)} ${r.gatesPassed === undefined ? '' : r.gatesPassed ? 'pass' : 'FAIL'}\n`,
     );
   }
   return 0;
