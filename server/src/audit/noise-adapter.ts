@@ -1,12 +1,13 @@
 /**
- * Applies one planned run's noise to the training split, in the form the trainer consumes:
- * the sample indices and labels to train on, which positions are corrupted, the ledger, and the
- * replacement inputs of input-noise kinds (served by the audit's overlay sample source under
- * indices ≥ `replacements.offset`).
+ * Applies one planned run's noise (`server/src/noise`) to the training positions, in the form the
+ * trainer consumes: the sample indices and labels to train on, which positions are corrupted, the
+ * ledger, and the replacement inputs of input-noise kinds (served by the audit's overlay sample
+ * source under indices ≥ `replacements.offset`, so the clean inputs stay available).
  */
 import type { Dataset } from '../dataset/build';
 import type { SampleColumns } from '../dataset/columns';
-import { EngineError, ERROR_CODES } from '../errors';
+import { applyNoise, corruptedMask, createSourceEditor, noiseOverlay, SOURCE_KINDS, type Ledger, type SourceEditor } from '../noise';
+import { createExtractor, type ExtractSettings } from '../parse/extract';
 import type { StringTables } from '../parse/sample';
 import type { PlannedRun } from './plan';
 
@@ -14,10 +15,14 @@ export interface RunNoiseContext {
   columns: SampleColumns;
   dataset: Dataset;
   tables: StringTables;
-  /** Dataset indices of the training positions. */
+  /** Dataset indices of the training positions (the audit's training subset). */
   trainIdx: Int32Array;
   /** Clean label class per training position. */
   cleanLabels: Int32Array;
+  /** The text a sample was extracted from (for the kinds that edit code). */
+  source: (index: number) => string | undefined;
+  settings: ExtractSettings;
+  signal?: AbortSignal;
 }
 
 export interface RunNoise {
@@ -25,10 +30,12 @@ export interface RunNoise {
   trainIndices: Int32Array;
   /** Label class per training position (corrupted for label kinds). */
   trainLabels: Int32Array;
-  /** 1 where the ledger lists the position. */
+  /** 1 where the ledger lists the position as corrupted. */
   corrupted: Uint8Array;
-  /** JSON-serializable ledger entries. */
-  ledger: unknown[];
+  /** The ledger (undefined for the clean run). */
+  ledger: Ledger | undefined;
+  /** Corrupted positions. */
+  count: number;
   replacements: {
     length: number;
     offset: number;
@@ -39,10 +46,45 @@ export interface RunNoise {
 
 const NO_REPLACEMENTS: RunNoise['replacements'] = { length: 0, offset: 0, bodyTokens: () => [], contexts: () => [] };
 
+/** One editor per audit: it holds a parser and the corpus string tables. */
+const editors = new WeakMap<StringTables, Promise<SourceEditor>>();
+
+function editorFor(ctx: RunNoiseContext): Promise<SourceEditor> {
+  let e = editors.get(ctx.tables);
+  if (!e) {
+    e = createExtractor({ tables: ctx.tables }).then((extractor) => createSourceEditor({ extractor, settings: ctx.settings }));
+    editors.set(ctx.tables, e);
+  }
+  return e;
+}
+
 export async function applyRunNoise(run: PlannedRun, ctx: RunNoiseContext): Promise<RunNoise> {
   const n = ctx.trainIdx.length;
   if (run.kind === 'none' || run.level === 0) {
-    return { trainIndices: ctx.trainIdx, trainLabels: ctx.cleanLabels, corrupted: new Uint8Array(n), ledger: [], replacements: NO_REPLACEMENTS };
+    return { trainIndices: ctx.trainIdx, trainLabels: ctx.cleanLabels, corrupted: new Uint8Array(n), ledger: undefined, count: 0, replacements: NO_REPLACEMENTS };
   }
-  throw new EngineError(ERROR_CODES.CONFIG, `noise kind ${run.kind} is not available in this build`, { field: 'noise' });
+  // The noise module works over `dataset.train`; the audit trains on a subset of it, so it gets a
+  // view of the dataset whose training list is that subset (positions then match the trainer's).
+  const view = { train: ctx.trainIdx, labelClass: ctx.dataset.labelClass, vocab: ctx.dataset.vocab };
+  const needsSource = (SOURCE_KINDS as readonly string[]).includes(run.kind);
+  const result = await applyNoise(
+    {
+      columns: ctx.columns,
+      dataset: view,
+      tables: ctx.tables,
+      ...(needsSource ? { editor: await editorFor(ctx), source: ctx.source } : {}),
+      ...(ctx.signal ? { isCancelled: () => ctx.signal!.aborted } : {}),
+    },
+    { kind: run.kind, level: run.level / 100, seed: run.seed },
+  );
+  const corrupted = corruptedMask(result.ledger);
+  const overlay = noiseOverlay(result, ctx.trainIdx, ctx.dataset.vocab, ctx.columns.count);
+  return {
+    trainIndices: overlay.trainIndices,
+    trainLabels: result.trainLabels,
+    corrupted,
+    ledger: result.ledger,
+    count: corrupted.reduce((a, b) => a + b, 0),
+    replacements: overlay.replacements,
+  };
 }

@@ -23,6 +23,7 @@ import { loadOrBuildDataset } from '../pipeline/dataset-stage';
 import { extractCorpus, type CorpusExtraction } from '../pipeline/extract-corpus';
 import type { AuditReport, DetectionSummary, Finding, HeadlineScores, ReportGate, RunReport, SignalQuality } from '../report/types';
 import { REPORT_SCHEMA_VERSION } from '../report/types';
+import { assertValidReport } from '../report/schema';
 import type { SampleSource } from '../train/architecture';
 import { Rng } from '../train/rng';
 import { datasetSource } from '../train/source';
@@ -32,6 +33,8 @@ import { VERSION } from '../version';
 import type { AuditConfig } from './config';
 import { evaluateGates, type GateMetric } from './gates';
 import { applyRunNoise, type RunNoise } from './noise-adapter';
+import { sourceLookup } from './source-lookup';
+import { DEFAULT_EXTRACT_SETTINGS } from '../parse/extract';
 import { isLabelKind, planRuns } from './plan';
 import { computeRunMetrics } from './run-metrics';
 
@@ -162,6 +165,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
     test: { indices: dataset.test, labels: Int32Array.from(dataset.test, (i) => dataset.labelClass[i]!) },
   };
   const baseSource = datasetSource(columns, dataset);
+  const lookup = sourceLookup(columns, c.inputs, opts.cwd, c.maxFileBytes);
 
   // 3. The runs.
   const plan = planRuns(c);
@@ -185,7 +189,16 @@ export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
       trainedEpochs += c.epochs;
       continue;
     }
-    const noise = await applyRunNoise(run, { columns, dataset, trainIdx, cleanLabels, tables: extraction.tables });
+    const noise = await applyRunNoise(run, {
+      columns,
+      dataset,
+      trainIdx,
+      cleanLabels,
+      tables: extraction.tables,
+      source: lookup,
+      settings: DEFAULT_EXTRACT_SETTINGS,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
     const model = await createModel(c.model, {
       source: overlaySource(baseSource, noise.replacements),
       preset: c.modelPreset,
@@ -243,13 +256,13 @@ export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
         kind: run.kind,
         level: run.level,
         seed: run.seed,
-        corrupted: noise.ledger.length,
+        corrupted: noise.count,
         epochs: m.epochs,
         final: m.final,
         membership: m.membership,
         detection: m.detection,
         flipRates: {},
-        files: { dynamics: path.posix.join(run.id, 'dynamics.bin'), ...(noise.ledger.length ? { ledger: path.posix.join(run.id, 'ledger.json') } : {}) },
+        files: { dynamics: path.posix.join(run.id, 'dynamics.bin'), ...(noise.ledger ? { ledger: path.posix.join(run.id, 'ledger.json') } : {}) },
         device: model.device,
         timings: {
           trainMs: result.timings.batchMs + result.timings.stepMs,
@@ -258,7 +271,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
           metricsMs: performance.now() - tm,
         },
       };
-      if (noise.ledger.length) await writeFileAtomic(path.join(dir, 'ledger.json'), JSON.stringify(noise.ledger));
+      if (noise.ledger) await writeFileAtomic(path.join(dir, 'ledger.json'), JSON.stringify(noise.ledger));
       const signals = run.kind === 'none' ? signalsRecord(m.signals) : undefined;
       if (signals) cleanSignals.set(run.seed, signals);
       // result.json is written last: its presence means the run is complete.
@@ -351,6 +364,8 @@ export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
     },
   };
   report.timings.totalMs = performance.now() - t0;
+  // A report that does not match its published schema is a bug; never write one.
+  assertValidReport(report);
   const reportFile = path.join(runDir, 'report.json');
   await writeFileAtomic(reportFile, `${JSON.stringify(report, null, 2)}\n`);
   progress({ stage: 'report', fraction: 1, message: 'done' });
@@ -447,7 +462,9 @@ function findingsOf(
       score,
       rank: r + 1,
       details,
-      message: `${s.name} looks memorized rather than learned: rank ${r + 1} by ${signal} (${signal} = ${Number(values[pos]).toFixed(3)}), the signal that best found injected label noise in this audit.`,
+      message: best
+        ? `${s.name} looks memorized rather than learned: rank ${r + 1} by ${signal} (${signal} = ${Number(values[pos]).toFixed(3)}), the signal that best found the injected noise in this audit.`
+        : `${s.name} looks memorized rather than learned: rank ${r + 1} by ${signal} (${signal} = ${Number(values[pos]).toFixed(3)}); no noisy run calibrated the signals, so AUM (Pleiss et al.) ranks them.`,
     });
   });
   return out;

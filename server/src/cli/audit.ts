@@ -113,7 +113,7 @@ export async function runAuditCommand(argv: string[], io: CliIo): Promise<number
   reporter.done(
     `done in ${formatDuration(outcome.report.timings.totalMs)}${outcome.reusedRuns ? ` (${outcome.reusedRuns} run(s) reused from an interrupted audit)` : ''}: ${path.relative(io.cwd, outcome.reportFile) || outcome.reportFile}`,
   );
-  await writeReportOutputs(outcome.report, values, io, outcome.runDir);
+  await writeReportOutputs(outcome.report, values, io);
   if (format === 'json') io.stdout(`${JSON.stringify(outcome.report, null, 2)}\n`);
   else io.stdout(renderAuditText(outcome.report));
   return outcome.report.gates.every((g) => g.passed) ? 0 : 1;

@@ -117,7 +117,7 @@ export async function runReportCommand(argv: string[], io: CliIo): Promise<numbe
   const format = choiceFlag('format', values.format, ['text', 'json'] as const) ?? 'text';
   const run = findRun(runsDir(io, values.out), positionals[0]!);
   const report = readJsonIfValid<AuditReport>(path.join(run.dir, 'report.json'))!;
-  await writeReportOutputs(report, values, io, run.dir);
+  await writeReportOutputs(report, values, io);
   io.stdout(format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderAuditText(report));
   return report.gates.every((g) => g.passed) ? 0 : 1;
 }

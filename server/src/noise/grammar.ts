@@ -29,9 +29,12 @@ export interface NoiseGrammar {
    * relative indentation given by `unit`; one-line ones can also go inline.
    */
   deadCode(name: string, n: number, unit: string): string[][];
-  /** Separator after an inserted statement that shares its line with the next one. */
+  /**
+   * What separates an inserted statement from a neighbour on the same line: a space in Java (its
+   * statements end with `;`), `; ` in Python and Ruby.
+   */
   readonly inlineSeparator: string;
-  /** Identifier node types that can name a local variable. */
+  /** Node type of the identifiers that can name a local variable. */
   readonly identifier: string;
   /** Nodes that open a scope for the locals bound directly inside them. */
   readonly scopes: ReadonlySet<string>;
@@ -207,9 +210,11 @@ function pythonBindings(t: SyntaxTree, nodes: readonly number[]): Bindings {
       case 'as_pattern_target':
         targetIdentifiers(t, i, PY_PATTERNS, found);
         break;
-      case 'named_expression':
-        targetIdentifiers(t, childByField(t, i, 'name'), PY_PATTERNS, found);
+      case 'named_expression': {
+        const name = childByField(t, i, 'name');
+        if (name >= 0) targetIdentifiers(t, name, PY_PATTERNS, found);
         break;
+      }
       case 'global_statement':
       case 'nonlocal_statement':
         // The name belongs to an enclosing scope, possibly outside the method.
@@ -217,12 +222,11 @@ function pythonBindings(t: SyntaxTree, nodes: readonly number[]): Bindings {
         break;
     }
   }
-  const classes = new Set(['class_definition']);
   const binders: number[] = [];
   for (const b of found) {
     // A name bound in a class body is an attribute (`Inner.x`); attribute positions are not renamed.
     const scope = ancestorOf(t, b, python.scopes);
-    if (scope >= 0 && classes.has(t.nodes[scope]!.type)) blocked.add(textOf(t, b));
+    if (scope >= 0 && t.nodes[scope]!.type === 'class_definition') blocked.add(textOf(t, b));
     else binders.push(b);
   }
   return { binders, blocked };

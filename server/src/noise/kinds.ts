@@ -17,6 +17,7 @@ export const NOISE_KINDS = [
   'x-dead-code',
 ] as const;
 
+/** One of `NOISE_KINDS`. */
 export type NoiseKind = (typeof NOISE_KINDS)[number];
 
 /** Kinds that change the label only. */
@@ -51,6 +52,7 @@ export interface ResolvedNoiseItem {
   options: { maskRate?: number };
 }
 
+/** True when `s` names a noise kind. */
 export function isNoiseKind(s: string): s is NoiseKind {
   return (NOISE_KINDS as readonly string[]).includes(s);
 }

@@ -10,7 +10,7 @@
  * gives a bit-identical ledger (`ledgerDigest`).
  */
 import { createHash } from 'node:crypto';
-import type { NoiseKind, ResolvedNoiseItem } from './kinds';
+import { LABEL_KINDS, type NoiseKind, type ResolvedNoiseItem } from './kinds';
 
 /** Version of the ledger's shape; bumped when a field changes meaning. */
 export const LEDGER_VERSION = 1;
@@ -65,6 +65,7 @@ export const SKIP_REASONS = {
   noValidEdit: 'no-valid-edit',
 } as const;
 
+/** One of the `SKIP_REASONS` values. */
 export type SkipReason = (typeof SKIP_REASONS)[keyof typeof SKIP_REASONS];
 
 /** A chosen training sample that was not corrupted. */
@@ -127,7 +128,7 @@ function hashCode(h: string): number {
 /** The compact form of a ledger. */
 export function compactLedger(l: Ledger): CompactLedger {
   const n = l.entries.length;
-  const label = l.kind === 'y-shuffle' || l.kind === 'y-random';
+  const label = LABEL_KINDS.includes(l.kind);
   const positions = new Int32Array(n);
   const indices = new Int32Array(n);
   const from = new Uint32Array(n);

@@ -18,7 +18,7 @@ export function noiseRng(kind: NoiseKind, seed: number, purpose: string): Rng {
   const d = createHash('sha256').update(`memaudit-noise\u0000${kind}\u0000${seed}\u0000${purpose}`).digest();
   const state = [d.readUInt32LE(0), d.readUInt32LE(4), d.readUInt32LE(8), d.readUInt32LE(12)];
   // xoshiro's all-zero state is a fixed point.
-  if (state.every((w) => w === 0)) state[0] = 1;
+  if (!state.some((w) => w !== 0)) state[0] = 1;
   return new Rng(state);
 }
 

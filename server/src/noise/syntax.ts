@@ -42,7 +42,7 @@ export function parseTree(backend: Backend, text: string, language: LanguageId):
     const nodes: SyntaxNode[] = [];
     const push = (parent: number): number => {
       const idx = nodes.length;
-      nodes.push({ type: c.nodeType, named: c.nodeIsNamed, start: c.startIndex, end: c.endIndex, field: c.currentFieldName, parent, children: [] });
+      nodes.push({ type: c.nodeType, named: c.nodeIsNamed, start: c.startIndex, end: c.endIndex, field: c.currentFieldName ?? null, parent, children: [] });
       if (parent >= 0) nodes[parent]!.children.push(idx);
       return idx;
     };
@@ -98,11 +98,6 @@ export function subtree(t: SyntaxTree, i: number): number[] {
   const out: number[] = [];
   for (let k = i; k <= t.last[i]!; k++) out.push(k);
   return out;
-}
-
-/** True when node k lies in the subtree of node i (k = i included). */
-export function isDescendant(t: SyntaxTree, k: number, i: number): boolean {
-  return k >= i && k <= t.last[i]!;
 }
 
 /** Nearest ancestor of node i (i excluded) whose type is in `types`, or -1. */

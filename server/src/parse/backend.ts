@@ -37,6 +37,8 @@ export interface TsCursor {
   readonly startIndex: number;
   readonly endIndex: number;
   readonly currentFieldName: string | null;
+  /** The node the cursor is on (a node object: costs more than the other reads). */
+  readonly currentNode: TsNode;
   gotoFirstChild(): boolean;
   gotoNextSibling(): boolean;
   gotoParent(): boolean;

@@ -12,13 +12,14 @@
  * `extract` is synchronous once the extractor exists, so a worker thread can call it in a loop.
  */
 import { EngineError, ERROR_CODES } from '../errors';
-import { loadBackend, type Backend, type BackendKind, type BackendLoaders, type TsNode } from './backend';
+import { loadBackend, type Backend, type BackendKind, type BackendLoaders, type ParsedTree, type TsNode } from './backend';
 import { leadingDoc } from './docs';
-import { FlatTree, LabelTable, TokenInterner, TypeTable } from './flatten';
+import { DeclTable, FlatTree, LabelTable, TokenInterner, TypeTable } from './flatten';
 import { sampleId, seededRandom } from './ids';
-import { LANGUAGES } from './languages';
+import { LANGUAGES, loadQuerySource } from './languages';
 import { cleanDocstring } from './lexemes';
 import { PathContexts } from './paths';
+import { parseQueryShape, type QueryShape } from './queryshape';
 import { LineIndex } from './positions';
 import {
   LANGUAGE_IDS,
@@ -100,6 +101,11 @@ export interface CreateExtractorOptions {
   tables?: StringTables;
   /** Replaces how the bindings are loaded (tests simulate a binding that does not load). */
   loaders?: BackendLoaders;
+  /**
+   * `false`: always find declarations by running the query engine, never by the file walk that
+   * follows the query's shape (tests compare the two; the output is the same, only slower).
+   */
+  queryShapes?: boolean;
 }
 
 const BACKEND_CHOICES = ['auto', 'native', 'wasm'] as const;
@@ -119,18 +125,107 @@ function backendChoice(opts: CreateExtractorOptions): 'auto' | BackendKind {
 export async function createExtractor(opts: CreateExtractorOptions = {}): Promise<Extractor> {
   const { backend, fallbackReason } = await loadBackend(backendChoice(opts), opts.loaders);
   const tables = opts.tables ?? { tokens: new StringTable(), paths: new StringTable() };
-  return new TreeSitterExtractor(backend, tables, fallbackReason);
+  return new TreeSitterExtractor(backend, tables, fallbackReason, opts);
 }
 
-/** A declaration found by the query. */
+/** A declaration found by the query (or the file walk that stands for it). */
 interface Candidate {
-  node: TsNode;
+  /** Absent only for a walked file of a language whose documentation is not read from nodes. */
+  node: TsNode | undefined;
+  /** Its flat node, when found by the file walk (-1 otherwise). */
+  flat: number;
   /** UTF-16 offsets of the declaration in the parsed text. */
   start: number;
   end: number;
   isConstructor: boolean;
   name: string;
   hasBody: boolean;
+}
+
+/**
+ * Which declarations make samples, met in document order; counts the others. In snippet mode
+ * only the outermost declaration can (the record's method).
+ */
+class Keeper {
+  skippedConstructors = 0;
+  methodsWithErrors = 0;
+  bodiless = 0;
+  private outerEnd = -1;
+
+  constructor(
+    private readonly unit: SourceUnit,
+    private readonly settings: ExtractSettings,
+    private readonly missingBody: 'bodiless' | 'empty',
+  ) {}
+
+  reset(): void {
+    this.skippedConstructors = 0;
+    this.methodsWithErrors = 0;
+    this.bodiless = 0;
+    this.outerEnd = -1;
+  }
+
+  keep(c: Candidate): boolean {
+    const nested = c.start < this.outerEnd;
+    if (!nested) this.outerEnd = c.end;
+    if (this.unit.snippet && nested) return false;
+    if (c.isConstructor && !this.settings.includeConstructors) {
+      this.skippedConstructors++;
+    } else if (c.node !== undefined && c.node.hasError) {
+      // (Declarations found by the file walk have no node here: their file has no error.)
+      this.methodsWithErrors++;
+    } else if (!c.hasBody && this.missingBody === 'bodiless') {
+      this.bodiless++;
+    } else {
+      return true;
+    }
+    return false;
+  }
+}
+
+/** The declarations of a tree by running the language's query over it. */
+function queryCandidates(tree: ParsedTree): Candidate[] {
+  const candidates: Candidate[] = [];
+  for (const match of tree.matches()) {
+    let decl: TsNode | undefined;
+    let isConstructor = false;
+    let name: TsNode | undefined;
+    let body: TsNode | undefined;
+    for (const capture of match.captures) {
+      const node = capture.node;
+      switch (capture.name) {
+        case 'method':
+        case 'constructor':
+          decl = node;
+          isConstructor = capture.name === 'constructor';
+          break;
+        case 'name':
+          name = node;
+          break;
+        case 'body':
+          body = node;
+          break;
+      }
+    }
+    if (decl !== undefined) {
+      candidates.push({ node: decl, flat: -1, start: decl.startIndex, end: decl.endIndex, isConstructor, name: name?.text ?? '', hasBody: body !== undefined });
+    }
+  }
+  // Matches come grouped by pattern; samples come in document order.
+  candidates.sort((a, b) => a.start - b.start);
+  return candidates;
+}
+
+/**
+ * The query shape of each language (`queryshape.ts`), or undefined when its query has another
+ * shape or captures node types the registry does not list as methods or constructors.
+ */
+function queryShape(language: LanguageId): QueryShape | undefined {
+  const shape = parseQueryShape(loadQuerySource(language));
+  if (typeof shape === 'string') return undefined;
+  const spec = LANGUAGES[language];
+  const declTypes = new Set<string>([...spec.nodeTypes.methods, ...spec.nodeTypes.constructors]);
+  return shape.every((p) => declTypes.has(p.type)) ? shape : undefined;
 }
 
 function validSettings(s: ExtractSettings): void {
@@ -152,10 +247,13 @@ class TreeSitterExtractor implements Extractor {
   /** Reused buffer of body tokens (the sample gets an exact copy). */
   private scratch = new Int32Array(1024);
 
+  private readonly decls = new DeclTable();
+
   constructor(
     private readonly impl: Backend,
     readonly tables: StringTables,
     readonly fallbackReason: string | undefined,
+    opts: CreateExtractorOptions,
   ) {
     this.backend = impl.kind;
     this.interner = new TokenInterner(tables.tokens);
@@ -163,7 +261,7 @@ class TreeSitterExtractor implements Extractor {
     const types = {} as Record<LanguageId, TypeTable>;
     const commentTypes = {} as Record<LanguageId, ReadonlySet<string>>;
     for (const id of LANGUAGE_IDS) {
-      types[id] = new TypeTable(LANGUAGES[id], this.labels, this.interner);
+      types[id] = new TypeTable(LANGUAGES[id], this.labels, this.interner, opts.queryShapes === false ? undefined : queryShape(id));
       commentTypes[id] = new Set<string>(LANGUAGES[id].nodeTypes.comments);
     }
     this.types = types;
@@ -191,68 +289,35 @@ class TreeSitterExtractor implements Extractor {
         nameMismatches: 0,
       };
 
-      // Query results: the declarations.
-      const candidates: Candidate[] = [];
-      for (const match of tree.matches()) {
-        let decl: TsNode | undefined;
-        let isConstructor = false;
-        let name: TsNode | undefined;
-        let body: TsNode | undefined;
-        for (const capture of match.captures) {
-          const node = capture.node;
-          switch (capture.name) {
-            case 'method':
-            case 'constructor':
-              decl = node;
-              isConstructor = capture.name === 'constructor';
-              break;
-            case 'name':
-              name = node;
-              break;
-            case 'body':
-              body = node;
-              break;
-          }
-        }
-        if (decl !== undefined) {
-          candidates.push({ node: decl, start: decl.startIndex, end: decl.endIndex, isConstructor, name: name?.text ?? '', hasBody: body !== undefined });
-        }
+      // The declarations: found by a walk of the file when the query's shape allows and the file
+      // has no syntax error (inside ERROR nodes only the query engine knows what matches), else by
+      // running the query. Both decide which to keep the same way (`Keeper`).
+      const types = this.types[unit.language];
+      const keeper = new Keeper(unit, settings, spec.missingBody);
+      let kept = result.hadSyntaxErrors ? undefined : this.walkFile(tree, text, types, keeper, spec.docStyle !== 'docstring');
+      const walked = kept !== undefined;
+      if (kept === undefined) {
+        keeper.reset();
+        kept = [];
+        for (const c of queryCandidates(tree)) if (keeper.keep(c)) kept.push(c);
       }
-      // Matches come grouped by pattern; samples come in document order.
-      candidates.sort((a, b) => a.start - b.start);
-
-      // Keep declarations that make samples; in snippet mode only the outermost (the record's method).
-      const kept: Candidate[] = [];
-      let outerEnd = -1;
-      for (const c of candidates) {
-        const nested = c.start < outerEnd;
-        if (!nested) outerEnd = c.end;
-        if (unit.snippet && nested) continue;
-        if (c.isConstructor && !settings.includeConstructors) {
-          result.skippedConstructors!++;
-        } else if (c.node.hasError) {
-          result.methodsWithErrors++;
-        } else if (!c.hasBody && spec.missingBody === 'bodiless') {
-          result.bodiless++;
-        } else {
-          kept.push(c);
-        }
-      }
+      result.skippedConstructors = keeper.skippedConstructors;
+      result.methodsWithErrors = keeper.methodsWithErrors;
+      result.bodiless = keeper.bodiless;
       if (kept.length === 0) return result;
 
       const lines = new LineIndex(text);
-      const types = this.types[unit.language];
       const flat = this.flat;
       let flatStart = -1;
       let flatEnd = -1;
       for (const c of kept) {
-        if (c.start < flatStart || c.end > flatEnd) {
-          const cursor = tree.cursorAt(c.node);
+        if (!walked && (c.start < flatStart || c.end > flatEnd)) {
+          const cursor = tree.cursorAt(c.node!);
           flat.build(cursor, text, types, this.interner);
           flatStart = c.start;
           flatEnd = c.end;
         }
-        const m = flat.methodAt(c.start);
+        const m = walked ? c.flat : flat.methodAt(c.start);
         if (m < 0) throw new EngineError(ERROR_CODES.INTERNAL, `method at offset ${c.start} of ${unit.origin.file} not found in its flattened tree`);
         const sample = this.sample(unit, c, m, prepared, lines, settings);
         if (spec.docStyle === 'docstring') {
@@ -260,7 +325,7 @@ class TreeSitterExtractor implements Extractor {
           const doc = at === undefined ? '' : cleanDocstring(text.slice(at[0], at[1]));
           if (doc !== '') sample.doc = doc;
         } else {
-          const doc = leadingDoc(spec.docStyle, c.node, this.commentTypes[unit.language], text);
+          const doc = leadingDoc(spec.docStyle, c.node!, this.commentTypes[unit.language], text);
           if (doc !== undefined) sample.doc = doc;
         }
         if (unit.snippet) {
@@ -273,6 +338,40 @@ class TreeSitterExtractor implements Extractor {
     } finally {
       tree.dispose();
     }
+  }
+
+  /**
+   * The kept declarations, found by walking the file once the way the language's query shape says
+   * (`queryshape.ts`) and flattening the outermost kept ones on the way; undefined when the
+   * language has no usable shape or the walk met what it cannot decide as the query would (then
+   * the query runs).
+   */
+  private walkFile(tree: ParsedTree, text: string, types: TypeTable, keeper: Keeper, wantNodes: boolean): Candidate[] | undefined {
+    const shape = types.shape;
+    if (shape === undefined) return undefined;
+    const decls = this.decls;
+    const kept: Candidate[] = [];
+    decls.flatten = (d, cursor) => {
+      if (decls.matched[d] === 0) return false;
+      const nameAt = decls.nameAt[d]!;
+      const c: Candidate = {
+        node: undefined,
+        flat: d,
+        start: decls.start[d]!,
+        end: decls.end[d]!,
+        isConstructor: shape[decls.shape[d]!]!.capture === 'constructor',
+        name: nameAt >= 0 ? text.slice(decls.nameStart[d]!, decls.nameEnd[d]!) : '',
+        hasBody: decls.bodyAt[d]! >= 0,
+      };
+      if (!keeper.keep(c)) return false;
+      if (wantNodes) c.node = cursor.currentNode;
+      kept.push(c);
+      return true;
+    };
+    this.flat.buildFile(tree.cursorAt(tree.root), text, types, this.interner, decls);
+    if (decls.irregular) return undefined;
+    for (const c of kept) c.flat = decls.flat[c.flat]!;
+    return kept;
   }
 
   private range(c: Candidate, prepared: PreparedText, lines: LineIndex): SourceRange {

@@ -17,6 +17,7 @@
  */
 import type { TsCursor } from './backend';
 import type { LanguageSpec } from './languages';
+import type { FieldShape, QueryShape } from './queryshape';
 import { isPunctuation, MAX_LITERAL_CHARS, normalizeNumber, normalizeString, STRING_TOKEN } from './lexemes';
 import type { StringTable } from './sample';
 import { splitSubtokens } from './subtokens';
@@ -31,9 +32,15 @@ const NUMBER = 32;
 const OPNODE = 64;
 const METHOD = 128;
 const PUNCT = 256;
+/** A declaration type of the language's query shape (`queryshape.ts`); also METHOD. */
+const DECL = 512;
+/** An anonymous type whose tokens are interned (`TypeTable.internAnon`). */
+const TOKENS = 1024;
 
 /** Longest literal text (content, quotes and a 3-letter prefix) that may normalize to itself. */
 const MAX_SHORT_LITERAL = MAX_LITERAL_CHARS + 9;
+
+const EMPTY = new Int32Array(0);
 
 /** tree-sitter's symbol id space is 16 bits (the ERROR node is 65535). */
 const SYMBOL_SPACE = 65536;
@@ -109,12 +116,20 @@ export class TypeTable {
   readonly anonTerminal = new Int32Array(SYMBOL_SPACE);
   /** Token id of `<STR>`. */
   readonly stringToken: number;
+  /** Index into `shape` of a declaration type (meaningful where `flags` has DECL). */
+  readonly declShape = new Int32Array(SYMBOL_SPACE);
   private readonly sets: Record<'methods' | 'comments' | 'strings' | 'identifiers' | 'numbers' | 'operatorNodes', Set<string>>;
 
+  /**
+   * `shape`: the declaration patterns of the language's query, when it has a shape the file walk
+   * (`FlatTree.buildFile`) can match; their node types must be method or constructor types of
+   * the registry.
+   */
   constructor(
     readonly spec: LanguageSpec,
     private readonly labels: LabelTable,
     private readonly interner: TokenInterner,
+    readonly shape?: QueryShape,
   ) {
     this.stringToken = interner.id(STRING_TOKEN);
     const t = spec.nodeTypes;
@@ -140,17 +155,35 @@ export class TypeTable {
       if (this.sets.numbers.has(name)) f |= NUMBER;
       if (this.sets.operatorNodes.has(name)) f |= OPNODE;
       if (this.sets.methods.has(name)) f |= METHOD;
+      const d = this.shape === undefined ? -1 : this.shape.findIndex((p) => p.type === name);
+      if (d >= 0 && f & METHOD) {
+        f |= DECL;
+        this.declShape[ty] = d;
+      }
     } else {
       if (isPunctuation(name)) f |= PUNCT;
       const words = f & PUNCT ? [] : name.toLowerCase().split(/\s+/).filter((w) => w !== '');
       this.anonWords[ty] = words;
-      this.anonTokens[ty] = Int32Array.from(words, (w) => this.interner.id(w));
-      this.anonTerminal[ty] = words.length === 0 ? -1 : this.interner.id(words.join('_'));
+      this.anonTokens[ty] = EMPTY;
+      this.anonTerminal[ty] = -1;
+      if (words.length === 0) f |= TOKENS;
     }
     this.names[ty] = name;
     this.label[ty] = this.labels.id(name);
     this.flags[ty] = f;
     return f;
+  }
+
+  /**
+   * Interns the tokens of an anonymous type, the first time one is flattened (not when it is
+   * first met: a file walk passes over nodes outside the methods, whose tokens must not enter the
+   * table, so that it holds the same tokens in the same order whichever way methods were found).
+   */
+  internAnon(ty: number): number {
+    const words = this.anonWords[ty]!;
+    this.anonTokens[ty] = Int32Array.from(words, (w) => this.interner.id(w));
+    this.anonTerminal[ty] = this.interner.id(words.join('_'));
+    return (this.flags[ty]! |= TOKENS);
   }
 
   private readonly operatorLabels = new Map<number, number>();
@@ -164,6 +197,159 @@ export class TypeTable {
       this.operatorLabels.set(key, id);
     }
     return id;
+  }
+}
+
+/**
+ * The declarations a file walk (`FlatTree.buildFile`) met, in document order, with what the
+ * language's query would capture of each (see `queryshape.ts`).
+ */
+export class DeclTable {
+  count = 0;
+  /** Flat node of each declaration, or -1 when its subtree was passed over. */
+  flat = new Int32Array(64);
+  /** Its pattern in the query shape. */
+  shape = new Int32Array(64);
+  /** Source offsets of the declaration and of its @name child (when captured). */
+  start = new Int32Array(64);
+  end = new Int32Array(64);
+  nameStart = new Int32Array(64);
+  nameEnd = new Int32Array(64);
+  /** Ordinals among the declaration's children of the @name and @body children, or -1 when not captured. */
+  nameAt = new Int32Array(64);
+  bodyAt = new Int32Array(64);
+  /** 1 when the query matches the declaration. */
+  matched = new Uint8Array(64);
+  /**
+   * Set when the walk met something the shape does not decide as the query would (a constrained
+   * field given twice, fields out of the pattern's order, a declaration inside a string literal
+   * of a flattened subtree): the walk stops, and the query must run instead.
+   */
+  irregular = false;
+  /**
+   * Called on each declaration as it is met (the cursor on it): whether its subtree is to be
+   * flattened, when it is not inside a flattened subtree already.
+   */
+  flatten: (d: number, cursor: TsCursor) => boolean = () => true;
+  private seen = 0;
+  private types: TypeTable | undefined;
+
+  reset(types: TypeTable): void {
+    this.types = types;
+    this.count = 0;
+    this.irregular = false;
+  }
+
+  /**
+   * Registers the declaration the cursor is on, of type `ty`, reading its fields' children (the
+   * cursor comes back to it); returns its index.
+   */
+  register(cursor: TsCursor, ty: number): number {
+    const d = this.count++;
+    if (d >= this.flat.length) {
+      const n = 2 * d;
+      this.flat = grow(this.flat, n);
+      this.shape = grow(this.shape, n);
+      this.start = grow(this.start, n);
+      this.end = grow(this.end, n);
+      this.nameStart = grow(this.nameStart, n);
+      this.nameEnd = grow(this.nameEnd, n);
+      this.nameAt = grow(this.nameAt, n);
+      this.bodyAt = grow(this.bodyAt, n);
+      const m = new Uint8Array(n);
+      m.set(this.matched);
+      this.matched = m;
+    }
+    const types = this.types!;
+    const shape = types.declShape[ty]!;
+    const fields = types.shape![shape]!.fields;
+    this.flat[d] = -1;
+    this.shape[d] = shape;
+    this.start[d] = cursor.startIndex;
+    this.end[d] = cursor.endIndex;
+    this.nameAt[d] = -1;
+    this.bodyAt[d] = -1;
+    this.seen = 0;
+    if (cursor.gotoFirstChild()) {
+      let k = 0;
+      do {
+        const field = cursor.currentFieldName;
+        if (field != null) this.child(d, fields, field, k, cursor);
+        k++;
+      } while (cursor.gotoNextSibling());
+      cursor.gotoParent();
+    }
+    this.matched[d] = this.matches(d, fields) ? 1 : 0;
+    return d;
+  }
+
+  /** The `k`-th child of declaration `d`, with field `field` (the cursor is on it). */
+  private child(d: number, fields: readonly FieldShape[], field: string, k: number, cursor: TsCursor): void {
+    for (let j = 0; j < fields.length; j++) {
+      const fs = fields[j]!;
+      if (fs.field !== field) continue;
+      if (this.seen & (1 << j)) {
+        this.irregular = true;
+        return;
+      }
+      this.seen |= 1 << j;
+      const types = this.types!;
+      const ty = cursor.nodeTypeId;
+      let f = types.flags[ty]!;
+      if (f === 0) f = types.learn(ty, cursor);
+      // `(type)` and `(_)` match named nodes only.
+      if ((f & NAMED) === 0 || (fs.type !== undefined && types.names[ty] !== fs.type)) return;
+      if (fs.capture === 'name') {
+        this.nameAt[d] = k;
+        this.nameStart[d] = cursor.startIndex;
+        this.nameEnd[d] = cursor.endIndex;
+      } else {
+        this.bodyAt[d] = k;
+      }
+      return;
+    }
+  }
+
+  /** Whether the query matches declaration `d`: every required field captured, in the pattern's order. */
+  private matches(d: number, fields: readonly FieldShape[]): boolean {
+    let last = -1;
+    for (const fs of fields) {
+      const at = fs.capture === 'name' ? this.nameAt[d]! : this.bodyAt[d]!;
+      if (at < 0) {
+        if (!fs.optional) return false;
+        continue;
+      }
+      if (at < last) this.irregular = true;
+      last = at;
+    }
+    return true;
+  }
+}
+
+/**
+ * Whether the subtree under the cursor holds a node with the DECL flag (the cursor comes back).
+ * For string literals that may hold code (`LanguageSpec.codeInStrings`), rare and small.
+ */
+function holdsDeclaration(cursor: TsCursor, types: TypeTable): boolean {
+  let depth = 0;
+  let found = false;
+  if (!cursor.gotoFirstChild()) return false;
+  depth++;
+  for (;;) {
+    const ty = cursor.nodeTypeId;
+    let f = types.flags[ty]!;
+    if (f === 0) f = types.learn(ty, cursor);
+    if (f & DECL) {
+      found = true;
+    } else if (f & NAMED && cursor.gotoFirstChild()) {
+      depth++;
+      continue;
+    }
+    for (;;) {
+      if (!found && cursor.gotoNextSibling()) break;
+      cursor.gotoParent();
+      if (--depth === 0) return found;
+    }
   }
 }
 
@@ -272,18 +458,58 @@ export class FlatTree {
    * arrays. `text` is the parsed text (offsets index it).
    */
   build(cursor: TsCursor, text: string, types: TypeTable, interner: TokenInterner): void {
+    this.walk(cursor, text, types, interner, undefined);
+  }
+
+  /**
+   * Walks a whole file from `cursor` (on the root), meeting the declarations of the query shape of
+   * `types` on the way (into `decls`, which decides which to flatten): the subtree of each
+   * declaration to flatten that is not inside another is flattened as `build` flattens it; nodes
+   * outside them are only passed over. Stops early when `decls.irregular` is set.
+   */
+  buildFile(cursor: TsCursor, text: string, types: TypeTable, interner: TokenInterner, decls: DeclTable): void {
+    decls.reset(types);
+    this.walk(cursor, text, types, interner, decls);
+  }
+
+  private walk(cursor: TsCursor, text: string, types: TypeTable, interner: TokenInterner, decls: DeclTable | undefined): void {
     const flags = types.flags;
     const { bodyField, nameField } = types.spec;
+    const codeMarker = decls === undefined ? undefined : types.spec.codeInStrings;
     this.n = 0;
     this.poolLen = 0;
     this.raw.length = 0;
     this.methods.length = 0;
+    // `sp`: depth in the flattened subtree (its ancestors on `stack`); `skim`: depth of the
+    // cursor below the file's root while outside flattened subtrees (file walks only).
     let sp = 0;
+    let skim = 0;
     for (;;) {
       const ty = cursor.nodeTypeId;
       let f = flags[ty]!;
       if (f === 0) f = types.learn(ty, cursor);
       descend: if ((f & COMMENT) === 0) {
+        let d = -1;
+        if (decls !== undefined && f & DECL) {
+          d = decls.register(cursor, ty);
+          if (decls.irregular) return;
+          if (!decls.flatten(d, cursor) && sp === 0) {
+            if (cursor.gotoFirstChild()) {
+              skim++;
+              continue;
+            }
+            break descend;
+          }
+        } else if (sp === 0 && decls !== undefined) {
+          // Outside the flattened subtrees: only look for declarations below.
+          if ((f & NAMED) === 0 || f & (IDENT | NUMBER)) break descend;
+          if (f & STRING && (codeMarker === undefined || !text.slice(cursor.startIndex, cursor.endIndex).includes(codeMarker))) break descend;
+          if (cursor.gotoFirstChild()) {
+            skim++;
+            continue;
+          }
+          break descend;
+        }
         const i = this.n++;
         if (i >= this.sym.length) this.ensure(i + 1);
         this.sym[i] = ty;
@@ -305,7 +531,12 @@ export class FlatTree {
           else if (field === nameField) this.nameOf[parent] = i;
         }
         if (f & METHOD) {
-          this.start[i] = cursor.startIndex;
+          if (d >= 0) {
+            decls!.flat[d] = i;
+            this.start[i] = decls!.start[d]!;
+          } else {
+            this.start[i] = cursor.startIndex;
+          }
           this.bodyOf[i] = -1;
           this.nameOf[i] = -1;
           this.methods.push(i);
@@ -318,6 +549,11 @@ export class FlatTree {
           if (f & STRING) {
             this.start[i] = s;
             this.stop[i] = e;
+            // A declaration inside the literal (interpolated code) would not be flattened.
+            if (codeMarker !== undefined && text.slice(s, e).includes(codeMarker) && holdsDeclaration(cursor, types)) {
+              decls!.irregular = true;
+              return;
+            }
             // Most literals (docstrings above all) are too long to be kept: no need to copy them.
             if (e - s > MAX_SHORT_LITERAL) {
               this.term[i] = types.stringToken;
@@ -332,6 +568,7 @@ export class FlatTree {
           // Anonymous nodes are the grammar's literal tokens: leaves whose text is their type.
           this.end[i] = i + 1;
           if ((f & PUNCT) === 0) {
+            if ((f & TOKENS) === 0) types.internAnon(ty);
             this.pushTokens(i, types.anonTokens[ty]!);
             // code2vec keeps the operator in the node's label: `a+b` and `a*b` get different paths.
             if (parent >= 0) {
@@ -351,11 +588,15 @@ export class FlatTree {
       }
       // Advance to the next node in pre-order, closing the subtrees left on the way up.
       for (;;) {
-        if (sp === 0) return;
+        if (sp === 0 && skim === 0) return;
         if (cursor.gotoNextSibling()) break;
         cursor.gotoParent();
-        sp--;
-        this.close(this.stack[sp]!, types, interner);
+        if (sp > 0) {
+          sp--;
+          this.close(this.stack[sp]!, types, interner);
+        } else {
+          skim--;
+        }
       }
     }
   }

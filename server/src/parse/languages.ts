@@ -77,6 +77,14 @@ export interface LanguageSpec {
    * skipped and counted) or `empty` (Ruby `def x; end`: a sample with an empty body).
    */
   readonly missingBody: 'bodiless' | 'empty';
+  /**
+   * Text that starts code inside a string-like literal (Ruby's `#{`, Java's `\{` of string
+   * templates), where a declaration could hide: the file walk does not enter literals, so a file
+   * with such a literal has its declarations counted natively as well (`extract.ts`). Absent
+   * when no declaration can be written inside a literal (Python: an f-string holds expressions,
+   * and `def` is a statement).
+   */
+  readonly codeInStrings?: string;
   readonly snippet: SnippetRule;
   readonly nodeTypes: NodeTypeTables;
 }
@@ -97,6 +105,7 @@ export const LANGUAGES = {
     nameField: 'name',
     docStyle: 'javadoc',
     missingBody: 'bodiless',
+    codeInStrings: '\\{',
     // A CodeSearchNet Java record is a bare method; a class around it makes it a valid unit.
     snippet: { prefix: 'class MemauditSnippet {\n', suffix: '\n}\n', dedent: false },
     nodeTypes: {
@@ -148,6 +157,7 @@ export const LANGUAGES = {
     nameField: 'name',
     docStyle: 'hash-comments',
     missingBody: 'empty',
+    codeInStrings: '#{',
     snippet: { prefix: '', suffix: '', dedent: false },
     nodeTypes: {
       methods: ['method', 'singleton_method'],

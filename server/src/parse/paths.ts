@@ -47,22 +47,24 @@ function grow(a: Int32Array<ArrayBuffer>, need: number): Int32Array<ArrayBuffer>
   return b;
 }
 
+/** Int32s per slot of the path table: hash, id + 1, length and LCA position, 4 words of labels, overflow offset. */
+const SLOT = 8;
+/** Longest path whose labels fit in a slot (two 16-bit labels per word). */
+const INLINE = 8;
+
 /**
  * Interns paths (sequences of label ids plus the position of the LCA) into the paths string
  * table without building a string for paths already seen: an open-addressing hash table (linear
- * probing, at most half full) keyed by a 32-bit hash of the sequence (FNV-1a over the ids, then a finalizer); candidates with the
- * same hash are compared element by element, so collisions cost time, never correctness.
+ * probing, at most half full) keyed by a 32-bit hash of the sequence (FNV-1a over the ids, then a
+ * finalizer); a candidate with the same hash is compared element by element, so collisions cost
+ * time, never correctness. The table outgrows the caches on big corpora, where a cache miss
+ * costs more than the rest of a lookup: a slot holds the whole path (its labels packed two to a
+ * word; longer paths, or labels beyond 16 bits, go to `seqs`), so that a lookup reads one cache line.
  */
 class PathInterner {
-  /** Slot → interned path index + 1 (0: empty). */
-  private slots = new Int32Array(1 << 12);
-  /** For interned path k: its hash, its sequence in `seqs`, the LCA position, its table id. */
-  private hash = new Int32Array(1024);
-  private seqOff = new Int32Array(1024);
-  private seqLen = new Int32Array(1024);
-  private seqUp = new Int32Array(1024);
-  private tableId = new Int32Array(1024);
-  private seqs = new Int32Array(8192);
+  /** Slots of SLOT words: [0] hash, [1] table id + 1 (0: empty), [2] length | LCA position << 16, [3..6] labels, [7] offset in `seqs` or -1. */
+  private slots = new Int32Array(SLOT << 12);
+  private seqs = new Int32Array(1024);
   private seqsLen = 0;
   private count = 0;
 
@@ -74,54 +76,75 @@ class PathInterner {
   /** Table id of the path `seq[0..len)` whose LCA is at position `up`. */
   id(seq: Int32Array, len: number, up: number): number {
     let h = 0x811c9dc5 ^ up;
-    for (let i = 0; i < len; i++) h = Math.imul(h ^ seq[i]!, 0x01000193);
+    let inline = len <= INLINE;
+    let p0 = 0;
+    let p1 = 0;
+    let p2 = 0;
+    let p3 = 0;
+    for (let i = 0; i < len; i++) {
+      const v = seq[i]!;
+      h = Math.imul(h ^ v, 0x01000193);
+      if (v >>> 16 !== 0) inline = false;
+      const w = i & 1 ? v << 16 : v;
+      if (i < 2) p0 |= w;
+      else if (i < 4) p1 |= w;
+      else if (i < 6) p2 |= w;
+      else p3 |= w;
+    }
     // FNV's low bits mix poorly on small integers; MurmurHash3's finalizer spreads them.
     h ^= h >>> 16;
     h = Math.imul(h, 0x85ebca6b);
     h ^= h >>> 13;
     h = Math.imul(h, 0xc2b2ae35);
     h ^= h >>> 16;
-    const mask = this.slots.length - 1;
-    let slot = h & mask;
-    for (let k = this.slots[slot]! - 1; k !== -1; k = this.slots[slot]! - 1) {
-      if (this.hash[k] === h && this.seqLen[k] === len && this.seqUp[k] === up && this.sameSeq(k, seq, len)) return this.tableId[k]!;
-      slot = (slot + 1) & mask;
+    const shape = len | (up << 16);
+    const slots = this.slots;
+    const mask = slots.length / SLOT - 1;
+    let b = (h & mask) * SLOT;
+    for (let e = slots[b + 1]!; e !== 0; e = slots[b + 1]!) {
+      if (slots[b] === h && slots[b + 2] === shape) {
+        const over = slots[b + 7]!;
+        if (inline ? over === -1 && slots[b + 3] === p0 && slots[b + 4] === p1 && slots[b + 5] === p2 && slots[b + 6] === p3 : over >= 0 && this.sameSeq(over, seq, len)) {
+          return e - 1;
+        }
+      }
+      b = (b + SLOT) & (slots.length - 1);
     }
-    const k = this.count++;
-    if (k >= this.hash.length) {
-      this.hash = grow(this.hash, k + 1);
-      this.seqOff = grow(this.seqOff, k + 1);
-      this.seqLen = grow(this.seqLen, k + 1);
-      this.seqUp = grow(this.seqUp, k + 1);
-      this.tableId = grow(this.tableId, k + 1);
-    }
-    this.seqs = grow(this.seqs, this.seqsLen + len);
-    this.seqs.set(seq.subarray(0, len), this.seqsLen);
-    this.hash[k] = h;
-    this.seqOff[k] = this.seqsLen;
-    this.seqLen[k] = len;
-    this.seqUp[k] = up;
-    this.seqsLen += len;
     const id = this.paths.id(this.format(seq, len, up));
-    this.tableId[k] = id;
-    this.slots[slot] = k + 1;
-    if (2 * this.count > this.slots.length) this.rehash();
+    slots[b] = h;
+    slots[b + 1] = id + 1;
+    slots[b + 2] = shape;
+    if (inline) {
+      slots[b + 3] = p0;
+      slots[b + 4] = p1;
+      slots[b + 5] = p2;
+      slots[b + 6] = p3;
+      slots[b + 7] = -1;
+    } else {
+      this.seqs = grow(this.seqs, this.seqsLen + len);
+      this.seqs.set(seq.subarray(0, len), this.seqsLen);
+      slots[b + 7] = this.seqsLen;
+      this.seqsLen += len;
+    }
+    if (2 * ++this.count * SLOT > slots.length) this.rehash();
     return id;
   }
 
-  private sameSeq(k: number, seq: Int32Array, len: number): boolean {
-    const off = this.seqOff[k]!;
-    for (let i = 0; i < len; i++) if (this.seqs[off + i] !== seq[i]) return false;
+  private sameSeq(off: number, seq: Int32Array, len: number): boolean {
+    const seqs = this.seqs;
+    for (let i = 0; i < len; i++) if (seqs[off + i] !== seq[i]) return false;
     return true;
   }
 
   private rehash(): void {
-    const slots = new Int32Array(this.slots.length * 2);
-    const mask = slots.length - 1;
-    for (let k = 0; k < this.count; k++) {
-      let slot = this.hash[k]! & mask;
-      while (slots[slot] !== 0) slot = (slot + 1) & mask;
-      slots[slot] = k + 1;
+    const old = this.slots;
+    const slots = new Int32Array(old.length * 2);
+    const mask = slots.length / SLOT - 1;
+    for (let o = 0; o < old.length; o += SLOT) {
+      if (old[o + 1] === 0) continue;
+      let b = (old[o]! & mask) * SLOT;
+      while (slots[b + 1] !== 0) b = (b + SLOT) & (slots.length - 1);
+      slots.set(old.subarray(o, o + SLOT), b);
     }
     this.slots = slots;
   }

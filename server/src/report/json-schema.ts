@@ -107,6 +107,8 @@ function deepEqual(a: unknown, b: unknown): boolean {
 /** A compiled validator: check `validate(value)`; errors are in document order. */
 export class SchemaValidator {
   private readonly patterns = new Map<string, RegExp>();
+  /** Errors that are type mismatches (anyOf prefers the other branches' errors). */
+  private readonly typeErrors = new WeakSet<SchemaError>();
 
   /** Throws `E_INTERNAL` when the schema uses a keyword this validator does not implement. */
   constructor(private readonly root: JsonSchema) {
@@ -169,8 +171,10 @@ export class SchemaValidator {
       const types = Array.isArray(s.type) ? (s.type as string[]) : [s.type as string];
       if (!types.some((t) => matchesType(v, t))) {
         const got = typeof v === 'number' && !Number.isFinite(v) ? `non-finite number ${String(v)}` : typeOf(v);
-        const want = types.map((t) => (t === 'number' ? 'a finite number' : t === 'null' ? 'null' : `${t === 'integer' || t === 'array' || t === 'object' ? 'an' : 'a'} ${t}`));
-        return add(path, `must be ${want.join(' or ')} (got ${got})`);
+        const e = { path, message: `must be ${typeWords(types)} (got ${got})` };
+        this.typeErrors.add(e);
+        if (errors.length < max) errors.push(e);
+        return;
       }
     }
     if (s.const !== undefined && !deepEqual(v, s.const)) return add(path, `must be ${describe(s.const)} (got ${describe(v)})`);
@@ -220,10 +224,11 @@ export class SchemaValidator {
         if (value === undefined) continue; // JSON.stringify drops undefined members: they are absent.
         const p = childPath(path, k);
         if (s.propertyNames !== undefined) {
-          const before = errors.length;
-          this.visit(s.propertyNames as JsonSchema, k, p, errors, max);
-          if (errors.length > before) {
-            errors[errors.length - 1]!.message = `key ${describe(k)} is not allowed: ${errors[errors.length - 1]!.message.replace(/ \(got .*\)$/, '')}`;
+          const keyErrors: SchemaError[] = [];
+          this.visit(s.propertyNames as JsonSchema, k, p, keyErrors, max);
+          if (keyErrors.length > 0) {
+            // The key is the problem, not its value: say so, and skip the value.
+            add(p, `key ${describe(k)} is not allowed: ${keyErrors.map((e) => e.message.replace(/ \(got .*\)$/, '')).join('; ')}`);
             continue;
           }
         }
@@ -235,33 +240,45 @@ export class SchemaValidator {
   }
 
   /**
-   * anyOf: passes when one branch passes. Otherwise the errors of the first branch that accepts
-   * the value's type are the useful ones (a report with `test: {…}` that breaks a field wants
-   * that field named, not "must be null"); with no such branch, one message lists the types.
+   * anyOf: passes when one branch passes. Otherwise the most useful errors are reported: those of
+   * a branch that accepted the value's type and failed inside it (a report with `test: {…}` that
+   * breaks a field wants that field named, not "must be null"); else the value-level messages of
+   * the branches that accepted the type; else one message listing the accepted types.
    */
   private visitAnyOf(branches: JsonSchema[], v: unknown, path: string, errors: SchemaError[], max: number): void {
-    let typed: SchemaError[] | undefined;
+    const failures: SchemaError[][] = [];
     for (const b of branches) {
       const errs: SchemaError[] = [];
       this.visit(b, v, path, errs, max);
       if (errs.length === 0) return;
-      const typeMismatch = errs.length === 1 && errs[0]!.path === path && /^must be (a|an|null)\b.*\(got /.test(errs[0]!.message);
-      if (!typeMismatch && typed === undefined) typed = errs;
+      failures.push(errs);
     }
-    if (typed) {
-      for (const e of typed) if (errors.length < max) errors.push(e);
-      return;
+    const push = (list: SchemaError[]): void => {
+      for (const e of list) if (errors.length < max) errors.push(e);
+    };
+    const deep = failures.find((errs) => errs.some((e) => e.path !== path));
+    if (deep) return push(deep);
+    const typed = failures.filter((errs) => !(errs.length === 1 && this.typeErrors.has(errs[0]!)));
+    if (typed.length === 1) return push(typed[0]!);
+    if (typed.length > 1) {
+      const alternatives = typed.map((errs) => errs.map((e) => e.message.replace(/ \(got .*\)$/, '')).join(', '));
+      return push([{ path, message: `${alternatives.join(', or ')} (got ${describe(v)})` }]);
     }
-    const kinds = branches.map((b) => this.expectedType(b)).filter((t, i, a) => a.indexOf(t) === i);
-    if (errors.length < max) errors.push({ path, message: `must be ${kinds.join(' or ')} (got ${typeOf(v)})` });
+    const types = branches.flatMap((b) => this.expectedTypes(b)).filter((t, i, a) => a.indexOf(t) === i);
+    push([{ path, message: `must be ${typeWords(types)} (got ${typeOf(v)})` }]);
   }
 
-  private expectedType(b: JsonSchema): string {
-    if (typeof b === 'boolean') return 'anything';
-    if (b.$ref !== undefined) return this.expectedType(this.resolve(b.$ref, ''));
-    if (b.type !== undefined) return Array.isArray(b.type) ? b.type.join(' or ') : String(b.type);
-    return 'a matching value';
+  private expectedTypes(b: JsonSchema): string[] {
+    if (typeof b === 'boolean') return [];
+    if (b.$ref !== undefined) return this.expectedTypes(this.resolve(b.$ref, ''));
+    if (b.type !== undefined) return Array.isArray(b.type) ? (b.type as string[]) : [b.type as string];
+    return [];
   }
+}
+
+/** `a string`, `an object or null`, `a finite number`. */
+function typeWords(types: readonly string[]): string {
+  return types.map((t) => (t === 'number' ? 'a finite number' : t === 'null' ? 'null' : `${t === 'integer' || t === 'array' || t === 'object' ? 'an' : 'a'} ${t}`)).join(' or ');
 }
 
 function isDateTime(s: string): boolean {

@@ -171,8 +171,18 @@ export interface Finding {
   file: string;
   /** The corpus root (as given in `config.inputs`) the file is under. */
   root: string;
+  /** For JSONL input: 1-based line of the record in `file` (the JSONL file). */
   jsonlLine?: number;
+  /** For files inside a zip archive: the entry path inside the archive (`file` is the archive). */
   archiveEntry?: string;
+  /** Repository name when known (JSONL `repo` field, or the root's folder name). */
+  repo?: string;
+  /** For JSONL input: the record's `path` field (the method's source file inside `repo`). */
+  recordPath?: string;
+  /**
+   * The method's declaration, 0-based, end exclusive, columns in UTF-16 code units. For JSONL input
+   * it is relative to the record's `code` snippet, for a zip entry to the entry's text.
+   */
   range: { startLine: number; startColumn: number; endLine: number; endColumn: number };
   language: string;
   name: string;

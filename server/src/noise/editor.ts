@@ -1,0 +1,168 @@
+/**
+ * The source editor: cuts a sample's method out of its unit, parses it alone, plans an edit
+ * (`edits.ts`), applies it and re-extracts the edited method with the dataset's extractor, so a
+ * noisy sample is real code (shown in a diff view) and its tokens and path-contexts come from
+ * the same extractor, settings and string tables as every clean sample.
+ *
+ * Before editing, the method text is checked against the sample: the declaration must span the
+ * sample's range, have its name, and re-extract to the same body tokens; otherwise the unit
+ * changed since extraction and the sample is left clean (`source-mismatch`).
+ *
+ * An edit is accepted only when the edited method, wrapped the same way, re-extracts without any
+ * syntax error and still yields the method (same name, same start). Otherwise the next candidate
+ * of the plan is tried, up to `MAX_ATTEMPTS`; a sample none of whose candidates passes is left
+ * clean (`no-valid-edit`).
+ */
+import { EngineError, ERROR_CODES } from '../errors';
+import { loadBackend, type Backend } from '../parse/backend';
+import { DEFAULT_EXTRACT_SETTINGS, type ExtractSettings, type Extractor } from '../parse/extract';
+import type { ExtractedSample } from '../parse/sample';
+import type { Rng } from '../train/rng';
+import { applyChanges, planDeadCode, planDelete, planLeak, planRename, type EditPlan, type MethodView, type TextChange } from './edits';
+import { NOISE_GRAMMARS } from './grammar';
+import type { NoiseKind } from './kinds';
+import { SKIP_REASONS, type SkipReason } from './ledger';
+import { childByField, methodText, parseTree, textOf, wrapMethod } from './syntax';
+
+/** Candidate edits tried per sample before it is left clean. */
+export const MAX_ATTEMPTS = 8;
+
+/** What the source kinds need: the dataset's extractor and settings, and a parser for edits. */
+export interface SourceEditor {
+  /**
+   * An extractor interning into the dataset's string tables (the one that built it, or
+   * `createExtractor({ tables })`): noisy samples must share the columns' token and path ids.
+   */
+  readonly extractor: Extractor;
+  /** The settings the dataset was extracted with. */
+  readonly settings: ExtractSettings;
+  readonly backend: Backend;
+}
+
+/** Options of `createSourceEditor`. */
+export interface SourceEditorOptions {
+  extractor: Extractor;
+  /** Default `DEFAULT_EXTRACT_SETTINGS`; must be those the dataset was extracted with. */
+  settings?: ExtractSettings;
+  /** A loaded backend to parse with (default: a new one of the extractor's kind). */
+  backend?: Backend;
+}
+
+/** Creates a source editor; loads a parse backend of the extractor's kind unless one is given. */
+export async function createSourceEditor(o: SourceEditorOptions): Promise<SourceEditor> {
+  const backend = o.backend ?? (await loadBackend(o.extractor.backend)).backend;
+  return { extractor: o.extractor, settings: o.settings ?? DEFAULT_EXTRACT_SETTINGS, backend };
+}
+
+/** A sample edited by a source kind. */
+export interface SourceEdit {
+  /** The re-extracted sample, with the original's id, origin, range, name and doc. */
+  sample: ExtractedSample;
+  /** Method text before and after (see `methodText`). */
+  before: string;
+  after: string;
+  /** The changes that turn `before` into `after` (offsets into `before`). */
+  changes: TextChange[];
+  edit: string;
+}
+
+/** The edit of one sample, or why it is left clean. */
+export type SourceOutcome = { ok: true; value: SourceEdit } | { ok: false; reason: SkipReason };
+
+function plan(kind: NoiseKind, view: MethodView, rng: Rng): EditPlan {
+  switch (kind) {
+    case 'x-delete-statement':
+      return planDelete(view, rng);
+    case 'x-leak-name':
+      return planLeak(view);
+    case 'x-dead-code':
+      return planDeadCode(view, rng);
+    case 'x-rename-locals':
+      return planRename(view);
+    default:
+      throw new EngineError(ERROR_CODES.INTERNAL, `noise kind ${kind} does not edit source code`);
+  }
+}
+
+/** Re-extracts an edited method text; undefined when it has a syntax error or lost the method. */
+function reextract(editor: SourceEditor, original: ExtractedSample, text: string): ExtractedSample | undefined {
+  const wrapped = wrapMethod(original.language, text);
+  const r = editor.extractor.extract({ origin: original.origin, language: original.language, text: wrapped.text }, editor.settings);
+  if (r.hadSyntaxErrors) return undefined;
+  const s = r.samples.find((x) => x.range.startLine === wrapped.lines && x.range.startColumn === original.range.startColumn && x.name === original.name);
+  if (s === undefined) return undefined;
+  const out: ExtractedSample = { ...s, id: original.id, origin: original.origin, range: original.range };
+  delete out.doc;
+  if (original.doc !== undefined) out.doc = original.doc;
+  return out;
+}
+
+/** The line break a text uses, by its first one (the unit's, since a one-line method shows none). */
+function newlineOf(text: string): string {
+  const nl = text.indexOf('\n');
+  return nl > 0 && text[nl - 1] === '\r' ? '\r\n' : '\n';
+}
+
+function sameTokens(a: Int32Array, b: Int32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Applies a source kind to one sample. `unitText` is the text the sample was extracted from (file
+ * or JSONL `code`); `words` are the words of that text (new names avoid them); `emptyLabel` says
+ * the sample's label has no subtokens.
+ */
+export function editSample(
+  editor: SourceEditor,
+  kind: NoiseKind,
+  original: ExtractedSample,
+  emptyLabel: boolean,
+  unitText: string | undefined,
+  words: ReadonlySet<string>,
+  rng: Rng,
+): SourceOutcome {
+  if (unitText === undefined) return { ok: false, reason: SKIP_REASONS.sourceUnavailable };
+  const before = methodText(unitText, original.range);
+  if (before === undefined) return { ok: false, reason: SKIP_REASONS.sourceMismatch };
+  const language = original.language;
+  const grammar = NOISE_GRAMMARS[language];
+  const wrapped = wrapMethod(language, before);
+  const tree = parseTree(editor.backend, wrapped.text, language);
+  const at = wrapped.offset + original.range.startColumn;
+  const method = tree.nodes.findIndex((n) => n.start === at && grammar.methods.has(n.type));
+  const nameNode = method < 0 ? -1 : childByField(tree, method, 'name');
+  // The declaration must span exactly the sample's range and carry its name.
+  if (nameNode < 0 || textOf(tree, nameNode) !== original.name || tree.nodes[method]!.end !== wrapped.offset + before.length) {
+    return { ok: false, reason: SKIP_REASONS.sourceMismatch };
+  }
+  if (tree.hasError) return { ok: false, reason: SKIP_REASONS.notParsableAlone };
+  // And read the same: a file edited since extraction would make the noisy sample a variant of other code.
+  const clean = reextract(editor, original, before);
+  if (clean === undefined) return { ok: false, reason: SKIP_REASONS.notParsableAlone };
+  if (!sameTokens(clean.bodyTokens, original.bodyTokens)) return { ok: false, reason: SKIP_REASONS.sourceMismatch };
+  const view: MethodView = {
+    language,
+    grammar,
+    tree,
+    method,
+    body: childByField(tree, method, 'body'),
+    text: before,
+    offset: wrapped.offset,
+    firstLine: original.range.startLine,
+    name: original.name,
+    emptyLabel,
+    words,
+    newline: newlineOf(unitText),
+  };
+  const p = plan(kind, view, rng);
+  if ('skip' in p) return { ok: false, reason: p.skip };
+  for (const c of p.candidates.slice(0, MAX_ATTEMPTS)) {
+    const after = applyChanges(before, c.changes);
+    if (after === before) continue;
+    const sample = reextract(editor, original, after);
+    if (sample !== undefined) return { ok: true, value: { sample, before, after, changes: [...c.changes].sort((a, b) => a.start - b.start), edit: c.edit } };
+  }
+  return { ok: false, reason: SKIP_REASONS.noValidEdit };
+}

@@ -1,0 +1,35 @@
+/** Number and duration formatting shared by the human-readable writers (Markdown, HTML, JUnit). */
+
+/** Placeholder for a value the audit could not compute. */
+export const MISSING = '—';
+
+/** `x` with `digits` decimals and trailing zeros dropped (`0.5`, `0.125`, `-1.2`); `—` when null or not finite. */
+export function fmt(x: number | null | undefined, digits = 3): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return MISSING;
+  const s = x.toFixed(digits);
+  const t = s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
+  return t === '-0' ? '0' : t;
+}
+
+/** A noise level in percent: `25%`. */
+export function fmtLevel(level: number): string {
+  return `${fmt(level, 1)}%`;
+}
+
+/** An integer with thousands separators that do not depend on the locale: `12 345`. */
+export function fmtCount(n: number): string {
+  const s = String(Math.round(Math.abs(n))).replace(/\B(?=(\d{3})+(?!\d))/g, '\u202F');
+  return n < 0 ? `-${s}` : s;
+}
+
+/** A duration: `850 ms`, `12.3 s`, `4 min 05 s`, `2 h 03 min`. */
+export function fmtDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return MISSING;
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const totalS = Math.round(s);
+  if (totalS < 3600) return `${Math.floor(totalS / 60)} min ${String(totalS % 60).padStart(2, '0')} s`;
+  const totalMin = Math.round(totalS / 60);
+  return `${Math.floor(totalMin / 60)} h ${String(totalMin % 60).padStart(2, '0')} min`;
+}

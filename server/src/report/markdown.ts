@@ -1,0 +1,145 @@
+/**
+ * The Markdown job summary (GitHub flavour): verdict, headline scores, gates, the noise curve,
+ * detection quality, the top findings as links to the code, device and timing. Short by design
+ * (a job summary is read in a glance; the HTML report has the rest).
+ */
+import * as fsp from 'node:fs/promises';
+import { gateSummary, noiseGroups, SCORE_ROWS, summarizeLevel } from './aggregate';
+import { escapeMarkdown as md } from './escape';
+import { fmt, fmtCount, fmtDuration, fmtLevel, MISSING } from './format';
+import { corpusRoots, encodePathUri, locateFinding, type LocateOptions } from './paths';
+import type { AuditReport, Finding } from './types';
+
+/** How many findings the summary lists. */
+export const MARKDOWN_TOP_FINDINGS = 10;
+
+/** Options of `toMarkdown`. */
+export interface MarkdownOptions extends LocateOptions {
+  /**
+   * Prefix of finding links, ending with '/': links are `linkBase + path#Lline`. Default: none,
+   * links are repository-relative paths. In GitHub Actions, `githubBlobBase(process.env)`
+   * points them at the commit's files.
+   */
+  linkBase?: string;
+}
+
+/** `https://github.com/OWNER/REPO/blob/SHA/` from the GitHub Actions environment, or undefined outside it. */
+export function githubBlobBase(env: Readonly<Record<string, string | undefined>>): string | undefined {
+  const server = env.GITHUB_SERVER_URL;
+  const repo = env.GITHUB_REPOSITORY;
+  const sha = env.GITHUB_SHA;
+  if (!server || !repo || !sha) return undefined;
+  return `${server.replace(/\/+$/, '')}/${repo.split('/').map(encodeURIComponent).join('/')}/blob/${encodeURIComponent(sha)}/`;
+}
+
+function location(f: Finding, roots: readonly string[], opts: MarkdownOptions): string {
+  const loc = locateFinding(f, roots, opts);
+  const line = f.jsonlLine ?? f.range.startLine + 1;
+  const text = f.archiveEntry !== undefined ? `${loc.display}!${f.archiveEntry}:${f.range.startLine + 1}` : `${loc.display}:${line}`;
+  if (!loc.inRepo) return md(text);
+  // Line anchors only make sense in a text file: a zip archive gets a plain link to the archive.
+  const anchor = f.archiveEntry !== undefined ? '' : `#L${line}`;
+  const target = `${opts.linkBase ?? ''}${encodePathUri(loc.path)}${anchor}`;
+  // Parentheses and spaces would end a Markdown link destination; encodeURIComponent leaves parentheses alone.
+  const safe = target.replace(/[()\s<>]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+  return `[${md(text)}](${safe})`;
+}
+
+function table(head: string[], rows: string[][]): string[] {
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
+}
+
+/** The Markdown job summary of `report` (every report string escaped). */
+export function toMarkdown(report: AuditReport, opts: MarkdownOptions = {}): string {
+  const out: string[] = [];
+  const gates = gateSummary(report.gates);
+  const verdict =
+    gates.status === 'none'
+      ? 'ℹ️ audit finished (no quality gates)'
+      : gates.status === 'passed'
+        ? `✅ all ${gates.total} quality gate${gates.total === 1 ? '' : 's'} passed`
+        : `❌ ${gates.failed} of ${gates.total} quality gate${gates.total === 1 ? '' : 's'} failed`;
+  out.push(`## memaudit: ${verdict}`, '');
+  out.push(
+    `Run ${md(report.runId)} · ${md(report.createdAt)} · model ${md(report.config.model)} (${md(report.config.modelPreset)}) · ` +
+      `${fmtCount(report.dataset.trainUsed)} training methods · ${report.runs.length} runs × ${report.config.epochs} epochs · ` +
+      `${md(report.environment.device.used)} · ${fmtDuration(report.timings.totalMs)}`,
+    '',
+  );
+
+  out.push('### Scores', '');
+  out.push(...table(['score', 'value', 'meaning'], SCORE_ROWS.map((r) => [`${md(r.label)} (${md(r.key)})`, `**${fmt(report.scores[r.key])}**`, md(r.help)])), '');
+
+  if (report.gates.length > 0) {
+    out.push('### Quality gates', '');
+    out.push(
+      ...table(
+        ['', 'gate', 'measured', 'result'],
+        report.gates.map((g) => [g.passed ? '✅' : '❌', md(g.gate), fmt(g.actual, 4), md(g.message || (g.passed ? 'passed' : 'failed'))]),
+      ),
+      '',
+    );
+  }
+
+  for (const group of noiseGroups(report)) {
+    out.push(`### Noise curve: ${md(group.kind)}`, '');
+    out.push(
+      ...table(
+        ['noise level', 'runs', 'test F1', 'final train F1', 'noise fit rate'],
+        group.levels.map((g) => {
+          const s = summarizeLevel(g);
+          return [fmtLevel(s.level), String(s.seeds), fmt(s.testF1), fmt(s.trainF1), s.level === 0 ? MISSING : fmt(s.noiseFitRate)];
+        }),
+      ),
+      '',
+    );
+  }
+
+  out.push('### Detection of memorized samples', '');
+  if (report.detection.best === null) {
+    out.push('No run had corrupted samples, so no signal could be calibrated.', '');
+  } else {
+    const best = report.detection.signals.find((s) => s.signal === report.detection.best);
+    out.push(
+      `Best signal: **${md(report.detection.best)}** (AUROC ${fmt(best?.auroc)}, average precision ${fmt(best?.averagePrecision)}, mean over noisy runs; 0.5 = chance).`,
+      '',
+    );
+    const sorted = [...report.detection.signals].sort((a, b) => b.auroc - a.auroc);
+    out.push(...table(['signal', 'AUROC', 'average precision'], sorted.map((s) => [md(s.signal), fmt(s.auroc), fmt(s.averagePrecision)])), '');
+  }
+
+  const top = report.findings.slice(0, MARKDOWN_TOP_FINDINGS);
+  out.push(`### Likely memorized methods (top ${top.length} of ${report.findings.length})`, '');
+  if (top.length === 0) out.push('None listed.', '');
+  else {
+    const roots = corpusRoots(report);
+    out.push(...table(['rank', 'method', 'location', 'signal', 'score'], top.map((f) => [String(f.rank), md(f.name), location(f, roots, opts), md(f.signal), fmt(f.score, 4)])), '');
+  }
+
+  out.push('### Device and timing', '');
+  const dev = report.environment.device;
+  out.push(`Device: ${md(dev.used)} (requested ${md(dev.requested)}) on ${md(report.environment.platform)}/${md(report.environment.arch)}, ${report.environment.cpus} CPUs, Node ${md(report.environment.node)}.`);
+  for (const note of dev.notes) out.push(`- ${md(note)}`);
+  out.push('');
+  const t = report.timings;
+  out.push(
+    ...table(
+      ['total', 'extract', 'dataset', 'train', 'metrics', 'report'],
+      [[fmtDuration(t.totalMs), fmtDuration(t.extractMs), fmtDuration(t.datasetMs), fmtDuration(t.trainMs), fmtDuration(t.metricsMs), fmtDuration(t.reportMs)]],
+    ),
+    '',
+  );
+  return out.join('\n');
+}
+
+/**
+ * Appends `markdown` to the file named by `$GITHUB_STEP_SUMMARY` (GitHub Actions' job summary)
+ * when that variable is set. Returns whether it wrote. I/O errors propagate: the caller decides
+ * whether a summary that cannot be written fails the job.
+ */
+export async function appendGithubSummary(markdown: string, env: Readonly<Record<string, string | undefined>>): Promise<boolean> {
+  const file = env.GITHUB_STEP_SUMMARY;
+  if (!file) return false;
+  await fsp.appendFile(file, markdown.endsWith('\n') ? markdown : `${markdown}\n`, 'utf8');
+  return true;
+}

@@ -1,0 +1,270 @@
+/**
+ * report.schema.json and validateReport: the fixture is valid; broken variants are refused with
+ * the path of the broken field and a message that says what is allowed; the schema's enums follow
+ * the engine's own lists; the mini validator refuses keywords it does not implement.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { GATE_METRICS } from '../../../server/src/audit/gates';
+import { DEVICE_CHOICES, NOISE_KINDS } from '../../../server/src/audit/config';
+import { SKIP_REASONS } from '../../../server/src/corpus/types';
+import { ERROR_CODES } from '../../../server/src/errors';
+import { SIGNAL_NAMES } from '../../../server/src/metrics/signals';
+import { LANGUAGE_IDS } from '../../../server/src/parse/sample';
+import { SchemaValidator, type JsonSchema } from '../../../server/src/report/json-schema';
+import { assertValidReport, formatErrors, parseReport, reportSchema, validateReport } from '../../../server/src/report/schema';
+import type { AuditReport } from '../../../server/src/report/types';
+import { makeFixtureReport } from './fixture';
+
+// Tests break reports on purpose, which typed access would not allow.
+type Mutable = Record<string, any>;
+
+/** Validates a copy of the fixture after `mutate`, returning the errors. */
+function errorsAfter(mutate: (r: Mutable) => void): { path: string; message: string }[] {
+  const r = structuredClone(makeFixtureReport()) as unknown as Mutable;
+  mutate(r);
+  return validateReport(r).errors;
+}
+
+function expectError(errors: { path: string; message: string }[], path: string, message: RegExp): void {
+  const hit = errors.find((e) => e.path === path);
+  assert.ok(hit, `expected an error at ${path}, got ${formatErrors(errors) || 'none'}`);
+  assert.match(hit.message, message);
+}
+
+test('the fixture is a valid report, before and after a JSON round trip, in every gate variant', () => {
+  for (const gates of ['mixed', 'pass', 'none'] as const) {
+    const r = makeFixtureReport({ gates });
+    assert.deepEqual(validateReport(r), { valid: true, errors: [] }, gates);
+    assert.deepEqual(validateReport(JSON.parse(JSON.stringify(r))).errors, []);
+  }
+  assert.deepEqual(makeFixtureReport(), makeFixtureReport(), 'deterministic');
+  const r = makeFixtureReport();
+  assert.equal(r.runs.length, 5);
+  assert.ok(r.runs.every((run) => run.epochs.length === 10));
+  assert.deepEqual(r.runs.map((run) => run.level), [0, 25, 50, 75, 100]);
+});
+
+test('a missing field is named by its path', () => {
+  expectError(
+    errorsAfter((r) => delete r.runs[1].final.testF1),
+    'runs[1].final.testF1',
+    /^is required$/,
+  );
+  expectError(
+    errorsAfter((r) => delete r.scores),
+    'scores',
+    /^is required$/,
+  );
+  expectError(
+    errorsAfter((r) => delete r.findings[3].range.endColumn),
+    'findings[3].range.endColumn',
+    /is required/,
+  );
+});
+
+test('a rate above 1 or below 0 is refused with the bound and the value', () => {
+  expectError(
+    errorsAfter((r) => (r.runs[2].epochs[3].test.f1 = 1.2)),
+    'runs[2].epochs[3].test.f1',
+    /must be ≤ 1 \(got 1\.2\)/,
+  );
+  expectError(
+    errorsAfter((r) => (r.scores.M = -0.1)),
+    'scores.M',
+    /must be ≥ 0/,
+  );
+  expectError(
+    errorsAfter((r) => (r.detection.signals[0].auroc = 1.0001)),
+    'detection.signals[0].auroc',
+    /≤ 1/,
+  );
+  expectError(
+    errorsAfter((r) => (r.runs[1].level = 150)),
+    'runs[1].level',
+    /≤ 100/,
+  );
+});
+
+test('a wrong type says what was expected and what was found', () => {
+  expectError(
+    errorsAfter((r) => (r.scores.G = '0.6')),
+    'scores.G',
+    /must be a finite number or null \(got string\)/,
+  );
+  expectError(
+    errorsAfter((r) => (r.runs[0].seed = 1.5)),
+    'runs[0].seed',
+    /must be an integer \(got number\)/,
+  );
+  expectError(
+    errorsAfter((r) => (r.findings = {})),
+    'findings',
+    /must be an array \(got object\)/,
+  );
+  expectError(
+    errorsAfter((r) => (r.runs[0].final.trainF1 = Number.NaN)),
+    'runs[0].final.trainF1',
+    /non-finite number NaN/,
+  );
+});
+
+test('unknown fields, bad enums, versions and dates are refused', () => {
+  expectError(
+    errorsAfter((r) => (r.extra = 1)),
+    'extra',
+    /not a known field/,
+  );
+  expectError(
+    errorsAfter((r) => (r.gates[0].op = '=<')),
+    'gates[0].op',
+    /must be one of "<=", "<", ">=", ">", "==" \(got "=<"\)/,
+  );
+  expectError(
+    errorsAfter((r) => (r.schemaVersion = 2)),
+    'schemaVersion',
+    /must be 1 \(got 2\)/,
+  );
+  expectError(
+    errorsAfter((r) => (r.createdAt = 'yesterday')),
+    'createdAt',
+    /RFC 3339 date-time/,
+  );
+  expectError(
+    errorsAfter((r) => (r.createdAt = '2024-02-30T10:00:00Z')),
+    'createdAt',
+    /date-time/,
+  );
+  expectError(
+    errorsAfter((r) => (r.corpus.filesSkipped['too-big'] = 3)),
+    'corpus.filesSkipped["too-big"]',
+    /key "too-big" is not allowed: must be one of "too-large"/,
+  );
+  expectError(
+    errorsAfter((r) => (r.runs[1].kind = 'y-flip')),
+    'runs[1].kind',
+    /^must be "none", or must be one of "y-shuffle", .* \(got "y-flip"\)$/,
+  );
+  expectError(
+    errorsAfter((r) => (r.config.seeds = [0, 0])),
+    'config.seeds[1]',
+    /duplicates item 0/,
+  );
+  expectError(
+    errorsAfter((r) => (r.runs = [])),
+    'runs',
+    /at least 1 item/,
+  );
+});
+
+test('a nullable object that is present is checked field by field (not "must be null")', () => {
+  const errors = errorsAfter((r) => (r.runs[1].epochs[0].trainCorrupted = { loss: 1 }));
+  expectError(errors, 'runs[1].epochs[0].trainCorrupted.accuracy', /is required/);
+  assert.ok(!errors.some((e) => /null/.test(e.message)), formatErrors(errors));
+  expectError(
+    errorsAfter((r) => (r.runs[1].epochs[0].trainCorrupted = 3)),
+    'runs[1].epochs[0].trainCorrupted',
+    /must be an object or null \(got integer\)/,
+  );
+});
+
+test('invariants the schema cannot state: range order, increasing epochs', () => {
+  expectError(
+    errorsAfter((r) => (r.findings[4].range = { startLine: 20, startColumn: 0, endLine: 19, endColumn: 3 })),
+    'findings[4].range',
+    /ends \(19:3\) before it starts \(20:0\)/,
+  );
+  expectError(
+    errorsAfter((r) => (r.runs[3].epochs[5].epoch = 5)),
+    'runs[3].epochs[5].epoch',
+    /greater than the previous epoch \(5\)/,
+  );
+});
+
+test('errors come in document order and are capped', () => {
+  const r = structuredClone(makeFixtureReport()) as unknown as Mutable;
+  for (const run of r.runs) for (const e of run.epochs) e.lossGini = 2;
+  const { valid, errors } = validateReport(r, 7);
+  assert.equal(valid, false);
+  assert.equal(errors.length, 7);
+  assert.equal(errors[0]!.path, 'runs[0].epochs[0].lossGini');
+  assert.equal(errors[6]!.path, 'runs[0].epochs[6].lossGini');
+});
+
+test('the schema follows the engine: gate metrics, noise kinds, devices, skip reasons, languages, signals', () => {
+  const s = reportSchema() as Mutable;
+  const defs = s.$defs;
+  assert.deepEqual([...defs.gate.properties.metric.enum].sort(), Object.keys(GATE_METRICS).sort());
+  assert.deepEqual(defs.noiseKind.enum, [...NOISE_KINDS]);
+  assert.deepEqual(defs.config.properties.device.enum, [...DEVICE_CHOICES]);
+  assert.deepEqual(defs.environment.properties.device.properties.requested.enum, [...DEVICE_CHOICES]);
+  assert.deepEqual(defs.device.enum, DEVICE_CHOICES.filter((d) => d !== 'auto'));
+  assert.deepEqual(defs.corpus.properties.filesSkipped.propertyNames.enum, [...SKIP_REASONS]);
+  assert.deepEqual(defs.language.enum, [...LANGUAGE_IDS]);
+  const pattern = new RegExp(defs.signalName.pattern as string, 'u');
+  for (const name of SIGNAL_NAMES) assert.match(name, pattern);
+  assert.equal(s.$schema, 'https://json-schema.org/draft/2020-12/schema');
+});
+
+test('every object of the schema is closed and requires what the types require', () => {
+  const s = reportSchema() as Mutable;
+  const r = makeFixtureReport() as unknown as Mutable;
+  assert.deepEqual([...s.required].sort(), Object.keys(r).sort(), 'top-level fields');
+  const visit = (node: Mutable, where: string): void => {
+    if (node === null || typeof node !== 'object') return;
+    if (node.properties) {
+      assert.equal(node.additionalProperties, false, `${where} is closed`);
+      for (const req of node.required as string[]) assert.ok(req in node.properties, `${where}: required ${req} has a schema`);
+    }
+    for (const [k, v] of Object.entries(node)) if (typeof v === 'object') visit(v as Mutable, `${where}/${k}`);
+  };
+  visit(s, '#');
+  // Optional fields of the types are exactly the ones the schema does not require.
+  assert.deepEqual(
+    Object.keys(s.$defs.finding.properties).filter((k) => !s.$defs.finding.required.includes(k)).sort(),
+    ['archiveEntry', 'jsonlLine', 'recordPath', 'repo'],
+  );
+  assert.deepEqual(
+    Object.keys(s.$defs.config.properties).filter((k) => !s.$defs.config.required.includes(k)),
+    ['language'],
+  );
+});
+
+test('assertValidReport and parseReport: typed errors naming the field', () => {
+  const good = makeFixtureReport();
+  assertValidReport(good);
+  const bad = structuredClone(good) as unknown as Mutable;
+  bad.scores.G = 3;
+  assert.throws(
+    () => assertValidReport(bad),
+    (e: unknown) => (e as { code?: string }).code === ERROR_CODES.INTERNAL && /scores\.G: must be ≤ 1/.test((e as Error).message),
+  );
+  const parsed: AuditReport = parseReport(JSON.stringify(good), 'runs/x/report.json');
+  assert.deepEqual(parsed, good);
+  const corrupt = (text: string, message: RegExp): void =>
+    assert.throws(
+      () => parseReport(text, 'runs/x/report.json'),
+      (e: unknown) => (e as { code?: string }).code === ERROR_CODES.CACHE_CORRUPT && message.test((e as Error).message),
+    );
+  corrupt('{"schemaVersion":1,', /runs\/x\/report\.json: not a JSON report/);
+  corrupt(JSON.stringify({ ...good, schemaVersion: 2 }), /schemaVersion 2 is not supported \(this memaudit reads version 1\)/);
+  corrupt(JSON.stringify(bad), /invalid report: scores\.G: must be ≤ 1 \(got 3\)/);
+});
+
+test('the mini validator refuses keywords and refs it does not implement', () => {
+  const refuses = (schema: JsonSchema, message: RegExp): void =>
+    assert.throws(
+      () => new SchemaValidator(schema),
+      (e: unknown) => (e as { code?: string }).code === ERROR_CODES.INTERNAL && message.test((e as Error).message),
+    );
+  refuses({ type: 'object', oneOf: [] }, /keyword 'oneOf' at # is not supported/);
+  refuses({ properties: { a: { if: {} } } }, /keyword 'if' at #\/properties\/a/);
+  refuses({ format: 'email' }, /format 'email'/);
+  refuses({ $ref: 'other.json#/x' }, /cannot resolve \$ref other\.json/);
+  const v = new SchemaValidator({ type: 'object', properties: { 'odd key': { type: 'string', minLength: 2, pattern: '^a' } } });
+  assert.deepEqual(v.validate({ 'odd key': 'b' }), [
+    { path: '["odd key"]', message: 'must have at least 2 characters' },
+    { path: '["odd key"]', message: 'must match ^a (got "b")' },
+  ]);
+  assert.deepEqual(new SchemaValidator(false).validate(1), [{ path: '', message: 'is not allowed here' }]);
+});
