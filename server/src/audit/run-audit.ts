@@ -104,7 +104,13 @@ function overlaySource(base: SampleSource, replacements: RunNoise['replacements'
 export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
   const t0 = performance.now();
   const c = opts.config;
-  const log = opts.log ?? (() => {});
+  // Each run creates its sessions anew; say the same thing (e.g. the device fallback) only once.
+  const said = new Set<string>();
+  const log = (m: string) => {
+    if (said.has(m)) return;
+    said.add(m);
+    opts.log?.(m);
+  };
   const progress = (p: AuditProgress) => opts.onProgress?.(p);
   const outDir = path.resolve(opts.cwd, c.outDir);
   const cacheDir = path.join(outDir, 'cache');

@@ -105,7 +105,7 @@ function progressLine(p: ExtractionProgress): { fraction?: number; text: string 
 export interface ExtractSummary {
   files: { seen: number; parsed: number; withSyntaxErrors: number; skipped: Record<string, number>; skipExamples: { path: string; reason: string; detail?: string }[] };
   samples: { total: number; byLanguage: Record<string, number>; droppedWithSyntaxErrors: number; droppedWithoutBody: number };
-  parser: { backend: string; fallbackReason?: string };
+  parser: { backend: string; fallbackReason?: string; fromCache?: boolean };
   workers: number;
   bytes: number;
   elapsedMs: number;
@@ -158,7 +158,7 @@ export function renderSummaryText(s: ExtractSummary): string {
     `dropped   ${formatCount(s.samples.droppedWithSyntaxErrors)} with syntax errors, ${formatCount(s.samples.droppedWithoutBody)} without a body`,
   );
   lines.push(
-    s.parser.backend === 'cache'
+    s.parser.fromCache
       ? `parser    none: loaded from the cache in ${formatDuration(s.elapsedMs)}`
       : `parser    tree-sitter ${s.parser.backend}${s.parser.fallbackReason ? ` (fallback: ${s.parser.fallbackReason})` : ''}, ${s.workers} worker${s.workers === 1 ? '' : 's'}, ${formatDuration(s.elapsedMs)}`,
   );

@@ -128,7 +128,8 @@ export interface CorpusExtraction {
   columns: SampleColumns;
   tables: StringTables;
   stats: ExtractionStats;
-  parser: { backend: 'native' | 'wasm'; fallbackReason?: string } | { backend: 'cache' };
+  /** The parser that extracted the corpus (`fromCache`: in an earlier invocation, loaded now from the cache). */
+  parser: { backend: 'native' | 'wasm'; fallbackReason?: string; fromCache?: boolean };
   workers: number;
   elapsedMs: number;
   /** Total time the workers spent busy (ms); with `elapsedMs`, the parallel efficiency. */
@@ -209,12 +210,12 @@ export async function extractCorpus(opts: ExtractCorpusOptions): Promise<CorpusE
   // 2. The cache: a full hit returns at once.
   const cacheFile = opts.cacheDir ? corpusCachePath(opts.cacheDir, name) : undefined;
   const snapshot = cacheFile ? await loadCorpusSnapshot(cacheFile, log) : undefined;
-  if (snapshot && snapshot.key === corpusKey && isStats(snapshot.meta)) {
+  if (snapshot && snapshot.key === corpusKey && isCacheMeta(snapshot.meta)) {
     return {
       columns: snapshot.columns,
       tables: snapshot.tables,
-      stats: snapshot.meta,
-      parser: { backend: 'cache' },
+      stats: snapshot.meta.stats,
+      parser: { ...snapshot.meta.parser, fromCache: true },
       workers: 0,
       elapsedMs: performance.now() - t0,
       workerBusyMs: 0,
@@ -324,7 +325,7 @@ export async function extractCorpus(opts: ExtractCorpusOptions): Promise<CorpusE
   let use: CacheUse = 'off';
   if (cacheFile) {
     use = reusedSources > 0 ? 'partial' : 'miss';
-    await saveCorpusSnapshot(cacheFile, { key: corpusKey, columns, tables: pool.tables, sources: records, meta: stats }, log);
+    await saveCorpusSnapshot(cacheFile, { key: corpusKey, columns, tables: pool.tables, sources: records, meta: { stats, parser: pool.parser } satisfies CacheMeta }, log);
   }
   return {
     columns,
@@ -361,8 +362,15 @@ export function extractorFingerprint(): string {
   return extractorHash;
 }
 
-function isStats(meta: unknown): meta is ExtractionStats {
-  return typeof meta === 'object' && meta !== null && 'samplesByLanguage' in meta && 'skipped' in meta;
+/** What the corpus cache keeps besides the samples, to report a cache hit like the original extraction. */
+interface CacheMeta {
+  stats: ExtractionStats;
+  parser: { backend: 'native' | 'wasm'; fallbackReason?: string };
+}
+
+function isCacheMeta(meta: unknown): meta is CacheMeta {
+  const m = meta as Partial<CacheMeta> | null;
+  return typeof m === 'object' && m !== null && typeof m.stats === 'object' && m.stats !== null && 'samplesByLanguage' in m.stats && typeof m.parser?.backend === 'string';
 }
 
 function envBackend(): 'auto' | 'native' | 'wasm' | undefined {
