@@ -4,13 +4,16 @@
  *
  *   npm run bench -- extract <paths…> [--workers 1,2] [--parser native|wasm]
  *   npm run bench -- train [--model bag|code2vec|transformer|all] [--device cpu|webgpu|auto]
+ *   npm run bench -- audit [paths…] [--methods 3000] [--epochs 20] [--model bag]
  */
+import { runAuditBench } from './audit';
 import { runExtractBench } from './extract';
 import { runTrainBench } from './train';
 
 const BENCHES: Record<string, (argv: string[]) => Promise<void>> = {
   extract: runExtractBench,
   train: runTrainBench,
+  audit: runAuditBench,
 };
 
 async function main(): Promise<number> {

@@ -230,7 +230,9 @@ export class DeclTable {
    * Called on each declaration as it is met (the cursor on it): whether its subtree is to be
    * flattened, when it is not inside a flattened subtree already.
    */
-  flatten: (d: number, cursor: TsCursor) => boolean = () => true;
+  flatten: (d: number, cursor: TsCursor, depth: number) => boolean = () => true;
+  /** When set, the walk tracks the comments before each declaration (`flatten` reads them). */
+  comments: CommentRuns | undefined;
   private seen = 0;
   private types: TypeTable | undefined;
 
@@ -323,6 +325,68 @@ export class DeclTable {
       last = at;
     }
     return true;
+  }
+}
+
+/**
+ * The comments just before the node a file walk is on, at each level of the cursor: for a
+ * declaration, its previous named siblings back to the last one that is not a comment (the
+ * declaration's Javadoc or `#` comments), and whether it has a previous named sibling at all
+ * (when it has none, `docs.ts` looks further up, from the node).
+ */
+export class CommentRuns {
+  /** Source offsets of the comments of the runs of the levels, outer levels first. */
+  start = new Int32Array(64);
+  end = new Int32Array(64);
+  /** Comments on the stack. */
+  top = 0;
+  /** Per level: where its run starts on the stack, and whether a named node other than a comment was met. */
+  private base = new Int32Array(64);
+  private named = new Uint8Array(64);
+
+  /** The walk enters level `depth` (a first child). */
+  enter(depth: number): void {
+    if (depth >= this.base.length) {
+      this.base = grow(this.base, depth + 1);
+      const named = new Uint8Array(this.base.length);
+      named.set(this.named);
+      this.named = named;
+    }
+    this.base[depth] = this.top;
+    this.named[depth] = 0;
+  }
+
+  /** The walk goes up from level `depth`. */
+  leave(depth: number): void {
+    this.top = this.base[depth]!;
+  }
+
+  /** A comment at level `depth` (the cursor on it). */
+  comment(depth: number, cursor: TsCursor): void {
+    void depth;
+    const k = this.top++;
+    if (k >= this.start.length) {
+      this.start = grow(this.start, k + 1);
+      this.end = grow(this.end, k + 1);
+    }
+    this.start[k] = cursor.startIndex;
+    this.end[k] = cursor.endIndex;
+  }
+
+  /** A named node other than a comment at level `depth` (after `flatten` has seen the run, for a declaration). */
+  named(depth: number): void {
+    this.named[depth] = 1;
+    this.top = this.base[depth]!;
+  }
+
+  /** Whether a named node precedes the current one at level `depth`. */
+  hasPrevious(depth: number): boolean {
+    return this.named[depth] === 1 || this.top > this.base[depth]!;
+  }
+
+  /** First comment of the run at level `depth` (the run is [runStart, top)). */
+  runStart(depth: number): number {
+    return this.base[depth]!;
   }
 }
 
@@ -484,6 +548,11 @@ export class FlatTree {
     // cursor below the file's root while outside flattened subtrees (file walks only).
     let sp = 0;
     let skim = 0;
+    // File walks note, per level of the cursor, whether a named node was met and the comments
+    // met since the last other named node (a declaration's documentation, see `DeclTable`).
+    const docs = decls?.comments;
+    let depth = 0;
+    if (docs !== undefined) docs.enter(0);
     for (;;) {
       const ty = cursor.nodeTypeId;
       let f = flags[ty]!;
@@ -493,22 +562,30 @@ export class FlatTree {
         if (decls !== undefined && f & DECL) {
           d = decls.register(cursor, ty);
           if (decls.irregular) return;
-          if (!decls.flatten(d, cursor) && sp === 0) {
+          const flatten = decls.flatten(d, cursor, depth);
+          if (docs !== undefined) docs.named(depth);
+          if (!flatten && sp === 0) {
             if (cursor.gotoFirstChild()) {
               skim++;
+              if (docs !== undefined) docs.enter(++depth);
               continue;
             }
             break descend;
           }
         } else if (sp === 0 && decls !== undefined) {
           // Outside the flattened subtrees: only look for declarations below.
-          if ((f & NAMED) === 0 || f & (IDENT | NUMBER)) break descend;
+          if ((f & NAMED) === 0) break descend;
+          if (docs !== undefined) docs.named(depth);
+          if (f & (IDENT | NUMBER)) break descend;
           if (f & STRING && (codeMarker === undefined || !text.slice(cursor.startIndex, cursor.endIndex).includes(codeMarker))) break descend;
           if (cursor.gotoFirstChild()) {
             skim++;
+            if (docs !== undefined) docs.enter(++depth);
             continue;
           }
           break descend;
+        } else if (docs !== undefined && f & NAMED) {
+          docs.named(depth);
         }
         const i = this.n++;
         if (i >= this.sym.length) this.ensure(i + 1);
@@ -581,16 +658,20 @@ export class FlatTree {
         if (cursor.gotoFirstChild()) {
           if (sp >= this.stack.length) this.stack = grow(this.stack, sp + 1);
           this.stack[sp++] = i;
+          if (docs !== undefined) docs.enter(++depth);
           continue;
         }
         this.end[i] = i + 1;
         this.namedLeaf(i, f, text.slice(cursor.startIndex, cursor.endIndex), interner);
+      } else if (docs !== undefined) {
+        docs.comment(depth, cursor);
       }
       // Advance to the next node in pre-order, closing the subtrees left on the way up.
       for (;;) {
         if (sp === 0 && skim === 0) return;
         if (cursor.gotoNextSibling()) break;
         cursor.gotoParent();
+        if (docs !== undefined) docs.leave(depth--);
         if (sp > 0) {
           sp--;
           this.close(this.stack[sp]!, types, interner);

@@ -51,6 +51,8 @@ function grow(a: Int32Array<ArrayBuffer>, need: number): Int32Array<ArrayBuffer>
 const SLOT = 8;
 /** Longest path whose labels fit in a slot (two 16-bit labels per word). */
 const INLINE = 8;
+/** Entries of the cache of recently used paths, less one (a power of two, less one). */
+const CACHE_MASK = 4095;
 
 /**
  * Interns paths (sequences of label ids plus the position of the LCA) into the paths string
@@ -64,6 +66,8 @@ const INLINE = 8;
 class PathInterner {
   /** Slots of SLOT words: [0] hash, [1] table id + 1 (0: empty), [2] length | LCA position << 16, [3..6] labels, [7] offset in `seqs` or -1. */
   private slots = new Int32Array(SLOT << 12);
+  /** Direct-mapped cache of inline paths, slots as in `slots` (word 7 unused). */
+  private readonly cache = new Int32Array(SLOT * (CACHE_MASK + 1));
   private seqs = new Int32Array(1024);
   private seqsLen = 0;
   private count = 0;
@@ -98,6 +102,27 @@ class PathInterner {
     h = Math.imul(h, 0xc2b2ae35);
     h ^= h >>> 16;
     const shape = len | (up << 16);
+    // The recently used paths first: a small table that stays in the caches (paths are Zipf-like).
+    const cache = this.cache;
+    const c = (h & CACHE_MASK) * SLOT;
+    if (inline && cache[c] === h && cache[c + 2] === shape && cache[c + 3] === p0 && cache[c + 4] === p1 && cache[c + 5] === p2 && cache[c + 6] === p3 && cache[c + 1] !== 0) {
+      return cache[c + 1]! - 1;
+    }
+    const id = this.lookup(seq, len, h, shape, inline, p0, p1, p2, p3);
+    if (inline) {
+      cache[c] = h;
+      cache[c + 1] = id + 1;
+      cache[c + 2] = shape;
+      cache[c + 3] = p0;
+      cache[c + 4] = p1;
+      cache[c + 5] = p2;
+      cache[c + 6] = p3;
+    }
+    return id;
+  }
+
+  private lookup(seq: Int32Array, len: number, h: number, shape: number, inline: boolean, p0: number, p1: number, p2: number, p3: number): number {
+    const up = shape >>> 16;
     const slots = this.slots;
     const mask = slots.length / SLOT - 1;
     let b = (h & mask) * SLOT;
