@@ -88,3 +88,36 @@ export async function applyRunNoise(run: PlannedRun, ctx: RunNoiseContext): Prom
     replacements: overlay.replacements,
   };
 }
+
+/** A meaning-preserving transform of the test split, for the flip-rate measurement. */
+export interface TestTransform {
+  kind: 'x-rename-locals' | 'x-dead-code';
+  /** Per test position: the index to evaluate (a replacement's) where the transform applied. */
+  indices: Int32Array;
+  /** 1 where the transform applied. */
+  applied: Uint8Array;
+  replacements: RunNoise['replacements'];
+}
+
+/**
+ * Applies a meaning-preserving kind to every test sample (METRICS.md, "Robustness under
+ * meaning-preserving edits"), with replacements numbered from `offset`.
+ */
+export async function transformTestSet(kind: TestTransform['kind'], seed: number, ctx: RunNoiseContext, offset: number): Promise<TestTransform> {
+  const test = ctx.dataset.test;
+  const view = { train: test, labelClass: ctx.dataset.labelClass, vocab: ctx.dataset.vocab };
+  const result = await applyNoise(
+    {
+      columns: ctx.columns,
+      dataset: view,
+      tables: ctx.tables,
+      editor: await editorFor(ctx),
+      source: ctx.source,
+      ...(ctx.signal ? { isCancelled: () => ctx.signal!.aborted } : {}),
+    },
+    { kind, level: 1, seed },
+  );
+  const overlay = noiseOverlay(result, test, ctx.dataset.vocab, offset);
+  const applied = Uint8Array.from(overlay.trainIndices, (v, p) => (v !== test[p] ? 1 : 0));
+  return { kind, indices: overlay.trainIndices, applied, replacements: overlay.replacements };
+}

@@ -18,13 +18,15 @@ import { sha256Hex, stableStringify } from '../cache/keys';
 import type { Dataset } from '../dataset/build';
 import type { SampleColumns } from '../dataset/columns';
 import { EngineError, ERROR_CODES } from '../errors';
-import { bestSignal, memorizationScore, generalizationScore, noiseSensitivity, rankBySuspicion, SIGNAL_ORIENTATION, type SignalName } from '../metrics';
+import { bestSignal, flipRate, memorizationScore, generalizationScore, noiseSensitivity, rankBySuspicion, SIGNAL_ORIENTATION, type SignalName } from '../metrics';
 import { loadOrBuildDataset } from '../pipeline/dataset-stage';
 import { extractCorpus, type CorpusExtraction } from '../pipeline/extract-corpus';
 import type { AuditReport, DetectionSummary, Finding, HeadlineScores, ReportGate, RunReport, SignalQuality } from '../report/types';
 import { REPORT_SCHEMA_VERSION } from '../report/types';
 import { assertValidReport } from '../report/schema';
+import { signalsToCsv } from '../report/csv';
 import type { SampleSource } from '../train/architecture';
+import type { TrainableModel } from '../train/types';
 import { Rng } from '../train/rng';
 import { datasetSource } from '../train/source';
 import { resume, train, type TrainConfig, type TrainData, type TrainProgress } from '../train/trainer';
@@ -32,7 +34,7 @@ import { readJsonIfValid, writeFileAtomic } from '../util/atomic';
 import { VERSION } from '../version';
 import type { AuditConfig } from './config';
 import { evaluateGates, type GateMetric } from './gates';
-import { applyRunNoise, type RunNoise } from './noise-adapter';
+import { applyRunNoise, transformTestSet, type RunNoise, type RunNoiseContext, type TestTransform } from './noise-adapter';
 import { sourceLookup } from './source-lookup';
 import { DEFAULT_EXTRACT_SETTINGS } from '../parse/extract';
 import { isLabelKind, planRuns } from './plan';
@@ -91,14 +93,38 @@ function labelString(c: SampleColumns, i: number): string {
   return c.strings[c.label[i]!]!;
 }
 
-/** A sample source that serves replacement samples (input noise) for indices ≥ `base`. */
-function overlaySource(base: SampleSource, replacements: RunNoise['replacements']): SampleSource {
-  if (replacements.length === 0) return base;
+/**
+ * A sample source that also serves replacement samples (input noise, transformed test samples):
+ * each overlay owns the indices [offset, offset + length), all of them above the corpus's own.
+ */
+function overlaySource(base: SampleSource, overlays: readonly RunNoise['replacements'][]): SampleSource {
+  const active = overlays.filter((o) => o.length > 0);
+  if (active.length === 0) return base;
+  const find = (i: number) => active.find((o) => i >= o.offset && i < o.offset + o.length);
   return {
     sizes: base.sizes,
-    bodyTokens: (i) => (i >= replacements.offset ? replacements.bodyTokens(i - replacements.offset) : base.bodyTokens(i)),
-    contexts: (i) => (i >= replacements.offset ? replacements.contexts(i - replacements.offset) : base.contexts(i)),
+    bodyTokens: (i) => {
+      const o = find(i);
+      return o ? o.bodyTokens(i - o.offset) : base.bodyTokens(i);
+    },
+    contexts: (i) => {
+      const o = find(i);
+      return o ? o.contexts(i - o.offset) : base.contexts(i);
+    },
   };
+}
+
+/** Top-1 predictions of the model on `indices`, in batches; −1 where `use` is 0. */
+async function predictTop1(model: TrainableModel, indices: Int32Array, labels: Int32Array, use: Uint8Array, batchSize: number): Promise<Int32Array> {
+  const out = new Int32Array(indices.length).fill(-1);
+  const rows: number[] = [];
+  for (let p = 0; p < indices.length; p++) if (use[p]) rows.push(p);
+  for (let at = 0; at < rows.length; at += batchSize) {
+    const chunk = rows.slice(at, at + batchSize);
+    const stats = await model.evaluate(model.makeBatch(Int32Array.from(chunk, (p) => indices[p]!), Int32Array.from(chunk, (p) => labels[p]!)));
+    chunk.forEach((p, r) => (out[p] = stats.top1[r]!));
+  }
+  return out;
 }
 
 export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
@@ -171,7 +197,16 @@ export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
     test: { indices: dataset.test, labels: Int32Array.from(dataset.test, (i) => dataset.labelClass[i]!) },
   };
   const baseSource = datasetSource(columns, dataset);
-  const lookup = sourceLookup(columns, c.inputs, opts.cwd, c.maxFileBytes);
+  const noiseCtx: RunNoiseContext = {
+    columns,
+    dataset,
+    trainIdx,
+    cleanLabels,
+    tables: extraction.tables,
+    source: sourceLookup(columns, c.inputs, opts.cwd, c.maxFileBytes),
+    settings: DEFAULT_EXTRACT_SETTINGS,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  };
 
   // 3. The runs.
   const plan = planRuns(c);
@@ -195,18 +230,20 @@ export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
       trainedEpochs += c.epochs;
       continue;
     }
-    const noise = await applyRunNoise(run, {
-      columns,
-      dataset,
-      trainIdx,
-      cleanLabels,
-      tables: extraction.tables,
-      source: lookup,
-      settings: DEFAULT_EXTRACT_SETTINGS,
-      ...(opts.signal ? { signal: opts.signal } : {}),
-    });
+    const noise = await applyRunNoise(run, noiseCtx);
+    // The clean run is also measured for robustness: its test predictions before and after
+    // meaning-preserving edits (the transformed samples are served above the noise's indices).
+    const transforms: TestTransform[] = [];
+    if (run.kind === 'none') {
+      let offset = columns.count + noise.replacements.length;
+      for (const kind of ['x-rename-locals', 'x-dead-code'] as const) {
+        const t = await transformTestSet(kind, run.seed, noiseCtx, offset);
+        offset += t.replacements.length;
+        transforms.push(t);
+      }
+    }
     const model = await createModel(c.model, {
-      source: overlaySource(baseSource, noise.replacements),
+      source: overlaySource(baseSource, [noise.replacements, ...transforms.map((t) => t.replacements)]),
       preset: c.modelPreset,
       optimizer: { kind: 'adam' },
       batchSize: c.batchSize,
@@ -249,6 +286,15 @@ export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
       if (resumable) log(`resuming ${run.id} from its checkpoint`);
       const result = await (resumable ? resume : train)(model, data, tc, hooks);
       const tm = performance.now();
+      const flipRates: Record<string, number> = {};
+      if (transforms.length > 0 && result.dynamics.test.rows > 0) {
+        const before = result.dynamics.test.row(result.dynamics.test.rows - 1).top1.slice(0, dataset.test.length);
+        for (const t of transforms) {
+          const after = await predictTop1(model, t.indices, evalSets.test.labels, t.applied, c.batchSize);
+          const f = flipRate(Int32Array.from(before, (v, p) => (t.applied[p] ? v : -1)), after);
+          if (Number.isFinite(f.rate)) flipRates[t.kind] = f.rate;
+        }
+      }
       const m = computeRunMetrics({
         dynamics: result.dynamics,
         curves: result.curves,
@@ -267,8 +313,8 @@ export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
         final: m.final,
         membership: m.membership,
         detection: m.detection,
-        flipRates: {},
-        files: { dynamics: path.posix.join(run.id, 'dynamics.bin'), ...(noise.ledger ? { ledger: path.posix.join(run.id, 'ledger.json') } : {}) },
+        flipRates,
+        files: { dynamics: path.posix.join(run.id, 'dynamics.bin'), signals: path.posix.join(run.id, 'signals.csv'), ...(noise.ledger ? { ledger: path.posix.join(run.id, 'ledger.json') } : {}) },
         device: model.device,
         timings: {
           trainMs: result.timings.batchMs + result.timings.stepMs,
@@ -278,6 +324,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
         },
       };
       if (noise.ledger) await writeFileAtomic(path.join(dir, 'ledger.json'), JSON.stringify(noise.ledger));
+      await writeFileAtomic(path.join(dir, 'signals.csv'), signalsCsv(columns, trainIdx, noise.corrupted, m.signals as unknown as Record<string, ArrayLike<number>>));
       const signals = run.kind === 'none' ? signalsRecord(m.signals) : undefined;
       if (signals) cleanSignals.set(run.seed, signals);
       // result.json is written last: its presence means the run is complete.
@@ -377,6 +424,25 @@ export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
   await writeFileAtomic(reportFile, `${JSON.stringify(report, null, 2)}\n`);
   progress({ stage: 'report', fraction: 1, message: 'done' });
   return { report, runDir, reportFile, reusedRuns };
+}
+
+/** Per-sample signals of a run's training samples, one row per sample (the audit's raw data, METRICS.md). */
+function signalsCsv(columns: SampleColumns, trainIdx: Int32Array, corrupted: Uint8Array, signals: Record<string, ArrayLike<number>>): string {
+  const names = Object.keys(signals);
+  const rows: (string | number)[][] = [];
+  for (let p = 0; p < trainIdx.length; p++) {
+    const i = trainIdx[p]!;
+    const r = columns.ranges;
+    rows.push([
+      columns.ids[i]!,
+      columns.strings[columns.file[i]!]!,
+      r[4 * i]! + 1,
+      columns.strings[columns.name[i]!]!,
+      corrupted[p]!,
+      ...names.map((n) => Number(signals[n]![p])),
+    ]);
+  }
+  return signalsToCsv(['sample_id', 'file', 'line', 'name', 'corrupted', ...names], rows);
 }
 
 function mapValues<T, U>(o: Record<string, T>, f: (v: T) => U): Record<string, U> {

@@ -149,6 +149,14 @@ export function renderAuditText(r: AuditReport): string {
       `${run.id.padEnd(24)} ${fmt(run.final.trainF1).padStart(8)} ${fmt(run.final.testF1).padStart(8)} ${(run.final.noiseFitRate === null ? '—' : fmt(run.final.noiseFitRate)).padStart(10)} ${String(run.corrupted).padStart(10)}`,
     );
   }
+  const robust = r.runs.find((x) => x.kind === 'none' && Object.keys(x.flipRates).length > 0);
+  if (robust) {
+    lines.push(
+      `robustness (clean run): test predictions that change under ${Object.entries(robust.flipRates)
+        .map(([k, v]) => `${k} ${formatPercent(v)}`)
+        .join(', ')} (meaning-preserving edits)`,
+    );
+  }
   lines.push('');
   if (r.detection.best) {
     const best = r.detection.signals[0]!;

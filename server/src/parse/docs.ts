@@ -40,6 +40,25 @@ function previousNamed(node: TsNode): TsNode | null {
   }
 }
 
+/** The cleaned Javadoc of a declaration starting at `declStart` from the comment at [start, end) just before it. */
+function javadoc(text: string, start: number, end: number, declStart: number): string | undefined {
+  const comment = text.slice(start, end);
+  if (!comment.startsWith('/**') || !BLANK.test(text.slice(end, declStart))) return undefined;
+  const doc = cleanJavadoc(comment);
+  return doc === '' ? undefined : doc;
+}
+
+/** Whether the `#` comment at [start, end) belongs to the run documenting what starts at `next`. */
+function continuesRun(text: string, start: number, end: number, next: number): boolean {
+  return NEXT_LINE.test(text.slice(end, next)) && startsLine(text, start);
+}
+
+function hashDoc(run: string[]): string | undefined {
+  if (run.length === 0) return undefined;
+  const doc = cleanHashComments(run.reverse());
+  return doc === '' ? undefined : doc;
+}
+
 /**
  * The cleaned documentation of the declaration `decl`, or undefined. `comments` are the
  * language's comment node types; `text` is the parsed text.
@@ -49,18 +68,29 @@ export function leadingDoc(style: Exclude<DocStyle, 'docstring'>, decl: TsNode, 
   let c = previousNamed(decl);
   if (style === 'javadoc') {
     if (c === null || !comments.has(c.type)) return undefined;
-    const comment = text.slice(c.startIndex, c.endIndex);
-    if (!comment.startsWith('/**') || !BLANK.test(text.slice(c.endIndex, next))) return undefined;
-    const doc = cleanJavadoc(comment);
-    return doc === '' ? undefined : doc;
+    return javadoc(text, c.startIndex, c.endIndex, next);
   }
   const run: string[] = [];
-  while (c !== null && comments.has(c.type) && NEXT_LINE.test(text.slice(c.endIndex, next)) && startsLine(text, c.startIndex)) {
+  while (c !== null && comments.has(c.type) && continuesRun(text, c.startIndex, c.endIndex, next)) {
     run.push(text.slice(c.startIndex, c.endIndex));
     next = c.startIndex;
     c = c.previousNamedSibling;
   }
-  if (run.length === 0) return undefined;
-  const doc = cleanHashComments(run.reverse());
-  return doc === '' ? undefined : doc;
+  return hashDoc(run);
+}
+
+/**
+ * `leadingDoc` of a declaration starting at `declStart` that has a previous named sibling, from
+ * the comments among its previous named siblings after the last one that is not a comment, as
+ * [start, end) offsets (`starts[k]`, `ends[k]` for k in [from, to), the last just before it).
+ */
+export function leadingDocOfRun(style: Exclude<DocStyle, 'docstring'>, declStart: number, starts: ArrayLike<number>, ends: ArrayLike<number>, from: number, to: number, text: string): string | undefined {
+  if (style === 'javadoc') return to > from ? javadoc(text, starts[to - 1]!, ends[to - 1]!, declStart) : undefined;
+  const run: string[] = [];
+  let next = declStart;
+  for (let k = to - 1; k >= from && continuesRun(text, starts[k]!, ends[k]!, next); k--) {
+    run.push(text.slice(starts[k]!, ends[k]!));
+    next = starts[k]!;
+  }
+  return hashDoc(run);
 }

@@ -13,10 +13,10 @@
  */
 import { EngineError, ERROR_CODES } from '../errors';
 import { loadBackend, type Backend, type BackendKind, type BackendLoaders, type ParsedTree, type TsNode } from './backend';
-import { leadingDoc } from './docs';
-import { DeclTable, FlatTree, LabelTable, TokenInterner, TypeTable } from './flatten';
+import { leadingDoc, leadingDocOfRun } from './docs';
+import { CommentRuns, DeclTable, FlatTree, LabelTable, TokenInterner, TypeTable } from './flatten';
 import { sampleId, seededRandom } from './ids';
-import { LANGUAGES, loadQuerySource } from './languages';
+import { LANGUAGES, loadQuerySource, type DocStyle } from './languages';
 import { cleanDocstring } from './lexemes';
 import { PathContexts } from './paths';
 import { parseQueryShape, type QueryShape } from './queryshape';
@@ -140,6 +140,8 @@ interface Candidate {
   isConstructor: boolean;
   name: string;
   hasBody: boolean;
+  /** Set when the documentation was read already (by the file walk): the doc, or undefined. */
+  doc?: { value: string | undefined };
 }
 
 /**
@@ -248,6 +250,7 @@ class TreeSitterExtractor implements Extractor {
   private scratch = new Int32Array(1024);
 
   private readonly decls = new DeclTable();
+  private readonly commentRuns = new CommentRuns();
 
   constructor(
     private readonly impl: Backend,
@@ -294,7 +297,7 @@ class TreeSitterExtractor implements Extractor {
       // running the query. Both decide which to keep the same way (`Keeper`).
       const types = this.types[unit.language];
       const keeper = new Keeper(unit, settings, spec.missingBody);
-      let kept = result.hadSyntaxErrors ? undefined : this.walkFile(tree, text, types, keeper, spec.docStyle !== 'docstring');
+      let kept = result.hadSyntaxErrors ? undefined : this.walkFile(tree, text, types, keeper, spec.docStyle);
       const walked = kept !== undefined;
       if (kept === undefined) {
         keeper.reset();
@@ -325,7 +328,7 @@ class TreeSitterExtractor implements Extractor {
           const doc = at === undefined ? '' : cleanDocstring(text.slice(at[0], at[1]));
           if (doc !== '') sample.doc = doc;
         } else {
-          const doc = leadingDoc(spec.docStyle, c.node!, this.commentTypes[unit.language], text);
+          const doc = c.doc !== undefined ? c.doc.value : leadingDoc(spec.docStyle, c.node!, this.commentTypes[unit.language], text);
           if (doc !== undefined) sample.doc = doc;
         }
         if (unit.snippet) {
@@ -346,12 +349,14 @@ class TreeSitterExtractor implements Extractor {
    * language has no usable shape or the walk met what it cannot decide as the query would (then
    * the query runs).
    */
-  private walkFile(tree: ParsedTree, text: string, types: TypeTable, keeper: Keeper, wantNodes: boolean): Candidate[] | undefined {
+  private walkFile(tree: ParsedTree, text: string, types: TypeTable, keeper: Keeper, docStyle: DocStyle): Candidate[] | undefined {
     const shape = types.shape;
     if (shape === undefined) return undefined;
     const decls = this.decls;
     const kept: Candidate[] = [];
-    decls.flatten = (d, cursor) => {
+    const runs = docStyle === 'docstring' ? undefined : this.commentRuns;
+    decls.comments = runs;
+    decls.flatten = (d, cursor, depth) => {
       if (decls.matched[d] === 0) return false;
       const nameAt = decls.nameAt[d]!;
       const c: Candidate = {
@@ -364,7 +369,12 @@ class TreeSitterExtractor implements Extractor {
         hasBody: decls.bodyAt[d]! >= 0,
       };
       if (!keeper.keep(c)) return false;
-      if (wantNodes) c.node = cursor.currentNode;
+      if (runs !== undefined && docStyle !== 'docstring') {
+        // From the comments the walk met before the declaration; when it is the first named
+        // node of its level, `leadingDoc` looks above it, from the node.
+        if (runs.hasPrevious(depth)) c.doc = { value: leadingDocOfRun(docStyle, c.start, runs.start, runs.end, runs.runStart(depth), runs.top, text) };
+        else c.node = cursor.currentNode;
+      }
       kept.push(c);
       return true;
     };

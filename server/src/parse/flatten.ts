@@ -342,18 +342,18 @@ export class CommentRuns {
   top = 0;
   /** Per level: where its run starts on the stack, and whether a named node other than a comment was met. */
   private base = new Int32Array(64);
-  private named = new Uint8Array(64);
+  private seen = new Uint8Array(64);
 
   /** The walk enters level `depth` (a first child). */
   enter(depth: number): void {
     if (depth >= this.base.length) {
       this.base = grow(this.base, depth + 1);
-      const named = new Uint8Array(this.base.length);
-      named.set(this.named);
-      this.named = named;
+      const seen = new Uint8Array(this.base.length);
+      seen.set(this.seen);
+      this.seen = seen;
     }
     this.base[depth] = this.top;
-    this.named[depth] = 0;
+    this.seen[depth] = 0;
   }
 
   /** The walk goes up from level `depth`. */
@@ -361,9 +361,8 @@ export class CommentRuns {
     this.top = this.base[depth]!;
   }
 
-  /** A comment at level `depth` (the cursor on it). */
-  comment(depth: number, cursor: TsCursor): void {
-    void depth;
+  /** A comment at the current level (the cursor on it). */
+  comment(cursor: TsCursor): void {
     const k = this.top++;
     if (k >= this.start.length) {
       this.start = grow(this.start, k + 1);
@@ -375,13 +374,13 @@ export class CommentRuns {
 
   /** A named node other than a comment at level `depth` (after `flatten` has seen the run, for a declaration). */
   named(depth: number): void {
-    this.named[depth] = 1;
+    this.seen[depth] = 1;
     this.top = this.base[depth]!;
   }
 
   /** Whether a named node precedes the current one at level `depth`. */
   hasPrevious(depth: number): boolean {
-    return this.named[depth] === 1 || this.top > this.base[depth]!;
+    return this.seen[depth] === 1 || this.top > this.base[depth]!;
   }
 
   /** First comment of the run at level `depth` (the run is [runStart, top)). */
@@ -664,7 +663,7 @@ export class FlatTree {
         this.end[i] = i + 1;
         this.namedLeaf(i, f, text.slice(cursor.startIndex, cursor.endIndex), interner);
       } else if (docs !== undefined) {
-        docs.comment(depth, cursor);
+        docs.comment(cursor);
       }
       // Advance to the next node in pre-order, closing the subtrees left on the way up.
       for (;;) {
