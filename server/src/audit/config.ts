@@ -9,19 +9,12 @@ import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { EngineError, ERROR_CODES } from '../errors';
 import { isLanguageId, type LanguageId } from '../parse/sample';
+import { NOISE_KINDS, type NoiseKind } from '../noise/kinds';
 import { parseGate, type Gate } from './gates';
 
-/** Noise kinds (PRODUCT.md; applied to the training split only). */
-export const NOISE_KINDS = [
-  'y-shuffle',
-  'y-random',
-  'x-delete-statement',
-  'x-leak-name',
-  'x-mask-tokens',
-  'x-rename-locals',
-  'x-dead-code',
-] as const;
-export type NoiseKindName = (typeof NOISE_KINDS)[number];
+/** Noise kinds (PRODUCT.md; applied to the training split only), as the noise module defines them. */
+export { NOISE_KINDS };
+export type NoiseKindName = NoiseKind;
 
 export const MODEL_CHOICES = ['bag', 'code2vec', 'transformer'] as const;
 export const DEVICE_CHOICES = ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'] as const;
