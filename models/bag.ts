@@ -34,10 +34,11 @@ export function buildBag(sizes: VocabSizes, h: BagHyper): Architecture {
     dropouts: [],
     forward({ params: p, features, embed }) {
       const ids = features.tokens!;
-      const x = embed('tokens', 'emb', ids); // [B, T, d]
+      const real = notPadding(ids);
+      const x = embed('tokens', 'emb', ids, real); // [B, T, d]
       // On [B·T, d] rows, so that the gradient of att is one product rather than B summed ones.
       const scores = o.reshape(o.matmul(o.reshape(x, [-1, d]), p.att!), [-1, T]); // [B, T]
-      const pooled = maskedAttentionPool(scores, notPadding(ids), x);
+      const pooled = maskedAttentionPool(scores, real, x);
       return nn.linear(pooled, p.W!, p.b!);
     },
     fill(source, index, row, arrays) {

@@ -44,9 +44,11 @@ export function buildCode2vec(sizes: VocabSizes, h: Code2vecHyper): Architecture
     forward({ params: p, features, dropout, embed }) {
       const ctx = features.contexts!; // [B, N, 3]: start token, path, end token (vocabulary ids)
       const paths = o.squeeze(o.slice(ctx, [1], [2], [2]), [2]); // [B, N]
+      const real = notPadding(paths); // [B, N]: padding contexts have path id 0
       const rows = o.add(ctx, ctx.graph.constant(tensor('int32', [3], [0, sizes.tokens, 0])));
-      // [B, N, 3, d] → [B·N, 3d]: each row is [t_s; p; t_e].
-      let c = o.reshape(embed('contexts', 'embeddings', rows), [-1, D]);
+      // [B, N, 3, d] → [B·N, 3d]: each row is [t_s; p; t_e]. The real-position mask covers the
+      // three vectors of a context (only the embeddings graph computes it).
+      let c = o.reshape(embed('contexts', 'embeddings', rows, o.expandLike(o.unsqueeze(real, [2]), rows)), [-1, D]);
       // Inverted dropout (c·m/(1 − r))·W computed as (c·m)·(W/(1 − r)): the scale goes to the
       // small 3d×3d matrix instead of the [B·N, 3d] activations (one multiply by the 0/1 mask;
       // onnxruntime's Where was measured 3× slower than Mul here).
@@ -61,7 +63,7 @@ export function buildCode2vec(sizes: VocabSizes, h: Code2vecHyper): Architecture
       const flat = o.tanh(o.matmul(c, W)); // [B·N, 3d]
       const combined = o.reshape(flat, [-1, N, D]); // [B, N, 3d]
       const scores = o.reshape(o.matmul(flat, p.a!), [-1, N]); // [B, N]
-      const code = maskedAttentionPool(scores, notPadding(paths), combined); // [B, 3d]
+      const code = maskedAttentionPool(scores, real, combined); // [B, 3d]
       return o.matmul(code, p.Y!);
     },
     fill(source, index, row, arrays) {

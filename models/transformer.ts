@@ -82,7 +82,7 @@ export function buildTransformer(sizes: VocabSizes, h: TransformerHyper): Archit
       // The residual stream is kept as [B·T, d] rows: dense layers then take a rank-2 operand, so
       // their weight gradients are single products over B·T rows (a rank-3 operand would give B
       // batched products summed afterwards).
-      let x = o.reshape(o.add(embed('tokens', 'emb', ids), p.pos!), [-1, d]); // [B·T, d]
+      let x = o.reshape(o.add(embed('tokens', 'emb', ids, keep), p.pos!), [-1, d]); // [B·T, d]
       // Additive key mask [B, 1, 1, T]: 0 for real tokens, −1e9 for padding.
       const keyBias = o.unsqueeze(o.mul(o.sub(1, o.cast(keep, x.dtype)), -1e9), [1, 2]);
       const heads = (v: Value): Value => o.transpose(o.reshape(v, [-1, T, H, dh]), [0, 2, 1, 3]); // [B, H, T, dh]

@@ -51,6 +51,10 @@ export interface AuditConfig {
   outDir: string;
   /** Training samples at most (a deterministic subset keeps an audit of a huge corpus affordable); 0 = all. */
   maxTrainSamples: number;
+  /** Measure the susceptibility ζ at every epoch start (one step on a random-label batch, undone). */
+  susceptibility: boolean;
+  /** Measure the critical sample ratio every this many epochs (and at the last); 0 = never. */
+  csrEvery: number;
 }
 
 /** What a user may write: every field optional, levels in percent, gates as strings. */
@@ -71,6 +75,8 @@ export interface AuditConfigInput {
   maxFileBytes?: number;
   outDir?: string;
   maxTrainSamples?: number;
+  susceptibility?: boolean;
+  csrEvery?: number;
 }
 
 const LABEL_LEVELS = [0, 25, 50, 75, 100];
@@ -134,6 +140,8 @@ export const DEFAULT_AUDIT_CONFIG: AuditConfig = {
   maxFileBytes: 1024 * 1024,
   outDir: '.memaudit',
   maxTrainSamples: 20_000,
+  susceptibility: true,
+  csrEvery: 5,
 };
 
 function fail(field: string, message: string): never {
@@ -234,6 +242,12 @@ export function resolveAuditConfig(...layers: AuditConfigInput[]): AuditConfig {
       return o;
     })(),
     maxTrainSamples: int('maxTrainSamples', pick('maxTrainSamples'), 0),
+    susceptibility: (() => {
+      const v = pick('susceptibility');
+      if (typeof v !== 'boolean') fail('susceptibility', `must be true or false (got ${JSON.stringify(v)})`);
+      return v;
+    })(),
+    csrEvery: int('csrEvery', pick('csrEvery'), 0, 10_000),
   };
 }
 

@@ -197,6 +197,13 @@ export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
     test: { indices: dataset.test, labels: Int32Array.from(dataset.test, (i) => dataset.labelClass[i]!) },
   };
   const baseSource = datasetSource(columns, dataset);
+  // The probes' sets are drawn once, from the clean training inputs, so every run measures the
+  // same thing: S̃ = the training inputs with uniform random labels (susceptibility), and a fixed
+  // subset of 256 training samples (critical sample ratio).
+  const labelCount = dataset.vocab.labels.strings.length;
+  const zetaRng = new Rng(c.splitSeed ^ 0x5a17);
+  const susceptibilitySet = { indices: trainIdx.slice(), labels: Int32Array.from(trainIdx, () => zetaRng.int(labelCount)) };
+  const csrIndices = new Rng(c.splitSeed ^ 0xc5).shuffle(trainIdx.slice()).slice(0, Math.min(256, trainIdx.length));
   const noiseCtx: RunNoiseContext = {
     columns,
     dataset,
@@ -261,6 +268,8 @@ export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
         schedule: { kind: 'constant', lr: c.learningRate },
         checkpoint: { path: path.join(dir, 'checkpoint.bin') },
         dynamicsPath: path.join(dir, 'dynamics.bin'),
+        ...(c.susceptibility ? { susceptibility: { set: susceptibilitySet } } : {}),
+        ...(c.csrEvery > 0 ? { csr: { indices: csrIndices, everyEpochs: c.csrEvery } } : {}),
       };
       const hooks = {
         ...(opts.signal ? { signal: opts.signal } : {}),
@@ -316,11 +325,28 @@ export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
         flipRates,
         files: { dynamics: path.posix.join(run.id, 'dynamics.bin'), signals: path.posix.join(run.id, 'signals.csv'), ...(noise.ledger ? { ledger: path.posix.join(run.id, 'ledger.json') } : {}) },
         device: model.device,
+        susceptibility: result.susceptibility
+          ? {
+              phiBefore: Array.from(result.susceptibility.phiBefore),
+              phiAfter: Array.from(result.susceptibility.phiAfter),
+              zeta: Array.from(result.susceptibility.zeta, (z) => (Number.isFinite(z) ? z : null)),
+            }
+          : null,
+        criticalSampleRatio: (result.csr ?? []).map((r) => ({
+          epoch: r.epoch + 1,
+          ratio: r.ratio,
+          evaluated: r.evaluated,
+          scale: r.scale,
+          radius: r.radius,
+          step: r.step,
+          noise: r.noise,
+        })),
         timings: {
           trainMs: result.timings.batchMs + result.timings.stepMs,
           evalMs: result.timings.evalMs,
           recordMs: result.timings.recordMs + result.timings.dynamicsWriteMs,
           metricsMs: performance.now() - tm,
+          probesMs: (result.timings.susceptibilityMs ?? 0) + (result.timings.csrMs ?? 0),
         },
       };
       if (noise.ledger) await writeFileAtomic(path.join(dir, 'ledger.json'), JSON.stringify(noise.ledger));
@@ -374,6 +400,8 @@ export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
       gates: c.gates.map((g) => g.text),
       splitSeed: c.splitSeed,
       maxTrainSamples: c.maxTrainSamples,
+      susceptibility: c.susceptibility,
+      csrEvery: c.csrEvery,
     },
     environment: {
       node: process.version,

@@ -149,6 +149,15 @@ export function renderAuditText(r: AuditReport): string {
       `${run.id.padEnd(24)} ${fmt(run.final.trainF1).padStart(8)} ${fmt(run.final.testF1).padStart(8)} ${(run.final.noiseFitRate === null ? '—' : fmt(run.final.noiseFitRate)).padStart(10)} ${String(run.corrupted).padStart(10)}`,
     );
   }
+  const probed = r.runs.filter((x) => x.kind === 'none' || x.kind === 'y-shuffle');
+  if (probed.some((x) => x.susceptibility || x.criticalSampleRatio.length)) {
+    const last = <T,>(a: readonly T[]): T | undefined => a[a.length - 1];
+    lines.push(
+      `susceptibility ζ / critical sample ratio at the last epoch: ${probed
+        .map((x) => `${x.id} ${fmt(last(x.susceptibility?.zeta ?? []) ?? null, 2)} / ${fmt(last(x.criticalSampleRatio)?.ratio ?? null, 2)}`)
+        .join(', ')}`,
+    );
+  }
   const robust = r.runs.find((x) => x.kind === 'none' && Object.keys(x.flipRates).length > 0);
   if (robust) {
     lines.push(

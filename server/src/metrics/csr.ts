@@ -17,8 +17,13 @@
  * of ∇_ê CE(f(ê), target)` (any numbers; only their sign is used). Both may be async. The array
  * handed to them is a buffer reused across calls: copy it to keep it. The iterate is kept in
  * float64 and rounded to float32 for the callbacks, so the ball constraint holds to float32
- * rounding. Noise comes from the seeded `Rng` of `train/rng.ts`, drawn element by element in
- * index order at every iteration (none drawn when b = 0), so a search is reproducible.
+ * rounding. Noise comes from the seeded `Rng` of `train/rng.ts`: at every iteration one block of
+ * d standard normals in index order (Box–Muller on pairs of 32-bit draws; none drawn when b = 0),
+ * so a search is reproducible.
+ *
+ * `criticalSampleRatioLassBatch` runs the same search for a whole set with batched callbacks (one
+ * model call per iteration for all samples still searching, each sample with its own noise
+ * stream): that is the form the trainer uses (`train/probes.ts`).
  */
 import { EngineError, ERROR_CODES } from '../errors';
 import { Rng } from '../train/rng';
@@ -54,10 +59,10 @@ export interface LassResult {
   finalClass: number;
 }
 
-function checkParams(p: LassParams): Required<LassParams> {
+function checkParams(p: LassParams, zeroRadius = false): Required<LassParams> {
   const fn = 'lass';
   const maxIterations = p.maxIterations ?? 100;
-  if (!(Number.isFinite(p.radius) && p.radius > 0)) throw configError(fn, 'radius', `must be a finite number > 0 (got ${String(p.radius)})`);
+  if (!(Number.isFinite(p.radius) && (zeroRadius ? p.radius >= 0 : p.radius > 0))) throw configError(fn, 'radius', `must be a finite number ${zeroRadius ? '≥' : '>'} 0 (got ${String(p.radius)})`);
   if (!(Number.isFinite(p.step) && p.step >= 0)) throw configError(fn, 'step', `must be a finite number ≥ 0 (got ${String(p.step)})`);
   if (!(Number.isFinite(p.noise) && p.noise >= 0)) throw configError(fn, 'noise', `must be a finite number ≥ 0 (got ${String(p.noise)})`);
   if (!(Number.isInteger(maxIterations) && maxIterations >= 1)) throw configError(fn, 'maxIterations', `must be an integer ≥ 1 (got ${String(maxIterations)})`);
@@ -70,6 +75,56 @@ async function predictClass(model: LassModel, x: Float32Array): Promise<number> 
   return c;
 }
 
+let uniformScratch = new Uint32Array(0);
+let gaussianScratch = new Float64Array(0);
+
+/**
+ * `n` standard normal values (a view of a scratch buffer, valid until the next call): Box–Muller
+ * on pairs of the `Rng`'s 32-bit outputs, drawn in one block (`fillU32`: 2⌈n/2⌉ words), both
+ * values of each pair used — several times faster than n calls of `Rng.normal`, which matters at
+ * d in the thousands and a hundred iterations.
+ */
+function gaussians(rng: Rng, n: number): Float64Array {
+  const pairs = (n + 1) >> 1;
+  if (uniformScratch.length < 2 * pairs) {
+    uniformScratch = new Uint32Array(2 * pairs);
+    gaussianScratch = new Float64Array(2 * pairs);
+  }
+  const u = uniformScratch.subarray(0, 2 * pairs);
+  rng.fillU32(u);
+  const out = gaussianScratch;
+  for (let k = 0; k < pairs; k++) {
+    const a = 1 - u[2 * k]! / 4294967296; // (0, 1]: the logarithm stays finite
+    const b = (2 * Math.PI * u[2 * k + 1]!) / 4294967296;
+    const r = Math.sqrt(-2 * Math.log(a));
+    out[2 * k] = r * Math.cos(b);
+    out[2 * k + 1] = r * Math.sin(b);
+  }
+  return out;
+}
+
+/**
+ * One LASS update of one sample, in place: the float64 iterate `x` and its float32 rounding `buf`
+ * move by `step · sign(g[at + j])` plus noise and are clipped to the ball around `e`. With `free`,
+ * only those elements move (and draw noise, in that order); the others stay at e.
+ */
+function lassUpdate(x: Float64Array, buf: Float32Array, e: Float32Array, g: Numbers, at: number, p: Required<LassParams>, rng: Rng, free?: Int32Array): void {
+  const n = free ? free.length : e.length;
+  const z = p.noise > 0 ? gaussians(rng, n) : undefined;
+  for (let k = 0; k < n; k++) {
+    const j = free ? free[k]! : k;
+    const s = Math.sign(g[at + j]!);
+    if (Number.isNaN(s)) throw new EngineError(ERROR_CODES.INTERNAL, `lass: gradSign returned NaN at element ${j}`);
+    let v = x[j]! + p.step * s;
+    if (z) v += p.noise * z[k]!;
+    const lo = e[j]! - p.radius;
+    const hi = e[j]! + p.radius;
+    v = v < lo ? lo : v > hi ? hi : v;
+    x[j] = v;
+    buf[j] = v;
+  }
+}
+
 async function search(e: Float32Array, model: LassModel, p: Required<LassParams>, rng: Rng): Promise<LassResult> {
   const d = e.length;
   const x = Float64Array.from(e);
@@ -79,17 +134,7 @@ async function search(e: Float32Array, model: LassModel, p: Required<LassParams>
   for (let it = 1; it <= p.maxIterations; it++) {
     const g = await model.gradSign(buf, original);
     if (!g || g.length !== d) throw new EngineError(ERROR_CODES.INTERNAL, `lass: gradSign returned ${g?.length ?? 0} values for a ${d}-element embedding`);
-    for (let j = 0; j < d; j++) {
-      const s = Math.sign(g[j]!);
-      if (Number.isNaN(s)) throw new EngineError(ERROR_CODES.INTERNAL, `lass: gradSign returned NaN at element ${j}`);
-      let v = x[j]! + p.step * s;
-      if (p.noise > 0) v += p.noise * rng.normal();
-      const lo = e[j]! - p.radius;
-      const hi = e[j]! + p.radius;
-      v = v < lo ? lo : v > hi ? hi : v;
-      x[j] = v;
-      buf[j] = v;
-    }
+    lassUpdate(x, buf, e, g, 0, p, rng);
     current = await predictClass(model, buf);
     if (current !== original) return { critical: true, iterations: it, originalClass: original, finalClass: current };
   }
@@ -168,4 +213,165 @@ export function embeddingScale(values: Numbers): number {
   let s = 0;
   for (let i = 0; i < values.length; i++) s += values[i]! * values[i]!;
   return Math.sqrt(s / values.length);
+}
+
+/** One call of {@link LassBatchModel.predictAndGradSign}: per row, the argmax and the gradient. */
+export interface LassBatchStep {
+  /** Argmax class per row at the given embeddings. */
+  top1: ArrayLike<number>;
+  /** ∇_x CE(f(x_r), targets[r]) (or any values with its signs), rows back to back. */
+  grad: Numbers;
+}
+
+/**
+ * The model, as the batched search sees it: every call takes the rows of several samples at once.
+ * `samples[r]` is the position (in the evaluation set) of row r, whose embeddings are
+ * `x[r·d, (r+1)·d)`; the arrays are fresh for each call and may be kept.
+ */
+export interface LassBatchModel {
+  /** Argmax class per row. */
+  predict(samples: Int32Array, x: Float32Array): ArrayLike<number> | Promise<ArrayLike<number>>;
+  /**
+   * Argmax class per row and the gradient of the cross-entropy against `targets[r]`, at the same
+   * embeddings (one forward and backward pass gives both: the search checks iteration k's
+   * prediction and takes step k + 1 from one call).
+   */
+  predictAndGradSign(samples: Int32Array, x: Float32Array, targets: Int32Array): LassBatchStep | Promise<LassBatchStep>;
+}
+
+/** Options of {@link criticalSampleRatioLassBatch}. */
+export interface LassBatchOptions {
+  /** Checked before every model call: when aborted, the search throws `E_CANCELLED`. */
+  signal?: AbortSignal;
+  /**
+   * Per sample (or undefined for all of it): 1 for the elements the search may move. The others
+   * stay at e and draw no noise — for elements the model ignores (padding positions), where the
+   * search would only spend time. Sample i then searches the ball of its free elements.
+   */
+  free?: readonly (Uint8Array | undefined)[];
+}
+
+/**
+ * Seed of sample `i`'s noise in {@link criticalSampleRatioLassBatch}: a hash of the run's seed and
+ * the sample's position (32-bit; the `Rng` spreads nearby seeds through splitmix32 anyway).
+ */
+export function lassSampleSeed(seed: number, i: number): number {
+  let h = Math.imul((seed >>> 0) ^ 0x5bd1e995, 0x9e3779b1) >>> 0;
+  h = Math.imul(h ^ (h >>> 15) ^ (i >>> 0), 0x85ebca6b) >>> 0;
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+function classesOf(what: string, v: ArrayLike<number>, rows: number): Int32Array {
+  if (!v || v.length !== rows) throw new EngineError(ERROR_CODES.INTERNAL, `lass: ${what} returned ${v?.length ?? 0} classes for ${rows} rows`);
+  const out = new Int32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const c = v[r]!;
+    if (!Number.isInteger(c)) throw new EngineError(ERROR_CODES.INTERNAL, `lass: ${what} returned ${String(c)}, not a class id`);
+    out[r] = c;
+  }
+  return out;
+}
+
+/**
+ * The LASS search of {@link criticalSampleRatioLass} run on all samples of the set at once: each
+ * iteration makes one batched model call for the samples still searching, and a sample leaves the
+ * batch as soon as its prediction changes (it is critical) — the per-sample semantics are those of
+ * {@link lassSearch}. What differs is the noise: each sample draws from its own `Rng`, seeded with
+ * `lassSampleSeed(seed, i)`, so that samples do not depend on each other. For a model whose
+ * per-row results do not depend on the other rows of a call, sample i's outcome equals
+ * `lassSearch(e_i, model, params, new Rng(lassSampleSeed(seed, i)))`.
+ *
+ * All embeddings must have the same length d. Unlike `lassSearch`, `radius` may be 0 (the ball is
+ * {e}: nothing is critical; a control). Calls: one `predict` at e, then one `predictAndGradSign`
+ * per iteration (the first at e), except that the last allowed iteration uses `predict`.
+ * Throws `E_CONFIG` for invalid parameters or embeddings, `E_INTERNAL` when a callback breaks its
+ * contract, `E_CANCELLED` when `options.signal` is aborted.
+ */
+export async function criticalSampleRatioLassBatch(
+  embeddings: readonly Float32Array[],
+  model: LassBatchModel,
+  params: LassParams,
+  seed: number,
+  options: LassBatchOptions = {},
+): Promise<LassCsrResult> {
+  const p = checkParams(params, true);
+  const m = embeddings.length;
+  const perSample = new Uint8Array(m);
+  const iterations = new Int32Array(m);
+  if (m === 0) return { ...criticalSampleRatio(perSample), perSample, iterations, params: p };
+  const d = embeddings[0]!.length;
+  embeddings.forEach((e, i) => {
+    if (e.length === 0) throw configError('lass', `embeddings[${i}]`, 'is empty', { index: i });
+    if (e.length !== d) throw configError('lass', `embeddings[${i}]`, `has ${e.length} values, embeddings[0] has ${d}`, { index: i });
+    allFinite('lass', `embeddings[${i}]`, e);
+  });
+  const checkAbort = (): void => {
+    if (options.signal?.aborted) throw new EngineError(ERROR_CODES.CANCELLED, 'lass: the critical-sample search was cancelled');
+  };
+  if (options.free && options.free.length !== m) throw configError('lass', 'free', `has ${options.free.length} masks for ${m} samples`);
+  const free = embeddings.map((_, i): Int32Array | undefined => {
+    const f = options.free?.[i];
+    if (!f) return undefined;
+    if (f.length !== d) throw configError('lass', `free[${i}]`, `has ${f.length} entries for ${d} elements`, { index: i });
+    const idx: number[] = [];
+    for (let j = 0; j < d; j++) if (f[j]) idx.push(j);
+    return Int32Array.from(idx);
+  });
+  const rngs = embeddings.map((_, i) => new Rng(lassSampleSeed(seed, i)));
+  const xs = embeddings.map((e) => Float64Array.from(e));
+  const bufs = embeddings.map((e) => Float32Array.from(e));
+  const pack = (rows: Int32Array): Float32Array => {
+    const out = new Float32Array(rows.length * d);
+    rows.forEach((i, r) => out.set(bufs[i]!, r * d));
+    return out;
+  };
+  // Gradients are kept as float64 whatever the callback returns (one array type in the update loop).
+  const gradOf = (s: LassBatchStep, rows: number): Float64Array => {
+    const g = s?.grad;
+    if (!g || g.length !== rows * d) throw new EngineError(ERROR_CODES.INTERNAL, `lass: predictAndGradSign returned ${g?.length ?? 0} gradient values for ${rows} rows of ${d}`);
+    return g instanceof Float64Array ? g : Float64Array.from(g);
+  };
+
+  let active = Int32Array.from({ length: m }, (_, i) => i);
+  checkAbort();
+  const original = classesOf('predict', await model.predict(active.slice(), pack(active)), m);
+  checkAbort();
+  let targets = original.slice();
+  let g = gradOf(await model.predictAndGradSign(active.slice(), pack(active), targets.slice()), m);
+  for (let it = 1; it <= p.maxIterations; it++) {
+    for (let r = 0; r < active.length; r++) {
+      const i = active[r]!;
+      lassUpdate(xs[i]!, bufs[i]!, embeddings[i]!, g, r * d, p, rngs[i]!, free[i]);
+    }
+    checkAbort();
+    const last = it === p.maxIterations;
+    let top1: Int32Array;
+    let next: Float64Array | undefined;
+    if (last) {
+      top1 = classesOf('predict', await model.predict(active.slice(), pack(active)), active.length);
+    } else {
+      const s = await model.predictAndGradSign(active.slice(), pack(active), targets.slice());
+      top1 = classesOf('predictAndGradSign', s?.top1, active.length);
+      next = gradOf(s, active.length);
+    }
+    const keep: number[] = [];
+    for (let r = 0; r < active.length; r++) {
+      const i = active[r]!;
+      iterations[i] = it;
+      if (top1[r] !== original[i]) perSample[i] = 1;
+      else keep.push(r);
+    }
+    if (keep.length === 0 || last) break;
+    if (keep.length < active.length) {
+      const g2 = new Float64Array(keep.length * d);
+      keep.forEach((r, k) => g2.set(next!.subarray(r * d, (r + 1) * d), k * d));
+      g = g2;
+      active = Int32Array.from(keep, (r) => active[r]!);
+      targets = Int32Array.from(active, (i) => original[i]!);
+    } else {
+      g = next!;
+    }
+  }
+  return { ...criticalSampleRatio(perSample), perSample, iterations, params: p };
 }

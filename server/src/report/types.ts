@@ -49,6 +49,8 @@ export interface ReportConfig {
   gates: string[];
   splitSeed: number;
   maxTrainSamples: number;
+  susceptibility: boolean;
+  csrEvery: number;
 }
 
 export interface ReportEnvironment {
@@ -138,7 +140,15 @@ export interface RunReport {
   /** Files of this run, relative to the report's folder. */
   files: { dynamics?: string; ledger?: string; signals?: string };
   device: string;
-  timings: { trainMs: number; evalMs: number; recordMs: number; metricsMs: number };
+  /**
+   * Susceptibility ζ (METRICS.md): per epoch, the mean loss on a fixed random-label batch before
+   * and after one optimizer step on it, and ζ(t) = running mean of the drop (ζ of epoch 0 is null).
+   */
+  susceptibility: { phiBefore: number[]; phiAfter: number[]; zeta: (number | null)[] } | null;
+  /** Critical sample ratio in embedding space (METRICS.md) at the epochs it was measured (1-based). */
+  criticalSampleRatio: { epoch: number; ratio: number; evaluated: number; scale: number; radius: number; step: number; noise: number }[];
+  /** `probesMs`: time of the susceptibility and critical-sample measurements. */
+  timings: { trainMs: number; evalMs: number; recordMs: number; metricsMs: number; probesMs?: number };
 }
 
 export interface HeadlineScores {

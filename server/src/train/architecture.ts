@@ -74,8 +74,14 @@ export interface ForwardContext {
    * Embedding lookup `table[ids]`. Every use of an embedding table must go through here: the
    * compiler differentiates with respect to the looked-up rows and accumulates them into the
    * table with the device's exact strategy, and the probe graph returns these rows' gradients.
+   * The at-embeddings graphs (critical-sample ratio) feed the rows as an input instead, so the
+   * model must not read the table elsewhere. `name` identifies the lookup (once per forward).
+   *
+   * `real`, optional: a bool mask shaped like `ids`, true at real (non-padding) positions. It is
+   * never used in training; the embeddings graph returns it, so that the typical magnitude of a
+   * batch's input embeddings can be measured without the padding rows.
    */
-  embed(name: string, table: string, ids: Value): Value;
+  embed(name: string, table: string, ids: Value, real?: Value): Value;
 }
 
 /** A model architecture at fixed sizes. */

@@ -2,7 +2,8 @@
  * Training checkpoints: everything needed to continue a run so that the result is bit for bit the
  * one an uninterrupted run gives — the model's parameters and optimizer state (`getState`), the
  * trainer's position (epoch, batches done in it, the epoch's shuffled order, running sums), the
- * RNG state, early-stopping state, the curves and the dynamics recorded so far.
+ * RNG state, early-stopping state, the curves, the optional measurements (susceptibility, CSR;
+ * `probes`, only when the run takes them) and the dynamics recorded so far.
  *
  * A checkpoint is taken at a step-group boundary: either at an epoch boundary (`inEpoch` false;
  * the next epoch's order is drawn from the restored RNG on resume) or inside an epoch (`inEpoch`
@@ -24,6 +25,7 @@
 import { EngineError, ERROR_CODES } from '../errors';
 import { readBundle, writeBundle, type NumericArray } from '../cache/bundle';
 import { dynamicsFromSections, dynamicsSections, type Dynamics, type DynamicsSplit } from './dynamics';
+import type { CsrRecord, SusceptibilityRecord } from './probes';
 import type { ModelState } from './types';
 
 /** Bundle kind of a checkpoint. */
@@ -74,6 +76,18 @@ export interface TrainerState {
   correct: number;
   early: EarlyStoppingState;
   curves: EpochCurve[];
+  /** Only in runs that take the optional measurements (`TrainConfig.susceptibility`, `csr`). */
+  probes?: ProbeState;
+}
+
+/** The optional measurements recorded so far. */
+export interface ProbeState {
+  /** Identifies the measurement settings (and sets), so a resume with other settings is refused. */
+  key: string;
+  /** One per started epoch (taken at its start), in epoch order. */
+  susceptibility: SusceptibilityRecord[];
+  /** One per measured epoch, in epoch order. */
+  csr: CsrRecord[];
 }
 
 /** What a checkpoint holds. */
@@ -175,6 +189,8 @@ export async function readCheckpoint(file: string, capacity: Partial<Record<Dyna
   ) {
     throw bad('trainer state is incomplete');
   }
+  const pr = trainer.probes;
+  if (pr !== undefined && (!pr || typeof pr.key !== 'string' || !Array.isArray(pr.susceptibility) || !Array.isArray(pr.csr))) throw bad('measurement state is incomplete');
   const order = b.numbers.order;
   if (!(order instanceof Int32Array)) throw bad('order section is missing');
   const dynamics = dynamicsFromSections(file, meta.dynamics, b.numbers, 'dyn.', capacity);

@@ -6,6 +6,9 @@
  *     outputs are each step's per-sample statistics of its own forward pass (before its update);
  *   - eval: per-sample statistics and the top-k classes, never the full logits;
  *   - probe: per-sample gradients of the loss with respect to the looked-up input embeddings;
+ *   - embeddings / at-embeddings: the looked-up input embeddings of a batch, and the forward pass
+ *     (argmax, and optionally the gradient of the loss against given target classes) from input
+ *     embeddings fed in place of the lookups (critical-sample ratios, `train/probes.ts`);
  *   - inference: the forward pass with trained weights as initializers (a plain ONNX model).
  */
 import { EngineError, ERROR_CODES } from '../errors';
@@ -31,6 +34,11 @@ export const NAMES = {
   feature: (f: string): string => `x_${f}`,
   mask: (d: string): string => `mask_${d}`,
   probe: (lookup: string): string => `grad_${lookup}`,
+  /** Input embeddings of a lookup: an output of the embeddings graph, an input of the at-embeddings graphs. */
+  embedding: (lookup: string): string => `emb_${lookup}`,
+  /** Real (non-padding) positions of a lookup, int32 0/1 shaped like its ids. */
+  real: (lookup: string): string => `real_${lookup}`,
+  top1: 'top1',
   labels: 'labels',
   weight: 'weight',
   lr: 'lr',
@@ -54,25 +62,51 @@ interface Lookup {
   readonly table: string;
   readonly ids: Value;
   readonly rows: Value;
+  /** The architecture's real-position mask of the ids (bool, shaped like them), when it gives one. */
+  readonly real?: Value;
 }
 
-/** Runs the architecture's forward pass, recording its embedding lookups. */
-export function forward(arch: Architecture, params: Record<string, Value>, features: Record<string, Value>, dropout?: ForwardContext['dropout']): { logits: Value; lookups: Lookup[] } {
+/**
+ * Supplies the rows of a lookup instead of gathering them from the table (the at-embeddings
+ * graphs feed them as inputs). Gets the lookup's name, its ids and the table.
+ */
+export type LookupOverride = (name: string, ids: Value, table: Value) => Value;
+
+/**
+ * Runs the architecture's forward pass, recording its embedding lookups. With `override`, every
+ * lookup's rows come from it instead of a Gather from the table.
+ */
+export function forward(
+  arch: Architecture,
+  params: Record<string, Value>,
+  features: Record<string, Value>,
+  dropout?: ForwardContext['dropout'],
+  override?: LookupOverride,
+): { logits: Value; lookups: Lookup[] } {
   const lookups: Lookup[] = [];
   const ctx: ForwardContext = {
     params,
     features,
     dropout,
-    embed(name, table, ids) {
+    embed(name, table, ids, real) {
       const t = params[table];
       if (!t) throw new EngineError(ERROR_CODES.INTERNAL, `${arch.name}: embedding table '${table}' is not a parameter`);
-      const rows = o.gather(t, ids, 0);
-      lookups.push({ name, table, ids, rows });
+      if (lookups.some((l) => l.name === name)) throw new EngineError(ERROR_CODES.INTERNAL, `${arch.name}: embedding lookup '${name}' is used twice`);
+      const rows = override ? override(name, ids, t) : o.gather(t, ids, 0);
+      lookups.push({ name, table, ids, rows, ...(real ? { real } : {}) });
       return rows;
     },
   };
   const logits = arch.forward(ctx);
   return { logits, lookups };
+}
+
+/**
+ * The argmax class per row of logits [B, C] (int64), computed exactly as {@link sampleStats}'
+ * `top1` (TopK(2), first index), so that every graph agrees on ties.
+ */
+function argmaxOf(logits: Value): Value {
+  return o.squeeze(o.slice(o.topK(logits, 2, -1).indices, [0], [1], [1]), [1]);
 }
 
 /**
@@ -241,6 +275,68 @@ export function buildProbeGraph(arch: Architecture): { graph: Graph; lookups: st
   lookups.forEach((l, i) => g.output(grads[i]!, NAMES.probe(l.name)));
   g.output(loss, 'loss');
   return { graph: g, lookups: lookups.map((l) => l.name) };
+}
+
+/** Shape of one lookup's rows per sample (without the batch dim), e.g. [T, d] or [N, 3, d]. */
+export interface LookupShape {
+  readonly name: string;
+  readonly shape: readonly number[];
+}
+
+function lookupShape(arch: Architecture, name: string, ids: Value, table: Value): LookupShape {
+  const shape = [...ids.shape.slice(1), table.shape[1]!];
+  if (!shape.every((d) => typeof d === 'number')) throw new EngineError(ERROR_CODES.INTERNAL, `${arch.name}: lookup '${name}' has a symbolic per-sample shape [${shape.join(', ')}]`);
+  return { name, shape: shape as number[] };
+}
+
+/**
+ * The embeddings graph: inputs `p_*`, `x_*` [batch, …]; outputs, per lookup, `emb_<lookup>` (the
+ * looked-up rows, [batch, …, d]) and, when the architecture marks its real positions,
+ * `real_<lookup>` (int32 0/1 shaped like the ids), and `top1` (int32 argmax of the forward pass).
+ */
+export function buildEmbeddingsGraph(arch: Architecture): { graph: Graph; lookups: LookupShape[]; real: string[] } {
+  const g = new Graph(`${arch.name}_embeddings`);
+  const p = paramInputs(g, arch);
+  const x = featureInputs(g, arch);
+  const { logits, lookups } = forward(arch, p, x);
+  for (const l of lookups) {
+    g.output(l.rows, NAMES.embedding(l.name));
+    if (l.real) g.output(o.cast(l.real, 'int32'), NAMES.real(l.name));
+  }
+  g.output(o.cast(argmaxOf(logits), 'int32'), NAMES.top1);
+  return { graph: g, lookups: lookups.map((l) => lookupShape(arch, l.name, l.ids, p[l.table]!)), real: lookups.filter((l) => l.real).map((l) => l.name) };
+}
+
+/**
+ * The forward pass from input embeddings: inputs `p_*`, `x_*` [batch, …] (the ids still give the
+ * padding masks and anything else the architecture reads from them) and `emb_<lookup>`
+ * [batch, …, d], fed in place of every lookup's rows. Outputs `top1` (int32 argmax, as the eval
+ * graph's). With `gradient`, also the input `labels` [batch] (target classes) and the outputs
+ * `loss` (cross-entropy against them) and `grad_<lookup>` = dℓᵢ/d emb_<lookup> (samples do not
+ * interact in these models, so this is the gradient of Σᵢ ℓᵢ). No dropout.
+ */
+export function buildAtEmbeddingsGraph(arch: Architecture, gradient: boolean): { graph: Graph; lookups: LookupShape[] } {
+  const g = new Graph(`${arch.name}_at_embeddings${gradient ? '_grad' : ''}`);
+  const p = paramInputs(g, arch);
+  const x = featureInputs(g, arch);
+  const shapes: LookupShape[] = [];
+  const { logits, lookups } = forward(arch, p, x, undefined, (name, ids, table) => {
+    const s = lookupShape(arch, name, ids, table);
+    shapes.push(s);
+    return g.input(NAMES.embedding(name), 'float32', ['batch', ...s.shape]);
+  });
+  if (!gradient) {
+    g.output(o.cast(argmaxOf(logits), 'int32'), NAMES.top1);
+    return { graph: g, lookups: shapes };
+  }
+  const labels = g.input(NAMES.labels, 'int32', ['batch']);
+  const { loss, logProbs } = nn.softmaxCrossEntropy(logits, labels);
+  const stats = sampleStats(logits, logProbs, labels);
+  const grads = gradients(o.reduceSum(loss, undefined, false), lookups.map((l) => l.rows));
+  lookups.forEach((l, i) => g.output(grads[i]!, NAMES.probe(l.name)));
+  g.output(loss, 'loss');
+  g.output(stats.top1, NAMES.top1);
+  return { graph: g, lookups: shapes };
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * A compiled, trainable model: the {@link TrainableModel} implementation shared by all built-in
- * architectures. It owns the sessions (train, eval per k, probe), the resident parameter and
+ * architectures. It owns the sessions (train, eval per k, probe, and the embeddings and
+ * at-embeddings sessions of the critical-sample ratio, all opened on first use), the resident parameter and
  * optimizer-state tensors, and the step counter.
  *
  * Residency: the train graph returns every parameter and state tensor as `<name>_next`; those
@@ -14,11 +15,22 @@ import { EngineError, ERROR_CODES } from '../errors';
 import { TensorData, emitModel } from '../onnx';
 import { ConcreteDevice, DEVICE_TABLE, Session, Tensor, candidates, createSession, currentEnvironment, parseDevice, precheck } from '../runtime';
 import type { Architecture, SampleSource } from './architecture';
-import { EmbeddingGradient, NAMES, buildEvalGraph, buildInferenceGraph, buildProbeGraph, buildTrainGraph, emitTrainModel } from './compile';
+import {
+  EmbeddingGradient,
+  LookupShape,
+  NAMES,
+  buildAtEmbeddingsGraph,
+  buildEmbeddingsGraph,
+  buildEvalGraph,
+  buildInferenceGraph,
+  buildProbeGraph,
+  buildTrainGraph,
+  emitTrainModel,
+} from './compile';
 import { fillDropoutMask, initParam } from './init';
 import { ResolvedOptimizer, biasCorrections, resolveOptimizer, stateSlots } from './optim';
 import { Rng } from './rng';
-import type { Batch, EvalStats, ModelState, OptimizerConfig, ProbeResult, SampleStats, TrainableModel } from './types';
+import type { Batch, EmbeddingGradientResult, EvalStats, InputEmbeddings, ModelState, OptimizerConfig, ProbeResult, SampleStats, TrainableModel } from './types';
 
 /** Options of {@link compileModel}. */
 export interface CompileModelOptions {
@@ -68,6 +80,8 @@ export class CompiledModel implements TrainableModel {
   private step = 0;
   private evalSessions = new Map<number, Promise<Session>>();
   private probeSession: Promise<{ session: Session; lookups: string[] }> | undefined;
+  private embeddingsSession: Promise<{ session: Session; lookups: LookupShape[]; real: string[] }> | undefined;
+  private atEmbeddingsSessions = new Map<boolean, Promise<{ session: Session; lookups: LookupShape[] }>>();
   private disposed = false;
 
   private constructor(
@@ -292,6 +306,78 @@ export class CompiledModel implements TrainableModel {
     return { loss: r.loss!.data<'float32'>().data, grads };
   }
 
+  /** Feeds of the batch's features only (no labels). */
+  private featureFeeds(batch: Batch): Record<string, TensorData> {
+    const rows = batch.labels.length;
+    const feeds: Record<string, TensorData> = {};
+    for (const f of this.arch.features) {
+      const src = batch.inputs[f.name];
+      if (!src || src.length !== rows * size(f.shape)) throw new EngineError(ERROR_CODES.INTERNAL, `batch input '${f.name}' must hold ${rows} × ${size(f.shape)} values`);
+      feeds[NAMES.feature(f.name)] = { dtype: f.dtype, dims: [rows, ...f.shape], data: src } as TensorData;
+    }
+    return feeds;
+  }
+
+  async inputEmbeddings(batch: Batch): Promise<InputEmbeddings> {
+    this.alive();
+    if (!this.embeddingsSession) {
+      const { graph, lookups, real } = buildEmbeddingsGraph(this.arch);
+      this.embeddingsSession = this.session(emitModel(graph), graph.name).then((session) => ({ session, lookups, real }));
+    }
+    const { session, lookups, real } = await this.embeddingsSession;
+    const r = await session.run({ ...this.paramFeeds(), ...this.featureFeeds(batch) });
+    const out: InputEmbeddings = { embeddings: {}, real: {}, top1: r[NAMES.top1]!.data<'int32'>().data };
+    for (const l of lookups) {
+      const t = r[NAMES.embedding(l.name)]!;
+      out.embeddings[l.name] = { dims: [...t.dims], data: t.data<'float32'>().data };
+    }
+    for (const l of real) {
+      const t = r[NAMES.real(l)]!;
+      out.real[l] = { dims: [...t.dims], data: Uint8Array.from(t.data<'int32'>().data) };
+    }
+    return out;
+  }
+
+  private async atEmbeddings(batch: Batch, embeddings: Readonly<Record<string, Float32Array>>, targets: Int32Array | null): Promise<Record<string, Tensor>> {
+    this.alive();
+    const gradient = targets !== null;
+    let s = this.atEmbeddingsSessions.get(gradient);
+    if (!s) {
+      const { graph, lookups } = buildAtEmbeddingsGraph(this.arch, gradient);
+      s = this.session(emitModel(graph), graph.name).then((session) => ({ session, lookups }));
+      this.atEmbeddingsSessions.set(gradient, s);
+    }
+    const { session, lookups } = await s;
+    const rows = batch.labels.length;
+    const feeds: Record<string, Tensor | TensorData> = { ...this.paramFeeds(), ...this.featureFeeds(batch) };
+    for (const l of lookups) {
+      const data = embeddings[l.name];
+      const per = size(l.shape);
+      if (!data || data.length !== rows * per) throw new EngineError(ERROR_CODES.INTERNAL, `${this.name}: embeddings '${l.name}' must hold ${rows} × ${per} values (got ${data?.length ?? 'none'})`);
+      feeds[NAMES.embedding(l.name)] = { dtype: 'float32', dims: [rows, ...l.shape], data };
+    }
+    if (targets) {
+      if (targets.length !== rows) throw new EngineError(ERROR_CODES.INTERNAL, `${this.name}: ${targets.length} targets for ${rows} rows`);
+      feeds[NAMES.labels] = { dtype: 'int32', dims: [rows], data: targets };
+    }
+    return session.run(feeds);
+  }
+
+  async predictAtEmbeddings(batch: Batch, embeddings: Readonly<Record<string, Float32Array>>): Promise<Int32Array> {
+    const r = await this.atEmbeddings(batch, embeddings, null);
+    return r[NAMES.top1]!.data<'int32'>().data;
+  }
+
+  async gradientAtEmbeddings(batch: Batch, embeddings: Readonly<Record<string, Float32Array>>, targets: Int32Array): Promise<EmbeddingGradientResult> {
+    const r = await this.atEmbeddings(batch, embeddings, targets);
+    const grads: EmbeddingGradientResult['grads'] = {};
+    for (const l of Object.keys(embeddings)) {
+      const t = r[NAMES.probe(l)];
+      if (t) grads[l] = { dims: [...t.dims], data: t.data<'float32'>().data };
+    }
+    return { top1: r[NAMES.top1]!.data<'int32'>().data, loss: r.loss!.data<'float32'>().data, grads };
+  }
+
   async getState(): Promise<ModelState> {
     this.alive();
     const tensors: ModelState['tensors'] = {};
@@ -333,6 +419,8 @@ export class CompiledModel implements TrainableModel {
     this.tensors.clear();
     const sessions = [this.train, ...(await Promise.all(this.evalSessions.values()))];
     if (this.probeSession) sessions.push((await this.probeSession).session);
+    if (this.embeddingsSession) sessions.push((await this.embeddingsSession).session);
+    for (const s of this.atEmbeddingsSessions.values()) sessions.push((await s).session);
     for (const s of sessions) await s.dispose();
   }
 

@@ -15,6 +15,15 @@
  *      labels, recording their per-sample statistics too;
  *   4. update early stopping, write a checkpoint when due, call `onEpochEnd`.
  *
+ * Optional measurements (`probes.ts`), which leave the run bit for bit as it is without them:
+ *   - `susceptibility`: at the start of every epoch (before drawing its order), one optimizer step
+ *     on a batch of a random-label set, between a snapshot of the model and its restore, records
+ *     Φ_before and Φ_after; ζ = `susceptibility()` of metrics/susceptibility.ts (epoch 0 is
+ *     measured too and skipped by ζ, as METRICS.md defines it);
+ *   - `csr`: after the evaluation of every `everyEpochs`-th epoch (and of the last one, early
+ *     stopping included), the critical sample ratio of a fixed subset, read-only.
+ * Both are stored in the checkpoints, so a resumed run reports them as an uninterrupted one.
+ *
  * Cancellation is checked before every step group and every evaluation batch: the run stops
  * there, writes a mid-epoch checkpoint (`checkpoint.onCancel`, default on; atomic, so the last
  * good checkpoint stays until the new one is complete) and throws `E_CANCELLED`. A crash leaves
@@ -25,13 +34,26 @@ import { EngineError, ERROR_CODES } from '../errors';
 import { crc32 } from '../cache/crc32';
 import { sha256Hex, stableStringify } from '../cache/keys';
 import type { Dataset } from '../dataset/build';
+import { susceptibility as zetaOf } from '../metrics/susceptibility';
 import { readCheckpoint, writeCheckpoint, type EarlyStoppingState, type EpochCurve, type TrainerState } from './checkpoint';
 import { Dynamics, SplitDynamics, writeDynamics, type DynamicsSplit } from './dynamics';
+import {
+  SUSCEPTIBILITY_DEFAULTS,
+  measureCsr,
+  resolveCsr,
+  supportsCsr,
+  susceptibilityProbe,
+  type CsrConfig,
+  type CsrRecord,
+  type SusceptibilityConfig,
+  type SusceptibilityRecord,
+} from './probes';
 import { Rng } from './rng';
 import { makeSchedule, type Schedule, type ScheduleConfig } from './schedule';
 import type { Batch, SampleStats, TrainableModel } from './types';
 
 export type { EpochCurve } from './checkpoint';
+export type { CsrConfig, CsrRecord, SusceptibilityConfig, SusceptibilityRecord } from './probes';
 
 /** Samples of an evaluation split with their (clean) labels, parallel arrays. */
 export interface EvalSet {
@@ -98,6 +120,17 @@ export interface TrainConfig {
   dynamicsPath?: string;
   /** Least time between two progress events, in ms. Default 500. */
   progressIntervalMs?: number;
+  /**
+   * Opt-in: measure the susceptibility ζ (METRICS.md) at the start of every epoch on a fixed
+   * random-label set. Leaves the run unchanged; results in `TrainResult.susceptibility`.
+   */
+  susceptibility?: SusceptibilityConfig;
+  /**
+   * Opt-in: measure the critical sample ratio (METRICS.md) of a fixed subset every
+   * `everyEpochs` epochs. Needs a model with the input-embedding methods (the built-in models
+   * have them). Leaves the run unchanged; results in `TrainResult.csr`.
+   */
+  csr?: CsrConfig;
 }
 
 /** A progress report. Epochs and steps are 0-based counts of what is done. */
@@ -151,6 +184,21 @@ export interface TrainTimings {
   checkpointMs: number;
   dynamicsWriteMs: number;
   recordingOverhead: number;
+  /** The susceptibility probes (present when measured). */
+  susceptibilityMs?: number;
+  /** The critical-sample-ratio searches (present when measured). */
+  csrMs?: number;
+}
+
+/** Susceptibility of a run: the records, and Φ and ζ as arrays indexed by epoch. */
+export interface SusceptibilityResult {
+  /** One per epoch, taken at its start. */
+  records: SusceptibilityRecord[];
+  /** Φ_before, Φ_after per epoch (index = epoch), as `metrics/susceptibility` takes them. */
+  phiBefore: number[];
+  phiAfter: number[];
+  /** ζ(t) = `susceptibility(phiBefore, phiAfter)`: ζ(0) = NaN (skipped), then the running mean of Δ_1 … Δ_t (NaN from a non-finite Φ on). */
+  zeta: number[];
 }
 
 /** Outcome of a run. */
@@ -173,6 +221,10 @@ export interface TrainResult {
   };
   /** Fingerprint of the run (model name, data, result-relevant settings); the key of its files. */
   fingerprint: string;
+  /** When `config.susceptibility` is set. */
+  susceptibility?: SusceptibilityResult;
+  /** When `config.csr` is set: one record per measured epoch. */
+  csr?: CsrRecord[];
 }
 
 /** Training data from a dataset: its train/val/test lists, trained on `trainLabels` (default: the clean labels). */
@@ -219,6 +271,55 @@ export function validateTrainSetup(data: TrainData, c: TrainConfig): void {
     const e = data[s];
     if (e && e.labels.length !== e.indices.length) throw configError(`data.${s}.labels`, `has ${e.labels.length} labels for ${e.indices.length} samples`);
   }
+  const ids = (a: unknown, field: string): void => {
+    if (!(a instanceof Int32Array) || a.length === 0) throw configError(field, 'must be a non-empty Int32Array');
+    for (let i = 0; i < a.length; i++) if (a[i]! < 0) throw configError(field, `has a negative entry ${a[i]} at ${i}`);
+  };
+  if (c.susceptibility) {
+    const z = c.susceptibility;
+    ids(z.set?.indices, 'susceptibility.set.indices');
+    ids(z.set?.labels, 'susceptibility.set.labels');
+    if (z.set.labels.length !== z.set.indices.length) throw configError('susceptibility.set.labels', `has ${z.set.labels.length} labels for ${z.set.indices.length} samples`);
+    if (z.batchSize !== undefined) {
+      posInt(z.batchSize, 'susceptibility.batchSize');
+      if (z.batchSize > c.batchSize) throw configError('susceptibility.batchSize', `is ${z.batchSize}, more than the run's batchSize ${c.batchSize} (the probe is one optimizer step)`);
+    }
+  }
+  if (c.csr) {
+    const r = c.csr;
+    ids(r.indices, 'csr.indices');
+    posInt(r.everyEpochs, 'csr.everyEpochs');
+    for (const k of ['radius', 'step', 'noise'] as const) {
+      const v = r[k];
+      if (v !== undefined && !(Number.isFinite(v) && v >= 0)) throw configError(`csr.${k}`, `must be a finite number ≥ 0 (got ${String(v)})`);
+    }
+    if (r.maxIterations !== undefined) posInt(r.maxIterations, 'csr.maxIterations');
+    if (r.batchSize !== undefined) posInt(r.batchSize, 'csr.batchSize');
+  }
+}
+
+/**
+ * Key of the optional measurements' settings and sets (undefined without any): stored in the
+ * checkpoint, so that a run is never resumed with other measurements (the records would not
+ * match). It is not part of the run's fingerprint: the measurements do not change the run.
+ */
+function probeKey(c: TrainConfig): string | undefined {
+  if (!c.susceptibility && !c.csr) return undefined;
+  const sum = (a: Int32Array): string => `${a.length}:${crc32(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)).toString(16)}`;
+  const z = c.susceptibility;
+  const r = c.csr;
+  return sha256Hex(
+    'memaudit-train-probes/1',
+    stableStringify({
+      susceptibility: z ? { indices: sum(z.set.indices), labels: sum(z.set.labels), rows: susceptibilityRowsOf(c) } : null,
+      csr: r ? { indices: sum(r.indices), everyEpochs: r.everyEpochs, ...resolveCsr(r, c.evalBatchSize ?? c.batchSize) } : null,
+    }),
+  );
+}
+
+/** Rows of the susceptibility batch B̃. */
+function susceptibilityRowsOf(c: TrainConfig): number {
+  return c.susceptibility?.batchSize ?? Math.min(SUSCEPTIBILITY_DEFAULTS.batchSize, c.batchSize);
 }
 
 /** The schedule settings with `totalSteps` filled in from the run's length. */
@@ -289,6 +390,12 @@ async function run(model: TrainableModel, data: TrainData, config: TrainConfig, 
   let evalEpochs = 0;
   for (let e = 0; e < E; e++) if (isEvalEpoch(e)) evalEpochs++;
   const capacity = { train: E, val: evalEpochs, test: evalEpochs };
+  const probesKey = probeKey(config);
+  const zc = config.susceptibility;
+  const zRows = susceptibilityRowsOf(config);
+  const cc = config.csr;
+  const csrSettings = cc ? resolveCsr(cc, evalB) : undefined;
+  if (cc && !supportsCsr(model)) throw configError('csr', `needs a model with input-embedding graphs (inputEmbeddings, predictAtEmbeddings, gradientAtEmbeddings); ${model.name} has none`);
 
   const timings: TrainTimings = { totalMs: 0, batchMs: 0, stepMs: 0, recordMs: 0, evalMs: 0, checkpointMs: 0, dynamicsWriteMs: 0, recordingOverhead: 0 };
   let rng: Rng;
@@ -306,6 +413,13 @@ async function run(model: TrainableModel, data: TrainData, config: TrainConfig, 
         ERROR_CODES.CONFIG,
         `checkpoint ${ckpt.path} belongs to another run (different model, data or training settings); delete it or resume with the settings it was written with`,
         { file: ckpt.path, expected: fingerprint, found: c.fingerprint },
+      );
+    }
+    if ((c.trainer.probes?.key ?? undefined) !== probesKey) {
+      throw new EngineError(
+        ERROR_CODES.CONFIG,
+        `checkpoint ${ckpt.path} was written ${c.trainer.probes ? 'with other' : 'without the'} susceptibility/CSR measurement settings; resume with the settings it was written with, or delete it`,
+        { file: ckpt.path },
       );
     }
     await model.setState(c.model);
@@ -328,6 +442,7 @@ async function run(model: TrainableModel, data: TrainData, config: TrainConfig, 
       correct: 0,
       early: { best: lower ? Infinity : -Infinity, bestEpoch: -1, bad: 0, stopped: false },
       curves: [],
+      ...(probesKey ? { probes: { key: probesKey, susceptibility: [], csr: [] } } : {}),
     };
     const empty = (s: DynamicsSplit): SplitDynamics => {
       const set = data[s as 'val' | 'test'];
@@ -459,6 +574,17 @@ async function run(model: TrainableModel, data: TrainData, config: TrainConfig, 
 
   while (st.epoch < E && !st.early.stopped) {
     if (!st.inEpoch) {
+      if (zc) {
+        // At the start of the epoch, before its order is drawn; the trainer's RNG is not used
+        // (checked), and the model is restored to its snapshot.
+        if (hooks.signal?.aborted) await cancel(`before epoch ${st.epoch + 1} of ${E}`);
+        const t = clock();
+        const before = rng.state();
+        const rec = await susceptibilityProbe(model, zc.set, { epoch: st.epoch, seed: config.seed, lr: lrAt(st.globalStep), rows: zRows });
+        if (rng.state().some((w, i) => w !== before[i])) throw new EngineError(ERROR_CODES.INTERNAL, 'the susceptibility probe used the trainer\'s RNG');
+        st.probes!.susceptibility.push(rec);
+        timings.susceptibilityMs = (timings.susceptibilityMs ?? 0) + clock() - t;
+      }
       order = Int32Array.from({ length: n }, (_, i) => i);
       rng.shuffle(order);
       st.inEpoch = true;
@@ -519,11 +645,30 @@ async function run(model: TrainableModel, data: TrainData, config: TrainConfig, 
       testAcc: null,
       lr: lrAt(st.globalStep - 1),
     };
-    if (isEvalEpoch(st.epoch)) {
+    const evaluated = isEvalEpoch(st.epoch);
+    if (evaluated) {
       emit('eval', true);
       if (!(await evaluate(curve))) await cancel(`while evaluating epoch ${st.epoch + 1} of ${E}`);
     }
-    updateEarlyStopping(curve, st.early);
+    // Early stopping is decided on a copy, committed with the epoch: a cancellation during the
+    // CSR search below leaves the state as before the evaluation (which reruns on resume).
+    const early = { ...st.early };
+    updateEarlyStopping(curve, early);
+    if (cc && csrSettings && ((st.epoch + 1) % cc.everyEpochs === 0 || st.epoch === E - 1 || early.stopped)) {
+      const t = clock();
+      let rec: CsrRecord;
+      try {
+        rec = await measureCsr(model, cc.indices, csrSettings, { epoch: st.epoch, seed: config.seed, ...(hooks.signal ? { signal: hooks.signal } : {}) });
+      } catch (e) {
+        timings.csrMs = (timings.csrMs ?? 0) + clock() - t;
+        if (!(hooks.signal?.aborted && e instanceof EngineError && e.code === ERROR_CODES.CANCELLED)) throw e;
+        if (evaluated) for (const { split } of evalSets) dyn.get(split).dropLastRow();
+        return cancel(`while measuring the critical sample ratio of epoch ${st.epoch + 1} of ${E}`);
+      }
+      timings.csrMs = (timings.csrMs ?? 0) + clock() - t;
+      st.probes!.csr.push(rec);
+    }
+    st.early = early;
     st.curves.push(curve);
     st.epoch++;
     st.inEpoch = false;
@@ -543,11 +688,36 @@ async function run(model: TrainableModel, data: TrainData, config: TrainConfig, 
   timings.totalMs = clock() - t0;
   const trainMs = timings.batchMs + timings.stepMs;
   timings.recordingOverhead = trainMs > 0 ? (timings.recordMs + timings.dynamicsWriteMs) / trainMs : 0;
-  return {
+  const result: TrainResult = {
     curves: st.curves,
     dynamics: dyn,
     timings,
     final: { epochs: st.curves.length, globalStep: st.globalStep, stoppedEarly: st.early.stopped, bestEpoch: st.early.bestEpoch, rng: rng.state(), resumedFrom },
     fingerprint,
   };
+  if (zc) result.susceptibility = susceptibilityResult(st.probes!.susceptibility);
+  if (cc) result.csr = st.probes!.csr;
+  return result;
+}
+
+/** Φ per epoch and ζ from the records (ζ by `metrics/susceptibility`; NaN from a non-finite Φ on). */
+export function susceptibilityResult(records: readonly SusceptibilityRecord[]): SusceptibilityResult {
+  records.forEach((r, i) => {
+    if (r.epoch !== i) throw new EngineError(ERROR_CODES.INTERNAL, `susceptibility record ${i} is of epoch ${r.epoch}`);
+  });
+  const phiBefore = records.map((r) => r.phiBefore);
+  const phiAfter = records.map((r) => r.phiAfter);
+  const bad = [...phiBefore, ...phiAfter].some((v) => !Number.isFinite(v));
+  let zeta: number[];
+  if (!bad) {
+    zeta = Array.from(zetaOf(phiBefore, phiAfter));
+  } else {
+    zeta = [];
+    let sum = 0;
+    phiBefore.forEach((b, t) => {
+      if (t > 0) sum += b - phiAfter[t]!;
+      zeta.push(t === 0 ? NaN : sum / t);
+    });
+  }
+  return { records: [...records], phiBefore, phiAfter, zeta };
 }

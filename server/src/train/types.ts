@@ -73,6 +73,39 @@ export interface ProbeResult {
   grads: Record<string, { dims: number[]; data: Float32Array }>;
 }
 
+/** A float tensor on the host. */
+export interface HostTensor {
+  dims: number[];
+  data: Float32Array;
+}
+
+/**
+ * The input embeddings of a batch (what `probe` differentiates with respect to): per embedding
+ * lookup, the rows the model read from its tables. Keys as in {@link ProbeResult.grads}: bag,
+ * transformer 'tokens' [rows, T, d]; code2vec 'contexts' [rows, N, 3, d].
+ */
+export interface InputEmbeddings {
+  /** Per lookup: the looked-up rows, shaped as the lookup's output (padding positions included). */
+  embeddings: Record<string, HostTensor>;
+  /**
+   * Per lookup that marks them: 1 at real (non-padding) positions, shaped like the lookup's ids
+   * (its dims without the last, d). A lookup without an entry counts every position as real.
+   */
+  real: Record<string, { dims: number[]; data: Uint8Array }>;
+  /** Argmax class per row of the ordinary forward pass (as `evaluate`'s top1). */
+  top1: Int32Array;
+}
+
+/** The forward pass and the loss gradient at given input embeddings ({@link TrainableModel.gradientAtEmbeddings}). */
+export interface EmbeddingGradientResult {
+  /** Argmax class per row at the given embeddings. */
+  top1: Int32Array;
+  /** Cross-entropy of each row against its target class. */
+  loss: Float32Array;
+  /** Per lookup: dℓᵢ/dê, shaped as the embeddings. */
+  grads: Record<string, HostTensor>;
+}
+
 /** A model compiled for training on one device. */
 export interface TrainableModel {
   readonly name: string;
@@ -99,6 +132,25 @@ export interface TrainableModel {
    * current parameters, without dropout and without updating anything.
    */
   probe?(batch: Batch): Promise<ProbeResult>;
+  /**
+   * Optional (the critical-sample ratio needs all three): the input embeddings of a batch at the
+   * current parameters, with the real-position masks and the ordinary prediction.
+   */
+  inputEmbeddings?(batch: Batch): Promise<InputEmbeddings>;
+  /**
+   * Optional: the argmax class per row of the forward pass with the input embeddings replaced by
+   * `embeddings` (per lookup, flat, shaped as `inputEmbeddings` returns them for these rows). The
+   * batch still supplies the ids, which give the padding masks; its labels are not used. With
+   * the unperturbed embeddings the prediction is `evaluate`'s top1. No dropout, no update.
+   */
+  predictAtEmbeddings?(batch: Batch, embeddings: Readonly<Record<string, Float32Array>>): Promise<Int32Array>;
+  /**
+   * Optional: at input embeddings `embeddings` (as for `predictAtEmbeddings`), the argmax per
+   * row, and the cross-entropy against `targets` (one class per row, e.g. the prediction at the
+   * unperturbed embeddings) with its gradient with respect to the embeddings:
+   * ∇_ê CE(f(ê), target). No dropout, no update.
+   */
+  gradientAtEmbeddings?(batch: Batch, embeddings: Readonly<Record<string, Float32Array>>, targets: Int32Array): Promise<EmbeddingGradientResult>;
   /** A plain inference ONNX model with the trained weights as initializers. */
   exportInference(): Promise<Uint8Array>;
   dispose(): Promise<void>;

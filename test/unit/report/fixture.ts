@@ -88,6 +88,8 @@ function makeRun(kind: string, level: number, seed: number, jitter: () => number
     kind,
     level,
     seed,
+    susceptibility: level === 0 ? { phiBefore: [5.2, 5.1, 4.9], phiAfter: [5.0, 4.8, 4.5], zeta: [null, 0.3, 0.35] } : null,
+    criticalSampleRatio: level === 0 ? [{ epoch: 5, ratio: 0.4, evaluated: 256, scale: 0.5, radius: 0.05, step: 0.01, noise: 0.005 }] : [],
     corrupted: Math.round(TRAIN_USED * p),
     epochs,
     final: {
@@ -208,6 +210,8 @@ export function makeFixtureReport(opts: FixtureOptions = {}): AuditReport {
       noise: [{ kind: 'y-shuffle', levels: [0, 25, 50, 75, 100] }],
       seeds: [0],
       epochs: EPOCHS,
+      susceptibility: true,
+      csrEvery: 5,
       batchSize: 64,
       learningRate: 0.01,
       device: 'auto',
