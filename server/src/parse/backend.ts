@@ -37,6 +37,8 @@ export interface TsCursor {
   readonly startIndex: number;
   readonly endIndex: number;
   readonly currentFieldName: string | null;
+  /** Field id of the current node (0 or undefined when it has none): cheaper than the name, a number. */
+  readonly currentFieldId: number | undefined;
   /** The node the cursor is on (a node object: costs more than the other reads). */
   readonly currentNode: TsNode;
   gotoFirstChild(): boolean;

@@ -16,7 +16,7 @@ import { loadBackend, type Backend, type BackendKind, type BackendLoaders, type 
 import { leadingDoc, leadingDocOfRun } from './docs';
 import { CommentRuns, DeclTable, FlatTree, LabelTable, TokenInterner, TypeTable } from './flatten';
 import { sampleId, seededRandom } from './ids';
-import { LANGUAGES, loadQuerySource, type DocStyle } from './languages';
+import { LANGUAGES, loadQuerySource, type LanguageSpec } from './languages';
 import { cleanDocstring } from './lexemes';
 import { PathContexts } from './paths';
 import { parseQueryShape, type QueryShape } from './queryshape';
@@ -128,11 +128,23 @@ export async function createExtractor(opts: CreateExtractorOptions = {}): Promis
   return new TreeSitterExtractor(backend, tables, fallbackReason, opts);
 }
 
+/** What `extract` knows of the unit at hand. */
+interface UnitContext {
+  unit: SourceUnit;
+  settings: ExtractSettings;
+  spec: LanguageSpec;
+  prepared: PreparedText;
+  types: TypeTable;
+  result: UnitResult;
+  /** Made on the first sample. */
+  lines: LineIndex | undefined;
+}
+
 /** A declaration found by the query (or the file walk that stands for it). */
 interface Candidate {
   /** Absent only for a walked file of a language whose documentation is not read from nodes. */
   node: TsNode | undefined;
-  /** Its flat node, when found by the file walk (-1 otherwise). */
+  /** When found by the file walk: its index in the walk's `DeclTable` (-1 otherwise). */
   flat: number;
   /** UTF-16 offsets of the declaration in the parsed text. */
   start: number;
@@ -294,68 +306,77 @@ class TreeSitterExtractor implements Extractor {
 
       // The declarations: found by a walk of the file when the query's shape allows and the file
       // has no syntax error (inside ERROR nodes only the query engine knows what matches), else by
-      // running the query. Both decide which to keep the same way (`Keeper`).
-      const types = this.types[unit.language];
+      // running the query. Both decide which to keep the same way (`Keeper`), and make the same
+      // samples in the same order.
+      const u: UnitContext = { unit, settings, spec, prepared, types: this.types[unit.language], result, lines: undefined };
       const keeper = new Keeper(unit, settings, spec.missingBody);
-      let kept = result.hadSyntaxErrors ? undefined : this.walkFile(tree, text, types, keeper, spec.docStyle);
-      const walked = kept !== undefined;
-      if (kept === undefined) {
+      if (result.hadSyntaxErrors || !this.walkFile(tree, u, keeper)) {
+        // (After a walk that gave up: its samples are made again, the same way.)
+        result.samples.length = 0;
+        result.nameMismatches = 0;
         keeper.reset();
-        kept = [];
+        const kept: Candidate[] = [];
         for (const c of queryCandidates(tree)) if (keeper.keep(c)) kept.push(c);
+        const flat = this.flat;
+        let flatStart = -1;
+        let flatEnd = -1;
+        for (const c of kept) {
+          if (c.start < flatStart || c.end > flatEnd) {
+            flat.build(tree.cursorAt(c.node!), text, u.types, this.interner);
+            flatStart = c.start;
+            flatEnd = c.end;
+          }
+          const m = flat.methodAt(c.start);
+          if (m < 0) throw new EngineError(ERROR_CODES.INTERNAL, `method at offset ${c.start} of ${unit.origin.file} not found in its flattened tree`);
+          this.emit(u, c, m);
+        }
       }
       result.skippedConstructors = keeper.skippedConstructors;
       result.methodsWithErrors = keeper.methodsWithErrors;
       result.bodiless = keeper.bodiless;
-      if (kept.length === 0) return result;
-
-      const lines = new LineIndex(text);
-      const flat = this.flat;
-      let flatStart = -1;
-      let flatEnd = -1;
-      for (const c of kept) {
-        if (!walked && (c.start < flatStart || c.end > flatEnd)) {
-          const cursor = tree.cursorAt(c.node!);
-          flat.build(cursor, text, types, this.interner);
-          flatStart = c.start;
-          flatEnd = c.end;
-        }
-        const m = walked ? c.flat : flat.methodAt(c.start);
-        if (m < 0) throw new EngineError(ERROR_CODES.INTERNAL, `method at offset ${c.start} of ${unit.origin.file} not found in its flattened tree`);
-        const sample = this.sample(unit, c, m, prepared, lines, settings);
-        if (spec.docStyle === 'docstring') {
-          const at = flat.docstringOf(m, types, spec.docstringStatement ?? '');
-          const doc = at === undefined ? '' : cleanDocstring(text.slice(at[0], at[1]));
-          if (doc !== '') sample.doc = doc;
-        } else {
-          const doc = c.doc !== undefined ? c.doc.value : leadingDoc(spec.docStyle, c.node!, this.commentTypes[unit.language], text);
-          if (doc !== undefined) sample.doc = doc;
-        }
-        if (unit.snippet) {
-          if (unit.doc !== undefined && unit.doc !== '') sample.doc = unit.doc;
-          if (unit.funcName !== undefined && unit.funcName.split('.').pop() !== sample.name) result.nameMismatches!++;
-        }
-        result.samples.push(sample);
-      }
       return result;
     } finally {
       tree.dispose();
     }
   }
 
+  /** Makes the sample of kept declaration `c`, flat node `m` of the flattened subtree at hand. */
+  private emit(u: UnitContext, c: Candidate, m: number): void {
+    const { unit, spec, prepared } = u;
+    const text = prepared.text;
+    u.lines ??= new LineIndex(text);
+    const sample = this.sample(unit, c, m, prepared, u.lines, u.settings);
+    if (spec.docStyle === 'docstring') {
+      const at = this.flat.docstringOf(m, u.types, spec.docstringStatement ?? '');
+      const doc = at === undefined ? '' : cleanDocstring(text.slice(at[0], at[1]));
+      if (doc !== '') sample.doc = doc;
+    } else {
+      const doc = c.doc !== undefined ? c.doc.value : leadingDoc(spec.docStyle, c.node!, this.commentTypes[unit.language], text);
+      if (doc !== undefined) sample.doc = doc;
+    }
+    if (unit.snippet) {
+      if (unit.doc !== undefined && unit.doc !== '') sample.doc = unit.doc;
+      if (unit.funcName !== undefined && unit.funcName.split('.').pop() !== sample.name) u.result.nameMismatches!++;
+    }
+    u.result.samples.push(sample);
+  }
+
   /**
-   * The kept declarations, found by walking the file once the way the language's query shape says
-   * (`queryshape.ts`) and flattening the outermost kept ones on the way; undefined when the
-   * language has no usable shape or the walk met what it cannot decide as the query would (then
-   * the query runs).
+   * Finds the declarations by walking the file once the way the language's query shape says
+   * (`queryshape.ts`), flattening the outermost kept ones on the way and making the samples of
+   * each flattened subtree as soon as it is complete. False when the language has no usable
+   * shape or the walk met what it cannot decide as the query would (then the query runs).
    */
-  private walkFile(tree: ParsedTree, text: string, types: TypeTable, keeper: Keeper, docStyle: DocStyle): Candidate[] | undefined {
+  private walkFile(tree: ParsedTree, u: UnitContext, keeper: Keeper): boolean {
+    const types = u.types;
     const shape = types.shape;
-    if (shape === undefined) return undefined;
+    if (shape === undefined) return false;
+    const text = u.prepared.text;
+    const docStyle = u.spec.docStyle;
     const decls = this.decls;
-    const kept: Candidate[] = [];
     const runs = docStyle === 'docstring' ? undefined : this.commentRuns;
     decls.comments = runs;
+    const pending: Candidate[] = [];
     decls.flatten = (d, cursor, depth) => {
       if (decls.matched[d] === 0) return false;
       const nameAt = decls.nameAt[d]!;
@@ -375,13 +396,17 @@ class TreeSitterExtractor implements Extractor {
         if (runs.hasPrevious(depth)) c.doc = { value: leadingDocOfRun(docStyle, c.start, runs.start, runs.end, runs.runStart(depth), runs.top, text) };
         else c.node = cursor.currentNode;
       }
-      kept.push(c);
+      pending.push(c);
+      return true;
+    };
+    decls.done = () => {
+      if (decls.irregular) return false;
+      for (const c of pending) this.emit(u, c, decls.flat[c.flat]!);
+      pending.length = 0;
       return true;
     };
     this.flat.buildFile(tree.cursorAt(tree.root), text, types, this.interner, decls);
-    if (decls.irregular) return undefined;
-    for (const c of kept) c.flat = decls.flat[c.flat]!;
-    return kept;
+    return !decls.irregular;
   }
 
   private range(c: Candidate, prepared: PreparedText, lines: LineIndex): SourceRange {

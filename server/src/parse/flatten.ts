@@ -116,6 +116,8 @@ export class TypeTable {
   readonly anonTerminal = new Int32Array(SYMBOL_SPACE);
   /** Token id of `<STR>`. */
   readonly stringToken: number;
+  /** 1 for the ASCII characters that continue an identifier (`LanguageSpec.identifierChars`), when set. */
+  readonly identifierChars: Uint8Array | undefined;
   /** Index into `shape` of a declaration type (meaningful where `flags` has DECL). */
   readonly declShape = new Int32Array(SYMBOL_SPACE);
   private readonly sets: Record<'methods' | 'comments' | 'strings' | 'identifiers' | 'numbers' | 'operatorNodes', Set<string>>;
@@ -132,6 +134,11 @@ export class TypeTable {
     readonly shape?: QueryShape,
   ) {
     this.stringToken = interner.id(STRING_TOKEN);
+    const chars = spec.identifierChars;
+    if (chars !== undefined) {
+      this.identifierChars = new Uint8Array(128);
+      for (let c = 0; c < 128; c++) if (chars.test(String.fromCharCode(c))) this.identifierChars[c] = 1;
+    }
     const t = spec.nodeTypes;
     this.sets = {
       methods: new Set([...t.methods, ...t.constructors]),
@@ -186,6 +193,21 @@ export class TypeTable {
     return (this.flags[ty]! |= TOKENS);
   }
 
+  /** Field names by field id, learned from the cursor as they are met. */
+  private readonly fieldNames: (string | undefined)[] = [];
+
+  /** Name of the field of the node the cursor is on, or undefined. */
+  field(cursor: TsCursor): string | undefined {
+    const id = cursor.currentFieldId;
+    if (!id) return undefined;
+    let name = this.fieldNames[id];
+    if (name === undefined) {
+      name = cursor.currentFieldName ?? undefined;
+      this.fieldNames[id] = name;
+    }
+    return name;
+  }
+
   private readonly operatorLabels = new Map<number, number>();
 
   /** Label of an operator node carrying its operator, e.g. `binary_operator:+`. */
@@ -231,6 +253,11 @@ export class DeclTable {
    * flattened, when it is not inside a flattened subtree already.
    */
   flatten: (d: number, cursor: TsCursor, depth: number) => boolean = () => true;
+  /**
+   * Called when a flattened subtree is complete (the arrays hold it until the next one starts);
+   * returns false to stop the walk.
+   */
+  done: () => boolean = () => true;
   /** When set, the walk tracks the comments before each declaration (`flatten` reads them). */
   comments: CommentRuns | undefined;
   private seen = 0;
@@ -275,8 +302,8 @@ export class DeclTable {
     if (cursor.gotoFirstChild()) {
       let k = 0;
       do {
-        const field = cursor.currentFieldName;
-        if (field != null) this.child(d, fields, field, k, cursor);
+        const field = types.field(cursor);
+        if (field !== undefined) this.child(d, fields, field, k, cursor);
         k++;
       } while (cursor.gotoNextSibling());
       cursor.gotoParent();
@@ -387,6 +414,22 @@ export class CommentRuns {
   runStart(depth: number): number {
     return this.base[depth]!;
   }
+}
+
+/**
+ * End of the identifier starting at `s`: the end of its run of identifier characters, found in
+ * the text when the run stops at an ASCII character (or the end of the text), else asked of
+ * the cursor (on the identifier). See `LanguageSpec.identifierChars`.
+ */
+function identifierEnd(text: string, s: number, chars: Uint8Array, cursor: TsCursor): number {
+  const n = text.length;
+  let e = s + 1;
+  for (; e < n; e++) {
+    const c = text.charCodeAt(e);
+    if (c >= 128) return cursor.endIndex;
+    if (chars[c] === 0) break;
+  }
+  return e;
 }
 
 /**
@@ -527,8 +570,9 @@ export class FlatTree {
   /**
    * Walks a whole file from `cursor` (on the root), meeting the declarations of the query shape of
    * `types` on the way (into `decls`, which decides which to flatten): the subtree of each
-   * declaration to flatten that is not inside another is flattened as `build` flattens it; nodes
-   * outside them are only passed over. Stops early when `decls.irregular` is set.
+   * declaration to flatten that is not inside another is flattened as `build` flattens it, one at
+   * a time (`decls.done` reads each while it is in the arrays, and in the caches); nodes outside
+   * them are only passed over. Stops early when `decls.irregular` is set.
    */
   buildFile(cursor: TsCursor, text: string, types: TypeTable, interner: TokenInterner, decls: DeclTable): void {
     decls.reset(types);
@@ -539,6 +583,8 @@ export class FlatTree {
     const flags = types.flags;
     const { bodyField, nameField } = types.spec;
     const codeMarker = decls === undefined ? undefined : types.spec.codeInStrings;
+    // Only in file walks: they run on error-free trees, without zero-width MISSING identifiers.
+    const identChars = decls === undefined ? undefined : types.identifierChars;
     this.n = 0;
     this.poolLen = 0;
     this.raw.length = 0;
@@ -586,6 +632,13 @@ export class FlatTree {
         } else if (docs !== undefined && f & NAMED) {
           docs.named(depth);
         }
+        if (sp === 0 && decls !== undefined) {
+          // A new flattened subtree of a file walk: the arrays hold one at a time.
+          this.n = 0;
+          this.poolLen = 0;
+          this.raw.length = 0;
+          this.methods.length = 0;
+        }
         const i = this.n++;
         if (i >= this.sym.length) this.ensure(i + 1);
         this.sym[i] = ty;
@@ -602,7 +655,7 @@ export class FlatTree {
           this.label[i] = types.label[ty]!;
         }
         if (parent >= 0 && flags[this.sym[parent]!]! & METHOD) {
-          const field = cursor.currentFieldName;
+          const field = types.field(cursor);
           if (field === bodyField) this.bodyOf[parent] = i;
           else if (field === nameField) this.nameOf[parent] = i;
         }
@@ -621,7 +674,7 @@ export class FlatTree {
           // Tokens: their children, if any (an aliased keyword), add nothing to the text.
           this.end[i] = i + 1;
           const s = cursor.startIndex;
-          const e = cursor.endIndex;
+          const e = f & IDENT && identChars !== undefined ? identifierEnd(text, s, identChars, cursor) : cursor.endIndex;
           if (f & STRING) {
             this.start[i] = s;
             this.stop[i] = e;
@@ -662,6 +715,7 @@ export class FlatTree {
         }
         this.end[i] = i + 1;
         this.namedLeaf(i, f, text.slice(cursor.startIndex, cursor.endIndex), interner);
+        if (sp === 0 && decls !== undefined && !decls.done()) return;
       } else if (docs !== undefined) {
         docs.comment(cursor);
       }
@@ -674,6 +728,7 @@ export class FlatTree {
         if (sp > 0) {
           sp--;
           this.close(this.stack[sp]!, types, interner);
+          if (sp === 0 && decls !== undefined && !decls.done()) return;
         } else {
           skim--;
         }

@@ -1,7 +1,7 @@
 /**
  * Stable sample ids and the deterministic random stream derived from them.
  */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { LanguageId, SampleOrigin } from './sample';
 
 /**
@@ -12,9 +12,13 @@ import type { LanguageId, SampleOrigin } from './sample';
  * same corpus listed in another order keeps its ids).
  */
 export function sampleId(language: LanguageId, origin: SampleOrigin, startLine: number, startColumn: number, name: string): string {
-  const key = [language, origin.file, origin.archiveEntry ?? '', origin.jsonlLine === undefined ? '' : String(origin.jsonlLine), `${startLine}:${startColumn}`, name].join('\0');
-  return createHash('sha1').update(key, 'utf8').digest('hex').slice(0, 16);
+  const key = `${language}\0${origin.file}\0${origin.archiveEntry ?? ''}\0${origin.jsonlLine === undefined ? '' : String(origin.jsonlLine)}\0${startLine}:${startColumn}\0${name}`;
+  return sha1Hex(key).slice(0, 16);
 }
+
+/** Hex SHA-1 of a string's UTF-8: `crypto.hash` (Node ≥ 20.12, several times cheaper for short inputs) when present. */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+const sha1Hex: (s: string) => string = oneShot !== undefined ? (s) => oneShot('sha1', s, 'hex') : (s) => crypto.createHash('sha1').update(s, 'utf8').digest('hex');
 
 /**
  * A small seeded generator (sfc32, the "small fast counting" generator of the PractRand suite,

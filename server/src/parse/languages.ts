@@ -85,6 +85,15 @@ export interface LanguageSpec {
    * and `def` is a statement).
    */
   readonly codeInStrings?: string;
+  /**
+   * The ASCII characters that can continue a node of the `identifiers` types, when every such
+   * node is one token of the grammar's word rule (or a keyword aliased to it), so that its text
+   * is the longest run of identifier characters from its start. The walk of an error-free file
+   * then finds where an identifier ends by scanning the text, up to an ASCII character outside
+   * the set (at a non-ASCII one it asks tree-sitter), which saves a call into the parser per
+   * identifier. Absent: always ask (Ruby: `foo?`, `@x`, `:sym` are identifiers too).
+   */
+  readonly identifierChars?: RegExp;
   readonly snippet: SnippetRule;
   readonly nodeTypes: NodeTypeTables;
 }
@@ -106,6 +115,8 @@ export const LANGUAGES = {
     docStyle: 'javadoc',
     missingBody: 'bodiless',
     codeInStrings: '\\{',
+    // identifier: /[\p{XID_Start}_$][\p{XID_Continue}\u00A2_$]*/ (and keywords aliased to it).
+    identifierChars: /[A-Za-z0-9_$]/,
     // A CodeSearchNet Java record is a bare method; a class around it makes it a valid unit.
     snippet: { prefix: 'class MemauditSnippet {\n', suffix: '\n}\n', dedent: false },
     nodeTypes: {
@@ -136,6 +147,8 @@ export const LANGUAGES = {
     docStyle: 'docstring',
     docstringStatement: 'expression_statement',
     missingBody: 'bodiless',
+    // identifier: /[_\p{XID_Start}][_\p{XID_Continue}]*/ (and keywords aliased to it).
+    identifierChars: /[A-Za-z0-9_]/,
     snippet: { prefix: '', suffix: '', dedent: true },
     nodeTypes: {
       methods: ['function_definition'],

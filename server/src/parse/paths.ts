@@ -52,7 +52,7 @@ const SLOT = 8;
 /** Longest path whose labels fit in a slot (two 16-bit labels per word). */
 const INLINE = 8;
 /** Entries of the cache of recently used paths, less one (a power of two, less one). */
-const CACHE_MASK = 4095;
+const CACHE_MASK = 16383;
 
 /**
  * Interns paths (sequences of label ids plus the position of the LCA) into the paths string
@@ -192,10 +192,9 @@ export class PathContexts {
   private recTerm = new Int32Array(4096);
   private sortedRec = new Int32Array(4096);
   private bucket = new Int32Array(1024);
-  /** Pairs as (first terminal, second terminal, LCA) triples. */
-  private pairs = new Int32Array(3 * 1024);
+  /** Pairs as (record of the first terminal, record of the second) at their LCA. */
+  private pairs = new Int32Array(2 * 1024);
   private seq = new Int32Array(16);
-  private down = new Int32Array(16);
 
   constructor(paths: StringTable, labels: LabelTable) {
     this.interner = new PathInterner(paths, labels);
@@ -225,27 +224,25 @@ export class PathContexts {
       T++;
     }
     if (T < 2 || L < 3 || W < 1 || limits.maxContexts <= 0) return new Int32Array(0);
-    if (this.seq.length < L) {
-      this.seq = new Int32Array(L);
-      this.down = new Int32Array(L);
-    }
+    if (this.seq.length < L) this.seq = new Int32Array(L);
 
     // Records (ancestor, child index at it, depth below it, terminal), see the module comment.
     const maxUp = L - 2;
     let R = 0;
-    this.recA = grow(this.recA, T * maxUp);
-    this.recChild = grow(this.recChild, T * maxUp);
-    this.recDepth = grow(this.recDepth, T * maxUp);
-    this.recTerm = grow(this.recTerm, T * maxUp);
+    const recA = (this.recA = grow(this.recA, T * maxUp));
+    const recChild = (this.recChild = grow(this.recChild, T * maxUp));
+    const recDepth = (this.recDepth = grow(this.recDepth, T * maxUp));
+    const recTerm = (this.recTerm = grow(this.recTerm, T * maxUp));
+    const terms = this.terms;
     for (let k = 0; k < T; k++) {
-      let c = this.terms[k]!;
+      let c = terms[k]!;
       for (let d = 1; d <= maxUp; d++) {
         const a = npar[c]!;
         if (a < m) break;
-        this.recA[R] = a - m;
-        this.recChild[R] = nidx[c]!;
-        this.recDepth[R] = d;
-        this.recTerm[R] = k;
+        recA[R] = a - m;
+        recChild[R] = nidx[c]!;
+        recDepth[R] = d;
+        recTerm[R] = k;
         R++;
         c = a;
       }
@@ -253,17 +250,16 @@ export class PathContexts {
 
     // Stable counting sort of the records by ancestor.
     const span = end - m;
-    this.bucket = grow(this.bucket, span + 1);
-    const bucket = this.bucket;
+    const bucket = (this.bucket = grow(this.bucket, span + 1));
     bucket.fill(0, 0, span + 1);
-    for (let r = 0; r < R; r++) bucket[this.recA[r]! + 1]!++;
+    for (let r = 0; r < R; r++) bucket[recA[r]! + 1]!++;
     for (let a = 0; a < span; a++) bucket[a + 1]! += bucket[a]!;
-    this.sortedRec = grow(this.sortedRec, R);
-    const sorted = this.sortedRec;
-    for (let r = 0; r < R; r++) sorted[bucket[this.recA[r]!]!++] = r;
+    const sorted = (this.sortedRec = grow(this.sortedRec, R));
+    for (let r = 0; r < R; r++) sorted[bucket[recA[r]!]!++] = r;
     // After the scatter, bucket[a] is the end of a's records; they start where a-1's end.
 
-    // Pairs (first terminal, second terminal, ancestor) within the limits.
+    // Pairs of records (of the first terminal, of the second) at a common ancestor, within the limits.
+    let pairs = this.pairs;
     let P = 0;
     let from = 0;
     for (let a = 0; a < span; a++) {
@@ -271,25 +267,24 @@ export class PathContexts {
       if (to - from >= 2) {
         let g1 = from;
         while (g1 < to) {
-          const c1 = this.recChild[sorted[g1]!]!;
+          const c1 = recChild[sorted[g1]!]!;
           let g1End = g1 + 1;
-          while (g1End < to && this.recChild[sorted[g1End]!] === c1) g1End++;
+          while (g1End < to && recChild[sorted[g1End]!] === c1) g1End++;
           let g2 = g1End;
           while (g2 < to) {
-            const c2 = this.recChild[sorted[g2]!]!;
+            const c2 = recChild[sorted[g2]!]!;
             if (c2 - c1 > W) break;
             let g2End = g2 + 1;
-            while (g2End < to && this.recChild[sorted[g2End]!] === c2) g2End++;
+            while (g2End < to && recChild[sorted[g2End]!] === c2) g2End++;
             for (let x = g1; x < g1End; x++) {
               const rx = sorted[x]!;
-              const budget = L - 1 - this.recDepth[rx]!;
+              const budget = L - 1 - recDepth[rx]!;
               for (let y = g2; y < g2End; y++) {
                 const ry = sorted[y]!;
-                if (this.recDepth[ry]! > budget) continue;
-                if (3 * P + 3 > this.pairs.length) this.pairs = grow(this.pairs, 3 * P + 3);
-                this.pairs[3 * P] = this.recTerm[rx]!;
-                this.pairs[3 * P + 1] = this.recTerm[ry]!;
-                this.pairs[3 * P + 2] = a + m;
+                if (recDepth[ry]! > budget) continue;
+                if (2 * P + 2 > pairs.length) pairs = this.pairs = grow(pairs, 2 * P + 2);
+                pairs[2 * P] = rx;
+                pairs[2 * P + 1] = ry;
                 P++;
               }
             }
@@ -304,26 +299,33 @@ export class PathContexts {
     // Selection sampling (see the module comment); all pairs when there are few enough.
     const n = Math.min(P, limits.maxContexts);
     const out = new Int32Array(3 * n);
-    const pairs = this.pairs;
     const seq = this.seq;
-    const down = this.down;
+    const termTok = this.termTok;
     let need = n;
     for (let k = 0, o = 0; need > 0; k++) {
       if (need < P - k && random() * (P - k) >= need) continue;
       need--;
-      const tx = pairs[3 * k]!;
-      const ty = pairs[3 * k + 1]!;
-      const a = pairs[3 * k + 2]!;
-      let len = 0;
-      for (let c = this.terms[tx]!; c !== a; c = npar[c]!) seq[len++] = label[c]!;
-      const up = len;
-      seq[len++] = label[a]!;
-      let dn = 0;
-      for (let c = this.terms[ty]!; c !== a; c = npar[c]!) down[dn++] = label[c]!;
-      while (dn > 0) seq[len++] = down[--dn]!;
-      out[o++] = this.termTok[tx]!;
+      const rx = pairs[2 * k]!;
+      const ry = pairs[2 * k + 1]!;
+      const tx = recTerm[rx]!;
+      const ty = recTerm[ry]!;
+      const up = recDepth[rx]!;
+      const len = up + recDepth[ry]! + 1;
+      // Up from the first terminal to the LCA, then down to the second (written from its end).
+      let c = terms[tx]!;
+      for (let j = 0; j < up; j++) {
+        seq[j] = label[c]!;
+        c = npar[c]!;
+      }
+      seq[up] = label[c]!;
+      c = terms[ty]!;
+      for (let j = len - 1; j > up; j--) {
+        seq[j] = label[c]!;
+        c = npar[c]!;
+      }
+      out[o++] = termTok[tx]!;
       out[o++] = this.interner.id(seq, len, up);
-      out[o++] = this.termTok[ty]!;
+      out[o++] = termTok[ty]!;
     }
     return out;
   }

@@ -1,0 +1,316 @@
+/**
+ * The commands: "Audit memorization" (scope → preset with grid size and estimated time →
+ * cancellable progress notification → summary with Open Report / Show Likely Memorized Methods),
+ * Cancel Audit, Open Report (the standalone HTML report, opened outside the editor until the report
+ * panel exists), Show Likely Memorized Methods, Delete Audit Run, Restart Engine, Show Output.
+ *
+ * No audit runs in an untrusted workspace: an audit reads and parses every file of the folder and
+ * runs native code on it. The command says so and offers to manage trust.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import {
+  AuditCancelRequest,
+  AuditPlanRequest,
+  ReportHtmlRequest,
+  RunsDeleteRequest,
+  RunsListRequest,
+  rpcErrorData,
+  type AuditDoneParams,
+  type AuditPlanResult,
+  type AuditProgressParams,
+  type AuditTarget,
+} from '../../server/src/protocol';
+import type { EngineClient } from './client';
+import { outDir, settingsToConfigInput, useConfigFile, type SettingReader } from './config';
+import type { FindingsController } from './findings';
+import { doneSummary, presetItem, progressMessage } from './presets';
+
+export const COMMANDS = {
+  audit: 'memaudit.audit',
+  cancelAudit: 'memaudit.cancelAudit',
+  openReport: 'memaudit.openReport',
+  showFindings: 'memaudit.showFindings',
+  deleteRun: 'memaudit.deleteRun',
+  restartEngine: 'memaudit.restartEngine',
+  showOutput: 'memaudit.showOutput',
+} as const;
+
+/** Context key set while an audit runs (enables Cancel Audit). */
+export const CONTEXT_AUDIT_RUNNING = 'memaudit.auditRunning';
+
+const PRESETS = ['quick', 'standard', 'thorough'] as const;
+
+export interface CommandContext {
+  client: EngineClient;
+  findings: FindingsController;
+  output: vscode.LogOutputChannel;
+  settings: (scope?: vscode.Uri) => SettingReader;
+}
+
+/** Where an audit runs: its working folder and inputs relative to it (undefined: the settings' or the default). */
+interface Scope {
+  folder: vscode.Uri;
+  name: string;
+  inputs?: string[];
+}
+
+const UNTRUSTED_MESSAGE =
+  'Memaudit does not run audits in an untrusted workspace: an audit reads and parses every source file of the folder and runs the engine (native code) on them. Trust this workspace to audit it.';
+
+/** True in a trusted workspace; otherwise says why nothing happens and offers to manage trust. */
+async function requireTrust(): Promise<boolean> {
+  if (vscode.workspace.isTrusted) return true;
+  const choice = await vscode.window.showWarningMessage(UNTRUSTED_MESSAGE, 'Manage Workspace Trust');
+  if (choice) await vscode.commands.executeCommand('workbench.trust.manage');
+  return false;
+}
+
+function relativeInput(folder: vscode.Uri, target: vscode.Uri): string {
+  const rel = path.relative(folder.fsPath, target.fsPath);
+  return rel === '' ? '.' : rel.startsWith('..') || path.isAbsolute(rel) ? target.fsPath : rel;
+}
+
+/** A scope from a URI (explorer context menu, or a picked folder / file). */
+async function scopeOf(uri: vscode.Uri): Promise<Scope> {
+  const stat = await vscode.workspace.fs.stat(uri);
+  const isDir = (stat.type & vscode.FileType.Directory) !== 0;
+  const ws = vscode.workspace.getWorkspaceFolder(uri);
+  const folder = ws?.uri ?? (isDir ? uri : vscode.Uri.file(path.dirname(uri.fsPath)));
+  const inputs = ws && ws.uri.toString() === uri.toString() ? undefined : [relativeInput(folder, uri)];
+  return { folder, name: path.basename(uri.fsPath), ...(inputs ? { inputs } : {}) };
+}
+
+async function pickScope(): Promise<Scope | undefined> {
+  type Item = vscode.QuickPickItem & { pick: () => Promise<Scope | undefined> };
+  const items: Item[] = (vscode.workspace.workspaceFolders ?? [])
+    .filter((f) => f.uri.scheme === 'file')
+    .map((f) => ({ label: `$(root-folder) ${f.name}`, description: 'workspace folder', detail: f.uri.fsPath, pick: async () => ({ folder: f.uri, name: f.name }) }));
+  items.push({
+    label: '$(folder) Folder…',
+    description: 'a folder of Java, Python or Ruby sources',
+    pick: async () => {
+      const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Audit this folder' });
+      return picked?.[0] ? scopeOf(picked[0]) : undefined;
+    },
+  });
+  items.push({
+    label: '$(file) JSONL file…',
+    description: 'CodeSearchNet-style methods, one JSON object per line',
+    pick: async () => {
+      const picked = await vscode.window.showOpenDialog({ canSelectFolders: false, canSelectFiles: true, filters: { 'JSON Lines': ['jsonl', 'gz'] }, openLabel: 'Audit this file' });
+      return picked?.[0] ? scopeOf(picked[0]) : undefined;
+    },
+  });
+  const choice = await vscode.window.showQuickPick(items, { title: 'Audit memorization (1/2): what to audit', placeHolder: 'Workspace folder, another folder or a JSONL file' });
+  return choice?.pick();
+}
+
+function target(ctx: CommandContext, scope: Scope, preset?: string): AuditTarget {
+  const read = ctx.settings(scope.folder);
+  return {
+    folder: scope.folder.fsPath,
+    config: settingsToConfigInput(read, { ...(preset ? { preset } : {}), ...(scope.inputs ? { inputs: scope.inputs } : {}) }),
+    useConfigFile: useConfigFile(read),
+  };
+}
+
+/** Shows an engine error; a configuration error offers the settings. */
+async function showError(ctx: CommandContext, what: string, e: unknown): Promise<void> {
+  const message = e instanceof Error ? e.message : String(e);
+  ctx.output.error(`${what}: ${message}`);
+  const isConfig = rpcErrorData(e)?.code === 'E_CONFIG';
+  const choice = await vscode.window.showErrorMessage(`Memaudit: ${what}: ${message}`, ...(isConfig ? ['Open Settings'] : []), 'Show Output');
+  if (choice === 'Open Settings') await vscode.commands.executeCommand('workbench.action.openSettings', '@ext:memaudit.memaudit');
+  if (choice === 'Show Output') ctx.output.show(true);
+}
+
+async function pickPreset(ctx: CommandContext, scope: Scope): Promise<string | undefined> {
+  const configured = ctx.settings(scope.folder)('preset');
+  const plans = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Memaudit: sizing the presets' }, () =>
+    Promise.all(PRESETS.map((p) => ctx.client.request(AuditPlanRequest, target(ctx, scope, p)).then((plan: AuditPlanResult) => presetItem(p, plan)))),
+  );
+  const items = plans.map((p) => ({ ...p, picked: p.preset === configured }));
+  items.sort((a, b) => Number(b.picked) - Number(a.picked));
+  const choice = await vscode.window.showQuickPick(items, { title: `Audit memorization (2/2): ${scope.name}`, placeHolder: 'How thorough? (runs = noise kinds × levels × seeds)', matchOnDescription: true });
+  return choice?.preset;
+}
+
+/** Runs the audit with a cancellable progress notification; resolves with its end. */
+async function runWithProgress(ctx: CommandContext, scope: Scope, preset: string): Promise<AuditDoneParams | undefined> {
+  // Listen before starting: events are matched to the audit once its id is known.
+  const early: (AuditProgressParams | AuditDoneParams)[] = [];
+  let onEvent: (e: AuditProgressParams | AuditDoneParams) => void = (e) => early.push(e);
+  const subs = [ctx.client.onProgress((p) => onEvent(p)), ctx.client.onDone((d) => onEvent(d))];
+  try {
+    const started = await ctx.client.startAudit(target(ctx, scope, preset));
+    ctx.output.info(`audit ${started.auditId}: ${started.runs} run(s) × ${started.epochs} epochs, ${started.model} (${started.modelPreset}) on ${started.device}`);
+    await vscode.commands.executeCommand('setContext', CONTEXT_AUDIT_RUNNING, true);
+    return await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Memaudit: auditing ${scope.name} (${preset})`, cancellable: true },
+      (progress, token) =>
+        new Promise<AuditDoneParams>((resolve) => {
+          let shown = 0;
+          const handle = (e: AuditProgressParams | AuditDoneParams) => {
+            if (e.auditId !== started.auditId) return;
+            if ('outcome' in e) {
+              resolve(e);
+              return;
+            }
+            const pct = Math.max(0, Math.min(100, e.fraction * 100));
+            progress.report({ message: progressMessage(e), increment: Math.max(0, pct - shown) });
+            shown = Math.max(shown, pct);
+          };
+          onEvent = handle;
+          early.splice(0).forEach(handle);
+          token.onCancellationRequested(() => {
+            progress.report({ message: 'cancelling…' });
+            ctx.client.request(AuditCancelRequest, { auditId: started.auditId }).catch((e: unknown) => ctx.output.warn(`cancel failed: ${(e as Error).message}`));
+          });
+        }),
+    );
+  } finally {
+    subs.forEach((s) => s.dispose());
+    await vscode.commands.executeCommand('setContext', CONTEXT_AUDIT_RUNNING, false);
+  }
+}
+
+async function audit(ctx: CommandContext, uri?: vscode.Uri): Promise<void> {
+  if (!(await requireTrust())) return;
+  if (ctx.client.runningAudit) {
+    const choice = await vscode.window.showWarningMessage('Memaudit: an audit is already running; the engine runs one at a time.', 'Cancel Audit');
+    if (choice) await vscode.commands.executeCommand(COMMANDS.cancelAudit);
+    return;
+  }
+  try {
+    const scope = uri ? await scopeOf(uri) : await pickScope();
+    if (!scope) return;
+    const preset = await pickPreset(ctx, scope);
+    if (!preset) return;
+    const done = await runWithProgress(ctx, scope, preset);
+    if (!done) return;
+    const summary = doneSummary(done);
+    ctx.output.info(summary.text);
+    if (done.outcome === 'finished') {
+      const ws = vscode.workspace.getWorkspaceFolder(scope.folder);
+      if (ws) await ctx.findings.refresh(ws);
+      const show = summary.level === 'warning' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+      const choice = await show(summary.text, 'Open Report', 'Show Likely Memorized Methods');
+      if (choice === 'Open Report') await openReport(ctx, { folder: scope.folder, runId: done.runId });
+      if (choice === 'Show Likely Memorized Methods') await showFindings(ctx);
+    } else if (done.outcome === 'cancelled') {
+      await vscode.window.showInformationMessage(summary.text);
+    } else {
+      const choice = await vscode.window.showErrorMessage(summary.text, 'Show Output');
+      if (choice) ctx.output.show(true);
+    }
+  } catch (e) {
+    await showError(ctx, 'cannot start the audit', e);
+  }
+}
+
+async function pickWorkspaceFolder(): Promise<vscode.Uri | undefined> {
+  const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file');
+  if (folders.length <= 1) return folders[0]?.uri;
+  return (await vscode.window.showWorkspaceFolderPick({ placeHolder: 'Which folder’s audits?' }))?.uri;
+}
+
+/** Opens a finished audit's HTML report (written by the engine next to report.json) outside the editor. */
+async function openReport(ctx: CommandContext, args?: { folder?: vscode.Uri; runId?: string | undefined }): Promise<void> {
+  if (!(await requireTrust())) return;
+  try {
+    const folder = args?.folder ?? (await pickWorkspaceFolder());
+    if (!folder) return;
+    const dir = outDir(ctx.settings(folder));
+    const { htmlFile } = await ctx.client.request(ReportHtmlRequest, { folder: folder.fsPath, ...(dir ? { outDir: dir } : {}), ...(args?.runId ? { runId: args.runId } : {}) });
+    ctx.output.info(`report: ${htmlFile}`);
+    await vscode.env.openExternal(vscode.Uri.file(htmlFile));
+  } catch (e) {
+    await showError(ctx, 'cannot open the report', e);
+  }
+}
+
+async function showFindings(ctx: CommandContext): Promise<void> {
+  if (!(await requireTrust())) return;
+  await ctx.findings.refreshAll();
+  const all = ctx.findings.all();
+  if (all.length === 0) {
+    const choice = await vscode.window.showInformationMessage('Memaudit: no findings yet (or they are turned off by memaudit.findings.enabled). Audit the workspace first.', 'Audit Memorization');
+    if (choice) await vscode.commands.executeCommand(COMMANDS.audit);
+    return;
+  }
+  const items = all.map((f) => ({
+    label: `$(symbol-method) ${f.name}`,
+    description: `${vscode.workspace.asRelativePath(f.file)}:${f.range.startLine + 1}`,
+    detail: `rank ${f.rank} by ${f.signal} (${f.signal} = ${f.signals[f.signal]?.toFixed(3) ?? f.score.toFixed(3)}) · ${f.language}`,
+    finding: f,
+  }));
+  const choice = await vscode.window.showQuickPick(items, { title: 'Likely memorized methods (most suspicious first)', matchOnDescription: true, matchOnDetail: true });
+  if (!choice) return;
+  const r = choice.finding.range;
+  const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(choice.finding.file));
+  await vscode.window.showTextDocument(doc, { selection: new vscode.Range(r.startLine, r.startColumn, r.startLine, r.startColumn) });
+}
+
+async function deleteRun(ctx: CommandContext): Promise<void> {
+  if (!(await requireTrust())) return;
+  try {
+    const folder = await pickWorkspaceFolder();
+    if (!folder) return;
+    const dir = outDir(ctx.settings(folder));
+    const loc = { folder: folder.fsPath, ...(dir ? { outDir: dir } : {}) };
+    const { runs } = await ctx.client.request(RunsListRequest, loc);
+    const deletable = runs.filter((r) => !r.running);
+    if (deletable.length === 0) {
+      await vscode.window.showInformationMessage('Memaudit: no audit runs to delete in this folder.');
+      return;
+    }
+    const choice = await vscode.window.showQuickPick(
+      deletable.map((r) => ({
+        label: r.id,
+        description: r.state === 'finished' ? `${r.createdAt?.slice(0, 16).replace('T', ' ') ?? ''} · ${r.model ?? ''} · G ${r.scores?.G?.toFixed(2) ?? 'n/a'}` : `interrupted after ${r.runsDone} run(s)`,
+        run: r,
+      })),
+      { title: 'Delete an audit run' },
+    );
+    if (!choice) return;
+    const sure = await vscode.window.showWarningMessage(`Delete audit ${choice.run.id} and everything in ${choice.run.dir}?`, { modal: true }, 'Delete');
+    if (sure !== 'Delete') return;
+    await ctx.client.request(RunsDeleteRequest, { ...loc, runId: choice.run.id });
+    const ws = vscode.workspace.getWorkspaceFolder(folder);
+    if (ws) await ctx.findings.refresh(ws);
+  } catch (e) {
+    await showError(ctx, 'cannot delete the run', e);
+  }
+}
+
+export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
+  return [
+    vscode.commands.registerCommand(COMMANDS.audit, (uri?: vscode.Uri) => audit(ctx, uri instanceof vscode.Uri ? uri : undefined)),
+    vscode.commands.registerCommand(COMMANDS.cancelAudit, async () => {
+      const id = ctx.client.runningAudit;
+      if (!id) {
+        await vscode.window.showInformationMessage('Memaudit: no audit is running.');
+        return;
+      }
+      try {
+        await ctx.client.request(AuditCancelRequest, { auditId: id });
+      } catch (e) {
+        await showError(ctx, 'cannot cancel the audit', e);
+      }
+    }),
+    vscode.commands.registerCommand(COMMANDS.openReport, (args?: { folder?: vscode.Uri; runId?: string }) => openReport(ctx, args)),
+    vscode.commands.registerCommand(COMMANDS.showFindings, () => showFindings(ctx)),
+    vscode.commands.registerCommand(COMMANDS.deleteRun, () => deleteRun(ctx)),
+    vscode.commands.registerCommand(COMMANDS.restartEngine, async () => {
+      if (!(await requireTrust())) return;
+      try {
+        const info = await ctx.client.restart();
+        await vscode.window.showInformationMessage(`Memaudit: engine ${info.serverVersion} restarted (pid ${info.pid}).`);
+      } catch (e) {
+        await showError(ctx, 'cannot restart the engine', e);
+      }
+    }),
+    vscode.commands.registerCommand(COMMANDS.showOutput, () => ctx.output.show(true)),
+  ];
+}

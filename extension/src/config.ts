@@ -1,0 +1,98 @@
+/**
+ * VS Code settings → the engine's `AuditConfigInput`. The settings under `memaudit.` that
+ * configure an audit have exactly the field names of the CLI's config file (`memaudit.epochs` is
+ * `epochs`), so one schema serves the CLI, the config file and the editor.
+ *
+ * Only settings the user set (in user, workspace or folder settings) are passed: a setting left at
+ * its default must not override the folder's memaudit.config.json nor the chosen preset. The
+ * engine validates the result (a bad value comes back as E_CONFIG naming the field). Pure: the
+ * caller supplies the reader.
+ */
+import type { AuditConfigInput } from '../../server/src/protocol';
+
+/** The configuration section of every setting. */
+export const SECTION = 'memaudit';
+
+/** Settings that are fields of the engine's config, named as in the CLI's config file. */
+export const CONFIG_FIELDS = [
+  'inputs',
+  'language',
+  'model',
+  'modelPreset',
+  'preset',
+  'noise',
+  'seeds',
+  'epochs',
+  'batchSize',
+  'learningRate',
+  'device',
+  'gates',
+  'splitSeed',
+  'maxFileBytes',
+  'outDir',
+  'maxTrainSamples',
+  'susceptibility',
+  'csrEvery',
+] as const satisfies readonly (keyof AuditConfigInput)[];
+
+/** Fails to compile when the engine's config gains a field the settings do not mirror. */
+type AssertNever<T extends never> = T;
+export type UnmirroredConfigFields = AssertNever<Exclude<keyof AuditConfigInput, (typeof CONFIG_FIELDS)[number]>>;
+
+/** Settings of the extension itself (not engine config). */
+export const EXTENSION_SETTINGS = {
+  nodePath: 'nodePath',
+  useConfigFile: 'useConfigFile',
+  findingsEnabled: 'findings.enabled',
+} as const;
+
+/**
+ * Reads the value the user set for `memaudit.<key>` (the most specific of folder, workspace and
+ * user settings), or undefined when it is not set anywhere.
+ */
+export type SettingReader = (key: string) => unknown;
+
+/** What the "Audit memorization" command chose, over the settings. */
+export interface AuditChoices {
+  preset?: string;
+  /** Inputs of the chosen scope (a folder, a JSONL file), relative to the audit's folder or absolute. */
+  inputs?: string[];
+}
+
+/** The audit's config layer from the settings the user set and the command's choices. */
+export function settingsToConfigInput(read: SettingReader, choices: AuditChoices = {}): AuditConfigInput {
+  const out: Record<string, unknown> = {};
+  for (const field of CONFIG_FIELDS) {
+    const v = read(field);
+    // null is how the manifest spells "not set: the preset's value" for preset-controlled fields.
+    if (v === undefined || v === null) continue;
+    if (field === 'inputs' && Array.isArray(v) && v.length === 0) continue;
+    if (field === 'language' && v === '') continue;
+    out[field] = v;
+  }
+  if (choices.preset !== undefined) out.preset = choices.preset;
+  if (choices.inputs !== undefined) out.inputs = [...choices.inputs];
+  return out as AuditConfigInput;
+}
+
+/** Whether the folder's memaudit.config.json / .yaml is read (default true). */
+export function useConfigFile(read: SettingReader): boolean {
+  return read(EXTENSION_SETTINGS.useConfigFile) !== false;
+}
+
+/** Whether findings are shown in the editor (default true). */
+export function findingsEnabled(read: SettingReader): boolean {
+  return read(EXTENSION_SETTINGS.findingsEnabled) !== false;
+}
+
+/** The configured Node executable, or undefined for the editor's own runtime. */
+export function nodePath(read: SettingReader): string | undefined {
+  const v = read(EXTENSION_SETTINGS.nodePath);
+  return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
+}
+
+/** The output folder the user set (for runs and findings), if any. */
+export function outDir(read: SettingReader): string | undefined {
+  const v = read('outDir');
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}

@@ -1,0 +1,71 @@
+/**
+ * Text of the preset picker: each preset's grid size and estimated time (from `audit/plan`), and
+ * the progress line of a running audit. Pure.
+ */
+import type { AuditDoneParams, AuditPlanResult, AuditProgressParams } from '../../server/src/protocol';
+
+/** Seconds as people read them: "45 s", "3 min", "1 h 20 min". */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return 'unknown';
+  if (seconds < 60) return `${Math.max(1, Math.round(seconds))} s`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  return m === 0 ? `${h} h` : `${h} h ${m} min`;
+}
+
+export interface PresetItem {
+  preset: string;
+  label: string;
+  description: string;
+  detail: string;
+}
+
+/** A preset picker entry: "quick — 5 runs × 20 epochs, bag (small), cpu" and "≈ 3 min (…)". */
+export function presetItem(preset: string, plan: AuditPlanResult): PresetItem {
+  const runs = `${plan.runs} run${plan.runs === 1 ? '' : 's'} × ${plan.epochs} epoch${plan.epochs === 1 ? '' : 's'}`;
+  const cap = plan.maxTrainSamples > 0 ? `, ≤ ${plan.maxTrainSamples.toLocaleString('en-US')} methods` : '';
+  const time = plan.estimatedSeconds === null ? 'time unknown' : `≈ ${formatDuration(plan.estimatedSeconds)} of training`;
+  return {
+    preset,
+    label: preset,
+    description: `${runs}, ${plan.model} (${plan.modelPreset})${cap}, ${plan.device}`,
+    detail: `${time}: ${plan.estimateBasis}${plan.configFile ? `; settings from ${plan.configFile}` : ''}`,
+  };
+}
+
+/** The progress notification's text: stage, run k/n, epoch, speed, ETA, device. */
+export function progressMessage(p: AuditProgressParams): string {
+  const parts: string[] = [];
+  if (p.stage === 'train' && p.run !== undefined && p.runs !== undefined) {
+    parts.push(`run ${p.run}/${p.runs}${p.runId ? ` (${p.runId})` : ''}`);
+    if (p.epoch !== undefined && p.epochs !== undefined) parts.push(`epoch ${p.epoch}/${p.epochs}`);
+  } else {
+    parts.push(p.message);
+  }
+  if (p.samplesPerSec) parts.push(`${Math.round(p.samplesPerSec).toLocaleString('en-US')} samples/s`);
+  if (p.etaSec !== undefined) parts.push(`${formatDuration(p.etaSec)} left`);
+  if (p.device) parts.push(p.device);
+  return parts.join(' · ');
+}
+
+const f2 = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(2));
+
+export interface DoneSummary {
+  level: 'info' | 'warning' | 'error';
+  text: string;
+}
+
+/** The message shown when an audit ends. */
+export function doneSummary(d: AuditDoneParams): DoneSummary {
+  if (d.outcome === 'cancelled') return { level: 'info', text: 'Memaudit: audit cancelled. Finished runs are kept: start the same audit again to resume it.' };
+  if (d.outcome === 'failed') return { level: 'error', text: `Memaudit: the audit failed: ${d.error?.message ?? 'unknown error'}` };
+  const s = d.scores;
+  const scores = s ? `G ${f2(s.G)} · M ${f2(s.M)} · gap ${f2(s.gap)}` : 'no scores';
+  const findings = d.findings ? ` · ${d.findings} likely memorized method${d.findings === 1 ? '' : 's'}` : '';
+  const gates = d.gates ?? [];
+  const failed = gates.filter((g) => !g.passed);
+  const gateText = gates.length === 0 ? '' : failed.length === 0 ? ` · all ${gates.length} gate${gates.length === 1 ? '' : 's'} passed` : ` · gate failed: ${failed.map((g) => g.gate).join(', ')}`;
+  return { level: failed.length > 0 ? 'warning' : 'info', text: `Memaudit: audit finished in ${formatDuration(d.durationMs / 1000)}: ${scores}${findings}${gateText}` };
+}

@@ -1,0 +1,77 @@
+/**
+ * The engine process: `node dist/server/src/main.js --stdio`. The VS Code extension starts it and
+ * talks JSON-RPC (protocol.ts) over its stdin and stdout, so native code and long training runs
+ * never block or crash the editor.
+ *
+ * stdout carries protocol messages and nothing else: console output is sent to stderr, logs go as
+ * `log` notifications. An error nobody caught is reported (stderr and a `log` notification with
+ * its stack) before the process exits with code 1, so the client can say so and restart it.
+ */
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type Logger } from 'vscode-jsonrpc/node';
+import { EngineServer } from './rpc/server';
+import { VERSION } from './version';
+
+const USAGE = `memaudit engine ${VERSION}: the JSON-RPC server of the VS Code extension.
+Usage: node main.js --stdio
+(The command line is 'memaudit'; this process speaks only JSON-RPC on stdin/stdout.)
+`;
+
+function show(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value instanceof Error) return value.stack ?? value.message;
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/** Sends everything `console.*` prints to stderr: a stray line on stdout would break the protocol. */
+function consoleToStderr(): void {
+  const write = (...args: unknown[]) => void process.stderr.write(`${args.map(show).join(' ')}\n`);
+  console.log = write;
+  console.info = write;
+  console.debug = write;
+  console.warn = write;
+  console.error = write;
+}
+
+function main(argv: readonly string[]): void {
+  if (!argv.includes('--stdio')) {
+    process.stderr.write(USAGE);
+    process.exitCode = 2;
+    return;
+  }
+  consoleToStderr();
+  const logger: Logger = {
+    error: (m) => process.stderr.write(`memaudit server: jsonrpc error: ${m}\n`),
+    warn: (m) => process.stderr.write(`memaudit server: jsonrpc warning: ${m}\n`),
+    info: () => undefined,
+    log: () => undefined,
+  };
+  const connection = createMessageConnection(new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout), logger);
+  let exiting = false;
+  const exit = (code: number) => {
+    if (exiting) return;
+    exiting = true;
+    connection.dispose();
+    process.exit(code);
+  };
+  const server = new EngineServer(connection, { exit });
+
+  process.on('uncaughtException', (e) => {
+    server.reportUnexpected('uncaught exception, the engine stops', e);
+    // Give the notification a moment to leave before the process goes.
+    setTimeout(() => exit(1), 200);
+  });
+  process.on('unhandledRejection', (e) => {
+    // A promise nobody awaited failed: a bug, but not one that leaves the engine in a broken state.
+    server.reportUnexpected('unhandled promise rejection', e);
+  });
+  // The client closing our stdin ends the connection (handled by the server); these end it too.
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => exit(1));
+
+  server.listen();
+}
+
+main(process.argv.slice(2));

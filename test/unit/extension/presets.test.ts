@@ -1,0 +1,59 @@
+/** Text of the preset picker, the progress notification and the end-of-audit message. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { doneSummary, formatDuration, presetItem, progressMessage } from '../../../extension/src/presets';
+import type { AuditPlanResult } from '../../../server/src/protocol';
+
+test('durations read like people say them', () => {
+  assert.equal(formatDuration(0.2), '1 s');
+  assert.equal(formatDuration(45), '45 s');
+  assert.equal(formatDuration(170), '3 min');
+  assert.equal(formatDuration(3600), '1 h');
+  assert.equal(formatDuration(4800), '1 h 20 min');
+  assert.equal(formatDuration(Number.NaN), 'unknown');
+});
+
+test('a preset entry shows the grid size, the model, the device and the estimate with its basis', () => {
+  const plan: AuditPlanResult = {
+    runs: 5,
+    epochs: 20,
+    model: 'bag',
+    modelPreset: 'small',
+    device: 'cpu',
+    maxTrainSamples: 20_000,
+    estimatedSeconds: 150,
+    estimateBasis: 'measured on the last audit of this folder (9000 training methods)',
+  };
+  const item = presetItem('quick', plan);
+  assert.equal(item.label, 'quick');
+  assert.equal(item.description, '5 runs × 20 epochs, bag (small), ≤ 20,000 methods, cpu');
+  assert.equal(item.detail, '≈ 3 min of training: measured on the last audit of this folder (9000 training methods)');
+  const unknown = presetItem('thorough', { ...plan, runs: 1, epochs: 1, maxTrainSamples: 0, estimatedSeconds: null, estimateBasis: 'no earlier audit', configFile: '/w/memaudit.config.json' });
+  assert.equal(unknown.description, '1 run × 1 epoch, bag (small), cpu');
+  assert.equal(unknown.detail, 'time unknown: no earlier audit; settings from /w/memaudit.config.json');
+});
+
+test('progress: run k/n, epoch, speed, time left, device while training; the stage message otherwise', () => {
+  assert.equal(
+    progressMessage({ auditId: 'a', stage: 'train', fraction: 0.5, message: 'x', run: 2, runs: 5, runId: 'y-shuffle-25-s0', epoch: 3, epochs: 20, samplesPerSec: 12345.6, etaSec: 95, device: 'cpu' }),
+    'run 2/5 (y-shuffle-25-s0) · epoch 3/20 · 12,346 samples/s · 2 min left · cpu',
+  );
+  assert.equal(progressMessage({ auditId: 'a', stage: 'extract', fraction: 0.01, message: 'extracting: 10 files, 50 methods' }), 'extracting: 10 files, 50 methods');
+});
+
+test('the end message: scores, findings and gates; a failed gate warns; cancel and failure say what happened', () => {
+  const finished = doneSummary({
+    auditId: 'a',
+    outcome: 'finished',
+    durationMs: 65_000,
+    scores: { G: 0.931, M: 0.5, gap: 0.03, sensitivity: null, mia_auc: null, mia_advantage: null, train_f1: null, test_f1: null, detection_auroc: null },
+    gates: [{ gate: 'M < 0.01', metric: 'M', op: '<', value: 0.01, actual: 0.5, passed: false, message: '' }],
+    findings: 12,
+  });
+  assert.equal(finished.level, 'warning');
+  assert.equal(finished.text, 'Memaudit: audit finished in 1 min: G 0.93 · M 0.50 · gap 0.03 · 12 likely memorized methods · gate failed: M < 0.01');
+  assert.equal(doneSummary({ auditId: 'a', outcome: 'finished', durationMs: 1000, gates: [] }).level, 'info');
+  assert.match(doneSummary({ auditId: 'a', outcome: 'cancelled', durationMs: 1 }).text, /cancelled.*resume/);
+  const failed = doneSummary({ auditId: 'a', outcome: 'failed', durationMs: 1, error: { code: 'E_EMPTY_CORPUS', message: 'The corpus is too small' } });
+  assert.deepEqual(failed, { level: 'error', text: 'Memaudit: the audit failed: The corpus is too small' });
+});
