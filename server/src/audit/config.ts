@@ -141,7 +141,7 @@ export const DEFAULT_AUDIT_CONFIG: AuditConfig = {
   outDir: '.memaudit',
   maxTrainSamples: 20_000,
   susceptibility: true,
-  csrEvery: 5,
+  csrEvery: 10,
 };
 
 function fail(field: string, message: string): never {
