@@ -1,7 +1,11 @@
 // Bundles the VS Code extension (extension/src/extension.ts) into dist/extension/extension.js
 // with esbuild, and checks what went in: the extension must hold no engine code beyond the
-// protocol file (whose engine imports are type-only) and no native module, because the engine runs
-// in its own process. The list of bundled inputs is kept in dist/extension/meta.json for tests.
+// protocol file (whose engine imports are type-only) and the report renderer (pure TypeScript,
+// reused by the report panel), and no native module, because the engine runs in its own process.
+// It also bundles the webviews' scripts and stylesheets (extension/webview/) for the browser into
+// dist/extension/webview/, the only folder the webviews may load files from, and checks that they
+// hold nothing but extension/webview/ code. The lists of bundled inputs are kept in
+// dist/extension/meta.json for tests.
 'use strict';
 const path = require('node:path');
 const fs = require('node:fs');
@@ -9,9 +13,28 @@ const esbuild = require('esbuild');
 
 const root = path.resolve(__dirname, '..');
 const outfile = path.join(root, 'dist', 'extension', 'extension.js');
+const webviewOut = path.join(root, 'dist', 'extension', 'webview');
 
-/** Inputs the bundle may contain: the extension, the protocol, vscode-jsonrpc. */
-const ALLOWED = [/^extension\/src\//, /^server\/src\/protocol\.ts$/, /^node_modules\/vscode-jsonrpc\//];
+/**
+ * Inputs the extension bundle may contain: the extension, the protocol, vscode-jsonrpc, and the
+ * report renderer (HTML with SVG charts, SARIF for export) with its pure helpers and types.
+ */
+const ALLOWED = [
+  /^extension\/src\//,
+  /^server\/src\/protocol\.ts$/,
+  /^server\/src\/report\/(html|svg|format|escape|aggregate|paths|sarif|types)\.ts$/,
+  /^node_modules\/vscode-jsonrpc\//,
+];
+
+/** Inputs the webview bundles may contain: their own sources (types from elsewhere are erased). */
+const WEBVIEW_ALLOWED = [/^extension\/webview\//];
+
+const WEBVIEW_ENTRIES = ['extension/webview/report.ts', 'extension/webview/dashboard.ts', 'extension/webview/report.css', 'extension/webview/dashboard.css'];
+
+function foreignInputs(metafile, allowed) {
+  const inputs = Object.keys(metafile.inputs).map((p) => p.replace(/\\/g, '/'));
+  return { inputs, foreign: inputs.filter((p) => !allowed.some((re) => re.test(p))) };
+}
 
 async function main() {
   const result = await esbuild.build({
@@ -27,11 +50,27 @@ async function main() {
     metafile: true,
     logLevel: 'warning',
   });
-  const inputs = Object.keys(result.metafile.inputs).map((p) => p.replace(/\\/g, '/'));
-  const foreign = inputs.filter((p) => !ALLOWED.some((re) => re.test(p)));
-  fs.writeFileSync(path.join(root, 'dist', 'extension', 'meta.json'), `${JSON.stringify({ inputs }, null, 2)}\n`);
-  if (foreign.length > 0) {
-    console.error(`bundle-extension: the extension bundle must not contain ${foreign.join(', ')}\n(import engine modules with 'import type' only; the engine runs in its own process)`);
+  const web = await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: WEBVIEW_ENTRIES,
+    bundle: true,
+    outdir: webviewOut,
+    platform: 'browser',
+    format: 'iife',
+    target: ['chrome114'],
+    sourcemap: false,
+    metafile: true,
+    logLevel: 'warning',
+  });
+  const ext = foreignInputs(result.metafile, ALLOWED);
+  const wv = foreignInputs(web.metafile, WEBVIEW_ALLOWED);
+  fs.writeFileSync(path.join(root, 'dist', 'extension', 'meta.json'), `${JSON.stringify({ inputs: ext.inputs, webviewInputs: wv.inputs }, null, 2)}\n`);
+  if (ext.foreign.length > 0) {
+    console.error(`bundle-extension: the extension bundle must not contain ${ext.foreign.join(', ')}\n(import engine modules with 'import type' only; the engine runs in its own process)`);
+    process.exit(1);
+  }
+  if (wv.foreign.length > 0) {
+    console.error(`bundle-extension: the webview bundles must not contain ${wv.foreign.join(', ')}\n(webview scripts may import only types from the extension)`);
     process.exit(1);
   }
 }

@@ -1,8 +1,8 @@
 /**
  * The commands: "Audit memorization" (scope → preset with grid size and estimated time →
- * cancellable progress notification → summary with Open Report / Show Likely Memorized Methods),
- * Cancel Audit, Open Report (the standalone HTML report, opened outside the editor until the report
- * panel exists), Show Likely Memorized Methods, Delete Audit Run, Restart Engine, Show Output.
+ * cancellable progress notification → the report panel opens, with a summary offering Show Likely
+ * Memorized Methods), Cancel Audit, Open Report (the report panel, report-panel.ts), Show Likely
+ * Memorized Methods, Delete Audit Run, Restart Engine, Show Output.
  *
  * No audit runs in an untrusted workspace: an audit reads and parses every file of the folder and
  * runs native code on it. The command says so and offers to manage trust.
@@ -12,7 +12,6 @@ import * as vscode from 'vscode';
 import {
   AuditCancelRequest,
   AuditPlanRequest,
-  ReportHtmlRequest,
   RunsDeleteRequest,
   RunsListRequest,
   rpcErrorData,
@@ -25,6 +24,7 @@ import type { EngineClient } from './client';
 import { outDir, settingsToConfigInput, useConfigFile, type SettingReader } from './config';
 import type { FindingsController } from './findings';
 import { doneSummary, presetItem, progressMessage } from './presets';
+import type { ReportPanels } from './report-panel';
 
 export const COMMANDS = {
   audit: 'memaudit.audit',
@@ -46,6 +46,9 @@ export interface CommandContext {
   findings: FindingsController;
   output: vscode.LogOutputChannel;
   settings: (scope?: vscode.Uri) => SettingReader;
+  reports: ReportPanels;
+  /** Told when an audit started through the commands (the dashboard shows its folder). */
+  auditStarted?: (auditId: string, folder: vscode.Uri) => void;
 }
 
 /** Where an audit runs: its working folder and inputs relative to it (undefined: the settings' or the default). */
@@ -145,6 +148,7 @@ async function runWithProgress(ctx: CommandContext, scope: Scope, preset: string
   try {
     const started = await ctx.client.startAudit(target(ctx, scope, preset));
     ctx.output.info(`audit ${started.auditId}: ${started.runs} run(s) × ${started.epochs} epochs, ${started.model} (${started.modelPreset}) on ${started.device}`);
+    ctx.auditStarted?.(started.auditId, scope.folder);
     await vscode.commands.executeCommand('setContext', CONTEXT_AUDIT_RUNNING, true);
     return await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Memaudit: auditing ${scope.name} (${preset})`, cancellable: true },
@@ -194,9 +198,9 @@ async function audit(ctx: CommandContext, uri?: vscode.Uri): Promise<void> {
     if (done.outcome === 'finished') {
       const ws = vscode.workspace.getWorkspaceFolder(scope.folder);
       if (ws) await ctx.findings.refresh(ws);
+      await openReport(ctx, { folder: scope.folder, runId: done.runId });
       const show = summary.level === 'warning' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
-      const choice = await show(summary.text, 'Open Report', 'Show Likely Memorized Methods');
-      if (choice === 'Open Report') await openReport(ctx, { folder: scope.folder, runId: done.runId });
+      const choice = await show(summary.text, 'Show Likely Memorized Methods');
       if (choice === 'Show Likely Memorized Methods') await showFindings(ctx);
     } else if (done.outcome === 'cancelled') {
       await vscode.window.showInformationMessage(summary.text);
@@ -215,16 +219,13 @@ async function pickWorkspaceFolder(): Promise<vscode.Uri | undefined> {
   return (await vscode.window.showWorkspaceFolderPick({ placeHolder: 'Which folder’s audits?' }))?.uri;
 }
 
-/** Opens a finished audit's HTML report (written by the engine next to report.json) outside the editor. */
+/** Opens a finished audit's report (the latest unless `runId` says otherwise) in the report panel. */
 async function openReport(ctx: CommandContext, args?: { folder?: vscode.Uri; runId?: string | undefined }): Promise<void> {
   if (!(await requireTrust())) return;
   try {
-    const folder = args?.folder ?? (await pickWorkspaceFolder());
+    const folder = args?.folder instanceof vscode.Uri ? args.folder : await pickWorkspaceFolder();
     if (!folder) return;
-    const dir = outDir(ctx.settings(folder));
-    const { htmlFile } = await ctx.client.request(ReportHtmlRequest, { folder: folder.fsPath, ...(dir ? { outDir: dir } : {}), ...(args?.runId ? { runId: args.runId } : {}) });
-    ctx.output.info(`report: ${htmlFile}`);
-    await vscode.env.openExternal(vscode.Uri.file(htmlFile));
+    await ctx.reports.show(folder, typeof args?.runId === 'string' ? args.runId : undefined);
   } catch (e) {
     await showError(ctx, 'cannot open the report', e);
   }

@@ -9,7 +9,9 @@ import * as vscode from 'vscode';
 import { EngineClient, type CrashInfo } from './client';
 import { COMMANDS, CONTEXT_AUDIT_RUNNING, registerCommands } from './commands';
 import { nodePath, SECTION, type SettingReader } from './config';
+import { DASHBOARD_VIEW_ID, DashboardProvider } from './dashboard';
 import { FindingsController } from './findings';
+import { ReportPanels } from './report-panel';
 
 let client: EngineClient | undefined;
 
@@ -69,7 +71,23 @@ export function activate(context: vscode.ExtensionContext): void {
 
   const findings = new FindingsController(engine, settingsReader, output);
   context.subscriptions.push(findings);
-  context.subscriptions.push(...registerCommands({ client: engine, findings, output, settings: settingsReader }));
+  const reports = new ReportPanels(context.extensionUri, engine, output, settingsReader);
+  context.subscriptions.push(reports);
+  const dashboard = new DashboardProvider(
+    context.extensionUri,
+    engine,
+    settingsReader,
+    {
+      command: (name) => vscode.commands.executeCommand(`memaudit.${name}`),
+      openRun: (folder, runId) => reports.show(folder, runId),
+      runDeleted: (folder) => findings.refresh(folder),
+    },
+    output,
+  );
+  context.subscriptions.push(dashboard, vscode.window.registerWebviewViewProvider(DASHBOARD_VIEW_ID, dashboard));
+  context.subscriptions.push(
+    ...registerCommands({ client: engine, findings, output, settings: settingsReader, reports, auditStarted: (id, folder) => dashboard.auditStarted(id, folder) }),
+  );
   void vscode.commands.executeCommand('setContext', CONTEXT_AUDIT_RUNNING, false);
 
   context.subscriptions.push(
@@ -82,7 +100,10 @@ export function activate(context: vscode.ExtensionContext): void {
       }
       if (e.affectsConfiguration(`${SECTION}.findings.enabled`) || e.affectsConfiguration(`${SECTION}.outDir`)) void findings.refreshAll(true);
     }),
-    vscode.workspace.onDidGrantWorkspaceTrust(() => void findings.refreshAll(true)),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      void findings.refreshAll(true);
+      void dashboard.refreshRuns();
+    }),
     vscode.workspace.onDidChangeWorkspaceFolders(() => void findings.refreshAll(true)),
   );
 

@@ -47,7 +47,7 @@ html, body { background: var(--bg); margin: 0; }
 .memaudit-report h2 { border-bottom: 1px solid var(--border); font-size: 1.3em; margin-top: 1.8em; padding-bottom: 0.2em; }
 .memaudit-report h3 { font-size: 1.05em; margin: 1em 0 0.4em; }
 .memaudit-report .muted, .memaudit-report figcaption { color: var(--muted); }
-.memaudit-report code, .memaudit-report .path { font-family: var(--mono); font-size: 0.92em; overflow-wrap: anywhere; }
+.memaudit-report code, .memaudit-report .path { font-family: var(--mono); font-size: 0.92em; overflow-wrap: break-word; }
 .memaudit-report nav ul { display: flex; flex-wrap: wrap; gap: 4px 16px; list-style: none; padding: 0; }
 .memaudit-report a { color: var(--accent); }
 .memaudit-report .verdict { border: 1px solid var(--border); border-left-width: 6px; border-radius: 6px; font-weight: 600; padding: 8px 12px; }

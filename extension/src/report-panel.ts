@@ -1,0 +1,153 @@
+/**
+ * The report panel: a finished audit's report in a webview, drawn by the same renderer as the
+ * standalone HTML report (webview-html.ts), in the editor's theme. A row of the likely-memorized
+ * table opens its method; the toolbar exports the report (JSON, SARIF, HTML) through a save dialog.
+ *
+ * Security: a fresh nonce per page and a CSP that allows nothing else (webview-html.ts);
+ * `localResourceRoots` is the extension's dist/extension/webview folder only; every message from
+ * the page is validated (webview-messages.ts) and the page never names a path: the extension looks
+ * the finding up in the report and opens it only inside the audited folder, a workspace folder or
+ * a corpus root.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { ReportGetRequest } from '../../server/src/protocol';
+import { toHtml } from '../../server/src/report/html';
+import { toSarif } from '../../server/src/report/sarif';
+import type { AuditReport } from '../../server/src/report/types';
+import type { EngineClient } from './client';
+import { outDir, type SettingReader } from './config';
+import { makeNonce, reportPanelHtml, type ExportFormat } from './webview-html';
+import { findingTarget, parseReportMessage, type ReportPanelNotice } from './webview-messages';
+
+export const REPORT_VIEW_TYPE = 'memaudit.report';
+
+/** The folder, under the extension, that webviews may load files from. */
+export function webviewRoot(extensionUri: vscode.Uri): vscode.Uri {
+  return vscode.Uri.joinPath(extensionUri, 'dist', 'extension', 'webview');
+}
+
+const EXPORT_FILTERS: Record<ExportFormat, { name: string; ext: string }> = {
+  json: { name: 'memaudit report (JSON)', ext: 'json' },
+  sarif: { name: 'SARIF log', ext: 'sarif' },
+  html: { name: 'HTML report', ext: 'html' },
+};
+
+/** The text of an export. The JSON is report.json as the engine writes it. */
+export function exportText(report: AuditReport, format: ExportFormat, folder: string): string {
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify(report, null, 2)}\n`;
+    case 'sarif':
+      return toSarif(report, { cwd: folder });
+    case 'html':
+      return toHtml(report, { cwd: folder });
+  }
+}
+
+interface OpenReport {
+  panel: vscode.WebviewPanel;
+  folder: vscode.Uri;
+  report: AuditReport;
+  reportFile: string;
+}
+
+export class ReportPanels implements vscode.Disposable {
+  private readonly open = new Map<string, OpenReport>();
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly client: EngineClient,
+    private readonly output: vscode.LogOutputChannel,
+    private readonly settings: (scope?: vscode.Uri) => SettingReader,
+  ) {}
+
+  dispose(): void {
+    for (const o of this.open.values()) o.panel.dispose();
+    this.open.clear();
+  }
+
+  /** Shows the report of `runId` (default: the latest finished audit) of `folder`; throws engine errors. */
+  async show(folder: vscode.Uri, runId?: string): Promise<void> {
+    const dir = outDir(this.settings(folder));
+    const got = await this.client.request(ReportGetRequest, { folder: folder.fsPath, ...(dir ? { outDir: dir } : {}), ...(runId ? { runId } : {}) });
+    const key = `${folder.toString()}#${got.runId}`;
+    const existing = this.open.get(key);
+    if (existing) {
+      existing.report = got.report;
+      existing.reportFile = got.reportFile;
+      this.render(existing);
+      existing.panel.reveal();
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(REPORT_VIEW_TYPE, `Memaudit report ${got.runId}`, vscode.ViewColumn.Active, {
+      enableScripts: true,
+      enableCommandUris: false,
+      enableFindWidget: true,
+      localResourceRoots: [webviewRoot(this.extensionUri)],
+    });
+    panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'extension', 'media', 'memaudit.svg');
+    const entry: OpenReport = { panel, folder, report: got.report, reportFile: got.reportFile };
+    this.open.set(key, entry);
+    panel.onDidDispose(() => this.open.delete(key));
+    panel.webview.onDidReceiveMessage((raw: unknown) => void this.onMessage(entry, raw));
+    this.render(entry);
+  }
+
+  private render(o: OpenReport): void {
+    const webview = o.panel.webview;
+    const root = webviewRoot(this.extensionUri);
+    o.panel.webview.html = reportPanelHtml(o.report, {
+      nonce: makeNonce(),
+      cspSource: webview.cspSource,
+      assets: {
+        style: webview.asWebviewUri(vscode.Uri.joinPath(root, 'report.css')).toString(),
+        script: webview.asWebviewUri(vscode.Uri.joinPath(root, 'report.js')).toString(),
+      },
+      locate: { cwd: o.folder.fsPath },
+    });
+  }
+
+  private notify(o: OpenReport, text: string): void {
+    const m: ReportPanelNotice = { type: 'status', text };
+    void o.panel.webview.postMessage(m);
+  }
+
+  private async onMessage(o: OpenReport, raw: unknown): Promise<void> {
+    const m = parseReportMessage(raw);
+    if (!m) {
+      this.output.warn(`report panel: ignored an unexpected message ${JSON.stringify(raw)?.slice(0, 200)}`);
+      return;
+    }
+    try {
+      if (m.type === 'openFinding') await this.openFinding(o, m.sampleId);
+      else if (m.type === 'export') await this.export(o, m.format);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      this.output.error(`report panel: ${message}`);
+      void vscode.window.showErrorMessage(`Memaudit: ${message}`);
+    }
+  }
+
+  private async openFinding(o: OpenReport, sampleId: string): Promise<void> {
+    const roots = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+    const t = findingTarget(o.report, sampleId, o.folder.fsPath, roots);
+    if ('error' in t) {
+      void vscode.window.showWarningMessage(`Memaudit: ${t.error}`);
+      return;
+    }
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(t.file));
+    const range = new vscode.Range(t.line, t.column, t.endLine, t.endColumn);
+    await vscode.window.showTextDocument(doc, { selection: range, viewColumn: vscode.ViewColumn.Beside, preserveFocus: false });
+  }
+
+  private async export(o: OpenReport, format: ExportFormat): Promise<void> {
+    const f = EXPORT_FILTERS[format];
+    const defaultUri = vscode.Uri.file(path.join(path.dirname(o.reportFile), `memaudit-${o.report.runId}.${f.ext}`));
+    const target = await vscode.window.showSaveDialog({ defaultUri, filters: { [f.name]: [f.ext] }, title: `Export the memaudit report as ${format.toUpperCase()}` });
+    if (!target) return;
+    await vscode.workspace.fs.writeFile(target, Buffer.from(exportText(o.report, format, o.folder.fsPath), 'utf8'));
+    this.output.info(`report exported to ${target.fsPath}`);
+    this.notify(o, `Saved ${target.fsPath}`);
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * The HTML of the two webviews, as pure functions (no `vscode` import), so that the headless
+ * Chromium tests load exactly the page the extension shows:
+ * - the report panel: the standalone report's own markup and stylesheet (`renderReportBody`,
+ *   `REPORT_CSS`, `REPORT_SCRIPT` from the engine's report renderer, bundled: it is pure TS), plus a
+ *   toolbar with the export buttons, a stylesheet mapping VS Code's theme variables onto the
+ *   report's, and a script (extension/webview/report.ts) for clicks, keys and messages;
+ * - the dashboard: a static skeleton filled by extension/webview/dashboard.ts from messages.
+ *
+ * Content-Security-Policy: nothing loads but the extension's own files (`cspSource`) and the
+ * inline stylesheet and scripts that carry this page's nonce; no `unsafe-eval`, no `unsafe-inline`.
+ */
+import { randomBytes } from 'node:crypto';
+import { escapeHtml as esc } from '../../server/src/report/escape';
+import { REPORT_CSS, REPORT_SCRIPT, renderReportBody, type HtmlOptions } from '../../server/src/report/html';
+import type { AuditReport } from '../../server/src/report/types';
+
+/** A fresh nonce for one page (128 random bits, base64 without padding characters CSP dislikes). */
+export function makeNonce(): string {
+  return randomBytes(16).toString('base64').replace(/[+/=]/g, (c) => (c === '+' ? '-' : c === '/' ? '_' : ''));
+}
+
+/**
+ * The webviews' Content-Security-Policy: scripts only with the page's nonce, styles with the nonce
+ * or from the extension's own files, images only from the extension (icons) and nothing else.
+ */
+export function webviewCsp(nonce: string, cspSource: string): string {
+  return [
+    "default-src 'none'",
+    `style-src ${cspSource} 'nonce-${nonce}'`,
+    `script-src 'nonce-${nonce}'`,
+    `img-src ${cspSource}`,
+    `font-src ${cspSource}`,
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join('; ');
+}
+
+/** URLs (as the webview sees them) of a page's stylesheet and script. */
+export interface WebviewAssets {
+  style: string;
+  script: string;
+}
+
+export interface PageOptions {
+  nonce: string;
+  /** `webview.cspSource` (in tests: the origin the assets are served from). */
+  cspSource: string;
+  assets: WebviewAssets;
+}
+
+export interface ReportPageOptions extends PageOptions {
+  /** How paths are shown (the audited folder as `cwd`). */
+  locate?: HtmlOptions;
+}
+
+/** Export formats offered by the report panel, with their button labels. */
+export const EXPORT_FORMATS = { json: 'JSON', sarif: 'SARIF', html: 'HTML' } as const;
+export type ExportFormat = keyof typeof EXPORT_FORMATS;
+
+function head(title: string, o: PageOptions, extra = ''): string {
+  return [
+    '<!DOCTYPE html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    `<meta http-equiv="Content-Security-Policy" content="${esc(webviewCsp(o.nonce, o.cspSource))}">`,
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${esc(title)}</title>`,
+    extra,
+    `<link rel="stylesheet" nonce="${esc(o.nonce)}" href="${esc(o.assets.style)}">`,
+    '</head>',
+  ].join('\n');
+}
+
+/** The report panel's page for `report`. */
+export function reportPanelHtml(report: AuditReport, o: ReportPageOptions): string {
+  const buttons = (Object.keys(EXPORT_FORMATS) as ExportFormat[])
+    .map((f) => `<button type="button" data-export="${f}" title="Save the report as ${EXPORT_FORMATS[f]}…">${EXPORT_FORMATS[f]}</button>`)
+    .join('');
+  const findingsHint =
+    report.findings.length > 0
+      ? '<p class="panel-hint" id="findings-hint">Click a row, or focus it and press Enter, to open the method in the editor; the arrow keys move between rows.</p>'
+      : '';
+  return [
+    head(`memaudit report ${report.runId}`, o, `<style nonce="${esc(o.nonce)}">${REPORT_CSS}</style>`),
+    '<body>',
+    `<div class="panel-toolbar" role="toolbar" aria-label="Report actions"><span class="panel-toolbar-label">Export</span>${buttons}<span class="panel-status" role="status" aria-live="polite" data-status></span></div>`,
+    // The hint goes after the findings' introduction (the renderer's text ends with this sentence).
+    renderReportBody(report, o.locate ?? {}).replace('Press a column header to sort.</p>', `Press a column header to sort.</p>${findingsHint}`),
+    `<script nonce="${esc(o.nonce)}">${REPORT_SCRIPT}</script>`,
+    `<script nonce="${esc(o.nonce)}" src="${esc(o.assets.script)}"></script>`,
+    '</body>',
+    '</html>',
+    '',
+  ].join('\n');
+}
+
+/** The dashboard's page: a skeleton the dashboard script fills from `state` messages. */
+export function dashboardHtml(o: PageOptions): string {
+  return [
+    head('Memaudit dashboard', o),
+    '<body>',
+    '<main class="dash" aria-busy="true">',
+    '<section class="dash-actions" aria-label="Commands">',
+    '<button type="button" class="primary" data-command="audit">Audit memorization…</button>',
+    '<button type="button" data-command="cancelAudit" hidden>Cancel audit</button>',
+    '<button type="button" data-command="openReport">Open report</button>',
+    '<button type="button" data-command="showFindings">Likely memorized methods</button>',
+    '</section>',
+    '<section class="dash-current" aria-labelledby="dash-current-h"><h2 id="dash-current-h">Current audit</h2><div data-current><p class="muted">Loading…</p></div></section>',
+    '<section class="dash-latest" aria-labelledby="dash-latest-h"><h2 id="dash-latest-h">Latest result</h2><div data-latest></div></section>',
+    '<section class="dash-runs" aria-labelledby="dash-runs-h"><h2 id="dash-runs-h">Recent audits</h2><div data-runs></div></section>',
+    '<p class="dash-foot"><button type="button" class="link" data-command="showOutput">Show engine output</button></p>',
+    '</main>',
+    `<script nonce="${esc(o.nonce)}" src="${esc(o.assets.script)}"></script>`,
+    '</body>',
+    '</html>',
+    '',
+  ].join('\n');
+}

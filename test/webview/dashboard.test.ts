@@ -1,0 +1,120 @@
+/**
+ * The dashboard view's page in headless Chromium (what the extension shows, `dashboardHtml`), fed
+ * a fake sequence of `state` messages as the extension sends them during an audit: the progress
+ * bar, stage, run k/n, epoch, ETA and device follow; the latest result shows G, M, gap and the
+ * gates; recent runs open and delete; buttons post their commands; text from the corpus and engine
+ * is shown as text. No console errors, no CSP violations. Screenshots to test-artifacts/webview/.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser, Page } from 'playwright-core';
+import { dashboardHtml, makeNonce } from '../../extension/src/webview-html';
+import type { DashboardState } from '../../extension/src/webview-messages';
+import { closeBrowser, launch, openWebview, ORIGIN, posted, screenshot, skipReason, violations, type ThemeKind } from './harness';
+
+let browser: Browser | undefined;
+before(async () => {
+  if (!skipReason) browser = await launch();
+});
+after(() => closeBrowser(browser));
+
+const RUNS: DashboardState['runs'] = [
+  { folder: 'shop', folderIndex: 0, id: '27681b53804e', state: 'finished', runsDone: 2, createdAt: '2026-11-26T10:00:00.000Z', model: 'bag', G: 0.362, M: 0.199, gap: 0.208, gatesPassed: false, running: false },
+  { folder: 'shop', folderIndex: 0, id: 'a1b2c3d4e5f6', state: 'interrupted', runsDone: 1, G: null, M: null, gap: null, running: false },
+];
+
+function state(partial: Partial<DashboardState>): DashboardState {
+  return { type: 'state', trusted: true, engine: 'running', runs: RUNS, ...partial };
+}
+
+async function send(p: Page, s: DashboardState): Promise<void> {
+  await p.evaluate(`window.postMessage(${JSON.stringify(s)}, '*')`);
+}
+
+function open(theme: ThemeKind): Promise<{ page: Page; log: { errors: string[] } }> {
+  const html = dashboardHtml({ nonce: makeNonce(), cspSource: ORIGIN, assets: { style: `${ORIGIN}/dashboard.css`, script: `${ORIGIN}/dashboard.js` } });
+  return openWebview(browser!, html, theme, { width: 340, height: 760 });
+}
+
+test('the dashboard follows an audit: progress, stage, run k/n, epoch, ETA, device, then the result', { skip: skipReason }, async () => {
+  for (const theme of ['vscode-dark', 'vscode-light'] as const) {
+    const { page: p, log } = await open(theme);
+    assert.deepEqual(await posted(p), [{ type: 'ready' }]);
+    await send(p, state({}));
+    await p.locator('[data-runs] li').first().waitFor();
+    assert.match((await p.locator('[data-current]').textContent()) ?? '', /No audit is running/);
+
+    const steps: DashboardState['current'][] = [
+      { folder: 'shop', stage: 'extract', fraction: 0.03, message: 'extracting: 40 files, 300 methods' },
+      { folder: 'shop', stage: 'train', fraction: 0.4, message: 'training', run: 1, runs: 2, epoch: 2, epochs: 3, etaSec: 95, device: 'cpu', samplesPerSec: 5230 },
+      { folder: 'shop', stage: 'train', fraction: 0.72, message: 'training', run: 2, runs: 2, epoch: 1, epochs: 3, etaSec: 40, device: 'cpu', samplesPerSec: 5400 },
+    ];
+    for (const current of steps) await send(p, state({ current: current! }));
+    const bar = p.locator('[role="progressbar"]');
+    await p.locator('[aria-valuenow="72"]').waitFor();
+    assert.equal(await bar.getAttribute('aria-valuenow'), '72');
+    const text = (await p.locator('[data-current]').textContent()) ?? '';
+    for (const want of ['Training', '2 of 2', '1 of 3', '40 s', 'cpu', '5,400 samples/s', '72%']) assert.ok(text.includes(want), `${want} in ${text}`);
+    assert.equal(await p.locator('button[data-command="cancelAudit"]').isVisible(), true);
+    assert.equal(await p.locator('button[data-command="audit"]').isDisabled(), true);
+    // The fill's width follows the fraction (set through the CSSOM, which the CSP allows).
+    const width = Number(await p.evaluate(`document.querySelector('.bar-fill').style.width.replace('%', '')`));
+    assert.equal(width, 72);
+    await screenshot(p, `dashboard-running-${theme.replace('vscode-', '')}.png`);
+
+    // Done: the latest result with its gates.
+    await send(
+      p,
+      state({
+        latest: { folder: 'shop', folderIndex: 0, runId: '27681b53804e', outcome: 'finished', createdAt: '2026-11-26T10:00:00.000Z', G: 0.362, M: 0.199, gap: 0.208, gatesPassed: false, findings: 50, gates: [{ gate: 'gap <= 0.5', passed: true, actual: 0.208 }, { gate: 'M < 0.01', passed: false, actual: 0.199 }] },
+      }),
+    );
+    await p.locator('[data-score="G"]').waitFor();
+    assert.equal(await p.locator('[data-score="G"]').textContent(), '0.36');
+    assert.equal(await p.locator('[data-score="M"]').textContent(), '0.20');
+    assert.equal(await p.locator('[data-score="gap"]').textContent(), '0.21');
+    assert.equal(await p.locator('[data-gates]').getAttribute('data-gates'), 'failed');
+    assert.match((await p.locator('[data-current]').textContent()) ?? '', /No audit is running/);
+    assert.equal(await p.locator('button[data-command="audit"]').isDisabled(), false);
+    await screenshot(p, `dashboard-done-${theme.replace('vscode-', '')}.png`, 'full');
+    assert.deepEqual(await violations(p), []);
+    assert.deepEqual(log.errors, []);
+    await p.context().close();
+  }
+});
+
+test('the dashboard buttons post their commands and runs; corpus text stays text', { skip: skipReason }, async () => {
+  const { page: p, log } = await open('vscode-dark');
+  const hostile: DashboardState['runs'] = [{ ...RUNS[0]!, folder: '<img src=x onerror="window.__pwned=1">', model: '<script>window.__pwned=2</script>' }, { ...RUNS[1]!, folderIndex: 1 }];
+  await send(p, state({ runs: hostile }));
+  await p.locator('[data-runs] li').first().waitFor();
+  assert.equal(await p.locator('img').count(), 0);
+  assert.equal(await p.evaluate('window.__pwned === undefined'), true);
+  assert.match((await p.locator('[data-runs]').textContent()) ?? '', /<img src=x/);
+
+  await p.locator('button[data-command="audit"]').click();
+  await p.locator('button[data-command="showFindings"]').click();
+  await p.locator('button[data-command="openReport"]').click();
+  await p.locator('[data-run="27681b53804e"] button', { hasText: 'Open' }).click();
+  await p.locator('[data-run="a1b2c3d4e5f6"] button', { hasText: 'Delete' }).click();
+  // Keyboard: Tab to the first button and press Enter.
+  await p.locator('button[data-command="showOutput"]').focus();
+  await p.keyboard.press('Enter');
+  assert.deepEqual(await posted(p), [
+    { type: 'ready' },
+    { type: 'command', command: 'audit' },
+    { type: 'command', command: 'showFindings' },
+    { type: 'command', command: 'openReport' },
+    { type: 'openRun', folderIndex: 0, runId: '27681b53804e' },
+    { type: 'deleteRun', folderIndex: 1, runId: 'a1b2c3d4e5f6' },
+    { type: 'command', command: 'showOutput' },
+  ]);
+  // An untrusted workspace: no audit button, the reason in words.
+  await send(p, state({ trusted: false, runs: [], runsNote: 'Audits of an untrusted workspace are not shown.' }));
+  await p.locator('[data-current] .note').waitFor();
+  assert.equal(await p.locator('button[data-command="audit"]').isDisabled(), true);
+  await screenshot(p, 'dashboard-untrusted-dark.png');
+  assert.deepEqual(await violations(p), []);
+  assert.deepEqual(log.errors, []);
+  await p.context().close();
+});

@@ -1,0 +1,54 @@
+/** Validation of the webviews' messages and where a finding may be opened (no browser). */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { findingTarget, isInside, parseDashboardMessage, parseReportMessage } from '../../extension/src/webview-messages';
+import { webviewCsp } from '../../extension/src/webview-html';
+import type { AuditReport, Finding } from '../../server/src/report/types';
+
+test('report panel messages: only known types and fields', () => {
+  assert.deepEqual(parseReportMessage({ type: 'ready' }), { type: 'ready' });
+  assert.deepEqual(parseReportMessage({ type: 'openFinding', sampleId: 'abc' }), { type: 'openFinding', sampleId: 'abc' });
+  assert.deepEqual(parseReportMessage({ type: 'export', format: 'sarif' }), { type: 'export', format: 'sarif' });
+  for (const bad of [null, 'ready', [], { type: 'export', format: 'exe' }, { type: 'export', format: 'toString' }, { type: 'openFinding' }, { type: 'openFinding', sampleId: 'a', file: '/etc/passwd' }, { type: 'openFile', path: '/etc/passwd' }, { type: 'openFinding', sampleId: 'x'.repeat(600) }]) {
+    assert.equal(parseReportMessage(bad), undefined, JSON.stringify(bad));
+  }
+});
+
+test('dashboard messages: only known commands, run ids without path characters', () => {
+  assert.deepEqual(parseDashboardMessage({ type: 'command', command: 'audit' }), { type: 'command', command: 'audit' });
+  assert.deepEqual(parseDashboardMessage({ type: 'deleteRun', folderIndex: 0, runId: '27681b53804e' }), { type: 'deleteRun', folderIndex: 0, runId: '27681b53804e' });
+  for (const bad of [{ type: 'command', command: 'workbench.action.terminal.new' }, { type: 'deleteRun', folderIndex: 0, runId: '../..' }, { type: 'openRun', folderIndex: -1, runId: 'a' }, { type: 'openRun', folderIndex: 1.5, runId: 'a' }, { type: 'openRun', folderIndex: 0, runId: 'a/b' }]) {
+    assert.equal(parseDashboardMessage(bad), undefined, JSON.stringify(bad));
+  }
+});
+
+test('isInside', () => {
+  assert.equal(isInside('/w/a', '/w/a/b/c.py', 'linux'), true);
+  assert.equal(isInside('/w/a', '/w/a', 'linux'), true);
+  assert.equal(isInside('/w/a', '/w/ab/c.py', 'linux'), false);
+  assert.equal(isInside('/w/a', '/w/a/../b/c.py', 'linux'), false);
+  assert.equal(isInside('C:\\w\\a', 'c:\\W\\A\\x.py', 'win32'), true);
+});
+
+function finding(over: Partial<Finding>): Finding {
+  return { sampleId: 's1', file: 'pkg/m.py', root: 'corpus', range: { startLine: 4, startColumn: 2, endLine: 9, endColumn: 0 }, language: 'python', name: 'f', split: 'train', signal: 'aum', score: 1, rank: 1, details: {}, message: '', ...over };
+}
+
+test('findingTarget: inside the audited folder or a workspace folder only; archives and unknown ids refused', () => {
+  const report = (f: Finding, inputs = ['corpus']) => ({ findings: [f], config: { inputs } }) as unknown as AuditReport;
+  assert.deepEqual(findingTarget(report(finding({})), 's1', '/w/proj', []), { file: '/w/proj/corpus/pkg/m.py', line: 4, column: 2, endLine: 4, endColumn: 2 });
+  assert.deepEqual(findingTarget(report(finding({ file: 'data.jsonl', root: 'data.jsonl', jsonlLine: 7 }), ['data.jsonl']), 's1', '/w/proj', []), { file: '/w/proj/data.jsonl', line: 6, column: 0, endLine: 6, endColumn: 0 });
+  assert.ok('error' in findingTarget(report(finding({})), 'nope', '/w/proj', []));
+  assert.ok('error' in findingTarget(report(finding({ archiveEntry: 'a/b.py', file: 'x.zip' })), 's1', '/w/proj', []));
+  // A file that climbs out of its root (a tampered report) is not opened.
+  assert.ok('error' in findingTarget(report(finding({ file: '../../../etc/passwd' })), 's1', '/w/proj', []));
+  // An absolute corpus root outside the folder is a corpus root of the report: allowed.
+  assert.equal((findingTarget(report(finding({ root: '/data/src' }), ['/data/src']), 's1', '/w/proj', []) as { file: string }).file, '/data/src/pkg/m.py');
+});
+
+test('the webview CSP allows no eval, no inline script without the nonce, nothing remote', () => {
+  const csp = webviewCsp('N0nce', 'https://x.vscode-cdn.net');
+  assert.match(csp, /default-src 'none'/);
+  assert.match(csp, /script-src 'nonce-N0nce'(;|$)/);
+  assert.doesNotMatch(csp, /unsafe-eval|unsafe-inline|\*|https?:(?!\/\/x\.vscode-cdn\.net)/);
+});
