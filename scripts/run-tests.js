@@ -26,5 +26,18 @@ if (files.length === 0) {
   console.error(`no test files found under ${dist}${filters.length ? ` matching ${filters.join(', ')}` : ''}`);
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--test', `--test-concurrency=${Math.max(1, require('node:os').availableParallelism())}`, ...files], { stdio: 'inherit' });
-process.exit(result.status ?? 1);
+// Unit tests run in parallel; the integration and browser tests (real audits, engine processes,
+// Chromium) run one file at a time after them, so that their timing-sensitive parts (kill -9 in
+// the middle of a run, cancellation, crash recovery) never compete with each other for 2 cores.
+const heavy = (f) => /[\\/](integration|webview)[\\/]/.test(f);
+const groups = [
+  { files: files.filter((f) => !heavy(f)), concurrency: Math.max(1, require('node:os').availableParallelism()) },
+  { files: files.filter(heavy), concurrency: 1 },
+];
+let status = 0;
+for (const g of groups) {
+  if (g.files.length === 0) continue;
+  const result = spawnSync(process.execPath, ['--test', `--test-concurrency=${g.concurrency}`, ...g.files], { stdio: 'inherit' });
+  if (result.status !== 0) status = result.status ?? 1;
+}
+process.exit(status);

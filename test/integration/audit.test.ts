@@ -126,7 +126,7 @@ test('kill -9 in the middle, rerun: the same report as an uninterrupted audit', 
     if (!id) continue;
     const dir = path.join(runs, id);
     const done = fs.existsSync(path.join(dir, 'clean-s0', 'result.json'));
-    const started = fs.existsSync(path.join(dir, 'y-shuffle-25-s0', 'checkpoint.bin'));
+    const started = !fs.existsSync(path.join(dir, 'y-shuffle-25-s0', 'result.json')) && fs.existsSync(path.join(dir, 'y-shuffle-25-s0', 'checkpoint.bin'));
     if (done && started) {
       child.kill('SIGKILL');
       killedMidRun = true;

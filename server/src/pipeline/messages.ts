@@ -25,6 +25,15 @@ export interface BatchMessage {
   tasks: CorpusTask[];
 }
 
+/**
+ * main → worker: stop after the task in progress and exit. Terminating a worker from outside
+ * while it is inside tree-sitter's native code aborts the whole process (the binding throws a
+ * C++ exception nothing catches), so the pool always asks first.
+ */
+export interface StopMessage {
+  type: 'stop';
+}
+
 /** worker → main: the parser is loaded. */
 export interface ReadyMessage {
   type: 'ready';
@@ -62,5 +71,5 @@ export interface FatalMessage {
   message: string;
 }
 
-export type ToWorker = InitMessage | BatchMessage;
+export type ToWorker = InitMessage | BatchMessage | StopMessage;
 export type FromWorker = ReadyMessage | BatchResultMessage | FatalMessage;

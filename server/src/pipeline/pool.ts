@@ -227,11 +227,34 @@ export class ExtractionPool {
     }
   }
 
-  /** Stops the workers. Safe to call more than once. */
-  async close(): Promise<void> {
+  /**
+   * Stops the workers: each is asked to stop after its task in progress and exits by itself;
+   * only one that has not exited after `graceMs` is terminated. Safe to call more than once.
+   */
+  async close(graceMs = 10_000): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    await Promise.all(
+      this.slots.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            let done = false;
+            const finish = () => {
+              if (done) return;
+              done = true;
+              clearTimeout(timer);
+              resolve();
+            };
+            const timer = setTimeout(() => void s.worker.terminate().then(finish, finish), graceMs);
+            s.worker.once('exit', finish);
+            try {
+              s.worker.postMessage({ type: 'stop' } satisfies ToWorker);
+            } catch {
+              finish();
+            }
+          }),
+      ),
+    );
   }
 }
 

@@ -20,6 +20,7 @@ let maxFileBytes = 0;
 let sentTokens = 0;
 let sentPaths = 0;
 let queue: Promise<void> = Promise.resolve();
+let stopping = false;
 
 function post(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
   port.postMessage(msg, transfer);
@@ -68,9 +69,11 @@ async function handleBatch(msg: BatchMessage): Promise<void> {
   const t0 = performance.now();
   const outcomes: TaskOutcome[] = [];
   for (let i = 0; i < msg.tasks.length; i++) {
+    if (stopping) return;
     outcomes.push(runTask(msg.tasks[i]!));
     if ((i + 1) % YIELD_EVERY_TASKS === 0) await yieldToEventLoop();
   }
+  if (stopping) return;
   const tables = extractor!.tables;
   const newTokens = tables.tokens.strings.slice(sentTokens);
   const newPaths = tables.paths.strings.slice(sentPaths);
@@ -97,6 +100,12 @@ function ownBuffer(a: Int32Array): Int32Array {
 }
 
 port.on('message', (msg: ToWorker) => {
+  if (msg.type === 'stop') {
+    // Finish the task in progress (the batch loop checks the flag), then let the thread end.
+    stopping = true;
+    void queue.then(() => port.close());
+    return;
+  }
   if (msg.type === 'init') {
     settings = msg.settings;
     maxFileBytes = msg.maxFileBytes;
