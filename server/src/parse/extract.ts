@@ -1,13 +1,20 @@
 /**
  * The extractor: source text in, one `ExtractedSample` per method out.
  *
- * Per unit: parse (native tree-sitter, or web-tree-sitter as the fallback); run the language's
- * query (`queries/<lang>/methods.scm`) to find the method declarations with their names and
- * bodies; drop declarations with a syntax error inside them, without a body, or (by setting)
- * constructors; flatten each outermost kept method's subtree once into typed arrays
+ * Per unit: parse (native tree-sitter, or web-tree-sitter as the fallback); find the method
+ * declarations with their names and bodies, as the language's query (`queries/<lang>/methods.scm`)
+ * captures them; drop declarations with a syntax error inside them, without a body, or (by
+ * setting) constructors; flatten each outermost kept method's subtree once into typed arrays
  * (`flatten.ts`); then, for it and every kept method nested in it, read the body tokens, the
  * path-contexts (`paths.ts`) and a Python docstring from the arrays without touching the tree
- * again. Javadoc and Ruby comments are read from the declaration's preceding siblings (`docs.ts`).
+ * again. Javadoc and Ruby comments are the comments just before the declaration (`docs.ts`).
+ *
+ * Finding the declarations: on a file without syntax errors, one walk of the file does it all
+ * (`FlatTree.buildFile`), following the query's patterns as `queryshape.ts` reads them from the
+ * `.scm` file; the query engine runs only on files with syntax errors (inside ERROR nodes only it
+ * knows what matches), for a query of another shape, or when the walk meets what it cannot decide
+ * as the query would. Both ways give the same samples, in the same order, and intern the same
+ * tokens and paths in the same order (`test/unit/parse/queryshape.test.ts`).
  *
  * `extract` is synchronous once the extractor exists, so a worker thread can call it in a loop.
  */
@@ -16,7 +23,7 @@ import { loadBackend, type Backend, type BackendKind, type BackendLoaders, type 
 import { leadingDoc, leadingDocOfRun } from './docs';
 import { CommentRuns, DeclTable, FlatTree, LabelTable, TokenInterner, TypeTable } from './flatten';
 import { sampleId, seededRandom } from './ids';
-import { LANGUAGES, loadQuerySource, type LanguageSpec } from './languages';
+import { LANGUAGES, loadQuerySource, typesWithout, type LanguageSpec } from './languages';
 import { cleanDocstring } from './lexemes';
 import { PathContexts } from './paths';
 import { parseQueryShape, type QueryShape } from './queryshape';
@@ -276,7 +283,8 @@ class TreeSitterExtractor implements Extractor {
     const types = {} as Record<LanguageId, TypeTable>;
     const commentTypes = {} as Record<LanguageId, ReadonlySet<string>>;
     for (const id of LANGUAGE_IDS) {
-      types[id] = new TypeTable(LANGUAGES[id], this.labels, this.interner, opts.queryShapes === false ? undefined : queryShape(id));
+      const shape = opts.queryShapes === false ? undefined : queryShape(id);
+      types[id] = new TypeTable(LANGUAGES[id], this.labels, this.interner, shape, shape === undefined ? undefined : typesWithout(id, shape.map((p) => p.type)));
       commentTypes[id] = new Set<string>(LANGUAGES[id].nodeTypes.comments);
     }
     this.types = types;
@@ -437,8 +445,7 @@ class TreeSitterExtractor implements Extractor {
       for (let i = body; i < bodyEnd; i++) {
         const len = flat.tokLen[i]!;
         if (len === 0) continue;
-        const ref = flat.rawRef[i]!;
-        if (ref >= 0 && flat.raw[ref] === name) {
+        if (flat.spells(i, name)) {
           out[count++] = this.placeholder;
         } else {
           const off = flat.tokOff[i]!;
@@ -454,8 +461,7 @@ class TreeSitterExtractor implements Extractor {
     const nameEnd = nameNode >= 0 ? flat.end[nameNode]! : -1;
     const isName = (i: number): boolean => {
       if (i >= nameNode && i < nameEnd) return true;
-      const ref = flat.rawRef[i]!;
-      return ref >= 0 && flat.raw[ref] === name;
+      return flat.spells(i, name);
     };
     const contexts = this.paths.compute(flat, m, settings, this.placeholder, isName, seededRandom(id));
 

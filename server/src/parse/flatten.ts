@@ -4,10 +4,18 @@
  * Why: every property read on a tree-sitter node or cursor crosses into native code (or wasm),
  * which costs about as much per node as parsing did (on CPython's standard library, about
  * 0.35 µs per node walked against 0.45 µs per node parsed). The walk reads the minimum per node (its
- * type id; the text bounds of named leaves; a field name for the direct children of a method)
- * and everything after it (body tokens, path-contexts, nested methods) runs in plain JS on the
- * arrays. The walk is iterative (the cursor plus an explicit stack), so a 5000-deep nesting of
- * parentheses costs memory, not call stack.
+ * type id; the text bounds of named leaves, or only the start of an identifier whose end the text
+ * tells; a field for the direct children of a method) and everything after it (body tokens,
+ * path-contexts, nested methods) runs in plain JS on the arrays. The walk is iterative (the
+ * cursor plus an explicit stack), so a 5000-deep nesting of parentheses costs memory, not call
+ * stack.
+ *
+ * Two walks: `build` flattens one method's subtree (the cursor on it); `buildFile` walks a whole
+ * file, finding the declarations of the language's query shape itself (`DeclTable`, instead of
+ * the query engine, which visits every node of the file in native code and cost about as much
+ * again as parsing), passing over the nodes outside the methods to keep (and every subtree the
+ * grammar says cannot hold a declaration), flattening each outermost kept method as `build`
+ * would, and handing it over (`DeclTable.done`) while its arrays are still in the caches.
  *
  * Layout: nodes in pre-order, so a subtree is the contiguous range `[i, end[i])`. Comments are
  * left out, and string-like literals are kept as one leaf (their fragments are not visited).
@@ -36,6 +44,8 @@ const PUNCT = 256;
 const DECL = 512;
 /** An anonymous type whose tokens are interned (`TypeTable.internAnon`). */
 const TOKENS = 1024;
+/** A named type that cannot hold a declaration (`typesWithout`): a file walk does not enter it. */
+const NODECL = 2048;
 
 /** Longest literal text (content, quotes and a 3-letter prefix) that may normalize to itself. */
 const MAX_SHORT_LITERAL = MAX_LITERAL_CHARS + 9;
@@ -63,6 +73,10 @@ export class LabelTable {
 
 /** What the tokens of an identifier are, computed once per distinct identifier. */
 interface IdentTokens {
+  /** The identifier. */
+  text: string;
+  /** What it is compared with the method name as: the text, without the `:` of a symbol. */
+  raw: string;
   /** Token id of the whole identifier, lower-cased (a path-context terminal). */
   whole: number;
   /** Token ids of its subtokens (body tokens); the whole lower-cased text when it has none. */
@@ -71,6 +85,10 @@ interface IdentTokens {
 
 /** Entries kept in the identifier cache before it is cleared (bounds memory on huge corpora). */
 const IDENT_CACHE_LIMIT = 200_000;
+/** Entries of the cache of recently met identifiers (a power of two). */
+const RECENT_IDENTS = 4096;
+/** Longest identifier whose characters the cache of recent ones holds. */
+const RECENT_WIDTH = 24;
 
 /**
  * Token interning shared by every language of an extractor: it owns the caches that turn leaf
@@ -89,10 +107,59 @@ export class TokenInterner {
       const whole = this.tokens.id(lower);
       const subs = splitSubtokens(text);
       const parts = subs.length === 0 ? Int32Array.of(whole) : Int32Array.from(subs, (s) => this.tokens.id(s));
-      t = { whole, parts };
+      // A symbol (`:name`) refers to the method as much as the bare name does.
+      t = { text, raw: text.charCodeAt(0) === 58 /* : */ ? text.slice(1) : text, whole, parts };
       this.identCache.set(text, t);
     }
     return t;
+  }
+
+  /**
+   * Recently met identifiers (most repeat within a file), by a hash of their text, in typed
+   * arrays that stay in the processor's caches (the identifier cache does not: a lookup there,
+   * or reading an entry's strings, misses them). Slot k: `recentLen[k]` (-1: empty) and
+   * `recentChars` (identifiers of up to RECENT_WIDTH characters: compared here without touching
+   * the string), `recentTok[5k..5k+4]` (whole, count of parts, first three parts), and the
+   * entry and its `raw` text.
+   */
+  private readonly recentLen = new Int32Array(RECENT_IDENTS).fill(-1);
+  private readonly recentChars = new Uint16Array(RECENT_IDENTS * RECENT_WIDTH);
+  readonly recentTok = new Int32Array(RECENT_IDENTS * 5);
+  readonly recentEntry: IdentTokens[] = [];
+  readonly recentRaw: string[] = [];
+
+  /**
+   * The slot of `recent*` that holds `ident(text.slice(s, e))`, without slicing when the
+   * identifier was met recently.
+   */
+  identAt(text: string, s: number, e: number): number {
+    const len = e - s;
+    let h = 0x811c9dc5;
+    for (let k = s; k < e; k++) h = Math.imul(h ^ text.charCodeAt(k), 0x01000193);
+    const slot = (h ^ (h >>> 15)) & (RECENT_IDENTS - 1);
+    if (this.recentLen[slot] === len) {
+      if (len <= RECENT_WIDTH) {
+        const chars = this.recentChars;
+        const base = slot * RECENT_WIDTH - s;
+        let k = s;
+        while (k < e && chars[base + k] === text.charCodeAt(k)) k++;
+        if (k === e) return slot;
+      } else if (text.startsWith(this.recentEntry[slot]!.text, s)) {
+        return slot;
+      }
+    }
+    const t = this.ident(text.slice(s, e));
+    this.recentLen[slot] = len;
+    if (len <= RECENT_WIDTH) for (let k = 0; k < len; k++) this.recentChars[slot * RECENT_WIDTH + k] = text.charCodeAt(s + k);
+    const b = slot * 5;
+    this.recentTok[b] = t.whole;
+    this.recentTok[b + 1] = t.parts.length;
+    this.recentTok[b + 2] = t.parts[0]!;
+    this.recentTok[b + 3] = t.parts[1] ?? -1;
+    this.recentTok[b + 4] = t.parts[2] ?? -1;
+    this.recentEntry[slot] = t;
+    this.recentRaw[slot] = t.raw;
+    return slot;
   }
 
   id(text: string): number {
@@ -132,6 +199,8 @@ export class TypeTable {
     private readonly labels: LabelTable,
     private readonly interner: TokenInterner,
     readonly shape?: QueryShape,
+    /** Named types that cannot hold a declaration of the shape (`typesWithout`). */
+    private readonly withoutDecls: ReadonlySet<string> = new Set(),
   ) {
     this.stringToken = interner.id(STRING_TOKEN);
     const chars = spec.identifierChars;
@@ -162,6 +231,7 @@ export class TypeTable {
       if (this.sets.numbers.has(name)) f |= NUMBER;
       if (this.sets.operatorNodes.has(name)) f |= OPNODE;
       if (this.sets.methods.has(name)) f |= METHOD;
+      if (this.withoutDecls.has(name)) f |= NODECL;
       const d = this.shape === undefined ? -1 : this.shape.findIndex((p) => p.type === name);
       if (d >= 0 && f & METHOD) {
         f |= DECL;
@@ -494,6 +564,8 @@ export class FlatTree {
   /** Index into `raw` of an identifier leaf's text (compared with the method name), else -1. */
   rawRef = new Int32Array(1024);
   raw: string[] = [];
+  /** Lengths of `raw` (compared first, without reading the strings). */
+  private rawLen = new Int32Array(1024);
   /** Source offsets of method nodes (start only) and string literals (start and stop); -1 otherwise. */
   start = new Int32Array(1024);
   stop = new Int32Array(1024);
@@ -525,19 +597,38 @@ export class FlatTree {
   }
 
   private pushTokens(i: number, toks: Int32Array): void {
-    this.pool = grow(this.pool, this.poolLen + toks.length);
-    this.pool.set(toks, this.poolLen);
-    this.tokOff[i] = this.poolLen;
-    this.tokLen[i] = toks.length;
-    this.poolLen += toks.length;
+    const n = toks.length;
+    const at = this.poolLen;
+    if (at + n > this.pool.length) this.pool = grow(this.pool, at + n);
+    // (Mostly one or two tokens: a loop beats `set`.)
+    const pool = this.pool;
+    for (let k = 0; k < n; k++) pool[at + k] = toks[k]!;
+    this.tokOff[i] = at;
+    this.tokLen[i] = n;
+    this.poolLen = at + n;
+  }
+
+  private pushRaw(i: number, raw: string): void {
+    const ref = this.raw.length;
+    this.rawRef[i] = ref;
+    this.raw.push(raw);
+    if (ref >= this.rawLen.length) this.rawLen = grow(this.rawLen, ref + 1);
+    this.rawLen[ref] = raw.length;
+  }
+
+  /** Whether node `i` is an identifier spelled `name` (a symbol `:name` too). */
+  spells(i: number, name: string): boolean {
+    const ref = this.rawRef[i]!;
+    return ref >= 0 && this.rawLen[ref] === name.length && this.raw[ref] === name;
   }
 
   private pushToken(i: number, tok: number): void {
-    this.pool = grow(this.pool, this.poolLen + 1);
-    this.pool[this.poolLen] = tok;
-    this.tokOff[i] = this.poolLen;
+    const at = this.poolLen;
+    if (at >= this.pool.length) this.pool = grow(this.pool, at + 1);
+    this.pool[at] = tok;
+    this.tokOff[i] = at;
     this.tokLen[i] = 1;
-    this.poolLen++;
+    this.poolLen = at + 1;
   }
 
   /**
@@ -621,7 +712,7 @@ export class FlatTree {
           // Outside the flattened subtrees: only look for declarations below.
           if ((f & NAMED) === 0) break descend;
           if (docs !== undefined) docs.named(depth);
-          if (f & (IDENT | NUMBER)) break descend;
+          if (f & (IDENT | NUMBER | NODECL)) break descend;
           if (f & STRING && (codeMarker === undefined || !text.slice(cursor.startIndex, cursor.endIndex).includes(codeMarker))) break descend;
           if (cursor.gotoFirstChild()) {
             skim++;
@@ -690,7 +781,8 @@ export class FlatTree {
               break descend;
             }
           }
-          this.namedLeaf(i, f, text.slice(s, e), interner);
+          if (f & IDENT) this.identLeaf(i, text, s, e, interner);
+          else this.namedLeaf(i, f, text.slice(s, e), interner);
           break descend;
         }
         if ((f & NAMED) === 0) {
@@ -736,6 +828,30 @@ export class FlatTree {
     }
   }
 
+  /** Tokens of an identifier at [s, e) of `text` (see `namedLeaf`). */
+  private identLeaf(i: number, text: string, s: number, e: number, interner: TokenInterner): void {
+    if (e === s) return;
+    const k = interner.identAt(text, s, e);
+    const tok = interner.recentTok;
+    const b = 5 * k;
+    this.term[i] = tok[b]!;
+    const n = tok[b + 1]!;
+    if (n > 3) {
+      this.pushTokens(i, interner.recentEntry[k]!.parts);
+    } else {
+      const at = this.poolLen;
+      if (at + 3 > this.pool.length) this.pool = grow(this.pool, at + 3);
+      const pool = this.pool;
+      pool[at] = tok[b + 2]!;
+      if (n > 1) pool[at + 1] = tok[b + 3]!;
+      if (n > 2) pool[at + 2] = tok[b + 4]!;
+      this.tokOff[i] = at;
+      this.tokLen[i] = n;
+      this.poolLen = at + n;
+    }
+    this.pushRaw(i, interner.recentRaw[k]!);
+  }
+
   /** Tokens of a named leaf; a zero-width one is a MISSING node (only in broken methods, never emitted). */
   private namedLeaf(i: number, f: number, leaf: string, interner: TokenInterner): void {
     if (leaf.length === 0) return;
@@ -749,9 +865,7 @@ export class FlatTree {
       const t = interner.ident(leaf);
       this.term[i] = t.whole;
       this.pushTokens(i, t.parts);
-      this.rawRef[i] = this.raw.length;
-      // A symbol (`:name`) refers to the method as much as the bare name does.
-      this.raw.push(leaf.charCodeAt(0) === 58 /* : */ ? leaf.slice(1) : leaf);
+      this.pushRaw(i, t.raw);
       return;
     }
     const norm = f & NUMBER ? normalizeNumber(leaf) : leaf.trim().toLowerCase().replace(/\s+/g, '_');

@@ -63,6 +63,11 @@ export interface LanguageSpec {
   readonly nativeGrammar: () => unknown;
   /** Absolute path of the grammar's `.wasm` build (for the web-tree-sitter fallback). */
   readonly wasmPath: () => string;
+  /**
+   * Absolute path of the grammar's `node-types.json` (which node types can be children of
+   * which): the file walk passes over nodes that cannot hold a declaration without entering them.
+   */
+  readonly nodeTypesPath: () => string;
   /** Query files under `queries/<id>/`, concatenated into one query. */
   readonly queryFiles: readonly string[];
   /** Field name of a method's body in the grammar. */
@@ -79,10 +84,10 @@ export interface LanguageSpec {
   readonly missingBody: 'bodiless' | 'empty';
   /**
    * Text that starts code inside a string-like literal (Ruby's `#{`, Java's `\{` of string
-   * templates), where a declaration could hide: the file walk does not enter literals, so a file
-   * with such a literal has its declarations counted natively as well (`extract.ts`). Absent
-   * when no declaration can be written inside a literal (Python: an f-string holds expressions,
-   * and `def` is a statement).
+   * templates), where a declaration could hide. The file walk does not enter literals: it enters
+   * those holding this text outside the flattened methods, and gives the file over to the query
+   * engine when one inside a flattened method holds a declaration. Absent when no declaration can
+   * be written inside a literal (Python: an f-string holds expressions, and `def` is a statement).
    */
   readonly codeInStrings?: string;
   /**
@@ -102,6 +107,10 @@ function grammarWasm(pkg: string): () => string {
   return () => require.resolve(`${pkg}/${pkg}.wasm`);
 }
 
+function grammarNodeTypes(pkg: string): () => string {
+  return () => require.resolve(`${pkg}/src/node-types.json`);
+}
+
 /** The registry. `satisfies` keeps each entry's literal types while checking it is complete. */
 export const LANGUAGES = {
   java: {
@@ -109,6 +118,7 @@ export const LANGUAGES = {
     extensions: ['.java'],
     nativeGrammar: () => require('tree-sitter-java'),
     wasmPath: grammarWasm('tree-sitter-java'),
+    nodeTypesPath: grammarNodeTypes('tree-sitter-java'),
     queryFiles: ['methods.scm'],
     bodyField: 'body',
     nameField: 'name',
@@ -141,6 +151,7 @@ export const LANGUAGES = {
     extensions: ['.py', '.pyi'],
     nativeGrammar: () => require('tree-sitter-python'),
     wasmPath: grammarWasm('tree-sitter-python'),
+    nodeTypesPath: grammarNodeTypes('tree-sitter-python'),
     queryFiles: ['methods.scm'],
     bodyField: 'body',
     nameField: 'name',
@@ -165,6 +176,7 @@ export const LANGUAGES = {
     extensions: ['.rb'],
     nativeGrammar: () => require('tree-sitter-ruby'),
     wasmPath: grammarWasm('tree-sitter-ruby'),
+    nodeTypesPath: grammarNodeTypes('tree-sitter-ruby'),
     queryFiles: ['methods.scm'],
     bodyField: 'body',
     nameField: 'name',
@@ -214,6 +226,49 @@ export function languageForPath(file: string): LanguageId | undefined {
 /** Directory of a language's `.scm` files (copied next to the compiled code by the build). */
 export function queryDir(language: LanguageId): string {
   return path.join(__dirname, 'queries', language);
+}
+
+/** One entry of a grammar's `node-types.json` (the parts read here). */
+interface NodeTypeInfo {
+  type: string;
+  named: boolean;
+  fields?: Record<string, { types: { type: string; named: boolean }[] }>;
+  children?: { types: { type: string; named: boolean }[] };
+  subtypes?: { type: string; named: boolean }[];
+}
+
+/**
+ * The named node types of a language that can hold none of `types` anywhere below them, by the
+ * grammar's `node-types.json` (children, fields and supertypes, transitively; extras such as
+ * comments hold nothing). Empty when the file cannot be read: then every node may.
+ */
+export function typesWithout(language: LanguageId, types: readonly string[]): Set<string> {
+  let info: NodeTypeInfo[];
+  try {
+    info = JSON.parse(fs.readFileSync(LANGUAGES[language].nodeTypesPath(), 'utf8')) as NodeTypeInfo[];
+  } catch {
+    return new Set();
+  }
+  const children = new Map<string, string[]>();
+  for (const t of info) {
+    if (!t.named) continue;
+    const kids: string[] = [];
+    for (const f of Object.values(t.fields ?? {})) for (const c of f.types) if (c.named) kids.push(c.type);
+    for (const c of t.children?.types ?? []) if (c.named) kids.push(c.type);
+    for (const c of t.subtypes ?? []) if (c.named) kids.push(c.type);
+    children.set(t.type, kids);
+  }
+  const may = new Set<string>(types);
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const [t, kids] of children) {
+      if (!may.has(t) && kids.some((k) => may.has(k))) {
+        may.add(t);
+        changed = true;
+      }
+    }
+  }
+  return new Set([...children.keys()].filter((t) => !may.has(t)));
 }
 
 /** Reads and concatenates a language's query files. */

@@ -52,7 +52,7 @@ const SLOT = 8;
 /** Longest path whose labels fit in a slot (two 16-bit labels per word). */
 const INLINE = 8;
 /** Entries of the cache of recently used paths, less one (a power of two, less one). */
-const CACHE_MASK = 16383;
+const CACHE_MASK = 4095;
 
 /**
  * Interns paths (sequences of label ids plus the position of the LCA) into the paths string

@@ -12,13 +12,19 @@ export class LineIndex {
 
   private lineStarts(): Int32Array {
     if (this.starts !== undefined) return this.starts;
-    let count = 1;
-    for (let i = this.text.indexOf('\n'); i !== -1; i = this.text.indexOf('\n', i + 1)) count++;
-    const starts = new Int32Array(count);
+    // One pass, into a buffer grown by doubling (a guess from the text's length first).
+    let starts = new Int32Array(Math.max(16, (this.text.length >> 5) + 1));
     let k = 1;
-    for (let i = this.text.indexOf('\n'); i !== -1; i = this.text.indexOf('\n', i + 1)) starts[k++] = i + 1;
-    this.starts = starts;
-    return starts;
+    for (let i = this.text.indexOf('\n'); i !== -1; i = this.text.indexOf('\n', i + 1)) {
+      if (k === starts.length) {
+        const bigger = new Int32Array(2 * k);
+        bigger.set(starts);
+        starts = bigger;
+      }
+      starts[k++] = i + 1;
+    }
+    this.starts = starts.subarray(0, k);
+    return this.starts;
   }
 
   /** 0-based line of a UTF-16 offset (binary search over line starts). */

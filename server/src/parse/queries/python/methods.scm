@@ -9,6 +9,11 @@
 ;
 ; Docstrings (a string literal as the first statement of the body) are read from the flattened
 ; body by extract.ts: an anchored query pattern for them cost a quarter of the query's time.
+;
+; The extractor follows these patterns with its own walk of the file (queryshape.ts reads them:
+; a node type captured as @method or @constructor, and fields with a node type or `_`, optionally
+; `?`, captured as @name or @body). A pattern of any other shape still works: the query engine
+; then runs instead, more slowly. Keep the two ways' agreement checked: test/unit/parse/queryshape.test.ts.
 
 (function_definition
   name: (identifier) @name
