@@ -6,4 +6,3 @@ export * from './gitignore';
 export * from './jsonl';
 export * from './zip';
 export * from './walk';
-export * from './summary';
