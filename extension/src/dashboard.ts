@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { RunsDeleteRequest, RunsListRequest, type AuditDoneParams, type AuditProgressParams } from '../../server/src/protocol';
 import type { EngineClient } from './client';
+import { folderHasRuns } from './runs-folder';
 import { outDir, type SettingReader } from './config';
 import { webviewRoot } from './report-panel';
 import { dashboardHtml, makeNonce } from './webview-html';
@@ -127,15 +128,8 @@ export class DashboardProvider implements vscode.WebviewViewProvider, vscode.Dis
     await this.refreshRuns();
   }
 
-  private async hasRuns(folder: vscode.WorkspaceFolder): Promise<boolean> {
-    try {
-      const dir = outDir(this.settings(folder.uri)) ?? '.memaudit';
-      const base = path.isAbsolute(dir) ? vscode.Uri.file(dir) : vscode.Uri.joinPath(folder.uri, dir);
-      await vscode.workspace.fs.stat(vscode.Uri.joinPath(base, 'runs'));
-      return true;
-    } catch {
-      return false;
-    }
+  private hasRuns(folder: vscode.WorkspaceFolder): Promise<boolean> {
+    return folderHasRuns(folder, this.settings(folder.uri));
   }
 
   /** Lists the runs of every workspace folder that has some (never starts the engine for a folder without runs). */

@@ -4,10 +4,10 @@
  * the hover and the Problems view. `memaudit.findings.enabled` turns them off; nothing is shown in
  * an untrusted workspace.
  */
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { FindingsGetRequest, type EditorFinding, type FindingsResult } from '../../server/src/protocol';
 import type { EngineClient } from './client';
+import { folderHasRuns } from './runs-folder';
 import { findingsEnabled, outDir, type SettingReader } from './config';
 import { findingsToDiagnostics, type DiagnosticSpec } from './findings-map';
 
@@ -60,15 +60,8 @@ export class FindingsController implements vscode.Disposable {
     }
   }
 
-  private async hasRuns(folder: vscode.WorkspaceFolder): Promise<boolean> {
-    try {
-      const dir = outDir(this.settings(folder.uri)) ?? '.memaudit';
-      const base = path.isAbsolute(dir) ? vscode.Uri.file(dir) : vscode.Uri.joinPath(folder.uri, dir);
-      await vscode.workspace.fs.stat(vscode.Uri.joinPath(base, 'runs'));
-      return true;
-    } catch {
-      return false;
-    }
+  private hasRuns(folder: vscode.WorkspaceFolder): Promise<boolean> {
+    return folderHasRuns(folder, this.settings(folder.uri));
   }
 
   /** Reloads one folder's findings. Errors go to the output channel (findings are a courtesy, not a task). */
