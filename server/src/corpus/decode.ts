@@ -124,6 +124,19 @@ export function fileKind(st: fs.Stats): string {
 // effect on regular files. Windows has no such flag.
 const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
 
+/** Why a file must not be read, from its stat: not a regular file, or over the size cap. */
+function refuseByStat(st: fs.Stats, maxBytes: number): DecodeResult | undefined {
+  if (!st.isFile()) return { skip: 'unreadable', detail: `${fileKind(st)}, not a regular file` };
+  if (st.size > maxBytes) return { skip: 'too-large', detail: `${st.size} bytes, over the cap of ${maxBytes}` };
+  return undefined;
+}
+
+/** Decodes the `filled` bytes read into a buffer of `maxBytes + 1`; a full buffer means the file grew past the cap. */
+function decodeRead(buf: Uint8Array, filled: number, maxBytes: number): DecodeResult {
+  if (filled > maxBytes) return { skip: 'too-large', detail: `grew past the cap of ${maxBytes} bytes while being read` };
+  return decodeSource(buf.subarray(0, filled), maxBytes);
+}
+
 /**
  * Reads and decodes one source file. Never throws for file-system trouble: permission errors,
  * vanished files, directories or pipes named like source files all become skip results.
@@ -139,8 +152,8 @@ export async function readSourceFile(absPath: string, maxBytes: number): Promise
   }
   try {
     const st = await fh.stat();
-    if (!st.isFile()) return { skip: 'unreadable', detail: `${fileKind(st)}, not a regular file` };
-    if (st.size > maxBytes) return { skip: 'too-large', detail: `${st.size} bytes, over the cap of ${maxBytes}` };
+    const refused = refuseByStat(st, maxBytes);
+    if (refused) return refused;
     const buf = new Uint8Array(Math.min(st.size, maxBytes) + 1);
     let filled = 0;
     for (;;) {
@@ -149,8 +162,7 @@ export async function readSourceFile(absPath: string, maxBytes: number): Promise
       filled += bytesRead;
       if (filled === buf.length) break;
     }
-    if (filled > maxBytes) return { skip: 'too-large', detail: `grew past the cap of ${maxBytes} bytes while being read` };
-    return decodeSource(buf.subarray(0, filled), maxBytes);
+    return decodeRead(buf, filled, maxBytes);
   } catch (err) {
     return skipFromFsError(err);
   } finally {
@@ -168,8 +180,8 @@ export function readSourceFileSync(absPath: string, maxBytes: number): DecodeRes
   }
   try {
     const st = fs.fstatSync(fd);
-    if (!st.isFile()) return { skip: 'unreadable', detail: `${fileKind(st)}, not a regular file` };
-    if (st.size > maxBytes) return { skip: 'too-large', detail: `${st.size} bytes, over the cap of ${maxBytes}` };
+    const refused = refuseByStat(st, maxBytes);
+    if (refused) return refused;
     const buf = new Uint8Array(Math.min(st.size, maxBytes) + 1);
     let filled = 0;
     for (;;) {
@@ -178,8 +190,7 @@ export function readSourceFileSync(absPath: string, maxBytes: number): DecodeRes
       filled += bytesRead;
       if (filled === buf.length) break;
     }
-    if (filled > maxBytes) return { skip: 'too-large', detail: `grew past the cap of ${maxBytes} bytes while being read` };
-    return decodeSource(buf.subarray(0, filled), maxBytes);
+    return decodeRead(buf, filled, maxBytes);
   } catch (err) {
     return skipFromFsError(err);
   } finally {
