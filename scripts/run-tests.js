@@ -29,7 +29,7 @@ if (files.length === 0) {
 // Unit tests run in parallel; the integration and browser tests (real audits, engine processes,
 // Chromium) run one file at a time after them, so that their timing-sensitive parts (kill -9 in
 // the middle of a run, cancellation, crash recovery) never compete with each other for 2 cores.
-const heavy = (f) => /[\\/](integration|webview)[\\/]/.test(f);
+const heavy = (f) => /[\\/](integration|webview|e2e)[\\/]/.test(f);
 const groups = [
   { files: files.filter((f) => !heavy(f)), concurrency: Math.max(1, require('node:os').availableParallelism()) },
   { files: files.filter(heavy), concurrency: 1 },

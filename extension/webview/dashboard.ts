@@ -92,8 +92,9 @@ function latest(l: DashboardLatest | undefined): Node {
     h(
       'div',
       { class: 'scores' },
-      score('Generalization', 'G', l.G, 'test F1 of the clean run (higher is better)'),
-      score('Memorization', 'M', l.M, 'how well the model fits random labels (lower is better)'),
+      // Soft hyphens: a narrow sidebar breaks the long words at a syllable, not at a letter.
+      score('Generali\u00ADzation', 'G', l.G, 'test F1 of the clean run (higher is better)'),
+      score('Memori\u00ADzation', 'M', l.M, 'how well the model fits random labels (lower is better)'),
       score('Gap (train − test)', 'gap', l.gap, 'train F1 − test F1 of the clean run'),
     ),
     verdict,

@@ -6,7 +6,7 @@
  * console errors, page errors and `securitypolicyviolation` events are collected.
  *
  * When Chromium or playwright-core is missing the tests are skipped with the reason printed
- * (`scripts/ensure-chromium.sh` installs Chromium).
+ * (`scripts/ensure-test-tools.sh` installs Chromium).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -32,7 +32,7 @@ export const skipReason: string | undefined = (() => {
   } catch {
     reason = 'playwright-core is not installed (npm install)';
   }
-  if (!reason && !chromiumPath()) reason = `no Chromium at ${CANDIDATES.join(' or ')}: run scripts/ensure-chromium.sh (as root) or set MEMAUDIT_CHROMIUM`;
+  if (!reason && !chromiumPath()) reason = `no Chromium at ${CANDIDATES.join(' or ')}: run scripts/ensure-test-tools.sh (as root) or set MEMAUDIT_CHROMIUM`;
   if (reason) process.stdout.write(`# webview tests SKIPPED: ${reason}\n`);
   return reason;
 })();
