@@ -198,9 +198,11 @@ function ortTargets(root) {
 
 /**
  * What the package for `target` holds: `files` maps each path in the extension folder to its
- * source on disk (absent for the generated package.json), `errors` says what is missing.
+ * source on disk (absent for the generated package.json), `errors` says what is missing, `notes`
+ * which binaries were swapped for this machine's builds (preferLoadableAddons; only when `target`
+ * is this machine's and `options.hostBuilds` is not false).
  */
-function planPackage(root, target) {
+function planPackage(root, target, options = {}) {
   if (!TARGETS[target]) throw new Error(`unknown target ${target}; valid targets: ${Object.keys(TARGETS).join(', ')}`);
   const errors = [];
   const files = new Map();
@@ -222,17 +224,52 @@ function planPackage(root, target) {
     }
   }
   files.set('package.json', undefined);
+  const notes = target === currentTarget() && options.hostBuilds !== false ? preferLoadableAddons(root, target, files) : [];
   const missing = [...REQUIRED, ...requiredNative(target)].filter((f) => !files.has(f));
   const missingNative = missing.filter((f) => NATIVE_FILE.test(f));
   if (missingNative.length > 0) errors.push(missingNativeReason(target, missingNative));
   errors.push(...missing.filter((f) => !NATIVE_FILE.test(f) && !f.startsWith('dist/')).map((f) => `${f} would be missing from the package`));
   const foreign = foreignNativeFiles([...files.keys()], target);
   if (foreign.length > 0) errors.push(`native files of other platforms or unknown native files: ${foreign.join(', ')}`);
-  return { files, errors };
+  return { files, errors, notes };
 }
 
 /** The .vscodeignore of the staging folder (planPackage already left these out). */
 const STAGE_IGNORE = ['**/*.map', '**/*.ts', '**/*.vsix', ''].join('\n');
+
+/** Whether Node can load the addon `file` here (in a child process: a failed dlopen can abort). */
+function addonLoads(file) {
+  const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(file)})`], { encoding: 'utf8', timeout: 60_000 });
+  return r.status === 0 ? { ok: true } : { ok: false, why: (r.stderr || r.error?.message || `exit code ${r.status}`).split('\n').find((l) => /error/i.test(l))?.trim() ?? 'it does not load' };
+}
+
+/**
+ * For this machine's target: a tree-sitter prebuild from npm that does not load here (the Linux
+ * x64 prebuild of tree-sitter 0.25 needs the libstdc++ of GCC 13, GLIBCXX_3.4.31) is swapped for
+ * the addon `npm ci` compiled in its place (node-gyp-build builds one when the prebuild does not
+ * load), packed under the prebuild's name so that node-gyp-build finds it. Without one that loads,
+ * the prebuild stays and the engine falls back to the wasm parser. Returns what was done, in words.
+ */
+function preferLoadableAddons(root, target, files) {
+  const notes = [];
+  for (const rel of [...files.keys()]) {
+    const m = /^(node_modules\/(tree-sitter(?:-[a-z]+)?))\/prebuilds\/[^/]+\/[^/]+\.node$/.exec(rel);
+    const src = files.get(rel);
+    if (!m || !src) continue;
+    const prebuilt = addonLoads(src);
+    if (prebuilt.ok) continue;
+    const release = path.join(root, m[1], 'build', 'Release');
+    const local = fs.existsSync(release) ? fs.readdirSync(release).filter((f) => f.endsWith('.node')).map((f) => path.join(release, f)) : [];
+    const usable = local.find((f) => addonLoads(f).ok);
+    if (usable) {
+      files.set(rel, usable);
+      notes.push(`${m[2]}: the npm prebuild for ${target} does not load here (${prebuilt.why}); packed this machine's build ${path.relative(root, usable)} instead`);
+    } else {
+      notes.push(`${m[2]}: the npm prebuild for ${target} does not load here (${prebuilt.why}) and there is no local build that does; where it does not load, the engine uses the wasm parser`);
+    }
+  }
+  return notes;
+}
 
 /** Copies the plan into `stage` and writes the packed manifest there. */
 function stagePackage(root, plan, stage) {
@@ -327,6 +364,7 @@ function main(argv) {
     console.error(`package: cannot package for ${opts.target}:\n- ${plan.errors.join('\n- ')}`);
     return 1;
   }
+  for (const n of plan.notes) console.log(`note: ${n}`);
   const stage = fs.mkdtempSync(path.join(os.tmpdir(), `memaudit-vsix-${opts.target}-`));
   try {
     stagePackage(ROOT, plan, stage);

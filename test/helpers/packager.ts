@@ -14,7 +14,7 @@ export interface Packager {
   foreignNativeFiles(paths: string[], target: string): string[];
   keepModuleFile(name: string, rel: string, target: string): boolean;
   productionPackages(root: string): { dir: string; name: string; version: string; optional: boolean }[];
-  planPackage(root: string, target: string): { files: Map<string, string | undefined>; errors: string[] };
+  planPackage(root: string, target: string, options?: { hostBuilds?: boolean }): { files: Map<string, string | undefined>; errors: string[]; notes: string[] };
   packedManifest(manifest: Record<string, unknown>): Record<string, unknown>;
   vsixEntries(file: string): string[];
   checkVsix(file: string, target: string): { entries: string[]; problems: string[] };

@@ -5,12 +5,13 @@
  * platform's binaries (they ship in the npm tarballs), so every target can be planned here.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { packager, REPO_ROOT } from '../../helpers/packager';
 
-const { TARGETS, keepModuleFile, foreignNativeFiles, planPackage, packedManifest, requiredNative } = packager;
+const { TARGETS, currentTarget, keepModuleFile, foreignNativeFiles, planPackage, packedManifest, requiredNative } = packager;
 
 test('dependency files: only the target platform’s binaries, no sources, maps or tests; licenses stay', () => {
   const t = 'linux-x64';
@@ -74,6 +75,26 @@ test('the packed manifest: the extension manifest without scripts and developmen
   assert.deepEqual(packed['dependencies'], manifest['dependencies']);
   assert.equal(manifest['license'], 'MIT');
   assert.ok(fs.existsSync(path.join(REPO_ROOT, 'LICENSE')), 'a LICENSE file (vsce asks for one otherwise)');
+});
+
+test('for this machine, a tree-sitter prebuild that does not load here is swapped for the local build when that one loads', { skip: !(currentTarget() in TARGETS) || currentTarget() === 'darwin-x64' }, () => {
+  const target = currentTarget();
+  const plain = planPackage(REPO_ROOT, target, { hostBuilds: false });
+  assert.deepEqual(plain.notes, []);
+  const plan = planPackage(REPO_ROOT, target);
+  assert.deepEqual(plan.errors, []);
+  for (const rel of [...plan.files.keys()].filter((f) => /tree-sitter[^/]*\/prebuilds\/.*\.node$/.test(f))) {
+    const src = plan.files.get(rel)!;
+    const swapped = src !== plain.files.get(rel);
+    const pkg = rel.split('/')[1]!;
+    const note = plan.notes.find((n) => n.startsWith(`${pkg}:`));
+    if (swapped) {
+      assert.match(src, /[\\/]build[\\/]Release[\\/][^\\/]+\.node$/);
+      assert.match(note ?? '', /does not load here .*packed this machine's build/);
+    }
+    const loads = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(src)})`]).status === 0;
+    assert.ok(loads || /no local build that does/.test(note ?? ''), `${rel} (${src}) loads here`);
+  }
 });
 
 for (const target of Object.keys(TARGETS)) {
