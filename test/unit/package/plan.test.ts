@@ -68,7 +68,8 @@ test('foreign native files: other platforms’ folders and binaries outside the 
 test('the packed manifest: the extension manifest without scripts and development dependencies', () => {
   const manifest = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as Record<string, unknown>;
   const packed = packedManifest(manifest);
-  assert.equal(packed['scripts'], undefined);
+  assert.equal(packed['scripts'], undefined, 'no scripts, so vsce runs no vscode:prepublish in the staging folder');
+  assert.match(String((manifest['scripts'] as Record<string, string>)['vscode:prepublish']), /npm run package/, 'vsce in the repository itself is stopped');
   assert.equal(packed['devDependencies'], undefined);
   assert.equal(packed['main'], './dist/extension/extension.js');
   assert.deepEqual(packed['contributes'], manifest['contributes']);
