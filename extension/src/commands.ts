@@ -23,7 +23,7 @@ import {
 import type { EngineClient } from './client';
 import { outDir, settingsToConfigInput, useConfigFile, type SettingReader } from './config';
 import type { FindingsController } from './findings';
-import { doneSummary, presetItem, progressMessage } from './presets';
+import { auditCommandOptions, doneSummary, presetItem, PRESETS, progressMessage, type AuditCommandOptions } from './presets';
 import type { ReportPanels } from './report-panel';
 
 export const COMMANDS = {
@@ -38,8 +38,6 @@ export const COMMANDS = {
 
 /** Context key set while an audit runs (enables Cancel Audit). */
 export const CONTEXT_AUDIT_RUNNING = 'memaudit.auditRunning';
-
-const PRESETS = ['quick', 'standard', 'thorough'] as const;
 
 export interface CommandContext {
   client: EngineClient;
@@ -179,7 +177,12 @@ async function runWithProgress(ctx: CommandContext, scope: Scope, preset: string
   }
 }
 
-async function audit(ctx: CommandContext, uri?: vscode.Uri): Promise<void> {
+/**
+ * Audit memorization: the scope (`uri`, else a picker), the preset (`options.preset`, else a
+ * picker), the audit with progress, then the report. Resolves with the audit's end once the report
+ * is open; the summary message does not hold it (its action still works).
+ */
+async function audit(ctx: CommandContext, uri?: vscode.Uri, options?: AuditCommandOptions): Promise<AuditDoneParams | undefined> {
   if (!(await requireTrust())) return;
   if (ctx.client.runningAudit) {
     const choice = await vscode.window.showWarningMessage('Memaudit: an audit is already running; the engine runs one at a time.', 'Cancel Audit');
@@ -189,7 +192,7 @@ async function audit(ctx: CommandContext, uri?: vscode.Uri): Promise<void> {
   try {
     const scope = uri ? await scopeOf(uri) : await pickScope();
     if (!scope) return;
-    const preset = await pickPreset(ctx, scope);
+    const preset = options?.preset ?? (await pickPreset(ctx, scope));
     if (!preset) return;
     const done = await runWithProgress(ctx, scope, preset);
     if (!done) return;
@@ -200,14 +203,13 @@ async function audit(ctx: CommandContext, uri?: vscode.Uri): Promise<void> {
       if (ws) await ctx.findings.refresh(ws);
       await openReport(ctx, { folder: scope.folder, runId: done.runId });
       const show = summary.level === 'warning' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
-      const choice = await show(summary.text, 'Show Likely Memorized Methods');
-      if (choice === 'Show Likely Memorized Methods') await showFindings(ctx);
+      void show(summary.text, 'Show Likely Memorized Methods').then((choice) => (choice === 'Show Likely Memorized Methods' ? showFindings(ctx) : undefined));
     } else if (done.outcome === 'cancelled') {
-      await vscode.window.showInformationMessage(summary.text);
+      void vscode.window.showInformationMessage(summary.text);
     } else {
-      const choice = await vscode.window.showErrorMessage(summary.text, 'Show Output');
-      if (choice) ctx.output.show(true);
+      void vscode.window.showErrorMessage(summary.text, 'Show Output').then((choice) => (choice ? ctx.output.show(true) : undefined));
     }
+    return done;
   } catch (e) {
     await showError(ctx, 'cannot start the audit', e);
   }
@@ -287,7 +289,7 @@ async function deleteRun(ctx: CommandContext): Promise<void> {
 
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
   return [
-    vscode.commands.registerCommand(COMMANDS.audit, (uri?: vscode.Uri) => audit(ctx, uri instanceof vscode.Uri ? uri : undefined)),
+    vscode.commands.registerCommand(COMMANDS.audit, (uri?: unknown, options?: unknown) => audit(ctx, uri instanceof vscode.Uri ? uri : undefined, auditCommandOptions(options))),
     vscode.commands.registerCommand(COMMANDS.cancelAudit, async () => {
       const id = ctx.client.runningAudit;
       if (!id) {

@@ -69,3 +69,28 @@ export function doneSummary(d: AuditDoneParams): DoneSummary {
   const gateText = gates.length === 0 ? '' : failed.length === 0 ? ` · all ${gates.length} gate${gates.length === 1 ? '' : 's'} passed` : ` · gate failed: ${failed.map((g) => g.gate).join(', ')}`;
   return { level: failed.length > 0 ? 'warning' : 'info', text: `Memaudit: audit finished in ${formatDuration(d.durationMs / 1000)}: ${scores}${findings}${gateText}` };
 }
+
+/** The presets, in the picker's order. */
+export const PRESETS = ['quick', 'standard', 'thorough'] as const;
+export type PresetName = (typeof PRESETS)[number];
+
+/**
+ * Options of `memaudit.audit` for callers without a UI (tests, other extensions):
+ * `executeCommand('memaudit.audit', folderUri, { preset: 'quick' })` audits the folder with that
+ * preset instead of asking for one, and resolves with the audit's `audit/done` parameters.
+ */
+export interface AuditCommandOptions {
+  preset: PresetName;
+}
+
+/**
+ * The command's second argument as options, or undefined when it holds none (the explorer's
+ * context menu passes the selected resources there). An options object with a preset that is not
+ * one of PRESETS is an error, so that a caller's typo does not silently open the picker.
+ */
+export function auditCommandOptions(arg: unknown): AuditCommandOptions | undefined {
+  if (typeof arg !== 'object' || arg === null || Array.isArray(arg) || !('preset' in arg)) return undefined;
+  const preset: unknown = (arg as { preset: unknown }).preset;
+  if (typeof preset === 'string' && (PRESETS as readonly string[]).includes(preset)) return { preset: preset as PresetName };
+  throw new Error(`memaudit.audit: preset must be one of ${PRESETS.join(', ')}, got ${JSON.stringify(preset)}`);
+}

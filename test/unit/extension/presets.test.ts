@@ -1,7 +1,7 @@
 /** Text of the preset picker, the progress notification and the end-of-audit message. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { doneSummary, formatDuration, presetItem, progressMessage } from '../../../extension/src/presets';
+import { auditCommandOptions, doneSummary, formatDuration, presetItem, progressMessage } from '../../../extension/src/presets';
 import type { AuditPlanResult } from '../../../server/src/protocol';
 
 test('durations read like people say them', () => {
@@ -56,4 +56,16 @@ test('the end message: scores, findings and gates; a failed gate warns; cancel a
   assert.match(doneSummary({ auditId: 'a', outcome: 'cancelled', durationMs: 1 }).text, /cancelled.*resume/);
   const failed = doneSummary({ auditId: 'a', outcome: 'failed', durationMs: 1, error: { code: 'E_EMPTY_CORPUS', message: 'The corpus is too small' } });
   assert.deepEqual(failed, { level: 'error', text: 'Memaudit: the audit failed: The corpus is too small' });
+});
+
+test('memaudit.audit options: a preset skips the picker; the explorer’s selection is no options; a bad preset is an error', () => {
+  assert.deepEqual(auditCommandOptions({ preset: 'quick' }), { preset: 'quick' });
+  assert.deepEqual(auditCommandOptions({ preset: 'thorough', other: 1 }), { preset: 'thorough' });
+  assert.equal(auditCommandOptions(undefined), undefined);
+  assert.equal(auditCommandOptions(null), undefined);
+  assert.equal(auditCommandOptions([{ preset: 'quick' }]), undefined, 'the explorer passes the selected resources as an array');
+  assert.equal(auditCommandOptions({ fsPath: '/x' }), undefined);
+  assert.equal(auditCommandOptions('quick'), undefined);
+  assert.throws(() => auditCommandOptions({ preset: 'huge' }), /preset must be one of quick, standard, thorough, got "huge"/);
+  assert.throws(() => auditCommandOptions({ preset: 3 }), /preset must be one of/);
 });

@@ -1,0 +1,23 @@
+/** Typed access to scripts/package.js (plain JavaScript, run without a build) for the tests. */
+import * as path from 'node:path';
+
+/** The repository root (tests run from dist/test/…). */
+export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
+/** The packager script. */
+export const PACKAGE_SCRIPT = path.join(REPO_ROOT, 'scripts', 'package.js');
+
+export interface Packager {
+  TARGETS: Record<string, { platform: NodeJS.Platform; arch: string }>;
+  REQUIRED: string[];
+  currentTarget(): string;
+  requiredNative(target: string): string[];
+  foreignNativeFiles(paths: string[], target: string): string[];
+  keepModuleFile(name: string, rel: string, target: string): boolean;
+  productionPackages(root: string): { dir: string; name: string; version: string; optional: boolean }[];
+  planPackage(root: string, target: string, options?: { hostBuilds?: boolean }): { files: Map<string, string | undefined>; errors: string[]; notes: string[] };
+  packedManifest(manifest: Record<string, unknown>): Record<string, unknown>;
+  vsixEntries(file: string): string[];
+  checkVsix(file: string, target: string): { entries: string[]; problems: string[] };
+}
+
+export const packager = require(PACKAGE_SCRIPT) as Packager;

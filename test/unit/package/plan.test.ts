@@ -1,0 +1,134 @@
+/**
+ * What scripts/package.js puts in a .vsix, per target, without running vsce: the target's native
+ * binaries only (onnxruntime-node, tree-sitter prebuilds), the wasm parser for the fallback, the
+ * built extension and engine, no sources, maps, tests or build leftovers. node_modules holds every
+ * platform's binaries (they ship in the npm tarballs), so every target can be planned here.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { packager, REPO_ROOT } from '../../helpers/packager';
+
+const { TARGETS, currentTarget, keepModuleFile, foreignNativeFiles, planPackage, packedManifest, requiredNative } = packager;
+
+test('dependency files: only the target platform’s binaries, no sources, maps or tests; licenses stay', () => {
+  const t = 'linux-x64';
+  assert.equal(keepModuleFile('tree-sitter', 'prebuilds/linux-x64/tree-sitter.node', t), true);
+  assert.equal(keepModuleFile('tree-sitter', 'prebuilds/linux-arm64/tree-sitter.node', t), false);
+  assert.equal(keepModuleFile('tree-sitter', 'prebuilds/darwin-x64/tree-sitter.node', t), false);
+  assert.equal(keepModuleFile('tree-sitter', 'src/binding.cc', t), false);
+  assert.equal(keepModuleFile('tree-sitter', 'vendor/tree-sitter/lib/src/lib.c', t), false);
+  assert.equal(keepModuleFile('tree-sitter', 'build/Release/tree_sitter_runtime_binding.node', t), false);
+  assert.equal(keepModuleFile('tree-sitter', 'index.js', t), true);
+  assert.equal(keepModuleFile('tree-sitter-ruby', 'src/node-types.json', t), true);
+  assert.equal(keepModuleFile('tree-sitter-ruby', 'src/parser.c', t), false);
+  assert.equal(keepModuleFile('tree-sitter-ruby', 'src/grammar.json', t), false);
+  assert.equal(keepModuleFile('tree-sitter-ruby', 'grammar.js', t), false);
+  assert.equal(keepModuleFile('tree-sitter-ruby', 'tree-sitter-ruby.wasm', t), true);
+  assert.equal(keepModuleFile('tree-sitter-ruby', 'bindings/node/index.js', t), true);
+  assert.equal(keepModuleFile('tree-sitter-ruby', 'bindings/node/binding_test.js', t), false);
+  assert.equal(keepModuleFile('tree-sitter-ruby', 'LICENSE', t), true);
+  assert.equal(keepModuleFile('onnxruntime-node', 'bin/napi-v6/linux/x64/libonnxruntime.so.1', t), true);
+  assert.equal(keepModuleFile('onnxruntime-node', 'bin/napi-v6/linux/arm64/onnxruntime_binding.node', t), false);
+  assert.equal(keepModuleFile('onnxruntime-node', 'bin/napi-v6/win32/x64/DirectML.dll', t), false);
+  assert.equal(keepModuleFile('onnxruntime-node', 'bin/napi-v6/win32/x64/DirectML.dll', 'win32-x64'), true);
+  assert.equal(keepModuleFile('onnxruntime-node', 'dist/binding.js', t), true);
+  assert.equal(keepModuleFile('onnxruntime-node', 'dist/binding.js.map', t), false);
+  assert.equal(keepModuleFile('onnxruntime-node', 'script/install.js', t), false);
+  assert.equal(keepModuleFile('onnxruntime-node', 'lib/binding.ts', t), false);
+  assert.equal(keepModuleFile('web-tree-sitter', 'web-tree-sitter.cjs', t), true);
+  assert.equal(keepModuleFile('web-tree-sitter', 'web-tree-sitter.wasm', t), true);
+  assert.equal(keepModuleFile('web-tree-sitter', 'web-tree-sitter.wasm.map', t), false);
+  assert.equal(keepModuleFile('web-tree-sitter', 'debug/web-tree-sitter.wasm', t), false);
+  assert.equal(keepModuleFile('protobufjs', 'src/root.js', t), true);
+  assert.equal(keepModuleFile('protobufjs', 'index.d.ts', t), false);
+  assert.equal(keepModuleFile('vscode-jsonrpc', 'License.txt', t), true);
+  assert.equal(keepModuleFile('vscode-jsonrpc', 'tsconfig.tsbuildinfo', t), false);
+  assert.equal(keepModuleFile('semver', 'README.md', t), false);
+  assert.equal(keepModuleFile('some-lib', 'test/index.js', t), false);
+  assert.equal(keepModuleFile('some-lib', 'lib/test/index.js', t), true);
+});
+
+test('foreign native files: other platforms’ folders and binaries outside the known folders', () => {
+  const paths = [
+    'node_modules/tree-sitter/prebuilds/linux-x64/tree-sitter.node',
+    'node_modules/tree-sitter/prebuilds/linux-arm64/tree-sitter.node',
+    'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1',
+    'node_modules/onnxruntime-node/bin/napi-v6/darwin/arm64/libonnxruntime.1.dylib',
+    'node_modules/some-lib/build/Release/addon.node',
+    'node_modules/tree-sitter-java/tree-sitter-java.wasm',
+    'dist/server/src/main.js',
+  ];
+  assert.deepEqual(foreignNativeFiles(paths, 'linux-x64'), [paths[1], paths[3], paths[4]]);
+  assert.deepEqual(foreignNativeFiles(paths, 'darwin-arm64'), [paths[0], paths[1], paths[2], paths[4]]);
+});
+
+test('the packed manifest: the extension manifest without scripts and development dependencies', () => {
+  const manifest = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as Record<string, unknown>;
+  const packed = packedManifest(manifest);
+  assert.equal(packed['scripts'], undefined, 'no scripts, so vsce runs no vscode:prepublish in the staging folder');
+  assert.match(String((manifest['scripts'] as Record<string, string>)['vscode:prepublish']), /npm run package/, 'vsce in the repository itself is stopped');
+  assert.equal(packed['devDependencies'], undefined);
+  assert.equal(packed['main'], './dist/extension/extension.js');
+  assert.deepEqual(packed['contributes'], manifest['contributes']);
+  assert.deepEqual(packed['dependencies'], manifest['dependencies']);
+  assert.equal(manifest['license'], 'MIT');
+  assert.ok(fs.existsSync(path.join(REPO_ROOT, 'LICENSE')), 'a LICENSE file (vsce asks for one otherwise)');
+});
+
+test('for this machine, a tree-sitter prebuild that does not load here is swapped for the local build when that one loads', { skip: !(currentTarget() in TARGETS) || currentTarget() === 'darwin-x64' }, () => {
+  const target = currentTarget();
+  const plain = planPackage(REPO_ROOT, target, { hostBuilds: false });
+  assert.deepEqual(plain.notes, []);
+  const plan = planPackage(REPO_ROOT, target);
+  assert.deepEqual(plan.errors, []);
+  for (const rel of [...plan.files.keys()].filter((f) => /tree-sitter[^/]*\/prebuilds\/.*\.node$/.test(f))) {
+    const src = plan.files.get(rel)!;
+    const swapped = src !== plain.files.get(rel);
+    const pkg = rel.split('/')[1]!;
+    const note = plan.notes.find((n) => n.startsWith(`${pkg}:`));
+    if (swapped) {
+      assert.match(src, /[\\/]build[\\/]Release[\\/][^\\/]+\.node$/);
+      assert.match(note ?? '', /does not load here .*packed this machine's build/);
+    }
+    const loads = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(src)})`]).status === 0;
+    assert.ok(loads || /no local build that does/.test(note ?? ''), `${rel} (${src}) loads here`);
+  }
+});
+
+for (const target of Object.keys(TARGETS)) {
+  test(`plan for ${target}: its binaries, the wasm fallback, the built code; nothing else`, () => {
+    const plan = planPackage(REPO_ROOT, target);
+    if (target === 'darwin-x64') {
+      // onnxruntime-node publishes no Intel macOS binary: the engine could not train there.
+      assert.equal(plan.errors.length, 1, plan.errors.join('\n'));
+      assert.match(plan.errors[0]!, /onnxruntime-node\/bin\/napi-v6\/darwin\/x64\/onnxruntime_binding\.node/);
+      assert.match(plan.errors[0]!, /publishes binaries for .* only/);
+      return;
+    }
+    assert.deepEqual(plan.errors, []);
+    const files = [...plan.files.keys()];
+    for (const f of requiredNative(target)) assert.ok(plan.files.has(f), `${f} is packed`);
+    const expected = [
+      'package.json',
+      'LICENSE',
+      'README.md',
+      'extension/media/memaudit.svg',
+      'dist/extension/extension.js',
+      'dist/extension/webview/report.js',
+      'dist/server/src/main.js',
+      ...['java', 'python', 'ruby'].flatMap((l) => [`dist/server/src/parse/queries/${l}/methods.scm`, `node_modules/tree-sitter-${l}/tree-sitter-${l}.wasm`, `node_modules/tree-sitter-${l}/src/node-types.json`]),
+      'node_modules/web-tree-sitter/web-tree-sitter.wasm',
+    ];
+    for (const f of expected) assert.ok(plan.files.has(f), `${f} is packed`);
+    assert.deepEqual(foreignNativeFiles(files, target), []);
+    const { platform, arch } = TARGETS[target]!;
+    for (const f of files) {
+      assert.doesNotMatch(f, /\.(map|ts|c|cc|h)$/, f);
+      assert.doesNotMatch(f, /^(server|test|bench|models|extension\/src|extension\/webview|dist\/test|dist\/bench|dist\/extension\/src)\//, f);
+      if (/\.(node|dll|dylib|so(\.\d+)*)$/.test(f)) assert.ok(f.includes(`/prebuilds/${target}/`) || f.includes(`/napi-v6/${platform}/${arch}/`), f);
+    }
+  });
+}
