@@ -1,7 +1,7 @@
 /**
  * End to end in a real VS Code: code-server (VS Code OSS with a Node extension host) and Chromium
- * (../shared/docs/VSCODE-TESTING.md). The built extension is installed into a fresh extensions
- * folder, a generated fixture workspace is opened, "Audit memorization" runs from the command
+ * (../shared/docs/VSCODE-TESTING.md). The packaged extension (.vsix, scripts/package.js) is
+ * installed into a fresh extensions folder with code-server's --install-extension, a generated fixture workspace is opened, "Audit memorization" runs from the command
  * palette (workspace folder, preset quick), and the test checks what a user sees: the report
  * panel's scores equal those of the run's report.json, the dashboard shows the run, and a flagged
  * method carries its finding in the Problems view.
@@ -152,7 +152,8 @@ before(async () => {
   assert.equal(generated.status, 0, `memaudit generate failed: ${generated.stderr}`);
 
   const extensionsDir = path.join(tmp, 'extensions');
-  await installExtension({ root: ROOT, entry, extensionsDir });
+  const installed = installExtension({ entry, extensionsDir, workDir: tmp });
+  assert.ok(fs.existsSync(path.join(installed, 'dist', 'server', 'src', 'main.js')), `the installed extension in ${installed} holds the engine`);
 
   // No welcome page or walkthrough: opening one takes the focus away from the command palette.
   const userSettings = path.join(tmp, 'user-data', 'User', 'settings.json');

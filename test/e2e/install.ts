@@ -1,22 +1,33 @@
 /**
- * Installs the built extension into a code-server extensions folder.
+ * Installs the extension into a code-server extensions folder the way a user does: the .vsix
+ * built by scripts/package.js (this machine's platform), through code-server's
+ * `--install-extension`.
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { PACKAGE_SCRIPT, packager } from '../helpers/packager';
 
 export interface InstallOptions {
-  /** The repository root (package.json, dist/, node_modules/). */
-  root: string;
   /** code-server's out/node/entry.js. */
   entry: string;
   extensionsDir: string;
+  /** Where the .vsix is written. */
+  workDir: string;
 }
 
-/** Unpacks the extension as `<publisher>.<name>-<version>` (VSCODE-TESTING.md: enough to install it). */
-export async function installExtension(o: InstallOptions): Promise<void> {
-  const manifest = JSON.parse(fs.readFileSync(path.join(o.root, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string };
-  const dir = path.join(o.extensionsDir, `${manifest.publisher}.${manifest.name}-${manifest.version}`);
-  fs.mkdirSync(dir, { recursive: true });
-  fs.copyFileSync(path.join(o.root, 'package.json'), path.join(dir, 'package.json'));
-  for (const sub of ['dist', 'node_modules', 'extension']) fs.symlinkSync(path.join(o.root, sub), path.join(dir, sub));
+function run(args: string[], what: string): string {
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${what} failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}
+
+/** Packages, installs, and returns the installed extension's folder. */
+export function installExtension(o: InstallOptions): string {
+  const vsix = path.join(o.workDir, `memaudit-${packager.currentTarget()}.vsix`);
+  run([PACKAGE_SCRIPT, '--out', vsix], 'packaging the extension (scripts/package.js)');
+  run([o.entry, '--extensions-dir', o.extensionsDir, '--install-extension', vsix], `code-server --install-extension ${vsix}`);
+  const installed = fs.readdirSync(o.extensionsDir).filter((d) => d.startsWith('memaudit.memaudit-'));
+  if (installed.length !== 1) throw new Error(`expected one memaudit extension in ${o.extensionsDir} after installing, found: ${fs.readdirSync(o.extensionsDir).join(', ')}`);
+  return path.join(o.extensionsDir, installed[0]!);
 }
