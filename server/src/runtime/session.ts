@@ -171,6 +171,13 @@ export async function createSession(model: Uint8Array, options: SessionOptions =
       },
     };
     if (options.intraOpThreads !== undefined) so.intraOpNumThreads = options.intraOpThreads;
+    // A developer's switch: onnxruntime's per-node timings, written as JSON files named
+    // <prefix>_<date>.json when the session is released (chrome://tracing format).
+    const profile = process.env.MEMAUDIT_ORT_PROFILE;
+    if (profile) {
+      so.enableProfiling = true;
+      so.profileFilePrefix = `${profile}-${name}`;
+    }
     if (options.interOpThreads !== undefined) so.interOpNumThreads = options.interOpThreads;
     if (deviceOutputs.length && spec.deviceOutputLocation) {
       so.preferredOutputLocation = Object.fromEntries(deviceOutputs.map((o) => [o, spec.deviceOutputLocation!]));
