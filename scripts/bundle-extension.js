@@ -23,7 +23,8 @@ const ALLOWED = [
   /^extension\/src\//,
   /^server\/src\/protocol\.ts$/,
   /^server\/src\/report\/(html|svg|format|escape|aggregate|paths|sarif|types)\.ts$/,
-  /^node_modules\/vscode-jsonrpc\//,
+  // (node_modules may be a symlink to another checkout's, as in a git worktree: esbuild reports the real path)
+  /(^|\/)node_modules\/vscode-jsonrpc\//,
 ];
 
 /** Inputs the webview bundles may contain: their own sources (types from elsewhere are erased). */
