@@ -103,6 +103,7 @@ ${Array.from({ length: 8 }, (_, i) => `.memaudit-report .s${i} { --swatch: var(-
 .memaudit-report dl.facts dt { color: var(--muted); }
 .memaudit-report dl.facts dd { margin: 0; }
 .memaudit-report .noise-runs { white-space: nowrap; }
+.memaudit-report #findings .path { display: inline-block; min-width: 18em; white-space: normal; }
 .memaudit-report .noise-runs .noise-kind { color: var(--muted); }
 .memaudit-report .region-cell { white-space: nowrap; }
 .memaudit-report .sr-only { clip: rect(0 0 0 0); height: 1px; margin: -1px; overflow: hidden; position: absolute; white-space: nowrap; width: 1px; }
@@ -343,12 +344,18 @@ const ROC_TABLE_FPR = [0.01, 0.05, 0.1, 0.2];
 
 /** One ROC chart per noise kind: each signal's curve, averaged over the kind's noisy runs. */
 function rocFigures(ids: Ids, report: AuditReport): string[] {
+  // A signal keeps its colour in every chart: its place in the audit's ranking (best first, as the bars).
+  const order = report.detection.signals.map((q) => q.signal);
+  const colorOf = (signal: string): number => {
+    if (!order.includes(signal)) order.push(signal);
+    return order.indexOf(signal);
+  };
   return rocGroups(report).map((g) => {
     const over = g.runs.length === 1 ? `run ${g.runs[0]!.id}` : `mean of ${g.runs.length} noisy runs`;
     const title = `ROC curve of each signal: ${g.kind} (${over})`;
-    const series: LineSeries[] = g.signals.map((q, i) => ({
+    const series: LineSeries[] = g.signals.map((q) => ({
       name: `${q.signal}${q.signal === report.detection.best ? ' (best)' : ''}, AUROC ${fmt(q.auroc)}`,
-      color: i,
+      color: colorOf(q.signal),
       strong: q.signal === report.detection.best,
       points: q.roc.fpr.map((x, k) => ({ x, y: q.roc.tpr[k]! })),
     }));
@@ -436,11 +443,11 @@ function cartographySection(ids: Ids, report: AuditReport, opts: HtmlOptions): s
       '<div class="carto-controls">',
       `<label for="${select}">Run</label> <select id="${select}" data-carto-run>${options}</select>`,
       '<span class="carto-legend" aria-hidden="true"><span class="carto-swatch clean" data-probe="clean"></span>clean <span class="carto-swatch corrupted" data-probe="corrupted"></span>corrupted</span>',
-      '<span class="carto-probe" data-probe="axis" hidden></span><span class="carto-probe" data-probe="grid" hidden></span><span class="carto-probe" data-probe="muted" hidden></span>',
+      '<span class="carto-probe" data-probe="axis" hidden></span><span class="carto-probe" data-probe="grid" hidden></span><span class="carto-probe" data-probe="muted" hidden></span><span class="carto-probe" data-probe="bg" hidden></span>',
       '</div>',
       `<div class="carto-frame"><canvas data-carto-canvas role="img" aria-describedby="${readout}" aria-label="Cartography map: variability (x, 0 to 0.5) against confidence (y, 0 to 1) of every training sample of the selected run, clean and corrupted in two colours. The table below gives the same counts."></canvas></div>`,
       `<p class="carto-readout" id="${readout}" aria-live="polite" data-carto-readout>Loading the map…</p>`,
-      '<figcaption>Cartography map of the selected run: one dot per training sample; hover for the samples near the pointer.</figcaption>',
+      '<figcaption>Cartography map of the selected run, one dot per training sample.</figcaption>',
       '<details class="chart-data"><summary>Data table: samples of the selected run per cell of variability × confidence</summary><div data-carto-table><p class="muted">Loading…</p></div></details>',
       '</figure>',
     ].join('');
@@ -453,6 +460,11 @@ function findingLocation(f: Finding, roots: readonly string[], opts: HtmlOptions
   const line = f.jsonlLine ?? f.range.startLine + 1;
   const text = f.archiveEntry !== undefined ? `${loc.display}!${f.archiveEntry}:${f.range.startLine + 1}` : `${loc.display}:${line}`;
   return { text, file: loc.display, line };
+}
+
+/** A path, escaped, that may wrap after its slashes (long corpus paths would widen the table). */
+function breakable(p: string): string {
+  return p.split('/').map(esc).join('/<wbr>');
 }
 
 /**
@@ -511,7 +523,7 @@ function findings(report: AuditReport, opts: HtmlOptions): string {
       cells: [
         String(f.rank),
         `<code>${esc(f.name)}</code>`,
-        `<span class="path">${esc(loc.text)}</span>`,
+        `<span class="path">${breakable(loc.text)}</span>`,
         esc(f.language),
         ...(noiseColumn ? [noiseCell(report, f, opts)] : []),
         ...(signalColumn ? [esc(f.signal)] : []),
