@@ -102,6 +102,7 @@ export function setupCartography(post: (m: ReportMessage) => void): ((m: Cartogr
   const canvas = figure?.querySelector<HTMLCanvasElement>('canvas[data-carto-canvas]');
   const readout = figure?.querySelector<HTMLElement>('[data-carto-readout]');
   const tableBox = figure?.querySelector<HTMLElement>('[data-carto-table]');
+  const status = figure?.querySelector<HTMLElement>('[data-carto-status]');
   if (!figure || !select || !canvas || !readout || !tableBox) return undefined;
   const thresholds: CartographyThresholds = {
     ambiguousVariability: Number(figure.getAttribute('data-ambiguous-variability') ?? 0.2),
@@ -315,6 +316,7 @@ export function setupCartography(post: (m: ReportMessage) => void): ((m: Cartogr
       draw(undefined);
       summary = got;
       readout!.textContent = got;
+      if (status) status.textContent = got;
       readout!.classList.add('error');
       const p = document.createElement('p');
       p.className = 'muted';
@@ -328,6 +330,7 @@ export function setupCartography(post: (m: ReportMessage) => void): ((m: Cartogr
     for (let p = 0; p < got.n; p++) bad += got.corrupted[p]!;
     summary = `${runLabel()}: ${count(got.n)} training samples (${count(bad)} corrupted) over ${got.epochs} epoch${got.epochs === 1 ? '' : 's'}. Hover the map to count the samples under the pointer.`;
     readout!.textContent = summary;
+    if (status) status.textContent = `Map of ${runLabel()} drawn: ${count(got.n)} samples, ${count(bad)} corrupted; the table under the map has the counts.`;
     table(got);
   }
 

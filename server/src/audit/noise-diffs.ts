@@ -10,7 +10,7 @@
 import * as path from 'node:path';
 import type { SampleColumns } from '../dataset/columns';
 import { isLabelKind } from './plan';
-import { renameMethod, sourceEditOf, SOURCE_KINDS, textHash, type Ledger, type LedgerEntry, type NoiseKind, type SourceEditor } from '../noise';
+import { methodText, renameMethod, sourceEditOf, SOURCE_KINDS, textHash, type Ledger, type LedgerEntry, type NoiseKind, type SourceEditor } from '../noise';
 import { NOISE_DIFFS_VERSION, type NoiseDiffSample, type NoiseDiffs } from '../report/noise-diffs';
 import type { Finding, FindingNoise, RunReport } from '../report/types';
 import { readJsonIfValid } from '../util/atomic';
@@ -74,34 +74,37 @@ export async function findingNoise(input: FindingNoiseInput): Promise<{ findings
     let diff: NoiseDiffSample | undefined;
     const unit = index === undefined ? undefined : input.source(index);
     const original = index === undefined ? undefined : input.columns.sample(index);
+    const text = original && unit !== undefined ? methodText(unit, original.range) : undefined;
     // Source edits of one (kind, seed) are the same at every level: derive each once.
     const edits = new Map<string, string | undefined>();
-    for (const { run, entry } of list) {
+    const noisedText = async (run: RunReport, entry: LedgerEntry): Promise<string | undefined> => {
+      if (!original || unit === undefined) return undefined;
       const kind = run.kind as NoiseKind;
-      let noised: string | undefined;
-      let before: string | undefined;
-      if (original && unit !== undefined) {
-        if (isLabelKind(kind)) {
-          const r = renameMethod(await input.editor(), original, unit, labelIdentifier(entry.to, original.language));
-          if (r) [before, noised] = [r.before, r.after];
-        } else if ((SOURCE_KINDS as readonly string[]).includes(kind)) {
-          const key = `${kind}\u0000${run.seed}`;
-          if (!edits.has(key)) {
-            const out = sourceEditOf(await input.editor(), kind, run.seed, original, unit);
-            // Only the edit the run trained on (the ledger's hash of the noised text).
-            edits.set(key, out.ok && textHash(out.value.after) === entry.to ? out.value.after : undefined);
-            if (out.ok) before = out.value.before;
-          }
-          noised = edits.get(key);
-        }
+      if (isLabelKind(kind)) return renameMethod(await input.editor(), original, unit, labelIdentifier(entry.to, original.language))?.after;
+      if (!(SOURCE_KINDS as readonly string[]).includes(kind)) return undefined;
+      const key = `${kind}\u0000${run.seed}`;
+      if (!edits.has(key)) {
+        const out = sourceEditOf(await input.editor(), kind, run.seed, original, unit);
+        // Only the edit the run trained on (the ledger's hash of the noised text).
+        edits.set(key, out.ok && textHash(out.value.after) === entry.to ? out.value.after : undefined);
       }
-      if (noised !== undefined) {
-        diff ??= { sampleId: f.sampleId, name: f.name, language: f.language, original: before ?? '', texts: [], runs: [] };
-        if (before !== undefined) diff.original = before;
+      return edits.get(key);
+    };
+    for (const { run, entry } of list) {
+      let noised: string | undefined;
+      try {
+        noised = text === undefined ? undefined : await noisedText(run, entry);
+      } catch (e) {
+        // The diff view is a nicety: a method the editor cannot handle gets none, the audit goes on.
+        input.log?.(`no diff view of ${f.name} in ${run.id}: ${(e as Error).message}`);
+      }
+      if (noised !== undefined && text !== undefined) {
+        diff ??= { sampleId: f.sampleId, name: f.name, language: f.language, original: text, texts: [], runs: [] };
         let t = diff.texts.indexOf(noised);
         if (t < 0) t = diff.texts.push(noised) - 1;
         diff.runs.push({ runId: run.id, text: t });
       }
+      const kind = run.kind as NoiseKind;
       noise.push({
         runId: run.id,
         kind: run.kind,
@@ -109,7 +112,7 @@ export async function findingNoise(input: FindingNoiseInput): Promise<{ findings
         seed: run.seed,
         edit: entry.edit,
         ...(isLabelKind(kind) ? { label: { from: entry.from, to: entry.to } } : {}),
-        diff: noised !== undefined,
+        diff: noised !== undefined && text !== undefined,
       });
     }
     if (diff) samples.push(diff);

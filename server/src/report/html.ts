@@ -446,7 +446,8 @@ function cartographySection(ids: Ids, report: AuditReport, opts: HtmlOptions): s
       '<span class="carto-probe" data-probe="axis" hidden></span><span class="carto-probe" data-probe="grid" hidden></span><span class="carto-probe" data-probe="muted" hidden></span><span class="carto-probe" data-probe="bg" hidden></span>',
       '</div>',
       `<div class="carto-frame"><canvas data-carto-canvas role="img" aria-describedby="${readout}" aria-label="Cartography map: variability (x, 0 to 0.5) against confidence (y, 0 to 1) of every training sample of the selected run, clean and corrupted in two colours. The table below gives the same counts."></canvas></div>`,
-      `<p class="carto-readout" id="${readout}" aria-live="polite" data-carto-readout>Loading the map…</p>`,
+      // The readout follows the pointer (not a live region: it would chatter); loads are announced apart.
+      `<p class="carto-readout" id="${readout}" data-carto-readout>Loading the map…</p><p class="sr-only" aria-live="polite" data-carto-status></p>`,
       '<figcaption>Cartography map of the selected run, one dot per training sample.</figcaption>',
       '<details class="chart-data"><summary>Data table: samples of the selected run per cell of variability × confidence</summary><div data-carto-table><p class="muted">Loading…</p></div></details>',
       '</figure>',
