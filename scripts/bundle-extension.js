@@ -22,7 +22,7 @@ const webviewOut = path.join(root, 'dist', 'extension', 'webview');
 const ALLOWED = [
   /^extension\/src\//,
   /^server\/src\/protocol\.ts$/,
-  /^server\/src\/report\/(html|svg|format|escape|aggregate|paths|sarif|types|cartography|noise-diffs)\.ts$/,
+  /^server\/src\/report\/(html|svg|format|escape|aggregate|paths|sarif|types|cartography|noise-diffs|json-text)\.ts$/,
   // (node_modules may be a symlink to another checkout's, as in a git worktree: esbuild reports the real path)
   /(^|\/)node_modules\/vscode-jsonrpc\//,
 ];

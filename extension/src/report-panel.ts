@@ -16,6 +16,7 @@ import * as vscode from 'vscode';
 import { ReportGetRequest } from '../../server/src/protocol';
 import { toHtml } from '../../server/src/report/html';
 import { decodeCartography } from '../../server/src/report/cartography';
+import { reportJsonText } from '../../server/src/report/json-text';
 import { noiseDiffOf, parseNoiseDiffs } from '../../server/src/report/noise-diffs';
 import { toSarif } from '../../server/src/report/sarif';
 import type { AuditReport } from '../../server/src/report/types';
@@ -42,7 +43,7 @@ const EXPORT_FILTERS: Record<ExportFormat, { name: string; ext: string }> = {
 export function exportText(report: AuditReport, format: ExportFormat, folder: string): string {
   switch (format) {
     case 'json':
-      return `${JSON.stringify(report, null, 2)}\n`;
+      return reportJsonText(report);
     case 'sarif':
       return toSarif(report, { cwd: folder });
     case 'html':

@@ -35,6 +35,7 @@ import { VERSION } from '../version';
 import type { AuditConfig } from './config';
 import { evaluateGates, type GateMetric } from './gates';
 import { encodeCartography } from '../report/cartography';
+import { reportJsonText } from '../report/json-text';
 import { findingNoise } from './noise-diffs';
 import { applyRunNoise, editorFor, transformTestSet, type RunNoise, type RunNoiseContext, type TestTransform } from './noise-adapter';
 import { sourceLookup } from './source-lookup';
@@ -471,7 +472,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
   // A report that does not match its published schema is a bug; never write one.
   assertValidReport(report);
   const reportFile = path.join(runDir, 'report.json');
-  await writeFileAtomic(reportFile, `${JSON.stringify(report, null, 2)}\n`);
+  await writeFileAtomic(reportFile, reportJsonText(report));
   progress({ stage: 'report', fraction: 1, message: 'done' });
   return { report, runDir, reportFile, reusedRuns };
 }
