@@ -22,12 +22,17 @@ const webviewOut = path.join(root, 'dist', 'extension', 'webview');
 const ALLOWED = [
   /^extension\/src\//,
   /^server\/src\/protocol\.ts$/,
-  /^server\/src\/report\/(html|svg|format|escape|aggregate|paths|sarif|types)\.ts$/,
-  /^node_modules\/vscode-jsonrpc\//,
+  /^server\/src\/report\/(html|svg|format|escape|aggregate|paths|sarif|types|cartography|noise-diffs|json-text)\.ts$/,
+  // (node_modules may be a symlink to another checkout's, as in a git worktree: esbuild reports the real path)
+  /(^|\/)node_modules\/vscode-jsonrpc\//,
 ];
 
-/** Inputs the webview bundles may contain: their own sources (types from elsewhere are erased). */
-const WEBVIEW_ALLOWED = [/^extension\/webview\//];
+/**
+ * Inputs the webview bundles may contain: their own sources (types from elsewhere are erased), and
+ * the cartography map's counting (pure TypeScript shared with the engine, so the panel's table
+ * counts regions exactly as the report does).
+ */
+const WEBVIEW_ALLOWED = [/^extension\/webview\//, /^server\/src\/report\/cartography\.ts$/];
 
 const WEBVIEW_ENTRIES = ['extension/webview/report.ts', 'extension/webview/dashboard.ts', 'extension/webview/report.css', 'extension/webview/dashboard.css'];
 

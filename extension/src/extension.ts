@@ -11,6 +11,7 @@ import { COMMANDS, CONTEXT_AUDIT_RUNNING, registerCommands } from './commands';
 import { nodePath, SECTION, type SettingReader } from './config';
 import { DASHBOARD_VIEW_ID, DashboardProvider } from './dashboard';
 import { FindingsController } from './findings';
+import { NOISE_DIFF_SCHEME, NoiseDiffDocuments } from './noise-diff';
 import { ReportPanels } from './report-panel';
 
 let client: EngineClient | undefined;
@@ -71,7 +72,9 @@ export function activate(context: vscode.ExtensionContext): void {
 
   const findings = new FindingsController(engine, settingsReader, output);
   context.subscriptions.push(findings);
-  const reports = new ReportPanels(context.extensionUri, engine, output, settingsReader);
+  const noiseDiffs = new NoiseDiffDocuments();
+  context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(NOISE_DIFF_SCHEME, noiseDiffs));
+  const reports = new ReportPanels(context.extensionUri, engine, output, settingsReader, noiseDiffs);
   context.subscriptions.push(reports);
   const dashboard = new DashboardProvider(
     context.extensionUri,

@@ -7,18 +7,24 @@
  * `localResourceRoots` is the extension's dist/extension/webview folder only; every message from
  * the page is validated (webview-messages.ts) and the page never names a path: the extension looks
  * the finding up in the report and opens it only inside the audited folder, a workspace folder or
- * a corpus root.
+ * a corpus root. The cartography map's data (a run's cartography.bin) and the diff view's texts
+ * (the audit's noise-diffs.json) are read from files the report names, only inside the report's
+ * folder; the page names a run and a method by id, never a path.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ReportGetRequest } from '../../server/src/protocol';
 import { toHtml } from '../../server/src/report/html';
+import { decodeCartography } from '../../server/src/report/cartography';
+import { reportJsonText } from '../../server/src/report/json-text';
+import { noiseDiffOf, parseNoiseDiffs } from '../../server/src/report/noise-diffs';
 import { toSarif } from '../../server/src/report/sarif';
 import type { AuditReport } from '../../server/src/report/types';
 import type { EngineClient } from './client';
 import { outDir, type SettingReader } from './config';
 import { makeNonce, reportPanelHtml, type ExportFormat } from './webview-html';
-import { findingTarget, parseReportMessage, type ReportPanelNotice } from './webview-messages';
+import type { NoiseDiffDocuments } from './noise-diff';
+import { cartographyFile, findingTarget, noiseDiffFileName, noiseDiffTarget, parseReportMessage, type CartographyNotice, type ReportPanelNotice } from './webview-messages';
 
 export const REPORT_VIEW_TYPE = 'memaudit.report';
 
@@ -37,7 +43,7 @@ const EXPORT_FILTERS: Record<ExportFormat, { name: string; ext: string }> = {
 export function exportText(report: AuditReport, format: ExportFormat, folder: string): string {
   switch (format) {
     case 'json':
-      return `${JSON.stringify(report, null, 2)}\n`;
+      return reportJsonText(report);
     case 'sarif':
       return toSarif(report, { cwd: folder });
     case 'html':
@@ -60,6 +66,7 @@ export class ReportPanels implements vscode.Disposable {
     private readonly client: EngineClient,
     private readonly output: vscode.LogOutputChannel,
     private readonly settings: (scope?: vscode.Uri) => SettingReader,
+    private readonly diffs: NoiseDiffDocuments,
   ) {}
 
   dispose(): void {
@@ -108,9 +115,12 @@ export class ReportPanels implements vscode.Disposable {
     });
   }
 
-  private notify(o: OpenReport, text: string): void {
-    const m: ReportPanelNotice = { type: 'status', text };
+  private post(o: OpenReport, m: ReportPanelNotice): void {
     void o.panel.webview.postMessage(m);
+  }
+
+  private notify(o: OpenReport, text: string): void {
+    this.post(o, { type: 'status', text });
   }
 
   private async onMessage(o: OpenReport, raw: unknown): Promise<void> {
@@ -122,6 +132,8 @@ export class ReportPanels implements vscode.Disposable {
     try {
       if (m.type === 'openFinding') await this.openFinding(o, m.sampleId);
       else if (m.type === 'export') await this.export(o, m.format);
+      else if (m.type === 'loadCartography') await this.loadCartography(o, m.runId);
+      else if (m.type === 'openNoiseDiff') await this.openNoiseDiff(o, m.sampleId, m.runId);
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       this.output.error(`report panel: ${message}`);
@@ -139,6 +151,47 @@ export class ReportPanels implements vscode.Disposable {
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(t.file));
     const range = new vscode.Range(t.line, t.column, t.endLine, t.endColumn);
     await vscode.window.showTextDocument(doc, { selection: range, viewColumn: vscode.ViewColumn.Beside, preserveFocus: false });
+  }
+
+  /** Reads one run's cartography file and posts its columns (typed arrays travel as binary). */
+  private async loadCartography(o: OpenReport, runId: string): Promise<void> {
+    const file = cartographyFile(o.report, runId, path.dirname(o.reportFile));
+    let notice: CartographyNotice;
+    if (typeof file !== 'string') {
+      notice = { type: 'cartography', runId, error: file.error };
+    } else {
+      try {
+        const d = decodeCartography(await vscode.workspace.fs.readFile(vscode.Uri.file(file)));
+        notice = { type: 'cartography', runId, n: d.n, epochs: d.epochs, confidence: d.confidence, variability: d.variability, corrupted: d.corrupted };
+      } catch (e) {
+        const why = e instanceof Error ? e.message : String(e);
+        this.output.warn(`report panel: cartography of ${runId}: ${why}`);
+        notice = { type: 'cartography', runId, error: `cannot read the map of ${runId}: ${why}` };
+      }
+    }
+    this.post(o, notice);
+  }
+
+  /** Opens a diff editor: the finding's method as extracted (left) and as the noisy run trained on it (right). */
+  private async openNoiseDiff(o: OpenReport, sampleId: string, runId: string): Promise<void> {
+    const t = noiseDiffTarget(o.report, sampleId, runId, path.dirname(o.reportFile));
+    if ('error' in t) {
+      void vscode.window.showWarningMessage(`Memaudit: ${t.error}`);
+      return;
+    }
+    const diffs = parseNoiseDiffs(Buffer.from(await vscode.workspace.fs.readFile(vscode.Uri.file(t.file))).toString('utf8'));
+    const d = noiseDiffOf(diffs, sampleId, runId);
+    if (!d) {
+      void vscode.window.showWarningMessage(`Memaudit: ${path.basename(t.file)} has no code for ${t.finding.name} in ${runId}; audit again to rewrite it.`);
+      return;
+    }
+    const { finding, noise } = t;
+    const left = this.diffs.add(noiseDiffFileName(finding.name, 'original', finding.language), d.original);
+    const right = this.diffs.add(noiseDiffFileName(finding.name, 'noised', finding.language), d.noised);
+    const level = `${noise.kind} ${noise.level}%`;
+    const what = noise.label ? `label ${noise.label.from} → ${noise.label.to}` : noise.edit;
+    await vscode.commands.executeCommand('vscode.diff', left, right, `${finding.name}: original ↔ ${level} (${what})`, { preview: true, viewColumn: vscode.ViewColumn.Beside });
+    this.notify(o, `Opened ${finding.name}: original ↔ ${level}`);
   }
 
   private async export(o: OpenReport, format: ExportFormat): Promise<void> {

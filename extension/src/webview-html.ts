@@ -78,16 +78,17 @@ export function reportPanelHtml(report: AuditReport, o: ReportPageOptions): stri
   const buttons = (Object.keys(EXPORT_FORMATS) as ExportFormat[])
     .map((f) => `<button type="button" data-export="${f}" title="Save the report as ${EXPORT_FORMATS[f]}…">${EXPORT_FORMATS[f]}</button>`)
     .join('');
+  const diffs = report.findings.some((f) => f.noise?.some((n) => n.diff));
   const findingsHint =
     report.findings.length > 0
-      ? '<p class="panel-hint" id="findings-hint">Click a row, or focus it and press Enter, to open the method in the editor; the arrow keys move between rows.</p>'
+      ? `<p class="panel-hint" id="findings-hint">Click a row, or focus it and press Enter, to open the method in the editor; the arrow keys move between rows.${diffs ? ' A level under “noised in” opens a diff: the method as written and as that noisy run trained on it.' : ''}</p>`
       : '';
   return [
     head(`memaudit report ${report.runId}`, o, `<style nonce="${esc(o.nonce)}">${REPORT_CSS}</style>`),
     '<body>',
     `<div class="panel-toolbar" role="toolbar" aria-label="Report actions"><span class="panel-toolbar-label">Export</span>${buttons}<span class="panel-status" role="status" aria-live="polite" data-status></span></div>`,
     // The hint goes after the findings' introduction (the renderer's text ends with this sentence).
-    renderReportBody(report, o.locate ?? {}).replace('Press a column header to sort.</p>', `Press a column header to sort.</p>${findingsHint}`),
+    renderReportBody(report, { ...o.locate, panel: true }).replace('Press a column header to sort.</p>', `Press a column header to sort.</p>${findingsHint}`),
     `<script nonce="${esc(o.nonce)}">${REPORT_SCRIPT}</script>`,
     `<script nonce="${esc(o.nonce)}" src="${esc(o.assets.script)}"></script>`,
     '</body>',

@@ -9,19 +9,33 @@
  * folder or a corpus root of the report.
  */
 import * as path from 'node:path';
-import type { AuditReport, Finding } from '../../server/src/report/types';
+import type { AuditReport, Finding, FindingNoise } from '../../server/src/report/types';
 import { EXPORT_FORMATS, type ExportFormat } from './webview-html';
 
 // ---------------------------------------------------------------------------------------------
 // Report panel
 
 /** Report panel → extension. */
-export type ReportMessage = { type: 'ready' } | { type: 'openFinding'; sampleId: string } | { type: 'export'; format: ExportFormat };
+export type ReportMessage =
+  | { type: 'ready' }
+  | { type: 'openFinding'; sampleId: string }
+  | { type: 'export'; format: ExportFormat }
+  /** The cartography map's data of one run of the report (answered by a `cartography` notice). */
+  | { type: 'loadCartography'; runId: string }
+  /** A diff editor of a finding's method: as extracted vs as the noisy run `runId` trained on it. */
+  | { type: 'openNoiseDiff'; sampleId: string; runId: string };
 
-/** Extension → report panel: the outcome of an export (shown in the toolbar's status). */
-export type ReportPanelNotice = { type: 'status'; text: string };
+/** Extension → report panel: one run's cartography map (or why it cannot be shown). */
+export type CartographyNotice =
+  | { type: 'cartography'; runId: string; n: number; epochs: number; confidence: Float32Array; variability: Float32Array; corrupted: Uint8Array }
+  | { type: 'cartography'; runId: string; error: string };
+
+/** Extension → report panel: the outcome of an export or a diff (shown in the toolbar's status), or map data. */
+export type ReportPanelNotice = { type: 'status'; text: string } | CartographyNotice;
 
 const MAX_ID = 512;
+/** Run ids are folder names the engine made (`y-shuffle-50-s0`): no path characters. */
+const RUN_ID_RE = /^[A-Za-z0-9._-]+$/;
 
 function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -33,6 +47,10 @@ function onlyKeys(x: Record<string, unknown>, keys: readonly string[]): boolean 
 
 function shortString(x: unknown): x is string {
   return typeof x === 'string' && x.length > 0 && x.length <= MAX_ID;
+}
+
+function runId(x: unknown): x is string {
+  return shortString(x) && RUN_ID_RE.test(x);
 }
 
 /** The message if it is a well-formed report panel message, else undefined. */
@@ -47,9 +65,52 @@ export function parseReportMessage(raw: unknown): ReportMessage | undefined {
       return onlyKeys(raw, ['type', 'format']) && typeof raw.format === 'string' && Object.prototype.hasOwnProperty.call(EXPORT_FORMATS, raw.format)
         ? { type: 'export', format: raw.format as ExportFormat }
         : undefined;
+    case 'loadCartography':
+      return onlyKeys(raw, ['type', 'runId']) && runId(raw.runId) ? { type: 'loadCartography', runId: raw.runId } : undefined;
+    case 'openNoiseDiff':
+      return onlyKeys(raw, ['type', 'sampleId', 'runId']) && shortString(raw.sampleId) && runId(raw.runId) ? { type: 'openNoiseDiff', sampleId: raw.sampleId, runId: raw.runId } : undefined;
     default:
       return undefined;
   }
+}
+
+/** A file the report names, relative to its folder, resolved; an error when it leaves the folder. */
+function reportFile(reportDir: string, rel: string): string | { error: string } {
+  const file = path.resolve(reportDir, rel);
+  return isInside(reportDir, file) && file !== path.resolve(reportDir) ? file : { error: `the report names a file outside its folder (${rel}); it is not read` };
+}
+
+/**
+ * The cartography file of run `runId` of the report in `reportDir`, or why there is none: an
+ * unknown run, a report written before the maps existed, a path leaving the report's folder.
+ */
+export function cartographyFile(report: Pick<AuditReport, 'runs'>, runId: string, reportDir: string): string | { error: string } {
+  const run = report.runs.find((r) => r.id === runId);
+  if (!run) return { error: `no run ${runId} in this report` };
+  if (!run.files.cartography) return { error: `run ${runId} has no cartography map (the audit was made by an earlier memaudit; audit again to get one)` };
+  return reportFile(reportDir, run.files.cartography);
+}
+
+/** What a diff view of a finding's noised copy needs: the diffs file, the finding and the run's noise. */
+export interface NoiseDiffTarget {
+  file: string;
+  finding: Finding;
+  noise: FindingNoise;
+}
+
+/**
+ * The noise-diffs file and the finding's noise entry for (`sampleId`, `runId`), or why there is
+ * no diff: an unknown method, a run that did not corrupt it, a corruption without code (token
+ * masking), a report without the file, a path leaving the report's folder.
+ */
+export function noiseDiffTarget(report: Pick<AuditReport, 'findings' | 'files'>, sampleId: string, runId: string, reportDir: string): NoiseDiffTarget | { error: string } {
+  const finding = report.findings.find((f) => f.sampleId === sampleId);
+  if (!finding) return { error: 'this method is not in the report' };
+  const noise = finding.noise?.find((n) => n.runId === runId);
+  if (!noise) return { error: `${finding.name} was not corrupted in run ${runId}` };
+  if (!noise.diff || !report.files?.noiseDiffs) return { error: `no code to compare for ${finding.name} in ${runId} (${noise.edit})` };
+  const file = reportFile(reportDir, report.files.noiseDiffs);
+  return typeof file === 'string' ? { file, finding, noise } : file;
 }
 
 /** True when `p` is `root` or inside it (both absolute; compared after resolving `..`). */
@@ -90,6 +151,18 @@ export function findingTarget(report: Pick<AuditReport, 'findings' | 'config'>, 
     return { file, line, column: 0, endLine: line, endColumn: 0 };
   }
   return { file, line: f.range.startLine, column: f.range.startColumn, endLine: f.range.startLine, endColumn: f.range.startColumn };
+}
+
+const EXTENSIONS: Record<string, string> = { java: 'java', python: 'py', ruby: 'rb' };
+
+/**
+ * The file name of one side of a noise diff (noise-diff.ts): the method's name with anything but
+ * letters, digits and `_` replaced, and the language's extension so that the editor highlights
+ * the code: `getUserName.original.java`.
+ */
+export function noiseDiffFileName(method: string, side: 'original' | 'noised', language: string): string {
+  const safe = method.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 80) || 'method';
+  return `${safe}.${side}.${EXTENSIONS[language] ?? 'txt'}`;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,10 +1,13 @@
 /**
  * The report panel's script (runs in the webview): the likely-memorized table's rows open their
  * method (click, or Enter / Space on a focused row; arrow keys, Home and End move between rows),
- * the export buttons ask the extension to save the report. Sorting is the report's own script
- * (REPORT_SCRIPT). Reads the page with DOM APIs only and writes text only (`textContent`).
+ * a level under "noised in" opens the diff of the method and its noised copy, the export buttons
+ * ask the extension to save the report, and the cartography map (cartography.ts) asks for its
+ * data and draws it. Sorting is the report's own script (REPORT_SCRIPT). Reads the page with DOM
+ * APIs only and writes text only (`textContent`).
  */
-import type { ReportMessage, ReportPanelNotice } from '../src/webview-messages';
+import { setupCartography } from './cartography';
+import type { CartographyNotice, ReportMessage, ReportPanelNotice } from '../src/webview-messages';
 
 const vscode = acquireVsCodeApi();
 const post = (m: ReportMessage): void => vscode.postMessage(m);
@@ -13,10 +16,22 @@ function findingRows(): HTMLTableRowElement[] {
   return Array.from(document.querySelectorAll<HTMLTableRowElement>('#findings tbody tr[data-sample-id]'));
 }
 
-/** Roving tab index: one row is in the tab order (the focused one, else the first). */
+/**
+ * Roving tab index: one row is in the tab order (the focused one, else the first), with its diff
+ * buttons; the other rows' buttons are reached by moving to their row first.
+ */
 function setCurrent(row: HTMLTableRowElement, focus: boolean): void {
-  for (const r of findingRows()) r.tabIndex = r === row ? 0 : -1;
+  for (const r of findingRows()) {
+    r.tabIndex = r === row ? 0 : -1;
+    for (const b of Array.from(r.querySelectorAll<HTMLButtonElement>('button.diff-button'))) b.tabIndex = r === row ? 0 : -1;
+  }
   if (focus) row.focus();
+}
+
+function openDiff(row: HTMLTableRowElement, button: HTMLButtonElement): void {
+  const sampleId = row.getAttribute('data-sample-id');
+  const runId = button.getAttribute('data-diff-run');
+  if (sampleId && runId) post({ type: 'openNoiseDiff', sampleId, runId });
 }
 
 function open(row: HTMLTableRowElement): void {
@@ -40,11 +55,14 @@ function setupFindings(): void {
     const row = (e.target as Element).closest<HTMLTableRowElement>('tr[data-sample-id]');
     if (!row) return;
     setCurrent(row, false);
-    open(row);
+    const button = (e.target as Element).closest<HTMLButtonElement>('button.diff-button');
+    if (button) openDiff(row, button);
+    else open(row);
   });
   tbody.addEventListener('keydown', (e) => {
     const row = (e.target as Element).closest<HTMLTableRowElement>('tr[data-sample-id]');
-    if (!row) return;
+    // A focused button handles its own Enter and Space (a click).
+    if (!row || (e.target as Element).closest('button')) return;
     // Rows in their current (possibly sorted) order.
     const all = findingRows();
     const i = all.indexOf(row);
@@ -84,11 +102,18 @@ function setupExport(): void {
   }
 }
 
+const onCartography = setupCartography(post);
+
 window.addEventListener('message', (e: MessageEvent<unknown>) => {
   const m = e.data as Partial<ReportPanelNotice> | null;
-  if (!m || m.type !== 'status' || typeof m.text !== 'string') return;
+  if (!m || typeof m !== 'object') return;
+  if (m.type === 'cartography') {
+    onCartography?.(m as CartographyNotice);
+    return;
+  }
+  if (m.type !== 'status' || typeof (m as { text?: unknown }).text !== 'string') return;
   const status = document.querySelector('[data-status]');
-  if (status) status.textContent = m.text;
+  if (status) status.textContent = (m as { text: string }).text;
 });
 
 setupFindings();

@@ -12,6 +12,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { generateCorpus, writeCorpus } from '../../server/src/synth';
 import { validateReport } from '../../server/src/report';
+import { areaUnderCurve } from '../../server/src/metrics/roc';
+import { decodeCartography } from '../../server/src/report/cartography';
+import { noiseDiffOf, parseNoiseDiffs } from '../../server/src/report/noise-diffs';
+import { labelIdentifier } from '../../server/src/audit/noise-diffs';
 import type { AuditReport, RunReport } from '../../server/src/report/types';
 import { cli, tempDir } from '../helpers/cli';
 
@@ -78,6 +82,40 @@ test('a real audit reproduces the randomization test', async () => {
   assert.ok(leak.corrupted > 0);
   assert.ok(leakFit > run(reference, 'clean-s0').final.trainF1, `leaked F1 ${leakFit} vs clean train F1`);
 
+  // The report panel's data: a ROC curve behind every AUROC, a cartography map per run, the
+  // findings' corruptions in the noisy runs with their original and noised code.
+  const auditDir = path.join(work.dir, 'ref', 'runs', reference.runId);
+  for (const q of run(reference, 'y-shuffle-25-s0').detection) {
+    assert.ok(q.roc && q.roc.fpr.length >= 2 && q.roc.fpr.length <= 100, q.signal);
+    assert.ok(Math.abs(areaUnderCurve(q.roc) - q.auroc) < 0.02, `${q.signal}: area ${areaUnderCurve(q.roc)} vs AUROC ${q.auroc}`);
+  }
+  for (const r of reference.runs) {
+    const carto = decodeCartography(fs.readFileSync(path.join(auditDir, r.files.cartography!)));
+    assert.equal(carto.n, reference.dataset.trainUsed);
+    assert.equal(carto.corrupted.reduce((a, b) => a + b, 0), r.corrupted, r.id);
+    const regions = r.cartography!.regions;
+    assert.equal(regions.easy.corrupted + regions.ambiguous.corrupted + regions.hard.corrupted, r.corrupted);
+    assert.equal(regions.easy.clean + regions.ambiguous.clean + regions.hard.clean, carto.n - r.corrupted);
+  }
+  const diffs = parseNoiseDiffs(fs.readFileSync(path.join(auditDir, reference.files!.noiseDiffs!), 'utf8'));
+  const noisy = reference.findings.filter((f) => f.noise!.length > 0);
+  assert.ok(noisy.length > 0, 'some findings were corrupted in a noisy run');
+  for (const f of noisy) {
+    for (const n of f.noise!) {
+      const d = noiseDiffOf(diffs, f.sampleId, n.runId);
+      assert.equal(d !== undefined, n.diff, `${f.name} in ${n.runId}`);
+      if (!d) continue;
+      assert.notEqual(d.noised, d.original);
+      if (n.kind === 'x-leak-name') assert.ok(d.noised.includes(`${f.name.replace(/[?!=]$/, '')}_`), `${f.name}: the leak in\n${d.noised}`);
+      if (n.kind === 'y-shuffle') assert.ok(d.noised.includes(labelIdentifier(n.label!.to, f.language)), `${f.name}: renamed to ${n.label!.to}\n${d.noised}`);
+    }
+  }
+  // Nested levels: a method corrupted at 25 % is corrupted at every higher level too.
+  for (const f of noisy) {
+    const at = new Set(f.noise!.filter((n) => n.kind === 'y-shuffle').map((n) => n.level));
+    if (at.has(25)) for (const l of [50, 75, 100]) assert.ok(at.has(l), `${f.name} at ${l}%`);
+  }
+
   // The other reports are well-formed.
   const sarif = JSON.parse(fs.readFileSync(path.join(work.dir, 'out.sarif'), 'utf8')) as {
     version: string;
@@ -94,7 +132,7 @@ test('a real audit reproduces the randomization test', async () => {
   const junit = fs.readFileSync(path.join(work.dir, 'out.xml'), 'utf8');
   assert.match(junit, /^<\?xml version="1.0" encoding="UTF-8"\?>/);
   assert.match(junit, /<testsuite [^>]*tests="1"[^>]*failures="0"/);
-  assert.match(fs.readFileSync(path.join(work.dir, 'out.md'), 'utf8'), /Generalization G/);
+  assert.match(fs.readFileSync(path.join(work.dir, 'out.md'), 'utf8'), /Generalization \(G\)/);
   assert.match(fs.readFileSync(path.join(work.dir, 'out.html'), 'utf8'), /Content-Security-Policy/);
 });
 

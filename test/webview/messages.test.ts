@@ -1,7 +1,7 @@
 /** Validation of the webviews' messages and where a finding may be opened (no browser). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { findingTarget, isInside, parseDashboardMessage, parseReportMessage } from '../../extension/src/webview-messages';
+import { cartographyFile, findingTarget, isInside, noiseDiffFileName, noiseDiffTarget, parseDashboardMessage, parseReportMessage } from '../../extension/src/webview-messages';
 import { webviewCsp } from '../../extension/src/webview-html';
 import type { AuditReport, Finding } from '../../server/src/report/types';
 
@@ -9,6 +9,20 @@ test('report panel messages: only known types and fields', () => {
   assert.deepEqual(parseReportMessage({ type: 'ready' }), { type: 'ready' });
   assert.deepEqual(parseReportMessage({ type: 'openFinding', sampleId: 'abc' }), { type: 'openFinding', sampleId: 'abc' });
   assert.deepEqual(parseReportMessage({ type: 'export', format: 'sarif' }), { type: 'export', format: 'sarif' });
+  assert.deepEqual(parseReportMessage({ type: 'loadCartography', runId: 'y-shuffle-50-s0' }), { type: 'loadCartography', runId: 'y-shuffle-50-s0' });
+  assert.deepEqual(parseReportMessage({ type: 'openNoiseDiff', sampleId: 's:1', runId: 'x-dead-code-25-s1' }), { type: 'openNoiseDiff', sampleId: 's:1', runId: 'x-dead-code-25-s1' });
+  for (const bad of [
+    { type: 'loadCartography', runId: '../../etc' },
+    { type: 'loadCartography', runId: 'a/b' },
+    { type: 'loadCartography' },
+    { type: 'loadCartography', runId: 'a', file: '/etc/passwd' },
+    { type: 'openNoiseDiff', sampleId: 's', runId: 'r/..' },
+    { type: 'openNoiseDiff', sampleId: '', runId: 'r' },
+    { type: 'openNoiseDiff', sampleId: 's' },
+    { type: 'openNoiseDiff', sampleId: 's', runId: 'r', left: 'file:///etc/passwd' },
+  ]) {
+    assert.equal(parseReportMessage(bad), undefined, JSON.stringify(bad));
+  }
   for (const bad of [null, 'ready', [], { type: 'export', format: 'exe' }, { type: 'export', format: 'toString' }, { type: 'openFinding' }, { type: 'openFinding', sampleId: 'a', file: '/etc/passwd' }, { type: 'openFile', path: '/etc/passwd' }, { type: 'openFinding', sampleId: 'x'.repeat(600) }]) {
     assert.equal(parseReportMessage(bad), undefined, JSON.stringify(bad));
   }
@@ -51,4 +65,38 @@ test('the webview CSP allows no eval, no inline script without the nonce, nothin
   assert.match(csp, /default-src 'none'/);
   assert.match(csp, /script-src 'nonce-N0nce'(;|$)/);
   assert.doesNotMatch(csp, /unsafe-eval|unsafe-inline|\*|https?:(?!\/\/x\.vscode-cdn\.net)/);
+});
+
+test('cartographyFile: a run of the report with a map, inside the report folder only', () => {
+  const run = (id: string, files: Record<string, string>) => ({ id, files }) as unknown as AuditReport['runs'][number];
+  const report = { runs: [run('clean-s0', { cartography: 'clean-s0/cartography.bin' }), run('old-s0', {}), run('evil-s0', { cartography: '../../../etc/passwd' })] };
+  assert.equal(cartographyFile(report, 'clean-s0', '/w/.memaudit/runs/abc'), '/w/.memaudit/runs/abc/clean-s0/cartography.bin');
+  assert.match((cartographyFile(report, 'nope', '/w/r') as { error: string }).error, /no run nope/);
+  assert.match((cartographyFile(report, 'old-s0', '/w/r') as { error: string }).error, /no cartography map .* earlier memaudit/);
+  assert.match((cartographyFile(report, 'evil-s0', '/w/r') as { error: string }).error, /outside its folder/);
+});
+
+test('noiseDiffTarget: a finding, a run that corrupted it with code to show, the diffs file inside the report folder', () => {
+  const noise = [
+    { runId: 'y-shuffle-50-s0', kind: 'y-shuffle', level: 50, seed: 0, edit: 'label shuffled', label: { from: 'get|x', to: 'set|y' }, diff: true },
+    { runId: 'x-mask-tokens-50-s0', kind: 'x-mask-tokens', level: 50, seed: 0, edit: 'masked 3 of 9 body tokens', diff: false },
+  ];
+  const report = (files?: { noiseDiffs?: string }) => ({ findings: [finding({ noise })], ...(files ? { files } : {}) }) as unknown as AuditReport;
+  const ok = noiseDiffTarget(report({ noiseDiffs: 'noise-diffs.json' }), 's1', 'y-shuffle-50-s0', '/w/r');
+  assert.ok(!('error' in ok));
+  assert.equal(ok.file, '/w/r/noise-diffs.json');
+  assert.equal(ok.noise.kind, 'y-shuffle');
+  const error = (t: ReturnType<typeof noiseDiffTarget>) => ('error' in t ? t.error : '');
+  assert.match(error(noiseDiffTarget(report({ noiseDiffs: 'noise-diffs.json' }), 'nope', 'y-shuffle-50-s0', '/w/r')), /not in the report/);
+  assert.match(error(noiseDiffTarget(report({ noiseDiffs: 'noise-diffs.json' }), 's1', 'clean-s0', '/w/r')), /was not corrupted in run clean-s0/);
+  assert.match(error(noiseDiffTarget(report({ noiseDiffs: 'noise-diffs.json' }), 's1', 'x-mask-tokens-50-s0', '/w/r')), /no code to compare .*\(masked 3 of 9/);
+  assert.match(error(noiseDiffTarget(report(), 's1', 'y-shuffle-50-s0', '/w/r')), /no code to compare/);
+  assert.match(error(noiseDiffTarget(report({ noiseDiffs: '../elsewhere.json' }), 's1', 'y-shuffle-50-s0', '/w/r')), /outside its folder/);
+});
+
+test('the diff documents are named after the method and its language, nothing else', () => {
+  assert.equal(noiseDiffFileName('getUserName', 'original', 'java'), 'getUserName.original.java');
+  assert.equal(noiseDiffFileName('available?', 'noised', 'ruby'), 'available_.noised.rb');
+  assert.equal(noiseDiffFileName('../../x', 'noised', 'python'), '______x.noised.py');
+  assert.equal(noiseDiffFileName('<=>', 'original', 'cobol'), '___.original.txt');
 });

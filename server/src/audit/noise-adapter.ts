@@ -49,7 +49,8 @@ const NO_REPLACEMENTS: RunNoise['replacements'] = { length: 0, offset: 0, bodyTo
 /** One editor per audit: it holds a parser and the corpus string tables. */
 const editors = new WeakMap<StringTables, Promise<SourceEditor>>();
 
-function editorFor(ctx: RunNoiseContext): Promise<SourceEditor> {
+/** The audit's source editor (created on first use, then shared by every run). */
+export function editorFor(ctx: RunNoiseContext): Promise<SourceEditor> {
   let e = editors.get(ctx.tables);
   if (!e) {
     e = createExtractor({ tables: ctx.tables }).then((extractor) => createSourceEditor({ extractor, settings: ctx.settings }));

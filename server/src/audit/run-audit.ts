@@ -34,7 +34,10 @@ import { readJsonIfValid, writeFileAtomic } from '../util/atomic';
 import { VERSION } from '../version';
 import type { AuditConfig } from './config';
 import { evaluateGates, type GateMetric } from './gates';
-import { applyRunNoise, transformTestSet, type RunNoise, type RunNoiseContext, type TestTransform } from './noise-adapter';
+import { encodeCartography } from '../report/cartography';
+import { reportJsonText } from '../report/json-text';
+import { findingNoise } from './noise-diffs';
+import { applyRunNoise, editorFor, transformTestSet, type RunNoise, type RunNoiseContext, type TestTransform } from './noise-adapter';
 import { sourceLookup } from './source-lookup';
 import { DEFAULT_EXTRACT_SETTINGS } from '../parse/extract';
 import { isLabelKind, planRuns } from './plan';
@@ -74,6 +77,9 @@ export interface AuditOutcome {
   /** Runs reused from an earlier, interrupted invocation. */
   reusedRuns: number;
 }
+
+/** The audit's file of the findings' original and noised code (report/noise-diffs.ts). */
+export const NOISE_DIFFS_FILE = 'noise-diffs.json';
 
 /** Share of the progress bar per stage; training takes the rest. */
 const P_EXTRACT = 0.05;
@@ -323,7 +329,13 @@ export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
         membership: m.membership,
         detection: m.detection,
         flipRates,
-        files: { dynamics: path.posix.join(run.id, 'dynamics.bin'), signals: path.posix.join(run.id, 'signals.csv'), ...(noise.ledger ? { ledger: path.posix.join(run.id, 'ledger.json') } : {}) },
+        files: {
+          dynamics: path.posix.join(run.id, 'dynamics.bin'),
+          signals: path.posix.join(run.id, 'signals.csv'),
+          cartography: path.posix.join(run.id, 'cartography.bin'),
+          ...(noise.ledger ? { ledger: path.posix.join(run.id, 'ledger.json') } : {}),
+        },
+        cartography: m.cartography,
         device: model.device,
         susceptibility: result.susceptibility
           ? {
@@ -350,6 +362,11 @@ export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
         },
       };
       if (noise.ledger) await writeFileAtomic(path.join(dir, 'ledger.json'), JSON.stringify(noise.ledger));
+      // The cartography map's data: 13 bytes per training sample, beside the run's other files.
+      await writeFileAtomic(
+        path.join(dir, 'cartography.bin'),
+        encodeCartography({ epochs: result.dynamics.train.rows, confidence: m.signals.confidence, variability: m.signals.variability, correctness: m.signals.correctness, corrupted: noise.corrupted }),
+      );
       await writeFileAtomic(path.join(dir, 'signals.csv'), signalsCsv(columns, trainIdx, noise.corrupted, m.signals as unknown as Record<string, ArrayLike<number>>));
       const signals = run.kind === 'none' ? signalsRecord(m.signals) : undefined;
       if (signals) cleanSignals.set(run.seed, signals);
@@ -370,7 +387,12 @@ export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
   const detection = detectionSummary(runReports);
   scores.detection_auroc = detection.best ? (detection.signals.find((s) => s.signal === detection.best)?.auroc ?? null) : null;
   const firstSeed = c.seeds[0]!;
-  const findings = findingsOf(columns, c.inputs, trainIdx, cleanSignals.get(firstSeed), detection.best, opts.maxFindings ?? 50);
+  const ranked = findingsOf(columns, c.inputs, trainIdx, cleanSignals.get(firstSeed), detection.best, opts.maxFindings ?? 50);
+  // Which noisy runs corrupted each finding's method, and its original and noised code for a diff view.
+  const { findings, diffs } = await findingNoise({ findings: ranked, runs: runReports, runDir, columns, trainIdx, source: noiseCtx.source, editor: () => editorFor(noiseCtx), log });
+  const diffsFile = path.join(runDir, NOISE_DIFFS_FILE);
+  if (diffs) await writeFileAtomic(diffsFile, JSON.stringify(diffs));
+  else fs.rmSync(diffsFile, { force: true });
   const gates: ReportGate[] = evaluateGates(c.gates, scores as Partial<Record<GateMetric, number>>).map((g) => ({
     gate: g.text,
     metric: g.metric,
@@ -435,6 +457,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
     detection,
     findings,
     gates,
+    ...(diffs ? { files: { noiseDiffs: NOISE_DIFFS_FILE } } : {}),
     timings: {
       totalMs: 0,
       extractMs: tExtract - t0,
@@ -449,7 +472,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
   // A report that does not match its published schema is a bug; never write one.
   assertValidReport(report);
   const reportFile = path.join(runDir, 'report.json');
-  await writeFileAtomic(reportFile, `${JSON.stringify(report, null, 2)}\n`);
+  await writeFileAtomic(reportFile, reportJsonText(report));
   progress({ stage: 'report', fraction: 1, message: 'done' });
   return { report, runDir, reportFile, reusedRuns };
 }

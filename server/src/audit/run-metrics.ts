@@ -6,17 +6,24 @@
  */
 import type { SplitDynamics, Dynamics } from '../train/dynamics';
 import {
+  cartographyRegions,
+  DEFAULT_REGION_THRESHOLDS,
   detectionQuality,
+  downsampleCurve,
+  REGION_NAMES,
+  rocCurve,
+  suspicion,
   lossGiniPerEpoch,
   lossMembershipInference,
   perSampleSignals,
   taskScoresPerEpoch,
   type LabelVocabulary,
   type PerSampleSignals,
+  type RocCurve,
   type TaskScores,
 } from '../metrics';
 import type { EpochCurve } from '../train/checkpoint';
-import type { EpochReport, SignalQuality, SplitMetrics } from '../report/types';
+import { ROC_MAX_POINTS, type CartographySummary, type EpochReport, type RegionCount, type RocPoints, type SignalQuality, type SplitMetrics } from '../report/types';
 
 export interface RunMetricsInput {
   dynamics: Dynamics;
@@ -37,6 +44,8 @@ export interface RunMetrics {
   detection: SignalQuality[];
   /** The per-sample signals of the training split (for findings and the CSV export). */
   signals: PerSampleSignals;
+  /** Cartography regions of the training samples, clean vs corrupted. */
+  cartography: CartographySummary;
 }
 
 function metricsOf(s: TaskScores, loss: number): SplitMetrics {
@@ -123,10 +132,15 @@ export function computeRunMetrics(input: RunMetricsInput): RunMetrics {
   }
 
   const signals = perSampleSignals(train);
+  const byName = signals as unknown as Record<string, Float64Array | Int32Array>;
   const detection: SignalQuality[] = hasCorrupted
-    ? detectionQuality(signals as unknown as Record<string, Float64Array>, corrupted)
+    ? detectionQuality(byName, corrupted)
         .filter((q) => Number.isFinite(q.auroc))
-        .map((q) => ({ signal: q.signal, auroc: q.auroc, averagePrecision: q.averagePrecision }))
+        .map((q) => {
+          // The curve behind the AUROC, for the report's ROC chart (a few kilobytes per signal).
+          const roc = rocCurve(suspicion(byName[q.signal]!, q.orientation), corrupted);
+          return { signal: q.signal, auroc: q.auroc, averagePrecision: q.averagePrecision, ...(roc ? { roc: rocPoints(roc) } : {}) };
+        })
     : [];
   return {
     epochs: epochs.map((e) => ({ ...e, lossGini: finiteOrNull(e.lossGini) ?? 0 })),
@@ -134,5 +148,33 @@ export function computeRunMetrics(input: RunMetricsInput): RunMetrics {
     membership,
     detection,
     signals,
+    cartography: cartographySummary(signals, corrupted),
   };
+}
+
+/** Rates rounded to 1e-4: finer than any chart draws, and a third of the digits in the JSON. */
+function round4(x: number): number {
+  return Math.round(x * 1e4) / 1e4;
+}
+
+/** A ROC curve as the report keeps it: at most `ROC_MAX_POINTS` points, rates rounded. */
+export function rocPoints(c: RocCurve): RocPoints {
+  const d = downsampleCurve(c, ROC_MAX_POINTS);
+  return { fpr: Array.from(d.fpr, round4), tpr: Array.from(d.tpr, round4) };
+}
+
+/** Training samples per cartography region (METRICS.md, Cartography; default thresholds), clean vs corrupted. */
+export function cartographySummary(signals: Pick<PerSampleSignals, 'confidence' | 'variability'>, corrupted: Uint8Array): CartographySummary {
+  const regions = cartographyRegions(signals);
+  const count = (): RegionCount => ({ clean: 0, corrupted: 0 });
+  const out: CartographySummary = {
+    thresholds: { ...DEFAULT_REGION_THRESHOLDS },
+    regions: { easy: count(), ambiguous: count(), hard: count() },
+  };
+  for (let p = 0; p < regions.length; p++) {
+    const name = REGION_NAMES[regions[p]!];
+    if (name === 'undefined' || name === undefined) continue;
+    out.regions[name][corrupted[p] ? 'corrupted' : 'clean']++;
+  }
+  return out;
 }

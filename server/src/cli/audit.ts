@@ -7,6 +7,7 @@ import { findConfigFile, parseNoiseSpec, planSize, readConfigFile, resolveAuditC
 import { runAudit, type AuditProgress } from '../audit/run-audit';
 import { GATE_METRICS } from '../audit/gates';
 import { EngineError, ERROR_CODES } from '../errors';
+import { reportJsonText } from '../report/json-text';
 import type { AuditReport } from '../report/types';
 import { choiceFlag, intFlag, parseCommandArgs, sizeFlag } from './args';
 import type { CliIo } from './io';
@@ -114,7 +115,7 @@ export async function runAuditCommand(argv: string[], io: CliIo): Promise<number
     `done in ${formatDuration(outcome.report.timings.totalMs)}${outcome.reusedRuns ? ` (${outcome.reusedRuns} run(s) reused from an interrupted audit)` : ''}: ${path.relative(io.cwd, outcome.reportFile) || outcome.reportFile}`,
   );
   await writeReportOutputs(outcome.report, values, io);
-  if (format === 'json') io.stdout(`${JSON.stringify(outcome.report, null, 2)}\n`);
+  if (format === 'json') io.stdout(reportJsonText(outcome.report));
   else io.stdout(renderAuditText(outcome.report));
   return outcome.report.gates.every((g) => g.passed) ? 0 : 1;
 }

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { appendGithubSummary, githubBlobBase, toHtml, toJUnit, toMarkdown, toSarif } from '../report';
+import { reportJsonText } from '../report/json-text';
 import type { AuditReport } from '../report/types';
 import { writeFileAtomic } from '../util/atomic';
 import type { CliIo } from './io';
@@ -44,7 +45,7 @@ export async function writeReportOutputs(report: AuditReport, values: ReportOutp
     await writeFileAtomic(file, render());
     written.push(file);
   };
-  await out(values.json, () => `${JSON.stringify(report, null, 2)}\n`);
+  await out(values.json, () => reportJsonText(report));
   await out(values.sarif, () => toSarif(report, { cwd: io.cwd, repoRoot: gitRoot(io.cwd) ?? io.cwd }));
   await out(values.junit, () => toJUnit(report));
   await out(values.html, () => toHtml(report));

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EngineError, ERROR_CODES } from '../errors';
+import { reportJsonText } from '../report/json-text';
 import type { AuditReport } from '../report/types';
 import { readJsonIfValid } from '../util/atomic';
 import { choiceFlag, parseCommandArgs } from './args';
@@ -118,6 +119,6 @@ export async function runReportCommand(argv: string[], io: CliIo): Promise<numbe
   const run = findRun(runsDir(io, values.out), positionals[0]!);
   const report = readJsonIfValid<AuditReport>(path.join(run.dir, 'report.json'))!;
   await writeReportOutputs(report, values, io);
-  io.stdout(format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderAuditText(report));
+  io.stdout(format === 'json' ? reportJsonText(report) : renderAuditText(report));
   return report.gates.every((g) => g.passed) ? 0 : 1;
 }

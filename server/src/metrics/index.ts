@@ -37,6 +37,7 @@ export { type Forgetting, firstLearnedEpoch, forgetting, forgettingEvents } from
 export { type LossSignals, lossSignals } from './loss-signals';
 export { type PerSampleSignals, type SignalName, SIGNAL_NAMES, SIGNAL_ORIENTATION, perSampleSignals, suspicion } from './signals';
 export { type SignalQuality, bestSignal, detectionQuality, rankBySuspicion } from './detection';
+export { type RocCurve, areaUnderCurve, downsampleCurve, rocCurve } from './roc';
 export {
   type SusceptibilityCandidate,
   type SusceptibilitySelection,

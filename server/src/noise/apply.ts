@@ -8,14 +8,15 @@ import type { Dataset } from '../dataset/build';
 import type { SampleColumns } from '../dataset/columns';
 import { EngineError, ERROR_CODES } from '../errors';
 import type { ExtractedSample, StringTables } from '../parse/sample';
-import { editSample, type SourceEditor } from './editor';
+import { editSample, type SourceEditor, type SourceOutcome } from './editor';
 import type { TextChange } from './edits';
-import { resolveNoiseItem, SOURCE_KINDS, type NoiseItem, type ResolvedNoiseItem } from './kinds';
+import { resolveNoiseItem, SOURCE_KINDS, type NoiseItem, type NoiseKind, type ResolvedNoiseItem } from './kinds';
 import { randomLabels, shuffleLabels } from './labels';
 import { LEDGER_VERSION, SKIP_REASONS, textHash, type Ledger, type LedgerEntry, type LedgerSkip } from './ledger';
 import { MASK_TOKEN, maskSample, tokensHash } from './mask';
 import { choosePositions, noiseRng } from './random';
 import { wordsOf } from './syntax';
+import type { Rng } from '../train/rng';
 
 /**
  * The text of the unit sample `index` was extracted from: the file's decoded text, or a JSONL
@@ -73,6 +74,21 @@ export interface NoiseResult {
   /** Input kinds: the new input of each corrupted sample, by sample index. Empty for label kinds. */
   replacements: Map<number, NoisedSample>;
   ledger: Ledger;
+}
+
+function sourceEditWith(editor: SourceEditor, kind: NoiseKind, original: ExtractedSample, unitText: string | undefined, words: ReadonlySet<string>, rng: Rng): SourceOutcome {
+  return editSample(editor, kind, original, original.nameSubtokens.length === 0, unitText, words, rng);
+}
+
+/**
+ * The edit a source kind makes to one sample under `seed`, exactly as `applyNoise` makes it (the
+ * same random stream, drawn from kind, seed and sample id, so the same at every level): for a
+ * diff view of a corrupted sample after the run, without keeping every edited text. `unitText`
+ * is the sample's unit (`SourceLookup`).
+ */
+export function sourceEditOf(editor: SourceEditor, kind: NoiseKind, seed: number, original: ExtractedSample, unitText: string | undefined): SourceOutcome {
+  const rng = noiseRng(kind, seed, `sample:${original.id}`);
+  return sourceEditWith(editor, kind, original, unitText, unitText === undefined ? new Set<string>() : wordsOf(unitText), rng);
 }
 
 /** Samples between yields to the event loop (native trees are freed by the GC only then). */
@@ -149,8 +165,7 @@ export async function applyNoise(ctx: NoiseContext, noise: NoiseItem): Promise<N
         lastText = unitText;
         lastWords = wordsOf(unitText);
       }
-      const emptyLabel = original.nameSubtokens.length === 0;
-      const out = editSample(ctx.editor!, item.kind, original, emptyLabel, unitText, lastWords, rng);
+      const out = sourceEditWith(ctx.editor!, item.kind, original, unitText, lastWords, rng);
       if (!out.ok) {
         skipped.push({ ...base, reason: out.reason });
         continue;

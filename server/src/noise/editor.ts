@@ -109,6 +109,51 @@ function sameTokens(a: Int32Array, b: Int32Array): boolean {
   return true;
 }
 
+/** A sample's method, cut from its unit and parsed alone, checked to be the sample's declaration. */
+interface LocatedMethod {
+  unit: string;
+  before: string;
+  wrapped: ReturnType<typeof wrapMethod>;
+  tree: ReturnType<typeof parseTree>;
+  method: number;
+  nameNode: number;
+}
+
+/**
+ * Cuts the sample's method from `unitText` and parses it alone; the declaration must span exactly
+ * the sample's range and carry its name (else the unit changed since extraction).
+ */
+function locateMethod(editor: SourceEditor, original: ExtractedSample, unitText: string | undefined): { ok: true; value: LocatedMethod } | { ok: false; reason: SkipReason } {
+  if (unitText === undefined) return { ok: false, reason: SKIP_REASONS.sourceUnavailable };
+  const before = methodText(unitText, original.range);
+  if (before === undefined) return { ok: false, reason: SKIP_REASONS.sourceMismatch };
+  const grammar = NOISE_GRAMMARS[original.language];
+  const wrapped = wrapMethod(original.language, before);
+  const tree = parseTree(editor.backend, wrapped.text, original.language);
+  const at = wrapped.offset + original.range.startColumn;
+  const method = tree.nodes.findIndex((n) => n.start === at && grammar.methods.has(n.type));
+  const nameNode = method < 0 ? -1 : childByField(tree, method, 'name');
+  if (nameNode < 0 || textOf(tree, nameNode) !== original.name || tree.nodes[method]!.end !== wrapped.offset + before.length) {
+    return { ok: false, reason: SKIP_REASONS.sourceMismatch };
+  }
+  return { ok: true, value: { unit: unitText, before, wrapped, tree, method, nameNode } };
+}
+
+/**
+ * The method text of `original` (`methodText`) and the same text with its declared name replaced
+ * by `name`: what a label-noise kind trains on, shown as code (the model reads the body and
+ * learns the new name for it). Undefined when the unit no longer holds the sample's method.
+ */
+export function renameMethod(editor: SourceEditor, original: ExtractedSample, unitText: string | undefined, name: string): { before: string; after: string } | undefined {
+  const located = locateMethod(editor, original, unitText);
+  if (!located.ok) return undefined;
+  const { before, wrapped, tree, nameNode } = located.value;
+  const n = tree.nodes[nameNode]!;
+  const start = n.start - wrapped.offset;
+  const end = n.end - wrapped.offset;
+  return { before, after: applyChanges(before, [{ start, end, text: name }]) };
+}
+
 /**
  * Applies a source kind to one sample. `unitText` is the text the sample was extracted from (file
  * or JSONL `code`); `words` are the words of that text (new names avoid them); `emptyLabel` says
@@ -123,20 +168,11 @@ export function editSample(
   words: ReadonlySet<string>,
   rng: Rng,
 ): SourceOutcome {
-  if (unitText === undefined) return { ok: false, reason: SKIP_REASONS.sourceUnavailable };
-  const before = methodText(unitText, original.range);
-  if (before === undefined) return { ok: false, reason: SKIP_REASONS.sourceMismatch };
+  const located = locateMethod(editor, original, unitText);
+  if (!located.ok) return located;
+  const { unit, before, wrapped, tree, method } = located.value;
   const language = original.language;
   const grammar = NOISE_GRAMMARS[language];
-  const wrapped = wrapMethod(language, before);
-  const tree = parseTree(editor.backend, wrapped.text, language);
-  const at = wrapped.offset + original.range.startColumn;
-  const method = tree.nodes.findIndex((n) => n.start === at && grammar.methods.has(n.type));
-  const nameNode = method < 0 ? -1 : childByField(tree, method, 'name');
-  // The declaration must span exactly the sample's range and carry its name.
-  if (nameNode < 0 || textOf(tree, nameNode) !== original.name || tree.nodes[method]!.end !== wrapped.offset + before.length) {
-    return { ok: false, reason: SKIP_REASONS.sourceMismatch };
-  }
   if (tree.hasError) return { ok: false, reason: SKIP_REASONS.notParsableAlone };
   // And read the same: a file edited since extraction would make the noisy sample a variant of other code.
   const clean = reextract(editor, original, before);
@@ -154,7 +190,7 @@ export function editSample(
     name: original.name,
     emptyLabel,
     words,
-    newline: newlineOf(unitText),
+    newline: newlineOf(unit),
   };
   const p = plan(kind, view, rng);
   if ('skip' in p) return { ok: false, reason: p.skip };

@@ -1,8 +1,8 @@
 /** Noise kinds of the randomization test, applied to a dataset's training split, with a ledger. */
 export * from './kinds';
 export * from './ledger';
-export { applyNoise, type NoiseContext, type NoiseResult, type NoisedSample, type SourceLookup } from './apply';
-export { createSourceEditor, MAX_ATTEMPTS, type SourceEditor, type SourceEditorOptions } from './editor';
+export { applyNoise, sourceEditOf, type NoiseContext, type NoiseResult, type NoisedSample, type SourceLookup } from './apply';
+export { createSourceEditor, MAX_ATTEMPTS, renameMethod, type SourceEdit, type SourceEditor, type SourceEditorOptions, type SourceOutcome } from './editor';
 export { applyChanges, type TextChange } from './edits';
 export { MASK_TOKEN } from './mask';
 export { chosenCount } from './random';

@@ -3,7 +3,7 @@
  * (means over seeds), per-epoch curves, and the gate summary. Each noise kind's curve starts from
  * the clean run(s) at level 0, which all kinds share.
  */
-import type { AuditReport, EpochReport, ReportGate, RunReport } from './types';
+import type { AuditReport, EpochReport, ReportGate, RocPoints, RunReport } from './types';
 
 /** Runs of one noise level of one kind (one per seed). */
 export interface LevelGroup {
@@ -99,19 +99,93 @@ export function epochCurve(runs: readonly RunReport[], pick: (e: EpochReport) =>
   return [...byEpoch.entries()].sort((a, b) => a[0] - b[0]).map(([epoch, vs]) => ({ epoch, value: meanOf(vs) }));
 }
 
+/**
+ * False positive rates at which ROC curves are averaged: fine near 0 (where a detector is used:
+ * flag few clean samples), then every 0.01.
+ */
+export const ROC_GRID: readonly number[] = Object.freeze([0, 0.001, 0.002, 0.005, ...Array.from({ length: 100 }, (_, i) => (i + 1) / 100)]);
+
+/**
+ * True positive rate of a ROC curve at false positive rate `x`: linear between the curve's
+ * points; where the curve rises vertically at `x`, the top of the rise (the best threshold with
+ * that false positive rate).
+ */
+export function rocAt(roc: RocPoints, x: number): number {
+  const { fpr, tpr } = roc;
+  let i = -1;
+  for (let k = 0; k < fpr.length && fpr[k]! <= x; k++) i = k;
+  if (i < 0) return 0;
+  if (i === fpr.length - 1 || fpr[i] === x) return tpr[i]!;
+  const t = (x - fpr[i]!) / (fpr[i + 1]! - fpr[i]!);
+  return tpr[i]! + t * (tpr[i + 1]! - tpr[i]!);
+}
+
+/** Vertical average of ROC curves (Fawcett 2006): the mean TPR at each FPR of `grid`, from (0, 0). */
+export function meanRoc(curves: readonly RocPoints[], grid: readonly number[] = ROC_GRID): RocPoints {
+  const fpr = [0, ...grid];
+  const tpr = [0, ...grid.map((x) => curves.reduce((a, c) => a + rocAt(c, x), 0) / Math.max(1, curves.length))];
+  return { fpr, tpr };
+}
+
+/** One signal's detection in a group of noisy runs: mean AUROC and AP, and the mean ROC curve. */
+export interface SignalRoc {
+  signal: string;
+  auroc: number;
+  averagePrecision: number;
+  roc: RocPoints;
+  /** Runs the curve averages. */
+  runs: number;
+}
+
+/**
+ * Per noise kind (in `noiseGroups` order), the signals' mean ROC curves over the kind's noisy runs
+ * that have curves (reports before the curves existed have none: an empty list), best AUROC first.
+ */
+export function rocGroups(report: Pick<AuditReport, 'runs' | 'config'>): { kind: string; runs: RunReport[]; signals: SignalRoc[] }[] {
+  const out: { kind: string; runs: RunReport[]; signals: SignalRoc[] }[] = [];
+  for (const g of noiseGroups(report)) {
+    const runs = g.levels.filter((l) => l.level > 0).flatMap((l) => l.runs).filter((r) => r.detection.some((q) => q.roc));
+    if (runs.length === 0) continue;
+    const names: string[] = [];
+    for (const r of runs) for (const q of r.detection) if (q.roc && !names.includes(q.signal)) names.push(q.signal);
+    const signals = names.map((signal): SignalRoc => {
+      const qs = runs.map((r) => r.detection.find((q) => q.signal === signal && q.roc)).filter((q): q is NonNullable<typeof q> => q !== undefined);
+      return {
+        signal,
+        auroc: meanOf(qs.map((q) => q.auroc)) ?? NaN,
+        averagePrecision: meanOf(qs.map((q) => q.averagePrecision)) ?? NaN,
+        roc: meanRoc(qs.map((q) => q.roc!)),
+        runs: qs.length,
+      };
+    });
+    signals.sort((a, b) => b.auroc - a.auroc);
+    out.push({ kind: g.kind, runs, signals });
+  }
+  return out;
+}
+
 /** Gate counts; `status` is 'none' without gates, else 'failed' when any failed. */
 export function gateSummary(gates: readonly ReportGate[]): { total: number; passed: number; failed: number; status: 'passed' | 'failed' | 'none' } {
   const failed = gates.filter((g) => !g.passed).length;
   return { total: gates.length, passed: gates.length - failed, failed, status: gates.length === 0 ? 'none' : failed > 0 ? 'failed' : 'passed' };
 }
 
-/** Headline scores with their label and meaning, in display order. */
+/**
+ * Headline scores with their label and meaning, in display order. The label never repeats the
+ * key (writers show both: "Generalization (G)").
+ */
 export const SCORE_ROWS = [
-  { key: 'G', label: 'Generalization G', help: 'test F1 of the clean run (higher is better)' },
-  { key: 'M', label: 'Memorization M', help: 'mean final noise fit rate over label-noise levels > 0 (how well the model fits random labels)' },
+  { key: 'G', label: 'Generalization', help: 'test F1 of the clean run (higher is better)' },
+  { key: 'M', label: 'Memorization', help: 'mean final noise fit rate over label-noise levels > 0 (how well the model fits random labels)' },
   { key: 'gap', label: 'Generalization gap', help: 'train F1 − test F1 of the clean run' },
   { key: 'sensitivity', label: 'Noise sensitivity', help: 'slope of test F1 against the label-noise level (per unit of level)' },
   { key: 'mia_auc', label: 'Membership inference AUROC', help: 'loss-threshold attack, train vs test, clean run (0.5 = no leak)' },
   { key: 'mia_advantage', label: 'Membership inference advantage', help: 'max TPR − FPR of the loss-threshold attack' },
   { key: 'detection_auroc', label: 'Detection AUROC', help: 'how well the best per-sample signal finds the corrupted samples (mean over noisy runs)' },
 ] as const;
+
+/** True when a score's key only repeats the last word of its label ("Generalization gap", gap). */
+export function keyRepeatsLabel(row: { key: string; label: string }): boolean {
+  const words = row.label.toLowerCase().split(/\s+/);
+  return words[words.length - 1] === row.key.toLowerCase();
+}

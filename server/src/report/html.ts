@@ -14,15 +14,22 @@
  * holding the same numbers as a table (screen readers, copy-paste, printing).
  */
 import { createHash } from 'node:crypto';
-import { epochCurve, gateSummary, noiseGroups, SCORE_ROWS, summarizeLevel, type LevelGroup, type NoiseGroup } from './aggregate';
+import { epochCurve, gateSummary, keyRepeatsLabel, noiseGroups, rocAt, rocGroups, SCORE_ROWS, summarizeLevel, type LevelGroup, type NoiseGroup } from './aggregate';
 import { escapeHtml as esc } from './escape';
 import { fmt, fmtCount, fmtDuration, fmtLevel } from './format';
 import { corpusRoots, locateFinding, type LocateOptions } from './paths';
 import { barChart, lineChart, SERIES_COLORS, type LineSeries } from './svg';
-import type { AuditReport, EpochReport, Finding, ReportGate, RunReport } from './types';
+import type { AuditReport, EpochReport, Finding, FindingNoise, ReportGate, RunReport } from './types';
 
 /** Options of the HTML renderers. */
-export type HtmlOptions = LocateOptions;
+export interface HtmlOptions extends LocateOptions {
+  /**
+   * Markup for the VS Code report panel, whose script and extension supply what a standalone
+   * file cannot: the cartography map (a canvas fed with the runs' per-sample data) and diff
+   * buttons on the findings corrupted by a noisy run. Default false (the standalone report).
+   */
+  panel?: boolean;
+}
 
 /** The stylesheet the body's classes expect; light and dark themes via `prefers-color-scheme`. */
 export const REPORT_CSS = `
@@ -55,6 +62,9 @@ html, body { background: var(--bg); margin: 0; }
 .memaudit-report .verdict.failed { border-left-color: var(--fail); }
 .memaudit-report .cards { display: grid; gap: 12px; grid-template-columns: repeat(auto-fill, minmax(220px, 1fr)); }
 .memaudit-report .card { background: var(--card); border: 1px solid var(--border); border-radius: 6px; padding: 10px 12px; }
+.memaudit-report .card-head { align-items: baseline; display: flex; flex-wrap: wrap; gap: 2px 8px; justify-content: space-between; }
+.memaudit-report .card-title { font-weight: 600; }
+.memaudit-report .card-key { border: 1px solid var(--border); border-radius: 4px; color: var(--muted); font-size: 0.8em; padding: 0 5px; }
 .memaudit-report .card .value { font-size: 1.8em; font-variant-numeric: tabular-nums; font-weight: 600; }
 .memaudit-report .card .help { color: var(--muted); font-size: 0.85em; }
 .memaudit-report .badge { border-radius: 10px; display: inline-block; font-size: 0.85em; font-weight: 600; margin: 4px 4px 0 0; padding: 0 8px; }
@@ -77,6 +87,7 @@ html, body { background: var(--bg); margin: 0; }
 .memaudit-report svg.chart .grid line { stroke: var(--grid); }
 .memaudit-report svg.chart .series polyline { fill: none; stroke-width: 2; }
 .memaudit-report svg.chart .series.dash polyline { stroke-dasharray: 6 4; }
+.memaudit-report svg.chart .series.strong polyline { stroke-width: 3.5; }
 .memaudit-report svg.chart .bar rect { fill: var(--c7); }
 .memaudit-report svg.chart .bar.best rect { fill: var(--accent); }
 .memaudit-report svg.chart .reference line { stroke: var(--ref); stroke-dasharray: 4 3; stroke-width: 1.5; }
@@ -91,6 +102,10 @@ ${Array.from({ length: 8 }, (_, i) => `.memaudit-report .s${i} { --swatch: var(-
 .memaudit-report dl.facts { display: grid; gap: 2px 16px; grid-template-columns: max-content 1fr; }
 .memaudit-report dl.facts dt { color: var(--muted); }
 .memaudit-report dl.facts dd { margin: 0; }
+.memaudit-report .noise-runs { white-space: nowrap; }
+.memaudit-report #findings .path { display: inline-block; min-width: 18em; white-space: normal; }
+.memaudit-report .noise-runs .noise-kind { color: var(--muted); }
+.memaudit-report .region-cell { white-space: nowrap; }
 .memaudit-report .sr-only { clip: rect(0 0 0 0); height: 1px; margin: -1px; overflow: hidden; position: absolute; white-space: nowrap; width: 1px; }
 @media print { .memaudit-report details { display: block; } }
 `.trimStart();
@@ -243,7 +258,9 @@ function headline(report: AuditReport): string {
       : `<p class="verdict ${summary.status}" role="status">${summary.status === 'passed' ? `✓ All ${summary.total} quality gates passed.` : `✗ ${summary.failed} of ${summary.total} quality gates failed.`}</p>`;
   const cards = SCORE_ROWS.map((row) => {
     const gates = report.gates.filter((g) => g.metric === row.key);
-    return `<div class="card"><div>${esc(row.label)} <code>${esc(row.key)}</code></div><div class="value">${esc(fmt(report.scores[row.key]))}</div><div class="help">${esc(row.help)}</div>${gates.map(gateBadge).join('')}</div>`;
+    // The key is what gates name the score by; shown unless the label already ends with it.
+    const key = keyRepeatsLabel(row) ? '' : ` <code class="card-key" title="Name in quality gates">${esc(row.key)}</code>`;
+    return `<div class="card" data-score="${esc(row.key)}"><div class="card-head"><span class="card-title" title="${esc(`${row.label} (quality gates: ${row.key})`)}">${esc(row.label)}</span>${key}</div><div class="value">${esc(fmt(report.scores[row.key]))}</div><div class="help">${esc(row.help)}</div>${gates.map(gateBadge).join('')}</div>`;
   });
   const gateTable =
     report.gates.length === 0
@@ -317,7 +334,126 @@ function detection(ids: Ids, report: AuditReport): string {
     signals.map((s) => [esc(s.signal) + (s.signal === report.detection.best ? ' (best)' : ''), esc(fmt(s.auroc)), esc(fmt(s.averagePrecision))]),
   );
   const best = report.detection.best === null ? '' : `<p>Best signal: <strong>${esc(report.detection.best)}</strong>. It ranks the clean run's methods in the list below.</p>`;
-  return `<section id="detection" aria-labelledby="detection-h"><h2 id="detection-h">Detection quality</h2>${best}${figure(chart, title, '', data)}</section>`;
+  const rocs = rocFigures(ids, report);
+  const intro = rocs.length > 0 ? '<p class="muted">A ROC curve shows, for every threshold on a signal, the share of corrupted samples it flags (true positive rate) against the share of clean samples it flags too (false positive rate); the diagonal is chance. A curve that rises steeply at the left finds noise while flagging few clean methods.</p>' : '';
+  return `<section id="detection" aria-labelledby="detection-h"><h2 id="detection-h">Detection quality</h2>${best}${intro}<div class="charts">${figure(chart, title, '', data)}${rocs.join('')}</div></section>`;
+}
+
+/** False positive rates of the ROC tables' columns. */
+const ROC_TABLE_FPR = [0.01, 0.05, 0.1, 0.2];
+
+/** One ROC chart per noise kind: each signal's curve, averaged over the kind's noisy runs. */
+function rocFigures(ids: Ids, report: AuditReport): string[] {
+  // A signal keeps its colour in every chart: its place in the audit's ranking (best first, as the bars).
+  const order = report.detection.signals.map((q) => q.signal);
+  const colorOf = (signal: string): number => {
+    if (!order.includes(signal)) order.push(signal);
+    return order.indexOf(signal);
+  };
+  return rocGroups(report).map((g) => {
+    const over = g.runs.length === 1 ? `run ${g.runs[0]!.id}` : `mean of ${g.runs.length} noisy runs`;
+    const title = `ROC curve of each signal: ${g.kind} (${over})`;
+    const series: LineSeries[] = g.signals.map((q) => ({
+      name: `${q.signal}${q.signal === report.detection.best ? ' (best)' : ''}, AUROC ${fmt(q.auroc)}`,
+      color: colorOf(q.signal),
+      strong: q.signal === report.detection.best,
+      points: q.roc.fpr.map((x, k) => ({ x, y: q.roc.tpr[k]! })),
+    }));
+    const chart = lineChart({
+      id: ids.next('chart'),
+      title,
+      description: `True positive rate (corrupted samples flagged) against false positive rate (clean samples flagged) of every per-sample signal at finding the samples the ${g.kind} noise corrupted; curves averaged vertically over ${over}. The diagonal is chance.`,
+      xLabel: 'false positive rate (clean samples flagged)',
+      yLabel: 'true positive rate',
+      series,
+      xTicks: [0, 0.2, 0.4, 0.6, 0.8, 1],
+      xFormat: (x) => fmt(x, 2),
+      diagonal: 'chance (AUROC 0.5)',
+      markers: false,
+      height: 340,
+    });
+    const data = dataTable(
+      `Data table: ${title}`,
+      [{ label: 'signal' }, { label: 'AUROC', numeric: true }, { label: 'average precision', numeric: true }, ...ROC_TABLE_FPR.map((x) => ({ label: `TPR at FPR ${fmt(x * 100, 0)}%`, numeric: true }))],
+      g.signals.map((q) => [
+        esc(q.signal) + (q.signal === report.detection.best ? ' (best)' : ''),
+        esc(fmt(q.auroc)),
+        esc(fmt(q.averagePrecision)),
+        ...ROC_TABLE_FPR.map((x) => esc(fmt(rocAt(q.roc, x)))),
+      ]),
+    );
+    return figure(chart, title, legend(series), data);
+  });
+}
+
+/** A run for people: `clean run`, `y-shuffle 50%`, with its seed when the audit had several. */
+function runLabel(report: AuditReport, r: RunReport): string {
+  const seed = report.config.seeds.length > 1 ? ` (seed ${r.seed})` : '';
+  return (r.kind === 'none' || r.level === 0 ? 'clean run' : `${r.kind} ${fmtLevel(r.level)}`) + seed;
+}
+
+/** The run the cartography map opens on: a noisy run near 50 % (corrupted and clean both plentiful), else the first. */
+export function defaultCartographyRun(report: AuditReport): RunReport | undefined {
+  const withMap = report.runs.filter((r) => r.files.cartography);
+  const noisy = withMap.filter((r) => r.corrupted > 0);
+  if (noisy.length === 0) return withMap[0];
+  return noisy.reduce((a, b) => (Math.abs(b.level - 50) < Math.abs(a.level - 50) ? b : a));
+}
+
+function regionCell(c: { clean: number; corrupted: number }): string {
+  return `<span class="region-cell">${esc(fmtCount(c.clean))} / ${esc(fmtCount(c.corrupted))}</span>`;
+}
+
+/**
+ * Dataset cartography (METRICS.md, Cartography): per run, the training samples by region, clean
+ * vs corrupted, from the report; in the panel also the map itself, drawn by the panel's script on
+ * a canvas from the run's per-sample file.
+ */
+function cartographySection(ids: Ids, report: AuditReport, opts: HtmlOptions): string {
+  const head = '<section id="cartography" aria-labelledby="cartography-h"><h2 id="cartography-h">Dataset cartography</h2>';
+  const intro =
+    '<p class="muted">Every training sample of a run placed by its <strong>confidence</strong> (mean over the epochs of the probability the model gives its label) and its <strong>variability</strong> (the standard deviation of that probability), as in Swayamdipta et al. 2020. ' +
+    'Easy samples are learned early and stay learned (high confidence, low variability); ambiguous ones swing (high variability); hard ones are never learned (low confidence, low variability): mislabeled samples gather there until the model memorizes them.</p>';
+  const runs = report.runs.filter((r) => r.cartography);
+  if (runs.length === 0) return `${head}${intro}<p class="muted">This report has no cartography data (it was written by an earlier memaudit).</p></section>`;
+  const t = runs[0]!.cartography!.thresholds;
+  const regions = `Regions: ambiguous when variability ≥ ${fmt(t.ambiguousVariability)}; otherwise easy when confidence ≥ ${fmt(t.easyConfidence)}, hard below.`;
+  const table = tableHtml(
+    [{ label: 'run' }, { label: 'easy (clean / corrupted)', numeric: true }, { label: 'ambiguous (clean / corrupted)', numeric: true }, { label: 'hard (clean / corrupted)', numeric: true }, { label: 'corrupted in hard', numeric: true }],
+    runs.map((r) => {
+      const g = r.cartography!.regions;
+      const corrupted = g.easy.corrupted + g.ambiguous.corrupted + g.hard.corrupted;
+      const share = corrupted > 0 ? g.hard.corrupted / corrupted : null;
+      return {
+        cells: [esc(runLabel(report, r)), regionCell(g.easy), regionCell(g.ambiguous), regionCell(g.hard), esc(share === null ? '—' : `${fmt(share * 100, 1)}%`)],
+        attrs: ` data-run="${esc(r.id)}"`,
+      };
+    }),
+    { caption: 'Training samples per cartography region, clean / corrupted' },
+  );
+  let map = '';
+  const mapped = report.runs.filter((r) => r.files.cartography);
+  if (opts.panel && mapped.length > 0) {
+    const selected = defaultCartographyRun(report)!;
+    const select = ids.next('carto-run');
+    const readout = ids.next('carto-readout');
+    const options = mapped.map((r) => `<option value="${esc(r.id)}"${r === selected ? ' selected' : ''}>${esc(runLabel(report, r))}${r.corrupted > 0 ? ` · ${esc(fmtCount(r.corrupted))} corrupted` : ''}</option>`).join('');
+    map = [
+      `<figure class="carto" data-carto data-ambiguous-variability="${esc(String(t.ambiguousVariability))}" data-easy-confidence="${esc(String(t.easyConfidence))}">`,
+      '<div class="carto-controls">',
+      `<label for="${select}">Run</label> <select id="${select}" data-carto-run>${options}</select>`,
+      '<span class="carto-legend" aria-hidden="true"><span class="carto-swatch clean" data-probe="clean"></span>clean <span class="carto-swatch corrupted" data-probe="corrupted"></span>corrupted</span>',
+      '<span class="carto-probe" data-probe="axis" hidden></span><span class="carto-probe" data-probe="grid" hidden></span><span class="carto-probe" data-probe="muted" hidden></span><span class="carto-probe" data-probe="bg" hidden></span>',
+      '</div>',
+      `<div class="carto-frame"><canvas data-carto-canvas role="img" aria-describedby="${readout}" aria-label="Cartography map: variability (x, 0 to 0.5) against confidence (y, 0 to 1) of every training sample of the selected run, clean and corrupted in two colours. The table below gives the same counts."></canvas></div>`,
+      // The readout follows the pointer (not a live region: it would chatter); loads are announced apart.
+      `<p class="carto-readout" id="${readout}" data-carto-readout>Loading the map…</p><p class="sr-only" aria-live="polite" data-carto-status></p>`,
+      '<figcaption>Cartography map of the selected run, one dot per training sample.</figcaption>',
+      '<details class="chart-data"><summary>Data table: samples of the selected run per cell of variability × confidence</summary><div data-carto-table><p class="muted">Loading…</p></div></details>',
+      '</figure>',
+    ].join('');
+  }
+  return `${head}${intro}${map}<h3>Samples per region</h3><p class="muted">${esc(regions)}</p>${table}</section>`;
 }
 
 function findingLocation(f: Finding, roots: readonly string[], opts: HtmlOptions): { text: string; file: string; line: number } {
@@ -327,6 +463,38 @@ function findingLocation(f: Finding, roots: readonly string[], opts: HtmlOptions
   return { text, file: loc.display, line };
 }
 
+/** A path, escaped, that may wrap after its slashes (long corpus paths would widen the table). */
+function breakable(p: string): string {
+  return p.split('/').map(esc).join('/<wbr>');
+}
+
+/**
+ * The noisy runs that corrupted a finding's method, grouped by kind ("y-shuffle 50% 75%"); in the
+ * panel each run with a stored diff is a button that opens the diff view.
+ */
+function noiseCell(report: AuditReport, f: Finding, opts: HtmlOptions): string {
+  const list = f.noise ?? [];
+  if (list.length === 0) return '<span class="muted">—</span>';
+  const seeds = report.config.seeds.length > 1;
+  const kinds: string[] = [];
+  for (const n of list) if (!kinds.includes(n.kind)) kinds.push(n.kind);
+  const what = (n: FindingNoise): string => (n.label ? `label ${n.label.from} → ${n.label.to}` : n.edit);
+  const groups = kinds.map((kind) => {
+    const items = list
+      .filter((n) => n.kind === kind)
+      .map((n) => {
+        const text = `${fmtLevel(n.level)}${seeds ? ` s${n.seed}` : ''}`;
+        const tip = `${kind} ${text}: ${what(n)}`;
+        if (opts.panel && n.diff) {
+          return `<button type="button" class="diff-button" data-diff-run="${esc(n.runId)}" title="${esc(`${tip} (open the diff)`)}" aria-label="${esc(`Diff of ${f.name}: original vs ${kind} ${text}`)}">${esc(text)}</button>`;
+        }
+        return `<span title="${esc(tip)}">${esc(text)}</span>`;
+      });
+    return `<span class="noise-kind">${esc(kind)}</span> ${items.join(' ')}`;
+  });
+  return `<span class="noise-runs">${groups.join('<br>')}</span>`;
+}
+
 function findings(report: AuditReport, opts: HtmlOptions): string {
   const head = '<section id="findings" aria-labelledby="findings-h"><h2 id="findings-h">Likely memorized methods</h2>';
   if (report.findings.length === 0) return `${head}<p class="muted">No method was listed.</p></section>`;
@@ -334,35 +502,54 @@ function findings(report: AuditReport, opts: HtmlOptions): string {
   // The details columns: the keys findings share, in first-seen order, at most eight.
   const keys: string[] = [];
   for (const f of report.findings) for (const k of Object.keys(f.details)) if (!keys.includes(k) && keys.length < 8) keys.push(k);
+  // One signal ranks them all (the intro names it): a column repeating it would say nothing.
+  const signals = new Set(report.findings.map((f) => f.signal));
+  const signalColumn = signals.size > 1;
+  const noiseColumn = report.findings.some((f) => f.noise !== undefined);
   const columns: Column[] = [
     { label: 'rank', numeric: true },
     { label: 'method' },
     { label: 'location' },
     { label: 'language' },
-    { label: 'signal' },
+    ...(noiseColumn ? [{ label: 'noised in' }] : []),
+    ...(signalColumn ? [{ label: 'signal' }] : []),
     { label: 'score', numeric: true },
     ...keys.map((k) => ({ label: k, numeric: true })),
   ];
   const rows = report.findings.map((f) => {
     const loc = findingLocation(f, roots, opts);
     const detail = keys.map((k) => f.details[k]);
+    const noise = f.noise ?? [];
     return {
       cells: [
         String(f.rank),
         `<code>${esc(f.name)}</code>`,
-        `<span class="path">${esc(loc.text)}</span>`,
+        `<span class="path">${breakable(loc.text)}</span>`,
         esc(f.language),
-        esc(f.signal),
+        ...(noiseColumn ? [noiseCell(report, f, opts)] : []),
+        ...(signalColumn ? [esc(f.signal)] : []),
         esc(fmt(f.score, 4)),
         ...detail.map((v) => esc(fmt(v ?? null, 4))),
       ],
-      values: [f.rank, f.name, loc.text, f.language, f.signal, f.score, ...detail.map((v) => (v === undefined || !Number.isFinite(v) ? null : v))],
+      values: [
+        f.rank,
+        f.name,
+        loc.text,
+        f.language,
+        // Sorted by how many noisy runs corrupted it, then by the first one's level.
+        ...(noiseColumn ? [noise.length === 0 ? '' : `${String(noise.length).padStart(4, '0')} ${noise.map((n) => `${n.kind} ${String(n.level).padStart(3, '0')}`).join(' ')}`] : []),
+        ...(signalColumn ? [f.signal] : []),
+        f.score,
+        ...detail.map((v) => (v === undefined || !Number.isFinite(v) ? null : v)),
+      ],
       attrs: ` data-sample-id="${esc(f.sampleId)}" data-file="${esc(loc.file)}" data-line="${loc.line}"`,
     };
   });
   // Without noisy runs no signal was calibrated; the findings still name the one they used.
+  const signalText = signalColumn ? 'the signal in the signal column' : esc(report.detection.best ?? report.findings[0]!.signal);
   const calibrated = report.detection.best !== null ? ', the signal that found the injected noise best' : ' (not calibrated: no run had corrupted samples)';
-  const intro = `<p class="muted">Training methods of the clean run ranked by ${esc(report.detection.best ?? report.findings[0]!.signal)}${calibrated}, most suspicious first. Press a column header to sort.</p>`;
+  const noiseNote = noiseColumn ? ' "Noised in" lists the noisy runs that corrupted the method\'s training copy (hover for what changed).' : '';
+  const intro = `<p class="muted">Training methods of the clean run ranked by ${signalText}${calibrated}, most suspicious first; the score is the signal oriented so that higher is more suspicious.${noiseNote} Press a column header to sort.</p>`;
   return `${head}${intro}${tableHtml(columns, rows, { caption: 'Likely memorized methods', sortable: true, sortedBy: 0 })}</section>`;
 }
 
@@ -480,6 +667,7 @@ export function renderReportBody(report: AuditReport, opts: HtmlOptions = {}): s
     ['fit', 'Noise fit rate'],
     ['gini', 'Loss inequality'],
     ['detection', 'Detection quality'],
+    ['cartography', 'Cartography'],
     ['findings', 'Likely memorized'],
     ['details', 'Details'],
   ];
@@ -496,6 +684,7 @@ export function renderReportBody(report: AuditReport, opts: HtmlOptions = {}): s
     fit,
     gini,
     detection(ids, report),
+    cartographySection(ids, report, opts),
     findings(report, opts),
     details(report),
     '</main>',

@@ -10,6 +10,7 @@ import { toJUnit } from './junit';
 import { toMarkdown, type MarkdownOptions } from './markdown';
 import { toSarif, type SarifOptions } from './sarif';
 import { assertValidReport } from './schema';
+import { reportJsonText } from './json-text';
 import type { AuditReport } from './types';
 
 export * from './types';
@@ -22,9 +23,9 @@ export { csvField, signalsToCsv, signalsToJsonl, type Cell } from './csv';
 export { writeFileAtomic } from '../util/atomic';
 export type { LocateOptions } from './paths';
 
-/** `report.json` text: two-space indented, newline-terminated. */
+/** `report.json` text: two-space indented (arrays of numbers on one line), newline-terminated. */
 export function toJson(report: AuditReport): string {
-  return `${JSON.stringify(report, null, 2)}\n`;
+  return reportJsonText(report);
 }
 
 /** Formats a report can be written in, with the file name each gets in a run folder. */

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EngineError, ERROR_CODES } from '../errors';
 import { childPath, SchemaValidator, type JsonSchema, type SchemaError } from './json-schema';
-import { REPORT_SCHEMA_VERSION, type AuditReport } from './types';
+import { REPORT_SCHEMA_VERSION, type AuditReport, type RocPoints } from './types';
 
 export type { SchemaError } from './json-schema';
 
@@ -102,6 +102,17 @@ function invariants(r: AuditReport, errors: SchemaError[], max: number): void {
       }
     }
   });
+  const rocCheck = (p: string, roc: RocPoints | undefined): void => {
+    if (!roc) return;
+    if (roc.fpr.length !== roc.tpr.length) return add(childPath(p, 'tpr'), `has ${roc.tpr.length} points but fpr has ${roc.fpr.length}`);
+    for (let k = 1; k < roc.fpr.length; k++) {
+      if (roc.fpr[k]! < roc.fpr[k - 1]! || roc.tpr[k]! < roc.tpr[k - 1]!) return add(childPath(p, 'fpr'), `the curve must not go back (point ${k})`);
+    }
+    const last = roc.fpr.length - 1;
+    if (roc.fpr[0] !== 0 || roc.tpr[0] !== 0 || roc.fpr[last] !== 1 || roc.tpr[last] !== 1) add(p, 'must run from (0, 0) to (1, 1)');
+  };
+  r.runs.forEach((run, i) => run.detection.forEach((q, j) => rocCheck(childPath(childPath(childPath(childPath('runs', i), 'detection'), j), 'roc'), q.roc)));
+  r.detection.signals.forEach((q, j) => rocCheck(childPath(childPath(childPath('detection', 'signals'), j), 'roc'), q.roc));
   r.findings.forEach((f, i) => {
     const { startLine, startColumn, endLine, endColumn } = f.range;
     if (endLine < startLine || (endLine === startLine && endColumn < startColumn)) {

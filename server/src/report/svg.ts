@@ -17,6 +17,8 @@ export interface LineSeries {
   /** Colour class index (taken modulo `SERIES_COLORS`). */
   color: number;
   dashed?: boolean;
+  /** Drawn thicker (e.g. the best signal). */
+  strong?: boolean;
 }
 
 /** What a line chart shows. */
@@ -34,6 +36,12 @@ export interface LineChartSpec {
   xFormat?: (x: number) => string;
   /** y range (default [0, 1], the range of every rate the report charts). */
   yDomain?: [number, number];
+  /** A dashed y = x reference line (in data units) with this label (e.g. chance on a ROC chart). */
+  diagonal?: string;
+  /** A circle with a tooltip on every point (default true; false for dense curves). */
+  markers?: boolean;
+  /** Height in SVG units (default 280). */
+  height?: number;
 }
 
 /** A horizontal bar. */
@@ -57,7 +65,7 @@ export interface BarChartSpec {
 }
 
 const W = 560;
-const H = 280;
+const DEFAULT_H = 280;
 const M = { left: 52, right: 16, top: 14, bottom: 46 };
 
 function num(x: number): string {
@@ -90,6 +98,7 @@ function frame(id: string, title: string, description: string, width: number, he
 /** A line chart as an `<svg>` element (axes, grid, one polyline per series, points with tooltips). */
 export function lineChart(spec: LineChartSpec): string {
   const [y0, y1] = spec.yDomain ?? [0, 1];
+  const H = spec.height ?? DEFAULT_H;
   const xs = spec.series.flatMap((s) => s.points.map((p) => p.x));
   const xFormat = spec.xFormat ?? ((x: number) => fmt(x));
   const xMin = xs.length > 0 ? Math.min(...xs) : 0;
@@ -115,9 +124,14 @@ export function lineChart(spec: LineChartSpec): string {
   body.push(`<text class="label" x="${num(M.left + plotW / 2)}" y="${H - 8}" text-anchor="middle">${esc(spec.xLabel)}</text>`);
   body.push(`<text class="label" transform="translate(14 ${num(M.top + plotH / 2)}) rotate(-90)" text-anchor="middle">${esc(spec.yLabel)}</text>`);
   body.push('</g>');
+  if (spec.diagonal !== undefined) {
+    const a = Math.max(xMin, y0);
+    const b = Math.min(xMax, y1);
+    if (b > a) body.push(`<g class="reference"><line x1="${num(sx(a))}" y1="${num(sy(a))}" x2="${num(sx(b))}" y2="${num(sy(b))}"/><title>${esc(spec.diagonal)}</title></g>`);
+  }
   for (const s of spec.series) {
     const cls = `s${((s.color % SERIES_COLORS) + SERIES_COLORS) % SERIES_COLORS}`;
-    body.push(`<g class="series ${cls}${s.dashed ? ' dash' : ''}">`);
+    body.push(`<g class="series ${cls}${s.dashed ? ' dash' : ''}${s.strong ? ' strong' : ''}">`);
     // A null value breaks the line: one polyline per run of defined points.
     let run: string[] = [];
     const flush = (): void => {
@@ -129,7 +143,7 @@ export function lineChart(spec: LineChartSpec): string {
       else run.push(`${num(sx(p.x))},${num(sy(p.y))}`);
     }
     flush();
-    for (const p of s.points) {
+    for (const p of spec.markers === false ? [] : s.points) {
       if (p.y === null || !Number.isFinite(p.y)) continue;
       body.push(`<circle cx="${num(sx(p.x))}" cy="${num(sy(p.y))}" r="3"><title>${esc(`${s.name}: ${xFormat(p.x)} → ${fmt(p.y)}`)}</title></circle>`);
     }

@@ -32,6 +32,12 @@ export interface AuditReport {
   findings: Finding[];
   /** Quality gates and their outcome; the CLI exits with 1 when one failed. */
   gates: ReportGate[];
+  /**
+   * Files of the audit, relative to the report's folder: `noiseDiffs`, the original and noised
+   * code of the findings that noisy runs corrupted (`NoiseDiffs` in noise-diffs.ts), for diff views.
+   * Absent in reports written before it existed.
+   */
+  files?: { noiseDiffs?: string };
   timings: { totalMs: number; extractMs: number; datasetMs: number; trainMs: number; metricsMs: number; reportMs: number };
 }
 
@@ -113,6 +119,37 @@ export interface SignalQuality {
   signal: string;
   auroc: number;
   averagePrecision: number;
+  /**
+   * Runs only: the signal's ROC curve against the run's ledger, downsampled along its length to
+   * at most `ROC_MAX_POINTS` points of the full curve, rates rounded to 1e-4 (metrics/roc.ts).
+   */
+  roc?: RocPoints;
+}
+
+/** Most points a ROC curve keeps in the report. */
+export const ROC_MAX_POINTS = 100;
+
+/** A ROC curve: false and true positive rates, both non-decreasing, from (0, 0) to (1, 1). */
+export interface RocPoints {
+  fpr: number[];
+  tpr: number[];
+}
+
+/** Training samples of a cartography region, by the ledger. */
+export interface RegionCount {
+  clean: number;
+  corrupted: number;
+}
+
+/**
+ * Dataset cartography of a run's training samples (METRICS.md § "Per-sample memorization
+ * signals", Cartography) summed up by region: ambiguous when variability ≥
+ * `thresholds.ambiguousVariability`, else easy when confidence ≥ `thresholds.easyConfidence`,
+ * else hard. The per-sample map is in the run's `files.cartography`.
+ */
+export interface CartographySummary {
+  thresholds: { ambiguousVariability: number; easyConfidence: number };
+  regions: { easy: RegionCount; ambiguous: RegionCount; hard: RegionCount };
 }
 
 export interface RunReport {
@@ -138,7 +175,9 @@ export interface RunReport {
   /** Robustness: share of test predictions that change under meaning-preserving edits, per transform. */
   flipRates: Record<string, number>;
   /** Files of this run, relative to the report's folder. */
-  files: { dynamics?: string; ledger?: string; signals?: string };
+  files: { dynamics?: string; ledger?: string; signals?: string; cartography?: string };
+  /** Cartography regions of the training samples, clean vs corrupted (absent in older reports). */
+  cartography?: CartographySummary;
   device: string;
   /**
    * Susceptibility ζ (METRICS.md): per epoch, the mean loss on a fixed random-label batch before
@@ -206,6 +245,25 @@ export interface Finding {
   /** Per-sample signals behind the finding, for the hover and the table. */
   details: Record<string, number>;
   message: string;
+  /**
+   * The noisy runs that corrupted this method's training copy, in run order (absent in older
+   * reports; empty when no noisy run touched it). The method itself is a clean-run finding.
+   */
+  noise?: FindingNoise[];
+}
+
+/** A noisy run's corruption of a finding's method (from the run's ledger). */
+export interface FindingNoise {
+  runId: string;
+  kind: string;
+  level: number;
+  seed: number;
+  /** What was done, for people (the ledger's `edit`). */
+  edit: string;
+  /** Label kinds: the label (subtokens joined by `|`) before and after. */
+  label?: { from: string; to: string };
+  /** True when the audit's `files.noiseDiffs` holds the original and the noised code for this run. */
+  diff: boolean;
 }
 
 export interface ReportGate {

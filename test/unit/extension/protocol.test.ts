@@ -64,7 +64,7 @@ test('the extension bundle holds the extension, the protocol, the pure report re
   assert.ok(meta.inputs.includes('extension/src/extension.ts'));
   assert.ok(meta.inputs.includes('server/src/protocol.ts'));
   // The report panel reuses the HTML report's renderer (pure TypeScript, no native code).
-  const renderer = /^server\/src\/report\/(html|svg|format|escape|aggregate|paths|sarif|types)\.ts$/;
+  const renderer = /^server\/src\/report\/(html|svg|format|escape|aggregate|paths|sarif|types|cartography|noise-diffs|json-text)\.ts$/;
   const engine = meta.inputs.filter((p) => p.startsWith('server/') && p !== 'server/src/protocol.ts' && !renderer.test(p));
   assert.deepEqual(engine, []);
   assert.deepEqual(

@@ -15,6 +15,18 @@ export interface FixtureOptions {
   findings?: number;
   /** Seed of the jitter (default 7). */
   seed?: number;
+  /**
+   * The optional fields later writers add (ROC curves, cartography summaries and files, the
+   * findings' noise, the diffs file); default false: a report as the first v1 writer made it.
+   */
+  extras?: boolean;
+}
+
+/** A ROC curve with area `auroc` (tpr = fpr^k, area 1 / (k + 1)), 21 points. */
+export function powerRoc(auroc: number): { fpr: number[]; tpr: number[] } {
+  const k = 1 / auroc - 1;
+  const fpr = Array.from({ length: 21 }, (_, i) => i / 20);
+  return { fpr, tpr: fpr.map((x) => round(x ** k)) };
 }
 
 /** mulberry32: a tiny deterministic generator, good enough for plot jitter. */
@@ -56,7 +68,7 @@ const FINAL_FIT: Record<number, number> = { 25: 0.352, 50: 0.468, 75: 0.571, 100
 const EPOCHS = 10;
 const TRAIN_USED = 4812;
 
-function makeRun(kind: string, level: number, seed: number, jitter: () => number): RunReport {
+function makeRun(kind: string, level: number, seed: number, jitter: () => number, extras = false): RunReport {
   const p = level / 100;
   const id = level === 0 ? 'clean-s0' : `${kind}-${level}-s${seed}`;
   const epochs: EpochReport[] = [];
@@ -82,7 +94,12 @@ function makeRun(kind: string, level: number, seed: number, jitter: () => number
   const detection: SignalQuality[] =
     level === 0
       ? []
-      : SIGNALS.map(([signal, auroc]) => ({ signal, auroc: round(clamp01(auroc - 0.04 * p + 0.02 * (jitter() - 0.5))), averagePrecision: round(clamp01(auroc * (0.55 + 0.4 * p))) }));
+      : SIGNALS.map(([signal, auroc]) => {
+          const a = round(clamp01(auroc - 0.04 * p + 0.02 * (jitter() - 0.5)));
+          return { signal, auroc: a, averagePrecision: round(clamp01(auroc * (0.55 + 0.4 * p))), ...(extras ? { roc: powerRoc(a) } : {}) };
+        });
+  const corrupted = Math.round(TRAIN_USED * p);
+  const hard = Math.round(corrupted * 0.7);
   return {
     id,
     kind,
@@ -101,7 +118,19 @@ function makeRun(kind: string, level: number, seed: number, jitter: () => number
     membership: { auroc: round(0.58 + 0.2 * p), advantage: round(0.14 + 0.3 * p) },
     detection,
     flipRates: { 'x-rename-locals': round(0.11 + 0.1 * p), 'x-dead-code': round(0.06 + 0.05 * p) },
-    files: { dynamics: `runs/${id}/dynamics.bin`, ...(level > 0 ? { ledger: `runs/${id}/ledger.json` } : {}), signals: `runs/${id}/signals.csv` },
+    files: { dynamics: `runs/${id}/dynamics.bin`, ...(level > 0 ? { ledger: `runs/${id}/ledger.json` } : {}), signals: `runs/${id}/signals.csv`, ...(extras ? { cartography: `${id}/cartography.bin` } : {}) },
+    ...(extras
+      ? {
+          cartography: {
+            thresholds: { ambiguousVariability: 0.2, easyConfidence: 0.5 },
+            regions: {
+              easy: { clean: Math.round((TRAIN_USED - corrupted) * 0.7), corrupted: Math.round((corrupted - hard) / 2) },
+              ambiguous: { clean: Math.round((TRAIN_USED - corrupted) * 0.2), corrupted: corrupted - hard - Math.round((corrupted - hard) / 2) },
+              hard: { clean: TRAIN_USED - corrupted - Math.round((TRAIN_USED - corrupted) * 0.7) - Math.round((TRAIN_USED - corrupted) * 0.2), corrupted: hard },
+            },
+          },
+        }
+      : {}),
     device: 'cpu',
     timings: { trainMs: 41_000 + 1000 * level, evalMs: 3200, recordMs: 900, metricsMs: 450 },
   };
@@ -158,6 +187,17 @@ function makeFindings(n: number, jitter: () => number): Finding[] {
   return findings;
 }
 
+/** Every other finding corrupted by the 50 % and higher label-noise runs (nested levels). */
+function withNoise(findings: Finding[]): Finding[] {
+  return findings.map((f, i) => ({
+    ...f,
+    noise:
+      i % 2 === 0
+        ? [50, 75, 100].map((level) => ({ runId: `y-shuffle-${level}-s0`, kind: 'y-shuffle', level, seed: 0, edit: 'label shuffled among the chosen samples', label: { from: 'get|total', to: `set|value|${level}` }, diff: i !== 2 }))
+        : [],
+  }));
+}
+
 function makeGates(kind: 'mixed' | 'pass' | 'none', scores: AuditReport['scores']): ReportGate[] {
   if (kind === 'none') return [];
   const gate = (metric: 'G' | 'gap' | 'M', op: '>=' | '<=' | '<', value: number): ReportGate => {
@@ -172,7 +212,8 @@ function makeGates(kind: 'mixed' | 'pass' | 'none', scores: AuditReport['scores'
 /** Builds the fixture report (same options → same report, deep-equal). */
 export function makeFixtureReport(opts: FixtureOptions = {}): AuditReport {
   const jitter = rng(opts.seed ?? 7);
-  const runs = [makeRun('none', 0, 0, jitter), ...[25, 50, 75, 100].map((level) => makeRun('y-shuffle', level, 0, jitter))];
+  const extras = opts.extras ?? false;
+  const runs = [makeRun('none', 0, 0, jitter, extras), ...[25, 50, 75, 100].map((level) => makeRun('y-shuffle', level, 0, jitter, extras))];
   const clean = runs[0]!;
   const noisy = runs.slice(1);
   const meanSignals: SignalQuality[] = SIGNALS.map(([signal]) => {
@@ -243,8 +284,9 @@ export function makeFixtureReport(opts: FixtureOptions = {}): AuditReport {
     runs,
     scores,
     detection: { best: best.signal, signals: meanSignals },
-    findings: makeFindings(opts.findings ?? 12, jitter),
+    findings: extras ? withNoise(makeFindings(opts.findings ?? 12, jitter)) : makeFindings(opts.findings ?? 12, jitter),
     gates,
+    ...(extras ? { files: { noiseDiffs: 'noise-diffs.json' } } : {}),
     timings: { totalMs: 263_400, extractMs: 8200, datasetMs: 2100, trainMs: 245_000, metricsMs: 6400, reportMs: 180 },
   };
 }

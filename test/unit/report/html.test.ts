@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import * as vm from 'node:vm';
 import { renderReportBody, REPORT_CSS, REPORT_SCRIPT, toHtml } from '../../../server/src/report/html';
+import { fmt, fmtCount } from '../../../server/src/report/format';
 import type { AuditReport } from '../../../server/src/report/types';
 import { makeFixtureReport, poison } from './fixture';
 
@@ -110,8 +111,9 @@ test('charts and tables hold the report numbers', () => {
   assert.match(body, /<div class="value">0\.612<\/div>/);
   assert.match(body, /<span class="badge fail"><span aria-hidden="true">✗<\/span> gap &lt;= 0\.15/);
   assert.match(body, /<p class="verdict failed" role="status">✗ 1 of 3 quality gates failed\.<\/p>/);
-  assert.ok(body.includes('src/main/java/org/acme/OrderService.java:57'));
-  assert.ok(body.includes('vendor/jdk-src.zip!java.base/java/util/ArrayList.java:34'));
+  // Paths may wrap after their slashes.
+  assert.ok(body.includes('src/<wbr>main/<wbr>java/<wbr>org/<wbr>acme/<wbr>OrderService.java:57'));
+  assert.ok(body.replace(/<wbr>/g, '').includes('vendor/jdk-src.zip!java.base/java/util/ArrayList.java:34'));
 });
 
 test('light and dark themes through CSS variables; colours only from classes', () => {
@@ -134,7 +136,16 @@ test('the body is reusable in a webview: no script, no style, one <main>, determ
 test('every string from the report is escaped (all strings and record keys poisoned)', () => {
   const payloads = ['<img src=x onerror=alert(1)>', '"><script>alert(1)</script>', "' onmouseover='alert(1)' data-x='", '<svg/onload=alert(1)>', '</textarea></title><!--'];
   // The markup's shape (tag names and attribute names, in order) must not change with the strings.
-  const shape = (html: string): string => scanTags(html).map((t) => `${t.closing ? '/' : ''}${t.name}(${t.attrs.map(([n]) => n).join(',')})`).join(' ');
+  // Line-break opportunities (<wbr>, after each slash of a path) follow the text and carry nothing.
+  const shape = (html: string): string =>
+    scanTags(html)
+      .filter((t) => {
+        if (t.name !== 'wbr') return true;
+        assert.deepEqual(t.attrs, []);
+        return false;
+      })
+      .map((t) => `${t.closing ? '/' : ''}${t.name}(${t.attrs.map(([n]) => n).join(',')})`)
+      .join(' ');
   const clean = shape(toHtml(makeFixtureReport()));
   for (const payload of payloads) {
     // Gate metrics stay: they select which score card a gate's badge sits on.
@@ -270,4 +281,74 @@ test('the sort script sorts by number or text, toggles direction, updates aria-s
   assert.deepEqual(names, [...names].sort());
   click('rank');
   assert.deepEqual(values('rank').map(Number), Array.from({ length: 12 }, (_, i) => i + 1));
+});
+
+test('ROC curves per signal, cartography regions and the findings\' noise, from the optional v1 fields', () => {
+  const report = makeFixtureReport({ extras: true });
+  const body = renderReportBody(report);
+  // One ROC chart (one noise kind) after the AUROC bars, with its table: ten charts in all.
+  assert.equal(count(body, '<svg'), 10);
+  assert.equal(count(body, '<details class="chart-data">'), 10);
+  const roc = body.slice(body.indexOf('ROC curve of each signal: y-shuffle (mean of 4 noisy runs)'));
+  const svg = roc.slice(0, roc.indexOf('</figure>'));
+  assert.equal(count(svg, '<polyline'), 8, 'one curve per signal');
+  assert.equal(count(svg, '<g class="series s0 strong">'), 1, 'the best signal is drawn thicker');
+  assert.match(svg, /<g class="reference"><line [^>]+\/><title>chance \(AUROC 0\.5\)<\/title><\/g>/);
+  assert.equal(count(svg, '<circle'), 0, 'no markers on dense curves');
+  // Its table: the best signal's mean AUROC and TPR at the fixed false positive rates.
+  const aum = report.runs.slice(1).map((r) => r.detection.find((q) => q.signal === 'aum')!);
+  const meanAuroc = aum.reduce((a, q) => a + q.auroc, 0) / aum.length;
+  const tpr10 = aum.reduce((a, q) => a + q.roc!.tpr[2]!, 0) / aum.length; // fpr 0.1 is the curves' third point
+  assert.ok(svg.includes(`<tr><td>aum (best)</td><td class="num">${fmt(meanAuroc)}</td>`), 'AUROC in the table');
+  assert.match(svg, /<th scope="col" class="num">TPR at FPR 10%<\/th>/);
+  assert.ok(new RegExp(`<td>aum \\(best\\)</td>(<td class="num">[^<]*</td>){4}<td class="num">${fmt(tpr10).replace('.', '\\.')}</td>`).test(svg), `TPR at 10% = ${fmt(tpr10)}`);
+
+  // Cartography: one row per run, clean / corrupted per region, the share of corrupted in hard.
+  const carto = body.slice(body.indexOf('<section id="cartography"'), body.indexOf('</section>', body.indexOf('<section id="cartography"')));
+  assert.equal(count(carto, '<tr data-run='), 5);
+  const r50 = report.runs.find((r) => r.id === 'y-shuffle-50-s0')!.cartography!.regions;
+  assert.ok(carto.includes(`<span class="region-cell">${fmtCount(r50.hard.clean)} / ${fmtCount(r50.hard.corrupted)}</span>`));
+  assert.match(carto, /ambiguous when variability ≥ 0\.2; otherwise easy when confidence ≥ 0\.5/);
+  assert.equal(count(carto, '<canvas'), 0, 'the standalone report has no map (its data is a side file)');
+
+  // Findings: "noised in" instead of a signal column that would repeat "aum" on every row.
+  const table = body.slice(body.indexOf('<section id="findings"'));
+  assert.match(table, /data-label="noised in"/);
+  assert.doesNotMatch(table, /data-label="signal"/);
+  assert.match(table, /<span class="noise-kind">y-shuffle<\/span> <span title="y-shuffle 50%: label get\|total → set\|value\|50">50%<\/span>/);
+  assert.equal(count(table, '<button type="button" class="diff-button"'), 0);
+  // Score cards: the key once, and only where the label does not already end with it.
+  assert.match(body, /<span class="card-title"[^>]*>Generalization<\/span> <code class="card-key"[^>]*>G<\/code>/);
+  assert.match(body, /<span class="card-title"[^>]*>Generalization gap<\/span><\/div>/);
+  assert.doesNotMatch(body, /Generalization G|Memorization M/);
+});
+
+test('panel markup: the cartography map\'s canvas and run picker, diff buttons where a diff exists', () => {
+  const report = makeFixtureReport({ extras: true });
+  const body = renderReportBody(report, { panel: true });
+  const carto = body.slice(body.indexOf('<figure class="carto"'), body.indexOf('</figure>', body.indexOf('<figure class="carto"')));
+  assert.equal(count(carto, '<canvas data-carto-canvas role="img"'), 1);
+  assert.equal(count(carto, '<option value='), 5);
+  assert.match(carto, /<option value="y-shuffle-50-s0" selected>/, 'opens on the noisy run nearest 50 %');
+  assert.match(carto, /data-ambiguous-variability="0\.2" data-easy-confidence="0\.5"/);
+  assert.match(carto, /<details class="chart-data"><summary>Data table/);
+  const expected = report.findings.flatMap((f) => f.noise ?? []).filter((n) => n.diff).length;
+  assert.equal(expected, 15);
+  assert.equal(count(body, '<button type="button" class="diff-button" data-diff-run="'), expected);
+  assert.match(body, /data-diff-run="y-shuffle-75-s0" title="y-shuffle 75%: label get\|total → set\|value\|75 \(open the diff\)" aria-label="Diff of [^"]+: original vs y-shuffle 75%">75%<\/button>/);
+  // A run without a stored diff stays text.
+  const third = body.slice(body.indexOf(`data-sample-id="${report.findings[2]!.sampleId}"`));
+  assert.match(third.slice(0, third.indexOf('</tr>')), /<span title="y-shuffle 50%[^"]*">50%<\/span>/);
+  const ids = [...body.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
+  assert.equal(new Set(ids).size, ids.length, 'ids are unique');
+});
+
+test('the optional fields are escaped too (poisoned, standalone and panel)', () => {
+  const payload = '"><img src=x onerror=alert(1)>';
+  const report = poison(makeFixtureReport({ extras: true }), payload, ['filesSkipped', 'byLanguage', 'details', 'flipRates'], ['metric']);
+  for (const html of [toHtml(report), toHtml(report, { panel: true })]) {
+    scanTags(html);
+    assert.ok(!html.includes('<img'));
+    assert.equal(count(html, '<script'), 1);
+  }
 });

@@ -33,3 +33,16 @@ test('writeReportFiles writes the chosen formats; an invalid report writes nothi
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('report.json keeps arrays of numbers on one line, and parses back to the same report', () => {
+  const report = makeFixtureReport({ extras: true });
+  const text = toJson(report);
+  assert.deepEqual(JSON.parse(text), report);
+  assert.ok(text.endsWith('}\n'));
+  assert.match(text, /"fpr": \[0, 0\.05, 0\.1, [\d., ]+, 1\]/);
+  assert.match(text, /"zeta": \[null, 0\.3, 0\.35\]/);
+  // Objects and arrays of strings keep the indented layout.
+  assert.match(text, /"seeds": \[0\]/);
+  assert.match(text, /"inputs": \[\n {6}"\.",\n/);
+  assert.ok(text.length < JSON.stringify(report, null, 2).length * 0.85, 'smaller');
+});

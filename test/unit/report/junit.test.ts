@@ -35,7 +35,7 @@ test('one testsuite "memaudit", one testcase per gate, a failure per failed gate
   const props = Object.fromEntries(findAll(suite, 'property').map((p) => [p.attrs.name, p.attrs.value]));
   assert.equal(props.G, '0.612');
   assert.equal(props.bestSignal, 'aum');
-  assert.match(findAll(suite, 'system-out')[0]!.text, /Generalization G \(G\): 0\.612/);
+  assert.match(findAll(suite, 'system-out')[0]!.text, /Generalization \(G\): 0\.612/);
 });
 
 test('without gates: one passing "audit completed" case', () => {

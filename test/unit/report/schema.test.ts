@@ -222,7 +222,7 @@ test('every object of the schema is closed and requires what the types require',
   // Optional fields of the types are exactly the ones the schema does not require.
   assert.deepEqual(
     Object.keys(s.$defs.finding.properties).filter((k) => !s.$defs.finding.required.includes(k)).sort(),
-    ['archiveEntry', 'jsonlLine', 'recordPath', 'repo'],
+    ['archiveEntry', 'jsonlLine', 'noise', 'recordPath', 'repo'],
   );
   assert.deepEqual(
     Object.keys(s.$defs.config.properties).filter((k) => !s.$defs.config.required.includes(k)),
@@ -267,4 +267,29 @@ test('the mini validator refuses keywords and refs it does not implement', () =>
     { path: '["odd key"]', message: 'must match ^a (got "b")' },
   ]);
   assert.deepEqual(new SchemaValidator(false).validate(1), [{ path: '', message: 'is not allowed here' }]);
+});
+
+test('version 1 stays backward compatible: the later optional fields validate, and a report without them still does', () => {
+  const rich = makeFixtureReport({ extras: true });
+  assert.deepEqual(validateReport(rich).errors, []);
+  assert.deepEqual(validateReport(JSON.parse(JSON.stringify(rich))).errors, []);
+  assert.ok(rich.runs[1]!.detection[0]!.roc && rich.runs[1]!.cartography && rich.findings[0]!.noise!.length > 0 && rich.files?.noiseDiffs);
+  assert.deepEqual(validateReport(makeFixtureReport()).errors, [], 'a report of the first v1 writer');
+  const messages = (r: AuditReport) => validateReport(r).errors.map((e) => `${e.path}: ${e.message}`);
+  // ROC curves: same lengths, never going back, from (0, 0) to (1, 1), at most 100 points.
+  const roc = (edit: (c: { fpr: number[]; tpr: number[] }) => void): string[] => {
+    const r = structuredClone(rich);
+    edit(r.runs[2]!.detection[1]!.roc!);
+    return messages(r);
+  };
+  assert.match(roc((c) => c.tpr.pop()).join(), /runs\[2\]\.detection\[1\]\.roc\.tpr: has 20 points but fpr has 21/);
+  assert.match(roc((c) => ([c.tpr[3], c.tpr[4]] = [c.tpr[4]!, c.tpr[3]!])).join(), /runs\[2\]\.detection\[1\]\.roc\.fpr: the curve must not go back \(point [34]\)/);
+  assert.match(roc((c) => (c.fpr[0] = 0.01)).join(), /roc: must run from \(0, 0\) to \(1, 1\)/);
+  assert.match(roc((c) => ((c.fpr = Array.from({ length: 101 }, (_, i) => i / 100)), (c.tpr = c.fpr))).join(), /roc\.fpr: must have at most 100 items/);
+  const other = structuredClone(rich) as unknown as { runs: { cartography: { regions: { easy: { clean: number } } } }[]; findings: { noise: { kind: string }[] }[] };
+  other.runs[1]!.cartography.regions.easy.clean = -1;
+  other.findings[0]!.noise[0]!.kind = 'y-nope';
+  const errors = messages(other as unknown as AuditReport).join('\n');
+  assert.match(errors, /runs\[1\]\.cartography\.regions\.easy\.clean: must be ≥ 0/);
+  assert.match(errors, /findings\[0\]\.noise\[0\]\.kind/);
 });
