@@ -3,7 +3,8 @@
  * (../shared/docs/VSCODE-TESTING.md). The packaged extension (.vsix, scripts/package.js) is
  * installed into a fresh extensions folder with code-server's --install-extension, a generated fixture workspace is opened, "Audit memorization" runs from the command
  * palette (workspace folder, preset quick), and the test checks what a user sees: the report
- * panel's scores equal those of the run's report.json, the dashboard shows the run, and a flagged
+ * panel's scores equal those of the run's report.json, a noised method's diff opens, the dashboard
+ * shows the run, and a flagged
  * method carries its finding in the Problems view.
  *
  * It skips, printing why, when code-server (scripts/setup-code-server.js), Chromium or
@@ -198,7 +199,7 @@ after(async () => {
   if (tmp && !process.env.MEMAUDIT_KEEP_E2E) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-test('"Audit memorization" from the command palette shows the run\'s scores, the dashboard and a finding', { skip: skipReason, timeout: AUDIT_TIMEOUT + 180_000 }, async () => {
+test('"Audit memorization" from the command palette shows the run\'s scores, a noise diff, the dashboard and a finding', { skip: skipReason, timeout: AUDIT_TIMEOUT + 180_000 }, async () => {
   try {
     await runCommand('Memaudit: Audit memorization');
     await pickQuick('Audit memorization (1/2)', 'workspace folder');
@@ -207,14 +208,25 @@ test('"Audit memorization" from the command palette shows the run\'s scores, the
     const report = await webviewFrame('.memaudit-report #scores .card .value', AUDIT_TIMEOUT);
     await shot('report-panel');
     const run = onlyRun();
-    const shown = await report.$$eval('#scores .card', (cards) => cards.map((c) => [c.querySelector('code')?.textContent ?? '', c.querySelector('.value')?.textContent ?? '']));
+    const shown = await report.$$eval('#scores .card[data-score]', (cards) => cards.map((c) => [c.getAttribute('data-score') ?? '', c.querySelector('.value')?.textContent ?? '']));
     const scores = run.report.scores as unknown as Record<string, number | null>;
-    assert.ok(shown.length >= 3, `score cards: ${JSON.stringify(shown)}`);
     for (const key of ['G', 'M', 'gap']) {
       const card = shown.find(([k]) => k === key);
       assert.ok(card, `no ${key} card among ${JSON.stringify(shown)}`);
       assert.equal(card[1], fmt(scores[key]), `${key} shown in the report panel`);
     }
+
+    // A method that was noised in some run: its "noised in" button opens VS Code's diff editor.
+    const diffButton = report.locator('#findings button.diff-button').first();
+    await diffButton.scrollIntoViewIfNeeded();
+    const diffLabel = (await diffButton.getAttribute('aria-label')) ?? '';
+    await diffButton.click();
+    await page.locator('.monaco-diff-editor').first().waitFor({ timeout: 30_000 });
+    const diffTab = page.locator('.tab', { hasText: /original ↔/ }).first();
+    await diffTab.waitFor();
+    const method = /^Diff of (\S+):/.exec(diffLabel)?.[1];
+    assert.ok(method && (await diffTab.innerText()).includes(method), `the diff tab names ${method}: ${await diffTab.innerText()}`);
+    await shot('noise-diff');
 
     await runCommand('Memaudit: Focus on Dashboard View');
     const dashboard = await webviewFrame(`[data-run="${run.id}"]`, 60_000);
