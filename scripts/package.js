@@ -271,6 +271,18 @@ function preferLoadableAddons(root, target, files) {
   return notes;
 }
 
+/**
+ * The README as packed: without its screenshots. Their links are relative to the repository,
+ * which the manifest does not name yet, and vsce refuses a README whose images it cannot resolve.
+ * Blocks between `<!-- screenshots -->` and `<!-- /screenshots -->` are dropped; any other image
+ * becomes its alt text.
+ */
+function packedReadme(text) {
+  return text
+    .replace(/<!-- screenshots -->[\s\S]*?<!-- \/screenshots -->\n?/g, '')
+    .replace(/!\[([^\]]*)\]\([^)]*\)/g, '$1');
+}
+
 /** Copies the plan into `stage` and writes the packed manifest there. */
 function stagePackage(root, plan, stage) {
   for (const [rel, src] of plan.files) {
@@ -279,6 +291,7 @@ function stagePackage(root, plan, stage) {
     fs.mkdirSync(path.dirname(dest), { recursive: true });
     fs.copyFileSync(src, dest);
   }
+  fs.writeFileSync(path.join(stage, 'README.md'), packedReadme(fs.readFileSync(path.join(root, 'README.md'), 'utf8')));
   const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
   fs.writeFileSync(path.join(stage, 'package.json'), `${JSON.stringify(packedManifest(manifest), null, 2)}\n`);
   // The staging folder holds only what is packed; this file repeats the rules for vsce's own check.
@@ -390,6 +403,6 @@ function main(argv) {
   }
 }
 
-module.exports = { TARGETS, currentTarget, foreignNativeFiles, keepModuleFile, productionPackages, planPackage, packedManifest, vsixEntries, checkVsix, requiredNative, REQUIRED };
+module.exports = { TARGETS, currentTarget, foreignNativeFiles, keepModuleFile, productionPackages, planPackage, packedManifest, packedReadme, vsixEntries, checkVsix, requiredNative, REQUIRED };
 
 if (require.main === module) process.exitCode = main(process.argv.slice(2));

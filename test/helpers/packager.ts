@@ -16,6 +16,7 @@ export interface Packager {
   productionPackages(root: string): { dir: string; name: string; version: string; optional: boolean }[];
   planPackage(root: string, target: string, options?: { hostBuilds?: boolean }): { files: Map<string, string | undefined>; errors: string[]; notes: string[] };
   packedManifest(manifest: Record<string, unknown>): Record<string, unknown>;
+  packedReadme(text: string): string;
   vsixEntries(file: string): string[];
   checkVsix(file: string, target: string): { entries: string[]; problems: string[] };
 }

@@ -132,3 +132,9 @@ for (const target of Object.keys(TARGETS)) {
     }
   });
 }
+
+test('the packed README drops the screenshot blocks (relative images vsce cannot resolve) and keeps the rest', () => {
+  const readme = ['# memaudit', 'Intro.', '<!-- screenshots -->', '![panel](docs/images/a.png)', '<!-- /screenshots -->', '| a | b |', '|---|---|', '| 1 | 2 |', 'See ![the map](docs/b.png) here.', ''].join('\n');
+  assert.equal(packager.packedReadme(readme), ['# memaudit', 'Intro.', '| a | b |', '|---|---|', '| 1 | 2 |', 'See the map here.', ''].join('\n'));
+  assert.doesNotMatch(packager.packedReadme(fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8')), /!\[|docs\/images/);
+});
