@@ -18,6 +18,7 @@ import {
   type AuditDoneParams,
   type AuditPlanResult,
   type AuditProgressParams,
+  type EditorFinding,
   type AuditTarget,
 } from '../../server/src/protocol';
 import type { EngineClient } from './client';
@@ -248,11 +249,29 @@ async function showFindings(ctx: CommandContext): Promise<void> {
     detail: `rank ${f.rank} by ${f.signal} (${f.signal} = ${f.signals[f.signal]?.toFixed(3) ?? f.score.toFixed(3)}) · ${f.language}`,
     finding: f,
   }));
-  const choice = await vscode.window.showQuickPick(items, { title: 'Likely memorized methods (most suspicious first)', matchOnDescription: true, matchOnDetail: true });
-  if (!choice) return;
-  const r = choice.finding.range;
-  const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(choice.finding.file));
-  await vscode.window.showTextDocument(doc, { selection: new vscode.Range(r.startLine, r.startColumn, r.startLine, r.startColumn) });
+  // Moving through the list previews each method in a preview editor (focus stays in the list);
+  // Enter keeps the editor and moves the focus there; Escape closes the list where it is.
+  const open = async (f: EditorFinding, preserveFocus: boolean): Promise<void> => {
+    const r = f.range;
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(f.file));
+    await vscode.window.showTextDocument(doc, { preview: true, preserveFocus, selection: new vscode.Range(r.startLine, r.startColumn, r.startLine, r.startColumn) });
+  };
+  const pick = vscode.window.createQuickPick<(typeof items)[number]>();
+  pick.title = 'Likely memorized methods (most suspicious first)';
+  pick.placeholder = 'Type to filter by name, file or signal; the selected method is previewed';
+  pick.matchOnDescription = true;
+  pick.matchOnDetail = true;
+  pick.items = items;
+  pick.onDidChangeActive((active) => {
+    if (active[0]) open(active[0].finding, true).catch((e: unknown) => ctx.output.warn(`cannot preview ${active[0]!.finding.file}: ${(e as Error).message}`));
+  });
+  pick.onDidAccept(() => {
+    const chosen = pick.selectedItems[0] ?? pick.activeItems[0];
+    pick.hide();
+    if (chosen) open(chosen.finding, false).catch((e: unknown) => void showError(ctx, `cannot open ${chosen.finding.file}`, e));
+  });
+  pick.onDidHide(() => pick.dispose());
+  pick.show();
 }
 
 async function deleteRun(ctx: CommandContext): Promise<void> {

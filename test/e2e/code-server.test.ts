@@ -251,6 +251,18 @@ test('"Audit memorization" from the command palette shows the run\'s scores, a n
     await page.locator(`.tab[data-resource-name="${path.basename(finding.file)}"]`).waitFor();
     await page.locator('.statusbar-item', { hasText: `Ln ${finding.range.startLine + 1},` }).waitFor();
     await shot('finding');
+
+    // Show Likely Memorized Methods: filtering the list previews the method before it is chosen.
+    const other = unique.find((f) => path.basename(f.file) !== path.basename(finding.file));
+    assert.ok(other, 'two flagged methods in different files');
+    await runCommand('Memaudit: Show Likely Memorized Methods');
+    const pickInput = page.locator('.quick-input-widget .quick-input-box input');
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Likely memorized methods' }).waitFor();
+    await pickInput.fill(other.name);
+    await page.locator('.tab', { hasText: path.basename(other.file) }).first().waitFor({ timeout: 30_000 });
+    assert.ok(await pickInput.isVisible(), 'the list stays open while the method is previewed');
+    await pickInput.press('Enter');
+    await page.locator('.statusbar-item', { hasText: `Ln ${other.range.startLine + 1},` }).waitFor();
   } catch (e) {
     await shot('failure').catch(() => undefined);
     throw new Error(`${(e as Error).message}\ncode-server log (tail):\n${serverLog.slice(-2000)}`, { cause: e });
