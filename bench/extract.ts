@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { corpusTasks } from '../server/src/corpus/walk';
 import { decodeSource, readSourceFileSync } from '../server/src/corpus/decode';
 import { DEFAULT_MAX_FILE_BYTES } from '../server/src/corpus/options';
-import { createExtractor } from '../server/src/parse/extract';
+import { BACKEND_CHOICES, createExtractor, type BackendChoice } from '../server/src/parse/extract';
 import type { LanguageId } from '../server/src/parse/sample';
 import { extractCorpus } from '../server/src/pipeline/extract-corpus';
 
@@ -29,12 +29,13 @@ export async function runExtractBench(argv: string[]): Promise<void> {
     allowPositionals: true,
     options: {
       workers: { type: 'string', default: '1,2' },
-      parser: { type: 'string', default: 'native' },
+      parser: { type: 'string', default: 'auto' },
       phase: { type: 'string' },
     },
   });
-  if (positionals.length === 0) throw new Error('usage: npm run bench -- extract <paths…> [--workers 1,2] [--parser native|wasm]');
-  const backend = values.parser as 'native' | 'wasm';
+  if (positionals.length === 0) throw new Error(`usage: npm run bench -- extract <paths…> [--workers 1,2] [--parser ${BACKEND_CHOICES.join('|')}]`);
+  if (!(BACKEND_CHOICES as readonly string[]).includes(values.parser!)) throw new Error(`--parser must be one of ${BACKEND_CHOICES.join(', ')}`);
+  const backend = values.parser as BackendChoice;
   if (values.phase === 'parse') return parsePhase(positionals, backend);
   if (values.phase === 'extract') return extractPhase(positionals, backend, Number(values.workers));
   const runPhase = (args: string[]) =>
@@ -57,7 +58,7 @@ export async function runExtractBench(argv: string[]): Promise<void> {
   }
 }
 
-async function parsePhase(positionals: string[], backend: 'native' | 'wasm'): Promise<void> {
+async function parsePhase(positionals: string[], backend: BackendChoice): Promise<void> {
   const corpus = positionals.join(',');
   const units: { text: string; language: LanguageId; bytes: number }[] = [];
   for await (const item of corpusTasks(positionals)) {
@@ -92,7 +93,7 @@ async function parsePhase(positionals: string[], backend: 'native' | 'wasm'): Pr
   );
 }
 
-async function extractPhase(positionals: string[], backend: 'native' | 'wasm', w: number): Promise<void> {
+async function extractPhase(positionals: string[], backend: BackendChoice, w: number): Promise<void> {
   const corpus = positionals.join(',');
   process.stderr.write(`bench extract: extraction with ${w} worker(s)…\n`);
   const r = await extractCorpus({ inputs: positionals, workers: w, backend });

@@ -24,7 +24,7 @@ import { resolveCorpusOptions } from '../corpus/options';
 import type { CorpusItem, CorpusOptions, CorpusTask, SkipRecord, WalkEntry } from '../corpus/types';
 import { SampleColumnsBuilder, type SampleColumns } from '../dataset/columns';
 import { EngineError, ERROR_CODES } from '../errors';
-import { DEFAULT_EXTRACT_SETTINGS, type ExtractSettings } from '../parse/extract';
+import { BACKEND_CHOICES, DEFAULT_EXTRACT_SETTINGS, type BackendChoice, type BackendKind, type ExtractSettings } from '../parse/extract';
 import { LANGUAGE_IDS, type ExtractedSample, type LanguageId, type StringTables } from '../parse/sample';
 import { VERSION } from '../version';
 import { ExtractionPool } from './pool';
@@ -37,7 +37,7 @@ export interface ExtractCorpusOptions {
   settings?: Partial<ExtractSettings>;
   /** Worker threads (default: available cores, at most 8). */
   workers?: number;
-  backend?: 'auto' | 'native' | 'wasm';
+  backend?: BackendChoice;
   signal?: AbortSignal;
   /** Folder of the corpus cache; no caching when undefined. */
   cacheDir?: string;
@@ -129,7 +129,7 @@ export interface CorpusExtraction {
   tables: StringTables;
   stats: ExtractionStats;
   /** The parser that extracted the corpus (`fromCache`: in an earlier invocation, loaded now from the cache). */
-  parser: { backend: 'native' | 'wasm'; fallbackReason?: string; fromCache?: boolean };
+  parser: { backend: BackendKind; fallbackReason?: string; fromCache?: boolean };
   workers: number;
   elapsedMs: number;
   /** Total time the workers spent busy (ms); with `elapsedMs`, the parallel efficiency. */
@@ -365,7 +365,7 @@ export function extractorFingerprint(): string {
 /** What the corpus cache keeps besides the samples, to report a cache hit like the original extraction. */
 interface CacheMeta {
   stats: ExtractionStats;
-  parser: { backend: 'native' | 'wasm'; fallbackReason?: string };
+  parser: { backend: BackendKind; fallbackReason?: string };
 }
 
 function isCacheMeta(meta: unknown): meta is CacheMeta {
@@ -373,9 +373,9 @@ function isCacheMeta(meta: unknown): meta is CacheMeta {
   return typeof m === 'object' && m !== null && typeof m.stats === 'object' && m.stats !== null && 'samplesByLanguage' in m.stats && typeof m.parser?.backend === 'string';
 }
 
-function envBackend(): 'auto' | 'native' | 'wasm' | undefined {
+function envBackend(): BackendChoice | undefined {
   const v = process.env['MEMAUDIT_PARSER'];
-  return v === 'native' || v === 'wasm' || v === 'auto' ? v : undefined;
+  return (BACKEND_CHOICES as readonly (string | undefined)[]).includes(v) ? (v as BackendChoice) : undefined;
 }
 
 /** A task's location as the user would recognise it. */

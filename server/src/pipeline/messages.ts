@@ -7,13 +7,13 @@
  * receiving a string twice from the same worker.
  */
 import type { CorpusTask } from '../corpus/types';
-import type { ExtractSettings } from '../parse/extract';
+import type { BackendChoice, BackendKind, ExtractSettings } from '../parse/extract';
 import type { ExtractedSample } from '../parse/sample';
 
 /** main → worker: load a parser. Answered by `ReadyMessage` or `FatalMessage`. */
 export interface InitMessage {
   type: 'init';
-  backend: 'auto' | 'native' | 'wasm';
+  backend: BackendChoice;
   settings: ExtractSettings;
   maxFileBytes: number;
 }
@@ -37,7 +37,7 @@ export interface StopMessage {
 /** worker → main: the parser is loaded. */
 export interface ReadyMessage {
   type: 'ready';
-  backend: 'native' | 'wasm';
+  backend: BackendKind;
   fallbackReason?: string;
 }
 

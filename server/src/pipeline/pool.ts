@@ -11,13 +11,13 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { CorpusTask } from '../corpus/types';
 import { EngineError, ERROR_CODES } from '../errors';
-import type { ExtractSettings } from '../parse/extract';
+import type { BackendChoice, BackendKind, ExtractSettings } from '../parse/extract';
 import { StringTable, type StringTables } from '../parse/sample';
 import type { BatchResultMessage, FromWorker, TaskOutcome, ToWorker } from './messages';
 
 export interface PoolOptions {
   workers: number;
-  backend: 'auto' | 'native' | 'wasm';
+  backend: BackendChoice;
   settings: ExtractSettings;
   maxFileBytes: number;
   signal?: AbortSignal;
@@ -35,7 +35,7 @@ interface WorkerSlot {
   tokenMap: number[];
   pathMap: number[];
   inFlight: number;
-  backend?: 'native' | 'wasm';
+  backend?: BackendKind;
   fallbackReason?: string;
 }
 
@@ -63,8 +63,8 @@ export class ExtractionPool {
     return pool;
   }
 
-  /** Backend used by the workers ('native' or 'wasm') and why the fallback was taken, if it was. */
-  get parser(): { backend: 'native' | 'wasm'; fallbackReason?: string } {
+  /** Backend used by the workers and why a faster one was not, if it was not. */
+  get parser(): { backend: BackendKind; fallbackReason?: string } {
     const s = this.slots[0]!;
     return { backend: s.backend!, ...(s.fallbackReason ? { fallbackReason: s.fallbackReason } : {}) };
   }

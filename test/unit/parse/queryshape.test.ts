@@ -17,7 +17,7 @@ import { DeclTable, FlatTree, LabelTable, TokenInterner, TypeTable } from '../..
 import { LANGUAGES, languageForPath, loadQuerySource, typesWithout, type LanguageSpec } from '../../../server/src/parse/languages';
 import { parseQueryShape, type QueryShape } from '../../../server/src/parse/queryshape';
 import { LANGUAGE_IDS, StringTable, type LanguageId } from '../../../server/src/parse/sample';
-import { fixtures, type Fixture } from './helpers';
+import { FLAT_SKIP, fixtures, type Fixture } from './helpers';
 
 function shapeOf(language: LanguageId): QueryShape {
   const shape = parseQueryShape(loadQuerySource(language));
@@ -231,6 +231,15 @@ test('file walk: the extractor gives the same samples and string tables as with 
   }
   for (const f of [...fixtures(), ...CORNERS]) same(attempt(viaQuery, f, DEFAULT_EXTRACT_SETTINGS, true), attempt(viaWalk, f, DEFAULT_EXTRACT_SETTINGS, true), `${f.file} snippet`);
   // Ids in the samples are ids in the tables: equal tables make equal samples mean the same.
+  assert.deepEqual(viaWalk.tables.tokens.strings, viaQuery.tables.tokens.strings);
+  assert.deepEqual(viaWalk.tables.paths.strings, viaQuery.tables.paths.strings);
+});
+
+test('file walk: on the flat addon too, the same samples and tables as with the query engine (which runs in the addon)', { skip: FLAT_SKIP }, async () => {
+  const viaQuery = await createExtractor({ backend: 'native-flat', queryShapes: false });
+  const viaWalk = await createExtractor({ backend: 'native-flat' });
+  for (const f of await corpus()) same(attempt(viaQuery, f, DEFAULT_EXTRACT_SETTINGS), attempt(viaWalk, f, DEFAULT_EXTRACT_SETTINGS), f.file);
+  for (const f of [...fixtures(), ...CORNERS]) same(attempt(viaQuery, f, DEFAULT_EXTRACT_SETTINGS, true), attempt(viaWalk, f, DEFAULT_EXTRACT_SETTINGS, true), `${f.file} snippet`);
   assert.deepEqual(viaWalk.tables.tokens.strings, viaQuery.tables.tokens.strings);
   assert.deepEqual(viaWalk.tables.paths.strings, viaQuery.tables.paths.strings);
 });
