@@ -9,7 +9,7 @@
  * over plain typed arrays (server/src/parse/flat.ts).
  *
  * The parser is tree-sitter's own core library (node_modules/tree-sitter/vendor/tree-sitter/lib,
- * compiled with this file by scripts/build-native.js) and the grammars are those the grammar
+ * included below and compiled with this file by scripts/build-native.js) and the grammars are those the grammar
  * packages already load: their `language` export is an N-API external holding a TSLanguage
  * pointer, tagged with tree-sitter's type tag (checked here).
  *
@@ -25,8 +25,9 @@
  * Offsets are UTF-16 code units because the text is parsed as UTF-16 (as the `tree-sitter`
  * binding does): tree-sitter's byte offsets into it are twice the indices of the JS string.
  *
- * The walk is iterative (a tree cursor and a growing stack of open ancestors): a 100,000-deep
- * nesting costs memory, not C stack.
+ * The walk is iterative (a growing stack of levels): a 100,000-deep nesting costs memory, not C
+ * stack. It reads tree-sitter's subtrees directly (the library is compiled into this file), as a
+ * tree cursor would show them: see `walk_tree`.
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
@@ -35,6 +36,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <tree_sitter/api.h>
+/*
+ * tree-sitter's core library in the same translation unit (its own amalgamation, lib.c): the
+ * walk reads its internal subtree layout (subtree.h, language.h), which only its sources see.
+ */
+#include "lib.c"
 
 /* Bumped whenever the columns or the functions change; the JS loader checks it. */
 #define FLAT_ABI 1
@@ -60,9 +66,9 @@ typedef struct {
   size_t text_cap;
   TSQuery *query;
   TSQueryCursor *query_cursor;
-  /* Open ancestors during a walk. */
-  int32_t *stack;
-  size_t stack_cap;
+  /* Levels of a walk (see `Level`). */
+  void *levels;
+  size_t levels_cap;
 } FlatParser;
 
 #define CHECK(env, call)                                   \
@@ -127,7 +133,7 @@ static void finalize_parser(napi_env env, void *data, void *hint) {
   if (p->query != NULL) ts_query_delete(p->query);
   ts_parser_delete(p->parser);
   free(p->text);
-  free(p->stack);
+  free(p->levels);
   free(p);
 }
 
@@ -260,6 +266,159 @@ static napi_value release(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* Columns of a buffer of `cap` nodes (see the top of the file). */
+typedef struct {
+  int32_t *start, *end, *next, *parent;
+  uint16_t *sym, *field;
+  uint8_t *flags;
+} Columns;
+
+static Columns columns_of(void *data, uint32_t cap) {
+  Columns c;
+  c.start = (int32_t *)data;
+  c.end = c.start + cap;
+  c.next = c.end + cap;
+  c.parent = c.next + cap;
+  c.sym = (uint16_t *)(c.parent + cap);
+  c.field = c.sym + cap;
+  c.flags = (uint8_t *)(c.field + cap);
+  return c;
+}
+
+/*
+ * One level of the walk: a subtree whose children are being visited. tree-sitter's trees hold
+ * hidden nodes (rules whose name starts with `_`, inlined repetitions) between the visible ones;
+ * their children are the children of the nearest visible ancestor, as a tree cursor shows them.
+ */
+typedef struct {
+  Subtree subtree;
+  const TSSymbol *aliases;
+  const TSFieldMapEntry *fields, *fields_end;
+  uint32_t child, structural;
+  /* Byte offset at which the next child starts (its padding skipped). */
+  uint32_t position;
+  /* Pre-order index of the nearest visible node at or above this level (the children's parent). */
+  int32_t visible;
+  /* This level's own pre-order index when it is a visible node, else -1. */
+  int32_t own;
+  /* The field a child found through this hidden level has when its own parent gives it none. */
+  TSFieldId inherited;
+} Level;
+
+/*
+ * Writes the visible nodes of `tree` in pre-order into `c`: what a tree cursor walking the whole
+ * tree reads (ts_tree_cursor_current_node, ts_node_symbol, ts_node_is_named, …,
+ * ts_tree_cursor_current_field_id), computed from the subtrees directly. The cursor does the
+ * same work behind a call per read and per move, and recomputes aliases and fields per call;
+ * this costs a third of it. Returns the node count, or -1 when it exceeds `cap`.
+ */
+static int64_t walk_tree(FlatParser *p, const TSTree *tree, Columns c, uint32_t cap) {
+  const TSLanguage *language = tree->language;
+  Subtree root = tree->root;
+  if (cap == 0) return -1;
+  /* The root, as ts_tree_root_node makes it: no alias, positioned after its padding. */
+  TSSymbol root_symbol = ts_language_public_symbol(language, ts_subtree_symbol(root));
+  uint32_t root_start = ts_subtree_padding(root).bytes;
+  c.start[0] = (int32_t)(root_start >> 1);
+  c.end[0] = (int32_t)((root_start + ts_subtree_size(root).bytes) >> 1);
+  c.parent[0] = -1;
+  c.sym[0] = root_symbol;
+  c.field[0] = 0;
+  c.flags[0] = (uint8_t)((ts_subtree_named(root) ? FLAT_NAMED : 0) | (ts_subtree_error_cost(root) > 0 ? FLAT_HAS_ERROR : 0) |
+                         (root_symbol == ts_builtin_sym_error ? FLAT_IS_ERROR : 0) | (ts_subtree_missing(root) ? FLAT_MISSING : 0) |
+                         (ts_subtree_extra(root) ? FLAT_EXTRA : 0));
+  uint32_t n = 1;
+  if (ts_subtree_child_count(root) == 0) {
+    c.next[0] = 1;
+    return n;
+  }
+  size_t depth = 0;
+  if (!reserve((void **)&p->levels, &p->levels_cap, 1, sizeof(Level))) return -2;
+  Level *levels = (Level *)p->levels;
+  {
+    Level *l = &levels[depth++];
+    l->subtree = root;
+    l->aliases = ts_language_alias_sequence(language, root.ptr->production_id);
+    ts_language_field_map(language, root.ptr->production_id, &l->fields, &l->fields_end);
+    l->child = 0;
+    l->structural = 0;
+    l->position = root_start;
+    l->visible = 0;
+    l->own = 0;
+    l->inherited = 0;
+  }
+  while (depth > 0) {
+    Level *l = &levels[depth - 1];
+    uint32_t count = l->subtree.ptr->child_count;
+    if (l->child == count) {
+      if (l->own >= 0) c.next[l->own] = (int32_t)n;
+      depth--;
+      continue;
+    }
+    const Subtree *children = ts_subtree_children(l->subtree);
+    Subtree child = children[l->child];
+    bool extra = ts_subtree_extra(child);
+    TSSymbol alias = 0;
+    TSFieldId field = 0;
+    if (!extra) {
+      if (l->aliases != NULL) alias = l->aliases[l->structural];
+      for (const TSFieldMapEntry *m = l->fields; m < l->fields_end; m++) {
+        if (!m->inherited && m->child_index == l->structural) {
+          field = m->field_id;
+          break;
+        }
+      }
+      if (field == 0) field = l->inherited;
+      l->structural++;
+    }
+    uint32_t start = l->position;
+    l->position += ts_subtree_size(child).bytes;
+    l->child++;
+    if (l->child < count) l->position += ts_subtree_padding(children[l->child]).bytes;
+
+    bool visible = ts_subtree_visible(child) || alias != 0;
+    int32_t own = -1;
+    if (visible) {
+      if (n >= cap) return -1;
+      uint32_t i = n++;
+      own = (int32_t)i;
+      TSSymbol symbol = ts_language_public_symbol(language, alias != 0 ? alias : ts_subtree_symbol(child));
+      bool named = alias != 0 ? ts_language_symbol_metadata(language, alias).named : ts_subtree_named(child);
+      c.start[i] = (int32_t)(start >> 1);
+      c.end[i] = (int32_t)((start + ts_subtree_size(child).bytes) >> 1);
+      c.parent[i] = l->visible;
+      c.sym[i] = symbol;
+      c.field[i] = field;
+      c.flags[i] = (uint8_t)((named ? FLAT_NAMED : 0) | (ts_subtree_error_cost(child) > 0 ? FLAT_HAS_ERROR : 0) |
+                             (symbol == ts_builtin_sym_error ? FLAT_IS_ERROR : 0) | (ts_subtree_missing(child) ? FLAT_MISSING : 0) |
+                             (extra ? FLAT_EXTRA : 0));
+    }
+    if (ts_subtree_child_count(child) > 0) {
+      if (!reserve((void **)&p->levels, &p->levels_cap, depth + 1, sizeof(Level))) return -2;
+      levels = (Level *)p->levels;
+      l = &levels[depth - 1];
+      Level *d = &levels[depth++];
+      d->subtree = child;
+      d->aliases = ts_language_alias_sequence(language, child.ptr->production_id);
+      ts_language_field_map(language, child.ptr->production_id, &d->fields, &d->fields_end);
+      d->child = 0;
+      d->structural = 0;
+      d->position = start;
+      d->visible = visible ? own : l->visible;
+      d->own = own;
+      /*
+       * As ts_tree_cursor_current_field_id: a node's field is the one its parent's production
+       * gives it, else, up through hidden ancestors (not extras, up to the first visible one,
+       * aliases included), the field of the nearest hidden one that has one.
+       */
+      d->inherited = visible || extra ? 0 : field;
+    } else if (visible) {
+      c.next[own] = own + 1;
+    }
+  }
+  return n;
+}
+
 /*
  * walk(handle, buffer, cap) -> number of nodes written (see the columns above). Throws when the
  * tree has more than `cap` nodes (the caller sizes the buffer from `parse`'s count).
@@ -276,58 +435,11 @@ static napi_value walk(napi_env env, napi_callback_info info) {
   uint32_t cap = 0;
   CHECK(env, napi_get_value_uint32(env, argv[2], &cap));
   if ((size_t)cap * FLAT_BYTES_PER_NODE > bytes) return throw_error(env, "walk: the buffer is smaller than cap nodes");
-
-  int32_t *start = (int32_t *)data;
-  int32_t *end = start + cap;
-  int32_t *next = end + cap;
-  int32_t *parent = next + cap;
-  uint16_t *sym = (uint16_t *)(parent + cap);
-  uint16_t *field = sym + cap;
-  uint8_t *flags = (uint8_t *)(field + cap);
-
-  TSTreeCursor cursor = ts_tree_cursor_new(ts_tree_root_node(p->tree));
-  uint32_t n = 0;
-  size_t depth = 0;
-  bool overflow = false;
-  for (;;) {
-    if (n >= cap) {
-      overflow = true;
-      break;
-    }
-    TSNode node = ts_tree_cursor_current_node(&cursor);
-    uint32_t i = n++;
-    start[i] = (int32_t)(ts_node_start_byte(node) >> 1);
-    end[i] = (int32_t)(ts_node_end_byte(node) >> 1);
-    parent[i] = depth == 0 ? -1 : p->stack[depth - 1];
-    sym[i] = ts_node_symbol(node);
-    field[i] = depth == 0 ? 0 : ts_tree_cursor_current_field_id(&cursor);
-    uint8_t f = 0;
-    if (ts_node_is_named(node)) f |= FLAT_NAMED;
-    if (ts_node_has_error(node)) f |= FLAT_HAS_ERROR;
-    if (ts_node_is_error(node)) f |= FLAT_IS_ERROR;
-    if (ts_node_is_missing(node)) f |= FLAT_MISSING;
-    if (ts_node_is_extra(node)) f |= FLAT_EXTRA;
-    flags[i] = f;
-    if (ts_tree_cursor_goto_first_child(&cursor)) {
-      if (!reserve((void **)&p->stack, &p->stack_cap, depth + 1, sizeof(int32_t))) {
-        ts_tree_cursor_delete(&cursor);
-        return throw_error(env, "out of memory");
-      }
-      p->stack[depth++] = (int32_t)i;
-      continue;
-    }
-    next[i] = (int32_t)(i + 1);
-    /* Up until a next sibling, closing the subtrees left on the way. */
-    while (!ts_tree_cursor_goto_next_sibling(&cursor)) {
-      if (depth == 0 || !ts_tree_cursor_goto_parent(&cursor)) goto done;
-      next[p->stack[--depth]] = (int32_t)n;
-    }
-  }
-done:
-  ts_tree_cursor_delete(&cursor);
-  if (overflow) return throw_error(env, "walk: the tree has more nodes than cap");
+  int64_t n = walk_tree(p, p->tree, columns_of(data, cap), cap);
+  if (n == -2) return throw_error(env, "out of memory");
+  if (n < 0) return throw_error(env, "walk: the tree has more nodes than cap");
   napi_value result;
-  CHECK(env, napi_create_uint32(env, n, &result));
+  CHECK(env, napi_create_uint32(env, (uint32_t)n, &result));
   return result;
 }
 

@@ -96,8 +96,8 @@ function main() {
     '-I', path.join(lib, 'src'),
     '-I', headers,
     ...(process.platform === 'darwin' ? ['-undefined', 'dynamic_lookup'] : []),
+    // flat.c includes lib.c (one translation unit).
     source,
-    path.join(lib, 'src', 'lib.c'),
     '-o', tmp,
   ];
   const r = spawnSync(cc, args, { encoding: 'utf8' });

@@ -22,7 +22,7 @@ import {
 import { expandWalk, walkCorpus } from '../corpus/walk';
 import { resolveCorpusOptions } from '../corpus/options';
 import type { CorpusItem, CorpusOptions, CorpusTask, SkipRecord, WalkEntry } from '../corpus/types';
-import { SampleColumnsBuilder, type SampleColumns } from '../dataset/columns';
+import { batchLanguage, SampleColumnsBuilder, type SampleColumns } from '../dataset/columns';
 import { EngineError, ERROR_CODES } from '../errors';
 import { BACKEND_CHOICES, DEFAULT_EXTRACT_SETTINGS, type BackendChoice, type BackendKind, type ExtractSettings } from '../parse/extract';
 import { LANGUAGE_IDS, type ExtractedSample, type LanguageId, type StringTables } from '../parse/sample';
@@ -287,30 +287,35 @@ export async function extractCorpus(opts: ExtractCorpusOptions): Promise<CorpusE
       yield* batches(items, recordSkip, () => found++);
       walkDone = true;
     })();
-    for await (const { task, outcome } of pool.run(source)) {
-      done++;
-      if (outcome.ok) {
-        stats.seen++;
-        stats.parsed++;
-        stats.bytes += outcome.bytes;
-        if (outcome.hadSyntaxErrors) stats.withSyntaxErrors++;
-        stats.methodsWithErrors += outcome.methodsWithErrors;
-        stats.bodiless += outcome.bodiless;
-        for (const s of outcome.samples) addSample(s);
-        const o = task.kind === 'unit' ? task.unit.origin : task.origin;
-        const entry = counters.get(sourceKeyOf(o.root, o.file));
-        if (entry) {
-          const c = entry.c;
-          c.parsed++;
-          c.samples += outcome.samples.length;
-          c.methodsWithErrors += outcome.methodsWithErrors;
-          c.bodiless += outcome.bodiless;
-          c.withSyntaxErrors += outcome.hadSyntaxErrors ? 1 : 0;
-          c.bytes += outcome.bytes;
+    for await (const { tasks, outcomes, samples } of pool.run(source)) {
+      for (let i = 0; i < tasks.length; i++) {
+        const task = tasks[i]!;
+        const outcome = outcomes[i]!;
+        done++;
+        if (outcome.ok) {
+          stats.seen++;
+          stats.parsed++;
+          stats.bytes += outcome.bytes;
+          if (outcome.hadSyntaxErrors) stats.withSyntaxErrors++;
+          stats.methodsWithErrors += outcome.methodsWithErrors;
+          stats.bodiless += outcome.bodiless;
+          const o = task.kind === 'unit' ? task.unit.origin : task.origin;
+          const entry = counters.get(sourceKeyOf(o.root, o.file));
+          if (entry) {
+            const c = entry.c;
+            c.parsed++;
+            c.samples += outcome.samples;
+            c.methodsWithErrors += outcome.methodsWithErrors;
+            c.bodiless += outcome.bodiless;
+            c.withSyntaxErrors += outcome.hadSyntaxErrors ? 1 : 0;
+            c.bytes += outcome.bytes;
+          }
+        } else {
+          recordSkip({ path: describeTask(task), reason: outcome.reason, detail: outcome.detail });
         }
-      } else {
-        recordSkip({ path: describeTask(task), reason: outcome.reason, detail: outcome.detail });
       }
+      for (let i = 0; i < samples.count; i++) stats.samplesByLanguage[LANGUAGE_IDS[batchLanguage(samples, i)]!]++;
+      builder.addBatch(samples);
       progress(false);
     }
     walkDone = true;

@@ -6,8 +6,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { loadFlatBackend, loadNativeBackend, type Backend, type ParsedTree, type TsCursor, type TsNode } from '../../../server/src/parse/backend';
 import { createExtractor } from '../../../server/src/parse/extract';
+import { languageForPath } from '../../../server/src/parse/languages';
 import type { LanguageId } from '../../../server/src/parse/sample';
 import { FLAT_SKIP, fixtures, run, type Fixture } from './helpers';
 
@@ -87,6 +90,57 @@ test('flat: cursors and nodes read what the binding\'s read, from the root and f
     assert.equal(db.length, da.length, f.file);
     for (let k = 0; k < da.length; k++) assert.deepEqual(walk(b.cursorAt(db[k]!)), walk(a.cursorAt(da[k]!)), `${f.file} declaration ${k}`);
     b.dispose();
+  }
+});
+
+/** Every `step`-th source file under `dir`, at most `count` (none when the folder is absent). */
+function sampleDir(dir: string, count: number, step: number): Fixture[] {
+  if (!fs.existsSync(dir)) return [];
+  const out: string[] = [];
+  const visit = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory() && e.name !== 'site-packages' && e.name !== '__pycache__') visit(p);
+      else if (e.isFile() && languageForPath(p) !== undefined) out.push(p);
+    }
+  };
+  visit(dir);
+  return out
+    .sort()
+    .filter((_, i) => i % step === 0)
+    .slice(0, count)
+    .map((f) => ({ file: f, language: languageForPath(f)!, text: fs.readFileSync(f, 'utf8') }));
+}
+
+/** What the extractor's walks read of each node, in pre-order: type id, namedness, offsets, field. */
+function cheapWalk(c: TsCursor): number[] {
+  const out: number[] = [];
+  let depth = 0;
+  for (;;) {
+    out.push(c.nodeTypeId, c.nodeIsNamed ? 1 : 0, c.startIndex, c.endIndex, c.currentFieldId || 0);
+    if (c.gotoFirstChild()) {
+      depth++;
+      continue;
+    }
+    while (depth > 0 && !c.gotoNextSibling()) {
+      c.gotoParent();
+      depth--;
+      out.push(-1);
+    }
+    if (depth === 0) return out;
+  }
+}
+
+test('flat: real files, whole and cut short (syntax errors), walk as with the binding', { skip }, () => {
+  const files = [...sampleDir('/usr/lib/python3.11', 40, 17), ...sampleDir('/usr/lib/ruby', 40, 13), ...sampleDir('/tmp/jdk/java.base', 40, 41)];
+  for (const f of files) {
+    for (const text of [f.text, f.text.slice(0, Math.floor(f.text.length / 2)), f.text.slice(0, Math.floor(f.text.length / 3))]) {
+      const a = native.parse(text, f.language);
+      const b = flat!.parse(text, f.language);
+      assert.equal(b.root.hasError, a.root.hasError, f.file);
+      assert.deepEqual(cheapWalk(b.cursorAt(b.root)), cheapWalk(a.cursorAt(a.root)), `${f.file} (${text.length} of ${f.text.length})`);
+      b.dispose();
+    }
   }
 });
 
