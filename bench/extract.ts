@@ -12,7 +12,8 @@ import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { corpusTasks } from '../server/src/corpus/walk';
-import { decodeSource, readSourceFileSync } from '../server/src/corpus/decode';
+import { readTaskSource } from '../server/src/corpus/decode';
+import { closeZipArchives } from '../server/src/corpus/zip';
 import { DEFAULT_MAX_FILE_BYTES } from '../server/src/corpus/options';
 import { BACKEND_CHOICES, createExtractor, type BackendChoice } from '../server/src/parse/extract';
 import type { LanguageId } from '../server/src/parse/sample';
@@ -67,9 +68,10 @@ async function parsePhase(positionals: string[], backend: BackendChoice): Promis
       units.push({ text: item.unit.text, language: item.unit.language, bytes: Buffer.byteLength(item.unit.text) });
       continue;
     }
-    const d = item.kind === 'file' ? readSourceFileSync(item.absPath, DEFAULT_MAX_FILE_BYTES) : decodeSource(item.bytes, DEFAULT_MAX_FILE_BYTES);
+    const d = readTaskSource(item, DEFAULT_MAX_FILE_BYTES);
     if ('text' in d) units.push({ text: d.text, language: item.language, bytes: Buffer.byteLength(d.text) });
   }
+  closeZipArchives();
   const totalBytes = units.reduce((a, u) => a + u.bytes, 0);
   const parser = await createExtractor({ backend });
   process.stderr.write(`bench extract: ${units.length} files, ${(totalBytes / 2 ** 20).toFixed(1)} MiB; parse only…\n`);

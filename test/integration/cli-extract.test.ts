@@ -11,6 +11,7 @@ import { extractCorpus, type CorpusExtraction } from '../../server/src/pipeline/
 import type { ExtractSummary } from '../../server/src/cli/extract';
 import { materialize } from '../../server/src/parse/sample';
 import { cli, tempDir, writeTree } from '../helpers/cli';
+import { zipSync } from 'fflate';
 import { FLAT_SKIP } from '../unit/parse/helpers';
 
 const CORPUS: Record<string, string> = {
@@ -263,6 +264,34 @@ test('the flat addon gives the same samples, tables and ids as the native bindin
       assert.deepEqual(flat.columns.bodyTokens, native.columns.bodyTokens);
       assert.deepEqual(flat.columns.contexts, native.columns.contexts);
     }
+  } finally {
+    cleanup();
+  }
+});
+
+test('a zip archive is read by the workers: same samples with 1 and 2 workers, a damaged entry skipped as archive-corrupt', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const enc = (s: string) => new TextEncoder().encode(s);
+    const entries: Record<string, [Uint8Array, { level: 0 | 6 }]> = {};
+    for (const [name, text] of Object.entries(CORPUS)) entries[name] = [enc(text), { level: 6 }];
+    entries['bad/broken.py'] = [enc('def spoiled(x):\n    return x\n'), { level: 0 }];
+    const zip = Buffer.from(zipSync(entries));
+    // Damage the stored entry's bytes: its CRC no longer matches.
+    zip[zip.indexOf('spoiled')] = 'S'.charCodeAt(0);
+    fs.writeFileSync(path.join(dir, 'src.zip'), zip);
+    const one = await extractCorpus({ inputs: ['src.zip'], cwd: dir, workers: 1 });
+    const two = await extractCorpus({ inputs: ['src.zip'], cwd: dir, workers: 2 });
+    assert.deepEqual(readable(two), readable(one));
+    assert.deepEqual(two.stats, one.stats);
+    assert.equal(one.stats.skipped['archive-corrupt'], 1);
+    assert.deepEqual(
+      one.stats.skipExamples.filter((s) => s.reason === 'archive-corrupt').map((s) => s.path),
+      ['src.zip!bad/broken.py'],
+    );
+    assert.match(one.stats.skipExamples.find((s) => s.reason === 'archive-corrupt')!.detail ?? '', /CRC/);
+    assert.ok(one.columns.count > 0);
+    assert.ok(one.columns.count === two.columns.count);
   } finally {
     cleanup();
   }

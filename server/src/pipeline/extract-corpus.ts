@@ -89,7 +89,7 @@ const BATCH_TASKS = 64;
 
 function taskBytes(t: CorpusTask): number {
   if (t.kind === 'file') return t.size;
-  if (t.kind === 'bytes') return t.bytes.byteLength;
+  if (t.kind === 'zip-entry') return t.entry.size;
   return t.unit.text.length;
 }
 

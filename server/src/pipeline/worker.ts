@@ -1,11 +1,12 @@
 /**
- * Extraction worker thread: reads and decodes source files, parses them with tree-sitter and
- * extracts samples. One parser per worker, created on `init`; batches are handled in arrival
+ * Extraction worker thread: reads and decodes source files (inflating zip entries), parses them
+ * with tree-sitter and extracts samples. One parser per worker, created on `init`; batches are handled in arrival
  * order, which keeps the main thread's merge deterministic (see `pool.ts`).
  */
 import { parentPort } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
-import { decodeSource, readSourceFileSync } from '../corpus/decode';
+import { readTaskSource } from '../corpus/decode';
+import { closeZipArchives } from '../corpus/zip';
 import type { CorpusTask } from '../corpus/types';
 import { batchBuffers, SampleBatchBuilder } from '../dataset/columns';
 import { isEngineError } from '../errors';
@@ -30,7 +31,7 @@ function post(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
 /** Turns a task into source text, or says why it has none. */
 function unitOf(task: CorpusTask): SourceUnit | { reason: string; detail: string } {
   if (task.kind === 'unit') return task.unit;
-  const decoded = task.kind === 'file' ? readSourceFileSync(task.absPath, maxFileBytes) : decodeSource(task.bytes, maxFileBytes);
+  const decoded = readTaskSource(task, maxFileBytes);
   if ('skip' in decoded) return { reason: decoded.skip, detail: decoded.detail };
   return { origin: task.origin, language: task.language, text: decoded.text };
 }
@@ -91,7 +92,10 @@ port.on('message', (msg: ToWorker) => {
   if (msg.type === 'stop') {
     // Finish the task in progress (the batch loop checks the flag), then let the thread end.
     stopping = true;
-    void queue.then(() => port.close());
+    void queue.then(() => {
+      closeZipArchives();
+      port.close();
+    });
     return;
   }
   if (msg.type === 'init') {

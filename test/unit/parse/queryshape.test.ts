@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
-import { readZipDirectory, readZipEntry } from '../../../server/src/corpus/zip';
+import { readZipDirectory, readZipEntrySync } from '../../../server/src/corpus/zip';
 import { loadNativeBackend, type TsCursor } from '../../../server/src/parse/backend';
 import { createExtractor, DEFAULT_EXTRACT_SETTINGS, type Extractor, type ExtractSettings, type UnitResult } from '../../../server/src/parse/extract';
 import { DeclTable, FlatTree, LabelTable, TokenInterner, TypeTable } from '../../../server/src/parse/flatten';
@@ -157,7 +157,7 @@ async function sampleZip(zip: string, count: number, step: number): Promise<Fixt
     const entries = (await readZipDirectory(fh, (await fh.stat()).size)).filter((e) => e.name.endsWith('.java')).sort((a, b) => (a.name < b.name ? -1 : 1));
     const out: Fixture[] = [];
     for (const e of entries.filter((_, i) => i % step === 0).slice(0, count)) {
-      out.push({ file: e.name, language: 'java', text: Buffer.from(await readZipEntry(fh, e)).toString('utf8') });
+      out.push({ file: e.name, language: 'java', text: Buffer.from(readZipEntrySync(fh.fd, e)).toString('utf8') });
     }
     return out;
   } finally {
