@@ -192,23 +192,45 @@ export async function extractCorpus(opts: ExtractCorpusOptions): Promise<CorpusE
     }
   };
 
-  // 1. Walk (stat only) and fingerprint every source.
-  const entries: WalkEntry[] = [];
-  for await (const e of walkCorpus(opts.inputs, corpusOptions, cwd)) {
-    if (opts.signal?.aborted) throw new EngineError(ERROR_CODES.CANCELLED, 'extraction cancelled');
-    entries.push(e);
-  }
-  const sources = entries.filter((e): e is Exclude<WalkEntry, { kind: 'skip' }> => e.kind !== 'skip');
   const name = corpusCacheName({
     inputs: opts.inputs.map((i) => path.resolve(cwd, i)),
     corpusOptions: { ...corpusOptions, extensionMap: [...corpusOptions.extensionMap.entries()].sort() },
     extractSettings: { ...settings, extractor: extractorFingerprint() },
     toolVersion: VERSION,
   });
+  const cacheFile = opts.cacheDir ? corpusCachePath(opts.cacheDir, name) : undefined;
+  const startPool = () =>
+    ExtractionPool.start({
+      workers,
+      backend: opts.backend ?? envBackend() ?? 'auto',
+      settings,
+      maxFileBytes: corpusOptions.maxFileBytes,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+  // Without a cache file nothing can be reused: the workers load their parsers while the walk
+  // runs (on a small corpus, starting them after it cost a tenth of the time).
+  const early = cacheFile === undefined || !fs.existsSync(cacheFile) ? startPool() : undefined;
+  // (Awaited below; a failure to start is reported there, not as an unhandled rejection now.)
+  early?.catch(() => undefined);
+
+  // 1. Walk (stat only) and fingerprint every source.
+  const entries: WalkEntry[] = [];
+  try {
+    for await (const e of walkCorpus(opts.inputs, corpusOptions, cwd)) {
+      if (opts.signal?.aborted) throw new EngineError(ERROR_CODES.CANCELLED, 'extraction cancelled');
+      entries.push(e);
+    }
+  } catch (e) {
+    await early?.then(
+      (pool) => pool.close(),
+      () => undefined,
+    );
+    throw e;
+  }
+  const sources = entries.filter((e): e is Exclude<WalkEntry, { kind: 'skip' }> => e.kind !== 'skip');
   const corpusKey = corpusKey_(name, sources.map(fingerprintOf));
 
   // 2. The cache: a full hit returns at once.
-  const cacheFile = opts.cacheDir ? corpusCachePath(opts.cacheDir, name) : undefined;
   const snapshot = cacheFile ? await loadCorpusSnapshot(cacheFile, log) : undefined;
   if (snapshot && snapshot.key === corpusKey && isCacheMeta(snapshot.meta)) {
     return {
@@ -225,13 +247,7 @@ export async function extractCorpus(opts: ExtractCorpusOptions): Promise<CorpusE
   }
 
   // 3. Reuse unchanged sources, parse the rest on the workers.
-  const pool = await ExtractionPool.start({
-    workers,
-    backend: opts.backend ?? envBackend() ?? 'auto',
-    settings,
-    maxFileBytes: corpusOptions.maxFileBytes,
-    ...(opts.signal ? { signal: opts.signal } : {}),
-  });
+  const pool = await (early ?? startPool());
   const builder = new SampleColumnsBuilder();
   const records: SourceRecord[] = [];
   const counters = new Map<string, { fp: SourceFingerprint; c: SourceCounters }>();
