@@ -55,6 +55,8 @@
 
 /* "tree-sitter", "language" hashed with BLAKE2: the tag the grammar bindings put on `language`. */
 static const napi_type_tag LANGUAGE_TYPE_TAG = {0x8AF2E5212AD58ABFULL, 0xD5006CAD83ABBA16ULL};
+/* The tag of this addon's parser handles (random), so that no other external is taken for one. */
+static const napi_type_tag PARSER_TYPE_TAG = {0x6D656D6175646974ULL, 0x1F2E3D4C5B6A7988ULL};
 
 typedef struct {
   TSParser *parser;
@@ -139,7 +141,9 @@ static void finalize_parser(napi_env env, void *data, void *hint) {
 
 static FlatParser *unwrap(napi_env env, napi_value value) {
   void *data = NULL;
-  if (napi_get_value_external(env, value, &data) != napi_ok || data == NULL) {
+  bool tagged = false;
+  if (napi_check_object_type_tag(env, value, &PARSER_TYPE_TAG, &tagged) != napi_ok || !tagged ||
+      napi_get_value_external(env, value, &data) != napi_ok || data == NULL) {
     throw_error(env, "expected a parser handle made by createParser");
     return NULL;
   }
@@ -221,6 +225,7 @@ static napi_value create_parser(napi_env env, napi_callback_info info) {
     finalize_parser(env, p, NULL);
     return throw_last(env, "napi_create_external");
   }
+  CHECK(env, napi_type_tag_object(env, handle, &PARSER_TYPE_TAG));
   return handle;
 }
 
@@ -235,6 +240,8 @@ static napi_value parse(napi_env env, napi_callback_info info) {
   if (p == NULL) return NULL;
   size_t length = 0;
   CHECK(env, napi_get_value_string_utf16(env, argv[1], NULL, 0, &length));
+  /* tree-sitter's offsets are 32-bit byte offsets into the UTF-16 text. */
+  if (length > UINT32_MAX / 2) return throw_error(env, "parse: the text is too long for tree-sitter (2^31 UTF-16 code units at most)");
   if (!reserve((void **)&p->text, &p->text_cap, length + 1, sizeof(uint16_t))) return throw_error(env, "out of memory");
   CHECK(env, napi_get_value_string_utf16(env, argv[1], (char16_t *)p->text, length + 1, &length));
   if (p->tree != NULL) {
