@@ -87,13 +87,13 @@ static napi_value throw_last(napi_env env, const char *what) {
     char message[256];
     snprintf(message, sizeof message, "memaudit flat addon: %s failed: %s", what,
              info != NULL && info->error_message != NULL ? info->error_message : "unknown N-API error");
-    napi_throw_error(env, "E_FLAT_ADDON", message);
+    napi_throw_error(env, NULL, message);
   }
   return NULL;
 }
 
 static napi_value throw_error(napi_env env, const char *message) {
-  napi_throw_error(env, "E_FLAT_ADDON", message);
+  napi_throw_error(env, NULL, message);
   return NULL;
 }
 
