@@ -8,8 +8,9 @@
  * - `native`: the `tree-sitter` N-API binding, one call into native code per cursor move or read.
  * - `wasm`: `web-tree-sitter` with the grammars' `.wasm` builds (works wherever Node runs).
  *
- * `auto` takes the first that loads in that order and records why it skipped the others. Nothing
- * outside this file imports `tree-sitter`, `web-tree-sitter` or the addon loader (`flat.ts`).
+ * `auto` takes the first that loads in that order and records why it skipped the others. No other
+ * engine file imports `tree-sitter`, `web-tree-sitter` or the addon loader (`flat.ts`); tests do,
+ * to simulate a backend that does not load.
  *
  * All three report positions in UTF-16 code units (they parse JS strings as UTF-16 and halve byte
  * offsets), so `startIndex`/`endIndex` index the JS string directly. Columns are recomputed from
