@@ -7,7 +7,7 @@
  * read (75-130 ns each through the `tree-sitter` binding, against about 450 ns of parsing per
  * node).
  *
- * Only `backend.ts` imports this file (it stays the one seam to tree-sitter).
+ * Of the engine's files only `backend.ts` imports this one (it stays the one seam to tree-sitter).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
