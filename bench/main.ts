@@ -2,7 +2,7 @@
  * Benchmarks. Each prints one JSON object per line on stdout (progress on stderr), so results
  * can be collected by scripts and compared across machines. Never used as test assertions.
  *
- *   npm run bench -- extract <paths…> [--workers 1,2] [--parser native|wasm]
+ *   npm run bench -- extract <paths…> [--workers 1,2] [--parser auto|native-flat|native|wasm] [--repeat N]
  *   npm run bench -- train [--model bag|code2vec|transformer|all] [--device cpu|webgpu|auto]
  *   npm run bench -- audit [paths…] [--methods 3000] [--epochs 20] [--model bag]
  */

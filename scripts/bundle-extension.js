@@ -51,6 +51,9 @@ async function main() {
     format: 'cjs',
     target: 'node20',
     external: ['vscode'],
+    // Keep node_modules paths as written: in a git worktree node_modules may be a symlink to
+    // another checkout's, and the check below matches inputs by their path under the root.
+    preserveSymlinks: true,
     sourcemap: true,
     metafile: true,
     logLevel: 'warning',

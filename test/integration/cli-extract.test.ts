@@ -11,6 +11,8 @@ import { extractCorpus, type CorpusExtraction } from '../../server/src/pipeline/
 import type { ExtractSummary } from '../../server/src/cli/extract';
 import { materialize } from '../../server/src/parse/sample';
 import { cli, tempDir, writeTree } from '../helpers/cli';
+import { zipSync } from 'fflate';
+import { FLAT_SKIP } from '../unit/parse/helpers';
 
 const CORPUS: Record<string, string> = {
   'src/Account.java': `package bank;
@@ -108,7 +110,7 @@ test('the text summary names files, skips, parser and split', async () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^files +5 seen, 4 parsed/m);
     assert.match(r.stdout, /^skipped .*1 binary/m);
-    assert.match(r.stdout, /^parser +tree-sitter (native|wasm)/m);
+    assert.match(r.stdout, /^parser +tree-sitter (native-flat|native|wasm)/m);
     assert.match(r.stdout, /^split +train \d+ \/ val \d+ \/ test \d+/m);
     assert.match(r.stdout, /blob\.py: binary/);
   } finally {
@@ -242,6 +244,54 @@ test('the wasm parser gives the same samples as the native one', async () => {
     assert.equal(native.parser.backend, 'native');
     assert.equal(wasm.parser.backend, 'wasm');
     assert.deepEqual(readable(wasm), readable(native));
+  } finally {
+    cleanup();
+  }
+});
+
+test('the flat addon gives the same samples, tables and ids as the native binding, with 1 and 2 workers', { skip: FLAT_SKIP }, async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    writeTree(dir, CORPUS);
+    const native = await extractCorpus({ inputs: ['.'], cwd: dir, workers: 1, backend: 'native' });
+    for (const workers of [1, 2]) {
+      const flat = await extractCorpus({ inputs: ['.'], cwd: dir, workers, backend: 'native-flat' });
+      assert.equal(flat.parser.backend, 'native-flat');
+      assert.deepEqual(readable(flat), readable(native));
+      assert.deepEqual(flat.columns.ids, native.columns.ids);
+      assert.deepEqual(flat.tables.tokens.strings, native.tables.tokens.strings);
+      assert.deepEqual(flat.tables.paths.strings, native.tables.paths.strings);
+      assert.deepEqual(flat.columns.bodyTokens, native.columns.bodyTokens);
+      assert.deepEqual(flat.columns.contexts, native.columns.contexts);
+    }
+  } finally {
+    cleanup();
+  }
+});
+
+test('a zip archive is read by the workers: same samples with 1 and 2 workers, a damaged entry skipped as archive-corrupt', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const enc = (s: string) => new TextEncoder().encode(s);
+    const entries: Record<string, [Uint8Array, { level: 0 | 6 }]> = {};
+    for (const [name, text] of Object.entries(CORPUS)) entries[name] = [enc(text), { level: 6 }];
+    entries['bad/broken.py'] = [enc('def spoiled(x):\n    return x\n'), { level: 0 }];
+    const zip = Buffer.from(zipSync(entries));
+    // Damage the stored entry's bytes: its CRC no longer matches.
+    zip[zip.indexOf('spoiled')] = 'S'.charCodeAt(0);
+    fs.writeFileSync(path.join(dir, 'src.zip'), zip);
+    const one = await extractCorpus({ inputs: ['src.zip'], cwd: dir, workers: 1 });
+    const two = await extractCorpus({ inputs: ['src.zip'], cwd: dir, workers: 2 });
+    assert.deepEqual(readable(two), readable(one));
+    assert.deepEqual(two.stats, one.stats);
+    assert.equal(one.stats.skipped['archive-corrupt'], 1);
+    assert.deepEqual(
+      one.stats.skipExamples.filter((s) => s.reason === 'archive-corrupt').map((s) => s.path),
+      ['src.zip!bad/broken.py'],
+    );
+    assert.match(one.stats.skipExamples.find((s) => s.reason === 'archive-corrupt')!.detail ?? '', /CRC/);
+    assert.ok(one.columns.count > 0);
+    assert.ok(one.columns.count === two.columns.count);
   } finally {
     cleanup();
   }

@@ -4,6 +4,7 @@
  */
 import { EngineError, ERROR_CODES } from '../errors';
 import { isLanguageId, LANGUAGE_IDS } from '../parse/sample';
+import { BACKEND_CHOICES } from '../parse/extract';
 import * as path from 'node:path';
 import type { DatasetReport } from '../dataset/build';
 import { loadOrBuildDataset, type DatasetStage } from '../pipeline/dataset-stage';
@@ -27,7 +28,9 @@ Options:
   --format text|json          summary format (default text)
   --max-file-size SIZE        skip files larger than SIZE (default 1M)
   --workers N                 worker threads (default: number of cores, at most 8)
-  --parser auto|native|wasm   tree-sitter binding (default auto: native, wasm as fallback)
+  --parser auto|native-flat|native|wasm
+                              tree-sitter backend (default auto: native-flat, memaudit's
+                              own addon, else the native binding, else wasm)
   --jsonl-errors skip|stop    malformed JSONL lines: report and skip (default), or stop
   --constructors              also extract Java constructors
   --seed N                    seed of the split (default 0)
@@ -58,7 +61,7 @@ export async function runExtractCommand(argv: string[], io: CliIo): Promise<numb
   const format = choiceFlag('format', values.format, ['text', 'json'] as const) ?? 'text';
   const maxFileBytes = sizeFlag('max-file-size', values['max-file-size']);
   const workers = intFlag('workers', values.workers);
-  const backend = choiceFlag('parser', values.parser, ['auto', 'native', 'wasm'] as const);
+  const backend = choiceFlag('parser', values.parser, BACKEND_CHOICES);
   const jsonlErrors = choiceFlag('jsonl-errors', values['jsonl-errors'], ['skip', 'stop'] as const);
   const inputs = positionals.length > 0 ? positionals : ['.'];
   const seed = intFlag('seed', values.seed, 0) ?? 0;

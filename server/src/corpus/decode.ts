@@ -4,7 +4,8 @@
  */
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
-import type { SkipReason } from './types';
+import type { FileTask, SkipReason, ZipEntryTask } from './types';
+import { readZipEntryTask } from './zip';
 
 /** Text of a source, or why it is skipped. */
 export type DecodeResult = { text: string } | { skip: SkipReason; detail: string };
@@ -168,6 +169,16 @@ export async function readSourceFile(absPath: string, maxBytes: number): Promise
   } finally {
     await fh.close().catch(() => undefined);
   }
+}
+
+/**
+ * The text of a file or zip-entry task, read (and inflated) and decoded on the calling thread,
+ * or why it has none. Zip archives stay open for the next entries: `closeZipArchives`.
+ */
+export function readTaskSource(task: FileTask | ZipEntryTask, maxBytes: number): DecodeResult {
+  if (task.kind === 'file') return readSourceFileSync(task.absPath, maxBytes);
+  const bytes = readZipEntryTask(task);
+  return bytes instanceof Uint8Array ? decodeSource(bytes, maxBytes) : bytes;
 }
 
 /** Synchronous `readSourceFile`, for workers that prefer blocking reads. */

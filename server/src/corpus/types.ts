@@ -40,16 +40,33 @@ export interface UnitTask {
   unit: CorpusUnit;
 }
 
-/** A zip entry, already inflated: the worker decodes it (`decodeSource`). */
-export interface BytesTask {
-  kind: 'bytes';
-  bytes: Uint8Array;
+/**
+ * An entry of a zip archive: the worker reads, inflates and checks it (`readZipEntryTask`), then
+ * decodes it, so that inflating a large archive runs on the workers, not on the thread that
+ * feeds them.
+ */
+export interface ZipEntryTask {
+  kind: 'zip-entry';
+  /** The archive. */
+  absPath: string;
+  /** Where the entry is and what it must inflate to, from the central directory. */
+  entry: ZipEntryLocation;
   origin: SampleOrigin;
   language: LanguageId;
 }
 
+/** What reading one zip entry needs from the archive's central directory. */
+export interface ZipEntryLocation {
+  /** 0 = stored, 8 = deflate. */
+  method: number;
+  crc: number;
+  compressedSize: number;
+  size: number;
+  localHeaderOffset: number;
+}
+
 /** Work for an extraction worker. */
-export type CorpusTask = FileTask | UnitTask | BytesTask;
+export type CorpusTask = FileTask | UnitTask | ZipEntryTask;
 
 /**
  * Why an input was left out.

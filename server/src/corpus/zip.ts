@@ -1,17 +1,17 @@
 /**
  * Reading source files out of zip archives (the JDK's `src.zip`, `*-sources.jar`, a repository
- * downloaded as a zip). The central directory is read once; each entry is then read with a
- * positioned read and inflated on its own, so an archive of any size costs one entry's worth of
- * memory at a time. Inflation runs on libuv's thread pool (zlib), off the main thread.
+ * downloaded as a zip). The central directory is read once, by the walk (`expandZip`), which
+ * yields one task per source entry with where the entry is; the extraction workers then read
+ * each entry with a positioned read and inflate it on their own thread (`readZipEntryTask`), so
+ * an archive of any size costs one entry's worth of memory at a time per worker, and inflating
+ * runs in parallel with parsing instead of on the thread that feeds the workers.
  */
+import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
-import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import { crc32 } from '../cache/crc32';
 import { isExcludedDirName, languageOfFile } from './options';
-import type { BytesTask, CorpusSkip, ResolvedCorpusOptions, ZipSource } from './types';
-
-const inflateRaw = promisify(zlib.inflateRaw) as (buf: Uint8Array, options: zlib.ZlibOptions) => Promise<Buffer>;
+import type { CorpusSkip, ResolvedCorpusOptions, ZipEntryLocation, ZipEntryTask, ZipSource } from './types';
 
 /** One file entry of a zip's central directory. */
 export interface ZipEntry {
@@ -130,18 +130,32 @@ export async function readZipDirectory(fh: fsp.FileHandle, fileSize: number): Pr
   return entries;
 }
 
-/** Reads and inflates one entry, checking its CRC. Throws `ZipFormatError` for a damaged entry. */
-export async function readZipEntry(fh: fsp.FileHandle, entry: ZipEntry): Promise<Uint8Array> {
-  const header = await readAt(fh, entry.localHeaderOffset, 30);
+function readAtSync(fd: number, position: number, length: number): Buffer {
+  const buf = Buffer.allocUnsafe(length);
+  let filled = 0;
+  while (filled < length) {
+    const bytesRead = fs.readSync(fd, buf, filled, length - filled, position + filled);
+    if (bytesRead === 0) throw new ZipFormatError(`unexpected end of file at offset ${position + filled}`);
+    filled += bytesRead;
+  }
+  return buf;
+}
+
+/**
+ * Reads and inflates one entry of the archive open as `fd`, checking its size and CRC. Throws
+ * `ZipFormatError` for a damaged entry (and the `fs` error when the archive cannot be read).
+ */
+export function readZipEntrySync(fd: number, entry: ZipEntryLocation): Uint8Array {
+  const header = readAtSync(fd, entry.localHeaderOffset, 30);
   if (header.readUInt32LE(0) !== LOCAL_SIG) throw new ZipFormatError('local header signature missing');
   const dataAt = entry.localHeaderOffset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
-  const data = await readAt(fh, dataAt, entry.compressedSize);
+  const data = readAtSync(fd, dataAt, entry.compressedSize);
   let out: Uint8Array;
   if (entry.method === 0) out = data;
   else {
     try {
       // maxOutputLength stops an entry that lies about its size (a zip bomb) at one byte past the claim.
-      out = await inflateRaw(data, { maxOutputLength: Math.max(1, entry.size + 1) });
+      out = zlib.inflateRawSync(data, { maxOutputLength: Math.max(1, entry.size + 1) });
     } catch (err) {
       throw new ZipFormatError(`cannot inflate: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -152,12 +166,40 @@ export async function readZipEntry(fh: fsp.FileHandle, entry: ZipEntry): Promise
 }
 
 /**
- * Streams the source entries of an archive as `bytes` tasks, in entry-name order. Entries in
- * excluded folders are reported once per folder; entries of other languages are counted;
- * encrypted entries and unsupported compression methods are `unreadable`, damaged ones
- * `archive-corrupt`. An archive that cannot be opened at all yields one `archive-corrupt` skip.
+ * Archives kept open by `readZipEntryTask`, by path: a worker reads many entries of the same
+ * archive one after the other. `closeZipArchives` closes them (a worker, when it stops).
  */
-export async function* expandZip(src: ZipSource, options: ResolvedCorpusOptions): AsyncGenerator<BytesTask | CorpusSkip> {
+const openArchives = new Map<string, number>();
+
+/** The bytes of a zip-entry task, or why there are none (`archive-corrupt`, `unreadable`). */
+export function readZipEntryTask(task: ZipEntryTask): Uint8Array | { skip: 'archive-corrupt' | 'unreadable'; detail: string } {
+  let fd = openArchives.get(task.absPath);
+  try {
+    if (fd === undefined) {
+      fd = fs.openSync(task.absPath, 'r');
+      openArchives.set(task.absPath, fd);
+    }
+    return readZipEntrySync(fd, task.entry);
+  } catch (err) {
+    const detail = err instanceof Error ? err.message : String(err);
+    return { skip: err instanceof ZipFormatError ? 'archive-corrupt' : 'unreadable', detail };
+  }
+}
+
+/** Closes the archives `readZipEntryTask` opened. */
+export function closeZipArchives(): void {
+  for (const fd of openArchives.values()) fs.closeSync(fd);
+  openArchives.clear();
+}
+
+/**
+ * Streams the source entries of an archive as `zip-entry` tasks, in entry-name order. Entries in
+ * excluded folders are reported once per folder; entries of other languages are counted;
+ * encrypted entries and unsupported compression methods are `unreadable`. An archive that cannot
+ * be opened at all yields one `archive-corrupt` skip; a damaged entry is found, and reported as
+ * `archive-corrupt`, when a worker reads it (`readZipEntryTask`).
+ */
+export async function* expandZip(src: ZipSource, options: ResolvedCorpusOptions): AsyncGenerator<ZipEntryTask | CorpusSkip> {
   let fh: fsp.FileHandle;
   try {
     fh = await fsp.open(src.absPath, 'r');
@@ -211,14 +253,14 @@ export async function* expandZip(src: ZipSource, options: ResolvedCorpusOptions)
         yield { kind: 'skip', path: label, reason: 'unreadable', detail: `compression method ${entry.method} is not supported (only stored and deflate)` };
         continue;
       }
-      let bytes: Uint8Array;
-      try {
-        bytes = await readZipEntry(fh, entry);
-      } catch (err) {
-        yield { kind: 'skip', path: label, reason: 'archive-corrupt', detail: err instanceof Error ? err.message : String(err) };
-        continue;
-      }
-      yield { kind: 'bytes', bytes, origin: { file: src.file, root: src.root, archiveEntry: entry.name, repo: src.repo }, language };
+      const { method, crc, compressedSize, size, localHeaderOffset } = entry;
+      yield {
+        kind: 'zip-entry',
+        absPath: src.absPath,
+        entry: { method, crc, compressedSize, size, localHeaderOffset },
+        origin: { file: src.file, root: src.root, archiveEntry: entry.name, repo: src.repo },
+        language,
+      };
     }
   } finally {
     await fh.close().catch(() => undefined);

@@ -190,6 +190,15 @@ class GrowableInt32 {
     this.length += xs.length;
   }
 
+  /** Appends `xs[from..to)`, each plus `shift`. */
+  appendShifted(xs: Int32Array, from: number, to: number, shift: number): void {
+    this.reserve(to - from);
+    const data = this.data;
+    let at = this.length;
+    for (let k = from; k < to; k++) data[at++] = xs[k]! + shift;
+    this.length = at;
+  }
+
   /** The filled part, as a view (the slack stays allocated until the builder is dropped). */
   view(): Int32Array {
     return this.data.subarray(0, this.length);
@@ -253,6 +262,38 @@ export class SampleColumnsBuilder {
     return index;
   }
 
+  /**
+   * Appends the samples of a batch (`SampleBatch`), in order: the same columns and string
+   * table as adding them one by one (the batch's strings are in first-use order, so they enter
+   * the table in the order `add` would have interned them).
+   */
+  addBatch(b: SampleBatch): void {
+    const ref = new Int32Array(b.strings.length);
+    for (let k = 0; k < b.strings.length; k++) ref[k] = this.table.id(b.strings[k]!);
+    const opt = (local: number): number => (local < 0 ? -1 : ref[local]!);
+    const m = this.meta;
+    const ints = b.ints;
+    for (let i = 0; i < b.count; i++) {
+      const o = i * BATCH_INTS;
+      this.ids.push(b.ids[i]!);
+      this.language.push(ints[o]!);
+      m.name.push(ref[ints[o + 1]!]!);
+      m.label.push(ref[ints[o + 2]!]!);
+      m.doc.push(opt(ints[o + 3]!));
+      m.file.push(ref[ints[o + 4]!]!);
+      m.root.push(ints[o + 5]!);
+      m.jsonlLine.push(ints[o + 6]!);
+      m.archiveEntry.push(opt(ints[o + 7]!));
+      m.repo.push(opt(ints[o + 8]!));
+      m.recordPath.push(opt(ints[o + 9]!));
+    }
+    for (let i = 0; i < b.count; i++) this.ranges.append(ints.subarray(i * BATCH_INTS + 10, i * BATCH_INTS + 14));
+    this.bodyOffsets.appendShifted(b.bodyOffsets, 1, b.count + 1, this.bodyTokens.length);
+    this.bodyTokens.append(b.bodyTokens);
+    this.contextOffsets.appendShifted(b.contextOffsets, 1, b.count + 1, this.contexts.length);
+    this.contexts.append(b.contexts);
+  }
+
   /** Number of samples added so far. */
   get count(): number {
     return this.ids.length;
@@ -281,4 +322,99 @@ export class SampleColumnsBuilder {
       strings: this.table.strings,
     });
   }
+}
+
+/**
+ * Ints per sample of a `SampleBatch`: language index, then string refs (name, label, doc, file),
+ * root, JSONL line, string refs (archive entry, repo, record path), then the range's four ints.
+ */
+const BATCH_INTS = 14;
+
+/**
+ * Samples in columnar form, for moving a batch of them between threads: four typed arrays and
+ * one of per-sample ints (all transferable) and two string arrays, instead of an object graph
+ * per sample (which `postMessage` clones field by field, and transfers two buffers per sample).
+ * Metadata strings are deduplicated within the batch (`strings`, in first-use order: a file's
+ * path is sent once, not once per method); -1 refers to an absent one. Offsets start at 0.
+ */
+export interface SampleBatch {
+  count: number;
+  ids: string[];
+  strings: string[];
+  /** `BATCH_INTS` per sample. */
+  ints: Int32Array;
+  bodyOffsets: Int32Array;
+  bodyTokens: Int32Array;
+  contextOffsets: Int32Array;
+  contexts: Int32Array;
+}
+
+/** Packs samples into a `SampleBatch`. */
+export class SampleBatchBuilder {
+  private readonly table = new StringTable();
+  private readonly ids: string[] = [];
+  private readonly ints = new GrowableInt32(64 * BATCH_INTS);
+  private readonly bodyOffsets = new GrowableInt32();
+  private readonly bodyTokens = new GrowableInt32(1 << 14);
+  private readonly contextOffsets = new GrowableInt32();
+  private readonly contexts = new GrowableInt32(1 << 16);
+
+  constructor() {
+    this.bodyOffsets.push(0);
+    this.contextOffsets.push(0);
+  }
+
+  private optId(s: string | undefined): number {
+    return s === undefined ? -1 : this.table.id(s);
+  }
+
+  add(s: ExtractedSample): void {
+    const lang = LANGUAGE_IDS.indexOf(s.language);
+    if (lang < 0) throw new EngineError(ERROR_CODES.INTERNAL, `sample ${s.id} has unknown language ${String(s.language)}`);
+    this.ids.push(s.id);
+    const o = s.origin;
+    const r = s.range;
+    // The order of the string refs is the order `SampleColumnsBuilder.add` interns them in.
+    const name = this.table.id(s.name);
+    const label = this.table.id(labelOf(s.nameSubtokens));
+    const doc = this.optId(s.doc);
+    const file = this.table.id(o.file);
+    const entry = this.optId(o.archiveEntry);
+    const repo = this.optId(o.repo);
+    const recordPath = this.optId(o.recordPath);
+    this.ints.append([lang, name, label, doc, file, o.root, o.jsonlLine ?? 0, entry, repo, recordPath, r.startLine, r.startColumn, r.endLine, r.endColumn]);
+    this.bodyTokens.append(s.bodyTokens);
+    this.bodyOffsets.push(this.bodyTokens.length);
+    this.contexts.append(s.contexts);
+    this.contextOffsets.push(this.contexts.length);
+  }
+
+  get count(): number {
+    return this.ids.length;
+  }
+
+  /** The batch; its arrays own their buffers exactly (they can be transferred). */
+  build(): SampleBatch {
+    const own = (g: GrowableInt32) => g.view().slice();
+    return {
+      count: this.ids.length,
+      ids: this.ids,
+      strings: this.table.strings,
+      ints: own(this.ints),
+      bodyOffsets: own(this.bodyOffsets),
+      bodyTokens: own(this.bodyTokens),
+      contextOffsets: own(this.contextOffsets),
+      contexts: own(this.contexts),
+    };
+  }
+}
+
+/** The buffers of a batch, for `postMessage`'s transfer list. */
+export function batchBuffers(b: SampleBatch): ArrayBuffer[] {
+  return [b.ints, b.bodyOffsets, b.bodyTokens, b.contextOffsets, b.contexts].map((a) => a.buffer as ArrayBuffer);
+}
+
+/** Language index (into `LANGUAGE_IDS`) of sample i of a batch. */
+export function batchLanguage(b: SampleBatch, i: number): number {
+  return b.ints[i * BATCH_INTS]!;
 }

@@ -1,22 +1,34 @@
 /**
- * The one seam to tree-sitter. Two backends expose the same small surface: the native binding
- * (`tree-sitter`, N-API, fastest) and `web-tree-sitter` with the grammars' `.wasm` builds (works
- * wherever Node runs, used when the native binding cannot load). Nothing outside this file
- * imports either package.
+ * The one seam to tree-sitter. Three backends expose the same small surface:
  *
- * Both report positions in UTF-16 code units (the native binding parses JS strings as UTF-16LE
- * and halves byte offsets; web-tree-sitter does the same), so `startIndex`/`endIndex` index the
- * JS string directly. Columns are recomputed from those indices (`positions.ts`) instead of being
- * read from tree-sitter points, which keeps both backends identical by construction.
+ * - `native-flat`: memaudit's own addon (`native/flat.c`, see `flat.ts`), tree-sitter's core
+ *   library compiled with a C walk that hands the whole tree over as typed arrays in one call;
+ *   cursors and nodes are then plain JS over those arrays. Fastest; built by `npm run build` where
+ *   a C compiler and Node's headers are found.
+ * - `native`: the `tree-sitter` N-API binding, one call into native code per cursor move or read.
+ * - `wasm`: `web-tree-sitter` with the grammars' `.wasm` builds (works wherever Node runs).
+ *
+ * `auto` takes the first that loads in that order and records why it skipped the others. No other
+ * engine file imports `tree-sitter`, `web-tree-sitter` or the addon loader (`flat.ts`); tests do,
+ * to simulate a backend that does not load.
+ *
+ * All three report positions in UTF-16 code units (they parse JS strings as UTF-16 and halve byte
+ * offsets), so `startIndex`/`endIndex` index the JS string directly. Columns are recomputed from
+ * those indices (`positions.ts`) instead of being read from tree-sitter points, which keeps the
+ * backends identical by construction.
  */
 import type NativeTs = require('tree-sitter');
 import type * as WebTs from 'web-tree-sitter';
 import { EngineError, ERROR_CODES } from '../errors';
+import { decodeMatches, FlatColumns, FlatCursor, FlatLanguage, FlatNode, FlatSyntaxTree, loadFlatAddon, type FlatAddon, type FlatHandle } from './flat';
 import { LANGUAGES, loadQuerySource } from './languages';
 import { LANGUAGE_IDS, type LanguageId } from './sample';
 
 /** Which binding parses. */
-export type BackendKind = 'native' | 'wasm';
+export type BackendKind = 'native-flat' | 'native' | 'wasm';
+
+/** The backends, fastest first (the order `auto` tries them in). */
+export const BACKEND_KINDS: readonly BackendKind[] = ['native-flat', 'native', 'wasm'];
 
 /** The parts of a syntax node the extractor reads (native and web-tree-sitter nodes both fit). */
 export interface TsNode {
@@ -69,10 +81,13 @@ export interface ParsedTree {
 export interface Backend {
   readonly kind: BackendKind;
   parse(text: string, language: LanguageId): ParsedTree;
+  /** Parses and drops the tree: the bench's raw parse rate. */
+  parseOnly(text: string, language: LanguageId): void;
 }
 
 /** Module loaders, replaceable so tests can simulate a binding that does not load. */
 export interface BackendLoaders {
+  flat?: () => FlatAddon;
   native?: () => typeof NativeTs;
   wasm?: () => typeof WebTs;
 }
@@ -89,6 +104,98 @@ function queryError(language: LanguageId, e: unknown): EngineError {
     { language },
     { cause: e },
   );
+}
+
+/** The flat addon's parser of one language, and which tree it holds (see `loadFlatBackend`). */
+interface FlatParser {
+  handle: FlatHandle;
+  language: FlatLanguage;
+  captureNames: string[];
+  /** Generation of the tree the addon keeps for this parser (0: none). */
+  holds: number;
+}
+
+/**
+ * Loads memaudit's flat addon (`flat.ts`) and a parser and the query of every language, and
+ * parses and walks a tiny text with each, so that a grammar the addon cannot use shows here.
+ *
+ * A parsed tree's columns are reused for a later tree once it is disposed. The addon keeps the
+ * last tree of each language for `matches` (the query engine, run on files with syntax errors);
+ * `matches` on an older tree parses its text again, which gives the same tree.
+ */
+export function loadFlatBackend(load: () => FlatAddon = () => loadFlatAddon()): Backend {
+  const addon = load();
+  const perLanguage = new Map<LanguageId, FlatParser>();
+  let generation = 0;
+  let spare: FlatColumns | undefined;
+  const columns = (n: number): FlatColumns => {
+    if (spare !== undefined && spare.cap >= n) {
+      const c = spare;
+      spare = undefined;
+      return c;
+    }
+    // Room for twice the nodes: few files need a bigger buffer later.
+    return new FlatColumns(Math.max(4096, 2 * n), addon.bytesPerNode);
+  };
+  const walk = (p: FlatParser, text: string): FlatSyntaxTree => {
+    const n = addon.parse(p.handle, text);
+    const cols = columns(n);
+    const written = addon.walk(p.handle, cols.buffer, cols.cap);
+    if (written !== n) throw new Error(`flat addon: walked ${written} nodes of a tree of ${n}`);
+    p.holds = ++generation;
+    return new FlatSyntaxTree(cols, n, text, p.language);
+  };
+  for (const id of LANGUAGE_IDS) {
+    const grammar = (LANGUAGES[id].nativeGrammar() as { language?: unknown }).language;
+    const p: FlatParser = { handle: addon.createParser(grammar), language: new FlatLanguage(addon.languageInfo(grammar)), captureNames: [], holds: 0 };
+    try {
+      p.captureNames = addon.setQuery(p.handle, loadQuerySource(id));
+    } catch (e) {
+      // Predicates are a limit of the addon (fall back), anything else a broken query (an error).
+      if (e instanceof Error && !/predicates/.test(e.message)) throw queryError(id, e);
+      throw e;
+    }
+    walk(p, 'x');
+    addon.release(p.handle);
+    perLanguage.set(id, p);
+  }
+  return {
+    kind: 'native-flat',
+    parse(text, language) {
+      const p = perLanguage.get(language)!;
+      const tree = walk(p, text);
+      const gen = p.holds;
+      return {
+        root: tree.node(0),
+        matches() {
+          if (p.holds !== gen) {
+            addon.parse(p.handle, text);
+            p.holds = gen;
+          }
+          return decodeMatches(addon.matches(p.handle), p.captureNames, tree);
+        },
+        cursorAt(node) {
+          if (!(node instanceof FlatNode) || node.tree !== tree) {
+            throw new EngineError(ERROR_CODES.INTERNAL, 'cursorAt: the node is not from this tree');
+          }
+          return new FlatCursor(tree, node.index);
+        },
+        dispose() {
+          if (p.holds === gen) {
+            addon.release(p.handle);
+            p.holds = 0;
+          }
+          if (spare === undefined || tree.cols.cap > spare.cap) spare = tree.cols;
+        },
+      };
+    },
+    parseOnly(text, language) {
+      const p = perLanguage.get(language)!;
+      addon.parse(p.handle, text);
+      addon.release(p.handle);
+      p.holds = 0;
+    },
+  };
 }
 
 /**
@@ -127,6 +234,9 @@ export function loadNativeBackend(load: () => typeof NativeTs = () => require('t
           // The native tree is freed by the garbage collector.
         },
       };
+    },
+    parseOnly(text, language) {
+      perLanguage.get(language)!.parser.parse(text);
     },
   };
 }
@@ -180,50 +290,67 @@ export async function loadWasmBackend(load: () => typeof WebTs = () => require('
         },
       };
     },
+    parseOnly(text, language) {
+      perLanguage.get(language)!.parser.parse(text)?.delete();
+    },
   };
 }
 
-/** The backend actually loaded, and why it is not the native one when it is not. */
+/** The backend actually loaded, and why it is not the fastest one when it is not. */
 export interface LoadedBackend {
   backend: Backend;
   fallbackReason?: string;
 }
 
+const FIX_FLAT = 'Run `node scripts/build-native.js` (it needs a C compiler and Node.js\'s headers; `npm run build` runs it) to build memaudit\'s flat addon';
 const FIX_NATIVE =
   'Run `npm rebuild tree-sitter tree-sitter-java tree-sitter-python tree-sitter-ruby` to rebuild the native binding for this Node.js version and platform';
 const FIX_WASM = 'reinstall dependencies (`npm ci`) so that web-tree-sitter and the grammars\' .wasm files are present';
 
 /**
- * Loads the requested backend. `auto` tries native first and falls back to wasm, recording why;
- * a forced backend that does not load is an error (no silent switch).
+ * Loads the requested backend. `auto` tries native-flat, native and wasm in that order and
+ * records why it skipped the ones before the one it loaded; a forced backend that does not load
+ * is an error (no silent switch).
  */
 export async function loadBackend(kind: 'auto' | BackendKind, loaders: BackendLoaders = {}): Promise<LoadedBackend> {
-  let nativeFailure: unknown;
-  if (kind !== 'wasm') {
+  const skipped: string[] = [];
+  const unavailable = (what: string, e: unknown, fix: string, others: string, env: string): EngineError =>
+    new EngineError(
+      ERROR_CODES.PARSER_UNAVAILABLE,
+      `${what} does not load: ${describe(e)}. ${fix}, or use ${others} (MEMAUDIT_PARSER=${env}, or backend "auto").`,
+      { backend: kind },
+      { cause: e },
+    );
+  if (kind === 'auto' || kind === 'native-flat') {
     try {
-      return { backend: loadNativeBackend(loaders.native) };
+      return { backend: loadFlatBackend(loaders.flat) };
+    } catch (e) {
+      if (e instanceof EngineError) throw e;
+      if (kind === 'native-flat') throw unavailable('memaudit\'s flat tree-sitter addon', e, FIX_FLAT, 'the tree-sitter binding or the WebAssembly parser', 'native or wasm');
+      skipped.push(`flat addon unavailable: ${describe(e)}`);
+    }
+  }
+  let nativeFailure: unknown;
+  if (kind === 'auto' || kind === 'native') {
+    try {
+      const backend = loadNativeBackend(loaders.native);
+      return skipped.length === 0 ? { backend } : { backend, fallbackReason: skipped.join('; ') };
     } catch (e) {
       if (e instanceof EngineError) throw e;
       nativeFailure = e;
-      if (kind === 'native') {
-        throw new EngineError(
-          ERROR_CODES.PARSER_UNAVAILABLE,
-          `The native tree-sitter binding does not load: ${describe(e)}. ${FIX_NATIVE}, or use the WebAssembly parser (MEMAUDIT_PARSER=wasm, or backend "auto").`,
-          { backend: 'native' },
-          { cause: e },
-        );
-      }
+      if (kind === 'native') throw unavailable('The native tree-sitter binding', e, FIX_NATIVE, 'the WebAssembly parser', 'wasm');
+      skipped.push(`native tree-sitter unavailable: ${describe(e)}`);
     }
   }
   try {
     const backend = await loadWasmBackend(loaders.wasm);
-    return nativeFailure === undefined ? { backend } : { backend, fallbackReason: `native tree-sitter unavailable: ${describe(nativeFailure)}` };
+    return skipped.length === 0 ? { backend } : { backend, fallbackReason: skipped.join('; ') };
   } catch (e) {
     if (e instanceof EngineError) throw e;
-    const native = nativeFailure === undefined ? '' : `native: ${describe(nativeFailure)}; `;
+    const before = skipped.length === 0 ? '' : `${skipped.join('; ')}; `;
     throw new EngineError(
       ERROR_CODES.PARSER_UNAVAILABLE,
-      `No tree-sitter parser could be loaded (${native}wasm: ${describe(e)}). ` +
+      `No tree-sitter parser could be loaded (${before}wasm: ${describe(e)}). ` +
         (nativeFailure === undefined ? `To fix, ${FIX_WASM}.` : `To fix, ${FIX_NATIVE}, or ${FIX_WASM}.`),
       { backend: kind },
       { cause: e },

@@ -1,7 +1,7 @@
 /**
  * The extractor: source text in, one `ExtractedSample` per method out.
  *
- * Per unit: parse (native tree-sitter, or web-tree-sitter as the fallback); find the method
+ * Per unit: parse (memaudit's flat addon, the tree-sitter binding or web-tree-sitter: `backend.ts`); find the method
  * declarations with their names and bodies, as the language's query (`queries/<lang>/methods.scm`)
  * captures them; drop declarations with a syntax error inside them, without a body, or (by
  * setting) constructors; flatten each outermost kept method's subtree once into typed arrays
@@ -19,7 +19,7 @@
  * `extract` is synchronous once the extractor exists, so a worker thread can call it in a loop.
  */
 import { EngineError, ERROR_CODES } from '../errors';
-import { loadBackend, type Backend, type BackendKind, type BackendLoaders, type ParsedTree, type TsNode } from './backend';
+import { BACKEND_KINDS, loadBackend, type Backend, type BackendKind, type BackendLoaders, type ParsedTree, type TsNode } from './backend';
 import { leadingDoc, leadingDocOfRun } from './docs';
 import { CommentRuns, DeclTable, FlatTree, LabelTable, TokenInterner, TypeTable } from './flatten';
 import { sampleId, seededRandom } from './ids';
@@ -92,7 +92,7 @@ export interface UnitResult {
 /** An extractor bound to one loaded backend and one pair of string tables. */
 export interface Extractor {
   readonly backend: BackendKind;
-  /** Why the native backend is not used, when `backend` is `wasm` without being asked for. */
+  /** Why a faster backend is not used, when `auto` did not get native-flat. */
   readonly fallbackReason?: string;
   readonly tables: StringTables;
   extract(unit: SourceUnit, settings: ExtractSettings): UnitResult;
@@ -102,8 +102,8 @@ export interface Extractor {
 
 /** Options of `createExtractor`. */
 export interface CreateExtractorOptions {
-  /** `auto` (default): native, else wasm. Defaults to env `MEMAUDIT_PARSER` when set. */
-  backend?: 'auto' | BackendKind;
+  /** `auto` (default): native-flat, else native, else wasm. Defaults to env `MEMAUDIT_PARSER` when set. */
+  backend?: BackendChoice;
   /** Tables to intern into (fresh ones by default). */
   tables?: StringTables;
   /** Replaces how the bindings are loaded (tests simulate a binding that does not load). */
@@ -115,18 +115,24 @@ export interface CreateExtractorOptions {
   queryShapes?: boolean;
 }
 
-const BACKEND_CHOICES = ['auto', 'native', 'wasm'] as const;
+export type { BackendKind } from './backend';
 
-function backendChoice(opts: CreateExtractorOptions): 'auto' | BackendKind {
+/** A backend, or `auto`: the fastest that loads. */
+export type BackendChoice = 'auto' | BackendKind;
+
+/** Valid values of `--parser` and `MEMAUDIT_PARSER`. */
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', ...BACKEND_KINDS];
+
+function backendChoice(opts: CreateExtractorOptions): BackendChoice {
   if (opts.backend !== undefined) return opts.backend;
   const env = process.env['MEMAUDIT_PARSER'];
   if (env === undefined || env === '') return 'auto';
-  if ((BACKEND_CHOICES as readonly string[]).includes(env)) return env as 'auto' | BackendKind;
+  if ((BACKEND_CHOICES as readonly string[]).includes(env)) return env as BackendChoice;
   throw new EngineError(ERROR_CODES.CONFIG, `MEMAUDIT_PARSER is "${env}"; valid values are ${BACKEND_CHOICES.join(', ')}.`, { field: 'MEMAUDIT_PARSER' });
 }
 
 /**
- * Loads a backend (native first unless told otherwise) and returns an extractor. Throws
+ * Loads a backend (the fastest that loads unless told otherwise) and returns an extractor. Throws
  * `E_PARSER_UNAVAILABLE` when no backend loads (or the forced one does not).
  */
 export async function createExtractor(opts: CreateExtractorOptions = {}): Promise<Extractor> {
@@ -293,7 +299,7 @@ class TreeSitterExtractor implements Extractor {
   }
 
   parseOnly(text: string, language: LanguageId): void {
-    this.impl.parse(text, language).dispose();
+    this.impl.parseOnly(text, language);
   }
 
   extract(unit: SourceUnit, settings: ExtractSettings): UnitResult {

@@ -174,11 +174,20 @@ class PathInterner {
     this.slots = slots;
   }
 
+  /**
+   * The path's string. Joined from parts rather than concatenated: `+=` makes a rope of some 20
+   * pieces that every later use (a worker's `postMessage` of new paths above all) must flatten
+   * first, which cost more than the rest of interning the path did.
+   */
   private format(seq: Int32Array, len: number, up: number): string {
-    let s = `(${this.labels.names[seq[0]!]!})`;
-    for (let i = 1; i < len; i++) s += `${i <= up ? '^' : '_'}(${this.labels.names[seq[i]!]!})`;
-    return s;
+    const parts = this.parts;
+    parts.length = 0;
+    parts.push('(', this.labels.names[seq[0]!]!, ')');
+    for (let i = 1; i < len; i++) parts.push(i <= up ? '^(' : '_(', this.labels.names[seq[i]!]!, ')');
+    return parts.join('');
   }
+
+  private readonly parts: string[] = [];
 }
 
 /** Computes the path-contexts of methods; holds reusable scratch buffers. */

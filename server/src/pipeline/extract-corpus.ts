@@ -22,9 +22,9 @@ import {
 import { expandWalk, walkCorpus } from '../corpus/walk';
 import { resolveCorpusOptions } from '../corpus/options';
 import type { CorpusItem, CorpusOptions, CorpusTask, SkipRecord, WalkEntry } from '../corpus/types';
-import { SampleColumnsBuilder, type SampleColumns } from '../dataset/columns';
+import { batchLanguage, SampleColumnsBuilder, type SampleColumns } from '../dataset/columns';
 import { EngineError, ERROR_CODES } from '../errors';
-import { DEFAULT_EXTRACT_SETTINGS, type ExtractSettings } from '../parse/extract';
+import { BACKEND_CHOICES, DEFAULT_EXTRACT_SETTINGS, type BackendChoice, type BackendKind, type ExtractSettings } from '../parse/extract';
 import { LANGUAGE_IDS, type ExtractedSample, type LanguageId, type StringTables } from '../parse/sample';
 import { VERSION } from '../version';
 import { ExtractionPool } from './pool';
@@ -37,7 +37,7 @@ export interface ExtractCorpusOptions {
   settings?: Partial<ExtractSettings>;
   /** Worker threads (default: available cores, at most 8). */
   workers?: number;
-  backend?: 'auto' | 'native' | 'wasm';
+  backend?: BackendChoice;
   signal?: AbortSignal;
   /** Folder of the corpus cache; no caching when undefined. */
   cacheDir?: string;
@@ -89,7 +89,7 @@ const BATCH_TASKS = 64;
 
 function taskBytes(t: CorpusTask): number {
   if (t.kind === 'file') return t.size;
-  if (t.kind === 'bytes') return t.bytes.byteLength;
+  if (t.kind === 'zip-entry') return t.entry.size;
   return t.unit.text.length;
 }
 
@@ -129,7 +129,7 @@ export interface CorpusExtraction {
   tables: StringTables;
   stats: ExtractionStats;
   /** The parser that extracted the corpus (`fromCache`: in an earlier invocation, loaded now from the cache). */
-  parser: { backend: 'native' | 'wasm'; fallbackReason?: string; fromCache?: boolean };
+  parser: { backend: BackendKind; fallbackReason?: string; fromCache?: boolean };
   workers: number;
   elapsedMs: number;
   /** Total time the workers spent busy (ms); with `elapsedMs`, the parallel efficiency. */
@@ -192,23 +192,45 @@ export async function extractCorpus(opts: ExtractCorpusOptions): Promise<CorpusE
     }
   };
 
-  // 1. Walk (stat only) and fingerprint every source.
-  const entries: WalkEntry[] = [];
-  for await (const e of walkCorpus(opts.inputs, corpusOptions, cwd)) {
-    if (opts.signal?.aborted) throw new EngineError(ERROR_CODES.CANCELLED, 'extraction cancelled');
-    entries.push(e);
-  }
-  const sources = entries.filter((e): e is Exclude<WalkEntry, { kind: 'skip' }> => e.kind !== 'skip');
   const name = corpusCacheName({
     inputs: opts.inputs.map((i) => path.resolve(cwd, i)),
     corpusOptions: { ...corpusOptions, extensionMap: [...corpusOptions.extensionMap.entries()].sort() },
     extractSettings: { ...settings, extractor: extractorFingerprint() },
     toolVersion: VERSION,
   });
+  const cacheFile = opts.cacheDir ? corpusCachePath(opts.cacheDir, name) : undefined;
+  const startPool = () =>
+    ExtractionPool.start({
+      workers,
+      backend: opts.backend ?? envBackend() ?? 'auto',
+      settings,
+      maxFileBytes: corpusOptions.maxFileBytes,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+  // Without a cache file nothing can be reused: the workers load their parsers while the walk
+  // runs (on a small corpus, starting them after it cost a tenth of the time).
+  const early = cacheFile === undefined || !fs.existsSync(cacheFile) ? startPool() : undefined;
+  // (Awaited below; a failure to start is reported there, not as an unhandled rejection now.)
+  early?.catch(() => undefined);
+
+  // 1. Walk (stat only) and fingerprint every source.
+  const entries: WalkEntry[] = [];
+  try {
+    for await (const e of walkCorpus(opts.inputs, corpusOptions, cwd)) {
+      if (opts.signal?.aborted) throw new EngineError(ERROR_CODES.CANCELLED, 'extraction cancelled');
+      entries.push(e);
+    }
+  } catch (e) {
+    await early?.then(
+      (pool) => pool.close(),
+      () => undefined,
+    );
+    throw e;
+  }
+  const sources = entries.filter((e): e is Exclude<WalkEntry, { kind: 'skip' }> => e.kind !== 'skip');
   const corpusKey = corpusKey_(name, sources.map(fingerprintOf));
 
   // 2. The cache: a full hit returns at once.
-  const cacheFile = opts.cacheDir ? corpusCachePath(opts.cacheDir, name) : undefined;
   const snapshot = cacheFile ? await loadCorpusSnapshot(cacheFile, log) : undefined;
   if (snapshot && snapshot.key === corpusKey && isCacheMeta(snapshot.meta)) {
     return {
@@ -225,13 +247,7 @@ export async function extractCorpus(opts: ExtractCorpusOptions): Promise<CorpusE
   }
 
   // 3. Reuse unchanged sources, parse the rest on the workers.
-  const pool = await ExtractionPool.start({
-    workers,
-    backend: opts.backend ?? envBackend() ?? 'auto',
-    settings,
-    maxFileBytes: corpusOptions.maxFileBytes,
-    ...(opts.signal ? { signal: opts.signal } : {}),
-  });
+  const pool = await (early ?? startPool());
   const builder = new SampleColumnsBuilder();
   const records: SourceRecord[] = [];
   const counters = new Map<string, { fp: SourceFingerprint; c: SourceCounters }>();
@@ -287,30 +303,35 @@ export async function extractCorpus(opts: ExtractCorpusOptions): Promise<CorpusE
       yield* batches(items, recordSkip, () => found++);
       walkDone = true;
     })();
-    for await (const { task, outcome } of pool.run(source)) {
-      done++;
-      if (outcome.ok) {
-        stats.seen++;
-        stats.parsed++;
-        stats.bytes += outcome.bytes;
-        if (outcome.hadSyntaxErrors) stats.withSyntaxErrors++;
-        stats.methodsWithErrors += outcome.methodsWithErrors;
-        stats.bodiless += outcome.bodiless;
-        for (const s of outcome.samples) addSample(s);
-        const o = task.kind === 'unit' ? task.unit.origin : task.origin;
-        const entry = counters.get(sourceKeyOf(o.root, o.file));
-        if (entry) {
-          const c = entry.c;
-          c.parsed++;
-          c.samples += outcome.samples.length;
-          c.methodsWithErrors += outcome.methodsWithErrors;
-          c.bodiless += outcome.bodiless;
-          c.withSyntaxErrors += outcome.hadSyntaxErrors ? 1 : 0;
-          c.bytes += outcome.bytes;
+    for await (const { tasks, outcomes, samples } of pool.run(source)) {
+      for (let i = 0; i < tasks.length; i++) {
+        const task = tasks[i]!;
+        const outcome = outcomes[i]!;
+        done++;
+        if (outcome.ok) {
+          stats.seen++;
+          stats.parsed++;
+          stats.bytes += outcome.bytes;
+          if (outcome.hadSyntaxErrors) stats.withSyntaxErrors++;
+          stats.methodsWithErrors += outcome.methodsWithErrors;
+          stats.bodiless += outcome.bodiless;
+          const o = task.kind === 'unit' ? task.unit.origin : task.origin;
+          const entry = counters.get(sourceKeyOf(o.root, o.file));
+          if (entry) {
+            const c = entry.c;
+            c.parsed++;
+            c.samples += outcome.samples;
+            c.methodsWithErrors += outcome.methodsWithErrors;
+            c.bodiless += outcome.bodiless;
+            c.withSyntaxErrors += outcome.hadSyntaxErrors ? 1 : 0;
+            c.bytes += outcome.bytes;
+          }
+        } else {
+          recordSkip({ path: describeTask(task), reason: outcome.reason, detail: outcome.detail });
         }
-      } else {
-        recordSkip({ path: describeTask(task), reason: outcome.reason, detail: outcome.detail });
       }
+      for (let i = 0; i < samples.count; i++) stats.samplesByLanguage[LANGUAGE_IDS[batchLanguage(samples, i)]!]++;
+      builder.addBatch(samples);
       progress(false);
     }
     walkDone = true;
@@ -365,7 +386,7 @@ export function extractorFingerprint(): string {
 /** What the corpus cache keeps besides the samples, to report a cache hit like the original extraction. */
 interface CacheMeta {
   stats: ExtractionStats;
-  parser: { backend: 'native' | 'wasm'; fallbackReason?: string };
+  parser: { backend: BackendKind; fallbackReason?: string };
 }
 
 function isCacheMeta(meta: unknown): meta is CacheMeta {
@@ -373,9 +394,9 @@ function isCacheMeta(meta: unknown): meta is CacheMeta {
   return typeof m === 'object' && m !== null && typeof m.stats === 'object' && m.stats !== null && 'samplesByLanguage' in m.stats && typeof m.parser?.backend === 'string';
 }
 
-function envBackend(): 'auto' | 'native' | 'wasm' | undefined {
+function envBackend(): BackendChoice | undefined {
   const v = process.env['MEMAUDIT_PARSER'];
-  return v === 'native' || v === 'wasm' || v === 'auto' ? v : undefined;
+  return (BACKEND_CHOICES as readonly (string | undefined)[]).includes(v) ? (v as BackendChoice) : undefined;
 }
 
 /** A task's location as the user would recognise it. */

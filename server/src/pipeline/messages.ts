@@ -1,19 +1,20 @@
 /**
  * Messages between the extraction pipeline (main thread) and its worker threads.
  *
- * Samples cross the boundary in compact form: token and path ids are the worker's own string
- * ids, and each result carries the strings the worker interned since its previous result
+ * Samples cross the boundary in compact form: a batch's samples as one `SampleBatch` (a few
+ * transferred typed arrays, not an object per sample); token and path ids are the worker's own
+ * string ids, and each result carries the strings the worker interned since its previous result
  * (`newTokens`, `newPaths`), so the main thread maps them onto its global tables without ever
  * receiving a string twice from the same worker.
  */
 import type { CorpusTask } from '../corpus/types';
-import type { ExtractSettings } from '../parse/extract';
-import type { ExtractedSample } from '../parse/sample';
+import type { BackendChoice, BackendKind, ExtractSettings } from '../parse/extract';
+import type { SampleBatch } from '../dataset/columns';
 
 /** main → worker: load a parser. Answered by `ReadyMessage` or `FatalMessage`. */
 export interface InitMessage {
   type: 'init';
-  backend: 'auto' | 'native' | 'wasm';
+  backend: BackendChoice;
   settings: ExtractSettings;
   maxFileBytes: number;
 }
@@ -37,7 +38,7 @@ export interface StopMessage {
 /** worker → main: the parser is loaded. */
 export interface ReadyMessage {
   type: 'ready';
-  backend: 'native' | 'wasm';
+  backend: BackendKind;
   fallbackReason?: string;
 }
 
@@ -45,7 +46,8 @@ export interface ReadyMessage {
 export type TaskOutcome =
   | {
       ok: true;
-      samples: ExtractedSample[];
+      /** How many samples the task made: the next ones of the batch's `samples`. */
+      samples: number;
       methodsWithErrors: number;
       bodiless: number;
       hadSyntaxErrors: boolean;
@@ -58,6 +60,8 @@ export interface BatchResultMessage {
   type: 'result';
   batch: number;
   outcomes: TaskOutcome[];
+  /** The samples of every task, in task order. */
+  samples: SampleBatch;
   newTokens: string[];
   newPaths: string[];
   /** Milliseconds the worker spent on the batch (reading, parsing, extracting). */

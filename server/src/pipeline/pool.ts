@@ -10,23 +10,25 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { CorpusTask } from '../corpus/types';
+import type { SampleBatch } from '../dataset/columns';
 import { EngineError, ERROR_CODES } from '../errors';
-import type { ExtractSettings } from '../parse/extract';
+import type { BackendChoice, BackendKind, ExtractSettings } from '../parse/extract';
 import { StringTable, type StringTables } from '../parse/sample';
 import type { BatchResultMessage, FromWorker, TaskOutcome, ToWorker } from './messages';
 
 export interface PoolOptions {
   workers: number;
-  backend: 'auto' | 'native' | 'wasm';
+  backend: BackendChoice;
   settings: ExtractSettings;
   maxFileBytes: number;
   signal?: AbortSignal;
 }
 
-/** A merged task outcome: ids already mapped onto the pool's global tables. */
-export interface MergedOutcome {
-  task: CorpusTask;
-  outcome: TaskOutcome;
+/** A merged batch: its tasks, their outcomes and their samples, ids mapped onto the pool's global tables. */
+export interface MergedBatch {
+  tasks: CorpusTask[];
+  outcomes: TaskOutcome[];
+  samples: SampleBatch;
 }
 
 interface WorkerSlot {
@@ -35,7 +37,7 @@ interface WorkerSlot {
   tokenMap: number[];
   pathMap: number[];
   inFlight: number;
-  backend?: 'native' | 'wasm';
+  backend?: BackendKind;
   fallbackReason?: string;
 }
 
@@ -63,8 +65,8 @@ export class ExtractionPool {
     return pool;
   }
 
-  /** Backend used by the workers ('native' or 'wasm') and why the fallback was taken, if it was. */
-  get parser(): { backend: 'native' | 'wasm'; fallbackReason?: string } {
+  /** Backend used by the workers and why a faster one was not, if it was not. */
+  get parser(): { backend: BackendKind; fallbackReason?: string } {
     const s = this.slots[0]!;
     return { backend: s.backend!, ...(s.fallbackReason ? { fallbackReason: s.fallbackReason } : {}) };
   }
@@ -150,10 +152,10 @@ export class ExtractionPool {
   }
 
   /**
-   * Sends batches of tasks to the workers and yields every task's outcome, in task order.
+   * Sends batches of tasks to the workers and yields every batch's outcomes, in task order.
    * `batches` should group small tasks so that messaging costs little next to parsing.
    */
-  async *run(batches: AsyncIterable<CorpusTask[]> | Iterable<CorpusTask[]>): AsyncGenerator<MergedOutcome> {
+  async *run(batches: AsyncIterable<CorpusTask[]> | Iterable<CorpusTask[]>): AsyncGenerator<MergedBatch> {
     const onAbort = () => this.poke();
     this.options.signal?.addEventListener('abort', onAbort);
     try {
@@ -188,7 +190,7 @@ export class ExtractionPool {
           this.batchTasks.delete(this.nextToMerge);
           this.nextToMerge++;
           merged = true;
-          yield* this.merge(r.slot, r.msg, tasks);
+          yield this.merge(r.slot, r.msg, tasks);
         }
         if (exhausted && this.nextToMerge === this.nextBatch) return;
         if (!merged) await this.waitForEvent();
@@ -204,27 +206,20 @@ export class ExtractionPool {
     return best;
   }
 
-  private *merge(slot: WorkerSlot, msg: BatchResultMessage, tasks: CorpusTask[]): Generator<MergedOutcome> {
+  private merge(slot: WorkerSlot, msg: BatchResultMessage, tasks: CorpusTask[]): MergedBatch {
     for (const s of msg.newTokens) slot.tokenMap.push(this.tables.tokens.id(s));
     for (const s of msg.newPaths) slot.pathMap.push(this.tables.paths.id(s));
     const tokenMap = slot.tokenMap;
     const pathMap = slot.pathMap;
-    for (let i = 0; i < tasks.length; i++) {
-      const outcome = msg.outcomes[i]!;
-      if (outcome.ok) {
-        for (const s of outcome.samples) {
-          const body = s.bodyTokens;
-          for (let k = 0; k < body.length; k++) body[k] = tokenMap[body[k]!]!;
-          const ctx = s.contexts;
-          for (let k = 0; k + 2 < ctx.length; k += 3) {
-            ctx[k] = tokenMap[ctx[k]!]!;
-            ctx[k + 1] = pathMap[ctx[k + 1]!]!;
-            ctx[k + 2] = tokenMap[ctx[k + 2]!]!;
-          }
-        }
-      }
-      yield { task: tasks[i]!, outcome };
+    const body = msg.samples.bodyTokens;
+    for (let k = 0; k < body.length; k++) body[k] = tokenMap[body[k]!]!;
+    const ctx = msg.samples.contexts;
+    for (let k = 0; k + 2 < ctx.length; k += 3) {
+      ctx[k] = tokenMap[ctx[k]!]!;
+      ctx[k + 1] = pathMap[ctx[k + 1]!]!;
+      ctx[k + 2] = tokenMap[ctx[k + 2]!]!;
     }
+    return { tasks, outcomes: msg.outcomes, samples: msg.samples };
   }
 
   /**

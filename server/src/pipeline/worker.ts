@@ -1,12 +1,14 @@
 /**
- * Extraction worker thread: reads and decodes source files, parses them with tree-sitter and
- * extracts samples. One parser per worker, created on `init`; batches are handled in arrival
+ * Extraction worker thread: reads and decodes source files (inflating zip entries), parses them
+ * with tree-sitter and extracts samples. One parser per worker, created on `init`; batches are handled in arrival
  * order, which keeps the main thread's merge deterministic (see `pool.ts`).
  */
 import { parentPort } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
-import { decodeSource, readSourceFileSync } from '../corpus/decode';
+import { readTaskSource } from '../corpus/decode';
+import { closeZipArchives } from '../corpus/zip';
 import type { CorpusTask } from '../corpus/types';
+import { batchBuffers, SampleBatchBuilder } from '../dataset/columns';
 import { isEngineError } from '../errors';
 import { createExtractor, type ExtractSettings, type Extractor, type SourceUnit } from '../parse/extract';
 import type { BatchMessage, FromWorker, TaskOutcome, ToWorker } from './messages';
@@ -29,19 +31,21 @@ function post(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
 /** Turns a task into source text, or says why it has none. */
 function unitOf(task: CorpusTask): SourceUnit | { reason: string; detail: string } {
   if (task.kind === 'unit') return task.unit;
-  const decoded = task.kind === 'file' ? readSourceFileSync(task.absPath, maxFileBytes) : decodeSource(task.bytes, maxFileBytes);
+  const decoded = readTaskSource(task, maxFileBytes);
   if ('skip' in decoded) return { reason: decoded.skip, detail: decoded.detail };
   return { origin: task.origin, language: task.language, text: decoded.text };
 }
 
-function runTask(task: CorpusTask): TaskOutcome {
+/** Runs one task; its samples go into `into`. */
+function runTask(task: CorpusTask, into: SampleBatchBuilder): TaskOutcome {
   const unit = unitOf(task);
   if ('reason' in unit) return { ok: false, reason: unit.reason, detail: unit.detail };
   try {
     const r = extractor!.extract(unit, settings!);
+    for (const s of r.samples) into.add(s);
     return {
       ok: true,
-      samples: r.samples,
+      samples: r.samples.length,
       methodsWithErrors: r.methodsWithErrors,
       bodiless: r.bodiless,
       hadSyntaxErrors: r.hadSyntaxErrors,
@@ -68,9 +72,10 @@ function yieldToEventLoop(): Promise<void> {
 async function handleBatch(msg: BatchMessage): Promise<void> {
   const t0 = performance.now();
   const outcomes: TaskOutcome[] = [];
+  const samples = new SampleBatchBuilder();
   for (let i = 0; i < msg.tasks.length; i++) {
     if (stopping) return;
-    outcomes.push(runTask(msg.tasks[i]!));
+    outcomes.push(runTask(msg.tasks[i]!, samples));
     if ((i + 1) % YIELD_EVERY_TASKS === 0) await yieldToEventLoop();
   }
   if (stopping) return;
@@ -79,31 +84,18 @@ async function handleBatch(msg: BatchMessage): Promise<void> {
   const newPaths = tables.paths.strings.slice(sentPaths);
   sentTokens = tables.tokens.size;
   sentPaths = tables.paths.size;
-  const transfer: ArrayBuffer[] = [];
-  for (const o of outcomes) {
-    if (!o.ok) continue;
-    for (const s of o.samples) {
-      s.bodyTokens = ownBuffer(s.bodyTokens);
-      s.contexts = ownBuffer(s.contexts);
-      transfer.push(s.bodyTokens.buffer as ArrayBuffer, s.contexts.buffer as ArrayBuffer);
-    }
-  }
-  post({ type: 'result', batch: msg.batch, outcomes, newTokens, newPaths, busyMs: performance.now() - t0 }, transfer);
-}
-
-/**
- * Transferring a buffer detaches it in this thread, so every array sent must own its buffer
- * exactly (a view into a shared or reused buffer is copied first).
- */
-function ownBuffer(a: Int32Array): Int32Array {
-  return a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && a.byteLength > 0 ? a : a.slice();
+  const batch = samples.build();
+  post({ type: 'result', batch: msg.batch, outcomes, samples: batch, newTokens, newPaths, busyMs: performance.now() - t0 }, batchBuffers(batch));
 }
 
 port.on('message', (msg: ToWorker) => {
   if (msg.type === 'stop') {
     // Finish the task in progress (the batch loop checks the flag), then let the thread end.
     stopping = true;
-    void queue.then(() => port.close());
+    void queue.then(() => {
+      closeZipArchives();
+      port.close();
+    });
     return;
   }
   if (msg.type === 'init') {

@@ -3,13 +3,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { zipSync } from 'fflate';
-import { decodeSource } from '../../../server/src/corpus/decode';
-import type { BytesTask, CorpusItem, CorpusOptions, CorpusSkip } from '../../../server/src/corpus/types';
+import { readTaskSource } from '../../../server/src/corpus/decode';
+import type { CorpusItem, CorpusOptions, CorpusSkip, ZipEntryTask } from '../../../server/src/corpus/types';
 import { corpusTasks } from '../../../server/src/corpus/walk';
+import { closeZipArchives } from '../../../server/src/corpus/zip';
 import { collect, makeTemp, removeTemp } from './helpers';
 
 const enc = (s: string) => new TextEncoder().encode(s);
-const tasks = (items: CorpusItem[]) => items.filter((i): i is BytesTask => i.kind === 'bytes');
+const tasks = (items: CorpusItem[]) => items.filter((i): i is ZipEntryTask => i.kind === 'zip-entry');
 const skips = (items: CorpusItem[]) => items.filter((i): i is CorpusSkip => i.kind === 'skip').map((s) => [s.path, s.reason]);
 
 const SOURCES = {
@@ -36,7 +37,10 @@ describe('zip input', () => {
       }),
     );
   });
-  after(() => removeTemp(tmp));
+  after(() => {
+    closeZipArchives();
+    removeTemp(tmp);
+  });
 
   const run = (inputs: string[], options: CorpusOptions = {}) => collect(corpusTasks(inputs, options));
 
@@ -52,7 +56,8 @@ describe('zip input', () => {
     );
     assert.deepEqual(t[0]!.origin, { file: 'src.zip', root: 0, archiveEntry: 'java.base/java/util/List.java', repo: 'src' });
     for (const x of t) {
-      const decoded = decodeSource(x.bytes, 1000);
+      // (Read, inflated and checked by the worker that gets the task.)
+      const decoded = readTaskSource(x, 1000);
       assert.ok('text' in decoded);
       assert.equal(decoded.text, SOURCES[x.origin.archiveEntry as keyof typeof SOURCES]);
     }
@@ -92,13 +97,16 @@ describe('zip input', () => {
     damaged.writeUInt32LE(10, entryStart + 24);
     const p = path.join(tmp, 'damaged.zip');
     fs.writeFileSync(p, damaged);
+    // The walk reads only the directory; the entries are read when a worker takes their task.
     const items = await run([p]);
-    assert.deepEqual(skips(items), [
-      ['damaged.zip!a.py', 'archive-corrupt'],
-      ['damaged.zip!b.py', 'archive-corrupt'],
-    ]);
-    const details = items.map((i) => (i.kind === 'skip' ? i.detail : ''));
-    assert.match(details[0] ?? '', /CRC/);
+    assert.deepEqual(skips(items), []);
+    const read = tasks(items).map((t) => readTaskSource(t, 1000));
+    assert.deepEqual(
+      read.map((r) => ('skip' in r ? r.skip : 'text')),
+      ['archive-corrupt', 'archive-corrupt'],
+    );
+    assert.match('detail' in read[0]! ? read[0].detail : '', /CRC/);
+    assert.match('detail' in read[1]! ? read[1].detail : '', /cannot inflate|size is/);
   });
 
   it('reads a -sources.jar like a zip', async () => {

@@ -1,13 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildDataset, SampleColumns } from '../../../server/src/dataset';
-import { createExtractor, DEFAULT_EXTRACT_SETTINGS } from '../../../server/src/parse/extract';
+import { createExtractor, DEFAULT_EXTRACT_SETTINGS, type BackendKind } from '../../../server/src/parse/extract';
 import { materialize, type LanguageId } from '../../../server/src/parse/sample';
 import { applyNoise, createSourceEditor, ledgerDigest, NOISE_KINDS } from '../../../server/src/noise';
+import { FLAT_SKIP } from '../parse/helpers';
 import { TRICKY } from './fixtures';
 
 /** Every kind's ledger digest and replacement inputs (as strings) with one parse backend. */
-async function noiseWith(backend: 'native' | 'wasm'): Promise<unknown[]> {
+async function noiseWith(backend: BackendKind): Promise<unknown[]> {
   const extractor = await createExtractor({ backend });
   const texts = new Map<string, string>();
   const samples = Object.entries(TRICKY).flatMap(([language, f]) => {
@@ -31,4 +32,8 @@ async function noiseWith(backend: 'native' | 'wasm'): Promise<unknown[]> {
 
 test('the native and the WebAssembly parser give the same noise, bit for bit', async () => {
   assert.deepEqual(await noiseWith('wasm'), await noiseWith('native'));
+});
+
+test('memaudit\'s flat addon gives the same noise as the native binding, bit for bit', { skip: FLAT_SKIP }, async () => {
+  assert.deepEqual(await noiseWith('native-flat'), await noiseWith('native'));
 });

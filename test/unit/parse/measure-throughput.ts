@@ -2,7 +2,7 @@
  * Not a test: a manual measurement of extraction throughput against the raw parse rate, on one
  * thread, on a folder of sources (default: the Python standard library).
  *
- *   node dist/test/unit/parse/measure-throughput.js [dir] [--backend native|wasm] [--limit N] [--rounds R]
+ *   node dist/test/unit/parse/measure-throughput.js [dir] [--backend auto|native-flat|native|wasm] [--limit N] [--rounds R]
  *
  * Reads every file first (so the disk is not measured), then alternates parse-only and extract
  * passes over the same texts, R rounds each, and prints one JSON line with the best time of each
@@ -11,7 +11,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createExtractor, DEFAULT_EXTRACT_SETTINGS } from '../../../server/src/parse/extract';
+import { createExtractor, DEFAULT_EXTRACT_SETTINGS, type BackendChoice } from '../../../server/src/parse/extract';
 import { languageForPath } from '../../../server/src/parse/languages';
 import type { LanguageId } from '../../../server/src/parse/sample';
 
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
     const i = args.indexOf(name);
     return i >= 0 ? args.splice(i, 2)[1] : undefined;
   };
-  const backend = (opt('--backend') ?? 'native') as 'native' | 'wasm';
+  const backend = (opt('--backend') ?? 'auto') as BackendChoice;
   const limit = Number(opt('--limit') ?? Infinity);
   const rounds = Number(opt('--rounds') ?? 3);
   const dir = args[0] ?? '/usr/lib/python3.11';
