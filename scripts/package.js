@@ -43,6 +43,12 @@ const NATIVE_FILE = /\.(node|so(\.\d+)*|dylib|dll|exe)$/i;
 const PREBUILDS = /(^|\/)prebuilds\/([^/]+)\//;
 /** onnxruntime-node's per-platform folder: bin/napi-v<N>/<platform>/<arch>/. */
 const NAPI_BIN = /(^|\/)bin\/napi-v\d+\/([^/]+)\/([^/]+)\//;
+/**
+ * memaudit's own extraction addon (native/flat.c, built by scripts/build-native.js for this
+ * machine only): packed when the target is this machine's and it loads here; elsewhere the engine
+ * extracts through the tree-sitter binding (same samples, slower).
+ */
+const FLAT_ADDON = 'dist/native/memaudit_flat.node';
 
 /**
  * The paths (relative, '/'-separated) that hold native code for another platform than `target`,
@@ -58,6 +64,8 @@ function foreignNativeFiles(paths, target) {
       if (pre[2] !== target) out.push(p);
     } else if (bin) {
       if (bin[2] !== platform || bin[3] !== arch) out.push(p);
+    } else if (p === FLAT_ADDON || p === `extension/${FLAT_ADDON}`) {
+      if (target !== currentTarget()) out.push(p);
     } else if (NATIVE_FILE.test(p)) {
       out.push(p);
     }
@@ -225,6 +233,7 @@ function planPackage(root, target, options = {}) {
   }
   files.set('package.json', undefined);
   const notes = target === currentTarget() && options.hostBuilds !== false ? preferLoadableAddons(root, target, files) : [];
+  if (target === currentTarget() && options.hostBuilds !== false) notes.push(addFlatAddon(root, files));
   const missing = [...REQUIRED, ...requiredNative(target)].filter((f) => !files.has(f));
   const missingNative = missing.filter((f) => NATIVE_FILE.test(f));
   if (missingNative.length > 0) errors.push(missingNativeReason(target, missingNative));
@@ -269,6 +278,16 @@ function preferLoadableAddons(root, target, files) {
     }
   }
   return notes;
+}
+
+/** Packs the flat addon when it is built and loads here; says what was done. */
+function addFlatAddon(root, files) {
+  const built = path.join(root, FLAT_ADDON);
+  if (!fs.existsSync(built)) return `no ${FLAT_ADDON} (node scripts/build-native.js needs a C compiler and Node's headers): the packed engine extracts through the tree-sitter binding`;
+  const loads = addonLoads(built);
+  if (!loads.ok) return `${FLAT_ADDON} does not load here (${loads.why}): left out; the packed engine extracts through the tree-sitter binding`;
+  files.set(FLAT_ADDON, built);
+  return `packed this machine's ${FLAT_ADDON} (memaudit's extraction addon)`;
 }
 
 /**
@@ -403,6 +422,6 @@ function main(argv) {
   }
 }
 
-module.exports = { TARGETS, currentTarget, foreignNativeFiles, keepModuleFile, productionPackages, planPackage, packedManifest, packedReadme, vsixEntries, checkVsix, requiredNative, REQUIRED };
+module.exports = { FLAT_ADDON, TARGETS, currentTarget, foreignNativeFiles, keepModuleFile, productionPackages, planPackage, packedManifest, packedReadme, vsixEntries, checkVsix, requiredNative, REQUIRED };
 
 if (require.main === module) process.exitCode = main(process.argv.slice(2));

@@ -42,7 +42,7 @@ const skipReason: string | undefined = (() => {
   if (!reason && !fs.existsSync(path.join(codeServerDir, '.memaudit-ready'))) reason = `no code-server in ${codeServerDir}: run scripts/ensure-test-tools.sh (or node scripts/setup-code-server.js)`;
   if (reason) {
     if (process.env.MEMAUDIT_REQUIRE_E2E === '1') throw new Error(`the end-to-end test must run here (MEMAUDIT_REQUIRE_E2E=1) but cannot: ${reason}`);
-    process.stdout.write(`# end-to-end test SKIPPED: ${reason}\n`);
+    process.stdout.write(`end-to-end test SKIPPED: ${reason}\n`);
   }
   return reason;
 })();

@@ -7,6 +7,7 @@ export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 export const PACKAGE_SCRIPT = path.join(REPO_ROOT, 'scripts', 'package.js');
 
 export interface Packager {
+  FLAT_ADDON: string;
   TARGETS: Record<string, { platform: NodeJS.Platform; arch: string }>;
   REQUIRED: string[];
   currentTarget(): string;

@@ -149,7 +149,7 @@ test('the unpacked extension runs its engine offline: an audit gives a report an
 
     const { report } = await client.request(ReportGetRequest, { folder: work.dir, runId: 'latest' });
     assert.equal(report.runs.length, 2);
-    assert.equal(report.environment.parser, 'native', 'the packed native parser loads');
+    assert.equal(report.environment.parser, 'native-flat', 'the packed extraction addon loads');
     assert.equal(report.environment.device.used, 'cpu');
     assert.ok(report.corpus.samples > 400, `${report.corpus.samples} samples`);
 
@@ -161,7 +161,7 @@ test('the unpacked extension runs its engine offline: an audit gives a report an
   }
 });
 
-test('the packed wasm parser (the fallback when the native one does not load) extracts the same corpus', { skip: !supported && `no package for ${target}`, timeout: 120_000 }, () => {
+test('the packed parsers (extraction addon, tree-sitter binding, wasm fallback) extract the same corpus; auto falls back in that order', { skip: !supported && `no package for ${target}`, timeout: 120_000 }, () => {
   const summary = (parser: string) => {
     const r = packedCli(['extract', 'corpus', '--parser', parser, '--format', 'json', '--no-cache', '--out', path.join(work.dir, `extract-${parser}`)]);
     assert.equal(r.status, 0, r.stderr);
@@ -169,12 +169,19 @@ test('the packed wasm parser (the fallback when the native one does not load) ex
   };
   const wasm = summary('wasm');
   const native = summary('native');
+  const flat = summary('native-flat');
   assert.equal(wasm.parser.backend, 'wasm');
   assert.equal(native.parser.backend, 'native');
+  assert.equal(flat.parser.backend, 'native-flat');
   assert.deepEqual(wasm.samples, native.samples);
+  assert.deepEqual(flat.samples, native.samples);
   assert.deepEqual(Object.keys(wasm.samples.byLanguage).sort(), ['java', 'python', 'ruby']);
+  assert.equal(summary('auto').parser.backend, 'native-flat');
 
-  // Where the native binding does not load (here: removed), `auto` falls back to wasm and says why.
+  // Without the extraction addon `auto` uses the binding; where that does not load either (here:
+  // removed), it falls back to wasm and says why.
+  fs.rmSync(path.join(extDir, packager.FLAT_ADDON));
+  assert.equal(summary('auto').parser.backend, 'native');
   fs.rmSync(path.join(extDir, 'node_modules', 'tree-sitter', 'prebuilds', target), { recursive: true });
   const auto = summary('auto') as ReturnType<typeof summary> & { parser: { fallbackReason?: string } };
   assert.equal(auto.parser.backend, 'wasm');

@@ -128,7 +128,7 @@ for (const target of Object.keys(TARGETS)) {
     for (const f of files) {
       assert.doesNotMatch(f, /\.(map|ts|c|cc|h)$/, f);
       assert.doesNotMatch(f, /^(server|test|bench|models|extension\/src|extension\/webview|dist\/test|dist\/bench|dist\/extension\/src)\//, f);
-      if (/\.(node|dll|dylib|so(\.\d+)*)$/.test(f)) assert.ok(f.includes(`/prebuilds/${target}/`) || f.includes(`/napi-v6/${platform}/${arch}/`), f);
+      if (/\.(node|dll|dylib|so(\.\d+)*)$/.test(f)) assert.ok(f.includes(`/prebuilds/${target}/`) || f.includes(`/napi-v6/${platform}/${arch}/`) || (f === packager.FLAT_ADDON && target === currentTarget()), f);
     }
   });
 }
@@ -137,4 +137,12 @@ test('the packed README drops the screenshot blocks (relative images vsce cannot
   const readme = ['# memaudit', 'Intro.', '<!-- screenshots -->', '![panel](docs/images/a.png)', '<!-- /screenshots -->', '| a | b |', '|---|---|', '| 1 | 2 |', 'See ![the map](docs/b.png) here.', ''].join('\n');
   assert.equal(packager.packedReadme(readme), ['# memaudit', 'Intro.', '| a | b |', '|---|---|', '| 1 | 2 |', 'See the map here.', ''].join('\n'));
   assert.doesNotMatch(packager.packedReadme(fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8')), /!\[|docs\/images/);
+});
+
+test("memaudit's extraction addon (built for this machine only) is packed for this machine's target only", () => {
+  const here = currentTarget();
+  const other = here === 'linux-arm64' ? 'linux-x64' : 'linux-arm64';
+  assert.deepEqual(foreignNativeFiles([packager.FLAT_ADDON], other), [packager.FLAT_ADDON]);
+  assert.equal(planPackage(REPO_ROOT, other).files.has(packager.FLAT_ADDON), false);
+  if (TARGETS[here]) assert.deepEqual(foreignNativeFiles([packager.FLAT_ADDON], here), []);
 });
