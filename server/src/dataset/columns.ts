@@ -205,6 +205,35 @@ class GrowableInt32 {
   }
 }
 
+/** Rows of varying length: row i is `data[offsets[i]..offsets[i+1])` (offsets start with 0). */
+class GrowableRows {
+  readonly offsets = new GrowableInt32();
+  readonly data: GrowableInt32;
+
+  constructor(capacity: number) {
+    this.data = new GrowableInt32(capacity);
+    this.offsets.push(0);
+  }
+
+  push(row: ArrayLike<number>): void {
+    this.data.append(row);
+    this.offsets.push(this.data.length);
+  }
+
+  /** Appends `count` rows given as offsets (from 0) into `data`. */
+  appendRows(offsets: Int32Array, data: Int32Array, count: number): void {
+    this.offsets.appendShifted(offsets, 1, count + 1, this.data.length);
+    this.data.append(data);
+  }
+}
+
+/** The index of a sample's language in LANGUAGE_IDS (an unknown one is a bug upstream). */
+function languageIndex(s: ExtractedSample): number {
+  const lang = LANGUAGE_IDS.indexOf(s.language);
+  if (lang < 0) throw new EngineError(ERROR_CODES.INTERNAL, `sample ${s.id} has unknown language ${String(s.language)}`);
+  return lang;
+}
+
 /** Appends samples one at a time into columns, so a pipeline never needs to hold 200k sample objects. */
 export class SampleColumnsBuilder {
   private readonly table = new StringTable();
@@ -222,15 +251,8 @@ export class SampleColumnsBuilder {
     recordPath: new GrowableInt32(),
   };
   private readonly ranges = new GrowableInt32();
-  private readonly bodyOffsets = new GrowableInt32();
-  private readonly bodyTokens = new GrowableInt32(1 << 16);
-  private readonly contextOffsets = new GrowableInt32();
-  private readonly contexts = new GrowableInt32(1 << 16);
-
-  constructor() {
-    this.bodyOffsets.push(0);
-    this.contextOffsets.push(0);
-  }
+  private readonly bodies = new GrowableRows(1 << 16);
+  private readonly contexts = new GrowableRows(1 << 16);
 
   private optId(s: string | undefined): number {
     return s === undefined ? -1 : this.table.id(s);
@@ -239,8 +261,7 @@ export class SampleColumnsBuilder {
   /** Appends one sample; returns its index. */
   add(s: ExtractedSample): number {
     const index = this.ids.length;
-    const lang = LANGUAGE_IDS.indexOf(s.language);
-    if (lang < 0) throw new EngineError(ERROR_CODES.INTERNAL, `sample ${s.id} has unknown language ${String(s.language)}`);
+    const lang = languageIndex(s);
     this.ids.push(s.id);
     this.language.push(lang);
     const m = this.meta;
@@ -255,10 +276,8 @@ export class SampleColumnsBuilder {
     m.recordPath.push(this.optId(s.origin.recordPath));
     const r = s.range;
     this.ranges.append([r.startLine, r.startColumn, r.endLine, r.endColumn]);
-    this.bodyTokens.append(s.bodyTokens);
-    this.bodyOffsets.push(this.bodyTokens.length);
-    this.contexts.append(s.contexts);
-    this.contextOffsets.push(this.contexts.length);
+    this.bodies.push(s.bodyTokens);
+    this.contexts.push(s.contexts);
     return index;
   }
 
@@ -288,10 +307,8 @@ export class SampleColumnsBuilder {
       m.recordPath.push(opt(ints[o + 9]!));
     }
     for (let i = 0; i < b.count; i++) this.ranges.append(ints.subarray(i * BATCH_INTS + 10, i * BATCH_INTS + 14));
-    this.bodyOffsets.appendShifted(b.bodyOffsets, 1, b.count + 1, this.bodyTokens.length);
-    this.bodyTokens.append(b.bodyTokens);
-    this.contextOffsets.appendShifted(b.contextOffsets, 1, b.count + 1, this.contexts.length);
-    this.contexts.append(b.contexts);
+    this.bodies.appendRows(b.bodyOffsets, b.bodyTokens, b.count);
+    this.contexts.appendRows(b.contextOffsets, b.contexts, b.count);
   }
 
   /** Number of samples added so far. */
@@ -315,10 +332,10 @@ export class SampleColumnsBuilder {
       repo: m.repo.view(),
       recordPath: m.recordPath.view(),
       ranges: this.ranges.view(),
-      bodyOffsets: this.bodyOffsets.view(),
-      bodyTokens: this.bodyTokens.view(),
-      contextOffsets: this.contextOffsets.view(),
-      contexts: this.contexts.view(),
+      bodyOffsets: this.bodies.offsets.view(),
+      bodyTokens: this.bodies.data.view(),
+      contextOffsets: this.contexts.offsets.view(),
+      contexts: this.contexts.data.view(),
       strings: this.table.strings,
     });
   }
@@ -354,23 +371,15 @@ export class SampleBatchBuilder {
   private readonly table = new StringTable();
   private readonly ids: string[] = [];
   private readonly ints = new GrowableInt32(64 * BATCH_INTS);
-  private readonly bodyOffsets = new GrowableInt32();
-  private readonly bodyTokens = new GrowableInt32(1 << 14);
-  private readonly contextOffsets = new GrowableInt32();
-  private readonly contexts = new GrowableInt32(1 << 16);
-
-  constructor() {
-    this.bodyOffsets.push(0);
-    this.contextOffsets.push(0);
-  }
+  private readonly bodies = new GrowableRows(1 << 14);
+  private readonly contexts = new GrowableRows(1 << 16);
 
   private optId(s: string | undefined): number {
     return s === undefined ? -1 : this.table.id(s);
   }
 
   add(s: ExtractedSample): void {
-    const lang = LANGUAGE_IDS.indexOf(s.language);
-    if (lang < 0) throw new EngineError(ERROR_CODES.INTERNAL, `sample ${s.id} has unknown language ${String(s.language)}`);
+    const lang = languageIndex(s);
     this.ids.push(s.id);
     const o = s.origin;
     const r = s.range;
@@ -383,10 +392,8 @@ export class SampleBatchBuilder {
     const repo = this.optId(o.repo);
     const recordPath = this.optId(o.recordPath);
     this.ints.append([lang, name, label, doc, file, o.root, o.jsonlLine ?? 0, entry, repo, recordPath, r.startLine, r.startColumn, r.endLine, r.endColumn]);
-    this.bodyTokens.append(s.bodyTokens);
-    this.bodyOffsets.push(this.bodyTokens.length);
-    this.contexts.append(s.contexts);
-    this.contextOffsets.push(this.contexts.length);
+    this.bodies.push(s.bodyTokens);
+    this.contexts.push(s.contexts);
   }
 
   get count(): number {
@@ -401,10 +408,10 @@ export class SampleBatchBuilder {
       ids: this.ids,
       strings: this.table.strings,
       ints: own(this.ints),
-      bodyOffsets: own(this.bodyOffsets),
-      bodyTokens: own(this.bodyTokens),
-      contextOffsets: own(this.contextOffsets),
-      contexts: own(this.contexts),
+      bodyOffsets: own(this.bodies.offsets),
+      bodyTokens: own(this.bodies.data),
+      contextOffsets: own(this.contexts.offsets),
+      contexts: own(this.contexts.data),
     };
   }
 }
