@@ -341,6 +341,10 @@ class TreeSitterExtractor implements Extractor {
             flatEnd = c.end;
           }
           const m = flat.methodAt(c.start);
+          // A declaration inside a string literal of the method at hand (Ruby's "#{def x; end}"):
+          // the flattened tree keeps the literal as one token, and the file walk does not enter
+          // literals either, so it is not a sample on either path.
+          if (m < 0 && c.start > flatStart && c.end <= flatEnd) continue;
           if (m < 0) throw new EngineError(ERROR_CODES.INTERNAL, `method at offset ${c.start} of ${unit.origin.file} not found in its flattened tree`);
           this.emit(u, c, m);
         }

@@ -144,6 +144,14 @@ test('syntax errors: methods with an error inside are counted, the others kept',
   }
 });
 
+test('ruby: a def inside a string interpolation of a method is no sample of its own, and the file still extracts', async () => {
+  const text = ['class A', '  def outer(x)', '    puts "value: #{def inner; 1; end; x}"', '    x + 1', '  end', '', '  def other', '    2', '  end', 'end', ''].join('\n');
+  for (const backend of ['native', 'wasm'] as const) {
+    const r = run(await extractor(backend), 'ruby', text, 'interp.rb');
+    assert.deepEqual(r.samples.map((s) => s.name), ['outer', 'other'], backend);
+  }
+});
+
 test('deep nesting: 5000 nested parentheses or blocks do not overflow the stack', async () => {
   const depth = 5000;
   for (const backend of ['native', 'wasm'] as const) {
