@@ -52,7 +52,7 @@ export const NAMES = {
   probabilities: 'probabilities',
 } as const;
 
-/** Dropout rates are realized with 8-bit random draws: the effective rate is a multiple of 1/256. */
+/** Dropout rates are realized with random fields of at most 8 bits (init.ts): the effective rate is a multiple of 1/256. */
 export function effectiveDropoutRate(rate: number): number {
   return Math.round(rate * 256) / 256;
 }

@@ -145,18 +145,27 @@ test('dropout masks realize the quantized rate and are reproducible', () => {
   assert.ok(Math.abs(dropped - 0.25) < 0.01, `dropped ${dropped}`);
   fillDropoutMask(a, 0, new Rng(9));
   assert.ok(a.every((v) => v === 1));
-  // Flag i is byte i mod 4 of draw ⌊i/4⌋ against round(256·rate), on the fast (aligned) and the
-  // byte-wise (unaligned) path alike.
-  for (const offset of [0, 1]) {
-    const buf = new Uint8Array(1003 + offset);
-    const mask = buf.subarray(offset);
-    fillDropoutMask(mask, 0.3, new Rng(4));
-    const r = new Rng(4);
-    let word = 0;
-    mask.forEach((v, i) => {
-      if (i % 4 === 0) word = r.nextU32();
-      assert.equal(v, ((word >>> (8 * (i % 4))) & 0xff) >= Math.round(0.3 * 256) ? 1 : 0, `offset ${offset}, flag ${i}`);
-    });
+  // Flag i is the w-bit field i mod (32/w) of draw ⌊i·w/32⌋ against round(256·rate)/2^(8−w), with
+  // w the fewest bits that realize the rate (0.5: 1, 0.25: 2, 0.1875: 4, 0.3: 8), on the fast
+  // (aligned) and the flag-by-flag (unaligned) path alike, including a partial last draw.
+  for (const [rate, w] of [[0.3, 8], [0.25, 2], [0.5, 1], [0.1875, 4]] as const) {
+    for (const offset of [0, 1]) {
+      const buf = new Uint8Array(1003 + offset);
+      const mask = buf.subarray(offset);
+      fillDropoutMask(mask, rate, new Rng(4));
+      const r = new Rng(4);
+      const perWord = 32 / w;
+      const cut = Math.round(rate * 256) >> (8 - w);
+      let word = 0;
+      let dropped = 0;
+      mask.forEach((v, i) => {
+        if (i % perWord === 0) word = r.nextU32();
+        const field = (word >>> ((i % perWord) * w)) & ((1 << w) - 1);
+        assert.equal(v, field >= cut ? 1 : 0, `rate ${rate}, offset ${offset}, flag ${i}`);
+        dropped += 1 - v;
+      });
+      assert.ok(Math.abs(dropped / mask.length - rate) < 0.05, `rate ${rate}: dropped ${dropped / mask.length}`);
+    }
   }
 });
 
