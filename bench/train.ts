@@ -4,7 +4,7 @@
  *
  *   npm run bench -- train [--model bag|code2vec|transformer|all] [--device cpu|webgpu|auto]
  *                          [--threads 1,2] [--steps-per-run S] [--runs R] [--optimizer adam|adamw|sgd]
- *                          [--embedding-gradient auto|sorted|scatter-add|elements] [--matmul 2048]
+ *                          [--embedding-gradient auto|sorted|scatter-add] [--matmul 2048]
  *
  * Prints one JSON line per model, device and thread count (default: 1 and all cores — on a small
  * machine one thread with 'scatter-add' embedding gradients can beat two threads with the exact
