@@ -1,11 +1,12 @@
 /**
  * End to end in a real VS Code: code-server (VS Code OSS with a Node extension host) and Chromium
  * (../shared/docs/VSCODE-TESTING.md). The packaged extension (.vsix, scripts/package.js) is
- * installed into a fresh extensions folder with code-server's --install-extension, a generated fixture workspace is opened, "Audit memorization" runs from the command
- * palette (workspace folder, preset quick), and the test checks what a user sees: the report
- * panel's scores equal those of the run's report.json, a noised method's diff opens, the dashboard
- * shows the run, and a flagged
- * method carries its finding in the Problems view.
+ * installed into a fresh extensions folder with code-server's --install-extension, a generated
+ * fixture workspace is opened, "Audit memorization" runs from the command palette (workspace
+ * folder, preset quick), and the test checks what a user sees: the report panel's scores equal
+ * those of the run's report.json, a noised method's diff opens, the dashboard shows the run, and a
+ * flagged method carries its finding in the Problems view. Then Cancel in the progress
+ * notification stops an audit with its finished runs kept, and running it again resumes it.
  *
  * It skips, printing why, when code-server (scripts/setup-code-server.js), Chromium or
  * playwright-core is missing; with MEMAUDIT_REQUIRE_E2E=1 (set by .ci/run) a skip is a failure.
@@ -265,6 +266,55 @@ test('"Audit memorization" from the command palette shows the run\'s scores, a n
     await page.locator('.statusbar-item', { hasText: `Ln ${other.range.startLine + 1},` }).waitFor();
   } catch (e) {
     await shot('failure').catch(() => undefined);
+    throw new Error(`${(e as Error).message}\ncode-server log (tail):\n${serverLog.slice(-2000)}`, { cause: e });
+  }
+});
+
+/** The audit folders (one per audit configuration) holding no report.json yet. */
+function unfinishedAudits(): string[] {
+  const runs = path.join(workspace, '.memaudit', 'runs');
+  return fs.readdirSync(runs).filter((d) => !fs.existsSync(path.join(runs, d, 'report.json')));
+}
+
+/** mtime (ms) of each finished run's result.json in an audit folder. */
+function finishedRuns(auditDir: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const d of fs.readdirSync(auditDir, { withFileTypes: true })) {
+    const result = path.join(auditDir, d.name, 'result.json');
+    if (d.isDirectory() && fs.existsSync(result)) out.set(d.name, fs.statSync(result).mtimeMs);
+  }
+  return out;
+}
+
+test('Cancel in the progress notification stops the audit and keeps its finished runs; the same audit then resumes', { skip: skipReason, timeout: 2 * AUDIT_TIMEOUT }, async () => {
+  try {
+    await runCommand('Memaudit: Audit memorization');
+    await pickQuick('Audit memorization (1/2)', 'workspace folder');
+    await pickQuick('Audit memorization (2/2)', 'standard');
+
+    // Cancel once two runs have finished (the notification counts runs: "run 3/7 …").
+    const progress = page.locator('.notifications-toasts .notification-toast', { hasText: 'Memaudit: auditing' });
+    await progress.filter({ hasText: /run [3-9]\/\d/ }).waitFor({ timeout: AUDIT_TIMEOUT });
+    await shot('audit-progress');
+    await progress.locator('.monaco-button', { hasText: 'Cancel' }).click();
+    await page.locator('.notifications-toasts .notification-toast', { hasText: 'audit cancelled' }).waitFor({ timeout: 60_000 });
+
+    const pending = unfinishedAudits();
+    assert.equal(pending.length, 1, `one cancelled audit without a report: ${pending.join(', ')}`);
+    const auditDir = path.join(workspace, '.memaudit', 'runs', pending[0]!);
+    const kept = finishedRuns(auditDir);
+    assert.ok(kept.size >= 2, `the runs finished before Cancel are kept: ${[...kept.keys()].join(', ')}`);
+
+    await runCommand('Memaudit: Audit memorization');
+    await pickQuick('Audit memorization (1/2)', 'workspace folder');
+    await pickQuick('Audit memorization (2/2)', 'standard');
+    await page.locator('.tab', { hasText: `Memaudit report ${pending[0]}` }).waitFor({ timeout: AUDIT_TIMEOUT });
+    assert.ok(fs.existsSync(path.join(auditDir, 'report.json')), 'the resumed audit wrote its report');
+    const after = finishedRuns(auditDir);
+    for (const [run, mtime] of kept) assert.equal(after.get(run), mtime, `run ${run} was reused, not trained again`);
+    assert.ok(after.size > kept.size, `the resumed audit trained the remaining runs (${after.size} of them now)`);
+  } catch (e) {
+    await shot('failure-cancel').catch(() => undefined);
     throw new Error(`${(e as Error).message}\ncode-server log (tail):\n${serverLog.slice(-2000)}`, { cause: e });
   }
 });
