@@ -13,76 +13,28 @@
  * Screenshots go to test-artifacts/e2e/.
  */
 import { strict as assert } from 'node:assert';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Browser, Frame, Page } from 'playwright-core';
+import type { Frame, Page } from 'playwright-core';
 import { fmt } from '../../server/src/report/format';
 import type { AuditReport } from '../../server/src/report/types';
-import { chromiumPath } from '../webview/harness';
 import { installExtension } from './install';
+import { CODE_SERVER_ENTRY, openWorkbench, skipReason, type Workbench } from './workbench';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'e2e');
 const CLI = path.join(ROOT, 'dist', 'server', 'src', 'bin.js');
-const CODE_SERVER_VERSION = '4.96.4';
-const codeServerDir = process.env.MEMAUDIT_CODE_SERVER_DIR ?? path.join(os.homedir(), '.cache', 'memaudit', `code-server-${CODE_SERVER_VERSION}`);
-const entry = path.join(codeServerDir, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
-
-const skipReason: string | undefined = (() => {
-  let reason: string | undefined;
-  try {
-    require.resolve('playwright-core');
-  } catch {
-    reason = 'playwright-core is not installed (npm install)';
-  }
-  if (!reason && !chromiumPath()) reason = 'no Chromium: run scripts/ensure-test-tools.sh (as root) or set MEMAUDIT_CHROMIUM';
-  if (!reason && !fs.existsSync(path.join(codeServerDir, '.memaudit-ready'))) reason = `no code-server in ${codeServerDir}: run scripts/ensure-test-tools.sh (or node scripts/setup-code-server.js)`;
-  if (reason) {
-    if (process.env.MEMAUDIT_REQUIRE_E2E === '1') throw new Error(`the end-to-end test must run here (MEMAUDIT_REQUIRE_E2E=1) but cannot: ${reason}`);
-    process.stdout.write(`end-to-end test SKIPPED: ${reason}\n`);
-  }
-  return reason;
-})();
 
 /** Milliseconds an audit of the fixture may take on a loaded 2-core machine before the test gives up. */
 const AUDIT_TIMEOUT = 240_000;
 
 let tmp: string;
 let workspace: string;
-let server: ChildProcess | undefined;
-let serverLog = '';
-let browser: Browser | undefined;
+let bench: Workbench | undefined;
 let page: Page;
-let baseUrl: string;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForHttp(url: string, ms: number): Promise<void> {
-  const until = Date.now() + ms;
-  for (;;) {
-    try {
-      const res = await fetch(url, { redirect: 'manual' });
-      if (res.status < 500) return;
-    } catch {
-      // Not listening yet.
-    }
-    if (Date.now() > until) throw new Error(`code-server did not answer at ${url} within ${ms} ms. Its log:\n${serverLog.slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 async function shot(name: string): Promise<void> {
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
@@ -154,49 +106,14 @@ before(async () => {
   assert.equal(generated.status, 0, `memaudit generate failed: ${generated.stderr}`);
 
   const extensionsDir = path.join(tmp, 'extensions');
-  const installed = installExtension({ entry, extensionsDir, workDir: tmp });
+  const installed = installExtension({ entry: CODE_SERVER_ENTRY, extensionsDir, workDir: tmp });
   assert.ok(fs.existsSync(path.join(installed, 'dist', 'server', 'src', 'main.js')), `the installed extension in ${installed} holds the engine`);
-
-  // No welcome page or walkthrough: opening one takes the focus away from the command palette.
-  const userSettings = path.join(tmp, 'user-data', 'User', 'settings.json');
-  fs.mkdirSync(path.dirname(userSettings), { recursive: true });
-  fs.writeFileSync(
-    userSettings,
-    JSON.stringify({
-      'workbench.startupEditor': 'none',
-      'workbench.welcomePage.walkthroughs.openOnInstall': false,
-      'workbench.tips.enabled': false,
-      'extensions.ignoreRecommendations': true,
-      'security.workspace.trust.enabled': false,
-      'telemetry.telemetryLevel': 'off',
-    }),
-  );
-
-  const port = await freePort();
-  baseUrl = `http://127.0.0.1:${port}`;
-  server = spawn(
-    process.execPath,
-    [entry, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', '--extensions-dir', extensionsDir, '--user-data-dir', path.join(tmp, 'user-data'), workspace],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOME: tmp } },
-  );
-  server.stdout!.on('data', (d: Buffer) => (serverLog += d.toString()));
-  server.stderr!.on('data', (d: Buffer) => (serverLog += d.toString()));
-  await waitForHttp(`${baseUrl}/healthz`, 60_000);
-
-  const { chromium } = require('playwright-core') as typeof import('playwright-core');
-  browser = await chromium.launch({
-    executablePath: chromiumPath()!,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
-  page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
-  await page.goto(`${baseUrl}/?folder=${encodeURIComponent(workspace)}`);
-  await page.locator('.monaco-workbench').waitFor({ timeout: 120_000 });
+  bench = await openWorkbench({ tmp, workspace, extensionsDir });
+  page = bench.page;
 });
 
 after(async () => {
-  await browser?.close();
-  server?.kill('SIGTERM');
+  await bench?.close();
   if (tmp && !process.env.MEMAUDIT_KEEP_E2E) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -266,7 +183,7 @@ test('"Audit memorization" from the command palette shows the run\'s scores, a n
     await page.locator('.statusbar-item', { hasText: `Ln ${other.range.startLine + 1},` }).waitFor();
   } catch (e) {
     await shot('failure').catch(() => undefined);
-    throw new Error(`${(e as Error).message}\ncode-server log (tail):\n${serverLog.slice(-2000)}`, { cause: e });
+    throw new Error(`${(e as Error).message}\ncode-server log (tail):\n${bench?.log().slice(-2000) ?? ''}`, { cause: e });
   }
 });
 
@@ -315,6 +232,6 @@ test('Cancel in the progress notification stops the audit and keeps its finished
     assert.ok(after.size > kept.size, `the resumed audit trained the remaining runs (${after.size} of them now)`);
   } catch (e) {
     await shot('failure-cancel').catch(() => undefined);
-    throw new Error(`${(e as Error).message}\ncode-server log (tail):\n${serverLog.slice(-2000)}`, { cause: e });
+    throw new Error(`${(e as Error).message}\ncode-server log (tail):\n${bench?.log().slice(-2000) ?? ''}`, { cause: e });
   }
 });

@@ -103,3 +103,12 @@ const cases: Case[] = [
 export function run(): Promise<void> {
   return runCases(cases);
 }
+
+/**
+ * The same cases with their report lines sent to `log`: the end-to-end test runs the suite inside
+ * code-server's extension host (test/e2e/vscode-suite.test.ts), where no test runner collects
+ * the console.
+ */
+export function runWithLog(log: (line: string) => void): Promise<void> {
+  return runCases(cases, log);
+}
