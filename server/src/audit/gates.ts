@@ -14,7 +14,7 @@ export const GATE_METRICS = {
   mia_advantage: 'membership-inference advantage (max TPR − FPR), clean run',
   test_f1: 'test subtoken F1 of the clean run (same as G)',
   train_f1: 'train subtoken F1 of the clean run',
-  detection_auroc: 'AUROC of the best per-sample signal at finding the corrupted samples (mean over noisy runs)',
+  detection_auroc: 'AUROC of the best per-sample signal at finding the corrupted samples (mean over the calibration runs: label noise below 100% when present)',
 } as const;
 
 export type GateMetric = keyof typeof GATE_METRICS;

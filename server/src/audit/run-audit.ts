@@ -531,10 +531,26 @@ export function headlineScores(runs: readonly RunReport[]): HeadlineScores {
   };
 }
 
-/** Mean detection quality per signal over the noisy runs, and the best one. */
+/**
+ * The runs that calibrate the memorization signals (METRICS.md, "Detection quality"): the
+ * label-noise runs below 100% when there are any, since a sample whose label was replaced can
+ * only be fitted by memorizing it; else every label-noise run; else every noisy run. Input noise
+ * leaves the label predictable (a leaked name even makes it easier), so its corrupted samples are
+ * not memorized ones and would pull the choice toward whatever separates that edit; and at 100%
+ * the few samples whose shuffled label happened to stay right are all the "clean" side there is.
+ */
+export function calibrationRuns(runs: readonly RunReport[]): RunReport[] {
+  const noisy = runs.filter((r) => r.detection.length > 0);
+  const label = noisy.filter((r) => isLabelKind(r.kind));
+  const partial = label.filter((r) => r.level < 100);
+  return partial.length > 0 ? partial : label.length > 0 ? label : noisy;
+}
+
+/** Mean detection quality per signal over the calibration runs, and the best one. */
 export function detectionSummary(runs: readonly RunReport[]): DetectionSummary {
+  const used = calibrationRuns(runs);
   const acc = new Map<string, { auroc: number; ap: number; n: number }>();
-  for (const r of runs) {
+  for (const r of used) {
     for (const q of r.detection) {
       const a = acc.get(q.signal) ?? { auroc: 0, ap: 0, n: 0 };
       a.auroc += q.auroc;
@@ -546,7 +562,7 @@ export function detectionSummary(runs: readonly RunReport[]): DetectionSummary {
   const signals: SignalQuality[] = [...acc.entries()].map(([signal, a]) => ({ signal, auroc: a.auroc / a.n, averagePrecision: a.ap / a.n }));
   const best = bestSignal(signals.map((s) => ({ ...s, orientation: 1 as const, positives: 0, negatives: 0, undefinedSamples: 0 })));
   signals.sort((a, b) => b.auroc - a.auroc);
-  return { best: best?.signal ?? null, signals };
+  return { best: best?.signal ?? null, signals, calibrationRuns: used.map((r) => r.id) };
 }
 
 /** The clean run's training samples ranked by the best signal: the "likely memorized" findings. */

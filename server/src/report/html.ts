@@ -323,8 +323,8 @@ function detection(ids: Ids, report: AuditReport): string {
   const chart = barChart({
     id: ids.next('chart'),
     title,
-    description: 'Mean over the noisy runs of the AUROC with which each signal ranks the corrupted training samples above the clean ones; 0.5 is chance, 1 is perfect.',
-    xLabel: 'AUROC (mean over noisy runs)',
+    description: 'Mean over the calibration runs of the AUROC with which each signal ranks the corrupted training samples above the clean ones; 0.5 is chance, 1 is perfect.',
+    xLabel: 'AUROC (mean over the calibration runs)',
     bars: signals.map((s) => ({ label: s.signal, value: s.auroc, highlight: s.signal === report.detection.best })),
     reference: { value: 0.5, label: 'chance (0.5)' },
   });
@@ -333,7 +333,13 @@ function detection(ids: Ids, report: AuditReport): string {
     [{ label: 'signal' }, { label: 'AUROC', numeric: true }, { label: 'average precision', numeric: true }],
     signals.map((s) => [esc(s.signal) + (s.signal === report.detection.best ? ' (best)' : ''), esc(fmt(s.auroc)), esc(fmt(s.averagePrecision))]),
   );
-  const best = report.detection.best === null ? '' : `<p>Best signal: <strong>${esc(report.detection.best)}</strong>. It ranks the clean run's methods in the list below.</p>`;
+  const calibration = report.detection.calibrationRuns;
+  const over = calibration === undefined ? 'every noisy run' : calibration.length === 1 ? `run ${calibration[0]}` : `${calibration.length} runs (${calibration.join(', ')})`;
+  const best =
+    report.detection.best === null
+      ? ''
+      : `<p>Best signal: <strong>${esc(report.detection.best)}</strong>, averaged over ${esc(over)}. It ranks the clean run's methods in the list below.</p>` +
+        '<p class="muted">The signals are calibrated on label noise below 100% when the audit has some: a method whose name was replaced can only be fitted by memorizing it. Input noise leaves the name predictable, and at 100% there are no clean methods left to rank against.</p>';
   const rocs = rocFigures(ids, report);
   const intro = rocs.length > 0 ? '<p class="muted">A ROC curve shows, for every threshold on a signal, the share of corrupted samples it flags (true positive rate) against the share of clean samples it flags too (false positive rate); the diagonal is chance. A curve that rises steeply at the left finds noise while flagging few clean methods.</p>' : '';
   return `<section id="detection" aria-labelledby="detection-h"><h2 id="detection-h">Detection quality</h2>${best}${intro}<div class="charts">${figure(chart, title, '', data)}${rocs.join('')}</div></section>`;

@@ -101,7 +101,7 @@ export function toMarkdown(report: AuditReport, opts: MarkdownOptions = {}): str
   } else {
     const best = report.detection.signals.find((s) => s.signal === report.detection.best);
     out.push(
-      `Best signal: **${md(report.detection.best)}** (AUROC ${fmt(best?.auroc)}, average precision ${fmt(best?.averagePrecision)}, mean over noisy runs; 0.5 = chance).`,
+      `Best signal: **${md(report.detection.best)}** (AUROC ${fmt(best?.auroc)}, average precision ${fmt(best?.averagePrecision)}, mean over the calibration runs: label noise below 100% when present; 0.5 = chance).`,
       '',
     );
     const sorted = [...report.detection.signals].sort((a, b) => b.auroc - a.auroc);

@@ -203,15 +203,21 @@ export interface HeadlineScores {
   mia_advantage: number | null;
   train_f1: number | null;
   test_f1: number | null;
-  /** AUROC of the best signal, mean over noisy runs. */
+  /** AUROC of the best signal, mean over the calibration runs (`DetectionSummary.calibrationRuns`). */
   detection_auroc: number | null;
 }
 
 export interface DetectionSummary {
-  /** The best signal (highest mean AUROC over noisy runs), or null when no run had corruption. */
+  /** The best signal (highest mean AUROC over the calibration runs), or null when no run had corruption. */
   best: string | null;
-  /** Mean quality of every signal over the noisy runs. */
+  /** Mean quality of every signal over the calibration runs. */
   signals: SignalQuality[];
+  /**
+   * The noisy runs averaged (ids of `runs`): the label-noise runs below 100% when there are any
+   * (their corrupted samples can only be fitted by memorizing), else every label-noise run, else
+   * every noisy run. Absent in reports written before it was recorded (all noisy runs then).
+   */
+  calibrationRuns?: string[];
 }
 
 export interface Finding {
