@@ -16,6 +16,7 @@ import * as vscode from 'vscode';
 import { ReportGetRequest } from '../../server/src/protocol';
 import { toHtml } from '../../server/src/report/html';
 import { decodeCartography } from '../../server/src/report/cartography';
+import { describeNoise } from '../../server/src/report/format';
 import { reportJsonText } from '../../server/src/report/json-text';
 import { noiseDiffOf, parseNoiseDiffs } from '../../server/src/report/noise-diffs';
 import { toSarif } from '../../server/src/report/sarif';
@@ -189,7 +190,7 @@ export class ReportPanels implements vscode.Disposable {
     const left = this.diffs.add(noiseDiffFileName(finding.name, 'original', finding.language), d.original);
     const right = this.diffs.add(noiseDiffFileName(finding.name, 'noised', finding.language), d.noised);
     const level = `${noise.kind} ${noise.level}%`;
-    const what = noise.label ? `label ${noise.label.from} → ${noise.label.to}` : noise.edit;
+    const what = describeNoise(noise, finding.language);
     await vscode.commands.executeCommand('vscode.diff', left, right, `${finding.name}: original ↔ ${level} (${what})`, { preview: true, viewColumn: vscode.ViewColumn.Beside });
     this.notify(o, `Opened ${finding.name}: original ↔ ${level}`);
   }

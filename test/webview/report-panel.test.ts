@@ -359,7 +359,7 @@ test('"noised in": a level opens the diff of the original and the noised method 
   // Other rows' levels wait until their row is the current one.
   assert.equal(await row.locator('button.diff-button').first().getAttribute('tabindex'), f.sampleId === g.sampleId ? '0' : '-1');
   // The hover text says what changed.
-  assert.match((await row.locator(`button[data-diff-run="${n.runId}"]`).getAttribute('title')) ?? '', n.label ? /label .+ → .+ \(open the diff\)/ : /inserted|deleted|renamed|\(open the diff\)/);
+  assert.match((await row.locator(`button[data-diff-run="${n.runId}"]`).getAttribute('title')) ?? '', n.label ? /renamed .+ → .+ \(open the diff\)/ : /inserted|deleted|renamed|\(open the diff\)/);
   await p.evaluate(`document.activeElement.blur(); document.querySelector('#findings .table-wrap').scrollLeft = 0`);
   await sectionShot(p, 'report-light-findings-noise.png', '#findings');
   await clean(p, log);

@@ -14,14 +14,9 @@ import { methodText, renameMethod, sourceEditOf, SOURCE_KINDS, textHash, type Le
 import { NOISE_DIFFS_VERSION, type NoiseDiffSample, type NoiseDiffs } from '../report/noise-diffs';
 import type { Finding, FindingNoise, RunReport } from '../report/types';
 import { readJsonIfValid } from '../util/atomic';
+import { labelIdentifier } from '../report/format';
 
-/** Writes a label (`get|user|name`) as a method name of `language`: getUserName, get_user_name. */
-export function labelIdentifier(label: string, language: string): string {
-  const parts = label.split('|').filter((p) => p !== '');
-  if (parts.length === 0) return label;
-  if (language === 'java') return parts.map((p, i) => (i === 0 ? p : p.charAt(0).toUpperCase() + p.slice(1))).join('');
-  return parts.join('_');
-}
+export { labelIdentifier };
 
 export interface FindingNoiseInput {
   findings: readonly Finding[];

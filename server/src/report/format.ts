@@ -33,3 +33,16 @@ export function fmtDuration(ms: number): string {
   const totalMin = Math.round(totalS / 60);
   return `${Math.floor(totalMin / 60)} h ${String(totalMin % 60).padStart(2, '0')} min`;
 }
+
+/** Writes a label (`get|user|name`) as a method name of `language`: getUserName, get_user_name. */
+export function labelIdentifier(label: string, language: string): string {
+  const parts = label.split('|').filter((p) => p !== '');
+  if (parts.length === 0) return label;
+  if (language === 'java') return parts.map((p, i) => (i === 0 ? p : p.charAt(0).toUpperCase() + p.slice(1))).join('');
+  return parts.join('_');
+}
+
+/** What a noisy run did to a finding's method, for tooltips and titles: "renamed to_h → get_priority", or the edit. */
+export function describeNoise(n: { label?: { from: string; to: string }; edit?: string }, language: string): string {
+  return n.label ? `renamed ${labelIdentifier(n.label.from, language)} → ${labelIdentifier(n.label.to, language)}` : (n.edit ?? '');
+}

@@ -16,7 +16,7 @@
 import { createHash } from 'node:crypto';
 import { epochCurve, gateSummary, keyRepeatsLabel, noiseGroups, rocAt, rocGroups, SCORE_ROWS, summarizeLevel, type LevelGroup, type NoiseGroup } from './aggregate';
 import { escapeHtml as esc } from './escape';
-import { fmt, fmtCount, fmtDuration, fmtLevel } from './format';
+import { describeNoise, fmt, fmtCount, fmtDuration, fmtLevel } from './format';
 import { corpusRoots, locateFinding, type LocateOptions } from './paths';
 import { barChart, lineChart, SERIES_COLORS, type LineSeries } from './svg';
 import type { AuditReport, EpochReport, Finding, FindingNoise, ReportGate, RunReport } from './types';
@@ -484,7 +484,7 @@ function noiseCell(report: AuditReport, f: Finding, opts: HtmlOptions): string {
   const seeds = report.config.seeds.length > 1;
   const kinds: string[] = [];
   for (const n of list) if (!kinds.includes(n.kind)) kinds.push(n.kind);
-  const what = (n: FindingNoise): string => (n.label ? `label ${n.label.from} → ${n.label.to}` : n.edit);
+  const what = (n: FindingNoise): string => describeNoise(n, f.language);
   const groups = kinds.map((kind) => {
     const items = list
       .filter((n) => n.kind === kind)

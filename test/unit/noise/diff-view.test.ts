@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyNoise, methodText, renameMethod, sourceEditOf, textHash, SOURCE_KINDS } from '../../../server/src/noise';
 import { labelIdentifier } from '../../../server/src/audit/noise-diffs';
+import { describeNoise } from '../../../server/src/report/format';
 import { corpus, LANGUAGES } from './helpers';
 
 for (const language of LANGUAGES) {
@@ -56,4 +57,10 @@ test('labelIdentifier: camelCase for Java, snake_case for Python and Ruby', () =
   assert.equal(labelIdentifier('to|s', 'ruby'), 'to_s');
   assert.equal(labelIdentifier('code', 'java'), 'code');
   assert.equal(labelIdentifier('', 'java'), '');
+});
+
+test('describeNoise: a label change reads as the rename the diff shows; other kinds show their edit', () => {
+  assert.equal(describeNoise({ label: { from: 'to|h', to: 'get|priority' }, edit: 'label swap' }, 'ruby'), 'renamed to_h → get_priority');
+  assert.equal(describeNoise({ label: { from: 'get|name', to: 'is|valid' }, edit: 'x' }, 'java'), 'renamed getName → isValid');
+  assert.equal(describeNoise({ edit: 'renamed 3 locals' }, 'python'), 'renamed 3 locals');
 });

@@ -315,7 +315,7 @@ test('ROC curves per signal, cartography regions and the findings\' noise, from 
   const table = body.slice(body.indexOf('<section id="findings"'));
   assert.match(table, /data-label="noised in"/);
   assert.doesNotMatch(table, /data-label="signal"/);
-  assert.match(table, /<span class="noise-kind">y-shuffle<\/span> <span title="y-shuffle 50%: label get\|total → set\|value\|50">50%<\/span>/);
+  assert.match(table, /<span class="noise-kind">y-shuffle<\/span> <span title="y-shuffle 50%: renamed (getTotal|get_total) → (setValue50|set_value_50)">50%<\/span>/);
   assert.equal(count(table, '<button type="button" class="diff-button"'), 0);
   // Score cards: the key once, and only where the label does not already end with it.
   assert.match(body, /<span class="card-title"[^>]*>Generalization<\/span> <code class="card-key"[^>]*>G<\/code>/);
@@ -335,7 +335,7 @@ test('panel markup: the cartography map\'s canvas and run picker, diff buttons w
   const expected = report.findings.flatMap((f) => f.noise ?? []).filter((n) => n.diff).length;
   assert.equal(expected, 15);
   assert.equal(count(body, '<button type="button" class="diff-button" data-diff-run="'), expected);
-  assert.match(body, /data-diff-run="y-shuffle-75-s0" title="y-shuffle 75%: label get\|total → set\|value\|75 \(open the diff\)" aria-label="Diff of [^"]+: original vs y-shuffle 75%">75%<\/button>/);
+  assert.match(body, /data-diff-run="y-shuffle-75-s0" title="y-shuffle 75%: renamed (getTotal|get_total) → (setValue75|set_value_75) \(open the diff\)" aria-label="Diff of [^"]+: original vs y-shuffle 75%">75%<\/button>/);
   // A run without a stored diff stays text.
   const third = body.slice(body.indexOf(`data-sample-id="${report.findings[2]!.sampleId}"`));
   assert.match(third.slice(0, third.indexOf('</tr>')), /<span title="y-shuffle 50%[^"]*">50%<\/span>/);
