@@ -10,7 +10,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { chromiumPath } from '../webview/harness';
+import { browserMissing, chromiumPath } from '../webview/harness';
 
 const CODE_SERVER_VERSION = '4.96.4';
 const codeServerDir = process.env.MEMAUDIT_CODE_SERVER_DIR ?? path.join(os.homedir(), '.cache', 'memaudit', `code-server-${CODE_SERVER_VERSION}`);
@@ -18,13 +18,7 @@ const codeServerDir = process.env.MEMAUDIT_CODE_SERVER_DIR ?? path.join(os.homed
 export const CODE_SERVER_ENTRY = path.join(codeServerDir, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
 
 export const skipReason: string | undefined = (() => {
-  let reason: string | undefined;
-  try {
-    require.resolve('playwright-core');
-  } catch {
-    reason = 'playwright-core is not installed (npm install)';
-  }
-  if (!reason && !chromiumPath()) reason = 'no Chromium: run scripts/ensure-test-tools.sh (as root) or set MEMAUDIT_CHROMIUM';
+  let reason = browserMissing();
   if (!reason && !fs.existsSync(path.join(codeServerDir, '.memaudit-ready'))) reason = `no code-server in ${codeServerDir}: run scripts/ensure-test-tools.sh (or node scripts/setup-code-server.js)`;
   if (reason) {
     if (process.env.MEMAUDIT_REQUIRE_E2E === '1') throw new Error(`the end-to-end tests must run here (MEMAUDIT_REQUIRE_E2E=1) but cannot: ${reason}`);

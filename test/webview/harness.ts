@@ -24,15 +24,19 @@ export function chromiumPath(): string | undefined {
   return CANDIDATES.find((p) => fs.existsSync(p));
 }
 
-/** Why the browser tests cannot run here, or undefined when they can (printed once). */
-export const skipReason: string | undefined = (() => {
-  let reason: string | undefined;
+/** Why no browser can be driven here (playwright-core or Chromium missing), or undefined. */
+export function browserMissing(): string | undefined {
   try {
     require.resolve('playwright-core');
   } catch {
-    reason = 'playwright-core is not installed (npm install)';
+    return 'playwright-core is not installed (npm install)';
   }
-  if (!reason && !chromiumPath()) reason = `no Chromium at ${CANDIDATES.join(' or ')}: run scripts/ensure-test-tools.sh (as root) or set MEMAUDIT_CHROMIUM`;
+  return chromiumPath() ? undefined : `no Chromium at ${CANDIDATES.join(' or ')}: run scripts/ensure-test-tools.sh (as root) or set MEMAUDIT_CHROMIUM`;
+}
+
+/** Why the browser tests cannot run here, or undefined when they can (printed once). */
+export const skipReason: string | undefined = (() => {
+  const reason = browserMissing();
   if (reason) process.stdout.write(`# webview tests SKIPPED: ${reason}\n`);
   return reason;
 })();
