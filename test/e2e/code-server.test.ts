@@ -126,6 +126,8 @@ test('"Audit memorization" from the command palette shows the run\'s scores, a n
     const report = await webviewFrame('.memaudit-report #scores .card .value', AUDIT_TIMEOUT);
     await shot('report-panel');
     const run = onlyRun();
+    // The engine in the installed package extracts with memaudit's own addon when it was built here.
+    if (fs.existsSync(path.join(ROOT, 'dist', 'native', 'memaudit_flat.node'))) assert.equal(run.report.environment.parser, 'native-flat', 'the packaged engine loads the extraction addon');
     const shown = await report.$$eval('#scores .card[data-score]', (cards) => cards.map((c) => [c.getAttribute('data-score') ?? '', c.querySelector('.value')?.textContent ?? '']));
     const scores = run.report.scores as unknown as Record<string, number | null>;
     for (const key of ['G', 'M', 'gap']) {
