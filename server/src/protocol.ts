@@ -16,6 +16,7 @@
  */
 import { NotificationType, NotificationType0, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type { AuditConfigInput } from './audit/config';
+import type { AuditProgress } from './audit/run-audit';
 import type { ErrorCode } from './errors';
 import type { AuditReport, HeadlineScores, ReportGate } from './report/types';
 
@@ -194,22 +195,9 @@ export interface AuditStartResult extends AuditPlanResult {
  */
 export const AuditStartRequest = new RequestType<AuditTarget, AuditStartResult, RpcErrorData>('audit/start');
 
-export interface AuditProgressParams {
+/** The engine's progress of an audit (`AuditProgress`: stage, fraction, run k/n, epoch, speed, ETA), sent to the client. */
+export interface AuditProgressParams extends AuditProgress {
   auditId: string;
-  stage: 'extract' | 'dataset' | 'train' | 'report';
-  /** 0..1 over the whole audit. */
-  fraction: number;
-  message: string;
-  /** 1-based index of the training run in progress, and the number of runs. */
-  run?: number;
-  runs?: number;
-  runId?: string;
-  /** 1-based epoch of the run in progress, and the epochs per run. */
-  epoch?: number;
-  epochs?: number;
-  samplesPerSec?: number;
-  /** Estimated seconds left for the whole audit. */
-  etaSec?: number;
   /** The device training runs on: the requested one, or what the engine found once it knows. */
   device?: string;
 }

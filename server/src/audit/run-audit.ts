@@ -51,6 +51,7 @@ export interface AuditProgress {
   run?: number;
   runs?: number;
   runId?: string;
+  /** 1-based epoch of the run in progress, and the epochs per run. */
   epoch?: number;
   epochs?: number;
   samplesPerSec?: number;

@@ -365,20 +365,8 @@ export class EngineServer {
     if (key === a.lastProgressKey && now - a.lastProgressAt < PROGRESS_INTERVAL_MS) return;
     a.lastProgressKey = key;
     a.lastProgressAt = now;
-    const params: AuditProgressParams = {
-      auditId: a.id,
-      stage: p.stage,
-      fraction: p.fraction,
-      message: p.message,
-      device: a.device,
-      ...(p.run !== undefined ? { run: p.run } : {}),
-      ...(p.runs !== undefined ? { runs: p.runs } : {}),
-      ...(p.runId !== undefined ? { runId: p.runId } : {}),
-      ...(p.epoch !== undefined ? { epoch: p.epoch } : {}),
-      ...(p.epochs !== undefined ? { epochs: p.epochs } : {}),
-      ...(p.samplesPerSec !== undefined ? { samplesPerSec: p.samplesPerSec } : {}),
-      ...(p.etaSec !== undefined ? { etaSec: p.etaSec } : {}),
-    };
+    // Spread, not copied field by field: AuditProgressParams is AuditProgress plus the audit's id and device.
+    const params: AuditProgressParams = { ...p, auditId: a.id, device: a.device };
     this.notify(AuditProgressNotification, params);
   }
 
