@@ -17,6 +17,7 @@
 import { NotificationType, NotificationType0, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type { AuditConfigInput } from './audit/config';
 import type { AuditProgress } from './audit/run-audit';
+import type { RunListing } from './cli/runs';
 import type { ErrorCode } from './errors';
 import type { AuditReport, HeadlineScores, ReportGate } from './report/types';
 
@@ -258,18 +259,7 @@ export interface RunsLocation {
   outDir?: string;
 }
 
-export interface RunSummary {
-  /** The run id (folder name under `<outDir>/runs/`). */
-  id: string;
-  dir: string;
-  state: 'finished' | 'interrupted';
-  /** Training runs of the grid finished so far. */
-  runsDone: number;
-  /** ISO time the audit finished (finished runs). */
-  createdAt?: string;
-  model?: string;
-  scores?: HeadlineScores;
-  gatesPassed?: boolean;
+export interface RunSummary extends RunListing {
   /** Whether this is the audit running now (it cannot be deleted). */
   running: boolean;
 }

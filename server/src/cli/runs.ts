@@ -30,12 +30,15 @@ Options:
 ${REPORT_OUTPUT_HELP}
 `;
 
-interface RunListing {
+/** One audit of a runs folder (`memaudit runs`, and the engine's `runs/list`). */
+export interface RunListing {
+  /** The run id (folder name under `<outDir>/runs/`). */
   id: string;
   dir: string;
   state: 'finished' | 'interrupted';
-  /** Runs of the grid finished so far. */
+  /** Training runs of the grid finished so far. */
   runsDone: number;
+  /** ISO time the audit finished (finished runs). */
   createdAt?: string;
   model?: string;
   scores?: AuditReport['scores'];
