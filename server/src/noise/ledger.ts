@@ -76,8 +76,8 @@ export interface LedgerSkip {
   reason: SkipReason;
 }
 
-/** The JSON ledger of one plan item. */
-export interface Ledger {
+/** What a ledger says of its plan item, in both forms. */
+export interface LedgerHeader {
   version: number;
   kind: NoiseKind;
   level: number;
@@ -87,6 +87,10 @@ export interface Ledger {
   trainSize: number;
   /** Samples the level chose: round(level · trainSize). Chosen = entries + skipped. */
   chosen: number;
+}
+
+/** The JSON ledger of one plan item. */
+export interface Ledger extends LedgerHeader {
   /** Corrupted samples, by position. */
   entries: LedgerEntry[];
   /** Chosen samples left clean, by position. */
@@ -94,14 +98,7 @@ export interface Ledger {
 }
 
 /** The ledger as typed arrays; entry k of every array describes the same corrupted sample. */
-export interface CompactLedger {
-  version: number;
-  kind: NoiseKind;
-  level: number;
-  seed: number;
-  options: ResolvedNoiseItem['options'];
-  trainSize: number;
-  chosen: number;
+export interface CompactLedger extends LedgerHeader {
   /** Training positions of the corrupted samples, ascending. */
   positions: Int32Array;
   /** Their sample indices. */
