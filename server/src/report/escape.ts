@@ -9,15 +9,20 @@
 // character reference, so it becomes U+FFFD.
 const XML_INVALID_RE = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
 
-/** Escapes text for XML element content or a double- or single-quoted attribute value. */
-export function escapeXml(s: string): string {
+/** The five markup characters as references (the apostrophe as `apos`), unwritable characters as U+FFFD. */
+function escapeMarkup(s: string, apos: string): string {
   return s
     .replace(XML_INVALID_RE, '\uFFFD')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;');
+    .replace(/'/g, apos);
+}
+
+/** Escapes text for XML element content or a double- or single-quoted attribute value. */
+export function escapeXml(s: string): string {
+  return escapeMarkup(s, '&apos;');
 }
 
 /**
@@ -34,13 +39,7 @@ export function escapeXmlAttr(s: string): string {
  * whitespace become U+FFFD so a report cannot smuggle invisible markup-breaking bytes.
  */
 export function escapeHtml(s: string): string {
-  return s
-    .replace(XML_INVALID_RE, '\uFFFD')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
+  return escapeMarkup(s, '&#39;');
 }
 
 /**
