@@ -9,17 +9,9 @@
 import { DType, GradientOptions, Graph, Shape, TensorData, Value, dimFactors, emitModel, gradients, ops as o, tensor } from '../../../server/src/onnx';
 import { Session, createSession } from '../../../server/src/runtime';
 
-/** Deterministic PRNG (mulberry32), so failures reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../../helpers/rng';
+
+export { rng };
 
 /** How the values of one input are drawn. */
 export type InputInit =

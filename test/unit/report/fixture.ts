@@ -6,6 +6,7 @@
  * folder corpus, a JSONL file and a zip archive.
  */
 import type { AuditReport, EpochReport, Finding, ReportGate, RunReport, SignalQuality, SplitMetrics } from '../../../server/src/report/types';
+import { rng } from '../../helpers/rng';
 
 /** Options of `makeFixtureReport`. */
 export interface FixtureOptions {
@@ -29,17 +30,6 @@ export function powerRoc(auroc: number): { fpr: number[]; tpr: number[] } {
   return { fpr, tpr: fpr.map((x) => round(x ** k)) };
 }
 
-/** mulberry32: a tiny deterministic generator, good enough for plot jitter. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const round = (x: number, d = 4): number => Math.round(x * 10 ** d) / 10 ** d;
 const clamp01 = (x: number): number => Math.min(1, Math.max(0, x));
