@@ -29,6 +29,7 @@
  */
 import { EngineError, ERROR_CODES } from '../errors';
 import { readBundle, writeBundle, type NumericArray } from '../cache/bundle';
+import { SPLIT_NAMES, type SplitName } from '../dataset/split';
 import type { SampleStats } from './types';
 
 /** Bundle kind of a dynamics file. */
@@ -37,10 +38,10 @@ export const DYNAMICS_KIND = 'memaudit-dynamics';
 export const DYNAMICS_VERSION = 1;
 /** Bytes stored per sample per recorded epoch. */
 export const BYTES_PER_SAMPLE_EPOCH = 16;
-/** The splits dynamics are kept for. */
-export const DYNAMICS_SPLITS = ['train', 'val', 'test'] as const;
+/** The splits dynamics are kept for: the dataset's three. */
+export const DYNAMICS_SPLITS = SPLIT_NAMES;
 /** One of `DYNAMICS_SPLITS`. */
-export type DynamicsSplit = (typeof DYNAMICS_SPLITS)[number];
+export type DynamicsSplit = SplitName;
 
 /** One recorded epoch of a split: views into the split's columns. */
 export interface DynamicsRow {
