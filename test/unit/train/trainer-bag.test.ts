@@ -8,17 +8,10 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { createModel } from '../../../models/registry';
 import { ERROR_CODES, isEngineError } from '../../../server/src/errors';
-import { resume, train, type TrainConfig, type TrainData } from '../../../server/src/train/trainer';
-import { learnableSource, range } from './helpers';
-import { assertSameDynamics, assertSameState, tempDir } from './trainer-helpers';
+import { resume, train, type TrainConfig } from '../../../server/src/train/trainer';
+import { assertSameDynamics, assertSameState, bagCorpus, tempDir } from './trainer-helpers';
 
-const { source, labels } = learnableSource({ seed: 3, samples: 160, labels: 4, tokens: 12, vocab: 40 });
-const data: TrainData = {
-  train: range(0, 112),
-  trainLabels: labels.subarray(0, 112),
-  val: { indices: range(112, 136), labels: labels.subarray(112, 136) },
-  test: { indices: range(136, 160), labels: labels.subarray(136, 160) },
-};
+const { source, data } = bagCorpus();
 
 const make = () => createModel('bag', { source, preset: 'tiny', batchSize: 16, stepsPerRun: 3, seed: 7, optimizer: { kind: 'adam' }, device: 'cpu', threads: 1 });
 

@@ -7,7 +7,9 @@ import type { Dynamics } from '../../../server/src/train/dynamics';
 import { DYNAMICS_SPLITS } from '../../../server/src/train/dynamics';
 import type { TrainConfig, TrainData } from '../../../server/src/train/trainer';
 import type { ModelState, TrainableModel } from '../../../server/src/train/types';
+import type { SampleSource } from '../../../server/src/train/architecture';
 import { FakeModel, makeToyCorpus, type FakeModelOptions, type ToyCorpus } from './fake-model';
+import { learnableSource, range } from './helpers';
 
 /** The toy setup: 240 train, 80 val, 80 test samples. */
 export interface Setup {
@@ -78,4 +80,21 @@ export async function assertSameState(a: TrainableModel | ModelState, b: Trainab
     assert.deepEqual(sa.tensors[k]!.dims, sb.tensors[k]!.dims);
     assert.ok(bytes(sa.tensors[k]!.data).equals(bytes(sb.tensors[k]!.data)), `tensor ${k} differs`);
   }
+}
+
+/**
+ * The learnable corpus of the bag trainer tests: 160 samples, 4 labels, split 112 / 24 / 24 in
+ * order.
+ */
+export function bagCorpus(): { source: SampleSource; data: TrainData } {
+  const { source, labels } = learnableSource({ seed: 3, samples: 160, labels: 4, tokens: 12, vocab: 40 });
+  return {
+    source,
+    data: {
+      train: range(0, 112),
+      trainLabels: labels.subarray(0, 112),
+      val: { indices: range(112, 136), labels: labels.subarray(112, 136) },
+      test: { indices: range(136, 160), labels: labels.subarray(136, 160) },
+    },
+  };
 }

@@ -11,18 +11,12 @@ import { createModel } from '../../../models/registry';
 import { ERROR_CODES, isEngineError } from '../../../server/src/errors';
 import { CSR_DEFAULTS, measureCsr } from '../../../server/src/train/probes';
 import { Rng } from '../../../server/src/train/rng';
-import { resume, train, type TrainConfig, type TrainData, type TrainResult } from '../../../server/src/train/trainer';
+import { resume, train, type TrainConfig, type TrainResult } from '../../../server/src/train/trainer';
 import type { ModelState } from '../../../server/src/train/types';
-import { learnableSource, range } from './helpers';
-import { assertSameDynamics, assertSameState, tempDir } from './trainer-helpers';
+import { range } from './helpers';
+import { assertSameDynamics, assertSameState, bagCorpus, tempDir } from './trainer-helpers';
 
-const { source, labels } = learnableSource({ seed: 3, samples: 160, labels: 4, tokens: 12, vocab: 40 });
-const data: TrainData = {
-  train: range(0, 112),
-  trainLabels: labels.subarray(0, 112),
-  val: { indices: range(112, 136), labels: labels.subarray(112, 136) },
-  test: { indices: range(136, 160), labels: labels.subarray(136, 160) },
-};
+const { source, data } = bagCorpus();
 const rng = new Rng(21);
 const randomSet = { indices: range(0, 112), labels: Int32Array.from({ length: 112 }, () => rng.int(4)) };
 
