@@ -1,5 +1,7 @@
 /** Typed access to scripts/package.js (plain JavaScript, run without a build) for the tests. */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { unzipSync } from 'fflate';
 
 /** The repository root (tests run from dist/test/…). */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -23,3 +25,13 @@ export interface Packager {
 }
 
 export const packager = require(PACKAGE_SCRIPT) as Packager;
+
+/** Unpacks a .vsix under `dir`; returns the extension's folder (a .vsix keeps it under `extension/`). */
+export function unpackVsix(vsix: string, dir: string): string {
+  for (const [name, data] of Object.entries(unzipSync(fs.readFileSync(vsix)))) {
+    const dest = path.join(dir, name);
+    fs.mkdirSync(path.dirname(dest), { recursive: true });
+    fs.writeFileSync(dest, data);
+  }
+  return path.join(dir, 'extension');
+}

@@ -13,11 +13,10 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { unzipSync } from 'fflate';
 import { EngineClient } from '../../extension/src/client';
 import { FindingsGetRequest, ReportGetRequest, type AuditDoneParams, type AuditTarget } from '../../server/src/protocol';
 import { tempDir } from '../helpers/cli';
-import { PACKAGE_SCRIPT, packager } from '../helpers/packager';
+import { PACKAGE_SCRIPT, packager, unpackVsix } from '../helpers/packager';
 
 const { TARGETS, currentTarget, foreignNativeFiles, vsixEntries } = packager;
 const target = currentTarget();
@@ -50,11 +49,7 @@ before(() => {
   const r = packageFor(target, vsix);
   assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
   assert.match(r.stdout, new RegExp(`packaged .*memaudit-${target}\\.vsix for ${target}: [\\d.]+ MB \\(\\d+ bytes\\), \\d+ entries`));
-  for (const [name, data] of Object.entries(unzipSync(fs.readFileSync(vsix)))) {
-    const dest = path.join(unpacked, name);
-    fs.mkdirSync(path.dirname(dest), { recursive: true });
-    fs.writeFileSync(dest, data);
-  }
+  unpackVsix(vsix, unpacked);
 });
 after(() => work.cleanup());
 

@@ -19,7 +19,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { unzipSync } from 'fflate';
+import { unpackVsix } from '../helpers/packager';
 import { generateCorpus, writeCorpus } from '../../server/src/synth';
 
 /** The repository root (this file runs from dist/test/vscode/). */
@@ -63,15 +63,6 @@ export async function writeFixture(dir: string): Promise<void> {
   fs.writeFileSync(path.join(dir, '.vscode', 'settings.json'), `${JSON.stringify(FIXTURE_SETTINGS, null, 2)}\n`);
 }
 
-/** Unpacks a .vsix under `dir`; returns the extension's folder. */
-function unpackVsix(vsix: string, dir: string): string {
-  for (const [name, data] of Object.entries(unzipSync(fs.readFileSync(vsix)))) {
-    const dest = path.join(dir, name);
-    fs.mkdirSync(path.dirname(dest), { recursive: true });
-    fs.writeFileSync(dest, data);
-  }
-  return path.join(dir, 'extension');
-}
 
 /** Runs the suite; resolves with the process exit code (0 also when skipped). */
 export async function runVsCodeSuite(deps: RunnerDeps): Promise<number> {
