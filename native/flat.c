@@ -43,7 +43,7 @@
 #include "lib.c"
 
 /* Bumped whenever the columns or the functions change; the JS loader checks it. */
-#define FLAT_ABI 1
+#define FLAT_ABI 2
 
 #define FLAT_NAMED 1
 #define FLAT_HAS_ERROR 2
@@ -599,6 +599,9 @@ cleanup:
   return result;
 }
 
+/* code2vec path-contexts (createPathTable, pathContexts). */
+#include "paths.c"
+
 static napi_value init(napi_env env, napi_value exports) {
   const struct {
     const char *name;
@@ -606,6 +609,7 @@ static napi_value init(napi_env env, napi_value exports) {
   } fns[] = {
       {"languageInfo", language_info}, {"createParser", create_parser}, {"parse", parse},        {"release", release},
       {"walk", walk},                  {"setQuery", set_query},         {"matches", matches},
+      {"createPathTable", create_path_table}, {"pathContexts", path_contexts},
   };
   for (size_t k = 0; k < sizeof fns / sizeof fns[0]; k++) {
     napi_value fn;

@@ -57,7 +57,7 @@ function compiler() {
 }
 
 function newestInput(lib) {
-  let newest = Math.max(fs.statSync(source).mtimeMs, fs.statSync(__filename).mtimeMs);
+  let newest = fs.statSync(__filename).mtimeMs;
   const visit = (dir) => {
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
       const p = path.join(dir, e.name);
@@ -66,6 +66,8 @@ function newestInput(lib) {
     }
   };
   visit(lib);
+  // flat.c and the files it includes (paths.c).
+  visit(path.dirname(source));
   return newest;
 }
 

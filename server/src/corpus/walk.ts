@@ -183,7 +183,9 @@ async function* walkDir(
   try {
     let entries: fs.Dirent[];
     try {
-      entries = await fsp.readdir(dirAbs, { withFileTypes: true });
+      // Synchronous: a promise per directory and per file (through libuv's thread pool) cost
+      // 60-80 µs each, against 3-5 µs for the call itself, and the walk is on the critical path.
+      entries = fs.readdirSync(dirAbs, { withFileTypes: true });
     } catch (err) {
       const s = skipFromFsError(err);
       yield skip(dirLabel, s.skip, `folder: ${s.detail}`);
@@ -262,7 +264,7 @@ async function* walkDir(
       }
       if (st === undefined) {
         try {
-          st = await fsp.stat(entryAbs);
+          st = fs.statSync(entryAbs);
         } catch (err) {
           const s = skipFromFsError(err);
           yield skip(label, s.skip, s.detail);

@@ -22,6 +22,7 @@ import type * as WebTs from 'web-tree-sitter';
 import { EngineError, ERROR_CODES } from '../errors';
 import { decodeMatches, FlatColumns, FlatCursor, FlatLanguage, FlatNode, FlatSyntaxTree, loadFlatAddon, type FlatAddon, type FlatHandle } from './flat';
 import { LANGUAGES, loadQuerySource } from './languages';
+import type { PathKernel } from './paths';
 import { LANGUAGE_IDS, type LanguageId } from './sample';
 
 /** Which binding parses. */
@@ -83,6 +84,8 @@ export interface Backend {
   parse(text: string, language: LanguageId): ParsedTree;
   /** Parses and drops the tree: the bench's raw parse rate. */
   parseOnly(text: string, language: LanguageId): void;
+  /** The flat addon's C path-contexts, when this backend loaded the addon. */
+  readonly pathKernel?: PathKernel;
 }
 
 /** Module loaders, replaceable so tests can simulate a binding that does not load. */
@@ -161,6 +164,7 @@ export function loadFlatBackend(load: () => FlatAddon = () => loadFlatAddon()): 
   }
   return {
     kind: 'native-flat',
+    pathKernel: addon,
     parse(text, language) {
       const p = perLanguage.get(language)!;
       const tree = walk(p, text);

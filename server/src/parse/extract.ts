@@ -22,7 +22,7 @@ import { EngineError, ERROR_CODES } from '../errors';
 import { BACKEND_KINDS, loadBackend, type Backend, type BackendKind, type BackendLoaders, type ParsedTree, type TsNode } from './backend';
 import { leadingDoc, leadingDocOfRun } from './docs';
 import { CommentRuns, DeclTable, FlatTree, LabelTable, TokenInterner, TypeTable } from './flatten';
-import { sampleId, seededRandom } from './ids';
+import { sampleId } from './ids';
 import { LANGUAGES, loadQuerySource, typesWithout, type LanguageSpec } from './languages';
 import { cleanDocstring } from './lexemes';
 import { PathContexts } from './paths';
@@ -295,7 +295,7 @@ class TreeSitterExtractor implements Extractor {
     }
     this.types = types;
     this.commentTypes = commentTypes;
-    this.paths = new PathContexts(tables.paths, this.labels);
+    this.paths = new PathContexts(tables.paths, this.labels, impl.pathKernel);
   }
 
   parseOnly(text: string, language: LanguageId): void {
@@ -473,7 +473,7 @@ class TreeSitterExtractor implements Extractor {
       if (i >= nameNode && i < nameEnd) return true;
       return flat.spells(i, name);
     };
-    const contexts = this.paths.compute(flat, m, settings, this.placeholder, isName, seededRandom(id));
+    const contexts = this.paths.compute(flat, m, settings, this.placeholder, isName, id);
 
     return {
       id,

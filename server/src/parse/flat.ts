@@ -29,13 +29,30 @@ export interface FlatAddon {
   setQuery(handle: FlatHandle, source: string): string[];
   /** Matches of the query over the kept tree: per match, pattern, capture count c, then c pairs (capture id, node index). */
   matches(handle: FlatHandle): Int32Array;
+  /** A path table for `pathContexts` (native/paths.c). */
+  createPathTable(): PathTableHandle;
+  /** A method's code2vec path-contexts (see `PathKernel` in paths.ts, which calls it). */
+  pathContexts(
+    table: PathTableHandle,
+    npar: Int32Array,
+    nidx: Int32Array,
+    label: Int32Array,
+    terms: Int32Array,
+    termTok: Int32Array,
+    params: Int32Array,
+    out: Int32Array,
+    fresh: Int32Array,
+  ): number;
 }
+
+/** A path table inside the addon (an opaque external). */
+export type PathTableHandle = { readonly __pathTable: unique symbol };
 
 /** A parser of one language inside the addon (an opaque external). */
 export type FlatHandle = { readonly __flatHandle: unique symbol };
 
 /** The column layout version this file reads (`FLAT_ABI` in native/flat.c). */
-const FLAT_ABI = 1;
+const FLAT_ABI = 2;
 
 /** Where scripts/build-native.js puts the addon, seen from dist/server/src/parse. */
 export const FLAT_ADDON_PATH = path.resolve(__dirname, '..', '..', '..', 'native', 'memaudit_flat.node');

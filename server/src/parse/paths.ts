@@ -27,8 +27,15 @@
  * them, every subset equally likely, driven by a generator seeded with the sample id. The output
  * keeps the enumeration order (by LCA in pre-order, then by child groups), so it depends only on
  * the method and its id, never on what was extracted before.
+ *
+ * When memaudit's flat addon is loaded, its C version of the same steps (`native/paths.c`, a
+ * `PathKernel`) does the enumeration, sampling and the lookups of paths already seen; this file
+ * then only collects the terminals and names the paths the kernel meets for the first time. The
+ * JS below stays the reference (tests check that both give the same contexts) and the path of
+ * the other backends.
  */
 import type { FlatTree, LabelTable } from './flatten';
+import { seededRandom } from './ids';
 import type { StringTable } from './sample';
 
 /** Limits of one extraction (a subset of `ExtractSettings`). */
@@ -135,7 +142,7 @@ class PathInterner {
       }
       b = (b + SLOT) & (slots.length - 1);
     }
-    const id = this.paths.id(this.format(seq, len, up));
+    const id = this.name(seq, len, up);
     slots[b] = h;
     slots[b + 1] = id + 1;
     slots[b + 2] = shape;
@@ -153,6 +160,11 @@ class PathInterner {
     }
     if (2 * ++this.count * SLOT > slots.length) this.rehash();
     return id;
+  }
+
+  /** Table id of a path's string (interned without the lookup table: `NativePaths` keeps its own). */
+  name(seq: Int32Array, len: number, up: number): number {
+    return this.paths.id(this.format(seq, len, up));
   }
 
   private sameSeq(off: number, seq: Int32Array, len: number): boolean {
@@ -190,6 +202,91 @@ class PathInterner {
   private readonly parts: string[] = [];
 }
 
+/**
+ * The flat addon's path-context functions (`native/paths.c`; `FlatAddon` in flat.ts has their
+ * contract), handed over by the backend that loaded the addon.
+ */
+export interface PathKernel {
+  createPathTable(): unknown;
+  pathContexts(
+    table: never,
+    npar: Int32Array,
+    nidx: Int32Array,
+    label: Int32Array,
+    terms: Int32Array,
+    termTok: Int32Array,
+    params: Int32Array,
+    out: Int32Array,
+    fresh: Int32Array,
+  ): number;
+}
+
+/** Indices of the kernel's `params` (the enum of native/paths.c). */
+const P_M = 0;
+const P_SPAN = 1;
+const P_T = 2;
+const P_L = 3;
+const P_W = 4;
+const P_MAX_CONTEXTS = 5;
+const P_SEED_A = 6;
+const P_SEED_B = 7;
+const P_FRESH = 8;
+
+/**
+ * Runs the C kernel and maps its local path ids to the ids of the paths string table: a path
+ * new to the kernel's table is named here once (`format`, then `paths.id`, so that two label
+ * sequences spelling the same string share an id exactly as in the JS version).
+ */
+class NativePaths {
+  private readonly table: never;
+  private readonly params = new Int32Array(9);
+  private out = new Int32Array(0);
+  private fresh = new Int32Array(0);
+  /** Table id of each local id. */
+  private toTable = new Int32Array(1024);
+  private known = 0;
+
+  constructor(
+    private readonly kernel: PathKernel,
+    private readonly interner: PathInterner,
+  ) {
+    this.table = kernel.createPathTable() as never;
+  }
+
+  compute(flat: FlatTree, m: number, T: number, terms: Int32Array, termTok: Int32Array, limits: PathLimits, seed: string): Int32Array {
+    const p = this.params;
+    p[P_M] = m;
+    p[P_SPAN] = flat.end[m]! - m;
+    p[P_T] = T;
+    p[P_L] = limits.maxPathLength;
+    p[P_W] = limits.maxPathWidth;
+    p[P_MAX_CONTEXTS] = limits.maxContexts;
+    p[P_SEED_A] = parseInt(seed.slice(0, 8), 16) | 0;
+    p[P_SEED_B] = parseInt(seed.slice(8, 16), 16) | 0;
+    // At most one context per pair of terminals.
+    const most = Math.min(limits.maxContexts, (T * (T - 1)) / 2);
+    if (this.out.length < 3 * most) this.out = new Int32Array(3 * most);
+    const freshNeed = most * (limits.maxPathLength + 2);
+    if (this.fresh.length < freshNeed) this.fresh = new Int32Array(freshNeed);
+    const n = this.kernel.pathContexts(this.table, flat.npar, flat.nidx, flat.label, terms, termTok, p, this.out, this.fresh);
+    const added = p[P_FRESH]!;
+    if (added > 0) {
+      this.toTable = grow(this.toTable, this.known + added);
+      const fresh = this.fresh;
+      for (let k = 0, o = 0; k < added; k++) {
+        const len = fresh[o]!;
+        const up = fresh[o + 1]!;
+        this.toTable[this.known++] = this.interner.name(fresh.subarray(o + 2, o + 2 + len), len, up);
+        o += 2 + len;
+      }
+    }
+    const out = this.out.slice(0, 3 * n);
+    const toTable = this.toTable;
+    for (let k = 1; k < out.length; k += 3) out[k] = toTable[out[k]!]!;
+    return out;
+  }
+}
+
 /** Computes the path-contexts of methods; holds reusable scratch buffers. */
 export class PathContexts {
   private readonly interner: PathInterner;
@@ -204,17 +301,20 @@ export class PathContexts {
   /** Pairs as (record of the first terminal, record of the second) at their LCA. */
   private pairs = new Int32Array(2 * 1024);
   private seq = new Int32Array(16);
+  private readonly native: NativePaths | undefined;
 
-  constructor(paths: StringTable, labels: LabelTable) {
+  /** `kernel`: the flat addon's C version, when loaded (see the module comment). */
+  constructor(paths: StringTable, labels: LabelTable, kernel?: PathKernel) {
     this.interner = new PathInterner(paths, labels);
+    this.native = kernel === undefined ? undefined : new NativePaths(kernel, this.interner);
   }
 
   /**
    * Path-contexts of the method rooted at flat node `m`, as (start token, path, end token)
    * triples. `isName(i)` tells terminals that stand for the method's own name; their token is
-   * `placeholder`.
+   * `placeholder`. `seed`: the sample id (16 hex digits), which seeds the sampling.
    */
-  compute(flat: FlatTree, m: number, limits: PathLimits, placeholder: number, isName: (i: number) => boolean, random: () => number): Int32Array {
+  compute(flat: FlatTree, m: number, limits: PathLimits, placeholder: number, isName: (i: number) => boolean, seed: string): Int32Array {
     const L = limits.maxPathLength;
     const W = limits.maxPathWidth;
     const end = flat.end[m]!;
@@ -233,6 +333,7 @@ export class PathContexts {
       T++;
     }
     if (T < 2 || L < 3 || W < 1 || limits.maxContexts <= 0) return new Int32Array(0);
+    if (this.native !== undefined) return this.native.compute(flat, m, T, this.terms, this.termTok, limits, seed);
     if (this.seq.length < L) this.seq = new Int32Array(L);
 
     // Records (ancestor, child index at it, depth below it, terminal), see the module comment.
@@ -310,6 +411,7 @@ export class PathContexts {
     const out = new Int32Array(3 * n);
     const seq = this.seq;
     const termTok = this.termTok;
+    const random = seededRandom(seed);
     let need = n;
     for (let k = 0, o = 0; need > 0; k++) {
       if (need < P - k && random() * (P - k) >= need) continue;

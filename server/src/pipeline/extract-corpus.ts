@@ -213,37 +213,37 @@ export async function extractCorpus(opts: ExtractCorpusOptions): Promise<CorpusE
   // (Awaited below; a failure to start is reported there, not as an unhandled rejection now.)
   early?.catch(() => undefined);
 
-  // 1. Walk (stat only) and fingerprint every source.
+  // 1. Walk (stat only) and fingerprint every source. Without a cache file to reuse, the walk
+  // feeds the workers as it goes (step 3), so that parsing starts with the first files found;
+  // else it is walked whole first, for the cache key.
   const entries: WalkEntry[] = [];
-  try {
+  const walked = async function* () {
     for await (const e of walkCorpus(opts.inputs, corpusOptions, cwd)) {
       if (opts.signal?.aborted) throw new EngineError(ERROR_CODES.CANCELLED, 'extraction cancelled');
       entries.push(e);
+      yield e;
     }
-  } catch (e) {
-    await early?.then(
-      (pool) => pool.close(),
-      () => undefined,
-    );
-    throw e;
-  }
-  const sources = entries.filter((e): e is Exclude<WalkEntry, { kind: 'skip' }> => e.kind !== 'skip');
-  const corpusKey = corpusKey_(name, sources.map(fingerprintOf));
-
-  // 2. The cache: a full hit returns at once.
-  const snapshot = cacheFile ? await loadCorpusSnapshot(cacheFile, log) : undefined;
-  if (snapshot && snapshot.key === corpusKey && isCacheMeta(snapshot.meta)) {
-    return {
-      columns: snapshot.columns,
-      tables: snapshot.tables,
-      stats: snapshot.meta.stats,
-      parser: { ...snapshot.meta.parser, fromCache: true },
-      workers: 0,
-      elapsedMs: performance.now() - t0,
-      workerBusyMs: 0,
-      cache: { use: 'hit', file: cacheFile!, reusedSources: snapshot.sources.length, parsedSources: 0 },
-      corpusKey,
-    };
+  };
+  const keyOf = () => corpusKey_(name, entries.filter((e): e is Exclude<WalkEntry, { kind: 'skip' }> => e.kind !== 'skip').map(fingerprintOf));
+  let snapshot: Awaited<ReturnType<typeof loadCorpusSnapshot>>;
+  if (early === undefined) {
+    for await (const _ of walked());
+    // 2. The cache: a full hit returns at once.
+    snapshot = await loadCorpusSnapshot(cacheFile!, log);
+    const corpusKey = keyOf();
+    if (snapshot && snapshot.key === corpusKey && isCacheMeta(snapshot.meta)) {
+      return {
+        columns: snapshot.columns,
+        tables: snapshot.tables,
+        stats: snapshot.meta.stats,
+        parser: { ...snapshot.meta.parser, fromCache: true },
+        workers: 0,
+        elapsedMs: performance.now() - t0,
+        workerBusyMs: 0,
+        cache: { use: 'hit', file: cacheFile!, reusedSources: snapshot.sources.length, parsedSources: 0 },
+        corpusKey,
+      };
+    }
   }
 
   // 3. Reuse unchanged sources, parse the rest on the workers.
@@ -256,11 +256,11 @@ export async function extractCorpus(opts: ExtractCorpusOptions): Promise<CorpusE
     builder.add(s);
   };
   let reusedSources = 0;
-  const toParse: WalkEntry[] = [];
-  for (const e of entries) {
+  /** Records a walk entry; true when it is to be parsed. */
+  const toParse = (e: WalkEntry): boolean => {
     if (e.kind === 'skip') {
       recordSkip(e);
-      continue;
+      return false;
     }
     const fp = fingerprintOf(e);
     const hit = snapshot?.lookup(fp);
@@ -276,14 +276,20 @@ export async function extractCorpus(opts: ExtractCorpusOptions): Promise<CorpusE
       stats.bytes += c?.bytes ?? 0;
       for (const s of cached) addSample(s);
       records.push({ ...fp, ...(hit.counters ? { counters: hit.counters } : {}) });
-    } else {
-      counters.set(sourceKeyOf(fp.root, fp.file), {
-        fp,
-        c: { samples: 0, methodsWithErrors: 0, bodiless: 0, withSyntaxErrors: 0, parsed: 0, bytes: 0 },
-      });
-      toParse.push(e);
+      return false;
     }
-  }
+    counters.set(sourceKeyOf(fp.root, fp.file), {
+      fp,
+      c: { samples: 0, methodsWithErrors: 0, bodiless: 0, withSyntaxErrors: 0, parsed: 0, bytes: 0 },
+    });
+    return true;
+  };
+  const sourcesToParse =
+    early === undefined
+      ? entries.filter(toParse)
+      : (async function* () {
+          for await (const e of walked()) if (toParse(e)) yield e;
+        })();
 
   let found = 0;
   let walkDone = false;
@@ -298,7 +304,7 @@ export async function extractCorpus(opts: ExtractCorpusOptions): Promise<CorpusE
     opts.onProgress({ done, found, walkDone, samples: builder.count, bytes: stats.bytes, elapsedMs: now - t0 });
   };
   try {
-    const items = expandWalk(toParse, corpusOptions);
+    const items = expandWalk(sourcesToParse, corpusOptions);
     const source = (async function* () {
       yield* batches(items, recordSkip, () => found++);
       walkDone = true;
@@ -343,6 +349,7 @@ export async function extractCorpus(opts: ExtractCorpusOptions): Promise<CorpusE
   // Only sources that parsed go into the cache, so that a skipped file is reported again next time.
   for (const { fp, c } of counters.values()) if (c.parsed > 0) records.push({ ...fp, counters: { ...c } });
   const columns = builder.build();
+  const corpusKey = keyOf();
   let use: CacheUse = 'off';
   if (cacheFile) {
     use = reusedSources > 0 ? 'partial' : 'miss';

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadNativeBackend } from '../../../server/src/parse/backend';
+import { loadFlatBackend, loadNativeBackend } from '../../../server/src/parse/backend';
 import { FlatTree, LabelTable, TokenInterner, TypeTable } from '../../../server/src/parse/flatten';
 import { LANGUAGES } from '../../../server/src/parse/languages';
 import { PathContexts } from '../../../server/src/parse/paths';
 import { METHOD_NAME_PLACEHOLDER, StringTable } from '../../../server/src/parse/sample';
-import { contextLine, extractor, fixtures, pathLength, run, samplesOf } from './helpers';
+import { contextLine, extractor, FLAT_SKIP, fixtures, pathLength, run, samplesOf } from './helpers';
 
 const TINY = 'def f(a):\n    return a + 1\n';
 
@@ -120,7 +120,7 @@ test('paths: the enumeration finds exactly the pairs a brute force over all term
       if (decl === undefined || decl.node.hasError) continue;
       flat.build(tree.cursorAt(decl.node), f.text, types, interner);
       for (const [L, W] of [[8, 2], [5, 1], [6, 3]] as const) {
-        const got = contexts.compute(flat, 0, { maxContexts: 1e9, maxPathLength: L, maxPathWidth: W }, -1, () => false, Math.random);
+        const got = contexts.compute(flat, 0, { maxContexts: 1e9, maxPathLength: L, maxPathWidth: W }, -1, () => false, '0000000000000000');
         // Compared as multisets of paths (the brute force has no tokens: the terminals' ordinals).
         const lines: string[] = [];
         for (let k = 0; k < got.length; k += 3) lines.push(paths.get(got[k + 1]!));
@@ -153,4 +153,58 @@ test('paths: the hand-computed lengths and widths of the tiny example filter as 
       assert.deepEqual(s!.pathContexts.map((c) => pathLength(c.path)), expected, `L=${maxPathLength} W=${maxPathWidth}`);
     }
   }
+});
+
+/** Ruby and Java methods big enough that sampling picks from thousands of pairs. */
+function bigJava(statements: number): string {
+  const body = Array.from({ length: statements }, (_, i) => `    int v${i} = w.get(${i}) * (v${Math.max(0, i - 1)} - ${i}) + big(w, "s${i % 7}");`).join('\n');
+  return `class A {\n  int big(java.util.List<Integer> w, String s) {\n    int v0 = 0;\n${body}\n    return v0;\n  }\n}\n`;
+}
+
+test('paths: the flat addon\'s C kernel gives the JS reference\'s contexts, path ids and path strings', { skip: FLAT_SKIP }, () => {
+  const kernel = loadFlatBackend().pathKernel!;
+  const backend = loadNativeBackend();
+  const labels = new LabelTable();
+  const interner = new TokenInterner(new StringTable());
+  const jsPaths = new StringTable();
+  const cPaths = new StringTable();
+  const js = new PathContexts(jsPaths, labels);
+  const c = new PathContexts(cPaths, labels, kernel);
+  const flat = new FlatTree();
+  const units = [...fixtures(), { file: 'big.py', language: 'python' as const, text: bigMethod(150) }, { file: 'Big.java', language: 'java' as const, text: bigJava(60) }];
+  let sampled = 0;
+  let seed = 0;
+  for (const f of units) {
+    const types = new TypeTable(LANGUAGES[f.language], labels, interner);
+    const tree = backend.parse(f.text, f.language);
+    for (const match of tree.matches()) {
+      const decl = match.captures.find((x) => x.name === 'method' || x.name === 'constructor');
+      if (decl === undefined || decl.node.hasError) continue;
+      flat.build(tree.cursorAt(decl.node), f.text, types, interner);
+      // Every 5th terminal stands for the method's name (the placeholder token -7).
+      const isName = (i: number) => i % 5 === 0;
+      for (const [L, W, maxContexts] of [[8, 2, 200], [8, 2, 13], [5, 1, 40], [6, 3, 1], [3, 1, 200], [12, 4, 500]] as const) {
+        const id = (seed++ * 2654435761).toString(16).padStart(16, '0').slice(-16);
+        const limits = { maxContexts, maxPathLength: L, maxPathWidth: W };
+        const a = js.compute(flat, 0, limits, -7, isName, id);
+        const b = c.compute(flat, 0, limits, -7, isName, id);
+        assert.deepEqual(b, a, `${f.file} L=${L} W=${W} max=${maxContexts}`);
+        if (a.length === 3 * maxContexts) sampled++;
+      }
+    }
+    tree.dispose();
+  }
+  assert.deepEqual(cPaths.strings, jsPaths.strings);
+  assert.ok(sampled > 20, `only ${sampled} cases sampled among more pairs than maxContexts`);
+});
+
+test('paths: the C kernel refuses arguments that are not what it reads, without crashing', { skip: FLAT_SKIP }, () => {
+  const kernel = loadFlatBackend().pathKernel!;
+  const table = kernel.createPathTable() as never;
+  const a = new Int32Array(16);
+  const params = Int32Array.of(0, 4, 2, 8, 2, 200, 1, 2, 0);
+  assert.throws(() => kernel.pathContexts({} as never, a, a, a, a, a, params, a, a), /path table/);
+  assert.throws(() => kernel.pathContexts(table, new Float64Array(4) as never, a, a, a, a, params, a, a), /npar must be an Int32Array/);
+  assert.throws(() => kernel.pathContexts(table, a, a, a, a, a, Int32Array.of(0, 100, 2, 8, 2, 200, 1, 2, 0), a, a), /outside the arrays/);
+  assert.throws(() => kernel.pathContexts(table, a, a, a, Int32Array.of(0, 9), a, params, a, a), /outside the method/);
 });
