@@ -167,6 +167,36 @@ class PathInterner {
     return this.paths.id(this.format(seq, len, up));
   }
 
+  /**
+   * Table id of a path new to the C kernel's table, appended without hashing its string while
+   * every string of the table came from here and no label holds a parenthesis: label sequences
+   * then spell distinct strings (the parentheses around each label delimit it), so a path new to
+   * the kernel is new to the table. Otherwise (a table shared with the dataset, as the noise
+   * editor's is, or a label with a parenthesis) every later path is interned by its string,
+   * exactly as `name` does.
+   */
+  nameNew(seq: Int32Array, len: number, up: number): number {
+    const names = this.labels.names;
+    if (!this.byString && this.paths.size !== this.appended) this.byString = true;
+    if (!this.byString) {
+      for (let i = 0; i < len; i++) {
+        const n = names[seq[i]!]!;
+        if (n.includes('(') || n.includes(')')) {
+          this.byString = true;
+          break;
+        }
+      }
+    }
+    const s = this.format(seq, len, up);
+    if (this.byString) return this.paths.id(s);
+    this.appended++;
+    return this.paths.append(s);
+  }
+
+  private byString = false;
+  /** Strings appended by `nameNew` (while they are all the table holds). */
+  private appended = 0;
+
   private sameSeq(off: number, seq: Int32Array, len: number): boolean {
     const seqs = this.seqs;
     for (let i = 0; i < len; i++) if (seqs[off + i] !== seq[i]) return false;
@@ -276,7 +306,7 @@ class NativePaths {
       for (let k = 0, o = 0; k < added; k++) {
         const len = fresh[o]!;
         const up = fresh[o + 1]!;
-        this.toTable[this.known++] = this.interner.name(fresh.subarray(o + 2, o + 2 + len), len, up);
+        this.toTable[this.known++] = this.interner.nameNew(fresh.subarray(o + 2, o + 2 + len), len, up);
         o += 2 + len;
       }
     }

@@ -44,15 +44,37 @@ export interface SampleOrigin {
 export class StringTable {
   private readonly ids = new Map<string, number>();
   readonly strings: string[] = [];
+  /** Strings up to here are in `ids` (those `append`ed after are indexed when `id` is next called). */
+  private indexed = 0;
 
   id(s: string): number {
+    if (this.indexed < this.strings.length) this.catchUp();
     let id = this.ids.get(s);
     if (id === undefined) {
       id = this.strings.length;
       this.ids.set(s, id);
       this.strings.push(s);
+      this.indexed++;
     }
     return id;
+  }
+
+  /**
+   * Appends `s`, which the caller knows is not in the table, without hashing it: a worker that
+   * only ever appends (and sends the strings on) never builds the index.
+   */
+  append(s: string): number {
+    this.strings.push(s);
+    return this.strings.length - 1;
+  }
+
+  private catchUp(): void {
+    for (let i = this.indexed; i < this.strings.length; i++) {
+      const s = this.strings[i]!;
+      if (this.ids.has(s)) throw new Error(`StringTable.append: ${JSON.stringify(s)} was already in the table`);
+      this.ids.set(s, i);
+    }
+    this.indexed = this.strings.length;
   }
 
   get(id: number): string {

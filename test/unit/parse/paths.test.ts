@@ -208,3 +208,26 @@ test('paths: the C kernel refuses arguments that are not what it reads, without 
   assert.throws(() => kernel.pathContexts(table, a, a, a, a, a, Int32Array.of(0, 100, 2, 8, 2, 200, 1, 2, 0), a, a), /outside the arrays/);
   assert.throws(() => kernel.pathContexts(table, a, a, a, Int32Array.of(0, 9), a, params, a, a), /outside the method/);
 });
+
+test('paths: with the C kernel, a table that already holds strings (the noise editor shares the dataset\'s) is interned by string', { skip: FLAT_SKIP }, () => {
+  const kernel = loadFlatBackend().pathKernel!;
+  const backend = loadNativeBackend();
+  const labels = new LabelTable();
+  const interner = new TokenInterner(new StringTable());
+  const flat = new FlatTree();
+  const text = bigMethod(20);
+  const types = new TypeTable(LANGUAGES.python, labels, interner);
+  const tree = backend.parse(text, 'python');
+  flat.build(tree.cursorAt(tree.matches()[0]!.captures.find((x) => x.name === 'method')!.node), text, types, interner);
+  tree.dispose();
+  const limits = { maxContexts: 200, maxPathLength: 8, maxPathWidth: 2 };
+  const fresh = new StringTable();
+  const reference = new PathContexts(fresh, labels, kernel).compute(flat, 0, limits, -1, () => false, '00000000000000ab');
+  // The same paths already in a shared table, behind an unrelated string: ids must point at them.
+  const shared = new StringTable();
+  shared.id('unrelated');
+  for (const s of fresh.strings) shared.id(s);
+  const got = new PathContexts(shared, labels, kernel).compute(flat, 0, limits, -1, () => false, '00000000000000ab');
+  for (let k = 1; k < got.length; k += 3) assert.equal(shared.get(got[k]!), fresh.get(reference[k]!));
+  assert.equal(shared.size, fresh.size + 1);
+});
