@@ -12,9 +12,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TsCapture, TsCursor, TsMatch, TsNode } from './backend';
+import type { PathKernel } from './paths';
 
-/** The addon's exports (`native/flat.c`). */
-export interface FlatAddon {
+/** The addon's exports (`native/flat.c`; the path-context kernel, `native/paths.c`, as paths.ts describes it). */
+export interface FlatAddon extends PathKernel<PathTableHandle> {
   readonly abi: number;
   readonly bytesPerNode: number;
   languageInfo(language: unknown): { abi: number; symbolNames: (string | null)[]; symbolNamed: boolean[]; fieldNames: (string | null)[] };
@@ -29,20 +30,6 @@ export interface FlatAddon {
   setQuery(handle: FlatHandle, source: string): string[];
   /** Matches of the query over the kept tree: per match, pattern, capture count c, then c pairs (capture id, node index). */
   matches(handle: FlatHandle): Int32Array;
-  /** A path table for `pathContexts` (native/paths.c). */
-  createPathTable(): PathTableHandle;
-  /** A method's code2vec path-contexts (see `PathKernel` in paths.ts, which calls it). */
-  pathContexts(
-    table: PathTableHandle,
-    npar: Int32Array,
-    nidx: Int32Array,
-    label: Int32Array,
-    terms: Int32Array,
-    termTok: Int32Array,
-    params: Int32Array,
-    out: Int32Array,
-    fresh: Int32Array,
-  ): number;
 }
 
 /** A path table inside the addon (an opaque external). */

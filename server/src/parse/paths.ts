@@ -233,13 +233,13 @@ class PathInterner {
 }
 
 /**
- * The flat addon's path-context functions (`native/paths.c`; `FlatAddon` in flat.ts has their
- * contract), handed over by the backend that loaded the addon.
+ * The flat addon's path-context functions (`native/paths.c`, whose comments give the contract),
+ * handed over by the backend that loaded the addon.
  */
-export interface PathKernel {
-  createPathTable(): unknown;
+export interface PathKernel<Table = unknown> {
+  createPathTable(): Table;
   pathContexts(
-    table: never,
+    table: Table,
     npar: Int32Array,
     nidx: Int32Array,
     label: Int32Array,
@@ -268,7 +268,7 @@ const P_FRESH = 8;
  * sequences spelling the same string share an id exactly as in the JS version).
  */
 class NativePaths {
-  private readonly table: never;
+  private readonly table: unknown;
   private readonly params = new Int32Array(9);
   private out = new Int32Array(0);
   private fresh = new Int32Array(0);
@@ -280,7 +280,7 @@ class NativePaths {
     private readonly kernel: PathKernel,
     private readonly interner: PathInterner,
   ) {
-    this.table = kernel.createPathTable() as never;
+    this.table = kernel.createPathTable();
   }
 
   compute(flat: FlatTree, m: number, T: number, terms: Int32Array, termTok: Int32Array, limits: PathLimits, seed: string): Int32Array {

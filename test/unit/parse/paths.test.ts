@@ -5,7 +5,7 @@ import { FlatTree, LabelTable, TokenInterner, TypeTable } from '../../../server/
 import { LANGUAGES } from '../../../server/src/parse/languages';
 import { PathContexts } from '../../../server/src/parse/paths';
 import { METHOD_NAME_PLACEHOLDER, StringTable } from '../../../server/src/parse/sample';
-import { contextLine, extractor, FLAT_SKIP, fixtures, pathLength, run, samplesOf } from './helpers';
+import { contextLine, extractor, FLAT_SKIP, fixtures, pathLength, run, samplesOf, type Fixture } from './helpers';
 
 const TINY = 'def f(a):\n    return a + 1\n';
 
@@ -103,34 +103,43 @@ function bruteForce(flat: FlatTree, m: number, labels: LabelTable, L: number, W:
   return out.sort();
 }
 
-test('paths: the enumeration finds exactly the pairs a brute force over all terminal pairs finds', () => {
+/**
+ * Flattens every error-free declaration of `units` in turn (into `flat`, with the binding's
+ * query) and calls `each` while it is there; the tables are the caller's.
+ */
+function eachFlatMethod(units: readonly Fixture[], labels: LabelTable, interner: TokenInterner, flat: FlatTree, each: (f: Fixture) => void): void {
   const backend = loadNativeBackend();
-  const labels = new LabelTable();
-  const tokens = new StringTable();
-  const paths = new StringTable();
-  const interner = new TokenInterner(tokens);
-  const contexts = new PathContexts(paths, labels);
-  const flat = new FlatTree();
-  let checked = 0;
-  for (const f of fixtures()) {
+  for (const f of units) {
     const types = new TypeTable(LANGUAGES[f.language], labels, interner);
     const tree = backend.parse(f.text, f.language);
     for (const match of tree.matches()) {
       const decl = match.captures.find((c) => c.name === 'method' || c.name === 'constructor');
       if (decl === undefined || decl.node.hasError) continue;
       flat.build(tree.cursorAt(decl.node), f.text, types, interner);
-      for (const [L, W] of [[8, 2], [5, 1], [6, 3]] as const) {
-        const got = contexts.compute(flat, 0, { maxContexts: 1e9, maxPathLength: L, maxPathWidth: W }, -1, () => false, '0000000000000000');
-        // Compared as multisets of paths (the brute force has no tokens: the terminals' ordinals).
-        const lines: string[] = [];
-        for (let k = 0; k < got.length; k += 3) lines.push(paths.get(got[k + 1]!));
-        const expected = bruteForce(flat, 0, labels, L, W).map((e) => e.slice(e.indexOf(',') + 1, e.lastIndexOf(',')));
-        assert.deepEqual(lines.sort(), expected.sort(), `${f.file} L=${L} W=${W}`);
-        checked++;
-      }
+      each(f);
     }
     tree.dispose();
   }
+}
+
+test('paths: the enumeration finds exactly the pairs a brute force over all terminal pairs finds', () => {
+  const labels = new LabelTable();
+  const paths = new StringTable();
+  const interner = new TokenInterner(new StringTable());
+  const contexts = new PathContexts(paths, labels);
+  const flat = new FlatTree();
+  let checked = 0;
+  eachFlatMethod(fixtures(), labels, interner, flat, (f) => {
+    for (const [L, W] of [[8, 2], [5, 1], [6, 3]] as const) {
+      const got = contexts.compute(flat, 0, { maxContexts: 1e9, maxPathLength: L, maxPathWidth: W }, -1, () => false, '0000000000000000');
+      // Compared as multisets of paths (the brute force has no tokens: the terminals' ordinals).
+      const lines: string[] = [];
+      for (let k = 0; k < got.length; k += 3) lines.push(paths.get(got[k + 1]!));
+      const expected = bruteForce(flat, 0, labels, L, W).map((e) => e.slice(e.indexOf(',') + 1, e.lastIndexOf(',')));
+      assert.deepEqual(lines.sort(), expected.sort(), `${f.file} L=${L} W=${W}`);
+      checked++;
+    }
+  });
   assert.ok(checked > 50);
 });
 
@@ -163,7 +172,6 @@ function bigJava(statements: number): string {
 
 test('paths: the flat addon\'s C kernel gives the JS reference\'s contexts, path ids and path strings', { skip: FLAT_SKIP }, () => {
   const kernel = loadFlatBackend().pathKernel!;
-  const backend = loadNativeBackend();
   const labels = new LabelTable();
   const interner = new TokenInterner(new StringTable());
   const jsPaths = new StringTable();
@@ -171,29 +179,21 @@ test('paths: the flat addon\'s C kernel gives the JS reference\'s contexts, path
   const js = new PathContexts(jsPaths, labels);
   const c = new PathContexts(cPaths, labels, kernel);
   const flat = new FlatTree();
-  const units = [...fixtures(), { file: 'big.py', language: 'python' as const, text: bigMethod(150) }, { file: 'Big.java', language: 'java' as const, text: bigJava(60) }];
+  const units: Fixture[] = [...fixtures(), { file: 'big.py', language: 'python', text: bigMethod(150) }, { file: 'Big.java', language: 'java', text: bigJava(60) }];
   let sampled = 0;
   let seed = 0;
-  for (const f of units) {
-    const types = new TypeTable(LANGUAGES[f.language], labels, interner);
-    const tree = backend.parse(f.text, f.language);
-    for (const match of tree.matches()) {
-      const decl = match.captures.find((x) => x.name === 'method' || x.name === 'constructor');
-      if (decl === undefined || decl.node.hasError) continue;
-      flat.build(tree.cursorAt(decl.node), f.text, types, interner);
-      // Every 5th terminal stands for the method's name (the placeholder token -7).
-      const isName = (i: number) => i % 5 === 0;
-      for (const [L, W, maxContexts] of [[8, 2, 200], [8, 2, 13], [5, 1, 40], [6, 3, 1], [3, 1, 200], [12, 4, 500]] as const) {
-        const id = (seed++ * 2654435761).toString(16).padStart(16, '0').slice(-16);
-        const limits = { maxContexts, maxPathLength: L, maxPathWidth: W };
-        const a = js.compute(flat, 0, limits, -7, isName, id);
-        const b = c.compute(flat, 0, limits, -7, isName, id);
-        assert.deepEqual(b, a, `${f.file} L=${L} W=${W} max=${maxContexts}`);
-        if (a.length === 3 * maxContexts) sampled++;
-      }
+  eachFlatMethod(units, labels, interner, flat, (f) => {
+    // Every 5th terminal stands for the method's name (the placeholder token -7).
+    const isName = (i: number) => i % 5 === 0;
+    for (const [L, W, maxContexts] of [[8, 2, 200], [8, 2, 13], [5, 1, 40], [6, 3, 1], [3, 1, 200], [12, 4, 500]] as const) {
+      const id = (seed++ * 2654435761).toString(16).padStart(16, '0').slice(-16);
+      const limits = { maxContexts, maxPathLength: L, maxPathWidth: W };
+      const a = js.compute(flat, 0, limits, -7, isName, id);
+      const b = c.compute(flat, 0, limits, -7, isName, id);
+      assert.deepEqual(b, a, `${f.file} L=${L} W=${W} max=${maxContexts}`);
+      if (a.length === 3 * maxContexts) sampled++;
     }
-    tree.dispose();
-  }
+  });
   assert.deepEqual(cPaths.strings, jsPaths.strings);
   assert.ok(sampled > 20, `only ${sampled} cases sampled among more pairs than maxContexts`);
 });
@@ -211,15 +211,10 @@ test('paths: the C kernel refuses arguments that are not what it reads, without 
 
 test('paths: with the C kernel, a table that already holds strings (the noise editor shares the dataset\'s) is interned by string', { skip: FLAT_SKIP }, () => {
   const kernel = loadFlatBackend().pathKernel!;
-  const backend = loadNativeBackend();
   const labels = new LabelTable();
   const interner = new TokenInterner(new StringTable());
   const flat = new FlatTree();
-  const text = bigMethod(20);
-  const types = new TypeTable(LANGUAGES.python, labels, interner);
-  const tree = backend.parse(text, 'python');
-  flat.build(tree.cursorAt(tree.matches()[0]!.captures.find((x) => x.name === 'method')!.node), text, types, interner);
-  tree.dispose();
+  eachFlatMethod([{ file: 'big.py', language: 'python', text: bigMethod(20) }], labels, interner, flat, () => undefined);
   const limits = { maxContexts: 200, maxPathLength: 8, maxPathWidth: 2 };
   const fresh = new StringTable();
   const reference = new PathContexts(fresh, labels, kernel).compute(flat, 0, limits, -1, () => false, '00000000000000ab');
