@@ -247,7 +247,9 @@ export async function extractCorpus(opts: ExtractCorpusOptions): Promise<CorpusE
   }
 
   // 3. Reuse unchanged sources, parse the rest on the workers.
-  const pool = await (early ?? startPool());
+  const starting = early ?? startPool();
+  // (Reusing cached samples interns them into the pool's tables: the pool comes first then.)
+  let pool = early === undefined ? await starting : undefined;
   const builder = new SampleColumnsBuilder();
   const records: SourceRecord[] = [];
   const counters = new Map<string, { fp: SourceFingerprint; c: SourceCounters }>();
@@ -264,7 +266,7 @@ export async function extractCorpus(opts: ExtractCorpusOptions): Promise<CorpusE
     }
     const fp = fingerprintOf(e);
     const hit = snapshot?.lookup(fp);
-    const cached = hit ? snapshot!.samplesOf(fp, pool.tables) : undefined;
+    const cached = hit ? snapshot!.samplesOf(fp, pool!.tables) : undefined;
     if (hit && cached) {
       reusedSources++;
       const c = hit.counters as Partial<SourceCounters> | undefined;
@@ -303,13 +305,17 @@ export async function extractCorpus(opts: ExtractCorpusOptions): Promise<CorpusE
     lastProgress = now;
     opts.onProgress({ done, found, walkDone, samples: builder.count, bytes: stats.bytes, elapsedMs: now - t0 });
   };
+  const items = expandWalk(sourcesToParse, corpusOptions);
+  const source = (async function* () {
+    yield* batches(items, recordSkip, () => found++);
+    walkDone = true;
+  })();
+  // The walk makes the first batch while the workers load their parsers (handled in `run`).
+  const first = source.next();
+  first.catch(() => undefined);
+  pool ??= await starting;
   try {
-    const items = expandWalk(sourcesToParse, corpusOptions);
-    const source = (async function* () {
-      yield* batches(items, recordSkip, () => found++);
-      walkDone = true;
-    })();
-    for await (const { tasks, outcomes, samples } of pool.run(source)) {
+    for await (const { tasks, outcomes, samples } of pool.run(resumed(first, source))) {
       for (let i = 0; i < tasks.length; i++) {
         const task = tasks[i]!;
         const outcome = outcomes[i]!;
@@ -366,6 +372,11 @@ export async function extractCorpus(opts: ExtractCorpusOptions): Promise<CorpusE
     cache: { use, ...(cacheFile ? { file: cacheFile } : {}), reusedSources, parsedSources: counters.size },
     corpusKey,
   };
+}
+
+/** The rest of an iteration whose first `next()` was called already. */
+async function* resumed<T>(first: Promise<IteratorResult<T>>, rest: AsyncIterator<T>): AsyncGenerator<T> {
+  for (let r = await first; r.done !== true; r = await rest.next()) yield r.value;
 }
 
 let extractorHash: string | undefined;
