@@ -38,6 +38,14 @@ typedef struct {
   uint32_t over;
 } PathSlot;
 
+/* A path's hash and the form a slot compares (see PathSlot). */
+typedef struct {
+  uint32_t hash;
+  int32_t shape;
+  uint32_t packed[4];
+  bool inline_;
+} PathKey;
+
 #define PATH_INLINE 8
 /* Entries of the cache of recently met paths (direct-mapped; a power of two). */
 #define PATH_RECENT 4096
@@ -62,8 +70,11 @@ typedef struct {
   size_t bucket_cap;
   int32_t *pairs;
   size_t pairs_cap;
+  /* The chosen paths of one method: their labels (L per path) and keys. */
   int32_t *seq;
   size_t seq_cap;
+  PathKey *keys;
+  size_t keys_cap;
 } PathTable;
 
 static void finalize_paths(napi_env env, void *data, void *hint) {
@@ -78,6 +89,7 @@ static void finalize_paths(napi_env env, void *data, void *hint) {
   free(t->bucket);
   free(t->pairs);
   free(t->seq);
+  free(t->keys);
   free(t);
 }
 
@@ -127,38 +139,42 @@ static bool same_path(const PathTable *t, const PathSlot *s, uint32_t h, int32_t
   return s->over != 0 && memcmp(t->arena + (s->over - 1), seq, (size_t)len * sizeof(int32_t)) == 0;
 }
 
-/*
- * Local id of the path seq[0..len) whose LCA is at position `up`; a new path gets the next id
- * and is appended to `fresh` as [len, up, labels…] (*fresh_len advances). -1 when out of memory.
- */
-static int64_t paths_intern(PathTable *t, const int32_t *seq, int32_t len, int32_t up, int32_t *fresh, size_t *fresh_len) {
+static PathKey path_key(const int32_t *seq, int32_t len, int32_t up) {
   /* FNV-1a over the shape and the labels, then MurmurHash3's finalizer (FNV's low bits mix poorly). */
-  const int32_t shape = len | (up << 16);
-  uint32_t h = 0x811c9dc5u ^ (uint32_t)shape;
-  uint32_t packed[4] = {0, 0, 0, 0};
-  bool inline_ = len <= PATH_INLINE;
+  PathKey k = {0, len | (up << 16), {0, 0, 0, 0}, len <= PATH_INLINE};
+  uint32_t h = 0x811c9dc5u ^ (uint32_t)k.shape;
   for (int32_t i = 0; i < len; i++) {
     const uint32_t v = (uint32_t)seq[i];
     h = (h ^ v) * 0x01000193u;
-    if (v >> 16 != 0) inline_ = false;
-    if (i < PATH_INLINE) packed[i >> 1] |= (v & 0xffffu) << (16 * (i & 1));
+    if (v >> 16 != 0) k.inline_ = false;
+    if (i < PATH_INLINE) k.packed[i >> 1] |= (v & 0xffffu) << (16 * (i & 1));
   }
   h ^= h >> 16;
   h *= 0x85ebca6bu;
   h ^= h >> 13;
   h *= 0xc2b2ae35u;
   h ^= h >> 16;
-  PathSlot *r = &t->recent[h & (PATH_RECENT - 1)];
-  if (inline_ && same_path(t, r, h, shape, true, packed, seq, len)) return r->id1 - 1;
-  size_t b = h & t->mask;
+  k.hash = h;
+  return k;
+}
+
+/*
+ * Local id of the path seq[0..len) (its key `k`); a new path gets the next id and is appended to
+ * `fresh` as [len, up, labels…] (*fresh_len advances). -1 when out of memory.
+ */
+static int64_t paths_intern(PathTable *t, const PathKey *k, const int32_t *seq, int32_t *fresh, size_t *fresh_len) {
+  const int32_t len = k->shape & 0xffff, up = k->shape >> 16;
+  PathSlot *r = &t->recent[k->hash & (PATH_RECENT - 1)];
+  if (k->inline_ && same_path(t, r, k->hash, k->shape, true, k->packed, seq, len)) return r->id1 - 1;
+  size_t b = k->hash & t->mask;
   for (; t->slots[b].id1 != 0; b = (b + 1) & t->mask) {
-    if (same_path(t, &t->slots[b], h, shape, inline_, packed, seq, len)) {
-      if (inline_) *r = t->slots[b];
+    if (same_path(t, &t->slots[b], k->hash, k->shape, k->inline_, k->packed, seq, len)) {
+      if (k->inline_) *r = t->slots[b];
       return t->slots[b].id1 - 1;
     }
   }
-  PathSlot s = {h, (int32_t)t->count + 1, shape, {packed[0], packed[1], packed[2], packed[3]}, 0};
-  if (!inline_) {
+  PathSlot s = {k->hash, (int32_t)t->count + 1, k->shape, {k->packed[0], k->packed[1], k->packed[2], k->packed[3]}, 0};
+  if (!k->inline_) {
     if (t->arena_len + 1 > UINT32_MAX || !reserve((void **)&t->arena, &t->arena_cap, t->arena_len + (size_t)len, sizeof(int32_t))) return -1;
     memcpy(t->arena + t->arena_len, seq, (size_t)len * sizeof(int32_t));
     s.over = (uint32_t)t->arena_len + 1;
@@ -166,7 +182,7 @@ static int64_t paths_intern(PathTable *t, const int32_t *seq, int32_t len, int32
   }
   const int32_t id = (int32_t)t->count;
   t->slots[b] = s;
-  if (inline_) *r = s;
+  if (k->inline_) *r = s;
   t->count++;
   fresh[(*fresh_len)++] = len;
   fresh[(*fresh_len)++] = up;
@@ -328,15 +344,20 @@ static napi_value path_contexts(napi_env env, napi_callback_info info) {
     from = to;
   }
 
-  /* Selection sampling (Knuth's Algorithm S), drawing exactly as paths.ts does. */
+  /*
+   * Selection sampling (Knuth's Algorithm S), drawing exactly as paths.ts does. Two passes: the
+   * first builds each chosen path and its key and prefetches the slots a lookup reads, the second
+   * looks them up in order (so ids are given in the same order). Most of a lookup's time is a cache
+   * miss on the table (it outgrows the caches on big corpora); issued together, the misses overlap.
+   */
   const size_t n = P < (size_t)max_contexts ? P : (size_t)max_contexts;
   if (n * 3 > n_out || n * (size_t)(L + 2) > n_fresh) return throw_error(env, "pathContexts: out or fresh is too small for the contexts");
-  if (!GROW(t->seq, t->seq_cap, (size_t)L)) return throw_error(env, "out of memory");
-  int32_t *seq = t->seq;
+  if (!GROW(t->seq, t->seq_cap, n * (size_t)L) || !GROW(t->keys, t->keys_cap, n)) return throw_error(env, "out of memory");
+  int32_t *seqs = t->seq;
+  PathKey *keys = t->keys;
   const int32_t *pairs = t->pairs;
   Sfc32 rng = sfc32_seeded((uint32_t)params[P_SEED_A], (uint32_t)params[P_SEED_B]);
-  size_t need = n, o = 0, fresh_len = 0;
-  const uint32_t before = t->count;
+  size_t need = n, ci = 0;
   for (size_t k = 0; need > 0; k++) {
     if (need < P - k && sfc32_next(&rng) * (double)(P - k) >= (double)need) continue;
     need--;
@@ -344,6 +365,7 @@ static napi_value path_contexts(napi_env env, napi_callback_info info) {
     const int32_t tx = rec[rx].term, ty = rec[ry].term;
     const int32_t up = rec[rx].depth;
     const int32_t len = up + rec[ry].depth + 1;
+    int32_t *seq = seqs + ci * (size_t)L;
     /* Up from the first terminal to the LCA, then down to the second (written from its end). */
     int32_t c = terms[tx];
     for (int32_t j = 0; j < up; j++) {
@@ -356,11 +378,19 @@ static napi_value path_contexts(napi_env env, napi_callback_info info) {
       seq[j] = label[c];
       c = npar[c];
     }
-    const int64_t id = paths_intern(t, seq, len, up, fresh, &fresh_len);
+    keys[ci] = path_key(seq, len, up);
+    __builtin_prefetch(&t->recent[keys[ci].hash & (PATH_RECENT - 1)]);
+    __builtin_prefetch(&t->slots[keys[ci].hash & t->mask]);
+    out[3 * ci] = term_tok[tx];
+    out[3 * ci + 2] = term_tok[ty];
+    ci++;
+  }
+  size_t fresh_len = 0;
+  const uint32_t before = t->count;
+  for (size_t i = 0; i < n; i++) {
+    const int64_t id = paths_intern(t, &keys[i], seqs + i * (size_t)L, fresh, &fresh_len);
     if (id < 0) return throw_error(env, "out of memory");
-    out[o++] = term_tok[tx];
-    out[o++] = (int32_t)id;
-    out[o++] = term_tok[ty];
+    out[3 * i + 1] = (int32_t)id;
   }
   params[P_FRESH] = (int32_t)(t->count - before);
   CHECK(env, napi_create_int32(env, (int32_t)n, &result));
