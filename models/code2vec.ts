@@ -8,7 +8,7 @@
  */
 import { ops as o, tensor } from '../server/src/onnx';
 import type { Architecture, VocabSizes } from '../server/src/train/architecture';
-import { ModelDefinition, maskedAttentionPool, notPadding, requirePositiveInts, requireSizes } from './common';
+import { ModelDefinition, maskedAttentionPool, notPadding, requirePositiveInts, requireSizes, rowBlockedMatmul } from './common';
 
 /** Hyper-parameters of code2vec. */
 export interface Code2vecHyper {
@@ -60,7 +60,8 @@ export function buildCode2vec(sizes: VocabSizes, h: Code2vecHyper): Architecture
       }
       // The products with W and a run on [B·N, 3d] rows: with a rank-3 left operand the gradient
       // of W would be B batched products summed afterwards instead of one product over B·N rows.
-      const flat = o.tanh(o.matmul(c, W)); // [B·N, 3d]
+      // The B·N rows are multiplied in blocks of ≤ 1,024 (rowBlockedMatmul: MLAS is ~40 % faster).
+      const flat = o.tanh(rowBlockedMatmul(c, W)); // [B·N, 3d]
       const combined = o.reshape(flat, [-1, N, D]); // [B, N, 3d]
       const scores = o.reshape(o.matmul(flat, p.a!), [-1, N]); // [B, N]
       const code = maskedAttentionPool(scores, real, combined); // [B, 3d]
