@@ -62,8 +62,11 @@ export function buildCode2vec(sizes: VocabSizes, h: Code2vecHyper): Architecture
       // of W would be B batched products summed afterwards instead of one product over B·N rows.
       // The B·N rows are multiplied in blocks of ≤ 1,024 (rowBlockedMatmul: MLAS is ~40 % faster).
       const flat = o.tanh(rowBlockedMatmul(c, W)); // [B·N, 3d]
+      // The scores are taken from the [B, N, 3d] view (onnxruntime runs the same [B·N, 3d] × 3d
+      // product), so that their gradient and the pooling's reach the same value as two outer
+      // products, which the autodiff sums inside one product (autodiff.ts, productSum).
       const combined = o.reshape(flat, [-1, N, D]); // [B, N, 3d]
-      const scores = o.reshape(o.matmul(flat, p.a!), [-1, N]); // [B, N]
+      const scores = o.reshape(o.matmul(combined, p.a!), [-1, N]); // [B, N]
       const code = maskedAttentionPool(scores, real, combined); // [B, 3d]
       return o.matmul(code, p.Y!);
     },
