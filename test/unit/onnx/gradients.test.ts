@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Graph, OP_TABLE, emitModel, nn, ops as o } from '../../../server/src/onnx';
+import { Graph, OP_TABLE, emitModel, gradients, nn, ops as o } from '../../../server/src/onnx';
 import { createSession } from '../../../server/src/runtime';
 import { GradCase, gradCheck } from './gradcheck';
 
@@ -55,6 +55,9 @@ const cases: GradCase[] = [
   { name: 'MatMul batch broadcast both', covers: ['MatMul'], dtype: f64, inputs: [{ name: 'a', shape: [2, 1, 2, 3] }, { name: 'b', shape: [1, 3, 3, 2] }], build: ([a, b]) => o.matmul(a!, b!) },
   { name: 'MatMul 1-D left', covers: ['MatMul'], dtype: f64, inputs: [{ name: 'a', shape: [3] }, { name: 'b', shape: [2, 3, 4] }], build: ([a, b]) => o.matmul(a!, b!) },
   { name: 'MatMul 1-D right', covers: ['MatMul'], dtype: f64, inputs: [{ name: 'a', shape: [2, 3] }, { name: 'b', shape: [3] }], build: ([a, b]) => o.matmul(a!, b!) },
+  // x reaches the loss through two thin products (x as right and as left operand): the autodiff
+  // sums its two contributions inside one MatMul of the concatenated operands (productSum).
+  { name: 'MatMul thin products summed in one', covers: ['MatMul'], dtype: f64, inputs: [{ name: 'al', shape: [2, 1, 4] }, { name: 'x', shape: [2, 4, 3] }, { name: 'a', shape: [3, 1] }], build: ([al, x, a]) => o.add(o.matmul(al!, x!), o.matmul(x!, a!)) },
   { name: 'Gemm plain with C [4]', covers: ['Gemm'], dtype: f64, inputs: [{ name: 'a', shape: [2, 3] }, { name: 'b', shape: [3, 4] }, { name: 'c', shape: [4] }], build: ([a, b, c]) => o.gemm(a!, b!, c!, { alpha: 0.7, beta: 1.3 }) },
   { name: 'Gemm transA transB', covers: ['Gemm'], dtype: f64, inputs: [{ name: 'a', shape: [3, 2] }, { name: 'b', shape: [4, 3] }, { name: 'c', shape: [2, 1] }], build: ([a, b, c]) => o.gemm(a!, b!, c!, { alpha: 1.5, transA: true, transB: true }) },
   { name: 'Gemm transA', covers: ['Gemm'], dtype: f64, inputs: [{ name: 'a', shape: [3, 2] }, { name: 'b', shape: [3, 4] }], build: ([a, b]) => o.gemm(a!, b!, undefined, { transA: true }) },
@@ -131,4 +134,16 @@ test('ops checked in float32 only really lack a float64 CPU kernel', async () =>
     g.output(o.apply1(op, [x]), 'y');
     await assert.rejects(createSession(emitModel(g), { device: 'cpu', intraOpThreads: 1 }), /implementation|NOT_IMPLEMENTED/i, `${op} now has a float64 kernel: check it in float64`);
   }
+});
+
+test('contributions that are thin products are summed inside one MatMul, not by a Sum node', () => {
+  const g = new Graph('product_sum');
+  const al = g.input('al', 'float32', [2, 1, 4]);
+  const x = g.input('x', 'float32', [2, 4, 3]);
+  const a = g.input('a', 'float32', [3, 1]);
+  const before = g.nodes.length;
+  gradients(o.reduceSum(o.add(o.matmul(al, x), o.matmul(x, a)), undefined, false), [x]);
+  const ops = g.nodes.slice(before).map((n) => n.op);
+  assert.ok(!ops.includes('Sum'), ops.join(' '));
+  assert.ok(ops.includes('Concat'), ops.join(' '));
 });
