@@ -14,6 +14,13 @@ export type DecodeResult = { text: string } | { skip: SkipReason; detail: string
 export const BINARY_SNIFF_BYTES = 8 * 1024;
 
 /**
+ * One decoder for every file (a non-streaming `decode` starts afresh each call; opening one per
+ * file cost more than decoding a small file). ignoreBOM: false means it strips a leading UTF-8
+ * byte order mark.
+ */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+/**
  * Decodes source bytes as strict UTF-8.
  *
  * Order of checks: size cap, UTF-16/32 byte order mark (such files are full of NULs but are text
@@ -27,13 +34,10 @@ export function decodeSource(bytes: Uint8Array, maxBytes: number): DecodeResult 
   }
   const bom = utf16Bom(bytes);
   if (bom !== undefined) return { skip: 'not-utf8', detail: `${bom} text (byte order mark); convert it to UTF-8` };
-  const sniff = Math.min(bytes.length, BINARY_SNIFF_BYTES);
-  for (let i = 0; i < sniff; i++) {
-    if (bytes[i] === 0) return { skip: 'binary', detail: `NUL byte at offset ${i}` };
-  }
+  const nul = bytes.subarray(0, BINARY_SNIFF_BYTES).indexOf(0);
+  if (nul >= 0) return { skip: 'binary', detail: `NUL byte at offset ${nul}` };
   try {
-    // ignoreBOM: false means the decoder strips a leading UTF-8 byte order mark.
-    return { text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes) };
+    return { text: UTF8.decode(bytes) };
   } catch {
     const at = firstInvalidUtf8(bytes);
     let line = 1;
