@@ -184,6 +184,14 @@ class GrowableInt32 {
     this.data[this.length++] = v;
   }
 
+  /** Makes room for `n` more values and returns where they go (the caller writes `data[at..at+n)`). */
+  grow(n: number): number {
+    this.reserve(n);
+    const at = this.length;
+    this.length += n;
+    return at;
+  }
+
   append(xs: ArrayLike<number>): void {
     this.reserve(xs.length);
     this.data.set(xs, this.length);
@@ -391,7 +399,22 @@ export class SampleBatchBuilder {
     const entry = this.optId(o.archiveEntry);
     const repo = this.optId(o.repo);
     const recordPath = this.optId(o.recordPath);
-    this.ints.append([lang, name, label, doc, file, o.root, o.jsonlLine ?? 0, entry, repo, recordPath, r.startLine, r.startColumn, r.endLine, r.endColumn]);
+    const at = this.ints.grow(BATCH_INTS);
+    const v = this.ints.data;
+    v[at] = lang;
+    v[at + 1] = name;
+    v[at + 2] = label;
+    v[at + 3] = doc;
+    v[at + 4] = file;
+    v[at + 5] = o.root;
+    v[at + 6] = o.jsonlLine ?? 0;
+    v[at + 7] = entry;
+    v[at + 8] = repo;
+    v[at + 9] = recordPath;
+    v[at + 10] = r.startLine;
+    v[at + 11] = r.startColumn;
+    v[at + 12] = r.endLine;
+    v[at + 13] = r.endColumn;
     this.bodies.push(s.bodyTokens);
     this.contexts.push(s.contexts);
   }

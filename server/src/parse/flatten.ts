@@ -106,7 +106,14 @@ export class TokenInterner {
       const lower = text.toLowerCase();
       const whole = this.tokens.id(lower);
       const subs = splitSubtokens(text);
-      const parts = subs.length === 0 ? Int32Array.of(whole) : Int32Array.from(subs, (s) => this.tokens.id(s));
+      let parts: Int32Array;
+      if (subs.length === 0) {
+        parts = Int32Array.of(whole);
+      } else {
+        // (A loop: `Int32Array.from` with a mapping function is several times slower.)
+        parts = new Int32Array(subs.length);
+        for (let k = 0; k < subs.length; k++) parts[k] = this.tokens.id(subs[k]!);
+      }
       // A symbol (`:name`) refers to the method as much as the bare name does.
       t = { text, raw: text.charCodeAt(0) === 58 /* : */ ? text.slice(1) : text, whole, parts };
       this.identCache.set(text, t);

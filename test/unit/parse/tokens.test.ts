@@ -70,3 +70,16 @@ test('docs: docstrings, Javadoc and hash comments are cleaned', () => {
   assert.equal(cleanJavadoc('/** Short. */'), 'Short.');
   assert.equal(cleanHashComments(['# Builds it.', '#   indented', '#']), 'Builds it.\n  indented');
 });
+
+test('subtokens: the ASCII fast path splits exactly as the Unicode expression does', () => {
+  const reference = (name: string) => [...name.matchAll(/\p{Lu}[\p{Lu}\p{M}]*(?=\p{Lu}\p{M}*\p{Ll})|\p{Lu}?\p{M}*[\p{Ll}\p{M}]+|\p{Lu}[\p{Lu}\p{M}]*|\p{N}+|[\p{Lo}\p{Lm}\p{Lt}\p{M}]+/gu)].map((m) => m[0].toLowerCase());
+  // Every string of length ≤ 4 over a small alphabet with each class, then random longer ones.
+  const alphabet = ['A', 'B', 'a', 'b', '1', '2', '_', '$', '-'];
+  let names = [''];
+  for (let len = 1; len <= 4; len++) names = names.concat(names.filter((x) => x.length === len - 1).flatMap((x) => alphabet.map((c) => x + c)));
+  let seed = 7;
+  const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
+  for (let k = 0; k < 5000; k++) names.push(Array.from({ length: 1 + (next() % 24) }, () => String.fromCharCode(32 + (next() % 95))).join(''));
+  names.push('parseHTTPResponse', 'HTTPServer2XML', 'ID', 'getX', 'x86_64', 'ABCdefGHI', '__init__', 'IOError', 'A1B2c3');
+  for (const name of names) assert.deepEqual(splitSubtokens(name), reference(name), JSON.stringify(name));
+});
