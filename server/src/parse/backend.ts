@@ -113,14 +113,16 @@ function queryError(language: LanguageId, e: unknown): EngineError {
 interface FlatParser {
   handle: FlatHandle;
   language: FlatLanguage;
-  captureNames: string[];
+  /** The query's capture names, once compiled (on first use: see `loadFlatBackend`). */
+  captureNames: string[] | undefined;
   /** Generation of the tree the addon keeps for this parser (0: none). */
   holds: number;
 }
 
 /**
- * Loads memaudit's flat addon (`flat.ts`) and a parser and the query of every language, and
- * parses and walks a tiny text with each, so that a grammar the addon cannot use shows here.
+ * Loads memaudit's flat addon (`flat.ts`) and a parser of every language, and parses and walks a
+ * tiny text with each, so that a grammar the addon cannot use shows here; each language's query
+ * is compiled when first needed (a query the addon cannot compile is an E_INTERNAL error then).
  *
  * A parsed tree's columns are reused for a later tree once it is disposed. The addon keeps the
  * last tree of each language for `matches` (the query engine, run on files with syntax errors);
@@ -129,6 +131,16 @@ interface FlatParser {
 export function loadFlatBackend(load: () => FlatAddon = () => loadFlatAddon()): Backend {
   const addon = load();
   const perLanguage = new Map<LanguageId, FlatParser>();
+  // Queries compile when a language first needs one (a file with syntax errors, or a shape the
+  // file walk cannot decide): Ruby's took 12 ms, a tenth of a worker's start-up, and most corpora
+  // never need two of the three.
+  const compileQuery = (id: LanguageId, handle: FlatHandle): string[] => {
+    try {
+      return addon.setQuery(handle, loadQuerySource(id));
+    } catch (e) {
+      throw queryError(id, e);
+    }
+  };
   let generation = 0;
   let spare: FlatColumns | undefined;
   const columns = (n: number): FlatColumns => {
@@ -150,14 +162,7 @@ export function loadFlatBackend(load: () => FlatAddon = () => loadFlatAddon()): 
   };
   for (const id of LANGUAGE_IDS) {
     const grammar = (LANGUAGES[id].nativeGrammar() as { language?: unknown }).language;
-    const p: FlatParser = { handle: addon.createParser(grammar), language: new FlatLanguage(addon.languageInfo(grammar)), captureNames: [], holds: 0 };
-    try {
-      p.captureNames = addon.setQuery(p.handle, loadQuerySource(id));
-    } catch (e) {
-      // Predicates are a limit of the addon (fall back), anything else a broken query (an error).
-      if (e instanceof Error && !/predicates/.test(e.message)) throw queryError(id, e);
-      throw e;
-    }
+    const p: FlatParser = { handle: addon.createParser(grammar), language: new FlatLanguage(addon.languageInfo(grammar)), captureNames: undefined, holds: 0 };
     walk(p, 'x');
     addon.release(p.handle);
     perLanguage.set(id, p);
@@ -172,6 +177,7 @@ export function loadFlatBackend(load: () => FlatAddon = () => loadFlatAddon()): 
       return {
         root: tree.node(0),
         matches() {
+          p.captureNames ??= compileQuery(language, p.handle);
           if (p.holds !== gen) {
             addon.parse(p.handle, text);
             p.holds = gen;

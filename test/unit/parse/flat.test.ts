@@ -10,6 +10,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadFlatBackend, loadNativeBackend, type Backend, type ParsedTree, type TsCursor, type TsNode } from '../../../server/src/parse/backend';
 import { createExtractor } from '../../../server/src/parse/extract';
+import { loadFlatAddon, type FlatAddon } from '../../../server/src/parse/flat';
+import { isEngineError } from '../../../server/src/errors';
 import { languageForPath } from '../../../server/src/parse/languages';
 import type { LanguageId } from '../../../server/src/parse/sample';
 import { FLAT_SKIP, fixtures, run, type Fixture } from './helpers';
@@ -207,5 +209,29 @@ test('flat: parseOnly leaves no tree behind for a later matches()', { skip }, ()
   const t = flat!.parse('def a; end\n', 'ruby');
   flat!.parseOnly('def b; end\ndef c; end\n', 'ruby');
   assert.deepEqual(capturesOf(t).length, 1);
+  t.dispose();
+});
+
+test('flat: a language\'s query is compiled when first needed, once; one that does not compile is E_INTERNAL then', { skip }, () => {
+  const compiled: string[] = [];
+  const real = loadFlatAddon();
+  const counting: FlatAddon = Object.assign(Object.create(real) as FlatAddon, {
+    setQuery: (handle: Parameters<FlatAddon['setQuery']>[0], source: string) => {
+      compiled.push(source);
+      return real.setQuery(handle, source);
+    },
+  });
+  const b = loadFlatBackend(() => counting);
+  assert.equal(compiled.length, 0, 'no query compiled at load');
+  for (let k = 0; k < 2; k++) {
+    const t = b.parse('def f(:\n    pass\ndef g():\n    return 1\n', 'python');
+    assert.ok(t.matches().length > 0);
+    t.dispose();
+  }
+  assert.equal(compiled.length, 1, 'compiled once, for Python only');
+
+  const broken = loadFlatBackend(() => Object.assign(Object.create(real) as FlatAddon, { setQuery: () => { throw new Error('bad query'); } }));
+  const t = broken.parse('class A { void f( }', 'java');
+  assert.throws(() => t.matches(), (e: unknown) => isEngineError(e) && e.code === 'E_INTERNAL' && /query of java/.test(e.message));
   t.dispose();
 });
