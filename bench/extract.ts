@@ -5,6 +5,9 @@
  *    not the disk) and parses each once with one parser on the main thread: the raw parse rate.
  * 2. Runs the real extraction pipeline (read, decode, parse, extract, merge) with each requested
  *    worker count.
+ * 3. Runs the same pipeline with workers that parse each source and drop the tree, extracting
+ *    nothing (`pipeline-parse-only`): what reading, messaging and starting workers cost, and the
+ *    speed-up two workers can reach when extraction itself costs nothing.
  * Prints one JSON line per measurement: wall seconds (the rates are computed from them), the
  * process's CPU seconds (all its threads) and the 1-minute load average when it started, which
  * says how much else the machine was doing. Each measurement runs in its own child process, so
@@ -49,6 +52,7 @@ export async function runExtractBench(argv: string[]): Promise<void> {
   const backend = values.parser as BackendChoice;
   if (values.phase === 'parse') return parsePhase(positionals, backend);
   if (values.phase === 'extract') return extractPhase(positionals, backend, Number(values.workers));
+  if (values.phase === 'pipeline') return extractPhase(positionals, backend, Number(values.workers), true);
   const runPhase = (parser: string, args: string[]) =>
     JSON.parse(
       execFileSync(process.execPath, [process.argv[1]!, 'extract', ...positionals, '--parser', parser, ...args], {
@@ -70,6 +74,7 @@ export async function runExtractBench(argv: string[]): Promise<void> {
     // The parse rate of the `tree-sitter` binding, for reference, when the flat addon parses.
     if (parse['parser'] === 'native-flat') keep('parse-binding', runPhase('native', ['--phase', 'parse']));
     for (const w of workerCounts) keep(`extract-${w}`, runPhase(backend, ['--phase', 'extract', '--workers', String(w)]));
+    for (const w of workerCounts) keep(`pipeline-${w}`, runPhase(backend, ['--phase', 'pipeline', '--workers', String(w)]));
   }
   const parse = best.get('parse')!;
   console.log(JSON.stringify({ ...parse, runs: repeat }));
@@ -81,6 +86,15 @@ export async function runExtractBench(argv: string[]): Promise<void> {
     const filesPerSec = r['filesPerSec'] as number;
     r['ratioToParseOnly'] = +(filesPerSec / (parse['filesPerSec'] as number)).toFixed(3);
     if (oneWorker !== undefined && w !== 1) r['speedupOverOneWorker'] = +(filesPerSec / oneWorker).toFixed(3);
+    console.log(JSON.stringify({ ...r, runs: repeat }));
+  }
+  // The same pipeline with workers that only parse: its speed-up bounds the extraction's.
+  const oneParser = best.get('pipeline-1')?.['filesPerSec'] as number | undefined;
+  for (const w of workerCounts) {
+    const r = best.get(`pipeline-${w}`)!;
+    const filesPerSec = r['filesPerSec'] as number;
+    r['ratioToParseOnly'] = +(filesPerSec / (parse['filesPerSec'] as number)).toFixed(3);
+    if (oneParser !== undefined && w !== 1) r['speedupOverOneWorker'] = +(filesPerSec / oneParser).toFixed(3);
     console.log(JSON.stringify({ ...r, runs: repeat }));
   }
 }
@@ -131,18 +145,18 @@ async function parsePhase(positionals: string[], backend: BackendChoice): Promis
   );
 }
 
-async function extractPhase(positionals: string[], backend: BackendChoice, w: number): Promise<void> {
+async function extractPhase(positionals: string[], backend: BackendChoice, w: number, parseOnly = false): Promise<void> {
   const corpus = positionals.join(',');
-  process.stderr.write(`bench extract: extraction with ${w} worker(s)…\n`);
+  process.stderr.write(`bench extract: ${parseOnly ? 'the pipeline parsing only' : 'extraction'} with ${w} worker(s)…\n`);
   const load1 = os.loadavg()[0]!;
   const c0 = process.cpuUsage();
-  const r = await extractCorpus({ inputs: positionals, workers: w, backend });
+  const r = await extractCorpus({ inputs: positionals, workers: w, backend, parseOnly });
   const sec = r.elapsedMs / 1000;
   const filesPerSec = r.stats.parsed / sec;
   console.log(
     JSON.stringify({
         bench: 'extract',
-        phase: 'extract',
+        phase: parseOnly ? 'pipeline-parse-only' : 'extract',
         corpus,
         parser: r.parser.backend,
         workers: w,

@@ -46,6 +46,11 @@ export interface ExtractCorpusOptions {
   onProgress?: (p: ExtractionProgress) => void;
   /** How often progress is reported, in ms (default 200). */
   progressIntervalMs?: number;
+  /**
+   * Bench only: the workers parse every source and drop the tree, extracting nothing (no
+   * samples, no cache): what the pipeline costs around the extraction.
+   */
+  parseOnly?: boolean;
 }
 
 export interface ExtractionProgress {
@@ -198,13 +203,14 @@ export async function extractCorpus(opts: ExtractCorpusOptions): Promise<CorpusE
     extractSettings: { ...settings, extractor: extractorFingerprint() },
     toolVersion: VERSION,
   });
-  const cacheFile = opts.cacheDir ? corpusCachePath(opts.cacheDir, name) : undefined;
+  const cacheFile = opts.cacheDir && opts.parseOnly !== true ? corpusCachePath(opts.cacheDir, name) : undefined;
   const startPool = () =>
     ExtractionPool.start({
       workers,
       backend: opts.backend ?? envBackend() ?? 'auto',
       settings,
       maxFileBytes: corpusOptions.maxFileBytes,
+      ...(opts.parseOnly ? { parseOnly: true } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
   // Without a cache file nothing can be reused: the workers load their parsers while the walk
@@ -357,7 +363,7 @@ export async function extractCorpus(opts: ExtractCorpusOptions): Promise<CorpusE
     const closing = pool.close();
     if (!complete) await closing;
   }
-  if (builder.count === 0) throw emptyCorpusError(opts.inputs, stats);
+  if (builder.count === 0 && opts.parseOnly !== true) throw emptyCorpusError(opts.inputs, stats);
   // Only sources that parsed go into the cache, so that a skipped file is reported again next time.
   for (const { fp, c } of counters.values()) if (c.parsed > 0) records.push({ ...fp, counters: { ...c } });
   const columns = builder.build();

@@ -17,6 +17,11 @@ export interface InitMessage {
   backend: BackendChoice;
   settings: ExtractSettings;
   maxFileBytes: number;
+  /**
+   * Bench only: parse each source and drop the tree, with no samples (`npm run bench -- extract`
+   * measures what the pipeline itself costs: reading, messaging, worker start-up).
+   */
+  parseOnly: boolean;
 }
 
 /** main → worker: extract these tasks. Answered by one `BatchResultMessage`. */

@@ -22,6 +22,8 @@ export interface PoolOptions {
   settings: ExtractSettings;
   maxFileBytes: number;
   signal?: AbortSignal;
+  /** Bench only: the workers parse each source and drop the tree, extracting nothing (see `InitMessage`). */
+  parseOnly?: boolean;
 }
 
 /** A merged batch: its tasks, their outcomes and their samples, ids mapped onto the pool's global tables. */
@@ -116,6 +118,7 @@ export class ExtractionPool {
         backend: this.options.backend,
         settings: this.options.settings,
         maxFileBytes: this.options.maxFileBytes,
+        parseOnly: this.options.parseOnly === true,
       };
       worker.postMessage(init);
     }

@@ -19,6 +19,7 @@ const port = parentPort;
 let extractor: Extractor | undefined;
 let settings: ExtractSettings | undefined;
 let maxFileBytes = 0;
+let parseOnly = false;
 let sentTokens = 0;
 let sentPaths = 0;
 let queue: Promise<void> = Promise.resolve();
@@ -41,6 +42,10 @@ function runTask(task: CorpusTask, into: SampleBatchBuilder): TaskOutcome {
   const unit = unitOf(task);
   if ('reason' in unit) return { ok: false, reason: unit.reason, detail: unit.detail };
   try {
+    if (parseOnly) {
+      extractor!.parseOnly(unit.text, unit.language);
+      return { ok: true, samples: 0, methodsWithErrors: 0, bodiless: 0, hadSyntaxErrors: false, bytes: Buffer.byteLength(unit.text, 'utf8') };
+    }
     const r = extractor!.extract(unit, settings!);
     for (const s of r.samples) into.add(s);
     return {
@@ -103,6 +108,7 @@ port.on('message', (msg: ToWorker) => {
   if (msg.type === 'init') {
     settings = msg.settings;
     maxFileBytes = msg.maxFileBytes;
+    parseOnly = msg.parseOnly;
     createExtractor({ backend: msg.backend }).then(
       (ex) => {
         extractor = ex;
