@@ -264,8 +264,8 @@ const P_FRESH = 8;
 
 /**
  * Runs the C kernel and maps its local path ids to the ids of the paths string table: a path
- * new to the kernel's table is named here once (`format`, then `paths.id`, so that two label
- * sequences spelling the same string share an id exactly as in the JS version).
+ * new to the kernel's table is named here once (`PathInterner.nameNew`), so the table holds the
+ * same strings in the same order as with the JS version.
  */
 class NativePaths {
   private readonly table: unknown;
