@@ -80,22 +80,17 @@ export async function runExtractBench(argv: string[]): Promise<void> {
   console.log(JSON.stringify({ ...parse, runs: repeat }));
   const binding = best.get('parse-binding');
   if (binding !== undefined) console.log(JSON.stringify({ ...binding, phase: 'parse-only-reference', runs: repeat }));
-  const oneWorker = best.get('extract-1')?.['filesPerSec'] as number | undefined;
-  for (const w of workerCounts) {
-    const r = best.get(`extract-${w}`)!;
-    const filesPerSec = r['filesPerSec'] as number;
-    r['ratioToParseOnly'] = +(filesPerSec / (parse['filesPerSec'] as number)).toFixed(3);
-    if (oneWorker !== undefined && w !== 1) r['speedupOverOneWorker'] = +(filesPerSec / oneWorker).toFixed(3);
-    console.log(JSON.stringify({ ...r, runs: repeat }));
-  }
-  // The same pipeline with workers that only parse: its speed-up bounds the extraction's.
-  const oneParser = best.get('pipeline-1')?.['filesPerSec'] as number | undefined;
-  for (const w of workerCounts) {
-    const r = best.get(`pipeline-${w}`)!;
-    const filesPerSec = r['filesPerSec'] as number;
-    r['ratioToParseOnly'] = +(filesPerSec / (parse['filesPerSec'] as number)).toFixed(3);
-    if (oneParser !== undefined && w !== 1) r['speedupOverOneWorker'] = +(filesPerSec / oneParser).toFixed(3);
-    console.log(JSON.stringify({ ...r, runs: repeat }));
+  // The extraction, then the same pipeline with workers that only parse (its speed-up bounds the
+  // extraction's), each against the raw parse rate and its own one-worker run.
+  for (const key of ['extract', 'pipeline']) {
+    const one = best.get(`${key}-1`)?.['filesPerSec'] as number | undefined;
+    for (const w of workerCounts) {
+      const r = best.get(`${key}-${w}`)!;
+      const filesPerSec = r['filesPerSec'] as number;
+      r['ratioToParseOnly'] = +(filesPerSec / (parse['filesPerSec'] as number)).toFixed(3);
+      if (one !== undefined && w !== 1) r['speedupOverOneWorker'] = +(filesPerSec / one).toFixed(3);
+      console.log(JSON.stringify({ ...r, runs: repeat }));
+    }
   }
 }
 
