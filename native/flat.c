@@ -139,15 +139,31 @@ static void finalize_parser(napi_env env, void *data, void *hint) {
   free(p);
 }
 
-static FlatParser *unwrap(napi_env env, napi_value value) {
+/* The data of an external tagged `tag` (one of this addon's handles), or NULL with `message` thrown. */
+static void *unwrap_tagged(napi_env env, napi_value value, const napi_type_tag *tag, const char *message) {
   void *data = NULL;
   bool tagged = false;
-  if (napi_check_object_type_tag(env, value, &PARSER_TYPE_TAG, &tagged) != napi_ok || !tagged ||
-      napi_get_value_external(env, value, &data) != napi_ok || data == NULL) {
-    throw_error(env, "expected a parser handle made by createParser");
+  if (napi_check_object_type_tag(env, value, tag, &tagged) != napi_ok || !tagged || napi_get_value_external(env, value, &data) != napi_ok ||
+      data == NULL) {
+    throw_error(env, message);
     return NULL;
   }
-  return (FlatParser *)data;
+  return data;
+}
+
+/* A handle for `data`: an external tagged `tag`, freed by `finalize` when collected (at once when it cannot be made). */
+static napi_value tagged_external(napi_env env, void *data, napi_finalize finalize, const napi_type_tag *tag) {
+  napi_value handle;
+  if (napi_create_external(env, data, finalize, NULL, &handle) != napi_ok) {
+    finalize(env, data, NULL);
+    return throw_last(env, "napi_create_external");
+  }
+  CHECK(env, napi_type_tag_object(env, handle, tag));
+  return handle;
+}
+
+static FlatParser *unwrap(napi_env env, napi_value value) {
+  return (FlatParser *)unwrap_tagged(env, value, &PARSER_TYPE_TAG, "expected a parser handle made by createParser");
 }
 
 static napi_value get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
@@ -220,13 +236,7 @@ static napi_value create_parser(napi_env env, napi_callback_info info) {
     free(p);
     return throw_error(env, message);
   }
-  napi_value handle;
-  if (napi_create_external(env, p, finalize_parser, NULL, &handle) != napi_ok) {
-    finalize_parser(env, p, NULL);
-    return throw_last(env, "napi_create_external");
-  }
-  CHECK(env, napi_type_tag_object(env, handle, &PARSER_TYPE_TAG));
-  return handle;
+  return tagged_external(env, p, finalize_parser, &PARSER_TYPE_TAG);
 }
 
 /*

@@ -107,13 +107,7 @@ static napi_value create_path_table(napi_env env, napi_callback_info info) {
     finalize_paths(env, t, NULL);
     return throw_error(env, "out of memory");
   }
-  napi_value handle;
-  if (napi_create_external(env, t, finalize_paths, NULL, &handle) != napi_ok) {
-    finalize_paths(env, t, NULL);
-    return throw_last(env, "napi_create_external");
-  }
-  CHECK(env, napi_type_tag_object(env, handle, &PATHS_TYPE_TAG));
-  return handle;
+  return tagged_external(env, t, finalize_paths, &PATHS_TYPE_TAG);
 }
 
 /* Doubles the slots; false when out of memory (the table is unchanged then). */
@@ -243,19 +237,14 @@ enum { P_M, P_SPAN, P_T, P_L, P_W, P_MAX_CONTEXTS, P_SEED_A, P_SEED_B, P_FRESH, 
  * put in for the method's name). Writes (start token, local path id, end token) triples into
  * `out` (room for 3·n) and the label sequences of paths new to the table into `fresh` (room for
  * n·(L + 2)), as [len, up, labels…] in id order, where n = min(pairs, maxContexts) ≤
- * min(T(T-1)/2, maxContexts); params[P_FRESH]
- * receives how many. Limits and seed in `params` (see the enum).
+ * min(T(T-1)/2, maxContexts); params[P_FRESH] receives how many. Limits and seed in `params`
+ * (see the enum).
  */
 static napi_value path_contexts(napi_env env, napi_callback_info info) {
   napi_value argv[9];
   if (get_args(env, info, 9, argv) == NULL) return NULL;
-  void *data = NULL;
-  bool tagged = false;
-  if (napi_check_object_type_tag(env, argv[0], &PATHS_TYPE_TAG, &tagged) != napi_ok || !tagged ||
-      napi_get_value_external(env, argv[0], &data) != napi_ok || data == NULL) {
-    return throw_error(env, "pathContexts: expected a path table made by createPathTable");
-  }
-  PathTable *t = (PathTable *)data;
+  PathTable *t = (PathTable *)unwrap_tagged(env, argv[0], &PATHS_TYPE_TAG, "pathContexts: expected a path table made by createPathTable");
+  if (t == NULL) return NULL;
   int32_t *npar, *nidx, *label, *terms, *term_tok, *params, *out, *fresh;
   size_t n_npar, n_nidx, n_label, n_terms, n_term_tok, n_params, n_out, n_fresh;
   if (get_int32_array(env, argv[1], &npar, &n_npar, "npar") == NULL || get_int32_array(env, argv[2], &nidx, &n_nidx, "nidx") == NULL ||
