@@ -20,14 +20,18 @@ export function sampleId(language: LanguageId, origin: SampleOrigin, startLine: 
 const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
 const sha1Hex: (s: string) => string = oneShot !== undefined ? (s) => oneShot('sha1', s, 'hex') : (s) => crypto.createHash('sha1').update(s, 'utf8').digest('hex');
 
+/** The two 32-bit words of a sample id's 16 hex digits (unsigned), which seed `seededRandom`. */
+export function seedWords(hexId: string): [number, number] {
+  return [parseInt(hexId.slice(0, 8), 16) >>> 0, parseInt(hexId.slice(8, 16), 16) >>> 0];
+}
+
 /**
  * A small seeded generator (sfc32, the "small fast counting" generator of the PractRand suite,
  * 128-bit state) returning floats in [0, 1). Seeded by the 64 bits of a sample id, so the
  * contexts sampled for a method do not depend on what was extracted before it.
  */
 export function seededRandom(hexId: string): () => number {
-  let a = parseInt(hexId.slice(0, 8), 16) >>> 0;
-  let b = parseInt(hexId.slice(8, 16), 16) >>> 0;
+  let [a, b] = seedWords(hexId);
   let c = (a ^ 0x9e3779b9) >>> 0;
   let d = 1;
   const next = (): number => {

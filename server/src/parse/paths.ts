@@ -35,7 +35,7 @@
  * the other backends.
  */
 import type { FlatTree, LabelTable } from './flatten';
-import { seededRandom } from './ids';
+import { seededRandom, seedWords } from './ids';
 import type { StringTable } from './sample';
 
 /** Limits of one extraction (a subset of `ExtractSettings`). */
@@ -291,8 +291,10 @@ class NativePaths {
     p[P_L] = limits.maxPathLength;
     p[P_W] = limits.maxPathWidth;
     p[P_MAX_CONTEXTS] = limits.maxContexts;
-    p[P_SEED_A] = parseInt(seed.slice(0, 8), 16) | 0;
-    p[P_SEED_B] = parseInt(seed.slice(8, 16), 16) | 0;
+    // (Stored as int32: the kernel reads the same bits back as uint32.)
+    const [a, b] = seedWords(seed);
+    p[P_SEED_A] = a;
+    p[P_SEED_B] = b;
     // At most one context per pair of terminals.
     const most = Math.min(limits.maxContexts, (T * (T - 1)) / 2);
     if (this.out.length < 3 * most) this.out = new Int32Array(3 * most);
