@@ -23,8 +23,11 @@ const SUBTOKEN = /\p{Lu}[\p{Lu}\p{M}]*(?=\p{Lu}\p{M}*\p{Ll})|\p{Lu}?\p{M}*[\p{Ll
  * (`+`, `_`) has no subtokens.
  */
 export function splitSubtokens(name: string): string[] {
-  const ascii = splitAscii(name);
-  if (ascii !== undefined) return ascii;
+  return splitAscii(name) ?? splitByExpression(name);
+}
+
+/** The split by `SUBTOKEN` itself, for any name (the reference the ASCII fast path is tested against). */
+export function splitByExpression(name: string): string[] {
   const out: string[] = [];
   for (const m of name.matchAll(SUBTOKEN)) out.push(m[0].toLowerCase());
   return out;
