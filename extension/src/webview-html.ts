@@ -12,7 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { escapeHtml as esc } from '../../server/src/report/escape';
-import { REPORT_CSS, REPORT_SCRIPT, renderReportBody, type HtmlOptions } from '../../server/src/report/html';
+import { pageHead, REPORT_CSS, REPORT_SCRIPT, renderReportBody, type HtmlOptions } from '../../server/src/report/html';
 import type { AuditReport } from '../../server/src/report/types';
 
 /** A fresh nonce for one page (128 random bits, base64 without padding characters CSP dislikes). */
@@ -58,19 +58,8 @@ export interface ReportPageOptions extends PageOptions {
 export const EXPORT_FORMATS = { json: 'JSON', sarif: 'SARIF', html: 'HTML' } as const;
 export type ExportFormat = keyof typeof EXPORT_FORMATS;
 
-function head(title: string, o: PageOptions, extra = ''): string {
-  return [
-    '<!DOCTYPE html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
-    `<meta http-equiv="Content-Security-Policy" content="${esc(webviewCsp(o.nonce, o.cspSource))}">`,
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${esc(title)}</title>`,
-    extra,
-    `<link rel="stylesheet" nonce="${esc(o.nonce)}" href="${esc(o.assets.style)}">`,
-    '</head>',
-  ].join('\n');
+function head(title: string, o: PageOptions, extra: readonly string[] = []): string {
+  return pageHead(title, webviewCsp(o.nonce, o.cspSource), [...extra, `<link rel="stylesheet" nonce="${esc(o.nonce)}" href="${esc(o.assets.style)}">`]);
 }
 
 /** The report panel's page for `report`. */
@@ -84,7 +73,7 @@ export function reportPanelHtml(report: AuditReport, o: ReportPageOptions): stri
       ? `<p class="panel-hint" id="findings-hint">Click a row, or focus it and press Enter, to open the method in the editor; the arrow keys move between rows.${diffs ? ' A level under “noised in” opens a diff: the method as written and as that noisy run trained on it.' : ''}</p>`
       : '';
   return [
-    head(`memaudit report ${report.runId}`, o, `<style nonce="${esc(o.nonce)}">${REPORT_CSS}</style>`),
+    head(`memaudit report ${report.runId}`, o, [`<style nonce="${esc(o.nonce)}">${REPORT_CSS}</style>`]),
     '<body>',
     `<div class="panel-toolbar" role="toolbar" aria-label="Report actions"><span class="panel-toolbar-label">Export</span>${buttons}<span class="panel-status" role="status" aria-live="polite" data-status></span></div>`,
     // The hint goes after the findings' introduction (the renderer's text ends with this sentence).

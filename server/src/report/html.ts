@@ -697,19 +697,29 @@ export function renderReportBody(report: AuditReport, opts: HtmlOptions = {}): s
   ].join('\n');
 }
 
-/** A complete, standalone HTML page for `report` (offline; CSP allows only its own style and script). */
-export function toHtml(report: AuditReport, opts: HtmlOptions = {}): string {
+/**
+ * A page's start, through `</head>`: doctype, charset, its Content-Security-Policy, viewport and
+ * title, then `extra` (styles, more meta). The standalone report and the extension's webviews
+ * share it.
+ */
+export function pageHead(title: string, csp: string, extra: readonly string[]): string {
   return [
     '<!DOCTYPE html>',
     '<html lang="en">',
     '<head>',
     '<meta charset="utf-8">',
-    `<meta http-equiv="Content-Security-Policy" content="${esc(reportCsp())}">`,
+    `<meta http-equiv="Content-Security-Policy" content="${esc(csp)}">`,
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    '<meta name="color-scheme" content="light dark">',
-    `<title>memaudit report ${esc(report.runId)}</title>`,
-    `<style>${REPORT_CSS}</style>`,
+    `<title>${esc(title)}</title>`,
+    ...extra,
     '</head>',
+  ].join('\n');
+}
+
+/** A complete, standalone HTML page for `report` (offline; CSP allows only its own style and script). */
+export function toHtml(report: AuditReport, opts: HtmlOptions = {}): string {
+  return [
+    pageHead(`memaudit report ${report.runId}`, reportCsp(), ['<meta name="color-scheme" content="light dark">', `<style>${REPORT_CSS}</style>`]),
     '<body>',
     renderReportBody(report, opts),
     `<script>${REPORT_SCRIPT}</script>`,
