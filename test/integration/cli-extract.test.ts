@@ -76,6 +76,15 @@ function summaryOf(stdout: string): ExtractSummary {
 }
 
 /** A comparable, id-ordered readable form of an extraction (independent of string-table ids). */
+/** The same samples down to their ids: sample ids, both string tables, and the token and path ids of bodies and contexts. */
+function assertSameIds(got: CorpusExtraction, expected: CorpusExtraction): void {
+  assert.deepEqual(got.columns.ids, expected.columns.ids);
+  assert.deepEqual(got.tables.tokens.strings, expected.tables.tokens.strings);
+  assert.deepEqual(got.tables.paths.strings, expected.tables.paths.strings);
+  assert.deepEqual(got.columns.bodyTokens, expected.columns.bodyTokens);
+  assert.deepEqual(got.columns.contexts, expected.columns.contexts);
+}
+
 function readable(r: CorpusExtraction): unknown[] {
   const all = [];
   for (let i = 0; i < r.columns.count; i++) all.push(materialize(r.columns.sample(i), r.tables));
@@ -225,11 +234,7 @@ test('one worker and two workers give identical samples, ids and string tables',
     const one = await extractCorpus({ inputs: ['.'], cwd: dir, workers: 1 });
     const two = await extractCorpus({ inputs: ['.'], cwd: dir, workers: 2 });
     assert.equal(one.columns.count, 80);
-    assert.deepEqual(one.columns.ids, two.columns.ids);
-    assert.deepEqual(one.tables.tokens.strings, two.tables.tokens.strings);
-    assert.deepEqual(one.tables.paths.strings, two.tables.paths.strings);
-    assert.deepEqual(one.columns.bodyTokens, two.columns.bodyTokens);
-    assert.deepEqual(one.columns.contexts, two.columns.contexts);
+    assertSameIds(two, one);
   } finally {
     cleanup();
   }
@@ -258,11 +263,7 @@ test('the flat addon gives the same samples, tables and ids as the native bindin
       const flat = await extractCorpus({ inputs: ['.'], cwd: dir, workers, backend: 'native-flat' });
       assert.equal(flat.parser.backend, 'native-flat');
       assert.deepEqual(readable(flat), readable(native));
-      assert.deepEqual(flat.columns.ids, native.columns.ids);
-      assert.deepEqual(flat.tables.tokens.strings, native.tables.tokens.strings);
-      assert.deepEqual(flat.tables.paths.strings, native.tables.paths.strings);
-      assert.deepEqual(flat.columns.bodyTokens, native.columns.bodyTokens);
-      assert.deepEqual(flat.columns.contexts, native.columns.contexts);
+      assertSameIds(flat, native);
     }
   } finally {
     cleanup();
