@@ -17,7 +17,7 @@
 import { NotificationType, NotificationType0, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type { AuditConfigInput } from './audit/config';
 import type { AuditProgress } from './audit/run-audit';
-import type { RunListing } from './cli/runs';
+import type { RunListing } from './audit/runs-store';
 import type { ErrorCode } from './errors';
 import type { AuditReport, HeadlineScores, ReportGate } from './report/types';
 
@@ -296,15 +296,6 @@ export interface ReportGetResult {
 
 /** Client → server, request: a finished audit's report (report.json, schema version 1). */
 export const ReportGetRequest = new RequestType<ReportParams, ReportGetResult, RpcErrorData>('report/get');
-
-export interface ReportHtmlResult {
-  runId: string;
-  /** The standalone HTML report written next to report.json (`report.html`). */
-  htmlFile: string;
-}
-
-/** Client → server, request: write a finished audit's standalone HTML report and say where it is. */
-export const ReportHtmlRequest = new RequestType<ReportParams, ReportHtmlResult, RpcErrorData>('report/html');
 
 /** A likely memorized method, located for the editor. */
 export interface EditorFinding {

@@ -21,7 +21,6 @@ import {
   InitializeRequest,
   PROTOCOL_VERSION,
   ReportGetRequest,
-  ReportHtmlRequest,
   RunsDeleteRequest,
   RunsListRequest,
   ShutdownRequest,
@@ -187,8 +186,8 @@ test('a small audit: progress notifications, one audit at a time, report, HTML a
   assert.equal(got.report.schemaVersion, 1);
   assert.equal(got.report.runs.length, 2);
 
-  const html = await client.request(ReportHtmlRequest, { folder: work.dir, runId: finishedRunId.slice(0, 6) });
-  assert.match(fs.readFileSync(html.htmlFile, 'utf8'), /Content-Security-Policy/);
+  const byPrefix = await client.request(ReportGetRequest, { folder: work.dir, runId: finishedRunId.slice(0, 6) });
+  assert.equal(byPrefix.runId, finishedRunId);
 
   const f = await client.request(FindingsGetRequest, { folder: work.dir });
   assert.equal(f.runId, finishedRunId);

@@ -10,7 +10,6 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { CancellationToken, MessageConnection, NotificationType, RequestType } from 'vscode-jsonrpc';
 import {
-  DEFAULT_AUDIT_CONFIG,
   DEVICE_CHOICES,
   MODEL_CHOICES,
   NOISE_KINDS,
@@ -23,7 +22,7 @@ import {
 } from '../audit/config';
 import { GATE_METRICS } from '../audit/gates';
 import { runAudit, type AuditProgress } from '../audit/run-audit';
-import { findRun, listRuns } from '../cli/runs';
+import { AUDIT_FILES, RunsStore } from '../audit/runs-store';
 import { EngineError, ERROR_CODES } from '../errors';
 import {
   AuditCancelRequest,
@@ -37,7 +36,6 @@ import {
   LogNotification,
   PROTOCOL_VERSION,
   ReportGetRequest,
-  ReportHtmlRequest,
   RunsDeleteRequest,
   RunsListRequest,
   ShutdownRequest,
@@ -54,10 +52,7 @@ import {
   type RunSummary,
 } from '../protocol';
 import { corpusRoots, locateFinding } from '../report/paths';
-import { toHtml } from '../report/html';
-import type { AuditReport } from '../report/types';
 import { candidates, currentEnvironment, parseDevice, precheck } from '../runtime/devices';
-import { readJsonIfValid, writeFileAtomic } from '../util/atomic';
 import { VERSION } from '../version';
 import { errorInfo, isInternal, RpcError, toResponseError } from './errors';
 import { estimateTraining } from './estimate';
@@ -155,14 +150,8 @@ export class EngineServer {
     this.handle(RunsListRequest, (p) => this.listRuns(p));
     this.handle(RunsDeleteRequest, (p) => this.deleteRun(p));
     this.handle(ReportGetRequest, (p) => {
-      const { run, report } = this.readReport(p);
-      return { runId: run.id, reportFile: path.join(run.dir, 'report.json'), report };
-    });
-    this.handle(ReportHtmlRequest, async (p) => {
-      const { run, report, folder } = this.readReport(p);
-      const htmlFile = path.join(run.dir, 'report.html');
-      await writeFileAtomic(htmlFile, toHtml(report, { cwd: folder }));
-      return { runId: run.id, htmlFile };
+      const { store, run, report } = this.readReport(p);
+      return { runId: run.id, reportFile: store.reportFile(run), report };
     });
     this.handle(FindingsGetRequest, (p) => this.findings(p));
     this.conn.onError(([error]) => this.log('warn', `unreadable message from the client: ${error.message}`));
@@ -264,14 +253,8 @@ export class EngineServer {
     return { folder, config, ...(configFile ? { configFile } : {}) };
   }
 
-  private lastReport(runsDir: string): AuditReport | undefined {
-    const finished = listRuns(runsDir).find((r) => r.state === 'finished');
-    return finished ? readJsonIfValid<AuditReport>(path.join(finished.dir, 'report.json')) : undefined;
-  }
-
   private plan(r: ResolvedTarget): AuditPlanResult {
-    const runsDir = path.resolve(r.folder, r.config.outDir, 'runs');
-    const estimate = estimateTraining(r.config, this.lastReport(runsDir));
+    const estimate = estimateTraining(r.config, RunsStore.of(r.folder, r.config.outDir).latestReport());
     return {
       runs: planSize(r.config),
       epochs: r.config.epochs,
@@ -300,7 +283,7 @@ export class EngineServer {
     const a: ActiveAudit = {
       id: randomUUID(),
       folder: r.folder,
-      runsDir: path.resolve(r.folder, r.config.outDir, 'runs'),
+      runsDir: RunsStore.of(r.folder, r.config.outDir).runsDir,
       startedAt: Date.now(),
       controller: new AbortController(),
       device: plan.device,
@@ -370,59 +353,48 @@ export class EngineServer {
     this.notify(AuditProgressNotification, params);
   }
 
-  /** The runs folder of a location: `outDir` as given, else the folder's config file's, else the default. */
-  private runsDir(loc: RunsLocation | undefined): { folder: string; runsDir: string } {
+  /** The runs of a location: `outDir` as given, else the folder's config file's, else the default. */
+  private store(loc: RunsLocation | undefined): { folder: string; store: RunsStore } {
     const folder = requireFolder(loc?.folder);
-    let outDir = loc?.outDir;
-    if (outDir !== undefined) str(outDir, 'outDir');
-    if (outDir === undefined) {
-      const file = findConfigFile(folder);
-      const fromFile = file ? readConfigFile(file).outDir : undefined;
-      outDir = typeof fromFile === 'string' && fromFile !== '' ? fromFile : DEFAULT_AUDIT_CONFIG.outDir;
-    }
-    return { folder, runsDir: path.resolve(folder, outDir, 'runs') };
+    if (loc?.outDir !== undefined) str(loc.outDir, 'outDir');
+    return { folder, store: RunsStore.of(folder, loc?.outDir) };
   }
 
   /** Whether a listed run is the audit running now: its folder is in the same runs folder and was (re)started by it. */
-  private isRunning(runsDir: string, run: { dir: string; state: string }): boolean {
+  private isRunning(store: RunsStore, run: { id: string; state: string }): boolean {
     const a = this.active;
-    if (!a || a.runsDir !== runsDir || run.state !== 'interrupted') return false;
+    if (!a || a.runsDir !== store.runsDir || run.state !== 'interrupted') return false;
     try {
-      return fs.statSync(path.join(run.dir, 'config.json')).mtimeMs >= a.startedAt - 1000;
+      return fs.statSync(store.audit(run.id).file(AUDIT_FILES.config)).mtimeMs >= a.startedAt - 1000;
     } catch {
       return false;
     }
   }
 
   private listRuns(loc: RunsLocation) {
-    const { runsDir } = this.runsDir(loc);
-    const runs: RunSummary[] = listRuns(runsDir).map((r) => ({ ...r, running: this.isRunning(runsDir, r) }));
-    return { runsDir, runs };
+    const { store } = this.store(loc);
+    const runs: RunSummary[] = store.list().map((r) => ({ ...r, running: this.isRunning(store, r) }));
+    return { runsDir: store.runsDir, runs };
   }
 
   private deleteRun(p: RunsLocation & { runId?: unknown }): { deleted: true } {
-    const { runsDir } = this.runsDir(p);
+    const { store } = this.store(p);
     const id = str(p.runId, 'runId');
-    // Only an id the listing shows: never a path built from what the client sent.
-    const run = listRuns(runsDir).find((r) => r.id === id);
-    if (!run) throw new EngineError(ERROR_CODES.INPUT_NOT_FOUND, `no audit '${id}' in ${runsDir}`, { runId: id });
-    if (this.isRunning(runsDir, run)) throw new RpcError('E_BUSY', `audit ${id} is running; cancel it before deleting it`, { runId: id });
-    fs.rmSync(run.dir, { recursive: true, force: true });
+    const run = store.delete(id, (r) => {
+      if (this.isRunning(store, r)) throw new RpcError('E_BUSY', `audit ${id} is running; cancel it before deleting it`, { runId: id });
+    });
     this.log('info', `deleted audit ${id} (${run.dir})`);
     return { deleted: true };
   }
 
   private readReport(p: ReportParams) {
-    const { folder, runsDir } = this.runsDir(p);
-    const run = findRun(runsDir, p.runId === undefined ? 'latest' : str(p.runId, 'runId'));
-    const report = readJsonIfValid<AuditReport>(path.join(run.dir, 'report.json'));
-    if (!report) throw new EngineError(ERROR_CODES.CACHE_CORRUPT, `the report of audit ${run.id} (${run.dir}) cannot be read; run the audit again`, { runId: run.id });
-    return { folder, run, report };
+    const { folder, store } = this.store(p);
+    const run = store.find(p.runId === undefined ? 'latest' : str(p.runId, 'runId'));
+    return { folder, store, run, report: store.readReport(run) };
   }
 
   private findings(p: ReportParams): FindingsResult {
-    const { runsDir } = this.runsDir(p);
-    if (p.runId === undefined && !listRuns(runsDir).some((r) => r.state === 'finished')) {
+    if (p.runId === undefined && !this.store(p).store.hasFinished()) {
       return { runId: null, bestSignal: null, bestSignalAuroc: null, findings: [], skipped: 0 };
     }
     const { folder, run, report } = this.readReport(p);

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { calibrationRuns, detectionSummary } from '../../../server/src/audit/run-audit';
+import { calibrationRuns, detectionSummary } from '../../../server/src/audit/aggregate';
 import type { RunReport } from '../../../server/src/report/types';
 
 /** A run whose only fields that matter here are its kind, level and per-signal AUROCs. */

@@ -1,0 +1,240 @@
+/**
+ * One training run of the audit's grid: apply the run's noise to the training split, train a fresh
+ * model from the run's seed while recording every sample's dynamics, compute the run's metrics,
+ * and leave its files in its folder — `result.json` last, so that its presence means the run is
+ * complete and a rerun of the audit reuses it as is. An interrupted run resumes from its
+ * checkpoint.
+ */
+import * as fs from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { createModel } from '../../../models/registry';
+import { stableStringify } from '../cache/keys';
+import type { Dataset } from '../dataset/build';
+import type { SampleColumns } from '../dataset/columns';
+import { flipRate } from '../metrics';
+import { MEANING_PRESERVING_KINDS } from '../noise/kinds';
+import { encodeCartography } from '../report/cartography';
+import type { RunReport } from '../report/types';
+import type { SampleSource } from '../train/architecture';
+import { resume, train, type TrainConfig, type TrainData, type TrainProgress, type TrainResult } from '../train/trainer';
+import type { TrainableModel } from '../train/types';
+import { readJsonIfValid, writeFileAtomic } from '../util/atomic';
+import { signalsCsv } from './aggregate';
+import type { AuditConfig } from './config';
+import { applyRunNoise, transformTestSet, type RunNoise, type RunNoiseContext, type TestTransform } from './noise-adapter';
+import type { PlannedRun } from './plan';
+import { isLabelKind } from './plan';
+import { computeRunMetrics, type RunMetrics } from './run-metrics';
+import { AuditFolder, RUN_FILES } from './runs-store';
+
+/** Sample indices with their (clean) label classes. */
+export interface LabelledSet {
+  indices: Int32Array;
+  labels: Int32Array;
+}
+
+/** What every run of an audit shares: the data, the evaluation and probe sets, the audit's folder. */
+export interface AuditInputs {
+  config: AuditConfig;
+  columns: SampleColumns;
+  dataset: Dataset;
+  /** Dataset indices of the training positions (the audit's training subset). */
+  trainIdx: Int32Array;
+  vocab: { strings: readonly string[]; unk: number };
+  /** The clean names per split, for the task metrics. */
+  truth: { train: string[]; val: string[]; test: string[] };
+  evalSets: { val: LabelledSet; test: LabelledSet };
+  baseSource: SampleSource;
+  /** S̃: the training inputs with uniform random labels (susceptibility ζ). */
+  susceptibilitySet: LabelledSet;
+  /** A fixed subset of training samples (critical sample ratio). */
+  csrIndices: Int32Array;
+  noise: RunNoiseContext;
+  folder: AuditFolder;
+  log: (message: string) => void;
+  signal?: AbortSignal;
+}
+
+/** A finished run: its report and, for a clean run, its per-sample signals (the findings' ranking). */
+export interface RunOutcome {
+  report: RunReport;
+  signals?: Record<string, ArrayLike<number>>;
+}
+
+/** A run an earlier invocation finished (its result.json), or undefined. */
+export function finishedRun(folder: AuditFolder, run: PlannedRun): RunOutcome | undefined {
+  const saved = readJsonIfValid<{ report: RunReport; signals?: Record<string, number[]> }>(folder.runFile(run.id, RUN_FILES.result));
+  if (saved?.report?.id !== run.id) return undefined;
+  return { report: saved.report, ...(run.kind === 'none' && saved.signals ? { signals: saved.signals } : {}) };
+}
+
+/** Trains and measures one run of the grid, writes its files, and returns its outcome. */
+export async function runOne(a: AuditInputs, run: PlannedRun, onProgress: (p: TrainProgress) => void): Promise<RunOutcome> {
+  const noise = await applyRunNoise(run, a.noise);
+  const transforms = run.kind === 'none' ? await robustnessTransforms(a, run, noise) : [];
+  const c = a.config;
+  const model = await createModel(c.model, {
+    source: overlaySource(a.baseSource, [noise.replacements, ...transforms.map((t) => t.replacements)]),
+    preset: c.modelPreset,
+    optimizer: { kind: 'adam' },
+    batchSize: c.batchSize,
+    device: c.device,
+    seed: run.seed,
+    log: a.log,
+  });
+  try {
+    const tc = trainConfig(a, run);
+    const data: TrainData = { train: noise.trainIndices, trainLabels: noise.trainLabels, val: a.evalSets.val, test: a.evalSets.test };
+    const resumable = fs.existsSync(tc.checkpoint!.path);
+    if (resumable) a.log(`resuming ${run.id} from its checkpoint`);
+    const result = await (resumable ? resume : train)(model, data, tc, { ...(a.signal ? { signal: a.signal } : {}), onProgress });
+    const tm = performance.now();
+    const flipRates = await measureFlips(a, model, result, transforms);
+    const m = computeRunMetrics({ dynamics: result.dynamics, curves: result.curves, vocab: a.vocab, truth: a.truth, corrupted: noise.corrupted, labelNoise: isLabelKind(run.kind) });
+    const report = runReport(run, noise, model.device, result, m, flipRates, performance.now() - tm);
+    await writeRunFiles(a, run, noise, result, m);
+    const signals = run.kind === 'none' ? { ...signalRecord(m) } : undefined;
+    // result.json is written last: its presence means the run is complete.
+    await writeFileAtomic(a.folder.runFile(run.id, RUN_FILES.result), JSON.stringify({ report, ...(signals ? { signals: mapValues(signals, (v) => Array.from(v)) } : {}) }));
+    fs.rmSync(tc.checkpoint!.path, { force: true });
+    return { report, ...(signals ? { signals } : {}) };
+  } finally {
+    await model.dispose();
+  }
+}
+
+function trainConfig(a: AuditInputs, run: PlannedRun): TrainConfig {
+  const c = a.config;
+  return {
+    epochs: c.epochs,
+    batchSize: c.batchSize,
+    seed: run.seed,
+    modelKey: stableStringify({ model: c.model, preset: c.modelPreset, lr: c.learningRate, seed: run.seed }),
+    schedule: { kind: 'constant', lr: c.learningRate },
+    checkpoint: { path: a.folder.runFile(run.id, RUN_FILES.checkpoint) },
+    dynamicsPath: a.folder.runFile(run.id, RUN_FILES.dynamics),
+    ...(c.susceptibility ? { susceptibility: { set: a.susceptibilitySet } } : {}),
+    ...(c.csrEvery > 0 ? { csr: { indices: a.csrIndices, everyEpochs: c.csrEvery } } : {}),
+  };
+}
+
+/**
+ * The clean run is also measured for robustness: its test predictions before and after
+ * meaning-preserving edits (the transformed samples are served above the noise's indices).
+ */
+async function robustnessTransforms(a: AuditInputs, run: PlannedRun, noise: RunNoise): Promise<TestTransform[]> {
+  const transforms: TestTransform[] = [];
+  let offset = a.columns.count + noise.replacements.length;
+  for (const kind of MEANING_PRESERVING_KINDS) {
+    const t = await transformTestSet(kind, run.seed, a.noise, offset);
+    offset += t.replacements.length;
+    transforms.push(t);
+  }
+  return transforms;
+}
+
+/** Share of the transformed test samples whose top-1 prediction changed, per meaning-preserving kind. */
+async function measureFlips(a: AuditInputs, model: TrainableModel, result: TrainResult, transforms: readonly TestTransform[]): Promise<Record<string, number>> {
+  const flipRates: Record<string, number> = {};
+  const test = result.dynamics.test;
+  if (transforms.length === 0 || test.rows === 0) return flipRates;
+  const before = test.row(test.rows - 1).top1.slice(0, a.dataset.test.length);
+  for (const t of transforms) {
+    const after = await predictTop1(model, t.indices, a.evalSets.test.labels, t.applied, a.config.batchSize);
+    const f = flipRate(Int32Array.from(before, (v, p) => (t.applied[p] ? v : -1)), after);
+    if (Number.isFinite(f.rate)) flipRates[t.kind] = f.rate;
+  }
+  return flipRates;
+}
+
+/** The run's section of the report. */
+function runReport(run: PlannedRun, noise: RunNoise, device: string, result: TrainResult, m: RunMetrics, flipRates: Record<string, number>, metricsMs: number): RunReport {
+  const file = (name: (typeof RUN_FILES)[keyof typeof RUN_FILES]) => AuditFolder.relativeRunFile(run.id, name);
+  return {
+    id: run.id,
+    kind: run.kind,
+    level: run.level,
+    seed: run.seed,
+    corrupted: noise.count,
+    epochs: m.epochs,
+    final: m.final,
+    membership: m.membership,
+    detection: m.detection,
+    flipRates,
+    files: {
+      dynamics: file(RUN_FILES.dynamics),
+      signals: file(RUN_FILES.signals),
+      cartography: file(RUN_FILES.cartography),
+      ...(noise.ledger ? { ledger: file(RUN_FILES.ledger) } : {}),
+    },
+    cartography: m.cartography,
+    device,
+    susceptibility: result.susceptibility
+      ? {
+          phiBefore: Array.from(result.susceptibility.phiBefore),
+          phiAfter: Array.from(result.susceptibility.phiAfter),
+          zeta: Array.from(result.susceptibility.zeta, (z) => (Number.isFinite(z) ? z : null)),
+        }
+      : null,
+    criticalSampleRatio: (result.csr ?? []).map((r) => ({ epoch: r.epoch + 1, ratio: r.ratio, evaluated: r.evaluated, scale: r.scale, radius: r.radius, step: r.step, noise: r.noise })),
+    timings: {
+      trainMs: result.timings.batchMs + result.timings.stepMs,
+      evalMs: result.timings.evalMs,
+      recordMs: result.timings.recordMs + result.timings.dynamicsWriteMs,
+      metricsMs,
+      probesMs: (result.timings.susceptibilityMs ?? 0) + (result.timings.csrMs ?? 0),
+    },
+  };
+}
+
+/** The run's ledger, cartography map data (13 bytes per training sample) and signal table. */
+async function writeRunFiles(a: AuditInputs, run: PlannedRun, noise: RunNoise, result: TrainResult, m: RunMetrics): Promise<void> {
+  const f = (name: (typeof RUN_FILES)[keyof typeof RUN_FILES]) => a.folder.runFile(run.id, name);
+  if (noise.ledger) await writeFileAtomic(f(RUN_FILES.ledger), JSON.stringify(noise.ledger));
+  const s = m.signals;
+  await writeFileAtomic(f(RUN_FILES.cartography), encodeCartography({ epochs: result.dynamics.train.rows, confidence: s.confidence, variability: s.variability, correctness: s.correctness, corrupted: noise.corrupted }));
+  await writeFileAtomic(f(RUN_FILES.signals), signalsCsv(a.columns, a.trainIdx, noise.corrupted, signalRecord(m)));
+}
+
+/**
+ * A sample source that also serves replacement samples (input noise, transformed test samples):
+ * each overlay owns the indices [offset, offset + length), all of them above the corpus's own.
+ */
+function overlaySource(base: SampleSource, overlays: readonly RunNoise['replacements'][]): SampleSource {
+  const active = overlays.filter((o) => o.length > 0);
+  if (active.length === 0) return base;
+  const find = (i: number) => active.find((o) => i >= o.offset && i < o.offset + o.length);
+  return {
+    sizes: base.sizes,
+    bodyTokens: (i) => {
+      const o = find(i);
+      return o ? o.bodyTokens(i - o.offset) : base.bodyTokens(i);
+    },
+    contexts: (i) => {
+      const o = find(i);
+      return o ? o.contexts(i - o.offset) : base.contexts(i);
+    },
+  };
+}
+
+/** Top-1 predictions of the model on `indices`, in batches; −1 where `use` is 0. */
+async function predictTop1(model: TrainableModel, indices: Int32Array, labels: Int32Array, use: Uint8Array, batchSize: number): Promise<Int32Array> {
+  const out = new Int32Array(indices.length).fill(-1);
+  const rows: number[] = [];
+  for (let p = 0; p < indices.length; p++) if (use[p]) rows.push(p);
+  for (let at = 0; at < rows.length; at += batchSize) {
+    const chunk = rows.slice(at, at + batchSize);
+    const stats = await model.evaluate(model.makeBatch(Int32Array.from(chunk, (p) => indices[p]!), Int32Array.from(chunk, (p) => labels[p]!)));
+    chunk.forEach((p, r) => (out[p] = stats.top1[r]!));
+  }
+  return out;
+}
+
+/** The run's per-sample signals by name. */
+function signalRecord(m: RunMetrics): Record<string, ArrayLike<number>> {
+  return m.signals as unknown as Record<string, ArrayLike<number>>;
+}
+
+function mapValues<T, U>(o: Record<string, T>, f: (v: T) => U): Record<string, U> {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));
+}
