@@ -368,112 +368,294 @@ const EMPTY = new Int32Array(0);
 
 async function run(model: TrainableModel, data: TrainData, config: TrainConfig, hooks: TrainHooks, resuming: boolean): Promise<TrainResult> {
   validateTrainSetup(data, config);
-  const clock = hooks.now ?? (() => performance.now());
-  const t0 = clock();
-  const E = config.epochs;
-  const B = config.batchSize;
-  const evalEvery = config.evalEvery ?? 1;
-  const evalB = config.evalBatchSize ?? B;
-  const S = Math.max(1, Math.floor(model.stepsPerRun));
-  const n = data.train.length;
-  const P = Math.ceil(n / B);
-  const totalSteps = E * P;
-  const fingerprint = runFingerprint(model, data, config);
-  const lrAt: Schedule = makeSchedule(resolveSchedule(config.schedule, totalSteps));
-  const ckpt = config.checkpoint;
-  const onCancel = ckpt?.onCancel ?? true;
-  const interval = config.progressIntervalMs ?? 500;
-  const es = config.earlyStopping;
-  const evalSets: { split: DynamicsSplit; set: EvalSet }[] = [];
-  for (const s of ['val', 'test'] as const) if (data[s] && data[s].indices.length > 0) evalSets.push({ split: s, set: data[s] });
-  const isEvalEpoch = (e: number): boolean => evalSets.length > 0 && ((e + 1) % evalEvery === 0 || e === E - 1);
-  let evalEpochs = 0;
-  for (let e = 0; e < E; e++) if (isEvalEpoch(e)) evalEpochs++;
-  const capacity = { train: E, val: evalEpochs, test: evalEpochs };
-  const probesKey = probeKey(config);
-  const zc = config.susceptibility;
-  const zRows = susceptibilityRowsOf(config);
-  const cc = config.csr;
-  const csrSettings = cc ? resolveCsr(cc, evalB) : undefined;
-  if (cc && !supportsCsr(model)) throw configError('csr', `needs a model with input-embedding graphs (inputEmbeddings, predictAtEmbeddings, gradientAtEmbeddings); ${model.name} has none`);
+  const r = new TrainingRun(model, data, config, hooks);
+  await (resuming ? r.restore() : r.begin());
+  return r.execute();
+}
 
-  const timings: TrainTimings = { totalMs: 0, batchMs: 0, stepMs: 0, recordMs: 0, evalMs: 0, checkpointMs: 0, dynamicsWriteMs: 0, recordingOverhead: 0 };
-  let rng: Rng;
-  let st: TrainerState;
-  let order: Int32Array = EMPTY;
-  let dyn: Dynamics;
-  let resumedFrom: TrainResult['final']['resumedFrom'] = null;
+/** The run's settings, resolved once. */
+class RunPlan {
+  readonly E: number;
+  readonly B: number;
+  readonly evalEvery: number;
+  readonly evalB: number;
+  /** Steps per `trainSteps` call. */
+  readonly S: number;
+  /** Training samples, and steps per epoch. */
+  readonly n: number;
+  readonly P: number;
+  readonly totalSteps: number;
+  readonly fingerprint: string;
+  readonly lrAt: Schedule;
+  readonly evalSets: { split: DynamicsSplit; set: EvalSet }[] = [];
+  readonly capacity: Record<DynamicsSplit, number>;
+  readonly probesKey: string | undefined;
+  readonly zRows: number;
+  readonly csrSettings: ReturnType<typeof resolveCsr> | undefined;
 
-  if (resuming) {
+  constructor(model: TrainableModel, data: TrainData, readonly config: TrainConfig) {
+    this.E = config.epochs;
+    this.B = config.batchSize;
+    this.evalEvery = config.evalEvery ?? 1;
+    this.evalB = config.evalBatchSize ?? this.B;
+    this.S = Math.max(1, Math.floor(model.stepsPerRun));
+    this.n = data.train.length;
+    this.P = Math.ceil(this.n / this.B);
+    this.totalSteps = this.E * this.P;
+    this.fingerprint = runFingerprint(model, data, config);
+    this.lrAt = makeSchedule(resolveSchedule(config.schedule, this.totalSteps));
+    for (const s of ['val', 'test'] as const) if (data[s] && data[s].indices.length > 0) this.evalSets.push({ split: s, set: data[s] });
+    let evalEpochs = 0;
+    for (let e = 0; e < this.E; e++) if (this.isEvalEpoch(e)) evalEpochs++;
+    this.capacity = { train: this.E, val: evalEpochs, test: evalEpochs };
+    this.probesKey = probeKey(config);
+    this.zRows = susceptibilityRowsOf(config);
+    this.csrSettings = config.csr ? resolveCsr(config.csr, this.evalB) : undefined;
+  }
+
+  isEvalEpoch(e: number): boolean {
+    return this.evalSets.length > 0 && ((e + 1) % this.evalEvery === 0 || e === this.E - 1);
+  }
+
+  /** Whether the critical sample ratio is measured after epoch `e`. */
+  isCsrEpoch(e: number, stopped: boolean): boolean {
+    const cc = this.config.csr;
+    return cc !== undefined && ((e + 1) % cc.everyEpochs === 0 || e === this.E - 1 || stopped);
+  }
+}
+
+/**
+ * One training run in progress: the plan, the mutable state a checkpoint saves (`st`, the RNG,
+ * the epoch's order, the dynamics) and this process's counters.
+ */
+class TrainingRun {
+  private readonly plan: RunPlan;
+  private readonly clock: () => number;
+  private readonly t0: number;
+  private readonly ckpt: CheckpointConfig | undefined;
+  private readonly timings: TrainTimings = { totalMs: 0, batchMs: 0, stepMs: 0, recordMs: 0, evalMs: 0, checkpointMs: 0, dynamicsWriteMs: 0, recordingOverhead: 0 };
+  private rng!: Rng;
+  private st!: TrainerState;
+  private order: Int32Array = EMPTY;
+  private dyn!: Dynamics;
+  private resumedFrom: TrainResult['final']['resumedFrom'] = null;
+  private startStep = 0;
+  private samplesThisRun = 0;
+  private evalRuns = 0;
+  private lastEmit = -Infinity;
+  private stepsSinceCheckpoint = 0;
+  /** Whether anything was trained since the last checkpoint (a cancellation then saves it). */
+  private dirty = false;
+
+  constructor(
+    private readonly model: TrainableModel,
+    private readonly data: TrainData,
+    private readonly config: TrainConfig,
+    private readonly hooks: TrainHooks,
+  ) {
+    this.clock = hooks.now ?? (() => performance.now());
+    this.t0 = this.clock();
+    this.plan = new RunPlan(model, data, config);
+    this.ckpt = config.checkpoint;
+    if (config.csr && !supportsCsr(model)) throw configError('csr', `needs a model with input-embedding graphs (inputEmbeddings, predictAtEmbeddings, gradientAtEmbeddings); ${model.name} has none`);
+  }
+
+  /** A fresh run from the model's current weights (an old checkpoint at the path is deleted first). */
+  async begin(): Promise<void> {
+    const { config, data, plan } = this;
+    if (this.ckpt) await fsp.rm(this.ckpt.path, { force: true });
+    this.rng = new Rng(config.seed);
+    const lower = config.earlyStopping?.metric === 'val_loss';
+    this.st = {
+      epoch: 0,
+      inEpoch: false,
+      position: 0,
+      globalStep: 0,
+      rng: this.rng.state(),
+      lossSum: 0,
+      correct: 0,
+      early: { best: lower ? Infinity : -Infinity, bestEpoch: -1, bad: 0, stopped: false },
+      curves: [],
+      ...(plan.probesKey ? { probes: { key: plan.probesKey, susceptibility: [], csr: [] } } : {}),
+    };
+    const empty = (s: DynamicsSplit): SplitDynamics => {
+      const set = data[s as 'val' | 'test'];
+      return new SplitDynamics(s, set ? set.indices.slice() : EMPTY, set ? set.labels.slice() : EMPTY, set && set.indices.length > 0 ? plan.capacity[s] : 0);
+    };
+    this.dyn = new Dynamics(new SplitDynamics('train', data.train.slice(), data.trainLabels.slice(), plan.E), empty('val'), empty('test'));
+  }
+
+  /** The state of the run's checkpoint, checked to belong to this run. */
+  async restore(): Promise<void> {
+    const ckpt = this.ckpt;
     if (!ckpt) throw configError('checkpoint', 'is needed to resume a run');
-    const c = await readCheckpoint(ckpt.path, capacity);
+    const c = await readCheckpoint(ckpt.path, this.plan.capacity);
     if (!c) throw new EngineError(ERROR_CODES.INPUT_NOT_FOUND, `no checkpoint at ${ckpt.path} to resume from; start the run with train()`, { file: ckpt.path });
-    if (c.fingerprint !== fingerprint) {
+    if (c.fingerprint !== this.plan.fingerprint) {
       throw new EngineError(
         ERROR_CODES.CONFIG,
         `checkpoint ${ckpt.path} belongs to another run (different model, data or training settings); delete it or resume with the settings it was written with`,
-        { file: ckpt.path, expected: fingerprint, found: c.fingerprint },
+        { file: ckpt.path, expected: this.plan.fingerprint, found: c.fingerprint },
       );
     }
-    if ((c.trainer.probes?.key ?? undefined) !== probesKey) {
+    if ((c.trainer.probes?.key ?? undefined) !== this.plan.probesKey) {
       throw new EngineError(
         ERROR_CODES.CONFIG,
         `checkpoint ${ckpt.path} was written ${c.trainer.probes ? 'with other' : 'without the'} susceptibility/CSR measurement settings; resume with the settings it was written with, or delete it`,
         { file: ckpt.path },
       );
     }
-    await model.setState(c.model);
-    st = c.trainer;
-    rng = new Rng(st.rng);
-    order = c.order;
-    dyn = c.dynamics;
-    resumedFrom = { epoch: st.epoch, position: st.position, globalStep: st.globalStep };
-  } else {
-    if (ckpt) await fsp.rm(ckpt.path, { force: true });
-    rng = new Rng(config.seed);
-    const lower = es?.metric === 'val_loss';
-    st = {
-      epoch: 0,
-      inEpoch: false,
-      position: 0,
-      globalStep: 0,
-      rng: rng.state(),
-      lossSum: 0,
-      correct: 0,
-      early: { best: lower ? Infinity : -Infinity, bestEpoch: -1, bad: 0, stopped: false },
-      curves: [],
-      ...(probesKey ? { probes: { key: probesKey, susceptibility: [], csr: [] } } : {}),
-    };
-    const empty = (s: DynamicsSplit): SplitDynamics => {
-      const set = data[s as 'val' | 'test'];
-      return new SplitDynamics(s, set ? set.indices.slice() : EMPTY, set ? set.labels.slice() : EMPTY, set && set.indices.length > 0 ? capacity[s] : 0);
-    };
-    dyn = new Dynamics(new SplitDynamics('train', data.train.slice(), data.trainLabels.slice(), E), empty('val'), empty('test'));
+    await this.model.setState(c.model);
+    this.st = c.trainer;
+    this.rng = new Rng(this.st.rng);
+    this.order = c.order;
+    this.dyn = c.dynamics;
+    this.resumedFrom = { epoch: this.st.epoch, position: this.st.position, globalStep: this.st.globalStep };
   }
 
-  const startStep = st.globalStep;
-  let samplesThisRun = 0;
-  let evalRuns = 0;
-  let lastEmit = -Infinity;
-  let stepsSinceCheckpoint = 0;
-  // Whether anything was trained since the last checkpoint (a cancellation then saves it).
-  let dirty = false;
+  /** Trains to the end (or to early stopping), then writes the dynamics file. */
+  async execute(): Promise<TrainResult> {
+    this.startStep = this.st.globalStep;
+    if (this.hooks.signal?.aborted) await this.cancel('before it started');
+    while (this.st.epoch < this.plan.E && !this.st.early.stopped) {
+      if (!this.st.inEpoch) await this.beginEpoch();
+      while (this.st.position < this.plan.P) await this.stepGroup();
+      await this.endEpoch();
+    }
+    return this.finish();
+  }
 
-  const saveCheckpoint = async (): Promise<void> => {
-    if (!ckpt) return;
-    const t = clock();
-    st.rng = rng.state();
-    const state = await model.getState();
-    await writeCheckpoint(ckpt.path, { fingerprint, trainer: st, order: st.inEpoch ? order : EMPTY, model: state, dynamics: dyn });
-    timings.checkpointMs += clock() - t;
-    stepsSinceCheckpoint = 0;
-    dirty = false;
-  };
+  /** The susceptibility probe (when measured), then the epoch's order. */
+  private async beginEpoch(): Promise<void> {
+    const { st, plan } = this;
+    const zc = this.config.susceptibility;
+    if (zc) {
+      // At the start of the epoch, before its order is drawn; the trainer's RNG is not used
+      // (checked), and the model is restored to its snapshot.
+      if (this.hooks.signal?.aborted) await this.cancel(`before epoch ${st.epoch + 1} of ${plan.E}`);
+      const t = this.clock();
+      const before = this.rng.state();
+      const rec = await susceptibilityProbe(this.model, zc.set, { epoch: st.epoch, seed: this.config.seed, lr: plan.lrAt(st.globalStep), rows: plan.zRows });
+      if (this.rng.state().some((w, i) => w !== before[i])) throw new EngineError(ERROR_CODES.INTERNAL, 'the susceptibility probe used the trainer\'s RNG');
+      st.probes!.susceptibility.push(rec);
+      this.timings.susceptibilityMs = (this.timings.susceptibilityMs ?? 0) + this.clock() - t;
+    }
+    this.order = Int32Array.from({ length: plan.n }, (_, i) => i);
+    this.rng.shuffle(this.order);
+    st.inEpoch = true;
+    st.position = 0;
+    st.lossSum = 0;
+    st.correct = 0;
+    this.dyn.train.addRow(st.epoch);
+  }
 
-  const cancel = async (where: string): Promise<never> => {
+  /** The next `model.stepsPerRun` steps of the epoch (fewer at its end), recorded by training position. */
+  private async stepGroup(): Promise<void> {
+    const { st, plan, timings, data } = this;
+    if (this.hooks.signal?.aborted) await this.cancel(`in epoch ${st.epoch + 1} of ${plan.E} after step ${st.position} of ${plan.P}`);
+    const count = Math.min(plan.S, plan.P - st.position);
+    const tb = this.clock();
+    const batches: Batch[] = [];
+    const positions: Int32Array[] = [];
+    const lr: number[] = [];
+    for (let g = 0; g < count; g++) {
+      const a = (st.position + g) * plan.B;
+      const pos = this.order.subarray(a, Math.min(plan.n, a + plan.B));
+      const indices = new Int32Array(pos.length);
+      const labels = new Int32Array(pos.length);
+      for (let k = 0; k < pos.length; k++) {
+        indices[k] = data.train[pos[k]!]!;
+        labels[k] = data.trainLabels[pos[k]!]!;
+      }
+      batches.push(this.model.makeBatch(indices, labels));
+      positions.push(pos);
+      lr.push(plan.lrAt(st.globalStep + g));
+    }
+    const ts = this.clock();
+    timings.batchMs += ts - tb;
+    const stats: SampleStats[] = await this.model.trainSteps(batches, lr, this.rng);
+    const tr = this.clock();
+    timings.stepMs += tr - ts;
+    if (stats.length !== count) throw new EngineError(ERROR_CODES.INTERNAL, `model ${this.model.name} returned statistics of ${stats.length} steps for ${count} batches`);
+    for (let g = 0; g < count; g++) {
+      const sums = this.dyn.train.record(positions[g]!, stats[g]!);
+      st.lossSum += sums.lossSum;
+      st.correct += sums.correct;
+      this.samplesThisRun += positions[g]!.length;
+    }
+    timings.recordMs += this.clock() - tr;
+    st.position += count;
+    st.globalStep += count;
+    this.stepsSinceCheckpoint += count;
+    this.dirty = true;
+    this.emit('train', st.position === plan.P);
+    const everySteps = this.ckpt?.everySteps;
+    if (everySteps !== undefined && this.stepsSinceCheckpoint >= everySteps && st.position < plan.P) await this.saveCheckpoint();
+  }
+
+  /** Evaluation, early stopping, the CSR probe, then the epoch is committed and checkpointed. */
+  private async endEpoch(): Promise<void> {
+    const { st, plan } = this;
+    const n = plan.n;
+    if (this.dyn.train.filled !== n) throw new EngineError(ERROR_CODES.INTERNAL, `epoch ${st.epoch}: ${this.dyn.train.filled} of ${n} training samples were presented`);
+    const curve: EpochCurve = { epoch: st.epoch, trainLoss: st.lossSum / n, trainAcc: st.correct / n, valLoss: null, valAcc: null, testLoss: null, testAcc: null, lr: plan.lrAt(st.globalStep - 1) };
+    const evaluated = plan.isEvalEpoch(st.epoch);
+    if (evaluated) {
+      this.emit('eval', true);
+      if (!(await this.evaluate(curve))) await this.cancel(`while evaluating epoch ${st.epoch + 1} of ${plan.E}`);
+    }
+    // Early stopping is decided on a copy, committed with the epoch: a cancellation during the
+    // CSR search below leaves the state as before the evaluation (which reruns on resume).
+    const early = { ...st.early };
+    updateEarlyStopping(this.config.earlyStopping, curve, early);
+    if (plan.csrSettings && plan.isCsrEpoch(st.epoch, early.stopped)) st.probes!.csr.push(await this.measureCsr(evaluated));
+    st.early = early;
+    st.curves.push(curve);
+    st.epoch++;
+    st.inEpoch = false;
+    st.position = 0;
+    this.order = EMPTY;
+    this.dirty = true;
+    const last = st.epoch === plan.E || st.early.stopped;
+    if (this.ckpt && (last || st.epoch % (this.ckpt.everyEpochs ?? 1) === 0)) await this.saveCheckpoint();
+    await this.hooks.onEpochEnd?.(curve);
+  }
+
+  /** The critical sample ratio of the epoch just evaluated; a cancellation drops its evaluation rows. */
+  private async measureCsr(evaluated: boolean): Promise<CsrRecord> {
+    const { st, plan } = this;
+    const t = this.clock();
+    const spent = () => (this.timings.csrMs = (this.timings.csrMs ?? 0) + this.clock() - t);
+    let rec: CsrRecord;
+    try {
+      rec = await measureCsr(this.model, this.config.csr!.indices, plan.csrSettings!, { epoch: st.epoch, seed: this.config.seed, ...(this.hooks.signal ? { signal: this.hooks.signal } : {}) });
+    } catch (e) {
+      spent();
+      if (!(this.hooks.signal?.aborted && e instanceof EngineError && e.code === ERROR_CODES.CANCELLED)) throw e;
+      if (evaluated) for (const { split } of plan.evalSets) this.dyn.get(split).dropLastRow();
+      return this.cancel(`while measuring the critical sample ratio of epoch ${st.epoch + 1} of ${plan.E}`);
+    }
+    spent();
+    return rec;
+  }
+
+  private async saveCheckpoint(): Promise<void> {
+    if (!this.ckpt) return;
+    const t = this.clock();
+    this.st.rng = this.rng.state();
+    const state = await this.model.getState();
+    await writeCheckpoint(this.ckpt.path, { fingerprint: this.plan.fingerprint, trainer: this.st, order: this.st.inEpoch ? this.order : EMPTY, model: state, dynamics: this.dyn });
+    this.timings.checkpointMs += this.clock() - t;
+    this.stepsSinceCheckpoint = 0;
+    this.dirty = false;
+  }
+
+  /** Saves the point reached (when configured and anything changed) and throws E_CANCELLED. */
+  private async cancel(where: string): Promise<never> {
+    const ckpt = this.ckpt;
     let saved = false;
-    if (ckpt && onCancel && dirty) {
-      await saveCheckpoint();
+    if (ckpt && (ckpt.onCancel ?? true) && this.dirty) {
+      await this.saveCheckpoint();
       saved = true;
     }
     const tail = !ckpt
@@ -481,223 +663,136 @@ async function run(model: TrainableModel, data: TrainData, config: TrainConfig, 
       : saved
         ? `the checkpoint ${ckpt.path} holds the point reached; resume continues from there`
         : `the last checkpoint ${ckpt.path} was kept as it was`;
-    throw new EngineError(ERROR_CODES.CANCELLED, `training cancelled ${where}; ${tail}`, { epoch: st.epoch, step: st.position, globalStep: st.globalStep });
-  };
+    throw new EngineError(ERROR_CODES.CANCELLED, `training cancelled ${where}; ${tail}`, { epoch: this.st.epoch, step: this.st.position, globalStep: this.st.globalStep });
+  }
 
-  const emit = (phase: TrainProgress['phase'], force: boolean): void => {
-    if (!hooks.onProgress) return;
-    const now = clock();
-    if (!force && now - lastEmit < interval) return;
-    lastEmit = now;
-    const steps = st.globalStep - startStep;
+  private emit(phase: TrainProgress['phase'], force: boolean): void {
+    const onProgress = this.hooks.onProgress;
+    if (!onProgress) return;
+    const now = this.clock();
+    if (!force && now - this.lastEmit < (this.config.progressIntervalMs ?? 500)) return;
+    this.lastEmit = now;
+    const { st, plan, timings } = this;
+    const steps = st.globalStep - this.startStep;
     const trainMs = timings.batchMs + timings.stepMs + timings.recordMs;
     const msPerStep = steps > 0 ? trainMs / steps : 0;
-    const samplesPerSec = trainMs > 0 ? (1000 * samplesThisRun) / trainMs : 0;
-    // Remaining evaluations: those of the current epoch (unless under way) and of later epochs.
-    let evalsLeft = 0;
-    for (let e = phase === 'eval' ? st.epoch + 1 : st.epoch; e < E; e++) if (isEvalEpoch(e)) evalsLeft++;
-    let evalSamples = 0;
-    for (const { set } of evalSets) evalSamples += set.indices.length;
-    // Before the first evaluation has been timed, a forward pass is taken as a third of a
-    // training step per sample (forward, backward and update).
-    const msPerEval = evalRuns > 0 ? timings.evalMs / evalRuns : samplesPerSec > 0 ? (1000 * evalSamples) / samplesPerSec / 3 : 0;
-    const etaSec = ((totalSteps - st.globalStep) * msPerStep + evalsLeft * msPerEval) / 1000;
-    const seen = dyn.train.rows > 0 && st.inEpoch ? dyn.train.filled : 0;
-    hooks.onProgress({
+    const samplesPerSec = trainMs > 0 ? (1000 * this.samplesThisRun) / trainMs : 0;
+    const seen = this.dyn.train.rows > 0 && st.inEpoch ? this.dyn.train.filled : 0;
+    onProgress({
       phase,
       epoch: st.epoch,
-      epochs: E,
+      epochs: plan.E,
       step: st.position,
-      stepsPerEpoch: P,
+      stepsPerEpoch: plan.P,
       globalStep: st.globalStep,
-      totalSteps,
+      totalSteps: plan.totalSteps,
       samplesPerSec,
-      etaSec,
+      etaSec: ((plan.totalSteps - st.globalStep) * msPerStep + this.evaluationsLeft(phase) * this.msPerEval(samplesPerSec)) / 1000,
       trainLoss: seen > 0 ? st.lossSum / seen : NaN,
       trainAcc: seen > 0 ? st.correct / seen : NaN,
-      lr: lrAt(Math.max(0, st.globalStep - 1)),
+      lr: plan.lrAt(Math.max(0, st.globalStep - 1)),
     });
-  };
+  }
 
-  /** Evaluates the eval splits for `epoch`; returns false (rows dropped) when cancelled midway. */
-  const evaluate = async (curve: EpochCurve): Promise<boolean> => {
-    const t = clock();
+  /** Remaining evaluations: those of the current epoch (unless under way) and of later epochs. */
+  private evaluationsLeft(phase: TrainProgress['phase']): number {
+    let left = 0;
+    for (let e = phase === 'eval' ? this.st.epoch + 1 : this.st.epoch; e < this.plan.E; e++) if (this.plan.isEvalEpoch(e)) left++;
+    return left;
+  }
+
+  /**
+   * Time of one evaluation. Before the first has been timed, a forward pass is taken as a third
+   * of a training step per sample (forward, backward and update).
+   */
+  private msPerEval(samplesPerSec: number): number {
+    if (this.evalRuns > 0) return this.timings.evalMs / this.evalRuns;
+    let evalSamples = 0;
+    for (const { set } of this.plan.evalSets) evalSamples += set.indices.length;
+    return samplesPerSec > 0 ? (1000 * evalSamples) / samplesPerSec / 3 : 0;
+  }
+
+  /** Evaluates the eval splits for the current epoch; returns false (rows dropped) when cancelled midway. */
+  private async evaluate(curve: EpochCurve): Promise<boolean> {
+    const t = this.clock();
     const added: SplitDynamics[] = [];
-    for (const { split, set } of evalSets) {
-      const d = dyn.get(split);
-      d.addRow(st.epoch);
+    for (const { split, set } of this.plan.evalSets) {
+      const d = this.dyn.get(split);
+      d.addRow(this.st.epoch);
       added.push(d);
-      const positions = Int32Array.from({ length: set.indices.length }, (_, i) => i);
-      let lossSum = 0;
-      let correct = 0;
-      for (let a = 0; a < set.indices.length; a += evalB) {
-        if (hooks.signal?.aborted) {
-          for (const x of added) x.dropLastRow();
-          timings.evalMs += clock() - t;
-          return false;
-        }
-        const b = Math.min(set.indices.length, a + evalB);
-        const batch = model.makeBatch(set.indices.subarray(a, b), set.labels.subarray(a, b));
-        const stats = await model.evaluate(batch, 1);
-        const sums = d.record(positions.subarray(a, b), stats);
-        lossSum += sums.lossSum;
-        correct += sums.correct;
+      const sums = await this.evaluateSplit(d, set);
+      if (!sums) {
+        for (const x of added) x.dropLastRow();
+        this.timings.evalMs += this.clock() - t;
+        return false;
       }
       const m = set.indices.length;
       if (split === 'val') {
-        curve.valLoss = lossSum / m;
-        curve.valAcc = correct / m;
+        curve.valLoss = sums.lossSum / m;
+        curve.valAcc = sums.correct / m;
       } else {
-        curve.testLoss = lossSum / m;
-        curve.testAcc = correct / m;
+        curve.testLoss = sums.lossSum / m;
+        curve.testAcc = sums.correct / m;
       }
     }
-    timings.evalMs += clock() - t;
-    evalRuns++;
+    this.timings.evalMs += this.clock() - t;
+    this.evalRuns++;
     return true;
-  };
+  }
 
-  const updateEarlyStopping = (curve: EpochCurve, e: EarlyStoppingState): void => {
-    if (!es || curve.valLoss === null || curve.valAcc === null) return;
-    const delta = es.minDelta ?? 0;
-    const better = es.metric === 'val_loss' ? curve.valLoss < e.best - delta : curve.valAcc > e.best + delta;
-    if (better) {
-      e.best = es.metric === 'val_loss' ? curve.valLoss : curve.valAcc;
-      e.bestEpoch = curve.epoch;
-      e.bad = 0;
-    } else if (++e.bad >= es.patience) {
-      e.stopped = true;
+  /** One split's forward passes into its new dynamics row; undefined when cancelled midway. */
+  private async evaluateSplit(d: SplitDynamics, set: EvalSet): Promise<{ lossSum: number; correct: number } | undefined> {
+    const evalB = this.plan.evalB;
+    const positions = Int32Array.from({ length: set.indices.length }, (_, i) => i);
+    let lossSum = 0;
+    let correct = 0;
+    for (let a = 0; a < set.indices.length; a += evalB) {
+      if (this.hooks.signal?.aborted) return undefined;
+      const b = Math.min(set.indices.length, a + evalB);
+      const stats = await this.model.evaluate(this.model.makeBatch(set.indices.subarray(a, b), set.labels.subarray(a, b)), 1);
+      const sums = d.record(positions.subarray(a, b), stats);
+      lossSum += sums.lossSum;
+      correct += sums.correct;
     }
-  };
+    return { lossSum, correct };
+  }
 
-  if (hooks.signal?.aborted) await cancel('before it started');
-
-  while (st.epoch < E && !st.early.stopped) {
-    if (!st.inEpoch) {
-      if (zc) {
-        // At the start of the epoch, before its order is drawn; the trainer's RNG is not used
-        // (checked), and the model is restored to its snapshot.
-        if (hooks.signal?.aborted) await cancel(`before epoch ${st.epoch + 1} of ${E}`);
-        const t = clock();
-        const before = rng.state();
-        const rec = await susceptibilityProbe(model, zc.set, { epoch: st.epoch, seed: config.seed, lr: lrAt(st.globalStep), rows: zRows });
-        if (rng.state().some((w, i) => w !== before[i])) throw new EngineError(ERROR_CODES.INTERNAL, 'the susceptibility probe used the trainer\'s RNG');
-        st.probes!.susceptibility.push(rec);
-        timings.susceptibilityMs = (timings.susceptibilityMs ?? 0) + clock() - t;
-      }
-      order = Int32Array.from({ length: n }, (_, i) => i);
-      rng.shuffle(order);
-      st.inEpoch = true;
-      st.position = 0;
-      st.lossSum = 0;
-      st.correct = 0;
-      dyn.train.addRow(st.epoch);
+  /** Writes the dynamics file and assembles the result. */
+  private async finish(): Promise<TrainResult> {
+    const { st, timings, config } = this;
+    if (config.dynamicsPath) {
+      const t = this.clock();
+      await writeDynamics(config.dynamicsPath, this.dyn, this.plan.fingerprint);
+      timings.dynamicsWriteMs = this.clock() - t;
     }
-    while (st.position < P) {
-      if (hooks.signal?.aborted) await cancel(`in epoch ${st.epoch + 1} of ${E} after step ${st.position} of ${P}`);
-      const count = Math.min(S, P - st.position);
-      const tb = clock();
-      const batches: Batch[] = [];
-      const positions: Int32Array[] = [];
-      const lr: number[] = [];
-      for (let g = 0; g < count; g++) {
-        const a = (st.position + g) * B;
-        const pos = order.subarray(a, Math.min(n, a + B));
-        const indices = new Int32Array(pos.length);
-        const labels = new Int32Array(pos.length);
-        for (let k = 0; k < pos.length; k++) {
-          indices[k] = data.train[pos[k]!]!;
-          labels[k] = data.trainLabels[pos[k]!]!;
-        }
-        batches.push(model.makeBatch(indices, labels));
-        positions.push(pos);
-        lr.push(lrAt(st.globalStep + g));
-      }
-      const ts = clock();
-      timings.batchMs += ts - tb;
-      const stats: SampleStats[] = await model.trainSteps(batches, lr, rng);
-      const tr = clock();
-      timings.stepMs += tr - ts;
-      if (stats.length !== count) throw new EngineError(ERROR_CODES.INTERNAL, `model ${model.name} returned statistics of ${stats.length} steps for ${count} batches`);
-      for (let g = 0; g < count; g++) {
-        const sums = dyn.train.record(positions[g]!, stats[g]!);
-        st.lossSum += sums.lossSum;
-        st.correct += sums.correct;
-        samplesThisRun += positions[g]!.length;
-      }
-      timings.recordMs += clock() - tr;
-      st.position += count;
-      st.globalStep += count;
-      stepsSinceCheckpoint += count;
-      dirty = true;
-      emit('train', st.position === P);
-      if (ckpt?.everySteps !== undefined && stepsSinceCheckpoint >= ckpt.everySteps && st.position < P) await saveCheckpoint();
-    }
-
-    if (dyn.train.filled !== n) throw new EngineError(ERROR_CODES.INTERNAL, `epoch ${st.epoch}: ${dyn.train.filled} of ${n} training samples were presented`);
-    const curve: EpochCurve = {
-      epoch: st.epoch,
-      trainLoss: st.lossSum / n,
-      trainAcc: st.correct / n,
-      valLoss: null,
-      valAcc: null,
-      testLoss: null,
-      testAcc: null,
-      lr: lrAt(st.globalStep - 1),
+    timings.totalMs = this.clock() - this.t0;
+    const trainMs = timings.batchMs + timings.stepMs;
+    timings.recordingOverhead = trainMs > 0 ? (timings.recordMs + timings.dynamicsWriteMs) / trainMs : 0;
+    const result: TrainResult = {
+      curves: st.curves,
+      dynamics: this.dyn,
+      timings,
+      final: { epochs: st.curves.length, globalStep: st.globalStep, stoppedEarly: st.early.stopped, bestEpoch: st.early.bestEpoch, rng: this.rng.state(), resumedFrom: this.resumedFrom },
+      fingerprint: this.plan.fingerprint,
     };
-    const evaluated = isEvalEpoch(st.epoch);
-    if (evaluated) {
-      emit('eval', true);
-      if (!(await evaluate(curve))) await cancel(`while evaluating epoch ${st.epoch + 1} of ${E}`);
-    }
-    // Early stopping is decided on a copy, committed with the epoch: a cancellation during the
-    // CSR search below leaves the state as before the evaluation (which reruns on resume).
-    const early = { ...st.early };
-    updateEarlyStopping(curve, early);
-    if (cc && csrSettings && ((st.epoch + 1) % cc.everyEpochs === 0 || st.epoch === E - 1 || early.stopped)) {
-      const t = clock();
-      let rec: CsrRecord;
-      try {
-        rec = await measureCsr(model, cc.indices, csrSettings, { epoch: st.epoch, seed: config.seed, ...(hooks.signal ? { signal: hooks.signal } : {}) });
-      } catch (e) {
-        timings.csrMs = (timings.csrMs ?? 0) + clock() - t;
-        if (!(hooks.signal?.aborted && e instanceof EngineError && e.code === ERROR_CODES.CANCELLED)) throw e;
-        if (evaluated) for (const { split } of evalSets) dyn.get(split).dropLastRow();
-        return cancel(`while measuring the critical sample ratio of epoch ${st.epoch + 1} of ${E}`);
-      }
-      timings.csrMs = (timings.csrMs ?? 0) + clock() - t;
-      st.probes!.csr.push(rec);
-    }
-    st.early = early;
-    st.curves.push(curve);
-    st.epoch++;
-    st.inEpoch = false;
-    st.position = 0;
-    order = EMPTY;
-    dirty = true;
-    const last = st.epoch === E || st.early.stopped;
-    if (ckpt && (last || st.epoch % (ckpt.everyEpochs ?? 1) === 0)) await saveCheckpoint();
-    await hooks.onEpochEnd?.(curve);
+    if (config.susceptibility) result.susceptibility = susceptibilityResult(st.probes!.susceptibility);
+    if (config.csr) result.csr = st.probes!.csr;
+    return result;
   }
+}
 
-  if (config.dynamicsPath) {
-    const t = clock();
-    await writeDynamics(config.dynamicsPath, dyn, fingerprint);
-    timings.dynamicsWriteMs = clock() - t;
+/** Early stopping after an evaluation: a better value resets the count, `patience` worse ones stop. */
+function updateEarlyStopping(es: EarlyStoppingConfig | undefined, curve: EpochCurve, e: EarlyStoppingState): void {
+  if (!es || curve.valLoss === null || curve.valAcc === null) return;
+  const delta = es.minDelta ?? 0;
+  const better = es.metric === 'val_loss' ? curve.valLoss < e.best - delta : curve.valAcc > e.best + delta;
+  if (better) {
+    e.best = es.metric === 'val_loss' ? curve.valLoss : curve.valAcc;
+    e.bestEpoch = curve.epoch;
+    e.bad = 0;
+  } else if (++e.bad >= es.patience) {
+    e.stopped = true;
   }
-  timings.totalMs = clock() - t0;
-  const trainMs = timings.batchMs + timings.stepMs;
-  timings.recordingOverhead = trainMs > 0 ? (timings.recordMs + timings.dynamicsWriteMs) / trainMs : 0;
-  const result: TrainResult = {
-    curves: st.curves,
-    dynamics: dyn,
-    timings,
-    final: { epochs: st.curves.length, globalStep: st.globalStep, stoppedEarly: st.early.stopped, bestEpoch: st.early.bestEpoch, rng: rng.state(), resumedFrom },
-    fingerprint,
-  };
-  if (zc) result.susceptibility = susceptibilityResult(st.probes!.susceptibility);
-  if (cc) result.csr = st.probes!.csr;
-  return result;
 }
 
 /** Φ per epoch and ζ from the records (ζ by `metrics/susceptibility`; NaN from a non-finite Φ on). */
