@@ -209,135 +209,14 @@ export async function measureCsr(
 ): Promise<CsrRecord> {
   if (!supportsCsr(model)) throw new EngineError(ERROR_CODES.CONFIG, `model ${model.name} cannot measure the critical sample ratio (it has no input-embedding graphs)`, { field: 'csr' });
   const m = indices.length;
-  const per = settings.batchSize;
   const full = model.makeBatch(indices, new Int32Array(m));
-  const chunks = (rows: Int32Array): Int32Array[] => {
-    const out: Int32Array[] = [];
-    for (let a = 0; a < rows.length; a += per) out.push(rows.subarray(a, Math.min(rows.length, a + per)));
-    return out;
-  };
-
-  // 1. The subset's input embeddings, one flat vector per sample (lookups concatenated), and
-  // which of its d-value blocks (positions) are real.
-  let names: string[] = [];
-  let sizes: number[] = [];
-  let dims: number[] = [];
-  const flat: Float32Array[] = [];
-  const realBlocks: Uint8Array[] = [];
-  for (const rows of chunks(Int32Array.from({ length: m }, (_, i) => i))) {
-    const r = await model.inputEmbeddings!(batchRows(full, rows));
-    if (names.length === 0) {
-      names = Object.keys(r.embeddings);
-      if (names.length === 0) throw new EngineError(ERROR_CODES.CONFIG, `model ${model.name} has no embedding lookups`, { field: 'csr' });
-      sizes = names.map((n) => r.embeddings[n]!.data.length / rows.length);
-      dims = names.map((n) => r.embeddings[n]!.dims.at(-1)!);
-    }
-    const D = sizes.reduce((a, b) => a + b, 0);
-    for (let k = 0; k < rows.length; k++) {
-      const v = new Float32Array(D);
-      const real = new Uint8Array(names.reduce((a, _, li) => a + sizes[li]! / dims[li]!, 0)).fill(1);
-      let at = 0;
-      let block = 0;
-      names.forEach((n, li) => {
-        const size = sizes[li]!;
-        const positions = size / dims[li]!;
-        v.set(r.embeddings[n]!.data.subarray(k * size, (k + 1) * size), at);
-        const mask = r.real[n];
-        if (mask) for (let q = 0; q < positions; q++) real[block + q] = mask.data[k * positions + q]! ? 1 : 0;
-        at += size;
-        block += positions;
-      });
-      flat.push(v);
-      realBlocks.push(real);
-    }
-  }
-  const D = flat[0]?.length ?? 0;
-  // The typical magnitude over the real positions (all positions when there is none).
-  const blockSize: number[] = [];
-  names.forEach((_, li) => {
-    for (let q = 0; q < sizes[li]! / dims[li]!; q++) blockSize.push(dims[li]!);
-  });
-  let realCount = 0;
-  for (const real of realBlocks) real.forEach((x, q) => (realCount += x ? blockSize[q]! : 0));
-  const values = new Float32Array(realCount > 0 ? realCount : m * D);
-  let w = 0;
-  flat.forEach((v, i) => {
-    let at = 0;
-    realBlocks[i]!.forEach((x, q) => {
-      const n = blockSize[q]!;
-      if (x || realCount === 0) {
-        values.set(v.subarray(at, at + n), w);
-        w += n;
-      }
-      at += n;
-    });
-  });
-  const scale = values.length > 0 ? embeddingScale(values) : 0;
-
-  // 2. The batched search, with the model's at-embeddings graphs as the callbacks.
-  const split = (x: Float32Array, a: number, b: number): Record<string, Float32Array> => {
-    const out: Record<string, Float32Array> = {};
-    if (names.length === 1) {
-      out[names[0]!] = x.slice(a * D, b * D);
-      return out;
-    }
-    let at = 0;
-    names.forEach((n, li) => {
-      const size = sizes[li]!;
-      const e = new Float32Array((b - a) * size);
-      for (let k = a; k < b; k++) e.set(x.subarray(k * D + at, k * D + at + size), (k - a) * size);
-      out[n] = e;
-      at += size;
-    });
-    return out;
-  };
-  const lass: LassBatchModel = {
-    predict: async (samples, x) => {
-      const out = new Int32Array(samples.length);
-      for (let a = 0; a < samples.length; a += per) {
-        const b = Math.min(samples.length, a + per);
-        out.set(await model.predictAtEmbeddings!(batchRows(full, samples.subarray(a, b)), split(x, a, b)), a);
-      }
-      return out;
-    },
-    predictAndGradSign: async (samples, x, targets): Promise<LassBatchStep> => {
-      const top1 = new Int32Array(samples.length);
-      const grad = new Float64Array(samples.length * D);
-      for (let a = 0; a < samples.length; a += per) {
-        const b = Math.min(samples.length, a + per);
-        const r = await model.gradientAtEmbeddings!(batchRows(full, samples.subarray(a, b)), split(x, a, b), targets.slice(a, b));
-        top1.set(r.top1, a);
-        if (names.length === 1) {
-          const g = r.grads[names[0]!];
-          if (!g || g.data.length !== (b - a) * D) throw new EngineError(ERROR_CODES.INTERNAL, `model ${model.name}: gradientAtEmbeddings returned no gradient for '${names[0]}' of ${b - a} rows`);
-          grad.set(g.data, a * D);
-          continue;
-        }
-        let at = 0;
-        names.forEach((n, li) => {
-          const size = sizes[li]!;
-          const g = r.grads[n];
-          if (!g || g.data.length !== (b - a) * size) throw new EngineError(ERROR_CODES.INTERNAL, `model ${model.name}: gradientAtEmbeddings returned no gradient for '${n}' of ${b - a} rows`);
-          for (let k = a; k < b; k++) grad.set(g.data.subarray((k - a) * size, (k - a + 1) * size), k * D + at);
-          at += size;
-        });
-      }
-      return { top1, grad };
-    },
-  };
+  const { layout, flat, realBlocks } = await subsetEmbeddings(model, full, m, settings.batchSize);
+  const scale = realScale(layout, flat, realBlocks);
   const params = { radius: settings.radius * scale, step: settings.step * scale, noise: settings.noise * scale, maxIterations: settings.maxIterations };
   // Only the real positions are searched: the models ignore the padding ones (masked out of
   // attention and pooling), so moving them would only cost time.
-  const free = realBlocks.map((real) => {
-    const f = new Uint8Array(D);
-    let at = 0;
-    real.forEach((x, q) => {
-      const n = blockSize[q]!;
-      if (x) f.fill(1, at, at + n);
-      at += n;
-    });
-    return f;
-  });
+  const free = realBlocks.map((real) => expandBlocks(layout, real));
+  const lass = lassModel(model, full, layout, settings.batchSize);
   const r = await criticalSampleRatioLassBatch(flat, lass, params, mixSeed(TAG.csr, o.seed, o.epoch), { free, ...(o.signal ? { signal: o.signal } : {}) });
   let its = 0;
   const criticalPositions: number[] = [];
@@ -357,5 +236,157 @@ export async function measureCsr(
     maxIterations: params.maxIterations,
     meanIterations: m > 0 ? its / m : 0,
     criticalPositions,
+  };
+}
+
+/**
+ * How a sample's input embeddings lie in its flat vector: the lookups in order, each `sizes[l]`
+ * values of `dims[l]`-value blocks (one per position); `D` values in all.
+ */
+interface EmbeddingLayout {
+  names: string[];
+  sizes: number[];
+  dims: number[];
+  D: number;
+  /** Values per block, block by block over all lookups. */
+  blockSize: number[];
+}
+
+/** Rows [0, rows) of `m` in chunks of at most `per`. */
+function chunks(m: number, per: number): Int32Array[] {
+  const rows = Int32Array.from({ length: m }, (_, i) => i);
+  const out: Int32Array[] = [];
+  for (let a = 0; a < rows.length; a += per) out.push(rows.subarray(a, Math.min(rows.length, a + per)));
+  return out;
+}
+
+/**
+ * The subset's input embeddings, one flat vector per sample (lookups concatenated), and which of
+ * its blocks (positions) are real.
+ */
+async function subsetEmbeddings(model: TrainableModel, full: Batch, m: number, per: number): Promise<{ layout: EmbeddingLayout; flat: Float32Array[]; realBlocks: Uint8Array[] }> {
+  let layout: EmbeddingLayout | undefined;
+  const flat: Float32Array[] = [];
+  const realBlocks: Uint8Array[] = [];
+  for (const rows of chunks(m, per)) {
+    const r = await model.inputEmbeddings!(batchRows(full, rows));
+    layout ??= layoutOf(model, r.embeddings, rows.length);
+    const { names, sizes, dims, D } = layout;
+    for (let k = 0; k < rows.length; k++) {
+      const v = new Float32Array(D);
+      const real = new Uint8Array(layout.blockSize.length).fill(1);
+      let at = 0;
+      let block = 0;
+      names.forEach((n, li) => {
+        const size = sizes[li]!;
+        const positions = size / dims[li]!;
+        v.set(r.embeddings[n]!.data.subarray(k * size, (k + 1) * size), at);
+        const mask = r.real[n];
+        if (mask) for (let q = 0; q < positions; q++) real[block + q] = mask.data[k * positions + q]! ? 1 : 0;
+        at += size;
+        block += positions;
+      });
+      flat.push(v);
+      realBlocks.push(real);
+    }
+  }
+  return { layout: layout ?? { names: [], sizes: [], dims: [], D: 0, blockSize: [] }, flat, realBlocks };
+}
+
+function layoutOf(model: TrainableModel, embeddings: Record<string, { data: Float32Array; dims: readonly number[] }>, rows: number): EmbeddingLayout {
+  const names = Object.keys(embeddings);
+  if (names.length === 0) throw new EngineError(ERROR_CODES.CONFIG, `model ${model.name} has no embedding lookups`, { field: 'csr' });
+  const sizes = names.map((n) => embeddings[n]!.data.length / rows);
+  const dims = names.map((n) => embeddings[n]!.dims.at(-1)!);
+  const blockSize: number[] = [];
+  names.forEach((_, li) => {
+    for (let q = 0; q < sizes[li]! / dims[li]!; q++) blockSize.push(dims[li]!);
+  });
+  return { names, sizes, dims, D: sizes.reduce((a, b) => a + b, 0), blockSize };
+}
+
+/** The typical magnitude of the embeddings over the real positions (all positions when there is none). */
+function realScale(layout: EmbeddingLayout, flat: readonly Float32Array[], realBlocks: readonly Uint8Array[]): number {
+  const { blockSize } = layout;
+  let realCount = 0;
+  for (const real of realBlocks) real.forEach((x, q) => (realCount += x ? blockSize[q]! : 0));
+  const values = new Float32Array(realCount > 0 ? realCount : flat.length * (flat[0]?.length ?? 0));
+  let w = 0;
+  flat.forEach((v, i) => {
+    let at = 0;
+    realBlocks[i]!.forEach((x, q) => {
+      const n = blockSize[q]!;
+      if (x || realCount === 0) {
+        values.set(v.subarray(at, at + n), w);
+        w += n;
+      }
+      at += n;
+    });
+  });
+  return values.length > 0 ? embeddingScale(values) : 0;
+}
+
+/** A per-value mask (1 = may move) from a per-block one. */
+function expandBlocks(layout: EmbeddingLayout, real: Uint8Array): Uint8Array {
+  const f = new Uint8Array(layout.D);
+  let at = 0;
+  real.forEach((x, q) => {
+    const n = layout.blockSize[q]!;
+    if (x) f.fill(1, at, at + n);
+    at += n;
+  });
+  return f;
+}
+
+/** Flat vectors of rows [a, b) of `x` as the model's per-lookup inputs. */
+function splitLookups(layout: EmbeddingLayout, x: Float32Array, a: number, b: number): Record<string, Float32Array> {
+  const { names, sizes, D } = layout;
+  const out: Record<string, Float32Array> = {};
+  if (names.length === 1) {
+    out[names[0]!] = x.slice(a * D, b * D);
+    return out;
+  }
+  let at = 0;
+  names.forEach((n, li) => {
+    const size = sizes[li]!;
+    const e = new Float32Array((b - a) * size);
+    for (let k = a; k < b; k++) e.set(x.subarray(k * D + at, k * D + at + size), (k - a) * size);
+    out[n] = e;
+    at += size;
+  });
+  return out;
+}
+
+/** The batched search's callbacks: the model's at-embeddings graphs, `per` rows a call. */
+function lassModel(model: TrainableModel, full: Batch, layout: EmbeddingLayout, per: number): LassBatchModel {
+  const { names, sizes, D } = layout;
+  return {
+    predict: async (samples, x) => {
+      const out = new Int32Array(samples.length);
+      for (let a = 0; a < samples.length; a += per) {
+        const b = Math.min(samples.length, a + per);
+        out.set(await model.predictAtEmbeddings!(batchRows(full, samples.subarray(a, b)), splitLookups(layout, x, a, b)), a);
+      }
+      return out;
+    },
+    predictAndGradSign: async (samples, x, targets): Promise<LassBatchStep> => {
+      const top1 = new Int32Array(samples.length);
+      const grad = new Float64Array(samples.length * D);
+      for (let a = 0; a < samples.length; a += per) {
+        const b = Math.min(samples.length, a + per);
+        const r = await model.gradientAtEmbeddings!(batchRows(full, samples.subarray(a, b)), splitLookups(layout, x, a, b), targets.slice(a, b));
+        top1.set(r.top1, a);
+        let at = 0;
+        names.forEach((n, li) => {
+          const size = sizes[li]!;
+          const g = r.grads[n];
+          if (!g || g.data.length !== (b - a) * size) throw new EngineError(ERROR_CODES.INTERNAL, `model ${model.name}: gradientAtEmbeddings returned no gradient for '${n}' of ${b - a} rows`);
+          if (names.length === 1) grad.set(g.data, a * D);
+          else for (let k = a; k < b; k++) grad.set(g.data.subarray((k - a) * size, (k - a + 1) * size), k * D + at);
+          at += size;
+        });
+      }
+      return { top1, grad };
+    },
   };
 }
