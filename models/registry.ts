@@ -14,16 +14,13 @@ import { CompileModelOptions, CompiledModel, compileModel } from '../server/src/
 import { bag } from './bag';
 import { code2vec } from './code2vec';
 import type { ModelDefinition } from './common';
+import { MODEL_NAMES, type ModelName } from './names';
 import { transformer } from './transformer';
 
-/** The built-in models by name. */
-export const MODELS = Object.freeze({ bag, code2vec, transformer });
+export { MODEL_NAMES, type ModelName } from './names';
 
-/** Names of the built-in models. */
-export type ModelName = keyof typeof MODELS;
-
-/** Names of the built-in models, in a stable order. */
-export const MODEL_NAMES = Object.freeze(Object.keys(MODELS) as ModelName[]);
+/** The built-in models by name: one per name of `MODEL_NAMES`. */
+export const MODELS = Object.freeze({ bag, code2vec, transformer } satisfies Record<ModelName, unknown>);
 
 /** Options of {@link createModel}: the architecture's sizes and hyper-parameters, plus compile options. */
 export interface CreateModelOptions extends CompileModelOptions {

@@ -9,11 +9,9 @@ import { runExtractCommand, EXTRACT_HELP } from './cli/extract';
 import { runGenerateCommand, GENERATE_HELP } from './cli/generate';
 import { runReportCommand, runRunsCommand, REPORT_HELP, RUNS_HELP } from './cli/runs';
 import { processIo, type CliIo } from './cli/io';
+import { EXIT, type ExitCode } from './cli/exit';
 import { VERSION } from './version';
 
-export const EXIT_OK = 0;
-export const EXIT_GATE_FAILED = 1;
-export const EXIT_ERROR = 2;
 
 const HELP = `memaudit ${VERSION} — how much does a code model memorize, and how much does it generalize?
 
@@ -33,7 +31,7 @@ Options:
 Exit codes: 0 ok, 1 a quality gate failed, 2 usage, configuration or internal error.
 `;
 
-type Command = (argv: string[], io: CliIo) => Promise<number>;
+type Command = (argv: string[], io: CliIo) => Promise<ExitCode>;
 
 const COMMANDS: Record<string, { run: Command; help: string }> = {
   audit: { run: runAuditCommand, help: AUDIT_HELP },
@@ -43,24 +41,24 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   report: { run: runReportCommand, help: REPORT_HELP },
 };
 
-export async function runCli(argv: string[], io: CliIo = processIo()): Promise<number> {
+export async function runCli(argv: string[], io: CliIo = processIo()): Promise<ExitCode> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     io.stdout(HELP);
-    return command === undefined ? EXIT_ERROR : EXIT_OK;
+    return command === undefined ? EXIT.ERROR : EXIT.OK;
   }
   if (command === '--version') {
     io.stdout(`${VERSION}\n`);
-    return EXIT_OK;
+    return EXIT.OK;
   }
   const entry = COMMANDS[command];
   if (!entry) {
     io.stderr(`memaudit: unknown command '${command}'. Commands: ${Object.keys(COMMANDS).join(', ')}. Run 'memaudit --help'.\n`);
-    return EXIT_ERROR;
+    return EXIT.ERROR;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
     io.stdout(entry.help);
-    return EXIT_OK;
+    return EXIT.OK;
   }
   try {
     return await entry.run(rest, io);
@@ -72,6 +70,6 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
       // Not an error the engine raised on purpose: a bug. Print the stack so it can be reported.
       io.stderr(`memaudit ${command}: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     }
-    return EXIT_ERROR;
+    return EXIT.ERROR;
   }
 }

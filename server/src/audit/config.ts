@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { MODEL_NAMES, type ModelName } from '../../../models/names';
 import { EngineError, ERROR_CODES } from '../errors';
 import { isLanguageId, type LanguageId } from '../parse/sample';
 import { NOISE_KINDS, type NoiseKind } from '../noise/kinds';
@@ -16,7 +17,6 @@ import { parseGate, type Gate } from './gates';
 export { NOISE_KINDS };
 export type NoiseKindName = NoiseKind;
 
-export const MODEL_CHOICES = ['bag', 'code2vec', 'transformer'] as const;
 export const DEVICE_CHOICES = ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'] as const;
 export const PRESET_NAMES = ['quick', 'standard', 'thorough'] as const;
 export type AuditPreset = (typeof PRESET_NAMES)[number];
@@ -33,7 +33,7 @@ export interface AuditConfig {
   inputs: string[];
   /** Parse every input as this language. */
   language?: LanguageId;
-  model: (typeof MODEL_CHOICES)[number];
+  model: ModelName;
   /** Model preset (tiny / small / reference). */
   modelPreset: string;
   noise: NoisePlanItem[];
@@ -225,7 +225,7 @@ export function resolveAuditConfig(...layers: AuditConfigInput[]): AuditConfig {
   return {
     inputs: inputs as string[],
     ...(language ? { language } : {}),
-    model: choice('model', pick('model'), MODEL_CHOICES),
+    model: choice('model', pick('model'), MODEL_NAMES),
     modelPreset: choice('modelPreset', pick('modelPreset'), ['tiny', 'small', 'reference'] as const),
     noise,
     seeds: [...new Set((seeds as unknown[]).map((s, i) => int(`seeds[${i}]`, s, 0, 2 ** 31 - 1)))],

@@ -11,6 +11,7 @@ import { reportJsonText } from '../report/json-text';
 import type { AuditReport } from '../report/types';
 import { choiceFlag, intFlag, parseCommandArgs, sizeFlag } from './args';
 import type { CliIo } from './io';
+import { gatesExit, type ExitCode } from './exit';
 import { ProgressReporter } from './progress';
 import { formatDuration, formatPercent } from './format';
 import { writeReportOutputs, REPORT_OUTPUT_FLAGS, REPORT_OUTPUT_HELP } from './report-outputs';
@@ -74,7 +75,7 @@ function listOfInts(flag: string, v: string | undefined): number[] | undefined {
   });
 }
 
-export async function runAuditCommand(argv: string[], io: CliIo): Promise<number> {
+export async function runAuditCommand(argv: string[], io: CliIo): Promise<ExitCode> {
   const { values, positionals } = parseCommandArgs('audit', argv, OPTIONS);
   const format = choiceFlag('format', values.format, ['text', 'json'] as const) ?? 'text';
   const lr = values.lr === undefined ? undefined : Number(values.lr);
@@ -117,7 +118,7 @@ export async function runAuditCommand(argv: string[], io: CliIo): Promise<number
   await writeReportOutputs(outcome.report, values, io);
   if (format === 'json') io.stdout(reportJsonText(outcome.report));
   else io.stdout(renderAuditText(outcome.report));
-  return outcome.report.gates.every((g) => g.passed) ? 0 : 1;
+  return gatesExit(outcome.report);
 }
 
 function progressLine(p: AuditProgress): { fraction: number; text: string } {

@@ -11,6 +11,7 @@ import { loadOrBuildDataset, type DatasetStage } from '../pipeline/dataset-stage
 import { extractCorpus, type CorpusExtraction, type ExtractionProgress } from '../pipeline/extract-corpus';
 import { choiceFlag, intFlag, parseCommandArgs, sizeFlag } from './args';
 import type { CliIo } from './io';
+import { EXIT, type ExitCode } from './exit';
 import { ProgressReporter } from './progress';
 import { formatBytes, formatCount, formatDuration, formatPercent } from './format';
 
@@ -52,7 +53,7 @@ const OPTIONS = {
   'no-cache': { type: 'boolean' },
 } as const;
 
-export async function runExtractCommand(argv: string[], io: CliIo): Promise<number> {
+export async function runExtractCommand(argv: string[], io: CliIo): Promise<ExitCode> {
   const { values, positionals } = parseCommandArgs('extract', argv, OPTIONS);
   const lang = values.lang;
   if (lang !== undefined && !isLanguageId(lang)) {
@@ -95,7 +96,7 @@ export async function runExtractCommand(argv: string[], io: CliIo): Promise<numb
   const summary = extractionSummary(result, dataset);
   if (format === 'json') io.stdout(`${JSON.stringify(summary, null, 2)}\n`);
   else io.stdout(renderSummaryText(summary));
-  return 0;
+  return EXIT.OK;
 }
 
 function progressLine(p: ExtractionProgress): { fraction?: number; text: string } {

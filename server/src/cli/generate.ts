@@ -11,6 +11,7 @@ import { generateCorpus, MANIFEST_FILE, summarizeCorpus, writeCorpus, type Corpu
 import { choiceFlag, intFlag, parseCommandArgs } from './args';
 import { formatCount, formatPercent } from './format';
 import type { CliIo } from './io';
+import { EXIT, type ExitCode } from './exit';
 
 export const GENERATE_HELP = `Usage: memaudit generate --out DIR [options]
 
@@ -86,7 +87,7 @@ export interface GenerateSummary {
   summary: CorpusSummary;
 }
 
-export async function runGenerateCommand(argv: string[], io: CliIo): Promise<number> {
+export async function runGenerateCommand(argv: string[], io: CliIo): Promise<ExitCode> {
   const { values, positionals } = parseCommandArgs('generate', argv, OPTIONS);
   if (positionals.length > 0) throw usage(`unexpected argument '${positionals[0]}' (the folder goes after --out)`);
   if (values.out === undefined || values.out.trim() === '') throw usage('--out DIR is required');
@@ -110,7 +111,7 @@ export async function runGenerateCommand(argv: string[], io: CliIo): Promise<num
   await writeCorpus(out, corpus);
   const result: GenerateSummary = { out, options: corpus.options, summary: summarizeCorpus(corpus) };
   io.stdout(format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : renderGenerateText(result));
-  return 0;
+  return EXIT.OK;
 }
 
 export function renderGenerateText(r: GenerateSummary): string {

@@ -9,6 +9,7 @@ import { reportJsonText } from '../report/json-text';
 import { choiceFlag, parseCommandArgs } from './args';
 import { renderAuditText } from './audit';
 import type { CliIo } from './io';
+import { EXIT, gatesExit, type ExitCode } from './exit';
 import { REPORT_OUTPUT_FLAGS, REPORT_OUTPUT_HELP, writeReportOutputs } from './report-outputs';
 
 export const RUNS_HELP = `Usage: memaudit runs [--out DIR] [--config FILE] [--format text|json]
@@ -37,7 +38,7 @@ function storeOf(io: CliIo, values: { out?: string; config?: string }): RunsStor
 
 const f3 = (x: number | null | undefined) => (x === null || x === undefined ? 'n/a' : x.toFixed(3));
 
-export async function runRunsCommand(argv: string[], io: CliIo): Promise<number> {
+export async function runRunsCommand(argv: string[], io: CliIo): Promise<ExitCode> {
   const { values, positionals } = parseCommandArgs('runs', argv, { out: { type: 'string' }, config: { type: 'string' }, format: { type: 'string' } } as const);
   if (positionals.length) throw new EngineError(ERROR_CODES.USAGE, `memaudit runs takes no arguments (got ${positionals.join(' ')})`);
   const format = choiceFlag('format', values.format, ['text', 'json'] as const) ?? 'text';
@@ -45,11 +46,11 @@ export async function runRunsCommand(argv: string[], io: CliIo): Promise<number>
   const runs = store.list();
   if (format === 'json') {
     io.stdout(`${JSON.stringify(runs, null, 2)}\n`);
-    return 0;
+    return EXIT.OK;
   }
   if (runs.length === 0) {
     io.stdout(`no audits in ${store.runsDir}; run 'memaudit audit' first\n`);
-    return 0;
+    return EXIT.OK;
   }
   io.stdout('id            state        finished          model        G      M      gap    gates\n');
   for (const r of runs) {
@@ -57,10 +58,10 @@ export async function runRunsCommand(argv: string[], io: CliIo): Promise<number>
       `${r.id.padEnd(13)} ${r.state.padEnd(12)} ${(r.createdAt?.slice(0, 16).replace('T', ' ') ?? `${r.runsDone} run(s) done`).padEnd(17)} ${(r.model ?? '').padEnd(12)} ${f3(r.scores?.G).padEnd(6)} ${f3(r.scores?.M).padEnd(6)} ${f3(r.scores?.gap).padEnd(6)} ${r.gatesPassed === undefined ? '' : r.gatesPassed ? 'pass' : 'FAIL'}\n`,
     );
   }
-  return 0;
+  return EXIT.OK;
 }
 
-export async function runReportCommand(argv: string[], io: CliIo): Promise<number> {
+export async function runReportCommand(argv: string[], io: CliIo): Promise<ExitCode> {
   const { values, positionals } = parseCommandArgs('report', argv, { out: { type: 'string' }, config: { type: 'string' }, format: { type: 'string' }, ...REPORT_OUTPUT_FLAGS } as const);
   if (positionals.length !== 1) throw new EngineError(ERROR_CODES.USAGE, "memaudit report takes one audit id (or 'latest'); 'memaudit runs' lists them");
   const format = choiceFlag('format', values.format, ['text', 'json'] as const) ?? 'text';
@@ -68,5 +69,5 @@ export async function runReportCommand(argv: string[], io: CliIo): Promise<numbe
   const report = store.readReport(store.find(positionals[0]!));
   await writeReportOutputs(report, values, io);
   io.stdout(format === 'json' ? reportJsonText(report) : renderAuditText(report));
-  return report.gates.every((g) => g.passed) ? 0 : 1;
+  return gatesExit(report);
 }

@@ -11,7 +11,6 @@ import { performance } from 'node:perf_hooks';
 import type { CancellationToken, MessageConnection, NotificationType, RequestType } from 'vscode-jsonrpc';
 import {
   DEVICE_CHOICES,
-  MODEL_CHOICES,
   NOISE_KINDS,
   PRESET_NAMES,
   findConfigFile,
@@ -20,6 +19,7 @@ import {
   resolveAuditConfig,
   type AuditConfig,
 } from '../audit/config';
+import { MODEL_NAMES } from '../../../models/names';
 import { GATE_METRICS } from '../audit/gates';
 import { runAudit, type AuditProgress } from '../audit/run-audit';
 import { AUDIT_FILES, RunsStore } from '../audit/runs-store';
@@ -218,7 +218,7 @@ export class EngineServer {
       pid: process.pid,
       choices: {
         presets: [...PRESET_NAMES],
-        models: [...MODEL_CHOICES],
+        models: [...MODEL_NAMES],
         devices: [...DEVICE_CHOICES],
         noiseKinds: [...NOISE_KINDS],
         gateMetrics: Object.keys(GATE_METRICS),

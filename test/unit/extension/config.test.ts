@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { AUDIT_PRESETS, DEFAULT_AUDIT_CONFIG, DEVICE_CHOICES, MODEL_CHOICES, NOISE_KINDS, PRESET_NAMES, resolveAuditConfig } from '../../../server/src/audit/config';
+import { MODEL_NAMES } from '../../../models/names';
+import { AUDIT_PRESETS, DEFAULT_AUDIT_CONFIG, DEVICE_CHOICES, NOISE_KINDS, PRESET_NAMES, resolveAuditConfig } from '../../../server/src/audit/config';
 import { CONFIG_FIELDS, findingsEnabled, nodePath, outDir, settingsToConfigInput, useConfigFile, type SettingReader } from '../../../extension/src/config';
 
 const ROOT = path.resolve(__dirname, '../../../..');
@@ -75,7 +76,7 @@ test('every engine config field has a setting of the same name with a descriptio
 
 test('manifest enums are the engine choices', () => {
   const values = (key: string) => (props[key]!.enum ?? []).filter((v) => v !== null);
-  assert.deepEqual(values('memaudit.model'), [...MODEL_CHOICES]);
+  assert.deepEqual(values('memaudit.model'), [...MODEL_NAMES]);
   assert.deepEqual(values('memaudit.device'), [...DEVICE_CHOICES]);
   assert.deepEqual(values('memaudit.preset'), [...PRESET_NAMES]);
   assert.deepEqual(values('memaudit.modelPreset'), ['tiny', 'small', 'reference']);

@@ -1,0 +1,18 @@
+/** The CLI's exit codes (every command), and the one rule that turns gates into one. */
+import type { AuditReport } from '../report/types';
+
+export const EXIT = {
+  /** Done, and every gate passed. */
+  OK: 0,
+  /** A quality gate failed. */
+  GATE_FAILED: 1,
+  /** Usage, configuration or internal error (the message says what, where and how to fix it). */
+  ERROR: 2,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** OK when every gate of the report passed (or there are none), else GATE_FAILED. */
+export function gatesExit(report: Pick<AuditReport, 'gates'>): ExitCode {
+  return report.gates.every((g) => g.passed) ? EXIT.OK : EXIT.GATE_FAILED;
+}
