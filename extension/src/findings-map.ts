@@ -14,7 +14,7 @@ export const DIAGNOSTIC_CODE = 'likely-memorized';
  */
 export const LINE_END = 100_000;
 
-/** What each per-sample signal means (METRICS.md), for the hover. */
+/** What each per-sample signal means (docs/metrics.md § "Per-sample signals"), for the hover. */
 export const SIGNAL_HELP: Readonly<Record<string, string>> = {
   aum: 'area under the margin: the mean margin of its label over the other classes across epochs; low or negative means the model had to overrule what it learned from similar methods to fit this name (Pleiss et al. 2020)',
   confidence: 'mean probability of its label across epochs; low means the name was fitted late or not at all (dataset cartography)',

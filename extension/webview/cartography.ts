@@ -1,7 +1,7 @@
 /**
- * The cartography map of the report panel (METRICS.md § "Per-sample memorization signals",
- * Cartography; Swayamdipta et al. 2020): every training sample of the chosen run as a dot at
- * (variability, confidence), clean and corrupted samples in two theme colours, drawn on a canvas.
+ * The cartography map of the report panel (docs/metrics.md § "Data cartography"; Swayamdipta et al.
+ * 2020): every training sample of the chosen run as a dot at (variability, confidence), clean and
+ * corrupted samples in two theme colours, drawn on a canvas.
  *
  * The data (a run's cartography.bin, up to hundreds of thousands of samples) comes from the
  * extension as typed arrays. Drawing is per pixel, not per dot: each layer (clean, corrupted)

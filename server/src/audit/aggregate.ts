@@ -9,7 +9,10 @@ import { signalsToCsv } from '../report/csv';
 import type { DetectionSummary, Finding, HeadlineScores, RunReport, SignalQuality } from '../report/types';
 import { isLabelKind } from './plan';
 
-/** Per-sample signals of a run's training samples, one row per sample (the audit's raw data, METRICS.md). */
+/**
+ * Per-sample signals of a run's training samples, one row per sample (the audit's raw data,
+ * docs/metrics.md § "Per-sample signals").
+ */
 export function signalsCsv(columns: SampleColumns, trainIdx: Int32Array, corrupted: Uint8Array, signals: Record<string, ArrayLike<number>>): string {
   const names = Object.keys(signals);
   const rows: (string | number)[][] = [];
@@ -32,7 +35,9 @@ function finite(x: number | null | undefined): number | null {
   return x === null || x === undefined || !Number.isFinite(x) ? null : x;
 }
 
-/** METRICS.md "Run-level scores" over the runs of the audit. */
+/**
+ * The headline scores over the runs of the audit (docs/metrics.md § "Headline scores and gates").
+ */
 export function headlineScores(runs: readonly RunReport[]): HeadlineScores {
   const clean = runs.filter((r) => r.kind === 'none');
   const label = runs.filter((r) => isLabelKind(r.kind) || r.kind === 'none');
@@ -56,12 +61,13 @@ export function headlineScores(runs: readonly RunReport[]): HeadlineScores {
 }
 
 /**
- * The runs that calibrate the memorization signals (METRICS.md, "Detection quality"): the
- * label-noise runs below 100% when there are any, since a sample whose label was replaced can
- * only be fitted by memorizing it; else every label-noise run; else every noisy run. Input noise
- * leaves the label predictable (a leaked name even makes it easier), so its corrupted samples are
- * not memorized ones and would pull the choice toward whatever separates that edit; and at 100%
- * the few samples whose shuffled label happened to stay right are all the "clean" side there is.
+ * The runs that calibrate the memorization signals (docs/metrics.md § "Self-calibration (detection
+ * AUROC / AP)"): the label-noise runs below 100% when there are any, since a sample whose label was
+ * replaced can only be fitted by memorizing it; else every label-noise run; else every noisy run.
+ * Input noise leaves the label predictable (a leaked name even makes it easier), so its corrupted
+ * samples are not memorized ones and would pull the choice toward whatever separates that edit; and
+ * at 100% the few samples whose shuffled label happened to stay right are all the "clean" side
+ * there is.
  */
 export function calibrationRuns(runs: readonly RunReport[]): RunReport[] {
   const noisy = runs.filter((r) => r.detection.length > 0);

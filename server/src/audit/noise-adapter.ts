@@ -102,8 +102,8 @@ export interface TestTransform {
 }
 
 /**
- * Applies a meaning-preserving kind to every test sample (METRICS.md, "Robustness under
- * meaning-preserving edits"), with replacements numbered from `offset`.
+ * Applies a meaning-preserving kind to every test sample (docs/metrics.md § "Flip rates"), with
+ * replacements numbered from `offset`.
  */
 export async function transformTestSet(kind: TestTransform['kind'], seed: number, ctx: RunNoiseContext, offset: number): Promise<TestTransform> {
   const test = ctx.dataset.test;

@@ -1,5 +1,5 @@
 /**
- * Turns one training run's dynamics into the numbers of its `RunReport` (METRICS.md): task
+ * Turns one training run's dynamics into the numbers of its `RunReport` (docs/metrics.md): task
  * metrics per epoch on train (as trained), train-clean, train-corrupted, validation and test;
  * the noise fit rate; Gini of per-sample loss; loss-threshold membership inference; and the
  * detection quality of every per-sample signal against the run's ledger.
@@ -74,9 +74,9 @@ export function computeRunMetrics(input: RunMetricsInput): RunMetrics {
   const train = dynamics.train;
   const hasCorrupted = corrupted.some((c) => c === 1);
   const clean = corrupted.map((c) => (c ? 0 : 1));
-  // METRICS.md "Task quality": train as trained (noisy labels); the clean subset against its true
-  // labels; the corrupted subset against its corrupted labels for label noise (its accuracy is the
-  // noise fit rate), against the true labels for input noise (the label did not change).
+  // docs/metrics.md § "Subtoken F1": train as trained (noisy labels); the clean subset against its
+  // true labels; the corrupted subset against its corrupted labels for label noise (its accuracy is
+  // the noise fit rate), against the true labels for input noise (the label did not change).
   const trainScores = taskScoresPerEpoch(train, vocab, { unkTruth: 'skip' });
   const cleanScores = taskScoresPerEpoch(train, vocab, { truth: truth.train, mask: clean });
   const corruptScores = hasCorrupted
@@ -117,7 +117,7 @@ export function computeRunMetrics(input: RunMetricsInput): RunMetrics {
   }
   const last = epochs[epochs.length - 1]!;
   const lastTest = [...epochs].reverse().find((e) => e.test !== null)?.test ?? null;
-  // METRICS.md "Generalization gap" = train F1 − test F1 at the final epoch.
+  // docs/metrics.md § "Generalization gap" = train F1 − test F1 at the final epoch.
   const trainF1 = last.train.f1;
   const testF1 = lastTest ? lastTest.f1 : null;
   const noiseFitRate = input.labelNoise && last.trainCorrupted ? last.trainCorrupted.accuracy : null;
@@ -163,7 +163,10 @@ export function rocPoints(c: RocCurve): RocPoints {
   return { fpr: Array.from(d.fpr, round4), tpr: Array.from(d.tpr, round4) };
 }
 
-/** Training samples per cartography region (METRICS.md, Cartography; default thresholds), clean vs corrupted. */
+/**
+ * Training samples per cartography region (docs/metrics.md § "Data cartography"; default
+ * thresholds), clean vs corrupted.
+ */
 export function cartographySummary(signals: Pick<PerSampleSignals, 'confidence' | 'variability'>, corrupted: Uint8Array): CartographySummary {
   const regions = cartographyRegions(signals);
   const count = (): RegionCount => ({ clean: 0, corrupted: 0 });

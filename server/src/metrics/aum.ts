@@ -1,5 +1,5 @@
 /**
- * Area under the margin (Pleiss et al. 2020; METRICS.md § "Per-sample memorization signals").
+ * Area under the margin (Pleiss et al. 2020; docs/metrics.md § "Area under the margin (AUM)").
  *
  * The margin of sample i at a presentation is M_i = z_{i,y_i} − max_{k≠y_i} z_{i,k} (logits, as
  * recorded by the trainer in the `margin` field, against the label trained on), and
@@ -18,7 +18,10 @@ import { checkSource, type DynamicsSource } from './dynamics-source';
 
 /** Options of {@link aum}. */
 export interface AumOptions {
-  /** Leading recorded epochs left out of the mean. Default 1 (METRICS.md). */
+  /**
+   * Leading recorded epochs left out of the mean. Default 1 (docs/metrics.md § "Area under the
+   * margin (AUM)").
+   */
   skipEpochs?: number;
 }
 

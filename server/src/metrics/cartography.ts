@@ -1,5 +1,5 @@
 /**
- * Dataset cartography (Swayamdipta et al. 2020; METRICS.md § "Per-sample memorization signals").
+ * Dataset cartography (Swayamdipta et al. 2020; docs/metrics.md § "Data cartography").
  * Over the E recorded epochs (rows) of sample i, with p_i^(e) = pLabel (softmax probability of
  * the label trained on):
  *

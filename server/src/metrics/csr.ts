@@ -1,8 +1,8 @@
 /**
- * Critical sample ratio (Arpit et al. 2017; METRICS.md § "Critical sample ratio"), in embedding
- * space: a sample with input embeddings e is critical if some ê with ‖ê − e‖_∞ ≤ r changes the
- * model's argmax. The search (LASS) starts at ê = e, with c = argmax f(e), and repeats up to
- * `maxIterations` (100) times
+ * Critical sample ratio (Arpit et al. 2017; docs/metrics.md § "Critical sample ratio"), in
+ * embedding space: a sample with input embeddings e is critical if some ê with ‖ê − e‖_∞ ≤ r
+ * changes the model's argmax. The search (LASS) starts at ê = e, with c = argmax f(e), and repeats
+ * up to `maxIterations` (100) times
  *
  *     ê ← clip_r( ê + a · sign(∇_ê CE(f(ê), c)) + b · N(0, I) ),
  *     clip_r(x)_j = min(max(x_j, e_j − r), e_j + r),

@@ -1,8 +1,8 @@
 /**
- * Detection quality, the self-calibration (METRICS.md § "Detection quality"): how well each
- * per-sample signal ranks the noise ledger's corrupted training samples above the clean ones,
- * as AUROC and average precision (ranking.ts: Mann–Whitney with midranks; AP with tied scores
- * as one threshold, so neither depends on the order of ties) of the suspicion score
+ * Detection quality, the self-calibration (docs/metrics.md § "Self-calibration (detection AUROC /
+ * AP)"): how well each per-sample signal ranks the noise ledger's corrupted training samples above
+ * the clean ones, as AUROC and average precision (ranking.ts: Mann–Whitney with midranks; AP with
+ * tied scores as one threshold, so neither depends on the order of ties) of the suspicion score
  * orientation × value (signals.ts). The best signal then ranks the real samples of the clean run
  * ("likely memorized").
  *

@@ -3,7 +3,7 @@
  *
  * `train/dynamics.ts` records, per sample p and recorded epoch (row) r: loss, margin (label logit −
  * best other logit), pLabel (softmax probability of the label) and top1 (argmax class); the label
- * of each sample is stored once, and "correct" is `top1 == label` (METRICS.md, notation). A
+ * of each sample is stored once, and "correct" is `top1 == label` (docs/metrics.md § "Notation"). A
  * `SplitDynamics` satisfies {@link DynamicsSource} as it is (its `row(r)` returns views, no copy);
  * rows held as separate arrays (`[epoch][position]`) are wrapped by {@link dynamicsFromRows}.
  *

@@ -1,7 +1,7 @@
 /**
- * Robustness under meaning-preserving edits (METRICS.md § "Robustness under meaning-preserving
- * edits"): for each test sample and transform (rename locals consistently, insert dead code,
- * reorder independent statements), whether the prediction changed.
+ * Robustness under meaning-preserving edits (docs/metrics.md § "Flip rates"): for each test sample
+ * and transform (rename locals consistently, insert dead code, reorder independent statements),
+ * whether the prediction changed.
  *
  *     flip rate(T) = #{ i applicable : pred_T(i) ≠ pred(i) } / #{ i applicable }.
  *

@@ -1,11 +1,11 @@
 /**
- * Forgetting events and first-learned epoch (Toneva et al. 2019; METRICS.md § "Per-sample
- * memorization signals"), from acc_i^(r) = 1[top1_i^(r) = y_i] over the recorded epochs
- * (rows) r = 0 … E−1 (for the training split every epoch is recorded, so row = epoch).
+ * Forgetting events and first-learned epoch (Toneva et al. 2019; docs/metrics.md § "Forgetting
+ * events"), from acc_i^(r) = 1[top1_i^(r) = y_i] over the recorded epochs (rows) r = 0 … E−1 (for
+ * the training split every epoch is recorded, so row = epoch).
  *
  * - forgetting_i = #{ r ≥ 1 : acc_i^(r−1) = 1 and acc_i^(r) = 0 } (1 → 0 transitions); a sample
- *   never correct in any row gets E (METRICS.md: "never-learned samples get count = E"), which
- *   ranks it above every sample that was learned at least once (at most ⌊E/2⌋ events).
+ *   never correct in any row gets E (docs/metrics.md § "Forgetting events"), which ranks it above
+ *   every sample that was learned at least once (at most ⌊E/2⌋ events).
  * - firstLearned_i = the smallest r such that acc_i^(r') = 1 for every r' ≥ r, i.e. the first
  *   epoch from which the sample stays correct to the end. A sample not correct at the last row
  *   never reached that state and gets E (not −1): "later than any epoch", so larger always

@@ -1,5 +1,6 @@
 /**
- * Gini coefficient of per-sample training loss (METRICS.md § "Run-level scores"):
+ * Gini coefficient of per-sample training loss (docs/metrics.md § "Gini coefficient of per-sample
+ * loss"):
  *
  *     G = Σ_i Σ_j |ℓ_i − ℓ_j| / (2 n² mean(ℓ)),
  *

@@ -1,6 +1,6 @@
 /**
- * Metrics of METRICS.md as small pure modules (one per section or signal). See README.md for the
- * map of files to sections and the conventions on invalid and undefined inputs (check.ts).
+ * Metrics of docs/metrics.md as small pure modules (one per section or signal). See README.md for
+ * the map of files to sections and the conventions on invalid and undefined inputs (check.ts).
  */
 export { type DynamicsRowView, type DynamicsSource, dynamicsFromRows, maskFromPositions } from './dynamics-source';
 export type { Mask, Numbers } from './check';

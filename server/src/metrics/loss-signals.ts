@@ -1,8 +1,8 @@
 /**
- * Loss rank signals (METRICS.md § "Per-sample memorization signals"): the final-epoch loss
- * ℓ_i^(E−1) and the mean loss (1/E) Σ_r ℓ_i^(r) over the recorded epochs. High loss = the model
- * has not (or only lately) fitted the label; as detection scores they are used as they are.
- * A NaN loss propagates to the sample's values; +Infinity (p = 0 under float32) stays +Infinity.
+ * Loss rank signals (docs/metrics.md § "Loss signals"): the final-epoch loss ℓ_i^(E−1) and the mean
+ * loss (1/E) Σ_r ℓ_i^(r) over the recorded epochs. High loss = the model has not (or only lately)
+ * fitted the label; as detection scores they are used as they are. A NaN loss propagates to the
+ * sample's values; +Infinity (p = 0 under float32) stays +Infinity.
  */
 import { checkSource, type DynamicsSource } from './dynamics-source';
 

@@ -1,5 +1,5 @@
 /**
- * Loss-threshold membership inference (Yeom et al. 2018; METRICS.md § "Run-level scores").
+ * Loss-threshold membership inference (Yeom et al. 2018; docs/metrics.md § "Membership inference").
  *
  * The attacker calls a sample a member (a training sample) when its loss is low. With members'
  * losses ℓ⁺ (train) and non-members' ℓ⁻ (test):
@@ -46,7 +46,7 @@ export function lossMembershipInference(memberLoss: Numbers, nonMemberLoss: Numb
 
 /**
  * Advantage of the "member if predicted correctly" rule: TPR − FPR = train accuracy − test accuracy
- * (METRICS.md: "advantage equals the accuracy gap"). Accuracies must be finite; the result may be
+ * (docs/metrics.md § "Membership inference"). Accuracies must be finite; the result may be
  * negative (the model is better on unseen data).
  */
 export function correctnessMembershipAdvantage(trainAccuracy: number, testAccuracy: number): number {

@@ -1,7 +1,8 @@
 /**
  * Ranking quality of a score at separating positives from negatives: AUROC and average precision
- * (METRICS.md § "Detection quality" and § "Loss-threshold membership inference"). Higher score =
- * more likely positive. Orientation is the caller's business (e.g. detection uses −AUM).
+ * (docs/metrics.md § "Self-calibration (detection AUROC / AP)" and § "Membership inference").
+ * Higher score = more likely positive. Orientation is the caller's business (e.g. detection uses
+ * −AUM).
  *
  * AUROC is the Mann–Whitney statistic with midranks for ties:
  *

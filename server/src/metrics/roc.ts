@@ -1,6 +1,6 @@
 /**
- * ROC curves of a score (METRICS.md § "Detection quality": the curve behind each signal's AUROC),
- * and their downsampling to a few points for the report.
+ * ROC curves of a score (docs/metrics.md § "Self-calibration (detection AUROC / AP)": the curve
+ * behind each signal's AUROC), and their downsampling to a few points for the report.
  *
  * With the distinct scores t₁ > t₂ > … > t_K as thresholds (tied scores are one threshold, as
  * in `ranking.ts`), TP_k and FP_k the positives and negatives scoring ≥ t_k, the curve is

@@ -1,7 +1,7 @@
 /**
- * Run-level scores of the randomization test (METRICS.md § "Run-level scores"): generalization
- * gap, noise fit rate, memorization score M, generalization score G, noise sensitivity; and the
- * per-epoch accuracy of a subset of a split's dynamics they rest on.
+ * Run-level scores of the randomization test: generalization gap, noise fit rate, memorization
+ * score M, generalization score G, noise sensitivity (docs/metrics.md, the sections of those
+ * names); and the per-epoch accuracy of a subset of a split's dynamics they rest on.
  *
  * Noise levels p are fractions in [0, 1] (25% = 0.25); a level outside that range throws
  * `E_CONFIG` (a percentage passed by mistake would otherwise scale the slope by 100). Several
@@ -40,10 +40,10 @@ export function accuracyPerEpoch(d: DynamicsSource, mask?: Mask): Float64Array {
 }
 
 /**
- * Noise fit rate per epoch (METRICS.md): accuracy of the corrupted training samples against their
- * corrupted labels, i.e. the labels `d` was trained on. `corrupted` is the noise ledger as a 0/1
- * mask over training positions (`maskFromPositions`). NaN per row when no sample is corrupted
- * (the rate is undefined, not 0). Chance level is about 1 / |label vocabulary|.
+ * Noise fit rate per epoch (docs/metrics.md § "Noise fit rate"): accuracy of the corrupted training
+ * samples against their corrupted labels, i.e. the labels `d` was trained on. `corrupted` is the
+ * noise ledger as a 0/1 mask over training positions (`maskFromPositions`). NaN per row when no
+ * sample is corrupted (the rate is undefined, not 0). Chance level is about 1 / |label vocabulary|.
  */
 export function noiseFitRate(d: DynamicsSource, corrupted: Mask): Float64Array {
   return accuracyPerEpoch(d, corrupted);
@@ -106,10 +106,10 @@ function levelMeans(runs: readonly LevelResult[]): { level: number; mean: number
 }
 
 /**
- * Memorization score M (METRICS.md headline, 0..1) = mean over label-noise levels p > 0 of the
- * final noise fit rate (`value`); seeds of one level are averaged first. NaN when there is no
- * run with p > 0. Throws `E_CONFIG` for a level outside [0, 1] or a non-finite fit rate (a p > 0
- * run without corrupted samples has no fit rate and must not be passed).
+ * Memorization score M (docs/metrics.md § "Memorization M", 0..1) = mean over label-noise
+ * levels p > 0 of the final noise fit rate (`value`); seeds of one level are averaged first. NaN
+ * when there is no run with p > 0. Throws `E_CONFIG` for a level outside [0, 1] or a non-finite
+ * fit rate (a p > 0 run without corrupted samples has no fit rate and must not be passed).
  */
 export function memorizationScore(runs: readonly LevelResult[]): number {
   checkLevels('memorizationScore', runs, 'final noise fit rate');
@@ -121,8 +121,8 @@ export function memorizationScore(runs: readonly LevelResult[]): number {
 }
 
 /**
- * Generalization score G (METRICS.md headline, 0..1) = test F1 (`value`) of the clean run
- * (p = 0), averaged over its seeds. NaN when there is no p = 0 run.
+ * Generalization score G (docs/metrics.md § "Generalization G", 0..1) = test F1 (`value`) of the
+ * clean run (p = 0), averaged over its seeds. NaN when there is no p = 0 run.
  */
 export function generalizationScore(runs: readonly LevelResult[]): number {
   checkLevels('generalizationScore', runs, 'test F1');
@@ -131,10 +131,10 @@ export function generalizationScore(runs: readonly LevelResult[]): number {
 }
 
 /**
- * Noise sensitivity (METRICS.md) = least-squares slope of test F1 (`value`) against p in [0, 1],
- * every run one point: β = Σ (p − p̄)(y − ȳ) / Σ (p − p̄)². Typically negative (test F1 falls
- * with noise); −0.8 means test F1 drops 0.08 per 10 points of noise. NaN with fewer than two
- * distinct levels (no slope is defined).
+ * Noise sensitivity (docs/metrics.md § "Noise sensitivity") = least-squares slope of test F1
+ * (`value`) against p in [0, 1], every run one point: β = Σ (p − p̄)(y − ȳ) / Σ (p − p̄)².
+ * Typically negative (test F1 falls with noise); −0.8 means test F1 drops 0.08 per 10 points of
+ * noise. NaN with fewer than two distinct levels (no slope is defined).
  */
 export function noiseSensitivity(runs: readonly LevelResult[]): number {
   checkLevels('noiseSensitivity', runs, 'test F1');

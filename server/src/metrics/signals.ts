@@ -1,7 +1,7 @@
 /**
- * All per-sample signals of METRICS.md § "Per-sample memorization signals" for one split, and
- * the orientation that turns each into a suspicion score (higher = more likely corrupted /
- * memorized) for § "Detection quality".
+ * All per-sample signals of docs/metrics.md § "Per-sample signals" for one split, and the
+ * orientation that turns each into a suspicion score (higher = more likely corrupted /
+ * memorized) for § "Self-calibration (detection AUROC / AP)".
  *
  * | signal        | source            | suspicious when | orientation |
  * |---------------|-------------------|-----------------|-------------|

@@ -1,5 +1,5 @@
 /**
- * Susceptibility ζ (Forouzesh, Sedghi, Thiran 2023; METRICS.md § "Susceptibility ζ"): the
+ * Susceptibility ζ (Forouzesh, Sedghi, Thiran 2023; docs/metrics.md § "Susceptibility ζ"): the
  * aggregation of the per-epoch probe the trainer runs on a fixed random-label set S̃ (the probe
  * itself, one optimizer step on a batch of S̃ and a restore, is the training loop's job).
  *

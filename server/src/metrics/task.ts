@@ -1,6 +1,6 @@
 /**
- * Task quality of method-name prediction (METRICS.md § "Task quality"): exact-match accuracy and
- * subtoken precision / recall / F1 in the code2vec convention.
+ * Task quality of method-name prediction (docs/metrics.md § "Subtoken F1"): exact-match accuracy
+ * and subtoken precision / recall / F1 in the code2vec convention.
  *
  * A name is a sequence of subtokens; a label string is its subtokens joined with '|'
  * ('get|user|name', `dataset/columns.ts` `labelOf`). Normalization lower-cases every subtoken and
@@ -86,7 +86,7 @@ function sameSequence(p: readonly string[], t: readonly string[]): boolean {
 }
 
 /**
- * TP, FP, FN of one prediction (METRICS.md § "Task quality"). `predicted` null = unknown name
+ * TP, FP, FN of one prediction (docs/metrics.md § "Subtoken F1"). `predicted` null = unknown name
  * (predicts nothing). Inputs are normalized here (case-insensitive).
  */
 export function subtokenCounts(predicted: readonly string[] | null, truth: readonly string[]): SubtokenCounts {
@@ -269,7 +269,7 @@ export function taskScoresFromClasses(
 /**
  * Task scores of every recorded epoch of a split's dynamics: row r's `top1` against `truth`
  * (default: the dynamics' own labels, i.e. for train the labels as trained, possibly noisy).
- * Use `mask` for the train-clean / train-corrupted subsets (METRICS.md § "Task quality").
+ * Use `mask` for the train-clean / train-corrupted subsets (docs/metrics.md § "Subtoken F1").
  */
 export function taskScoresPerEpoch(
   d: DynamicsSource,

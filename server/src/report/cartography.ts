@@ -1,9 +1,9 @@
 /**
- * The cartography map of one run (METRICS.md § "Per-sample memorization signals", Cartography):
- * every training sample's confidence (mean over epochs of p(label)), variability (population
- * std of p(label)) and correctness (share of epochs predicted right), and whether the run's noise
- * ledger corrupted it. It is per sample, so it lives in a side file of the run
- * (`runs/<id>/cartography.bin`, `RunReport.files.cartography`), not in report.json.
+ * The cartography map of one run (docs/metrics.md § "Data cartography"): every training sample's
+ * confidence (mean over epochs of p(label)), variability (population std of p(label)) and
+ * correctness (share of epochs predicted right), and whether the run's noise ledger corrupted it.
+ * It is per sample, so it lives in a side file of the run (`runs/<id>/cartography.bin`,
+ * `RunReport.files.cartography`), not in report.json.
  *
  * Pure TypeScript (no Node API): the engine writes the file, the extension reads it and posts the
  * arrays to the report panel, whose script draws them and counts them for the table.

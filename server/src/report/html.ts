@@ -411,9 +411,9 @@ function regionCell(c: { clean: number; corrupted: number }): string {
 }
 
 /**
- * Dataset cartography (METRICS.md, Cartography): per run, the training samples by region, clean
- * vs corrupted, from the report; in the panel also the map itself, drawn by the panel's script on
- * a canvas from the run's per-sample file.
+ * Dataset cartography (docs/metrics.md § "Data cartography"): per run, the training samples by
+ * region, clean vs corrupted, from the report; in the panel also the map itself, drawn by the
+ * panel's script on a canvas from the run's per-sample file.
  */
 function cartographySection(ids: Ids, report: AuditReport, opts: HtmlOptions): string {
   const head = '<section id="cartography" aria-labelledby="cartography-h"><h2 id="cartography-h">Dataset cartography</h2>';

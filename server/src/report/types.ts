@@ -24,9 +24,15 @@ export interface AuditReport {
   dataset: ReportDataset;
   /** One entry per training run of the grid (kind × level × seed); the clean run has kind 'none', level 0. */
   runs: RunReport[];
-  /** Headline scores (METRICS.md, "Run-level scores"). A score that could not be computed is null. */
+  /**
+   * Headline scores (docs/metrics.md § "Headline scores and gates"). A score that could not be
+   * computed is null.
+   */
   scores: HeadlineScores;
-  /** Which per-sample signal found the injected noise best (METRICS.md, "Detection quality"). */
+  /**
+   * Which per-sample signal found the injected noise best (docs/metrics.md § "Self-calibration
+   * (detection AUROC / AP)").
+   */
   detection: DetectionSummary;
   /** Methods of the clean run ranked as likely memorized by the best signal, most suspicious first. */
   findings: Finding[];
@@ -91,7 +97,7 @@ export interface ReportDataset {
   split: string;
 }
 
-/** Task metrics of one split at one epoch (METRICS.md, "Task quality"). */
+/** Task metrics of one split at one epoch (docs/metrics.md § "Subtoken F1"). */
 export interface SplitMetrics {
   loss: number;
   accuracy: number;
@@ -142,10 +148,10 @@ export interface RegionCount {
 }
 
 /**
- * Dataset cartography of a run's training samples (METRICS.md § "Per-sample memorization
- * signals", Cartography) summed up by region: ambiguous when variability ≥
- * `thresholds.ambiguousVariability`, else easy when confidence ≥ `thresholds.easyConfidence`,
- * else hard. The per-sample map is in the run's `files.cartography`.
+ * Dataset cartography of a run's training samples (docs/metrics.md § "Data cartography") summed up
+ * by region: ambiguous when variability ≥ `thresholds.ambiguousVariability`, else easy when
+ * confidence ≥ `thresholds.easyConfidence`, else hard. The per-sample map is in the run's
+ * `files.cartography`.
  */
 export interface CartographySummary {
   thresholds: { ambiguousVariability: number; easyConfidence: number };
@@ -180,11 +186,15 @@ export interface RunReport {
   cartography?: CartographySummary;
   device: string;
   /**
-   * Susceptibility ζ (METRICS.md): per epoch, the mean loss on a fixed random-label batch before
-   * and after one optimizer step on it, and ζ(t) = running mean of the drop (ζ of epoch 0 is null).
+   * Susceptibility ζ (docs/metrics.md § "Susceptibility ζ"): per epoch, the mean loss on a fixed
+   * random-label batch before and after one optimizer step on it, and ζ(t) = running mean of the
+   * drop (ζ of epoch 0 is null).
    */
   susceptibility: { phiBefore: number[]; phiAfter: number[]; zeta: (number | null)[] } | null;
-  /** Critical sample ratio in embedding space (METRICS.md) at the epochs it was measured (1-based). */
+  /**
+   * Critical sample ratio in embedding space (docs/metrics.md § "Critical sample ratio") at the
+   * epochs it was measured (1-based).
+   */
   criticalSampleRatio: { epoch: number; ratio: number; evaluated: number; scale: number; radius: number; step: number; noise: number }[];
   /** `probesMs`: time of the susceptibility and critical-sample measurements. */
   timings: { trainMs: number; evalMs: number; recordMs: number; metricsMs: number; probesMs?: number };

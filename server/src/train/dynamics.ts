@@ -3,7 +3,7 @@
  * the margin, p(label) and the top-1 class of the sample's forward pass. For the training split
  * these come from the training step itself (the statistics `trainSteps` returns, computed before
  * the step's update; no extra pass), for validation and test from `evaluate`. They are the raw
- * data of every per-sample signal of METRICS.md (AUM, cartography, forgetting, loss rank…).
+ * data of every per-sample signal of docs/metrics.md (AUM, cartography, forgetting, loss rank…).
  *
  * In memory and on disk the layout is columnar: one array per field holding all recorded epochs,
  * row-major [row][position], where row r is the r-th recorded epoch and position p is the

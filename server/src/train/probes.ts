@@ -1,6 +1,6 @@
 /**
- * Measurements the trainer can take during a run without changing it (METRICS.md § "Susceptibility
- * ζ" and § "Critical sample ratio"), both opt-in through `TrainConfig`:
+ * Measurements the trainer can take during a run without changing it (docs/metrics.md
+ * § "Susceptibility ζ" and § "Critical sample ratio"), both opt-in through `TrainConfig`:
  *
  * - **Susceptibility** ({@link susceptibilityProbe}): at the start of an epoch, snapshot the model
  *   (`getState`: parameters, optimizer state, step counter), take one batch B̃ of the fixed

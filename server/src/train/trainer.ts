@@ -19,7 +19,7 @@
  *   - `susceptibility`: at the start of every epoch (before drawing its order), one optimizer step
  *     on a batch of a random-label set, between a snapshot of the model and its restore, records
  *     Φ_before and Φ_after; ζ = `susceptibility()` of metrics/susceptibility.ts (epoch 0 is
- *     measured too and skipped by ζ, as METRICS.md defines it);
+ *     measured too and skipped by ζ, as docs/metrics.md § "Susceptibility ζ" defines it);
  *   - `csr`: after the evaluation of every `everyEpochs`-th epoch (and of the last one, early
  *     stopping included), the critical sample ratio of a fixed subset, read-only.
  * Both are stored in the checkpoints, so a resumed run reports them as an uninterrupted one.
@@ -121,14 +121,15 @@ export interface TrainConfig {
   /** Least time between two progress events, in ms. Default 500. */
   progressIntervalMs?: number;
   /**
-   * Opt-in: measure the susceptibility ζ (METRICS.md) at the start of every epoch on a fixed
-   * random-label set. Leaves the run unchanged; results in `TrainResult.susceptibility`.
+   * Opt-in: measure the susceptibility ζ (docs/metrics.md § "Susceptibility ζ") at the start of
+   * every epoch on a fixed random-label set. Leaves the run unchanged; results in
+   * `TrainResult.susceptibility`.
    */
   susceptibility?: SusceptibilityConfig;
   /**
-   * Opt-in: measure the critical sample ratio (METRICS.md) of a fixed subset every
-   * `everyEpochs` epochs. Needs a model with the input-embedding methods (the built-in models
-   * have them). Leaves the run unchanged; results in `TrainResult.csr`.
+   * Opt-in: measure the critical sample ratio (docs/metrics.md § "Critical sample ratio") of a
+   * fixed subset every `everyEpochs` epochs. Needs a model with the input-embedding methods (the
+   * built-in models have them). Leaves the run unchanged; results in `TrainResult.csr`.
    */
   csr?: CsrConfig;
 }

@@ -1,6 +1,6 @@
 /**
- * Critical sample ratio (METRICS.md § "Critical sample ratio"): the LASS reference loop on a toy
- * model whose argmax is 1[x₀ > 0], and the CSR aggregation.
+ * Critical sample ratio (docs/metrics.md § "Critical sample ratio"): the LASS reference loop on a
+ * toy model whose argmax is 1[x₀ > 0], and the CSR aggregation.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

@@ -1,4 +1,7 @@
-/** Detection quality against the noise ledger (METRICS.md § "Detection quality") and the best signal. */
+/**
+ * Detection quality against the noise ledger (docs/metrics.md § "Self-calibration (detection AUROC
+ * / AP)") and the best signal.
+ */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { bestSignal, detectionQuality, rankBySuspicion } from '../../../server/src/metrics/detection';

@@ -1,4 +1,4 @@
-/** Flip rate under meaning-preserving transforms (METRICS.md § "Robustness under meaning-preserving edits"). */
+/** Flip rate under meaning-preserving transforms (docs/metrics.md § "Flip rates"). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { flipCounts, flipRate, flipRates } from '../../../server/src/metrics/flip';

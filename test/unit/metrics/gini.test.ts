@@ -1,4 +1,6 @@
-/** Gini coefficient of per-sample loss (METRICS.md § "Run-level scores"). */
+/**
+ * Gini coefficient of per-sample loss (docs/metrics.md § "Gini coefficient of per-sample loss").
+ */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { gini, lossGiniPerEpoch } from '../../../server/src/metrics/gini';

@@ -1,4 +1,4 @@
-/** Loss-threshold membership inference (METRICS.md § "Run-level scores", Yeom et al.). */
+/** Loss-threshold membership inference (docs/metrics.md § "Membership inference", Yeom et al.). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { correctnessMembershipAdvantage, lossMembershipInference } from '../../../server/src/metrics/membership';

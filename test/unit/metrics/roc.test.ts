@@ -1,4 +1,7 @@
-/** ROC curves behind the detection AUROC (METRICS.md § "Detection quality") and their downsampling. */
+/**
+ * ROC curves behind the detection AUROC (docs/metrics.md § "Self-calibration (detection AUROC /
+ * AP)") and their downsampling.
+ */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { auroc } from '../../../server/src/metrics/ranking';

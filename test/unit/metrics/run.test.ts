@@ -1,4 +1,7 @@
-/** Run-level scores (METRICS.md § "Run-level scores"): accuracy subsets, noise fit rate, gap, M, G, slope. */
+/**
+ * Run-level scores (docs/metrics.md, § "Generalization gap" to § "Noise sensitivity"): accuracy
+ * subsets, noise fit rate, gap, M, G, slope.
+ */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { maskFromPositions } from '../../../server/src/metrics/dynamics-source';

@@ -1,5 +1,5 @@
 /**
- * Per-sample signals (METRICS.md § "Per-sample memorization signals"): AUM, cartography and its
+ * Per-sample signals (docs/metrics.md § "Per-sample signals"): AUM, cartography and its
  * regions, forgetting events, first-learned epoch, loss signals; hand-computed on four samples
  * over four epochs, plus edge cases and a random cross-check against naive per-sample code.
  */
@@ -143,7 +143,7 @@ test('suspicion orients signals so that higher = more suspicious', () => {
   throwsCode(() => suspicion([1], 2), 'orientation');
 });
 
-/** Naive per-sample reference implementations, straight from METRICS.md. */
+/** Naive per-sample reference implementations, straight from the formulas of docs/metrics.md. */
 function naive(src: DynamicsSource, p: number) {
   const E = src.rows;
   const series = (f: 'loss' | 'margin' | 'pLabel') => Array.from({ length: E }, (_, r) => src.row(r)[f][p]!);

@@ -1,4 +1,6 @@
-/** Susceptibility ζ aggregation and the model-selection rule (METRICS.md § "Susceptibility ζ"). */
+/**
+ * Susceptibility ζ aggregation and the model-selection rule (docs/metrics.md § "Susceptibility ζ").
+ */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { selectBySusceptibility, susceptibility, susceptibilityDeltas } from '../../../server/src/metrics/susceptibility';

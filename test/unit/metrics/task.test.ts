@@ -1,4 +1,6 @@
-/** Task metrics (METRICS.md § "Task quality"): hand-computed subtoken P/R/F1 and exact match. */
+/**
+ * Task metrics (docs/metrics.md § "Subtoken F1"): hand-computed subtoken P/R/F1 and exact match.
+ */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {

@@ -1,5 +1,5 @@
 /**
- * The cartography map's data (METRICS.md § "Per-sample memorization signals", Cartography):
+ * The cartography map's data (docs/metrics.md § "Data cartography"):
  * values on a hand-computed example, through the side file the report panel reads, and the
  * region and grid counts of its table.
  */
