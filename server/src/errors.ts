@@ -1,8 +1,11 @@
 /**
  * Typed engine errors. Every error the engine raises on purpose is an `EngineError` with a
  * stable `code` (tests, the CLI's exit codes and the JSON-RPC mapping key on it) and a message
- * that says what went wrong, where, and how to fix it.
+ * that says what went wrong, where, and how to fix it. The codes themselves are part of the
+ * contract with clients (protocol.ts `ErrorCode`).
  */
+import type { ErrorCode } from './protocol';
+
 export const ERROR_CODES = {
   /** Bad command-line usage: unknown flag, missing value. CLI exit code 2. */
   USAGE: 'E_USAGE',
@@ -28,9 +31,9 @@ export const ERROR_CODES = {
   CANCELLED: 'E_CANCELLED',
   /** A bug: an invariant of the engine did not hold. */
   INTERNAL: 'E_INTERNAL',
-} as const;
+} as const satisfies Record<string, ErrorCode>;
 
-export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
+export type { ErrorCode };
 
 export class EngineError extends Error {
   readonly code: ErrorCode;

@@ -15,19 +15,33 @@
  * Paths in parameters and results are absolute paths of the machine the server runs on.
  */
 import { NotificationType, NotificationType0, RequestType, RequestType0 } from 'vscode-jsonrpc';
-import type { AuditConfigInput } from './audit/config';
-import type { AuditProgress } from './audit/run-audit';
-import type { RunListing } from './audit/runs-store';
-import type { ErrorCode } from './errors';
 import type { AuditReport, HeadlineScores, ReportGate } from './report/types';
 
 /** Bumped on every incompatible change; `initialize` fails when client and server disagree. */
 export const PROTOCOL_VERSION = 1;
 
-export type { AuditConfigInput, AuditReport, HeadlineScores, ReportGate };
+export type { AuditReport, HeadlineScores, ReportGate };
 
 // ---------------------------------------------------------------------------------------------
 // Errors
+
+/**
+ * The engine's error codes (`EngineError.code`, errors.ts `ERROR_CODES`): stable strings that the
+ * CLI's exit codes, the JSON-RPC errors and tests key on.
+ */
+export type ErrorCode =
+  | 'E_USAGE'
+  | 'E_CONFIG'
+  | 'E_EMPTY_CORPUS'
+  | 'E_INPUT_NOT_FOUND'
+  | 'E_JSONL_MALFORMED'
+  | 'E_PARSER_UNAVAILABLE'
+  | 'E_CACHE_CORRUPT'
+  | 'E_GRAPH'
+  | 'E_DEVICE_UNAVAILABLE'
+  | 'E_RUNTIME'
+  | 'E_CANCELLED'
+  | 'E_INTERNAL';
 
 /**
  * Error codes that exist only on the wire: the engine never throws them, the server's request
@@ -136,6 +150,60 @@ export const ShutdownRequest = new RequestType0<null, RpcErrorData>('shutdown');
 
 /** Client → server, notification: exit now (code 0 after `shutdown`, 1 without it). */
 export const ExitNotification = new NotificationType0('exit');
+
+// ---------------------------------------------------------------------------------------------
+// Settings and the output folder
+
+/** Config file names looked for in the working folder, in order (the CLI's settings file). */
+export const CONFIG_FILE_NAMES = ['memaudit.config.json', 'memaudit.config.yaml', 'memaudit.config.yml'];
+
+/**
+ * Where a folder's audits live: `<outDir>/runs/<id>/`, `outDir` relative to the folder. The
+ * engine's runs store (audit/runs-store.ts) owns everything inside; the extension only looks
+ * whether the folder is there before it starts the engine.
+ */
+export const DEFAULT_OUT_DIR = '.memaudit';
+export const RUNS_FOLDER = 'runs';
+
+/** What a user may write: every field optional, levels in percent, gates as strings. */
+export interface AuditConfigInput {
+  inputs?: string[];
+  language?: string;
+  model?: string;
+  modelPreset?: string;
+  preset?: string;
+  noise?: { kind: string; levels: number[] }[] | string[];
+  seeds?: number[];
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  device?: string;
+  gates?: string[];
+  splitSeed?: number;
+  maxFileBytes?: number;
+  outDir?: string;
+  maxTrainSamples?: number;
+  susceptibility?: boolean;
+  csrEvery?: number;
+}
+
+/** The engine's progress of an audit, as `runAudit` reports it. */
+export interface AuditProgress {
+  stage: 'extract' | 'dataset' | 'train' | 'report';
+  /** 0..1 over the whole audit. */
+  fraction: number;
+  /** 1-based index of the run in progress, and the number of runs. */
+  run?: number;
+  runs?: number;
+  runId?: string;
+  /** 1-based epoch of the run in progress, and the epochs per run. */
+  epoch?: number;
+  epochs?: number;
+  samplesPerSec?: number;
+  /** Estimated seconds left for the whole audit. */
+  etaSec?: number;
+  message: string;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Audits
@@ -257,6 +325,21 @@ export interface RunsLocation {
   folder: string;
   /** The output folder, relative to `folder` or absolute (default `.memaudit`, as in the config). */
   outDir?: string;
+}
+
+/** One audit of a runs folder (`memaudit runs`, and the engine's `runs/list`). */
+export interface RunListing {
+  /** The run id (folder name under `<outDir>/runs/`). */
+  id: string;
+  dir: string;
+  state: 'finished' | 'interrupted';
+  /** Training runs of the grid finished so far. */
+  runsDone: number;
+  /** ISO time the audit finished (finished runs). */
+  createdAt?: string;
+  model?: string;
+  scores?: AuditReport['scores'];
+  gatesPassed?: boolean;
 }
 
 export interface RunSummary extends RunListing {

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { MODEL_NAMES, type ModelName } from '../../../models/names';
 import { EngineError, ERROR_CODES } from '../errors';
+import { CONFIG_FILE_NAMES, DEFAULT_OUT_DIR, type AuditConfigInput } from '../protocol';
 import { isLanguageId, type LanguageId } from '../parse/sample';
 import { NOISE_KINDS, type NoiseKind } from '../noise/kinds';
 import { parseGate, type Gate } from './gates';
@@ -55,28 +56,6 @@ export interface AuditConfig {
   susceptibility: boolean;
   /** Measure the critical sample ratio every this many epochs (and at the last); 0 = never. */
   csrEvery: number;
-}
-
-/** What a user may write: every field optional, levels in percent, gates as strings. */
-export interface AuditConfigInput {
-  inputs?: string[];
-  language?: string;
-  model?: string;
-  modelPreset?: string;
-  preset?: string;
-  noise?: { kind: string; levels: number[] }[] | string[];
-  seeds?: number[];
-  epochs?: number;
-  batchSize?: number;
-  learningRate?: number;
-  device?: string;
-  gates?: string[];
-  splitSeed?: number;
-  maxFileBytes?: number;
-  outDir?: string;
-  maxTrainSamples?: number;
-  susceptibility?: boolean;
-  csrEvery?: number;
 }
 
 const LABEL_LEVELS = [0, 25, 50, 75, 100];
@@ -138,7 +117,7 @@ export const DEFAULT_AUDIT_CONFIG: AuditConfig = {
   gates: [],
   splitSeed: 0,
   maxFileBytes: 1024 * 1024,
-  outDir: '.memaudit',
+  outDir: DEFAULT_OUT_DIR,
   maxTrainSamples: 20_000,
   susceptibility: true,
   csrEvery: 10,
@@ -251,8 +230,6 @@ export function resolveAuditConfig(...layers: AuditConfigInput[]): AuditConfig {
   };
 }
 
-/** Config file names looked for in the working folder, in order. */
-export const CONFIG_FILE_NAMES = ['memaudit.config.json', 'memaudit.config.yaml', 'memaudit.config.yml'];
 
 /** Reads a config file (JSON, or YAML by extension); errors name the file and the problem. */
 export function readConfigFile(file: string): AuditConfigInput {

@@ -25,6 +25,7 @@ import { assertValidReport } from '../report/schema';
 import { REPORT_SCHEMA_VERSION, type AuditReport, type ReportGate, type RunReport } from '../report/types';
 import { datasetSource } from '../train/source';
 import { Rng } from '../train/rng';
+import type { AuditProgress } from '../protocol';
 import type { TrainProgress } from '../train/trainer';
 import { writeFileAtomic } from '../util/atomic';
 import { VERSION } from '../version';
@@ -37,23 +38,6 @@ import { planRuns, type PlannedRun } from './plan';
 import { finishedRun, runOne, type AuditInputs, type RunOutcome } from './run-one';
 import { AUDIT_FILES, RunsStore } from './runs-store';
 import { sourceLookup } from './source-lookup';
-
-export interface AuditProgress {
-  stage: 'extract' | 'dataset' | 'train' | 'report';
-  /** 0..1 over the whole audit. */
-  fraction: number;
-  /** 1-based index of the run in progress, and the number of runs. */
-  run?: number;
-  runs?: number;
-  runId?: string;
-  /** 1-based epoch of the run in progress, and the epochs per run. */
-  epoch?: number;
-  epochs?: number;
-  samplesPerSec?: number;
-  /** Estimated seconds left for the whole audit. */
-  etaSec?: number;
-  message: string;
-}
 
 export interface AuditOptions {
   config: AuditConfig;

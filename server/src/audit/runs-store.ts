@@ -16,24 +16,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EngineError, ERROR_CODES } from '../errors';
+import { RUNS_FOLDER, type RunListing } from '../protocol';
 import type { AuditReport } from '../report/types';
 import { readJsonIfValid } from '../util/atomic';
 import { DEFAULT_AUDIT_CONFIG, findConfigFile, readConfigFile } from './config';
-
-/** One audit of a runs folder (`memaudit runs`, and the engine's `runs/list`). */
-export interface RunListing {
-  /** The run id (folder name under `<outDir>/runs/`). */
-  id: string;
-  dir: string;
-  state: 'finished' | 'interrupted';
-  /** Training runs of the grid finished so far. */
-  runsDone: number;
-  /** ISO time the audit finished (finished runs). */
-  createdAt?: string;
-  model?: string;
-  scores?: AuditReport['scores'];
-  gatesPassed?: boolean;
-}
 
 /** The files of one training run, by name inside its folder. */
 export const RUN_FILES = {
@@ -104,7 +90,7 @@ export class RunsStore {
 
   /** `outDir` absolute (see `resolveOutDir`). */
   constructor(readonly outDir: string) {
-    this.runsDir = path.join(outDir, 'runs');
+    this.runsDir = path.join(outDir, RUNS_FOLDER);
   }
 
   /** The store of a working folder, by the rule of `resolveOutDir`. */

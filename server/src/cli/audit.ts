@@ -3,8 +3,9 @@
  * Exit 0 when every gate passes, 1 when one fails, 2 on usage, configuration or internal errors.
  */
 import * as path from 'node:path';
-import { findConfigFile, parseNoiseSpec, planSize, readConfigFile, resolveAuditConfig, type AuditConfigInput } from '../audit/config';
-import { runAudit, type AuditProgress } from '../audit/run-audit';
+import { findConfigFile, parseNoiseSpec, planSize, readConfigFile, resolveAuditConfig } from '../audit/config';
+import { runAudit } from '../audit/run-audit';
+import type { AuditConfigInput, AuditProgress } from '../protocol';
 import { GATE_METRICS } from '../audit/gates';
 import { EngineError, ERROR_CODES } from '../errors';
 import { reportJsonText } from '../report/json-text';

@@ -21,7 +21,7 @@ import {
 } from '../audit/config';
 import { MODEL_NAMES } from '../../../models/names';
 import { GATE_METRICS } from '../audit/gates';
-import { runAudit, type AuditProgress } from '../audit/run-audit';
+import { runAudit } from '../audit/run-audit';
 import { AUDIT_FILES, RunsStore } from '../audit/runs-store';
 import { EngineError, ERROR_CODES } from '../errors';
 import {
@@ -41,6 +41,7 @@ import {
   ShutdownRequest,
   type AuditDoneParams,
   type AuditPlanResult,
+  type AuditProgress,
   type AuditProgressParams,
   type AuditTarget,
   type EditorFinding,
