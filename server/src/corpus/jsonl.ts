@@ -8,6 +8,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { EngineError, ERROR_CODES } from '../errors';
+import type { SourceUnit } from '../parse/extract';
 import type { LanguageId, SampleOrigin } from '../parse/sample';
 import type { CorpusSkip, JsonlSource, ResolvedCorpusOptions, UnitTask } from './types';
 
@@ -31,7 +32,7 @@ function maxLineChars(maxFileBytes: number): number {
 
 /** Outcome of parsing one non-empty JSONL line. */
 export type JsonlRecordResult =
-  | { unit: UnitTask['unit'] }
+  | { unit: SourceUnit }
   | { skip: 'jsonl-malformed' | 'jsonl-missing-field' | 'unsupported-language' | 'too-large'; detail: string };
 
 /**
@@ -67,7 +68,7 @@ export function parseJsonlRecord(line: string, file: string, root: number, lineN
   const origin: SampleOrigin = { file, root, jsonlLine: lineNo };
   if (typeof rec.repo === 'string' && rec.repo !== '') origin.repo = rec.repo;
   if (typeof rec.path === 'string' && rec.path !== '') origin.recordPath = rec.path;
-  const unit: UnitTask['unit'] = { origin, language, text: rec.code, snippet: true };
+  const unit: SourceUnit = { origin, language, text: rec.code, snippet: true };
   if (typeof rec.docstring === 'string' && rec.docstring !== '') unit.doc = rec.docstring;
   if (typeof rec.func_name === 'string' && rec.func_name !== '') unit.funcName = rec.func_name;
   return { unit };
