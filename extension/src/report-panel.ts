@@ -14,12 +14,12 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ReportGetRequest } from '../../server/src/protocol';
-import { toHtml } from '../../server/src/report/html';
-import { decodeCartography } from '../../server/src/report/cartography';
-import { describeNoise } from '../../server/src/report/format';
-import { reportJsonText } from '../../server/src/report/json-text';
-import { noiseDiffOf, parseNoiseDiffs } from '../../server/src/report/noise-diffs';
-import { toSarif } from '../../server/src/report/sarif';
+import { toHtml } from '../../server/src/report/shared/html';
+import { decodeCartography } from '../../server/src/report/shared/cartography';
+import { describeNoise } from '../../server/src/report/shared/format';
+import { reportJsonText } from '../../server/src/report/shared/json-text';
+import { noiseDiffOf, parseNoiseDiffs } from '../../server/src/report/shared/noise-diffs';
+import { toSarif } from '../../server/src/report/shared/sarif';
 import type { AuditReport } from '../../server/src/report/types';
 import type { EngineClient } from './client';
 import { outDir, type SettingReader } from './config';

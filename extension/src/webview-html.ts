@@ -11,8 +11,8 @@
  * inline stylesheet and scripts that carry this page's nonce; no `unsafe-eval`, no `unsafe-inline`.
  */
 import { randomBytes } from 'node:crypto';
-import { escapeHtml as esc } from '../../server/src/report/escape';
-import { pageHead, REPORT_CSS, REPORT_SCRIPT, renderReportBody, type HtmlOptions } from '../../server/src/report/html';
+import { escapeHtml as esc } from '../../server/src/report/shared/escape';
+import { pageHead, REPORT_CSS, REPORT_SCRIPT, renderReportBody, type HtmlOptions } from '../../server/src/report/shared/html';
 import type { AuditReport } from '../../server/src/report/types';
 
 /** A fresh nonce for one page (128 random bits, base64 without padding characters CSP dislikes). */

@@ -16,7 +16,7 @@
  * under the map (counts per cell of a 5 × 5 grid and per region, from the same data) say in text
  * what the picture shows.
  */
-import { cartographyCounts, MAX_VARIABILITY, type CartographyThresholds } from '../../server/src/report/cartography';
+import { cartographyCounts, MAX_VARIABILITY, type CartographyThresholds } from '../../server/src/report/shared/cartography';
 import type { CartographyNotice, ReportMessage } from '../src/webview-messages';
 
 interface MapData {

@@ -11,10 +11,10 @@ import * as path from 'node:path';
 import type { SampleColumns } from '../dataset/columns';
 import { isLabelKind } from './plan';
 import { methodText, renameMethod, sourceEditOf, SOURCE_KINDS, textHash, type Ledger, type LedgerEntry, type NoiseKind, type SourceEditor } from '../noise';
-import { NOISE_DIFFS_VERSION, type NoiseDiffSample, type NoiseDiffs } from '../report/noise-diffs';
+import { NOISE_DIFFS_VERSION, type NoiseDiffSample, type NoiseDiffs } from '../report/shared/noise-diffs';
 import type { Finding, FindingNoise, RunReport } from '../report/types';
 import { readJsonIfValid } from '../util/atomic';
-import { labelIdentifier } from '../report/format';
+import { labelIdentifier } from '../report/shared/format';
 
 export { labelIdentifier };
 

@@ -7,7 +7,7 @@ import { findConfigFile, parseNoiseSpec, planSize, readConfigFile, resolveAuditC
 import { runAudit, type AuditProgress } from '../audit/run-audit';
 import { GATE_METRICS } from '../audit/gates';
 import { EngineError, ERROR_CODES } from '../errors';
-import { reportJsonText } from '../report/json-text';
+import { reportJsonText } from '../report/shared/json-text';
 import type { AuditReport } from '../report/types';
 import { choiceFlag, intFlag, parseCommandArgs, sizeFlag } from './args';
 import type { CliIo } from './io';

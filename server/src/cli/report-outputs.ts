@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { appendGithubSummary, githubBlobBase, toHtml, toJUnit, toMarkdown, toSarif } from '../report';
-import { reportJsonText } from '../report/json-text';
+import { reportJsonText } from '../report/shared/json-text';
 import type { AuditReport } from '../report/types';
 import { writeFileAtomic } from '../util/atomic';
 import type { CliIo } from './io';

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EngineError, ERROR_CODES } from '../errors';
-import { reportJsonText } from '../report/json-text';
+import { reportJsonText } from '../report/shared/json-text';
 import type { AuditReport } from '../report/types';
 import { readJsonIfValid } from '../util/atomic';
 import { choiceFlag, parseCommandArgs } from './args';

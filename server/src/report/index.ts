@@ -5,23 +5,23 @@
  */
 import * as path from 'node:path';
 import { writeFileAtomic } from '../util/atomic';
-import { toHtml } from './html';
-import { toJUnit } from './junit';
-import { toMarkdown, type MarkdownOptions } from './markdown';
-import { toSarif, type SarifOptions } from './sarif';
+import { toHtml } from './shared/html';
+import { toJUnit } from './shared/junit';
+import { toMarkdown, type MarkdownOptions } from './shared/markdown';
+import { toSarif, type SarifOptions } from './shared/sarif';
 import { assertValidReport } from './schema';
-import { reportJsonText } from './json-text';
+import { reportJsonText } from './shared/json-text';
 import type { AuditReport } from './types';
 
 export * from './types';
 export { assertValidReport, formatErrors, parseReport, REPORT_SCHEMA_FILE, reportSchema, validateReport, type ReportValidation, type SchemaError } from './schema';
-export { buildSarif, FINGERPRINT_KEY, RULE_LIKELY_MEMORIZED, SARIF_SCHEMA_URI, toSarif, type SarifLog, type SarifOptions } from './sarif';
-export { toJUnit } from './junit';
-export { appendGithubSummary, githubBlobBase, MARKDOWN_TOP_FINDINGS, toMarkdown, type MarkdownOptions } from './markdown';
-export { renderReportBody, REPORT_CSS, REPORT_SCRIPT, reportCsp, toHtml, type HtmlOptions } from './html';
+export { buildSarif, FINGERPRINT_KEY, RULE_LIKELY_MEMORIZED, SARIF_SCHEMA_URI, toSarif, type SarifLog, type SarifOptions } from './shared/sarif';
+export { toJUnit } from './shared/junit';
+export { appendGithubSummary, githubBlobBase, MARKDOWN_TOP_FINDINGS, toMarkdown, type MarkdownOptions } from './shared/markdown';
+export { renderReportBody, REPORT_CSS, REPORT_SCRIPT, reportCsp, toHtml, type HtmlOptions } from './shared/html';
 export { csvField, signalsToCsv, signalsToJsonl, type Cell } from './csv';
 export { writeFileAtomic } from '../util/atomic';
-export type { LocateOptions } from './paths';
+export type { LocateOptions } from './shared/paths';
 
 /** `report.json` text: two-space indented (arrays of numbers on one line), newline-terminated. */
 export function toJson(report: AuditReport): string {

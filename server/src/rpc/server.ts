@@ -53,8 +53,8 @@ import {
   type RunsLocation,
   type RunSummary,
 } from '../protocol';
-import { corpusRoots, locateFinding } from '../report/paths';
-import { toHtml } from '../report/html';
+import { corpusRoots, locateFinding } from '../report/shared/paths';
+import { toHtml } from '../report/shared/html';
 import type { AuditReport } from '../report/types';
 import { candidates, currentEnvironment, parseDevice, precheck } from '../runtime/devices';
 import { readJsonIfValid, writeFileAtomic } from '../util/atomic';
