@@ -12,7 +12,8 @@ import { extractCorpus, type CorpusExtraction, type ExtractionProgress } from '.
 import { choiceFlag, intFlag, parseCommandArgs, sizeFlag } from './args';
 import type { CliIo } from './io';
 import { ProgressReporter } from './progress';
-import { formatBytes, formatCount, formatDuration, formatPercent } from './format';
+import { fmtPercent } from '../report/shared/format';
+import { formatBytes, formatCount, formatDuration } from './format';
 
 export const EXTRACT_HELP = `Usage: memaudit extract [paths…] [options]
 
@@ -180,7 +181,7 @@ export function renderSummaryText(s: ExtractSummary): string {
   );
   const cov = d.vocab.labels.coverage;
   lines.push(
-    `vocab     tokens ${formatCount(d.vocab.tokens.size)}, paths ${formatCount(d.vocab.paths.size)}, labels ${formatCount(d.vocab.labels.size)}; label coverage train ${formatPercent(cov.train)}, val ${formatPercent(cov.val)}, test ${formatPercent(cov.test)}`,
+    `vocab     tokens ${formatCount(d.vocab.tokens.size)}, paths ${formatCount(d.vocab.paths.size)}, labels ${formatCount(d.vocab.labels.size)}; label coverage train ${fmtPercent(cov.train)}, val ${fmtPercent(cov.val)}, test ${fmtPercent(cov.test)}`,
   );
   lines.push(
     `cache     corpus ${s.cache.corpus}${s.cache.corpus === 'partial' ? ` (${formatCount(s.cache.reusedSources)} sources reused, ${formatCount(s.cache.parsedSources)} parsed)` : ''}, dataset ${s.cache.dataset}${s.cache.file ? ` — ${path.dirname(s.cache.file)}` : ''}`,

@@ -6,10 +6,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EngineError, ERROR_CODES } from '../errors';
 import { reportJsonText } from '../report/shared/json-text';
+import { renderAuditText } from '../report/shared/text';
 import type { AuditReport } from '../report/types';
 import { readJsonIfValid } from '../util/atomic';
 import { choiceFlag, parseCommandArgs } from './args';
-import { renderAuditText } from './audit';
 import type { CliIo } from './io';
 import { REPORT_OUTPUT_FLAGS, REPORT_OUTPUT_HELP, writeReportOutputs } from './report-outputs';
 
