@@ -1,7 +1,7 @@
 /**
  * After the runs: which noisy runs corrupted each finding's method (from the runs' ledgers), and
  * the original and noised code of those methods for the report panel's diff view
- * (report/noise-diffs.ts describes the file and what "noised code" means per kind).
+ * (report/shared/noise-diffs.ts describes the file and what "noised code" means per kind).
  *
  * Nothing is kept from the runs but their ledgers on disk: a source kind's edit is drawn from
  * (kind, seed, sample id), so it is derived again here (`sourceEditOf`) and accepted only when its
