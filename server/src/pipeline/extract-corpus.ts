@@ -232,7 +232,7 @@ class ExtractionRun {
       yield* batches(items, (s) => tally.skip(s), () => progress.found++);
       progress.walkDone = true;
     })();
-    // The walk makes the first batch while the workers load their parsers (handled in `run`).
+    // The walk makes the first batch while the workers load their parsers (handled in `ExtractionPool.run`).
     const first = source.next();
     first.catch(() => undefined);
     const pool = await starting;
