@@ -14,12 +14,10 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ReportGetRequest } from '../../server/src/protocol';
-import { toHtml } from '../../server/src/report/html';
-import { decodeCartography } from '../../server/src/report/cartography';
-import { describeNoise } from '../../server/src/report/format';
-import { reportJsonText } from '../../server/src/report/json-text';
-import { noiseDiffOf, parseNoiseDiffs } from '../../server/src/report/noise-diffs';
-import { toSarif } from '../../server/src/report/sarif';
+import { decodeCartography } from '../../server/src/report/shared/cartography';
+import { describeNoise } from '../../server/src/report/shared/format';
+import { REPORT_FORMATS, renderReport } from '../../server/src/report/shared/formats';
+import { noiseDiffOf, parseNoiseDiffs } from '../../server/src/report/shared/noise-diffs';
 import type { AuditReport } from '../../server/src/report/types';
 import type { EngineClient } from './client';
 import { outDir, type SettingReader } from './config';
@@ -34,22 +32,9 @@ export function webviewRoot(extensionUri: vscode.Uri): vscode.Uri {
   return vscode.Uri.joinPath(extensionUri, 'dist', 'extension', 'webview');
 }
 
-const EXPORT_FILTERS: Record<ExportFormat, { name: string; ext: string }> = {
-  json: { name: 'memaudit report (JSON)', ext: 'json' },
-  sarif: { name: 'SARIF log', ext: 'sarif' },
-  html: { name: 'HTML report', ext: 'html' },
-};
-
-/** The text of an export. The JSON is report.json as the engine writes it. */
+/** The text of an export, paths relative to the audited folder. The JSON is report.json as the engine writes it. */
 export function exportText(report: AuditReport, format: ExportFormat, folder: string): string {
-  switch (format) {
-    case 'json':
-      return reportJsonText(report);
-    case 'sarif':
-      return toSarif(report, { cwd: folder });
-    case 'html':
-      return toHtml(report, { cwd: folder });
-  }
+  return renderReport(report, format, { cwd: folder });
 }
 
 interface OpenReport {
@@ -196,9 +181,9 @@ export class ReportPanels implements vscode.Disposable {
   }
 
   private async export(o: OpenReport, format: ExportFormat): Promise<void> {
-    const f = EXPORT_FILTERS[format];
+    const f = REPORT_FORMATS[format];
     const defaultUri = vscode.Uri.file(path.join(path.dirname(o.reportFile), `memaudit-${o.report.runId}.${f.ext}`));
-    const target = await vscode.window.showSaveDialog({ defaultUri, filters: { [f.name]: [f.ext] }, title: `Export the memaudit report as ${format.toUpperCase()}` });
+    const target = await vscode.window.showSaveDialog({ defaultUri, filters: { [f.kind]: [f.ext] }, title: `Export the memaudit report as ${f.title}` });
     if (!target) return;
     await vscode.workspace.fs.writeFile(target, Buffer.from(exportText(o.report, format, o.folder.fsPath), 'utf8'));
     this.output.info(`report exported to ${target.fsPath}`);

@@ -11,8 +11,9 @@
  * inline stylesheet and scripts that carry this page's nonce; no `unsafe-eval`, no `unsafe-inline`.
  */
 import { randomBytes } from 'node:crypto';
-import { escapeHtml as esc } from '../../server/src/report/escape';
-import { pageHead, REPORT_CSS, REPORT_SCRIPT, renderReportBody, type HtmlOptions } from '../../server/src/report/html';
+import { escapeHtml as esc } from '../../server/src/report/shared/escape';
+import { REPORT_FORMATS, type ReportFormat } from '../../server/src/report/shared/formats';
+import { pageHead, REPORT_CSS, REPORT_SCRIPT, renderReportBody, type HtmlOptions } from '../../server/src/report/shared/html';
 import type { AuditReport } from '../../server/src/report/types';
 
 /** A fresh nonce for one page (128 random bits, base64 without padding characters CSP dislikes). */
@@ -54,9 +55,9 @@ export interface ReportPageOptions extends PageOptions {
   locate?: HtmlOptions;
 }
 
-/** Export formats offered by the report panel, with their button labels. */
-export const EXPORT_FORMATS = { json: 'JSON', sarif: 'SARIF', html: 'HTML' } as const;
-export type ExportFormat = keyof typeof EXPORT_FORMATS;
+/** Report formats the report panel exports (its toolbar's buttons, labelled with the formats' titles). */
+export const EXPORT_FORMATS = ['json', 'sarif', 'html'] as const satisfies readonly ReportFormat[];
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 function head(title: string, o: PageOptions, extra: readonly string[] = []): string {
   return pageHead(title, webviewCsp(o.nonce, o.cspSource), [...extra, `<link rel="stylesheet" nonce="${esc(o.nonce)}" href="${esc(o.assets.style)}">`]);
@@ -64,9 +65,7 @@ function head(title: string, o: PageOptions, extra: readonly string[] = []): str
 
 /** The report panel's page for `report`. */
 export function reportPanelHtml(report: AuditReport, o: ReportPageOptions): string {
-  const buttons = (Object.keys(EXPORT_FORMATS) as ExportFormat[])
-    .map((f) => `<button type="button" data-export="${f}" title="Save the report as ${EXPORT_FORMATS[f]}…">${EXPORT_FORMATS[f]}</button>`)
-    .join('');
+  const buttons = EXPORT_FORMATS.map((f) => `<button type="button" data-export="${f}" title="Save the report as ${REPORT_FORMATS[f].title}…">${REPORT_FORMATS[f].title}</button>`).join('');
   const diffs = report.findings.some((f) => f.noise?.some((n) => n.diff));
   const findingsHint =
     report.findings.length > 0

@@ -62,7 +62,7 @@ export function parseReportMessage(raw: unknown): ReportMessage | undefined {
     case 'openFinding':
       return onlyKeys(raw, ['type', 'sampleId']) && shortString(raw.sampleId) ? { type: 'openFinding', sampleId: raw.sampleId } : undefined;
     case 'export':
-      return onlyKeys(raw, ['type', 'format']) && typeof raw.format === 'string' && Object.prototype.hasOwnProperty.call(EXPORT_FORMATS, raw.format)
+      return onlyKeys(raw, ['type', 'format']) && typeof raw.format === 'string' && (EXPORT_FORMATS as readonly string[]).includes(raw.format)
         ? { type: 'export', format: raw.format as ExportFormat }
         : undefined;
     case 'loadCartography':

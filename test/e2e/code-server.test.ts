@@ -19,7 +19,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Frame, Page } from 'playwright-core';
-import { fmt } from '../../server/src/report/format';
+import { fmt } from '../../server/src/report/shared/format';
 import type { AuditReport } from '../../server/src/report/types';
 import { installExtension } from './install';
 import { CODE_SERVER_ENTRY, openWorkbench, skipReason, type Workbench } from './workbench';

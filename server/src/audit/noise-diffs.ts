@@ -1,7 +1,7 @@
 /**
  * After the runs: which noisy runs corrupted each finding's method (from the runs' ledgers), and
  * the original and noised code of those methods for the report panel's diff view
- * (report/noise-diffs.ts describes the file and what "noised code" means per kind).
+ * (report/shared/noise-diffs.ts describes the file and what "noised code" means per kind).
  *
  * Nothing is kept from the runs but their ledgers on disk: a source kind's edit is drawn from
  * (kind, seed, sample id), so it is derived again here (`sourceEditOf`) and accepted only when its
@@ -11,10 +11,10 @@ import * as path from 'node:path';
 import type { SampleColumns } from '../dataset/columns';
 import { isLabelKind } from './plan';
 import { methodText, renameMethod, sourceEditOf, SOURCE_KINDS, textHash, type Ledger, type LedgerEntry, type NoiseKind, type SourceEditor } from '../noise';
-import { NOISE_DIFFS_VERSION, type NoiseDiffSample, type NoiseDiffs } from '../report/noise-diffs';
+import { NOISE_DIFFS_VERSION, type NoiseDiffSample, type NoiseDiffs } from '../report/shared/noise-diffs';
 import type { Finding, FindingNoise, RunReport } from '../report/types';
 import { readJsonIfValid } from '../util/atomic';
-import { labelIdentifier } from '../report/format';
+import { labelIdentifier } from '../report/shared/format';
 
 export { labelIdentifier };
 

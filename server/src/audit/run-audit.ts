@@ -20,7 +20,7 @@ import { EngineError, ERROR_CODES } from '../errors';
 import { DEFAULT_EXTRACT_SETTINGS } from '../parse/extract';
 import { loadOrBuildDataset } from '../pipeline/dataset-stage';
 import { extractCorpus, type CorpusExtraction } from '../pipeline/extract-corpus';
-import { reportJsonText } from '../report/json-text';
+import { reportJsonText } from '../report/shared/json-text';
 import { assertValidReport } from '../report/schema';
 import { REPORT_SCHEMA_VERSION, type AuditReport, type ReportGate, type RunReport } from '../report/types';
 import { datasetSource } from '../train/source';

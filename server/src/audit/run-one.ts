@@ -13,7 +13,7 @@ import type { Dataset } from '../dataset/build';
 import type { SampleColumns } from '../dataset/columns';
 import { flipRate } from '../metrics';
 import { MEANING_PRESERVING_KINDS } from '../noise/kinds';
-import { encodeCartography } from '../report/cartography';
+import { encodeCartography } from '../report/shared/cartography';
 import type { RunReport } from '../report/types';
 import type { SampleSource } from '../train/architecture';
 import { resume, train, type TrainConfig, type TrainData, type TrainProgress, type TrainResult } from '../train/trainer';

@@ -8,13 +8,13 @@ import { runAudit } from '../audit/run-audit';
 import type { AuditConfigInput, AuditProgress } from '../protocol';
 import { GATE_METRICS } from '../audit/gates';
 import { EngineError, ERROR_CODES } from '../errors';
-import { reportJsonText } from '../report/json-text';
-import type { AuditReport } from '../report/types';
+import { reportJsonText } from '../report/shared/json-text';
+import { renderAuditText } from '../report/shared/text';
 import { choiceFlag, intFlag, parseCommandArgs, sizeFlag } from './args';
 import type { CliIo } from './io';
 import { gatesExit, type ExitCode } from './exit';
 import { ProgressReporter } from './progress';
-import { formatDuration, formatPercent } from './format';
+import { formatDuration } from './format';
 import { writeReportOutputs, REPORT_OUTPUT_FLAGS, REPORT_OUTPUT_HELP } from './report-outputs';
 
 export const AUDIT_HELP = `Usage: memaudit audit [paths…] [options]
@@ -127,68 +127,4 @@ function progressLine(p: AuditProgress): { fraction: number; text: string } {
   if (p.samplesPerSec) parts.push(`${Math.round(p.samplesPerSec)} samples/s`);
   if (p.etaSec !== undefined) parts.push(`ETA ${formatDuration(p.etaSec * 1000)}`);
   return { fraction: p.fraction, text: parts.join(', ') };
-}
-
-const fmt = (x: number | null | undefined, digits = 3): string => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(digits));
-
-/** The human summary of an audit (also used by `memaudit report`). */
-export function renderAuditText(r: AuditReport): string {
-  const s = r.scores;
-  const lines: string[] = [];
-  lines.push(`memaudit ${r.tool.version} — audit ${r.runId} (${r.config.model}, device ${r.environment.device.used})`);
-  lines.push(
-    `corpus     ${r.corpus.samples} methods (${Object.entries(r.corpus.byLanguage)
-      .filter(([, n]) => n > 0)
-      .map(([l, n]) => `${l} ${n}`)
-      .join(', ')}); train ${r.dataset.trainUsed} / val ${r.dataset.val} / test ${r.dataset.test}; ${r.dataset.labels} names`,
-  );
-  lines.push('');
-  lines.push(`generalization G = ${fmt(s.G)}   memorization M = ${fmt(s.M)}   gap = ${fmt(s.gap)}   noise sensitivity = ${fmt(s.sensitivity)}`);
-  lines.push(`membership inference (loss): AUROC ${fmt(s.mia_auc)}, advantage ${fmt(s.mia_advantage)}`);
-  lines.push('');
-  lines.push('run                      train F1  test F1  noise fit  corrupted');
-  for (const run of r.runs) {
-    lines.push(
-      `${run.id.padEnd(24)} ${fmt(run.final.trainF1).padStart(8)} ${fmt(run.final.testF1).padStart(8)} ${(run.final.noiseFitRate === null ? '—' : fmt(run.final.noiseFitRate)).padStart(10)} ${String(run.corrupted).padStart(10)}`,
-    );
-  }
-  const probed = r.runs.filter((x) => x.kind === 'none' || x.kind === 'y-shuffle');
-  if (probed.some((x) => x.susceptibility || x.criticalSampleRatio.length)) {
-    const last = <T,>(a: readonly T[]): T | undefined => a[a.length - 1];
-    lines.push(
-      `susceptibility ζ / critical sample ratio at the last epoch: ${probed
-        .map((x) => `${x.id} ${fmt(last(x.susceptibility?.zeta ?? []) ?? null, 2)} / ${fmt(last(x.criticalSampleRatio)?.ratio ?? null, 2)}`)
-        .join(', ')}`,
-    );
-  }
-  const robust = r.runs.find((x) => x.kind === 'none' && Object.keys(x.flipRates).length > 0);
-  if (robust) {
-    lines.push(
-      `robustness (clean run): test predictions that change under ${Object.entries(robust.flipRates)
-        .map(([k, v]) => `${k} ${formatPercent(v)}`)
-        .join(', ')} (meaning-preserving edits)`,
-    );
-  }
-  lines.push('');
-  if (r.detection.best) {
-    const best = r.detection.signals[0]!;
-    lines.push(`best memorization signal: ${r.detection.best} (AUROC ${fmt(best.auroc)}, AP ${fmt(best.averagePrecision)} at finding the injected noise)`);
-  } else {
-    lines.push('best memorization signal: none calibrated (no noisy run); findings ranked by AUM');
-  }
-  if (r.findings.length > 0) {
-    lines.push(`likely memorized (top ${Math.min(10, r.findings.length)} of ${r.findings.length}):`);
-    for (const f of r.findings.slice(0, 10)) {
-      const where = f.jsonlLine !== undefined ? `${f.file}:${f.jsonlLine}` : f.archiveEntry !== undefined ? `${f.file}!${f.archiveEntry}:${f.range.startLine + 1}` : `${path.posix.join(f.root, f.file)}:${f.range.startLine + 1}`;
-      lines.push(`  ${String(f.rank).padStart(3)}. ${f.name}  ${where}  (${f.signal} ${fmt(f.details[f.signal])})`);
-    }
-  }
-  if (r.gates.length > 0) {
-    lines.push('');
-    lines.push('gates:');
-    for (const g of r.gates) lines.push(`  ${g.passed ? 'PASS' : 'FAIL'}  ${g.message}`);
-  }
-  lines.push('');
-  lines.push(`label coverage: test ${formatPercent(r.dataset.labelCoverage.test)} of test methods have a name seen in training`);
-  return `${lines.join('\n')}\n`;
 }

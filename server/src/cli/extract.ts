@@ -13,7 +13,8 @@ import { choiceFlag, intFlag, parseCommandArgs, sizeFlag } from './args';
 import type { CliIo } from './io';
 import { EXIT, type ExitCode } from './exit';
 import { ProgressReporter } from './progress';
-import { formatBytes, formatCount, formatDuration, formatPercent } from './format';
+import { fmtPercent } from '../report/shared/format';
+import { formatBytes, formatCount, formatDuration } from './format';
 
 export const EXTRACT_HELP = `Usage: memaudit extract [paths…] [options]
 
@@ -181,7 +182,7 @@ export function renderSummaryText(s: ExtractSummary): string {
   );
   const cov = d.vocab.labels.coverage;
   lines.push(
-    `vocab     tokens ${formatCount(d.vocab.tokens.size)}, paths ${formatCount(d.vocab.paths.size)}, labels ${formatCount(d.vocab.labels.size)}; label coverage train ${formatPercent(cov.train)}, val ${formatPercent(cov.val)}, test ${formatPercent(cov.test)}`,
+    `vocab     tokens ${formatCount(d.vocab.tokens.size)}, paths ${formatCount(d.vocab.paths.size)}, labels ${formatCount(d.vocab.labels.size)}; label coverage train ${fmtPercent(cov.train)}, val ${fmtPercent(cov.val)}, test ${fmtPercent(cov.test)}`,
   );
   lines.push(
     `cache     corpus ${s.cache.corpus}${s.cache.corpus === 'partial' ? ` (${formatCount(s.cache.reusedSources)} sources reused, ${formatCount(s.cache.parsedSources)} parsed)` : ''}, dataset ${s.cache.dataset}${s.cache.file ? ` — ${path.dirname(s.cache.file)}` : ''}`,

@@ -18,7 +18,3 @@ export function formatDuration(ms: number): string {
   const m = Math.floor(s / 60);
   return `${m} min ${Math.round(s - m * 60)} s`;
 }
-
-export function formatPercent(x: number, digits = 1): string {
-  return `${(x * 100).toFixed(digits)}%`;
-}

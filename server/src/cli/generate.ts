@@ -9,7 +9,8 @@ import { EngineError, ERROR_CODES } from '../errors';
 import { isLanguageId, LANGUAGE_IDS, type LanguageId } from '../parse/sample';
 import { generateCorpus, MANIFEST_FILE, summarizeCorpus, writeCorpus, type CorpusSummary, type ResolvedGenerateOptions } from '../synth';
 import { choiceFlag, intFlag, parseCommandArgs } from './args';
-import { formatCount, formatPercent } from './format';
+import { fmtPercent } from '../report/shared/format';
+import { formatCount } from './format';
 import type { CliIo } from './io';
 import { EXIT, type ExitCode } from './exit';
 
@@ -121,7 +122,7 @@ export function renderGenerateText(r: GenerateSummary): string {
     const b = s.byLanguage[l]!;
     lines.push(`  ${l.padEnd(7)} ${formatCount(b.methods)} methods in ${formatCount(b.files)} files, ${formatCount(b.names)} distinct names`);
   }
-  lines.push(`ambiguous ${formatCount(s.ambiguous)} (${formatPercent(s.methods > 0 ? s.ambiguous / s.methods : 0)})`);
+  lines.push(`ambiguous ${formatCount(s.ambiguous)} (${fmtPercent(s.methods > 0 ? s.ambiguous / s.methods : 0)})`);
   const families = Object.entries(s.families).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   lines.push(`families  ${families.map(([f, n]) => `${f} ${formatCount(n)}`).join(', ')}`);
   return `${lines.join('\n')}\n`;

@@ -1,36 +1,24 @@
 /**
  * The report files a command can write besides report.json (shared by `audit` and `report`):
- * SARIF for code scanning, JUnit for test dashboards, Markdown for job summaries, HTML to read.
+ * one `--<option> FILE` per format of `REPORT_FORMATS` (SARIF for code scanning, JUnit for test
+ * dashboards, Markdown for job summaries, HTML to read, and the JSON again).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { appendGithubSummary, githubBlobBase, toHtml, toJUnit, toMarkdown, toSarif } from '../report';
-import { reportJsonText } from '../report/json-text';
+import { REPORT_FORMAT_NAMES, REPORT_FORMATS, renderReport, type RenderOptions, type ReportFormat } from '../report/shared/formats';
+import { appendGithubSummary, githubBlobBase } from '../report/shared/markdown';
 import type { AuditReport } from '../report/types';
 import { writeFileAtomic } from '../util/atomic';
 import type { CliIo } from './io';
 
-export const REPORT_OUTPUT_FLAGS = {
-  sarif: { type: 'string' },
-  junit: { type: 'string' },
-  html: { type: 'string' },
-  markdown: { type: 'string' },
-  json: { type: 'string' },
-} as const;
+/** The option that writes a format (`sarif`, `markdown`…). */
+type OutputOption = (typeof REPORT_FORMATS)[ReportFormat]['option'];
 
-export const REPORT_OUTPUT_HELP = `  --json FILE              also write the JSON report to FILE
-  --sarif FILE             write findings as SARIF 2.1.0 (code scanning)
-  --junit FILE             write the gates as JUnit XML (one test case per gate)
-  --markdown FILE          write a Markdown summary (also appended to $GITHUB_STEP_SUMMARY when set)
-  --html FILE              write a standalone HTML report`;
+export const REPORT_OUTPUT_FLAGS = Object.fromEntries(REPORT_FORMAT_NAMES.map((f) => [REPORT_FORMATS[f].option, { type: 'string' }])) as Record<OutputOption, { type: 'string' }>;
 
-export interface ReportOutputValues {
-  sarif?: string | undefined;
-  junit?: string | undefined;
-  html?: string | undefined;
-  markdown?: string | undefined;
-  json?: string | undefined;
-}
+export const REPORT_OUTPUT_HELP = REPORT_FORMAT_NAMES.map((f) => `  ${`--${REPORT_FORMATS[f].option} FILE`.padEnd(25)}${REPORT_FORMATS[f].help}`).join('\n');
+
+export type ReportOutputValues = Partial<Record<OutputOption, string | undefined>>;
 
 /**
  * Writes the requested outputs (paths relative to the working folder). The Markdown summary is
@@ -39,21 +27,25 @@ export interface ReportOutputValues {
  */
 export async function writeReportOutputs(report: AuditReport, values: ReportOutputValues, io: CliIo): Promise<string[]> {
   const written: string[] = [];
-  const out = async (flag: string | undefined, render: () => string) => {
-    if (!flag) return;
+  for (const format of REPORT_FORMAT_NAMES) {
+    const flag = values[REPORT_FORMATS[format].option];
+    if (!flag) continue;
     const file = path.resolve(io.cwd, flag);
-    await writeFileAtomic(file, render());
+    await writeFileAtomic(file, renderReport(report, format, renderOptions(format, io)));
     written.push(file);
-  };
-  await out(values.json, () => reportJsonText(report));
-  await out(values.sarif, () => toSarif(report, { cwd: io.cwd, repoRoot: gitRoot(io.cwd) ?? io.cwd }));
-  await out(values.junit, () => toJUnit(report));
-  await out(values.html, () => toHtml(report));
-  const linkBase = githubBlobBase(io.env);
-  const markdown = () => toMarkdown(report, linkBase ? { linkBase } : {});
-  await out(values.markdown, markdown);
-  if (io.env['GITHUB_STEP_SUMMARY']) await appendGithubSummary(markdown(), io.env);
+  }
+  if (io.env['GITHUB_STEP_SUMMARY']) await appendGithubSummary(renderReport(report, 'md', renderOptions('md', io)), io.env);
   return written;
+}
+
+/**
+ * What a format's writer is told about where it runs: SARIF paths are repository-relative, and
+ * in GitHub Actions the Markdown links point at the commit's files.
+ */
+function renderOptions(format: ReportFormat, io: CliIo): RenderOptions {
+  if (format === 'sarif') return { cwd: io.cwd, repoRoot: gitRoot(io.cwd) ?? io.cwd };
+  const linkBase = format === 'md' ? githubBlobBase(io.env) : undefined;
+  return linkBase ? { linkBase } : {};
 }
 
 /** The repository root above `dir` (the folder holding `.git`), so SARIF paths are repository-relative. */

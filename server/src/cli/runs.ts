@@ -5,9 +5,9 @@
 import * as path from 'node:path';
 import { RunsStore } from '../audit/runs-store';
 import { EngineError, ERROR_CODES } from '../errors';
-import { reportJsonText } from '../report/json-text';
+import { reportJsonText } from '../report/shared/json-text';
+import { renderAuditText } from '../report/shared/text';
 import { choiceFlag, parseCommandArgs } from './args';
-import { renderAuditText } from './audit';
 import type { CliIo } from './io';
 import { EXIT, gatesExit, type ExitCode } from './exit';
 import { REPORT_OUTPUT_FLAGS, REPORT_OUTPUT_HELP, writeReportOutputs } from './report-outputs';

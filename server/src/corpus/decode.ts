@@ -3,7 +3,6 @@
  * the walker only stats files, the worker reads and decodes them.
  */
 import * as fs from 'node:fs';
-import * as fsp from 'node:fs/promises';
 import type { FileTask, SkipReason, ZipEntryTask } from './types';
 import { readZipEntryTask } from './zip';
 
@@ -143,39 +142,6 @@ function decodeRead(buf: Uint8Array, filled: number, maxBytes: number): DecodeRe
 }
 
 /**
- * Reads and decodes one source file. Never throws for file-system trouble: permission errors,
- * vanished files, directories or pipes named like source files all become skip results.
- * Reads at most `maxBytes + 1` bytes, so a file that grew past the cap after the walk is caught
- * without reading all of it.
- */
-export async function readSourceFile(absPath: string, maxBytes: number): Promise<DecodeResult> {
-  let fh: fsp.FileHandle;
-  try {
-    fh = await fsp.open(absPath, OPEN_FLAGS);
-  } catch (err) {
-    return skipFromFsError(err);
-  }
-  try {
-    const st = await fh.stat();
-    const refused = refuseByStat(st, maxBytes);
-    if (refused) return refused;
-    const buf = new Uint8Array(Math.min(st.size, maxBytes) + 1);
-    let filled = 0;
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, filled, buf.length - filled, filled);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
-      if (filled === buf.length) break;
-    }
-    return decodeRead(buf, filled, maxBytes);
-  } catch (err) {
-    return skipFromFsError(err);
-  } finally {
-    await fh.close().catch(() => undefined);
-  }
-}
-
-/**
  * The text of a file or zip-entry task, read (and inflated) and decoded on the calling thread,
  * or why it has none. Zip archives stay open for the next entries: `closeZipArchives`.
  */
@@ -185,7 +151,12 @@ export function readTaskSource(task: FileTask | ZipEntryTask, maxBytes: number):
   return bytes instanceof Uint8Array ? decodeSource(bytes, maxBytes) : bytes;
 }
 
-/** Synchronous `readSourceFile`, for workers that prefer blocking reads. */
+/**
+ * Reads and decodes one source file. Never throws for file-system trouble: permission errors,
+ * vanished files, directories or pipes named like source files all become skip results.
+ * Reads at most `maxBytes + 1` bytes, so a file that grew past the cap after the walk is caught
+ * without reading all of it. Blocking: it runs on extraction workers, one file after another.
+ */
 export function readSourceFileSync(absPath: string, maxBytes: number): DecodeResult {
   let fd: number;
   try {

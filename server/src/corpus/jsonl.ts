@@ -6,8 +6,9 @@
 import * as fs from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { pipeline } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import { EngineError, ERROR_CODES } from '../errors';
+import type { SourceUnit } from '../parse/extract';
 import type { LanguageId, SampleOrigin } from '../parse/sample';
 import type { CorpusSkip, JsonlSource, ResolvedCorpusOptions, UnitTask } from './types';
 
@@ -31,15 +32,11 @@ function maxLineChars(maxFileBytes: number): number {
 
 /** Outcome of parsing one non-empty JSONL line. */
 export type JsonlRecordResult =
-  | { unit: UnitTask['unit'] }
+  | { unit: SourceUnit }
   | { skip: 'jsonl-malformed' | 'jsonl-missing-field' | 'unsupported-language' | 'too-large'; detail: string };
 
-/**
- * Parses one JSONL line into a unit. Malformed JSON and non-object lines give `jsonl-malformed`;
- * a missing or non-string `code` (or `language`, unless a language is forced) gives
- * `jsonl-missing-field`; other languages give `unsupported-language`.
- */
-export function parseJsonlRecord(line: string, file: string, root: number, lineNo: number, options: ResolvedCorpusOptions): JsonlRecordResult {
+/** One JSONL line as a JSON object, or why it is not one. */
+function parseJsonlObject(line: string): { record: Record<string, unknown> } | { skip: 'jsonl-malformed'; detail: string } {
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -49,7 +46,24 @@ export function parseJsonlRecord(line: string, file: string, root: number, lineN
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { skip: 'jsonl-malformed', detail: `expected a JSON object, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}` };
   }
-  const rec = value as Record<string, unknown>;
+  return { record: value as Record<string, unknown> };
+}
+
+/** A line as a record is read from it: without the file's byte order mark (on the first line) and without a Windows line end. */
+function recordLine(line: string, first: boolean): string {
+  if (first && line.charCodeAt(0) === 0xfeff) line = line.slice(1);
+  return line.endsWith('\r') ? line.slice(0, -1) : line;
+}
+
+/**
+ * Parses one JSONL line into a unit. Malformed JSON and non-object lines give `jsonl-malformed`;
+ * a missing or non-string `code` (or `language`, unless a language is forced) gives
+ * `jsonl-missing-field`; other languages give `unsupported-language`.
+ */
+export function parseJsonlRecord(line: string, file: string, root: number, lineNo: number, options: ResolvedCorpusOptions): JsonlRecordResult {
+  const parsed = parseJsonlObject(line);
+  if ('skip' in parsed) return parsed;
+  const rec = parsed.record;
   if (typeof rec.code !== 'string') return { skip: 'jsonl-missing-field', detail: 'field "code" is missing or not a string' };
   let language: LanguageId;
   if (rec.language === undefined && options.forceLanguage !== undefined) language = options.forceLanguage;
@@ -67,7 +81,7 @@ export function parseJsonlRecord(line: string, file: string, root: number, lineN
   const origin: SampleOrigin = { file, root, jsonlLine: lineNo };
   if (typeof rec.repo === 'string' && rec.repo !== '') origin.repo = rec.repo;
   if (typeof rec.path === 'string' && rec.path !== '') origin.recordPath = rec.path;
-  const unit: UnitTask['unit'] = { origin, language, text: rec.code, snippet: true };
+  const unit: SourceUnit = { origin, language, text: rec.code, snippet: true };
   if (typeof rec.docstring === 'string' && rec.docstring !== '') unit.doc = rec.docstring;
   if (typeof rec.func_name === 'string' && rec.func_name !== '') unit.funcName = rec.func_name;
   return { unit };
@@ -102,11 +116,8 @@ export async function* expandJsonl(src: JsonlSource, options: ResolvedCorpusOpti
 
   function* handle(line: string): Generator<UnitTask | CorpusSkip> {
     lineNo++;
-    if (first) {
-      first = false;
-      if (line.charCodeAt(0) === 0xfeff) line = line.slice(1);
-    }
-    if (line.endsWith('\r')) line = line.slice(0, -1);
+    line = recordLine(line, first);
+    first = false;
     if (line.trim() === '') return;
     const r = parseJsonlRecord(line, file, src.root, lineNo, options);
     if ('unit' in r) {
@@ -175,6 +186,24 @@ export async function* expandJsonl(src: JsonlSource, options: ResolvedCorpusOpti
   } finally {
     raw.destroy();
   }
+}
+
+/**
+ * The lines of a JSONL file (gunzipped when `gzip`), read whole with blocking reads, for reading
+ * a few records again by line number: line n is at index n − 1, numbered as `expandJsonl` numbers
+ * them. Throws the `fs` or `zlib` error.
+ */
+export function readJsonlLinesSync(absPath: string, gzip: boolean): string[] {
+  const bytes = fs.readFileSync(absPath);
+  return (gzip ? gunzipSync(bytes) : bytes).toString('utf8').split('\n');
+}
+
+/** The `code` of the record on line `lineNo` (1-based) of `lines`, or undefined when that line holds no record with code. */
+export function jsonlRecordCode(lines: readonly string[], lineNo: number): string | undefined {
+  const line = lines[lineNo - 1];
+  if (line === undefined) return undefined;
+  const parsed = parseJsonlObject(recordLine(line, lineNo === 1));
+  return 'record' in parsed && typeof parsed.record.code === 'string' ? parsed.record.code : undefined;
 }
 
 function skipOf(err: unknown): 'archive-corrupt' | 'unreadable' {

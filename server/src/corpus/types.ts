@@ -1,28 +1,13 @@
 /**
  * Types shared by the corpus walker, the JSONL and zip readers, and the workers that decode
  * source files. The walker never reads a source file's contents; it yields tasks that a worker
- * turns into text with `readSourceFile` / `decodeSource`, and skip records for everything it
+ * turns into text with `readTaskSource` / `decodeSource`, and skip records for everything it
  * leaves out, each with a reason.
  */
+import type { SourceUnit } from '../parse/extract';
 import type { LanguageId, SampleOrigin } from '../parse/sample';
 
-/**
- * A unit of source text handed to the extractor. Structurally identical to `SourceUnit` of
- * `parse/extract.ts` (declared here too so that corpus/ does not depend on the extractor).
- */
-export interface CorpusUnit {
-  origin: SampleOrigin;
-  language: LanguageId;
-  text: string;
-  /** True for a snippet (one method, as in a JSONL record) rather than a whole file. */
-  snippet?: boolean;
-  /** Docstring given with the record (JSONL `docstring`). */
-  doc?: string;
-  /** JSONL `func_name` (`Foo.bar` or `bar`), for the extractor to check against the parsed name. */
-  funcName?: string;
-}
-
-/** A source file on disk: the worker reads and decodes it (`readSourceFile`). */
+/** A source file on disk: the worker reads and decodes it (`readSourceFileSync`). */
 export interface FileTask {
   kind: 'file';
   absPath: string;
@@ -37,7 +22,7 @@ export interface FileTask {
 /** A JSONL record whose code is already text (marked `snippet: true`). */
 export interface UnitTask {
   kind: 'unit';
-  unit: CorpusUnit;
+  unit: SourceUnit;
 }
 
 /**

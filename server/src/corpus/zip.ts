@@ -58,76 +58,111 @@ function u64(buf: Buffer, at: number): number {
   return Number(v);
 }
 
-/** Reads the central directory of an archive (zip64 included). Throws `ZipFormatError`. */
-export async function readZipDirectory(fh: fsp.FileHandle, fileSize: number): Promise<ZipEntry[]> {
+/** Where the central directory is and how many entries it holds. */
+interface DirectoryLocation {
+  count: number;
+  size: number;
+  offset: number;
+}
+
+/** How many bytes at the end of an archive of `fileSize` bytes hold the end record. */
+function tailLength(fileSize: number): number {
   if (fileSize < 22) throw new ZipFormatError('too short to be a zip archive');
-  const tailLen = Math.min(fileSize, EOCD_SEARCH);
-  const tail = await readAt(fh, fileSize - tailLen, tailLen);
+  return Math.min(fileSize, EOCD_SEARCH);
+}
+
+/** The directory's location from the end record in `tail`, or where the zip64 end record is when the end record's fields are saturated. */
+function endRecord(tail: Buffer): DirectoryLocation | { zip64At: number } {
   let eocd = -1;
-  for (let i = tailLen - 22; i >= 0; i--) {
+  for (let i = tail.length - 22; i >= 0; i--) {
     if (tail.readUInt32LE(i) === EOCD_SIG) {
       eocd = i;
       break;
     }
   }
   if (eocd < 0) throw new ZipFormatError('no end-of-central-directory record (not a zip archive, or truncated)');
-  let count = tail.readUInt16LE(eocd + 10);
-  let cdSize = tail.readUInt32LE(eocd + 12);
-  let cdOffset = tail.readUInt32LE(eocd + 16);
-  if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) {
-    const loc = eocd - 20;
-    if (loc < 0 || tail.readUInt32LE(loc) !== ZIP64_LOCATOR_SIG) throw new ZipFormatError('zip64 locator missing');
-    const z64At = u64(tail, loc + 8);
-    const z64 = await readAt(fh, z64At, 56);
-    if (z64.readUInt32LE(0) !== ZIP64_EOCD_SIG) throw new ZipFormatError('zip64 end record missing');
-    count = u64(z64, 32);
-    cdSize = u64(z64, 40);
-    cdOffset = u64(z64, 48);
-  }
-  if (cdSize > MAX_CENTRAL_DIRECTORY || cdOffset + cdSize > fileSize) throw new ZipFormatError('central directory out of bounds');
-  const cd = await readAt(fh, cdOffset, cdSize);
+  const count = tail.readUInt16LE(eocd + 10);
+  const size = tail.readUInt32LE(eocd + 12);
+  const offset = tail.readUInt32LE(eocd + 16);
+  if (count !== 0xffff && size !== 0xffffffff && offset !== 0xffffffff) return { count, size, offset };
+  const loc = eocd - 20;
+  if (loc < 0 || tail.readUInt32LE(loc) !== ZIP64_LOCATOR_SIG) throw new ZipFormatError('zip64 locator missing');
+  return { zip64At: u64(tail, loc + 8) };
+}
+
+/** The directory's location from the 56-byte zip64 end record. */
+function zip64EndRecord(z64: Buffer): DirectoryLocation {
+  if (z64.readUInt32LE(0) !== ZIP64_EOCD_SIG) throw new ZipFormatError('zip64 end record missing');
+  return { count: u64(z64, 32), size: u64(z64, 40), offset: u64(z64, 48) };
+}
+
+function checkDirectory(d: DirectoryLocation, fileSize: number): void {
+  if (d.size > MAX_CENTRAL_DIRECTORY || d.offset + d.size > fileSize) throw new ZipFormatError('central directory out of bounds');
+}
+
+/** The `count` entries of the central directory `cd`. */
+function parseCentralDirectory(cd: Buffer, count: number): ZipEntry[] {
   const entries: ZipEntry[] = [];
   let p = 0;
   for (let i = 0; i < count; i++) {
     if (p + 46 > cd.length || cd.readUInt32LE(p) !== CENTRAL_SIG) throw new ZipFormatError(`central directory entry ${i} is damaged`);
-    const flags = cd.readUInt16LE(p + 8);
-    const method = cd.readUInt16LE(p + 10);
-    const crc = cd.readUInt32LE(p + 16);
-    let compressedSize = cd.readUInt32LE(p + 20);
-    let size = cd.readUInt32LE(p + 24);
     const nameLen = cd.readUInt16LE(p + 28);
     const extraLen = cd.readUInt16LE(p + 30);
     const commentLen = cd.readUInt16LE(p + 32);
-    let localHeaderOffset = cd.readUInt32LE(p + 42);
     const end = p + 46 + nameLen + extraLen + commentLen;
     if (end > cd.length) throw new ZipFormatError(`central directory entry ${i} is truncated`);
-    // Bit 11 says UTF-8; older archives use CP437, which agrees with UTF-8 on ASCII names.
-    const name = cd.toString('utf8', p + 46, p + 46 + nameLen);
-    // Zip64 extra field (id 1) holds, in this order, whichever 32-bit fields are saturated.
-    let x = p + 46 + nameLen;
-    const xEnd = x + extraLen;
-    while (x + 4 <= xEnd) {
-      const id = cd.readUInt16LE(x);
-      const len = cd.readUInt16LE(x + 2);
-      if (id === 1) {
-        let q = x + 4;
-        const fieldEnd = q + len;
-        if (size === 0xffffffff && q + 8 <= fieldEnd) {
-          size = u64(cd, q);
-          q += 8;
-        }
-        if (compressedSize === 0xffffffff && q + 8 <= fieldEnd) {
-          compressedSize = u64(cd, q);
-          q += 8;
-        }
-        if (localHeaderOffset === 0xffffffff && q + 8 <= fieldEnd) localHeaderOffset = u64(cd, q);
-      }
-      x += 4 + len;
-    }
-    entries.push({ name, method, flags, crc, compressedSize, size, localHeaderOffset });
+    const entry: ZipEntry = {
+      // Bit 11 says UTF-8; older archives use CP437, which agrees with UTF-8 on ASCII names.
+      name: cd.toString('utf8', p + 46, p + 46 + nameLen),
+      method: cd.readUInt16LE(p + 10),
+      flags: cd.readUInt16LE(p + 8),
+      crc: cd.readUInt32LE(p + 16),
+      compressedSize: cd.readUInt32LE(p + 20),
+      size: cd.readUInt32LE(p + 24),
+      localHeaderOffset: cd.readUInt32LE(p + 42),
+    };
+    applyZip64Extra(entry, cd, p + 46 + nameLen, extraLen);
+    entries.push(entry);
     p = end;
   }
   return entries;
+}
+
+/** The zip64 extra field (id 1) holds, in this order, whichever of the entry's 32-bit fields are saturated. */
+function applyZip64Extra(entry: ZipEntry, cd: Buffer, at: number, extraLen: number): void {
+  const xEnd = at + extraLen;
+  for (let x = at; x + 4 <= xEnd; x += 4 + cd.readUInt16LE(x + 2)) {
+    if (cd.readUInt16LE(x) !== 1) continue;
+    let q = x + 4;
+    const fieldEnd = q + cd.readUInt16LE(x + 2);
+    if (entry.size === 0xffffffff && q + 8 <= fieldEnd) {
+      entry.size = u64(cd, q);
+      q += 8;
+    }
+    if (entry.compressedSize === 0xffffffff && q + 8 <= fieldEnd) {
+      entry.compressedSize = u64(cd, q);
+      q += 8;
+    }
+    if (entry.localHeaderOffset === 0xffffffff && q + 8 <= fieldEnd) entry.localHeaderOffset = u64(cd, q);
+  }
+}
+
+/** Reads the central directory of an archive (zip64 included). Throws `ZipFormatError`. */
+export async function readZipDirectory(fh: fsp.FileHandle, fileSize: number): Promise<ZipEntry[]> {
+  const tailLen = tailLength(fileSize);
+  let d = endRecord(await readAt(fh, fileSize - tailLen, tailLen));
+  if ('zip64At' in d) d = zip64EndRecord(await readAt(fh, d.zip64At, 56));
+  checkDirectory(d, fileSize);
+  return parseCentralDirectory(await readAt(fh, d.offset, d.size), d.count);
+}
+
+/** `readZipDirectory` with blocking reads, for code that reads an archive's entries on demand. */
+export function readZipDirectorySync(fd: number, fileSize: number): ZipEntry[] {
+  const tailLen = tailLength(fileSize);
+  let d = endRecord(readAtSync(fd, fileSize - tailLen, tailLen));
+  if ('zip64At' in d) d = zip64EndRecord(readAtSync(fd, d.zip64At, 56));
+  checkDirectory(d, fileSize);
+  return parseCentralDirectory(readAtSync(fd, d.offset, d.size), d.count);
 }
 
 function readAtSync(fd: number, position: number, length: number): Buffer {
@@ -163,6 +198,34 @@ export function readZipEntrySync(fd: number, entry: ZipEntryLocation): Uint8Arra
   if (out.length !== entry.size) throw new ZipFormatError(`size is ${out.length} bytes, the directory says ${entry.size}`);
   if (crc32(out) !== entry.crc) throw new ZipFormatError('CRC mismatch');
   return out;
+}
+
+/**
+ * The entries of the archive at `absPath` by name, read with blocking reads (for code that reads
+ * a few entries on demand rather than walking the archive). Of two entries with one name the
+ * first is kept, as the walk keeps it. Throws `ZipFormatError`, or the `fs` error.
+ */
+export function zipEntriesByName(absPath: string): Map<string, ZipEntryLocation> {
+  const fd = fs.openSync(absPath, 'r');
+  try {
+    const byName = new Map<string, ZipEntryLocation>();
+    for (const { name, method, crc, compressedSize, size, localHeaderOffset } of readZipDirectorySync(fd, fs.fstatSync(fd).size)) {
+      if (!byName.has(name)) byName.set(name, { method, crc, compressedSize, size, localHeaderOffset });
+    }
+    return byName;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** `readZipEntrySync` on the archive at `absPath`, opened for this one read and closed again. */
+export function readZipEntryOnce(absPath: string, entry: ZipEntryLocation): Uint8Array {
+  const fd = fs.openSync(absPath, 'r');
+  try {
+    return readZipEntrySync(fd, entry);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /**

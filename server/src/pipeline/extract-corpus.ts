@@ -1,8 +1,8 @@
 /**
- * Extraction of a whole corpus: walk the inputs (main thread, stat only), group tasks into
- * batches, parse and extract on worker threads (`ExtractionPool`), merge in task order, and keep
- * the counts the summary shows (files seen / parsed / skipped and why, samples per language,
- * methods dropped for syntax errors or missing bodies).
+ * Extraction of a whole corpus: walk the inputs (main thread, stat only), reuse the sources the
+ * corpus cache holds unchanged, group the other tasks into batches, parse and extract on worker
+ * threads (`ExtractionPool`), merge in task order, and keep the counts the summary shows
+ * (`ExtractionTally`).
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -16,17 +16,16 @@ import {
   fingerprintOf,
   loadCorpusSnapshot,
   saveCorpusSnapshot,
-  type SourceFingerprint,
-  type SourceRecord,
 } from '../cache/corpus-cache';
 import { expandWalk, walkCorpus } from '../corpus/walk';
 import { resolveCorpusOptions } from '../corpus/options';
-import type { CorpusItem, CorpusOptions, CorpusTask, SkipRecord, WalkEntry } from '../corpus/types';
-import { batchLanguage, SampleColumnsBuilder, type SampleColumns } from '../dataset/columns';
+import type { CorpusItem, CorpusOptions, CorpusTask, ResolvedCorpusOptions, SkipRecord, WalkEntry } from '../corpus/types';
+import type { SampleColumns } from '../dataset/columns';
 import { EngineError, ERROR_CODES } from '../errors';
 import { BACKEND_CHOICES, DEFAULT_EXTRACT_SETTINGS, type BackendChoice, type BackendKind, type ExtractSettings } from '../parse/extract';
-import { LANGUAGE_IDS, type ExtractedSample, type LanguageId, type StringTables } from '../parse/sample';
+import type { StringTables } from '../parse/sample';
 import { VERSION } from '../version';
+import { ExtractionTally, type ExtractionStats } from './extraction-tally';
 import { ExtractionPool } from './pool';
 
 export interface ExtractCorpusOptions {
@@ -64,30 +63,6 @@ export interface ExtractionProgress {
   elapsedMs: number;
 }
 
-/** How many examples of each skip reason the summary keeps (the counts are always complete). */
-const SKIP_EXAMPLES_PER_REASON = 20;
-
-export interface ExtractionStats {
-  /** Source units seen: files, JSONL records and archive entries, parsed or not (ignored and excluded ones not included). */
-  seen: number;
-  /** Units parsed. */
-  parsed: number;
-  /** Parsed units with at least one syntax error (their error-free methods are kept). */
-  withSyntaxErrors: number;
-  /** Skip counts by reason. */
-  skipped: Record<string, number>;
-  /** Some examples of each skip reason. */
-  skipExamples: SkipRecord[];
-  /** Samples per language. */
-  samplesByLanguage: Record<LanguageId, number>;
-  /** Methods left out because their own subtree has a syntax error. */
-  methodsWithErrors: number;
-  /** Methods left out because they have no body (abstract, interface, native). */
-  bodiless: number;
-  /** UTF-8 bytes of source parsed. */
-  bytes: number;
-}
-
 /** Batches close at this many source bytes or tasks, whichever comes first. */
 const BATCH_BYTES = 256 * 1024;
 const BATCH_TASKS = 64;
@@ -119,9 +94,6 @@ async function* batches(items: AsyncIterable<CorpusItem>, onSkip: (s: SkipRecord
   if (batch.length > 0) yield batch;
 }
 
-/** Skip reasons that describe deliberate exclusions, not problems; they do not count as "seen". */
-const EXCLUSIONS = new Set(['ignored', 'excluded-dir']);
-
 export function defaultWorkerCount(): number {
   return Math.max(1, Math.min(8, os.availableParallelism()));
 }
@@ -144,34 +116,6 @@ export interface CorpusExtraction {
   corpusKey: string;
 }
 
-/** Per-source counters kept in the cache so a partial hit can report complete statistics. */
-interface SourceCounters {
-  samples: number;
-  methodsWithErrors: number;
-  bodiless: number;
-  withSyntaxErrors: number;
-  parsed: number;
-  bytes: number;
-}
-
-function emptyStats(): ExtractionStats {
-  return {
-    seen: 0,
-    parsed: 0,
-    withSyntaxErrors: 0,
-    skipped: {},
-    skipExamples: [],
-    samplesByLanguage: Object.fromEntries(LANGUAGE_IDS.map((l) => [l, 0])) as Record<LanguageId, number>,
-    methodsWithErrors: 0,
-    bodiless: 0,
-    bytes: 0,
-  };
-}
-
-function sourceKeyOf(root: number, file: string): string {
-  return `${root}\u0000${file}`;
-}
-
 /**
  * Extracts every method of the corpus into columns, reusing the on-disk cache when `cacheDir` is
  * given: an unchanged corpus is loaded without parsing anything, and when some sources changed
@@ -179,64 +123,60 @@ function sourceKeyOf(root: number, file: string): string {
  * says what was looked at and what was skipped.
  */
 export async function extractCorpus(opts: ExtractCorpusOptions): Promise<CorpusExtraction> {
-  const t0 = performance.now();
-  const settings: ExtractSettings = { ...DEFAULT_EXTRACT_SETTINGS, ...opts.settings };
-  const workers = opts.workers ?? defaultWorkerCount();
-  const cwd = opts.cwd ?? process.cwd();
-  const corpusOptions = resolveCorpusOptions(opts.corpus ?? {});
-  const log = opts.log ?? (() => {});
-  const stats = emptyStats();
-  const examplesPerReason = new Map<string, number>();
-  const recordSkip = (s: { path: string; reason: string; detail?: string }) => {
-    stats.skipped[s.reason] = (stats.skipped[s.reason] ?? 0) + 1;
-    if (!EXCLUSIONS.has(s.reason)) stats.seen++;
-    const n = examplesPerReason.get(s.reason) ?? 0;
-    if (n < SKIP_EXAMPLES_PER_REASON) {
-      examplesPerReason.set(s.reason, n + 1);
-      stats.skipExamples.push(s as SkipRecord);
-    }
-  };
+  return new ExtractionRun(opts).run();
+}
 
-  const name = corpusCacheName({
-    inputs: opts.inputs.map((i) => path.resolve(cwd, i)),
-    corpusOptions: { ...corpusOptions, extensionMap: [...corpusOptions.extensionMap.entries()].sort() },
-    extractSettings: { ...settings, extractor: extractorFingerprint() },
-    toolVersion: VERSION,
-  });
-  const cacheFile = opts.cacheDir && opts.parseOnly !== true ? corpusCachePath(opts.cacheDir, name) : undefined;
-  const startPool = () =>
-    ExtractionPool.start({
-      workers,
-      backend: opts.backend ?? envBackend() ?? 'auto',
-      settings,
-      maxFileBytes: corpusOptions.maxFileBytes,
-      ...(opts.parseOnly ? { parseOnly: true } : {}),
-      ...(opts.signal ? { signal: opts.signal } : {}),
+/** One extraction: its settings, the walk's entries so far, what it has gathered, its progress. */
+class ExtractionRun {
+  private readonly t0 = performance.now();
+  private readonly settings: ExtractSettings;
+  private readonly workers: number;
+  private readonly corpusOptions: ResolvedCorpusOptions;
+  private readonly cwd: string;
+  private readonly log: (message: string) => void;
+  /** Names the corpus cache file after the inputs, options, extractor and version. */
+  private readonly cacheName: string;
+  private readonly cacheFile: string | undefined;
+  /** Every entry the walk has yielded, skips included, for the corpus key. */
+  private readonly entries: WalkEntry[] = [];
+  private readonly tally = new ExtractionTally();
+  private readonly progress: ProgressReport;
+
+  constructor(private readonly opts: ExtractCorpusOptions) {
+    this.settings = { ...DEFAULT_EXTRACT_SETTINGS, ...opts.settings };
+    this.workers = opts.workers ?? defaultWorkerCount();
+    this.cwd = opts.cwd ?? process.cwd();
+    this.corpusOptions = resolveCorpusOptions(opts.corpus ?? {});
+    this.log = opts.log ?? (() => {});
+    this.cacheName = corpusCacheName({
+      inputs: opts.inputs.map((i) => path.resolve(this.cwd, i)),
+      corpusOptions: { ...this.corpusOptions, extensionMap: [...this.corpusOptions.extensionMap.entries()].sort() },
+      extractSettings: { ...this.settings, extractor: extractorFingerprint() },
+      toolVersion: VERSION,
     });
-  // Without a cache file nothing can be reused: the workers load their parsers while the walk
-  // runs (on a small corpus, starting them after it cost a tenth of the time).
-  const early = cacheFile === undefined || !fs.existsSync(cacheFile) ? startPool() : undefined;
-  // (Awaited below; a failure to start is reported there, not as an unhandled rejection now.)
-  early?.catch(() => undefined);
+    this.cacheFile = opts.cacheDir && opts.parseOnly !== true ? corpusCachePath(opts.cacheDir, this.cacheName) : undefined;
+    this.progress = new ProgressReport(opts, this.t0, this.tally);
+  }
 
-  // 1. Walk (stat only) and fingerprint every source. Without a cache file to reuse, the walk
-  // feeds the workers as it goes (step 3), so that parsing starts with the first files found;
-  // else it is walked whole first, for the cache key.
-  const entries: WalkEntry[] = [];
-  const walked = async function* () {
-    for await (const e of walkCorpus(opts.inputs, corpusOptions, cwd)) {
-      if (opts.signal?.aborted) throw new EngineError(ERROR_CODES.CANCELLED, 'extraction cancelled');
-      entries.push(e);
-      yield e;
-    }
-  };
-  const keyOf = () => corpusKey_(name, entries.filter((e): e is Exclude<WalkEntry, { kind: 'skip' }> => e.kind !== 'skip').map(fingerprintOf));
-  let snapshot: Awaited<ReturnType<typeof loadCorpusSnapshot>>;
-  if (early === undefined) {
-    for await (const _ of walked());
-    // 2. The cache: a full hit returns at once.
-    snapshot = await loadCorpusSnapshot(cacheFile!, log);
-    const corpusKey = keyOf();
+  async run(): Promise<CorpusExtraction> {
+    if (this.cacheFile !== undefined && fs.existsSync(this.cacheFile)) return this.runWithCache(this.cacheFile);
+    // Without a cache file nothing can be reused: the workers load their parsers while the walk
+    // runs (on a small corpus, starting them after it cost a tenth of the time), and the walk
+    // feeds them as it goes, so that parsing starts with the first files found.
+    const starting = this.startPool();
+    // (Awaited in `parse`; a failure to start is reported there, not as an unhandled rejection now.)
+    starting.catch(() => undefined);
+    return this.parse(filtered(this.walked(), (e) => this.tally.toParse(e)), starting);
+  }
+
+  /**
+   * With a cache file, the corpus is walked whole first (stat only) for the cache key: a full hit
+   * returns at once; else unchanged sources are reused and the rest parsed.
+   */
+  private async runWithCache(cacheFile: string): Promise<CorpusExtraction> {
+    for await (const _ of this.walked());
+    const snapshot = await loadCorpusSnapshot(cacheFile, this.log);
+    const corpusKey = this.corpusKey();
     if (snapshot && snapshot.key === corpusKey && isCacheMeta(snapshot.meta)) {
       return {
         columns: snapshot.columns,
@@ -244,146 +184,134 @@ export async function extractCorpus(opts: ExtractCorpusOptions): Promise<CorpusE
         stats: snapshot.meta.stats,
         parser: { ...snapshot.meta.parser, fromCache: true },
         workers: 0,
-        elapsedMs: performance.now() - t0,
+        elapsedMs: performance.now() - this.t0,
         workerBusyMs: 0,
-        cache: { use: 'hit', file: cacheFile!, reusedSources: snapshot.sources.length, parsedSources: 0 },
+        cache: { use: 'hit', file: cacheFile, reusedSources: snapshot.sources.length, parsedSources: 0 },
         corpusKey,
       };
     }
+    // Reusing cached samples interns them into the pool's tables: the pool comes first.
+    const pool = await this.startPool();
+    return this.parse(
+      this.entries.filter((e) => this.tally.toParse(e, snapshot, pool.tables)),
+      pool,
+    );
   }
 
-  // 3. Reuse unchanged sources, parse the rest on the workers.
-  const starting = early ?? startPool();
-  // (Reusing cached samples interns them into the pool's tables: the pool comes first then.)
-  let pool = early === undefined ? await starting : undefined;
-  const builder = new SampleColumnsBuilder();
-  const records: SourceRecord[] = [];
-  const counters = new Map<string, { fp: SourceFingerprint; c: SourceCounters }>();
-  const addSample = (s: ExtractedSample) => {
-    stats.samplesByLanguage[s.language]++;
-    builder.add(s);
-  };
-  let reusedSources = 0;
-  /** Records a walk entry; true when it is to be parsed. */
-  const toParse = (e: WalkEntry): boolean => {
-    if (e.kind === 'skip') {
-      recordSkip(e);
-      return false;
-    }
-    const fp = fingerprintOf(e);
-    const hit = snapshot?.lookup(fp);
-    const cached = hit ? snapshot!.samplesOf(fp, pool!.tables) : undefined;
-    if (hit && cached) {
-      reusedSources++;
-      const c = hit.counters as Partial<SourceCounters> | undefined;
-      stats.seen += c?.parsed ?? 1;
-      stats.parsed += c?.parsed ?? 1;
-      stats.withSyntaxErrors += c?.withSyntaxErrors ?? 0;
-      stats.methodsWithErrors += c?.methodsWithErrors ?? 0;
-      stats.bodiless += c?.bodiless ?? 0;
-      stats.bytes += c?.bytes ?? 0;
-      for (const s of cached) addSample(s);
-      records.push({ ...fp, ...(hit.counters ? { counters: hit.counters } : {}) });
-      return false;
-    }
-    counters.set(sourceKeyOf(fp.root, fp.file), {
-      fp,
-      c: { samples: 0, methodsWithErrors: 0, bodiless: 0, withSyntaxErrors: 0, parsed: 0, bytes: 0 },
+  private startPool(): Promise<ExtractionPool> {
+    return ExtractionPool.start({
+      workers: this.workers,
+      backend: this.opts.backend ?? envBackend() ?? 'auto',
+      settings: this.settings,
+      maxFileBytes: this.corpusOptions.maxFileBytes,
+      ...(this.opts.parseOnly ? { parseOnly: true } : {}),
+      ...(this.opts.signal ? { signal: this.opts.signal } : {}),
     });
-    return true;
-  };
-  const sourcesToParse =
-    early === undefined
-      ? entries.filter(toParse)
-      : (async function* () {
-          for await (const e of walked()) if (toParse(e)) yield e;
-        })();
+  }
 
-  let found = 0;
-  let walkDone = false;
-  let done = 0;
-  const interval = opts.progressIntervalMs ?? 200;
-  let lastProgress = 0;
-  const progress = (force: boolean) => {
-    if (!opts.onProgress) return;
-    const now = performance.now();
-    if (!force && now - lastProgress < interval) return;
-    lastProgress = now;
-    opts.onProgress({ done, found, walkDone, samples: builder.count, bytes: stats.bytes, elapsedMs: now - t0 });
-  };
-  const items = expandWalk(sourcesToParse, corpusOptions);
-  const source = (async function* () {
-    yield* batches(items, recordSkip, () => found++);
-    walkDone = true;
-  })();
-  // The walk makes the first batch while the workers load their parsers (handled in `run`).
-  const first = source.next();
-  first.catch(() => undefined);
-  pool ??= await starting;
-  let complete = false;
-  try {
-    for await (const { tasks, outcomes, samples } of pool.run(resumed(first, source))) {
-      for (let i = 0; i < tasks.length; i++) {
-        const task = tasks[i]!;
-        const outcome = outcomes[i]!;
-        done++;
-        if (outcome.ok) {
-          stats.seen++;
-          stats.parsed++;
-          stats.bytes += outcome.bytes;
-          if (outcome.hadSyntaxErrors) stats.withSyntaxErrors++;
-          stats.methodsWithErrors += outcome.methodsWithErrors;
-          stats.bodiless += outcome.bodiless;
-          const o = task.kind === 'unit' ? task.unit.origin : task.origin;
-          const entry = counters.get(sourceKeyOf(o.root, o.file));
-          if (entry) {
-            const c = entry.c;
-            c.parsed++;
-            c.samples += outcome.samples;
-            c.methodsWithErrors += outcome.methodsWithErrors;
-            c.bodiless += outcome.bodiless;
-            c.withSyntaxErrors += outcome.hadSyntaxErrors ? 1 : 0;
-            c.bytes += outcome.bytes;
-          }
-        } else {
-          recordSkip({ path: describeTask(task), reason: outcome.reason, detail: outcome.detail });
-        }
-      }
-      for (let i = 0; i < samples.count; i++) stats.samplesByLanguage[LANGUAGE_IDS[batchLanguage(samples, i)]!]++;
-      builder.addBatch(samples);
-      progress(false);
+  /** The walk (stat only), recording every entry. */
+  private async *walked(): AsyncGenerator<WalkEntry> {
+    for await (const e of walkCorpus(this.opts.inputs, this.corpusOptions, this.cwd)) {
+      if (this.opts.signal?.aborted) throw new EngineError(ERROR_CODES.CANCELLED, 'extraction cancelled');
+      this.entries.push(e);
+      yield e;
     }
-    walkDone = true;
-    progress(true);
-    complete = true;
-  } finally {
-    // After a complete run the workers are idle: asked to stop now, they exit by themselves
-    // (a thread's teardown takes 20-30 ms) while the results are assembled. A cancelled or failed
-    // run waits for them, so that nothing of it is left running when the error reaches the caller.
-    const closing = pool.close();
-    if (!complete) await closing;
   }
-  if (builder.count === 0 && opts.parseOnly !== true) throw emptyCorpusError(opts.inputs, stats);
-  // Only sources that parsed go into the cache, so that a skipped file is reported again next time.
-  for (const { fp, c } of counters.values()) if (c.parsed > 0) records.push({ ...fp, counters: { ...c } });
-  const columns = builder.build();
-  const corpusKey = keyOf();
-  let use: CacheUse = 'off';
-  if (cacheFile) {
-    use = reusedSources > 0 ? 'partial' : 'miss';
-    await saveCorpusSnapshot(cacheFile, { key: corpusKey, columns, tables: pool.tables, sources: records, meta: { stats, parser: pool.parser } satisfies CacheMeta }, log);
+
+  /** Identifies the corpus walked: the fingerprints of its sources, under the cache name. */
+  private corpusKey(): string {
+    return corpusKey_(this.cacheName, this.entries.filter((e): e is Exclude<WalkEntry, { kind: 'skip' }> => e.kind !== 'skip').map(fingerprintOf));
   }
-  return {
-    columns,
-    tables: pool.tables,
-    stats,
-    parser: pool.parser,
-    workers,
-    elapsedMs: performance.now() - t0,
-    workerBusyMs: pool.workerBusyMs,
-    cache: { use, ...(cacheFile ? { file: cacheFile } : {}), reusedSources, parsedSources: counters.size },
-    corpusKey,
-  };
+
+  /** Parses `sources` on the pool, then assembles the result. */
+  private async parse(sources: Iterable<WalkEntry> | AsyncIterable<WalkEntry>, starting: ExtractionPool | Promise<ExtractionPool>): Promise<CorpusExtraction> {
+    const progress = this.progress;
+    const items = expandWalk(sources, this.corpusOptions);
+    const tally = this.tally;
+    const source = (async function* () {
+      yield* batches(items, (s) => tally.skip(s), () => progress.found++);
+      progress.walkDone = true;
+    })();
+    // The walk makes the first batch while the workers load their parsers (handled in `ExtractionPool.run`).
+    const first = source.next();
+    first.catch(() => undefined);
+    const pool = await starting;
+    let complete = false;
+    try {
+      for await (const batch of pool.run(resumed(first, source))) {
+        progress.done += batch.tasks.length;
+        tally.addBatch(batch);
+        progress.report(false);
+      }
+      progress.walkDone = true;
+      progress.report(true);
+      complete = true;
+    } finally {
+      // After a complete run the workers are idle: asked to stop now, they exit by themselves
+      // (a thread's teardown takes 20-30 ms) while the results are assembled. A cancelled or failed
+      // run waits for them, so that nothing of it is left running when the error reaches the caller.
+      const closing = pool.close();
+      if (!complete) await closing;
+    }
+    return this.finish(pool);
+  }
+
+  /** The extraction's result, saved to the cache first when there is one. */
+  private async finish(pool: ExtractionPool): Promise<CorpusExtraction> {
+    const { stats, builder } = this.tally;
+    if (builder.count === 0 && this.opts.parseOnly !== true) throw emptyCorpusError(this.opts.inputs, stats);
+    const records = this.tally.sourceRecords();
+    const columns = builder.build();
+    const corpusKey = this.corpusKey();
+    let use: CacheUse = 'off';
+    if (this.cacheFile) {
+      use = this.tally.reusedSources > 0 ? 'partial' : 'miss';
+      await saveCorpusSnapshot(this.cacheFile, { key: corpusKey, columns, tables: pool.tables, sources: records, meta: { stats, parser: pool.parser } satisfies CacheMeta }, this.log);
+    }
+    return {
+      columns,
+      tables: pool.tables,
+      stats,
+      parser: pool.parser,
+      workers: this.workers,
+      elapsedMs: performance.now() - this.t0,
+      workerBusyMs: pool.workerBusyMs,
+      cache: { use, ...(this.cacheFile ? { file: this.cacheFile } : {}), reusedSources: this.tally.reusedSources, parsedSources: this.tally.parsedSources },
+      corpusKey,
+    };
+  }
+}
+
+/** Reports progress to `onProgress`, at most once per interval unless forced. */
+class ProgressReport {
+  /** Tasks found so far. */
+  found = 0;
+  /** Tasks handled so far. */
+  done = 0;
+  walkDone = false;
+  private last = 0;
+  private readonly interval: number;
+
+  constructor(
+    private readonly opts: ExtractCorpusOptions,
+    private readonly t0: number,
+    private readonly tally: ExtractionTally,
+  ) {
+    this.interval = opts.progressIntervalMs ?? 200;
+  }
+
+  report(force: boolean): void {
+    if (!this.opts.onProgress) return;
+    const now = performance.now();
+    if (!force && now - this.last < this.interval) return;
+    this.last = now;
+    this.opts.onProgress({ done: this.done, found: this.found, walkDone: this.walkDone, samples: this.tally.builder.count, bytes: this.tally.stats.bytes, elapsedMs: now - this.t0 });
+  }
+}
+
+/** The items of `items` that `keep` keeps. */
+async function* filtered<T>(items: AsyncIterable<T>, keep: (item: T) => boolean): AsyncGenerator<T> {
+  for await (const item of items) if (keep(item)) yield item;
 }
 
 /** The rest of an iteration whose first `next()` was called already. */
@@ -427,14 +355,6 @@ function isCacheMeta(meta: unknown): meta is CacheMeta {
 function envBackend(): BackendChoice | undefined {
   const v = process.env['MEMAUDIT_PARSER'];
   return (BACKEND_CHOICES as readonly (string | undefined)[]).includes(v) ? (v as BackendChoice) : undefined;
-}
-
-/** A task's location as the user would recognise it. */
-export function describeTask(task: CorpusTask): string {
-  const o = task.kind === 'unit' ? task.unit.origin : task.origin;
-  if (o.jsonlLine !== undefined) return `${o.file}:${o.jsonlLine}`;
-  if (o.archiveEntry !== undefined) return `${o.file}!${o.archiveEntry}`;
-  return task.kind === 'file' ? task.absPath : o.file;
 }
 
 function emptyCorpusError(inputs: readonly string[], stats: ExtractionStats): EngineError {

@@ -1,78 +1,47 @@
 /**
  * The audit report: its types and schema, validation, and the writers (JSON, SARIF, JUnit,
- * Markdown, HTML, signal exports). Every writer is a pure function report → string; files are
- * written with `writeFileAtomic`. Field-by-field documentation: REPORT.md.
+ * Markdown, HTML, text, signal exports). The writers and their table of formats are in shared/,
+ * which the extension bundles too; files are written with `writeFileAtomic`. Field-by-field
+ * documentation: REPORT.md.
  */
 import * as path from 'node:path';
 import { writeFileAtomic } from '../util/atomic';
-import { toHtml } from './html';
-import { toJUnit } from './junit';
-import { toMarkdown, type MarkdownOptions } from './markdown';
-import { toSarif, type SarifOptions } from './sarif';
 import { assertValidReport } from './schema';
-import { reportJsonText } from './json-text';
+import { REPORT_FORMAT_NAMES, REPORT_FORMATS, renderReport, type RenderOptions, type ReportFormat } from './shared/formats';
+import { reportJsonText } from './shared/json-text';
 import type { AuditReport } from './types';
 
 export * from './types';
 export { assertValidReport, formatErrors, parseReport, REPORT_SCHEMA_FILE, reportSchema, validateReport, type ReportValidation, type SchemaError } from './schema';
-export { buildSarif, FINGERPRINT_KEY, RULE_LIKELY_MEMORIZED, SARIF_SCHEMA_URI, toSarif, type SarifLog, type SarifOptions } from './sarif';
-export { toJUnit } from './junit';
-export { appendGithubSummary, githubBlobBase, MARKDOWN_TOP_FINDINGS, toMarkdown, type MarkdownOptions } from './markdown';
-export { renderReportBody, REPORT_CSS, REPORT_SCRIPT, reportCsp, toHtml, type HtmlOptions } from './html';
+export { REPORT_FORMAT_NAMES, REPORT_FORMATS, renderReport, type RenderOptions, type ReportFormat, type ReportFormatSpec } from './shared/formats';
+export { buildSarif, FINGERPRINT_KEY, RULE_LIKELY_MEMORIZED, SARIF_SCHEMA_URI, toSarif, type SarifLog, type SarifOptions } from './shared/sarif';
+export { toJUnit } from './shared/junit';
+export { appendGithubSummary, githubBlobBase, MARKDOWN_TOP_FINDINGS, toMarkdown, type MarkdownOptions } from './shared/markdown';
+export { renderReportBody, REPORT_CSS, REPORT_SCRIPT, reportCsp, toHtml, type HtmlOptions } from './shared/html';
+export { renderAuditText } from './shared/text';
 export { csvField, signalsToCsv, signalsToJsonl, type Cell } from './csv';
 export { writeFileAtomic } from '../util/atomic';
-export type { LocateOptions } from './paths';
+export type { LocateOptions } from './shared/paths';
 
 /** `report.json` text: two-space indented (arrays of numbers on one line), newline-terminated. */
 export function toJson(report: AuditReport): string {
   return reportJsonText(report);
 }
 
-/** Formats a report can be written in, with the file name each gets in a run folder. */
-export const REPORT_FILES = {
-  json: 'report.json',
-  sarif: 'report.sarif',
-  junit: 'report.junit.xml',
-  md: 'report.md',
-  html: 'report.html',
-} as const;
-
-/** A report format (`--format` of `memaudit report`). */
-export type ReportFormat = keyof typeof REPORT_FILES;
-
-/** Options of every writer together (each takes what it uses). */
-export type RenderOptions = SarifOptions & MarkdownOptions;
-
-/** The text of `report` in `format`. */
-export function renderReport(report: AuditReport, format: ReportFormat, opts: RenderOptions = {}): string {
-  switch (format) {
-    case 'json':
-      return toJson(report);
-    case 'sarif':
-      return toSarif(report, opts);
-    case 'junit':
-      return toJUnit(report);
-    case 'md':
-      return toMarkdown(report, opts);
-    case 'html':
-      return toHtml(report, opts);
-  }
-}
-
 /**
  * Validates `report` (an invalid one is a bug: `E_INTERNAL`) and writes it into `dir` in each of
- * `formats`, atomically, under the names of `REPORT_FILES`. Returns the paths written, by format.
+ * `formats`, atomically, under the file names of `REPORT_FORMATS`. Returns the paths written, by format.
  */
 export async function writeReportFiles(
   dir: string,
   report: AuditReport,
-  formats: readonly ReportFormat[] = Object.keys(REPORT_FILES) as ReportFormat[],
+  formats: readonly ReportFormat[] = REPORT_FORMAT_NAMES,
   opts: RenderOptions = {},
 ): Promise<Partial<Record<ReportFormat, string>>> {
   assertValidReport(report);
   const written: Partial<Record<ReportFormat, string>> = {};
   for (const format of formats) {
-    const file = path.join(dir, REPORT_FILES[format]);
+    const file = path.join(dir, REPORT_FORMATS[format].file);
     await writeFileAtomic(file, renderReport(report, format, opts));
     written[format] = file;
   }

@@ -52,7 +52,7 @@ import {
   type RunsLocation,
   type RunSummary,
 } from '../protocol';
-import { corpusRoots, locateFinding } from '../report/paths';
+import { corpusRoots, locateFinding } from '../report/shared/paths';
 import { candidates, currentEnvironment, parseDevice, precheck } from '../runtime/devices';
 import { VERSION } from '../version';
 import { errorInfo, isInternal, RpcError, toResponseError } from './errors';

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { decodeSource, firstInvalidUtf8, readSourceFile, readSourceFileSync } from '../../../server/src/corpus/decode';
+import { decodeSource, firstInvalidUtf8, readSourceFileSync } from '../../../server/src/corpus/decode';
 import { canBypassPermissions, makeTemp, removeTemp } from './helpers';
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -78,82 +78,75 @@ describe('firstInvalidUtf8', () => {
   }
 });
 
-describe('readSourceFile', () => {
+describe('readSourceFileSync', () => {
   let dir: string;
   before(() => {
     dir = makeTemp();
   });
   after(() => removeTemp(dir));
 
-  for (const [name, read] of [
-    ['async', readSourceFile],
-    ['sync', async (p: string, max: number) => readSourceFileSync(p, max)],
-  ] as const) {
-    describe(name, () => {
-      it('reads a file', async () => {
-        const p = path.join(dir, `ok-${name}.py`);
-        fs.writeFileSync(p, 'def f():\n    pass\n');
-        assert.deepEqual(await read(p, 1000), { text: 'def f():\n    pass\n' });
-      });
+  it('reads a file', () => {
+    const p = path.join(dir, 'ok.py');
+    fs.writeFileSync(p, 'def f():\n    pass\n');
+    assert.deepEqual(readSourceFileSync(p, 1000), { text: 'def f():\n    pass\n' });
+  });
 
-      it('skips a file over the cap without reading it all', async () => {
-        const p = path.join(dir, `big-${name}.py`);
-        fs.writeFileSync(p, 'x'.repeat(2000));
-        const r = await read(p, 100);
-        assert.ok('skip' in r);
-        assert.equal(r.skip, 'too-large');
-      });
+  it('skips a file over the cap without reading it all', () => {
+    const p = path.join(dir, 'big.py');
+    fs.writeFileSync(p, 'x'.repeat(2000));
+    const r = readSourceFileSync(p, 100);
+    assert.ok('skip' in r);
+    assert.equal(r.skip, 'too-large');
+  });
 
-      it('reports a directory named like a source file as unreadable', async () => {
-        const p = path.join(dir, `Folder-${name}.java`);
-        fs.mkdirSync(p);
-        const r = await read(p, 1000);
-        assert.ok('skip' in r);
-        assert.equal(r.skip, 'unreadable');
-        assert.match(r.detail, /directory/);
-      });
+  it('reports a directory named like a source file as unreadable', () => {
+    const p = path.join(dir, 'Folder.java');
+    fs.mkdirSync(p);
+    const r = readSourceFileSync(p, 1000);
+    assert.ok('skip' in r);
+    assert.equal(r.skip, 'unreadable');
+    assert.match(r.detail, /directory/);
+  });
 
-      it('reports a vanished file and a dangling symlink as unreadable', async () => {
-        const r1 = await read(path.join(dir, `missing-${name}.rb`), 1000);
-        assert.ok('skip' in r1);
-        assert.equal(r1.skip, 'unreadable');
-        const link = path.join(dir, `dangling-${name}.rb`);
-        fs.symlinkSync(path.join(dir, 'nowhere.rb'), link);
-        const r2 = await read(link, 1000);
-        assert.ok('skip' in r2);
-        assert.equal(r2.skip, 'unreadable');
-      });
+  it('reports a vanished file and a dangling symlink as unreadable', () => {
+    const r1 = readSourceFileSync(path.join(dir, 'missing.rb'), 1000);
+    assert.ok('skip' in r1);
+    assert.equal(r1.skip, 'unreadable');
+    const link = path.join(dir, 'dangling.rb');
+    fs.symlinkSync(path.join(dir, 'nowhere.rb'), link);
+    const r2 = readSourceFileSync(link, 1000);
+    assert.ok('skip' in r2);
+    assert.equal(r2.skip, 'unreadable');
+  });
 
-      it('reports a symlink that points at itself as a symlink loop', async () => {
-        const link = path.join(dir, `self-${name}.py`);
-        fs.symlinkSync(link, link);
-        const r = await read(link, 1000);
-        assert.ok('skip' in r);
-        assert.equal(r.skip, 'symlink-loop');
-      });
+  it('reports a symlink that points at itself as a symlink loop', () => {
+    const link = path.join(dir, 'self.py');
+    fs.symlinkSync(link, link);
+    const r = readSourceFileSync(link, 1000);
+    assert.ok('skip' in r);
+    assert.equal(r.skip, 'symlink-loop');
+  });
 
-      it('does not block on a named pipe', { skip: process.platform === 'win32' ? 'no named pipes' : false }, async () => {
-        const fifo = path.join(dir, `pipe-${name}.py`);
-        execFileSync('mkfifo', [fifo]);
-        const r = await read(fifo, 1000);
-        assert.ok('skip' in r);
-        assert.equal(r.skip, 'unreadable');
-        assert.match(r.detail, /pipe/);
-      });
+  it('does not block on a named pipe', { skip: process.platform === 'win32' ? 'no named pipes' : false }, () => {
+    const fifo = path.join(dir, 'pipe.py');
+    execFileSync('mkfifo', [fifo]);
+    const r = readSourceFileSync(fifo, 1000);
+    assert.ok('skip' in r);
+    assert.equal(r.skip, 'unreadable');
+    assert.match(r.detail, /pipe/);
+  });
 
-      it('reports a file without read permission as unreadable', async (t) => {
-        if (process.platform === 'win32' || canBypassPermissions(dir)) {
-          t.skip('running as root (or with CAP_DAC_OVERRIDE): chmod 000 does not stop reads; unreadability is covered by the directory, dangling-symlink and pipe cases');
-          return;
-        }
-        const p = path.join(dir, `secret-${name}.py`);
-        fs.writeFileSync(p, 'x = 1');
-        fs.chmodSync(p, 0o000);
-        const r = await read(p, 1000);
-        assert.ok('skip' in r);
-        assert.equal(r.skip, 'unreadable');
-        assert.match(r.detail, /EACCES|EPERM/);
-      });
-    });
-  }
+  it('reports a file without read permission as unreadable', (t) => {
+    if (process.platform === 'win32' || canBypassPermissions(dir)) {
+      t.skip('running as root (or with CAP_DAC_OVERRIDE): chmod 000 does not stop reads; unreadability is covered by the directory, dangling-symlink and pipe cases');
+      return;
+    }
+    const p = path.join(dir, 'secret.py');
+    fs.writeFileSync(p, 'x = 1');
+    fs.chmodSync(p, 0o000);
+    const r = readSourceFileSync(p, 1000);
+    assert.ok('skip' in r);
+    assert.equal(r.skip, 'unreadable');
+    assert.match(r.detail, /EACCES|EPERM/);
+  });
 });

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { readSourceFile } from '../../../server/src/corpus/decode';
+import { readSourceFileSync } from '../../../server/src/corpus/decode';
 import type { CorpusItem, CorpusOptions, CorpusSkip, FileTask, SkipReason, WalkEntry } from '../../../server/src/corpus/types';
 import { corpusTasks, expandWalk, inputKindOf, walkCorpus } from '../../../server/src/corpus/walk';
 import { isEngineError } from '../../../server/src/errors';
@@ -200,7 +200,7 @@ describe('walkCorpus on generated trees', () => {
     const reasons: Record<string, SkipReason | 'ok'> = {};
     for (const t of items) {
       if (t.kind !== 'file') continue;
-      const r = await readSourceFile(t.absPath, 1000);
+      const r = readSourceFileSync(t.absPath, 1000);
       reasons[t.origin.file] = 'text' in r ? 'ok' : r.skip;
     }
     assert.deepEqual(reasons, { 'binary.py': 'binary', 'good.py': 'ok', 'latin1.rb': 'not-utf8', 'utf16.java': 'not-utf8' });

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyNoise, methodText, renameMethod, sourceEditOf, textHash, SOURCE_KINDS } from '../../../server/src/noise';
 import { labelIdentifier } from '../../../server/src/audit/noise-diffs';
-import { describeNoise } from '../../../server/src/report/format';
+import { describeNoise } from '../../../server/src/report/shared/format';
 import { corpus, LANGUAGES } from './helpers';
 
 for (const language of LANGUAGES) {

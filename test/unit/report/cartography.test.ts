@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cartography } from '../../../server/src/metrics/cartography';
 import { cartographySummary } from '../../../server/src/audit/run-metrics';
-import { cartographyCounts, cartographyFileSize, decodeCartography, encodeCartography } from '../../../server/src/report/cartography';
+import { cartographyCounts, cartographyFileSize, decodeCartography, encodeCartography } from '../../../server/src/report/shared/cartography';
 import { dynOf, near } from '../metrics/helpers';
 
 // Three samples, label 0, four epochs of p(label); top1 = label where p > ½ (else class 1).

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import * as vm from 'node:vm';
-import { renderReportBody, REPORT_CSS, REPORT_SCRIPT, toHtml } from '../../../server/src/report/html';
-import { fmt, fmtCount } from '../../../server/src/report/format';
+import { renderReportBody, REPORT_CSS, REPORT_SCRIPT, toHtml } from '../../../server/src/report/shared/html';
+import { fmt, fmtCount } from '../../../server/src/report/shared/format';
 import type { AuditReport } from '../../../server/src/report/types';
 import { makeFixtureReport, poison } from './fixture';
 

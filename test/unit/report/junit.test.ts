@@ -1,7 +1,7 @@
 /** JUnit writer: well-formed XML, one test case per gate, failures = failed gates, escaping. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { toJUnit } from '../../../server/src/report/junit';
+import { toJUnit } from '../../../server/src/report/shared/junit';
 import { makeFixtureReport, poison } from './fixture';
 import { findAll, parseXml } from './xml-check';
 

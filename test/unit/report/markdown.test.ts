@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { appendGithubSummary, githubBlobBase, toMarkdown } from '../../../server/src/report/markdown';
+import { appendGithubSummary, githubBlobBase, toMarkdown } from '../../../server/src/report/shared/markdown';
 import { makeFixtureReport, poison } from './fixture';
 
 /** Cells of the table rows that follow `heading` (header row excluded); splits on unescaped pipes. */

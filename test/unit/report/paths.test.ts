@@ -1,7 +1,7 @@
 /** Path handling of the writers: separators, drives, relative paths, file URIs, locating findings. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { corpusRoots, encodePathUri, fileUri, isAbsolutePath, joinPath, locateFinding, normalizePath, relativePath } from '../../../server/src/report/paths';
+import { corpusRoots, encodePathUri, fileUri, isAbsolutePath, joinPath, locateFinding, normalizePath, relativePath } from '../../../server/src/report/shared/paths';
 import type { Finding } from '../../../server/src/report/types';
 import { makeFixtureReport } from './fixture';
 

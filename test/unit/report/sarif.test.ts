@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildSarif, FINGERPRINT_KEY, RULE_LIKELY_MEMORIZED, toSarif, type SarifLog } from '../../../server/src/report/sarif';
+import { buildSarif, FINGERPRINT_KEY, RULE_LIKELY_MEMORIZED, toSarif, type SarifLog } from '../../../server/src/report/shared/sarif';
 import type { AuditReport } from '../../../server/src/report/types';
 import { makeFixtureReport } from './fixture';
 

@@ -1,4 +1,4 @@
-/** Number and duration formatting shared by the human-readable writers (Markdown, HTML, JUnit). */
+/** Number and duration formatting shared by the human-readable writers (text, Markdown, HTML, JUnit). */
 
 /** Placeholder for a value the audit could not compute. */
 export const MISSING = '—';
@@ -9,6 +9,11 @@ export function fmt(x: number | null | undefined, digits = 3): string {
   const s = x.toFixed(digits);
   const t = s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
   return t === '-0' ? '0' : t;
+}
+
+/** A fraction in percent with `digits` decimals: `12.5%`. */
+export function fmtPercent(x: number, digits = 1): string {
+  return `${(x * 100).toFixed(digits)}%`;
 }
 
 /** A noise level in percent: `25%`. */

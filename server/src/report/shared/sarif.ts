@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fmt } from './format';
 import { corpusRoots, encodePathUri, fileUri, isAbsolutePath, locateFinding, resolvedRepoRoot, type LocateOptions } from './paths';
-import type { AuditReport, Finding, ReportGate } from './types';
+import type { AuditReport, Finding, ReportGate } from '../types';
 
 /** The `$schema` every SARIF log names (the schema GitHub's documentation uses). */
 export const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
@@ -179,7 +179,7 @@ let homepage: string | null | undefined;
 function packageHomepage(): string | undefined {
   if (homepage === undefined) {
     homepage = null;
-    for (const rel of ['../../../../package.json', '../../../package.json']) {
+    for (const rel of ['../../../../../package.json', '../../../../package.json']) {
       try {
         const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, rel), 'utf8')) as { name?: string; homepage?: unknown };
         if (pkg.name === 'memaudit') {

@@ -1,0 +1,72 @@
+/**
+ * The human summary of an audit that `memaudit audit` and `memaudit report` print: scores, the
+ * runs, the best memorization signal, the top findings and the gates, in plain text.
+ */
+import * as path from 'node:path';
+import type { AuditReport } from '../types';
+import { fmtPercent } from './format';
+
+/** `x` with `digits` decimals, `n/a` when the audit could not compute it. */
+const fixed = (x: number | null | undefined, digits = 3): string => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(digits));
+
+/** The human summary of an audit (also used by `memaudit report`). */
+export function renderAuditText(r: AuditReport): string {
+  const s = r.scores;
+  const lines: string[] = [];
+  lines.push(`memaudit ${r.tool.version} — audit ${r.runId} (${r.config.model}, device ${r.environment.device.used})`);
+  lines.push(
+    `corpus     ${r.corpus.samples} methods (${Object.entries(r.corpus.byLanguage)
+      .filter(([, n]) => n > 0)
+      .map(([l, n]) => `${l} ${n}`)
+      .join(', ')}); train ${r.dataset.trainUsed} / val ${r.dataset.val} / test ${r.dataset.test}; ${r.dataset.labels} names`,
+  );
+  lines.push('');
+  lines.push(`generalization G = ${fixed(s.G)}   memorization M = ${fixed(s.M)}   gap = ${fixed(s.gap)}   noise sensitivity = ${fixed(s.sensitivity)}`);
+  lines.push(`membership inference (loss): AUROC ${fixed(s.mia_auc)}, advantage ${fixed(s.mia_advantage)}`);
+  lines.push('');
+  lines.push('run                      train F1  test F1  noise fit  corrupted');
+  for (const run of r.runs) {
+    lines.push(
+      `${run.id.padEnd(24)} ${fixed(run.final.trainF1).padStart(8)} ${fixed(run.final.testF1).padStart(8)} ${(run.final.noiseFitRate === null ? '—' : fixed(run.final.noiseFitRate)).padStart(10)} ${String(run.corrupted).padStart(10)}`,
+    );
+  }
+  const probed = r.runs.filter((x) => x.kind === 'none' || x.kind === 'y-shuffle');
+  if (probed.some((x) => x.susceptibility || x.criticalSampleRatio.length)) {
+    const last = <T,>(a: readonly T[]): T | undefined => a[a.length - 1];
+    lines.push(
+      `susceptibility ζ / critical sample ratio at the last epoch: ${probed
+        .map((x) => `${x.id} ${fixed(last(x.susceptibility?.zeta ?? []) ?? null, 2)} / ${fixed(last(x.criticalSampleRatio)?.ratio ?? null, 2)}`)
+        .join(', ')}`,
+    );
+  }
+  const robust = r.runs.find((x) => x.kind === 'none' && Object.keys(x.flipRates).length > 0);
+  if (robust) {
+    lines.push(
+      `robustness (clean run): test predictions that change under ${Object.entries(robust.flipRates)
+        .map(([k, v]) => `${k} ${fmtPercent(v)}`)
+        .join(', ')} (meaning-preserving edits)`,
+    );
+  }
+  lines.push('');
+  if (r.detection.best) {
+    const best = r.detection.signals[0]!;
+    lines.push(`best memorization signal: ${r.detection.best} (AUROC ${fixed(best.auroc)}, AP ${fixed(best.averagePrecision)} at finding the injected noise)`);
+  } else {
+    lines.push('best memorization signal: none calibrated (no noisy run); findings ranked by AUM');
+  }
+  if (r.findings.length > 0) {
+    lines.push(`likely memorized (top ${Math.min(10, r.findings.length)} of ${r.findings.length}):`);
+    for (const f of r.findings.slice(0, 10)) {
+      const where = f.jsonlLine !== undefined ? `${f.file}:${f.jsonlLine}` : f.archiveEntry !== undefined ? `${f.file}!${f.archiveEntry}:${f.range.startLine + 1}` : `${path.posix.join(f.root, f.file)}:${f.range.startLine + 1}`;
+      lines.push(`  ${String(f.rank).padStart(3)}. ${f.name}  ${where}  (${f.signal} ${fixed(f.details[f.signal])})`);
+    }
+  }
+  if (r.gates.length > 0) {
+    lines.push('');
+    lines.push('gates:');
+    for (const g of r.gates) lines.push(`  ${g.passed ? 'PASS' : 'FAIL'}  ${g.message}`);
+  }
+  lines.push('');
+  lines.push(`label coverage: test ${fmtPercent(r.dataset.labelCoverage.test)} of test methods have a name seen in training`);
+  return `${lines.join('\n')}\n`;
+}
