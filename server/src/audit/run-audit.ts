@@ -27,7 +27,7 @@ import { assertValidReport } from '../report/schema';
 import { signalsToCsv } from '../report/csv';
 import type { SampleSource } from '../train/architecture';
 import type { TrainableModel } from '../train/types';
-import { Rng } from '../train/rng';
+import { Rng } from '../util/rng';
 import { datasetSource } from '../train/source';
 import { resume, train, type TrainConfig, type TrainData, type TrainProgress } from '../train/trainer';
 import { readJsonIfValid, writeFileAtomic } from '../util/atomic';

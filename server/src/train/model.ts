@@ -29,7 +29,7 @@ import {
 } from './compile';
 import { fillDropoutMask, initParam } from './init';
 import { ResolvedOptimizer, biasCorrections, resolveOptimizer, stateSlots } from './optim';
-import { Rng } from './rng';
+import { Rng } from '../util/rng';
 import type { Batch, EmbeddingGradientResult, EvalStats, InputEmbeddings, ModelState, OptimizerConfig, ProbeResult, SampleStats, TrainableModel } from './types';
 
 /** Options of {@link compileModel}. */

@@ -12,7 +12,7 @@ import { MODEL_NAMES, buildArchitecture, createModel } from '../../../models/reg
 import { Value, nn } from '../../../server/src/onnx';
 import type { VocabSizes } from '../../../server/src/train/architecture';
 import { forward } from '../../../server/src/train/compile';
-import { Rng } from '../../../server/src/train/rng';
+import { Rng } from '../../../server/src/util/rng';
 import { gradCheck, CaseInput } from '../onnx/gradcheck';
 import { learnableSource, range } from '../train/helpers';
 

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MODEL_NAMES, createModel } from '../../../models/registry';
-import { Rng } from '../../../server/src/train/rng';
+import { Rng } from '../../../server/src/util/rng';
 import { arraySource } from '../../../server/src/train/source';
 
 /** Bodies of different lengths (0 = padding shows up), contexts joining neighbours. */
