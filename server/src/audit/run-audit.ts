@@ -25,10 +25,9 @@ import type { AuditReport, DetectionSummary, Finding, HeadlineScores, ReportGate
 import { REPORT_SCHEMA_VERSION } from '../report/types';
 import { assertValidReport } from '../report/schema';
 import { signalsToCsv } from '../report/csv';
-import type { SampleSource } from '../train/architecture';
 import type { TrainableModel } from '../train/types';
 import { Rng } from '../util/rng';
-import { datasetSource } from '../train/source';
+import { datasetSource, type SampleSource } from '../dataset/source';
 import { resume, train, type TrainConfig, type TrainData, type TrainProgress } from '../train/trainer';
 import { readJsonIfValid, writeFileAtomic } from '../util/atomic';
 import { VERSION } from '../version';

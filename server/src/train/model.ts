@@ -14,7 +14,8 @@ import { availableParallelism } from 'node:os';
 import { EngineError, ERROR_CODES } from '../errors';
 import { TensorData, emitModel } from '../onnx';
 import { ConcreteDevice, DEVICE_TABLE, Session, Tensor, candidates, createSession, currentEnvironment, parseDevice, precheck } from '../runtime';
-import type { Architecture, SampleSource } from './architecture';
+import type { SampleSource } from '../dataset/source';
+import type { Architecture } from './architecture';
 import {
   EmbeddingGradient,
   LookupShape,
