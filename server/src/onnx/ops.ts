@@ -9,7 +9,7 @@
  */
 import { EngineError, ERROR_CODES } from '../errors';
 import { DType, ONNX_DTYPE_CODE, TensorData, scalarTensor, tensor } from './dtype';
-import { Dim, Shape, canonicalDim, dimFactors, dimsEqual, divDims, formatShape, isStaticShape, mulDims, normalizeAxes, normalizeAxis, numel } from './shape';
+import { Dim, Shape, canonicalDim, dimFactors, dimsEqual, divDims, formatShape, isStaticShape, mulDims, numel } from './shape';
 import type { Attrs, GraphLike, Value } from './values';
 
 /** A value, or a number standing for a scalar constant of the other operand's dtype. */
@@ -393,12 +393,6 @@ export function scatterElements(data: Value, indices: Value, updates: Value, axi
   return apply1('ScatterElements', [data, indices, updates], reduction === 'none' ? { axis } : { axis, reduction });
 }
 
-/** One-hot encoding of int indices: a new axis of size `depth` at `axis`, values [off, on]. */
-export function oneHot(indices: Value, depth: number, off: number, on: number, dtype: DType, axis = -1): Value {
-  const g = indices.graph;
-  return apply1('OneHot', [indices, int64s(g, [depth]), g.constant(tensor(dtype, [2], [off, on]))], { axis });
-}
-
 // ---------------------------------------------------------------------------------------------
 // Helpers used by gradient rules
 
@@ -420,16 +414,6 @@ export function unbroadcast(grad: Value, like: Value): Value {
   }
   const summed = axes.length ? reduceSum(grad, axes, true) : grad;
   return reshapeLike(summed, like);
-}
-
-/** Normalizes axes against a value's rank (re-exported for gradient rules). */
-export function axesOf(x: Value, axes: readonly number[], what: string): number[] {
-  return normalizeAxes(axes, x.rank, what);
-}
-
-/** Normalizes one axis against a value's rank. */
-export function axisOf(x: Value, axis: number, what: string): number {
-  return normalizeAxis(axis, x.rank, what);
 }
 
 // ---------------------------------------------------------------------------------------------
