@@ -6,7 +6,7 @@
  */
 import type { Dataset } from '../dataset/build';
 import type { SampleColumns } from '../dataset/columns';
-import { applyNoise, corruptedMask, createSourceEditor, noiseOverlay, SOURCE_KINDS, type Ledger, type SourceEditor } from '../noise';
+import { applyNoise, corruptedMask, createSourceEditor, noiseOverlay, SOURCE_KINDS, type Ledger, type MeaningPreservingKind, type SourceEditor } from '../noise';
 import { createExtractor, type ExtractSettings } from '../parse/extract';
 import type { StringTables } from '../parse/sample';
 import type { PlannedRun } from './plan';
@@ -92,7 +92,7 @@ export async function applyRunNoise(run: PlannedRun, ctx: RunNoiseContext): Prom
 
 /** A meaning-preserving transform of the test split, for the flip-rate measurement. */
 export interface TestTransform {
-  kind: 'x-rename-locals' | 'x-dead-code';
+  kind: MeaningPreservingKind;
   /** Per test position: the index to evaluate (a replacement's) where the transform applied. */
   indices: Int32Array;
   /** 1 where the transform applied. */

@@ -27,7 +27,10 @@ export const LABEL_KINDS: readonly NoiseKind[] = ['y-shuffle', 'y-random'];
 export const SOURCE_KINDS: readonly NoiseKind[] = ['x-delete-statement', 'x-leak-name', 'x-rename-locals', 'x-dead-code'];
 
 /** Kinds whose edits keep the method's meaning (the realistic perturbations of PRODUCT.md). */
-export const MEANING_PRESERVING_KINDS: readonly NoiseKind[] = ['x-rename-locals', 'x-dead-code'];
+export const MEANING_PRESERVING_KINDS = ['x-rename-locals', 'x-dead-code'] as const satisfies readonly NoiseKind[];
+
+/** One of `MEANING_PRESERVING_KINDS`. */
+export type MeaningPreservingKind = (typeof MEANING_PRESERVING_KINDS)[number];
 
 /** Share of body tokens `x-mask-tokens` masks when the item does not say. */
 export const DEFAULT_MASK_RATE = 0.25;
