@@ -23,7 +23,7 @@
  * punctuation, always leaves); `npar`/`nidx` give each node its parent and a named node its index
  * among its parent's named children.
  */
-import type { TsCursor } from './backend';
+import type { TsCursor } from './backend-types';
 import type { LanguageSpec } from './languages';
 import type { FieldShape, QueryShape } from './queryshape';
 import { isPunctuation, MAX_LITERAL_CHARS, normalizeNumber, normalizeString, STRING_TOKEN } from './lexemes';
