@@ -20,8 +20,8 @@ import { MODELS, MODEL_NAMES, buildArchitecture, createModel } from '../models/r
 import { Graph, emitModel, ops as o } from '../server/src/onnx';
 import { createSession } from '../server/src/runtime';
 import type { EmbeddingGradient } from '../server/src/train/compile';
-import { arraySource } from '../server/src/train/source';
-import { Rng } from '../server/src/train/rng';
+import { arraySource } from '../server/src/dataset/source';
+import { Rng } from '../server/src/util/rng';
 import type { Batch, OptimizerConfig } from '../server/src/train/types';
 
 /** Batch size per model at the reference benchmark. */

@@ -4,7 +4,8 @@
  * α = masked softmax(s), code vector h = Σ_t α_t x_t, logits = h·W + b.
  */
 import { nn, ops as o } from '../server/src/onnx';
-import type { Architecture, VocabSizes } from '../server/src/train/architecture';
+import type { VocabSizes } from '../server/src/dataset/source';
+import type { Architecture } from '../server/src/train/architecture';
 import { ModelDefinition, fillRow, maskedAttentionPool, notPadding, requirePositiveInts, requireSizes } from './common';
 
 /** Hyper-parameters of bag. */

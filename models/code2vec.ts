@@ -7,7 +7,8 @@
  * `contexts` of a sample are dropped (the extractor already samples at most that many).
  */
 import { ops as o, tensor } from '../server/src/onnx';
-import type { Architecture, VocabSizes } from '../server/src/train/architecture';
+import type { VocabSizes } from '../server/src/dataset/source';
+import type { Architecture } from '../server/src/train/architecture';
 import { ModelDefinition, maskedAttentionPool, notPadding, requirePositiveInts, requireSizes, rowBlockedMatmul } from './common';
 
 /** Hyper-parameters of code2vec. */

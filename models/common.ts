@@ -4,7 +4,8 @@
  */
 import { EngineError, ERROR_CODES } from '../server/src/errors';
 import { Value, ops as o } from '../server/src/onnx';
-import type { Architecture, VocabSizes } from '../server/src/train/architecture';
+import type { VocabSizes } from '../server/src/dataset/source';
+import type { Architecture } from '../server/src/train/architecture';
 
 /** Sample fields a model consumes. */
 export type SampleField = 'body' | 'contexts';

@@ -9,7 +9,8 @@
  *   });
  */
 import { EngineError, ERROR_CODES } from '../server/src/errors';
-import type { Architecture, VocabSizes } from '../server/src/train/architecture';
+import type { VocabSizes } from '../server/src/dataset/source';
+import type { Architecture } from '../server/src/train/architecture';
 import { CompileModelOptions, CompiledModel, compileModel } from '../server/src/train/model';
 import { bag } from './bag';
 import { code2vec } from './code2vec';

@@ -9,7 +9,8 @@
  */
 import { EngineError, ERROR_CODES } from '../server/src/errors';
 import { Value, nn, ops as o } from '../server/src/onnx';
-import type { Architecture, ParamSpec, VocabSizes } from '../server/src/train/architecture';
+import type { VocabSizes } from '../server/src/dataset/source';
+import type { Architecture, ParamSpec } from '../server/src/train/architecture';
 import { ModelDefinition, fillRow, notPadding, requirePositiveInts, requireSizes } from './common';
 
 /** Hyper-parameters of the transformer. */

@@ -6,8 +6,7 @@
  */
 import type { Dataset } from '../dataset/build';
 import type { SampleColumns } from '../dataset/columns';
-import type { MeaningPreservingKind } from '../noise/kinds';
-import { applyNoise, corruptedMask, createSourceEditor, noiseOverlay, SOURCE_KINDS, type Ledger, type SourceEditor } from '../noise';
+import { applyNoise, corruptedMask, createSourceEditor, noiseOverlay, SOURCE_KINDS, type Ledger, type MeaningPreservingKind, type SourceEditor } from '../noise';
 import { createExtractor, type ExtractSettings } from '../parse/extract';
 import type { StringTables } from '../parse/sample';
 import type { PlannedRun } from './plan';

@@ -23,8 +23,8 @@ import { extractCorpus, type CorpusExtraction } from '../pipeline/extract-corpus
 import { reportJsonText } from '../report/shared/json-text';
 import { assertValidReport } from '../report/schema';
 import { REPORT_SCHEMA_VERSION, type AuditReport, type ReportGate, type RunReport } from '../report/types';
-import { datasetSource } from '../train/source';
-import { Rng } from '../train/rng';
+import { datasetSource } from '../dataset/source';
+import { Rng } from '../util/rng';
 import type { AuditProgress } from '../protocol';
 import type { TrainProgress } from '../train/trainer';
 import { writeFileAtomic } from '../util/atomic';

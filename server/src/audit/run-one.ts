@@ -15,7 +15,7 @@ import { flipRate } from '../metrics';
 import { MEANING_PRESERVING_KINDS } from '../noise/kinds';
 import { encodeCartography } from '../report/shared/cartography';
 import type { RunReport } from '../report/types';
-import type { SampleSource } from '../train/architecture';
+import type { SampleSource } from '../dataset/source';
 import { resume, train, type TrainConfig, type TrainData, type TrainProgress, type TrainResult } from '../train/trainer';
 import type { TrainableModel } from '../train/types';
 import { readJsonIfValid, writeFileAtomic } from '../util/atomic';

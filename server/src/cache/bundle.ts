@@ -26,7 +26,7 @@ import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EngineError, ERROR_CODES } from '../errors';
-import { crc32 } from './crc32';
+import { crc32 } from '../util/crc32';
 
 /** Version of the container layout above (not of what is stored in it). */
 export const BUNDLE_VERSION = 1;

@@ -1,5 +1,4 @@
 /** On-disk cache: binary bundle container, corpus snapshots (with per-source reuse), datasets. */
-export * from './crc32';
 export * from './keys';
 export * from './bundle';
 export * from './corpus-cache';

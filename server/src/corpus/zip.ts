@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as zlib from 'node:zlib';
-import { crc32 } from '../cache/crc32';
+import { crc32 } from '../util/crc32';
 import { isExcludedDirName, languageOfFile } from './options';
 import type { CorpusSkip, ResolvedCorpusOptions, ZipEntryLocation, ZipEntryTask, ZipSource } from './types';
 

@@ -34,18 +34,6 @@ export function unitHash(key: string, seed: number): number {
   return d.readUIntBE(0, 6) / 2 ** 48;
 }
 
-/** splitmix32: a tiny seeded generator of 32-bit values, for hash-function parameters. */
-export function splitmix32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x9e3779b9) >>> 0;
-    let z = state;
-    z = Math.imul(z ^ (z >>> 16), 0x21f0aaad);
-    z = Math.imul(z ^ (z >>> 15), 0x735a2d97);
-    return (z ^ (z >>> 15)) >>> 0;
-  };
-}
-
 /**
  * Two independent 32-bit hashes of an int sequence (plus a leading int), combined into one
  * 53-bit number usable as a Map key. Equal sequences give equal keys; different ones collide

@@ -5,3 +5,4 @@ export * from './dedup';
 export * from './neardup';
 export * from './vocab';
 export * from './build';
+export * from './source';

@@ -18,7 +18,8 @@
  * order in which the extractor interned tokens.
  */
 import type { SampleColumns } from './columns';
-import { fmix32, hashString32, splitmix32 } from './hash';
+import { splitmix32Stream } from '../util/rng';
+import { fmix32, hashString32 } from './hash';
 
 export interface NearDuplicateOptions {
   /** Jaccard threshold, in (0, 1]. Default 0.8. */
@@ -135,7 +136,7 @@ export function findNearDuplicates(
 
   // MinHash signatures. h_k(x) = fmix-style mix of (x xor a_k) with an odd multiplier m_k: a
   // different bijection of 32-bit values per k, applied to the token's string hash x.
-  const rnd = splitmix32(params.seed ^ 0x5bd1e995);
+  const rnd = splitmix32Stream(params.seed ^ 0x5bd1e995);
   const A = new Uint32Array(K);
   const M = new Uint32Array(K);
   for (let k = 0; k < K; k++) {

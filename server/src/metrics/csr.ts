@@ -17,7 +17,7 @@
  * of ∇_ê CE(f(ê), target)` (any numbers; only their sign is used). Both may be async. The array
  * handed to them is a buffer reused across calls: copy it to keep it. The iterate is kept in
  * float64 and rounded to float32 for the callbacks, so the ball constraint holds to float32
- * rounding. Noise comes from the seeded `Rng` of `train/rng.ts`: at every iteration one block of
+ * rounding. Noise comes from the seeded `Rng` of `util/rng.ts`: at every iteration one block of
  * d standard normals in index order (Box–Muller on pairs of 32-bit draws; none drawn when b = 0),
  * so a search is reproducible.
  *
@@ -26,7 +26,7 @@
  * stream): that is the form the trainer uses (`train/probes.ts`).
  */
 import { EngineError, ERROR_CODES } from '../errors';
-import { Rng } from '../train/rng';
+import { Rng } from '../util/rng';
 import { allFinite, configError, type Mask, type Numbers } from './check';
 
 /** The model, as the search sees it. */

@@ -16,7 +16,7 @@ import { LEDGER_VERSION, SKIP_REASONS, textHash, type Ledger, type LedgerEntry, 
 import { MASK_TOKEN, maskSample, tokensHash } from './mask';
 import { choosePositions, noiseRng } from './random';
 import { wordsOf } from './syntax';
-import type { Rng } from '../train/rng';
+import type { Rng } from '../util/rng';
 
 /**
  * The text of the unit sample `index` was extracted from: the file's decoded text, or a JSONL

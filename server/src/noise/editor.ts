@@ -17,7 +17,7 @@ import { EngineError, ERROR_CODES } from '../errors';
 import { loadBackend, type Backend } from '../parse/backend';
 import { DEFAULT_EXTRACT_SETTINGS, type ExtractSettings, type Extractor } from '../parse/extract';
 import type { ExtractedSample } from '../parse/sample';
-import type { Rng } from '../train/rng';
+import type { Rng } from '../util/rng';
 import { applyChanges, planDeadCode, planDelete, planLeak, planRename, type EditPlan, type MethodView, type TextChange } from './edits';
 import { NOISE_GRAMMARS } from './grammar';
 import type { NoiseKind } from './kinds';

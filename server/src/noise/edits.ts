@@ -23,7 +23,7 @@
  *   variable position. New names avoid every word of the whole unit (file) text, so they never
  *   collide with a field, method, keyword or other identifier.
  */
-import type { Rng } from '../train/rng';
+import type { Rng } from '../util/rng';
 import type { LanguageId } from '../parse/sample';
 import { bindingsOf, isVariablePosition, type NoiseGrammar } from './grammar';
 import { SKIP_REASONS, type SkipReason } from './ledger';

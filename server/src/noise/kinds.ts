@@ -28,6 +28,8 @@ export const SOURCE_KINDS: readonly NoiseKind[] = ['x-delete-statement', 'x-leak
 
 /** Kinds whose edits keep the method's meaning (the realistic perturbations of PRODUCT.md). */
 export const MEANING_PRESERVING_KINDS = ['x-rename-locals', 'x-dead-code'] as const satisfies readonly NoiseKind[];
+
+/** One of `MEANING_PRESERVING_KINDS`. */
 export type MeaningPreservingKind = (typeof MEANING_PRESERVING_KINDS)[number];
 
 /** Share of body tokens `x-mask-tokens` masks when the item does not say. */

@@ -10,7 +10,7 @@
  * maps to the vocabulary's `<UNK>` when batches are built, as an unknown word would.
  */
 import type { ExtractedSample, StringTables } from '../parse/sample';
-import type { Rng } from '../train/rng';
+import type { Rng } from '../util/rng';
 import { textHash } from './ledger';
 
 /** The mask token's string. */

@@ -10,7 +10,7 @@
  * corrupted the same way; runs at different levels then differ only by the added noise.
  */
 import { createHash } from 'node:crypto';
-import { Rng } from '../train/rng';
+import { Rng } from '../util/rng';
 import type { NoiseKind } from './kinds';
 
 /** A generator for one purpose of one (kind, seed). */

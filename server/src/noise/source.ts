@@ -11,7 +11,7 @@
  */
 import type { Dataset } from '../dataset/build';
 import type { Vocabulary } from '../dataset/vocab';
-import type { SampleSource } from '../train/architecture';
+import type { SampleSource } from '../dataset/source';
 import type { NoiseResult, NoisedSample } from './apply';
 
 function toVocab(v: Vocabulary, ids: ArrayLike<number>, out: Int32Array, at: number, stride: number): void {

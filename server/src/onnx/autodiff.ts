@@ -16,10 +16,10 @@
  */
 import { EngineError, ERROR_CODES } from '../errors';
 import { isFloat } from './dtype';
-import type { Node, Value } from './graph';
 import { GatherGradient, GradStrategy, OP_TABLE } from './op-table';
 import * as o from './ops';
 import { dimsEqual, formatShape } from './shape';
+import type { Node, Value } from './values';
 
 /** Largest total inner dimension Σ Kᵢ of the products that {@link productSum} merges. */
 const PRODUCT_SUM_MAX_K = 16;

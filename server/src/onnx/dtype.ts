@@ -123,32 +123,8 @@ export function elementAsNumber(t: TensorData, i: number): number {
   return typeof v === 'bigint' ? Number(v) : v;
 }
 
-/** All elements of a host tensor as JS numbers. */
-export function toNumbers(t: TensorData): number[] {
-  const out = new Array<number>(t.data.length);
-  for (let i = 0; i < t.data.length; i++) out[i] = elementAsNumber(t, i);
-  return out;
-}
-
-/** The dtype stored by a typed array (a Uint8Array is taken to be bool). */
-export function dtypeOfStorage(data: TensorStorage): DType {
-  if (data instanceof Float32Array) return 'float32';
-  if (data instanceof Float64Array) return 'float64';
-  if (data instanceof BigInt64Array) return 'int64';
-  if (data instanceof Int32Array) return 'int32';
-  return 'bool';
-}
-
 /** Little-endian bytes of a tensor's elements, as ONNX `raw_data` requires. */
 export function storageBytes(data: TensorStorage): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
-/** Decodes little-endian `raw_data` bytes into fresh storage. */
-export function storageFromBytes(dtype: DType, bytes: Uint8Array): TensorStorage {
-  const n = bytes.byteLength / DTYPE_BYTES[dtype];
-  if (!Number.isInteger(n)) throw new EngineError(ERROR_CODES.GRAPH, `raw_data of ${bytes.byteLength} bytes is not a whole number of ${dtype} elements`);
-  const out = allocStorage(dtype, n);
-  storageBytes(out).set(bytes);
-  return out;
-}

@@ -7,9 +7,10 @@
  * (Loop bodies) are printed indented under their node. Used for debugging and golden tests.
  */
 import { TensorData, elementAsNumber } from './dtype';
-import { AttrValue, Graph, Node, Value } from './graph';
+import { Graph } from './graph';
 import { liveNodes } from './emit';
 import { formatShape } from './shape';
+import type { AttrValue, Node, Value } from './values';
 
 /** Options of {@link dumpGraph}. */
 export interface DumpOptions {

@@ -8,10 +8,11 @@
  */
 import { EngineError, ERROR_CODES } from '../errors';
 import { ONNX_DTYPE_CODE, TensorData, storageBytes } from './dtype';
-import { Graph, Node, OPSET_VERSION, Value } from './graph';
+import { Graph, OPSET_VERSION } from './graph';
 import { OP_TABLE } from './op-table';
 import { ATTRIBUTE_TYPE, AttributeProto, GraphProto, ModelProto, NodeProto, TensorProto, TypeProto, ValueInfoProto, encodeModelProto } from './proto';
 import type { Shape } from './shape';
+import type { Node, Value } from './values';
 
 /** ONNX IR version matching opset 18. */
 export const IR_VERSION = 8;

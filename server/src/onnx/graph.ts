@@ -1,5 +1,5 @@
 /**
- * The graph builder: values, nodes and (sub)graphs.
+ * The graph builder: (sub)graphs of the values and nodes of values.ts.
  *
  * A {@link Graph} records nodes in creation order, which is a topological order because a node can
  * only consume values that already exist. Every {@link Value} carries a dtype and a shape computed
@@ -15,98 +15,13 @@ import { EngineError, ERROR_CODES } from '../errors';
 import { DType, DTYPES, TensorData, storageBytes } from './dtype';
 import { OP_TABLE, InferContext, ValueType } from './op-table';
 import { Shape, canonicalShape, formatShape } from './shape';
+import { ApplyOptions, AttrType, AttrValue, Attrs, GraphLike, Node, Value } from './values';
 
 /** ONNX default-domain opset version every emitted model imports. */
 export const OPSET_VERSION = 18;
 
-/** Attribute value kinds, as declared per op in the op table. */
-export type AttrType = 'int' | 'float' | 'string' | 'ints' | 'floats' | 'strings' | 'tensor' | 'graph';
-
-/** An attribute value; its ONNX type comes from the op table's declaration. */
-export type AttrValue = number | string | readonly number[] | readonly string[] | TensorData | Graph;
-
-/** Attributes of one node. */
-export type Attrs = Readonly<Record<string, AttrValue>>;
-
-/** Where a value comes from. */
-export type ValueSource =
-  | { readonly kind: 'input' }
-  | { readonly kind: 'initializer'; readonly data: TensorData }
-  | { readonly kind: 'constant'; readonly data: TensorData }
-  | { readonly kind: 'node'; readonly node: Node; readonly index: number };
-
 function graphError(message: string): EngineError {
   return new EngineError(ERROR_CODES.GRAPH, message);
-}
-
-/** A tensor value of a graph: a graph input, an initializer, a constant or a node output. */
-export class Value {
-  /** @internal Values are created by {@link Graph} only. */
-  constructor(
-    /** The graph that defines the value. */
-    readonly graph: Graph,
-    /** Unique name within the model. */
-    readonly name: string,
-    readonly dtype: DType,
-    readonly shape: Shape,
-    readonly source: ValueSource,
-  ) {}
-
-  /** Number of axes. */
-  get rank(): number {
-    return this.shape.length;
-  }
-
-  /** The producing node, if any. */
-  get producer(): Node | undefined {
-    return this.source.kind === 'node' ? this.source.node : undefined;
-  }
-
-  /** Host data of a constant or initializer, undefined for computed values and inputs. */
-  get constData(): TensorData | undefined {
-    return this.source.kind === 'constant' || this.source.kind === 'initializer' ? this.source.data : undefined;
-  }
-
-  /** `name: float32[batch,4]`. */
-  toString(): string {
-    return `${this.name}: ${this.dtype}${formatShape(this.shape)}`;
-  }
-}
-
-/** One operator application. */
-export class Node {
-  /** @internal Nodes are created by {@link Graph.apply} only. */
-  constructor(
-    readonly graph: Graph,
-    /** Unique node name (also written to NodeProto.name). */
-    readonly name: string,
-    /** Creation order across the whole model: a topological order over all graphs. */
-    readonly seq: number,
-    /** ONNX op type (default domain). */
-    readonly op: string,
-    /** Inputs in ONNX order; undefined marks an omitted optional input. */
-    readonly inputs: readonly (Value | undefined)[],
-    readonly attrs: Attrs,
-    private readonly outputList: Value[],
-  ) {}
-
-  /** Output values in ONNX order. */
-  get outputs(): readonly Value[] {
-    return this.outputList;
-  }
-}
-
-/** Options of {@link Graph.apply}. */
-export interface ApplyOptions {
-  /** Names for the outputs (default: generated from the op type). */
-  readonly names?: readonly (string | undefined)[];
-  /**
-   * Output shapes the shape rule cannot derive itself (a Reshape or Expand whose target shape is
-   * computed at run time, the size of Unique's output, a Loop's scan length), or can derive only
-   * less precisely (the symbolic dims behind 0 and -1 in a constant Reshape target). Rules that
-   * need no hint ignore it.
-   */
-  readonly shapeHints?: readonly (Shape | undefined)[];
 }
 
 /** Names shared by a root graph and all of its subgraphs. */
@@ -144,7 +59,7 @@ export interface GraphOptions {
 }
 
 /** A graph under construction: the root graph of a model, or a subgraph (Loop body). */
-export class Graph {
+export class Graph implements GraphLike {
   /** Parent graph for subgraphs. */
   readonly parent: Graph | undefined;
   readonly doc: string | undefined;
@@ -202,8 +117,8 @@ export class Graph {
   }
 
   /** True when `g` is this graph or one of its ancestors. */
-  isWithin(g: Graph): boolean {
-    for (let c: Graph | undefined = this; c; c = c.parent) if (c === g) return true;
+  isWithin(g: GraphLike): boolean {
+    for (let c: GraphLike | undefined = this; c; c = c.parent) if (c === g) return true;
     return false;
   }
 
@@ -211,8 +126,8 @@ export class Graph {
    * The innermost of the graphs defining `values` (and this graph). All must lie on one chain of
    * ancestors, otherwise a value would be used outside the scope that defines it.
    */
-  deepest(values: readonly (Value | undefined)[]): Graph {
-    let g: Graph = this;
+  deepest(values: readonly (Value | undefined)[]): GraphLike {
+    let g: GraphLike = this;
     for (const v of values) {
       if (!v) continue;
       if (v.graph.isWithin(g)) g = v.graph;

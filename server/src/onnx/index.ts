@@ -4,8 +4,10 @@
  */
 export * from './dtype';
 export * from './shape';
-export { Graph, Node, Value, OPSET_VERSION } from './graph';
-export type { ApplyOptions, AttrType, AttrValue, Attrs, GraphOptions, ValueSource } from './graph';
+export { Graph, OPSET_VERSION } from './graph';
+export type { GraphOptions } from './graph';
+export { Node, Value } from './values';
+export type { ApplyOptions, AttrType, AttrValue, Attrs, GraphLike, ValueSource } from './values';
 export { OP_TABLE } from './op-table';
 export type { GatherGradient, GradArgs, GradRule, GradStrategy, InferContext, OpEntry, ValueType } from './op-table';
 export * as ops from './ops';

@@ -3,9 +3,9 @@
  * have no gradient rules of their own; autodiff differentiates through the primitives.
  */
 import { EngineError, ERROR_CODES } from '../errors';
-import type { Value } from './graph';
 import * as o from './ops';
 import { formatShape } from './shape';
+import type { Value } from './values';
 
 /** x·W (+ b): a dense layer on the last axis. */
 export function linear(x: Value, w: Value, b?: Value): Value {

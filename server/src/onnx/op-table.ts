@@ -16,9 +16,9 @@
  */
 import { EngineError, ERROR_CODES } from '../errors';
 import { DType, TensorData, dtypeFromOnnxCode, isFloat } from './dtype';
-import type { AttrType, Attrs, Graph, Node, Value } from './graph';
 import * as o from './ops';
 import { Dim, Shape, broadcastShapes, dimsEqual, divDims, formatShape, mulDims, normalizeAxes, normalizeAxis, numel } from './shape';
+import type { AttrType, Attrs, GraphLike, Node, Value } from './values';
 
 /** dtype and shape of one output. */
 export interface ValueType {
@@ -41,7 +41,7 @@ export interface InferContext {
   float(name: string, dflt: number): number;
   str(name: string, dflt: string): string;
   ints(name: string): readonly number[] | undefined;
-  graph(name: string): Graph;
+  graph(name: string): GraphLike;
   /** Values of a constant integer input (axes, shapes), or undefined when computed at run time. */
   constInts(i: number): number[] | undefined;
   /** Output shape supplied by the caller for outputs the rule cannot derive (see ApplyOptions). */

@@ -9,8 +9,8 @@
  */
 import { EngineError, ERROR_CODES } from '../errors';
 import { DType, ONNX_DTYPE_CODE, TensorData, scalarTensor, tensor } from './dtype';
-import type { Attrs, Graph, Value } from './graph';
-import { Dim, Shape, canonicalDim, dimFactors, dimsEqual, divDims, formatShape, isStaticShape, mulDims, normalizeAxes, normalizeAxis, numel } from './shape';
+import { Dim, Shape, canonicalDim, dimFactors, dimsEqual, divDims, formatShape, isStaticShape, mulDims, numel } from './shape';
+import type { Attrs, GraphLike, Value } from './values';
 
 /** A value, or a number standing for a scalar constant of the other operand's dtype. */
 export type Operand = Value | number;
@@ -19,7 +19,7 @@ function graphError(message: string): EngineError {
   return new EngineError(ERROR_CODES.GRAPH, message);
 }
 
-function graphOf(values: readonly (Value | undefined)[]): Graph {
+function graphOf(values: readonly (Value | undefined)[]): GraphLike {
   const first = values.find((v): v is Value => v !== undefined);
   if (!first) throw graphError('an op needs at least one value input to know its graph');
   return first.graph.deepest(values);
@@ -36,7 +36,7 @@ export function applyN(op: string, inputs: readonly (Value | undefined)[], attrs
 }
 
 /** A constant in `g`'s root graph. */
-export function constant(g: Graph, data: TensorData): Value {
+export function constant(g: GraphLike, data: TensorData): Value {
   return g.constant(data);
 }
 
@@ -46,12 +46,12 @@ export function scalarLike(like: Value, value: number): Value {
 }
 
 /** A scalar constant of the given dtype. */
-export function scalar(g: Graph, value: number, dtype: DType): Value {
+export function scalar(g: GraphLike, value: number, dtype: DType): Value {
   return g.constant(scalarTensor(dtype, value));
 }
 
 /** A 1-D int64 constant (axes, shapes, indices). */
-export function int64s(g: Graph, values: readonly number[]): Value {
+export function int64s(g: GraphLike, values: readonly number[]): Value {
   return g.constant(tensor('int64', [values.length], values));
 }
 
@@ -361,7 +361,7 @@ export function constantOfShape(shapeValue: Value, value: number, dtype: DType, 
 }
 
 /** A tensor of static shape `shape` filled with `value`, computed at run time (no stored data). */
-export function fill(g: Graph, shape: readonly number[], value: number, dtype: DType): Value {
+export function fill(g: GraphLike, shape: readonly number[], value: number, dtype: DType): Value {
   return apply1('ConstantOfShape', [int64s(g, shape)], { value: tensor(dtype, [1], [value]) });
 }
 
@@ -393,12 +393,6 @@ export function scatterElements(data: Value, indices: Value, updates: Value, axi
   return apply1('ScatterElements', [data, indices, updates], reduction === 'none' ? { axis } : { axis, reduction });
 }
 
-/** One-hot encoding of int indices: a new axis of size `depth` at `axis`, values [off, on]. */
-export function oneHot(indices: Value, depth: number, off: number, on: number, dtype: DType, axis = -1): Value {
-  const g = indices.graph;
-  return apply1('OneHot', [indices, int64s(g, [depth]), g.constant(tensor(dtype, [2], [off, on]))], { axis });
-}
-
 // ---------------------------------------------------------------------------------------------
 // Helpers used by gradient rules
 
@@ -422,23 +416,13 @@ export function unbroadcast(grad: Value, like: Value): Value {
   return reshapeLike(summed, like);
 }
 
-/** Normalizes axes against a value's rank (re-exported for gradient rules). */
-export function axesOf(x: Value, axes: readonly number[], what: string): number[] {
-  return normalizeAxes(axes, x.rank, what);
-}
-
-/** Normalizes one axis against a value's rank. */
-export function axisOf(x: Value, axis: number, what: string): number {
-  return normalizeAxis(axis, x.rank, what);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Control flow
 
 /** What a Loop body builder receives. */
 export interface LoopBodyScope {
   /** The body graph; values of enclosing graphs can be used directly (outer-scope references). */
-  readonly graph: Graph;
+  readonly graph: GraphLike;
   /** Iteration number, int64 scalar, 0-based. */
   readonly iteration: Value;
   /** Loop-carried values at the start of this iteration. */
@@ -475,7 +459,7 @@ export interface LoopSpec {
  * steps run in one `session.run`: parameters and optimizer state are carried, per-step batches are
  * gathered from outer-scope inputs by the iteration number, per-step losses are scanned out.
  */
-export function loop(g: Graph, spec: LoopSpec): { carried: Value[]; scans: Value[] } {
+export function loop(g: GraphLike, spec: LoopSpec): { carried: Value[]; scans: Value[] } {
   const outer = g.deepest([...spec.carried, typeof spec.trips === 'number' ? undefined : spec.trips]);
   const body = outer.subgraph(spec.name ?? outer.uniqueName(`${outer.name}_body`));
   const iteration = body.input(`${body.name}_iter`, 'int64', []);

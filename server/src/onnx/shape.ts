@@ -79,11 +79,6 @@ export function dimsEqual(a: Dim, b: Dim): boolean {
   return canonicalDim(a) === canonicalDim(b);
 }
 
-/** True when two shapes have the same rank and provably equal dims. */
-export function shapesEqual(a: Shape, b: Shape): boolean {
-  return a.length === b.length && a.every((d, i) => dimsEqual(d, b[i]!));
-}
-
 /** True when every dim is a number. */
 export function isStaticShape(s: Shape): s is readonly number[] {
   return s.every((d) => typeof d === 'number');

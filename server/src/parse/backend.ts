@@ -20,9 +20,9 @@
 import type NativeTs = require('tree-sitter');
 import type * as WebTs from 'web-tree-sitter';
 import { EngineError, ERROR_CODES } from '../errors';
+import type { PathKernel, TsCursor, TsMatch, TsNode } from './backend-types';
 import { decodeMatches, FlatColumns, FlatCursor, FlatLanguage, FlatNode, FlatSyntaxTree, loadFlatAddon, type FlatAddon, type FlatHandle } from './flat';
 import { LANGUAGES, loadQuerySource } from './languages';
-import type { PathKernel } from './paths';
 import { LANGUAGE_IDS, type LanguageId } from './sample';
 
 /** Which binding parses. */
@@ -30,43 +30,6 @@ export type BackendKind = 'native-flat' | 'native' | 'wasm';
 
 /** The backends, fastest first (the order `auto` tries them in). */
 export const BACKEND_KINDS: readonly BackendKind[] = ['native-flat', 'native', 'wasm'];
-
-/** The parts of a syntax node the extractor reads (native and web-tree-sitter nodes both fit). */
-export interface TsNode {
-  readonly type: string;
-  readonly startIndex: number;
-  readonly endIndex: number;
-  readonly hasError: boolean;
-  readonly text: string;
-  readonly parent: TsNode | null;
-  readonly previousNamedSibling: TsNode | null;
-}
-
-/** The parts of a tree cursor the extractor reads. */
-export interface TsCursor {
-  readonly nodeTypeId: number;
-  readonly nodeType: string;
-  readonly nodeIsNamed: boolean;
-  readonly startIndex: number;
-  readonly endIndex: number;
-  readonly currentFieldName: string | null;
-  /** Field id of the current node (0 or undefined when it has none): cheaper than the name, a number. */
-  readonly currentFieldId: number | undefined;
-  /** The node the cursor is on (a node object: costs more than the other reads). */
-  readonly currentNode: TsNode;
-  gotoFirstChild(): boolean;
-  gotoNextSibling(): boolean;
-  gotoParent(): boolean;
-}
-
-export interface TsCapture {
-  readonly name: string;
-  readonly node: TsNode;
-}
-
-export interface TsMatch {
-  readonly captures: readonly TsCapture[];
-}
 
 /** A parsed unit. `dispose` must be called when done (web-tree-sitter trees live in wasm memory). */
 export interface ParsedTree {

@@ -10,7 +10,7 @@
  * node reads per method; capturing every comment of the file with the query cost far more on
  * comment-heavy code.
  */
-import type { TsNode } from './backend';
+import type { TsNode } from './backend-types';
 import type { DocStyle } from './languages';
 import { cleanHashComments, cleanJavadoc } from './lexemes';
 

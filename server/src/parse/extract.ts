@@ -19,7 +19,8 @@
  * `extract` is synchronous once the extractor exists, so a worker thread can call it in a loop.
  */
 import { EngineError, ERROR_CODES } from '../errors';
-import { BACKEND_KINDS, loadBackend, type Backend, type BackendKind, type BackendLoaders, type ParsedTree, type TsNode } from './backend';
+import { BACKEND_KINDS, loadBackend, type Backend, type BackendKind, type BackendLoaders, type ParsedTree } from './backend';
+import type { TsNode } from './backend-types';
 import { leadingDoc, leadingDocOfRun } from './docs';
 import { CommentRuns, DeclTable, FlatTree, LabelTable, TokenInterner, TypeTable } from './flatten';
 import { sampleId } from './ids';

@@ -11,8 +11,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { TsCapture, TsCursor, TsMatch, TsNode } from './backend';
-import type { PathKernel } from './paths';
+import type { PathKernel, TsCapture, TsCursor, TsMatch, TsNode } from './backend-types';
 
 /** The addon's exports (`native/flat.c`; the path-context kernel, `native/paths.c`, as paths.ts describes it). */
 export interface FlatAddon extends PathKernel<PathTableHandle> {

@@ -23,7 +23,7 @@
  * punctuation, always leaves); `npar`/`nidx` give each node its parent and a named node its index
  * among its parent's named children.
  */
-import type { TsCursor } from './backend';
+import type { TsCursor } from './backend-types';
 import type { LanguageSpec } from './languages';
 import type { FieldShape, QueryShape } from './queryshape';
 import { isPunctuation, MAX_LITERAL_CHARS, normalizeNumber, normalizeString, STRING_TOKEN } from './lexemes';
@@ -51,6 +51,12 @@ const NODECL = 2048;
 const MAX_SHORT_LITERAL = MAX_LITERAL_CHARS + 9;
 
 const EMPTY = new Int32Array(0);
+
+/** What the walk does after a node: its first child is next, or the node after it in pre-order, or the walk stops. */
+const DESCEND = 0;
+const NEXT = 1;
+const STOP = 2;
+type Step = typeof DESCEND | typeof NEXT | typeof STOP;
 
 /** tree-sitter's symbol id space is 16 bits (the ERROR node is 65535). */
 const SYMBOL_SPACE = 65536;
@@ -584,6 +590,12 @@ export class FlatTree {
 
   /** The ancestors of the current node (only named nodes have children: anonymous ones are tokens). */
   private stack = new Int32Array(256);
+  /** Depth in the flattened subtree: the number of its ancestors on `stack`. */
+  private sp = 0;
+  /** Depth of the cursor below the file's root while outside flattened subtrees (file walks only). */
+  private skim = 0;
+  /** The cursor's level, counted only while a file walk notes comments (`DeclTable.comments`). */
+  private depth = 0;
 
   private ensure(need: number): void {
     if (need <= this.sym.length) return;
@@ -677,160 +689,196 @@ export class FlatTree {
     this.walk(cursor, text, types, interner, decls);
   }
 
+  /**
+   * One iterative pre-order pass under `cursor`: each node is flattened (in a file walk, passed
+   * over when outside the subtrees to flatten), then the cursor goes to its first child or on to
+   * the next node. File walks also note, per level of the cursor, whether a named node was met and
+   * the comments met since the last other named node (a declaration's documentation, see
+   * `DeclTable`).
+   */
   private walk(cursor: TsCursor, text: string, types: TypeTable, interner: TokenInterner, decls: DeclTable | undefined): void {
-    const flags = types.flags;
-    const { bodyField, nameField } = types.spec;
-    const codeMarker = decls === undefined ? undefined : types.spec.codeInStrings;
-    // Only in file walks: they run on error-free trees, without zero-width MISSING identifiers.
-    const identChars = decls === undefined ? undefined : types.identifierChars;
+    this.clear();
+    this.sp = 0;
+    this.skim = 0;
+    this.depth = 0;
+    decls?.comments?.enter(0);
+    for (;;) {
+      const ty = cursor.nodeTypeId;
+      let f = types.flags[ty]!;
+      if (f === 0) f = types.learn(ty, cursor);
+      let step: Step = NEXT;
+      if (f & COMMENT) decls?.comments?.comment(cursor);
+      else if (decls === undefined) step = this.flattenNode(cursor, text, ty, f, -1, types, interner, undefined);
+      else step = this.fileNode(cursor, text, ty, f, types, interner, decls);
+      if (step === STOP || (step === NEXT && !this.advance(cursor, types, interner, decls))) return;
+    }
+  }
+
+  /** Empties the arrays: they hold one flattened subtree at a time. */
+  private clear(): void {
     this.n = 0;
     this.poolLen = 0;
     this.raw.length = 0;
     this.methods.length = 0;
-    // `sp`: depth in the flattened subtree (its ancestors on `stack`); `skim`: depth of the
-    // cursor below the file's root while outside flattened subtrees (file walks only).
-    let sp = 0;
-    let skim = 0;
-    // File walks note, per level of the cursor, whether a named node was met and the comments
-    // met since the last other named node (a declaration's documentation, see `DeclTable`).
-    const docs = decls?.comments;
-    let depth = 0;
-    if (docs !== undefined) docs.enter(0);
-    for (;;) {
-      const ty = cursor.nodeTypeId;
-      let f = flags[ty]!;
-      if (f === 0) f = types.learn(ty, cursor);
-      descend: if ((f & COMMENT) === 0) {
-        let d = -1;
-        if (decls !== undefined && f & DECL) {
-          d = decls.register(cursor, ty);
-          if (decls.irregular) return;
-          const flatten = decls.flatten(d, cursor, depth);
-          if (docs !== undefined) docs.named(depth);
-          if (!flatten && sp === 0) {
-            if (cursor.gotoFirstChild()) {
-              skim++;
-              if (docs !== undefined) docs.enter(++depth);
-              continue;
-            }
-            break descend;
-          }
-        } else if (sp === 0 && decls !== undefined) {
-          // Outside the flattened subtrees: only look for declarations below.
-          if ((f & NAMED) === 0) break descend;
-          if (docs !== undefined) docs.named(depth);
-          if (f & (IDENT | NUMBER | NODECL)) break descend;
-          if (f & STRING && (codeMarker === undefined || !text.slice(cursor.startIndex, cursor.endIndex).includes(codeMarker))) break descend;
-          if (cursor.gotoFirstChild()) {
-            skim++;
-            if (docs !== undefined) docs.enter(++depth);
-            continue;
-          }
-          break descend;
-        } else if (docs !== undefined && f & NAMED) {
-          docs.named(depth);
-        }
-        if (sp === 0 && decls !== undefined) {
-          // A new flattened subtree of a file walk: the arrays hold one at a time.
-          this.n = 0;
-          this.poolLen = 0;
-          this.raw.length = 0;
-          this.methods.length = 0;
-        }
-        const i = this.n++;
-        if (i >= this.sym.length) this.ensure(i + 1);
-        this.sym[i] = ty;
-        this.term[i] = -1;
-        this.tokLen[i] = 0;
-        this.rawRef[i] = -1;
-        this.start[i] = -1;
-        this.stop[i] = -1;
-        const parent = sp > 0 ? this.stack[sp - 1]! : -1;
-        this.npar[i] = parent;
-        if (f & NAMED) {
-          this.nidx[i] = parent >= 0 ? this.nkids[parent]!++ : 0;
-          this.nkids[i] = 0;
-          this.label[i] = types.label[ty]!;
-        }
-        if (parent >= 0 && flags[this.sym[parent]!]! & METHOD) {
-          const field = types.field(cursor);
-          if (field === bodyField) this.bodyOf[parent] = i;
-          else if (field === nameField) this.nameOf[parent] = i;
-        }
-        if (f & METHOD) {
-          if (d >= 0) {
-            decls!.flat[d] = i;
-            this.start[i] = decls!.start[d]!;
-          } else {
-            this.start[i] = cursor.startIndex;
-          }
-          this.bodyOf[i] = -1;
-          this.nameOf[i] = -1;
-          this.methods.push(i);
-        }
-        if (f & (STRING | IDENT | NUMBER)) {
-          // Tokens: their children, if any (an aliased keyword), add nothing to the text.
-          this.end[i] = i + 1;
-          const s = cursor.startIndex;
-          const e = f & IDENT && identChars !== undefined ? identifierEnd(text, s, identChars, cursor) : cursor.endIndex;
-          if (f & STRING) {
-            this.start[i] = s;
-            this.stop[i] = e;
-            // A declaration inside the literal (interpolated code) would not be flattened.
-            if (codeMarker !== undefined && text.slice(s, e).includes(codeMarker) && holdsDeclaration(cursor, types)) {
-              decls!.irregular = true;
-              return;
-            }
-            // Most literals (docstrings above all) are too long to be kept: no need to copy them.
-            if (e - s > MAX_SHORT_LITERAL) {
-              this.term[i] = types.stringToken;
-              this.pushToken(i, types.stringToken);
-              break descend;
-            }
-          }
-          if (f & IDENT) this.identLeaf(i, text, s, e, interner);
-          else this.namedLeaf(i, f, text.slice(s, e), interner);
-          break descend;
-        }
-        if ((f & NAMED) === 0) {
-          // Anonymous nodes are the grammar's literal tokens: leaves whose text is their type.
-          this.end[i] = i + 1;
-          if ((f & PUNCT) === 0) {
-            if ((f & TOKENS) === 0) types.internAnon(ty);
-            this.pushTokens(i, types.anonTokens[ty]!);
-            // code2vec keeps the operator in the node's label: `a+b` and `a*b` get different paths.
-            if (parent >= 0) {
-              const pty = this.sym[parent]!;
-              if (flags[pty]! & OPNODE && this.label[parent] === types.label[pty]) this.label[parent] = types.operatorLabel(pty, ty);
-            }
-          }
-          break descend;
-        }
-        if (cursor.gotoFirstChild()) {
-          if (sp >= this.stack.length) this.stack = grow(this.stack, sp + 1);
-          this.stack[sp++] = i;
-          if (docs !== undefined) docs.enter(++depth);
-          continue;
-        }
-        this.end[i] = i + 1;
-        this.namedLeaf(i, f, text.slice(cursor.startIndex, cursor.endIndex), interner);
-        if (sp === 0 && decls !== undefined && !decls.done()) return;
-      } else if (docs !== undefined) {
-        docs.comment(cursor);
+  }
+
+  /**
+   * A node of a file walk: inside a flattened subtree it is flattened; outside, only the
+   * declarations below it matter, and a declaration to flatten starts a new subtree.
+   */
+  private fileNode(cursor: TsCursor, text: string, ty: number, f: number, types: TypeTable, interner: TokenInterner, decls: DeclTable): Step {
+    const docs = decls.comments;
+    if (f & DECL) {
+      const d = decls.register(cursor, ty);
+      if (decls.irregular) return STOP;
+      const flatten = decls.flatten(d, cursor, this.depth);
+      if (docs !== undefined) docs.named(this.depth);
+      if (this.sp === 0) {
+        if (!flatten) return this.skimInto(cursor, docs);
+        this.clear();
       }
-      // Advance to the next node in pre-order, closing the subtrees left on the way up.
-      for (;;) {
-        if (sp === 0 && skim === 0) return;
-        if (cursor.gotoNextSibling()) break;
-        cursor.gotoParent();
-        if (docs !== undefined) docs.leave(depth--);
-        if (sp > 0) {
-          sp--;
-          this.close(this.stack[sp]!, types, interner);
-          if (sp === 0 && decls !== undefined && !decls.done()) return;
-        } else {
-          skim--;
-        }
+      return this.flattenNode(cursor, text, ty, f, d, types, interner, decls);
+    }
+    if (this.sp === 0) return this.skimNode(cursor, text, f, types, docs);
+    if (docs !== undefined && f & NAMED) docs.named(this.depth);
+    return this.flattenNode(cursor, text, ty, f, -1, types, interner, decls);
+  }
+
+  /** A node outside the flattened subtrees of a file walk: the walk goes below it only where a declaration can be. */
+  private skimNode(cursor: TsCursor, text: string, f: number, types: TypeTable, docs: CommentRuns | undefined): Step {
+    if ((f & NAMED) === 0) return NEXT;
+    if (docs !== undefined) docs.named(this.depth);
+    if (f & (IDENT | NUMBER | NODECL)) return NEXT;
+    const codeMarker = types.spec.codeInStrings;
+    if (f & STRING && (codeMarker === undefined || !text.slice(cursor.startIndex, cursor.endIndex).includes(codeMarker))) return NEXT;
+    return this.skimInto(cursor, docs);
+  }
+
+  /** Goes down to the first child of a node that is passed over, when it has one. */
+  private skimInto(cursor: TsCursor, docs: CommentRuns | undefined): Step {
+    if (!cursor.gotoFirstChild()) return NEXT;
+    this.skim++;
+    if (docs !== undefined) docs.enter(++this.depth);
+    return DESCEND;
+  }
+
+  /** Flattens the node the cursor is on; `d` is its declaration in a file walk, else -1. */
+  private flattenNode(cursor: TsCursor, text: string, ty: number, f: number, d: number, types: TypeTable, interner: TokenInterner, decls: DeclTable | undefined): Step {
+    const i = this.addNode(cursor, ty, f, d, types, decls);
+    if (f & (STRING | IDENT | NUMBER)) return this.tokenLeaf(i, cursor, text, f, types, interner, decls);
+    if ((f & NAMED) === 0) {
+      this.anonymousLeaf(i, ty, f, types);
+      return NEXT;
+    }
+    if (cursor.gotoFirstChild()) {
+      if (this.sp >= this.stack.length) this.stack = grow(this.stack, this.sp + 1);
+      this.stack[this.sp++] = i;
+      if (decls?.comments !== undefined) decls.comments.enter(++this.depth);
+      return DESCEND;
+    }
+    this.end[i] = i + 1;
+    this.namedLeaf(i, f, text.slice(cursor.startIndex, cursor.endIndex), interner);
+    return this.sp === 0 && decls !== undefined && !decls.done() ? STOP : NEXT;
+  }
+
+  /** Appends the node the cursor is on, under the innermost open node; returns its index. */
+  private addNode(cursor: TsCursor, ty: number, f: number, d: number, types: TypeTable, decls: DeclTable | undefined): number {
+    const i = this.n++;
+    if (i >= this.sym.length) this.ensure(i + 1);
+    this.sym[i] = ty;
+    this.term[i] = -1;
+    this.tokLen[i] = 0;
+    this.rawRef[i] = -1;
+    this.start[i] = -1;
+    this.stop[i] = -1;
+    const parent = this.sp > 0 ? this.stack[this.sp - 1]! : -1;
+    this.npar[i] = parent;
+    if (f & NAMED) {
+      this.nidx[i] = parent >= 0 ? this.nkids[parent]!++ : 0;
+      this.nkids[i] = 0;
+      this.label[i] = types.label[ty]!;
+    }
+    if (parent >= 0 && types.flags[this.sym[parent]!]! & METHOD) {
+      const field = types.field(cursor);
+      if (field === types.spec.bodyField) this.bodyOf[parent] = i;
+      else if (field === types.spec.nameField) this.nameOf[parent] = i;
+    }
+    if (f & METHOD) this.addMethod(i, cursor, d, decls);
+    return i;
+  }
+
+  /** Notes method node `i`, whose start is its declaration's in a file walk. */
+  private addMethod(i: number, cursor: TsCursor, d: number, decls: DeclTable | undefined): void {
+    if (d >= 0) {
+      decls!.flat[d] = i;
+      this.start[i] = decls!.start[d]!;
+    } else {
+      this.start[i] = cursor.startIndex;
+    }
+    this.bodyOf[i] = -1;
+    this.nameOf[i] = -1;
+    this.methods.push(i);
+  }
+
+  /** A string, identifier or number: a token whose children, if any (an aliased keyword), add nothing to the text. */
+  private tokenLeaf(i: number, cursor: TsCursor, text: string, f: number, types: TypeTable, interner: TokenInterner, decls: DeclTable | undefined): Step {
+    this.end[i] = i + 1;
+    const s = cursor.startIndex;
+    // Only in file walks: they run on error-free trees, without zero-width MISSING identifiers.
+    const identChars = decls === undefined ? undefined : types.identifierChars;
+    const e = f & IDENT && identChars !== undefined ? identifierEnd(text, s, identChars, cursor) : cursor.endIndex;
+    if (f & STRING) {
+      this.start[i] = s;
+      this.stop[i] = e;
+      // A declaration inside the literal (interpolated code) would not be flattened.
+      const codeMarker = decls === undefined ? undefined : types.spec.codeInStrings;
+      if (codeMarker !== undefined && text.slice(s, e).includes(codeMarker) && holdsDeclaration(cursor, types)) {
+        decls!.irregular = true;
+        return STOP;
+      }
+      // Most literals (docstrings above all) are too long to be kept: no need to copy them.
+      if (e - s > MAX_SHORT_LITERAL) {
+        this.term[i] = types.stringToken;
+        this.pushToken(i, types.stringToken);
+        return NEXT;
+      }
+    }
+    if (f & IDENT) this.identLeaf(i, text, s, e, interner);
+    else this.namedLeaf(i, f, text.slice(s, e), interner);
+    return NEXT;
+  }
+
+  /** An anonymous node: one of the grammar's literal tokens, a leaf whose text is its type. */
+  private anonymousLeaf(i: number, ty: number, f: number, types: TypeTable): void {
+    this.end[i] = i + 1;
+    if (f & PUNCT) return;
+    if ((f & TOKENS) === 0) types.internAnon(ty);
+    this.pushTokens(i, types.anonTokens[ty]!);
+    // code2vec keeps the operator in the node's label: `a+b` and `a*b` get different paths.
+    const parent = this.npar[i]!;
+    if (parent >= 0) {
+      const pty = this.sym[parent]!;
+      if (types.flags[pty]! & OPNODE && this.label[parent] === types.label[pty]) this.label[parent] = types.operatorLabel(pty, ty);
+    }
+  }
+
+  /**
+   * Moves the cursor to the next node in pre-order, closing the subtrees left on the way up;
+   * false when the walk is over.
+   */
+  private advance(cursor: TsCursor, types: TypeTable, interner: TokenInterner, decls: DeclTable | undefined): boolean {
+    const docs = decls?.comments;
+    for (;;) {
+      if (this.sp === 0 && this.skim === 0) return false;
+      if (cursor.gotoNextSibling()) return true;
+      cursor.gotoParent();
+      if (docs !== undefined) docs.leave(this.depth--);
+      if (this.sp > 0) {
+        this.sp--;
+        this.close(this.stack[this.sp]!, types, interner);
+        if (this.sp === 0 && decls !== undefined && !decls.done()) return false;
+      } else {
+        this.skim--;
       }
     }
   }

@@ -34,6 +34,7 @@
  * JS below stays the reference (tests check that both give the same contexts) and the path of
  * the other backends.
  */
+import type { PathKernel } from './backend-types';
 import type { FlatTree, LabelTable } from './flatten';
 import { seededRandom, seedWords } from './ids';
 import type { StringTable } from './sample';
@@ -230,25 +231,6 @@ class PathInterner {
   }
 
   private readonly parts: string[] = [];
-}
-
-/**
- * The flat addon's path-context functions (`native/paths.c`, whose comments give the contract),
- * handed over by the backend that loaded the addon.
- */
-export interface PathKernel<Table = unknown> {
-  createPathTable(): Table;
-  pathContexts(
-    table: Table,
-    npar: Int32Array,
-    nidx: Int32Array,
-    label: Int32Array,
-    terms: Int32Array,
-    termTok: Int32Array,
-    params: Int32Array,
-    out: Int32Array,
-    fresh: Int32Array,
-  ): number;
 }
 
 /** Indices of the kernel's `params` (the enum of native/paths.c). */

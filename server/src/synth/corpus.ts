@@ -10,7 +10,7 @@ import { EngineError, ERROR_CODES } from '../errors';
 import { LANGUAGE_IDS, type LanguageId } from '../parse/sample';
 import { renderJava } from './java';
 import { planLanguage } from './plan';
-import { Rng } from './prng';
+import { SynthRng } from '../util/rng';
 import { ProjectAllocator } from './projects';
 import { renderPython } from './python';
 import type { GeneratedMethod, RenderedFile } from './render';
@@ -109,7 +109,7 @@ const RENDERERS = { java: renderJava, python: renderPython, ruby: renderRuby } a
  */
 export function generateCorpus(options: GenerateOptions): Corpus {
   const o = resolveGenerateOptions(options);
-  const root = new Rng(o.seed);
+  const root = new SynthRng(o.seed);
   const domains = root.fork('domains').shuffle([...DOMAINS]).slice(0, o.domains);
   const files: GeneratedFile[] = [];
   const methods: GeneratedMethod[] = [];

@@ -9,4 +9,3 @@ export type { GeneratedMethod } from './render';
 export { generateLearnableTask, randomLabels } from './learnable';
 export type { LearnableTask, LearnableTaskOptions } from './learnable';
 export { FAMILIES, type Family } from './vocab';
-export { Rng } from './prng';

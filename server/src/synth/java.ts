@@ -7,7 +7,7 @@
  */
 import type { FilePlan, PlannedMethod } from './plan';
 import type { Project, ProjectAllocator } from './projects';
-import type { Rng } from './prng';
+import type { SynthRng } from '../util/rng';
 import { CodeBuffer, LIMITS, POOLS, docSentence, elementVar, fieldParam, indentLines, type RenderedFile } from './render';
 import { camel, fieldOf, pascal, pluralWords, upperSnake, type DomainDef, type FieldKind, type FieldRole } from './vocab';
 
@@ -38,7 +38,7 @@ interface JMethod {
 }
 
 interface Ctx {
-  readonly rng: Rng;
+  readonly rng: SynthRng;
   readonly d: DomainDef;
   readonly imports: Set<string>;
   /** Entity class name. */
@@ -597,7 +597,7 @@ function signature(name: string, m: JMethod, declarationOnly: boolean): string {
   return `${mods}${m.ret} ${name}(${m.params})${m.throws ? ` throws ${m.throws}` : ''}${declarationOnly ? ';' : ' {'}`;
 }
 
-function methodLines(pm: PlannedMethod, m: JMethod, d: DomainDef, rng: Rng, override: boolean): { lines: string[]; nameLine: number } {
+function methodLines(pm: PlannedMethod, m: JMethod, d: DomainDef, rng: SynthRng, override: boolean): { lines: string[]; nameLine: number } {
   const lines: string[] = [];
   const annotations = [...(override && !m.annotations?.includes('@Override') ? ['@Override'] : []), ...(m.annotations ?? [])];
   if (!pm.alternatives && annotations.length === 0 && rng.chance(0.2)) lines.push(`/** ${docSentence(pm.spec, d)} */`);
@@ -629,7 +629,7 @@ function javaPath(pkg: string, cls: string): string {
 }
 
 /** Renders a Java file plan: one file, or two for the `interface` form. */
-export function renderJava(plan: FilePlan, rng: Rng, projects: ProjectAllocator): RenderedFile[] {
+export function renderJava(plan: FilePlan, rng: SynthRng, projects: ProjectAllocator): RenderedFile[] {
   const d = plan.domain;
   const entity = pascal(d.className);
   const c: Ctx = {

@@ -3,7 +3,7 @@
  * label is a known function of their content, and random labels for the randomization test.
  */
 import { EngineError, ERROR_CODES } from '../errors';
-import { Rng } from './prng';
+import { SynthRng } from '../util/rng';
 
 /** Options of `generateLearnableTask`. */
 export interface LearnableTaskOptions {
@@ -67,7 +67,7 @@ export function generateLearnableTask(o: LearnableTaskOptions): LearnableTask {
   if (!Number.isInteger(o.vocab) || usable < needed) {
     throw configError(`vocab must leave at least labels × keysPerLabel + 1 = ${needed} ids above reserved = ${reserved} (got vocab ${o.vocab})`);
   }
-  const rng = new Rng(o.seed).fork('learnable-task');
+  const rng = new SynthRng(o.seed).fork('learnable-task');
   const ids = rng.shuffle(Array.from({ length: usable }, (_, k) => reserved + k));
   const keys = Array.from({ length: o.labels }, (_, c) => ids.slice(c * keysPerLabel, (c + 1) * keysPerLabel));
   const noise = ids.slice(o.labels * keysPerLabel);
@@ -89,6 +89,6 @@ export function randomLabels(n: number, k: number, seed: number): number[] {
   requireInt('n', n, 0);
   requireInt('k', k, 1);
   if (!Number.isSafeInteger(seed)) throw configError(`seed must be an integer (got ${seed})`);
-  const rng = new Rng(seed).fork('random-labels');
+  const rng = new SynthRng(seed).fork('random-labels');
   return Array.from({ length: n }, () => rng.int(k));
 }

@@ -9,7 +9,7 @@
  * needs; drawing independently would leave some labels seen once.
  */
 import type { LanguageId } from '../parse/sample';
-import type { Rng } from './prng';
+import type { SynthRng } from '../util/rng';
 import {
   MODEL_SPECS,
   PAIRS,
@@ -73,7 +73,7 @@ class Deck<T> {
   private cards: T[] = [];
   constructor(
     private readonly items: readonly T[],
-    private readonly rng: Rng,
+    private readonly rng: SynthRng,
   ) {}
 
   take(accept: (card: T) => boolean = () => true): T | undefined {
@@ -118,7 +118,7 @@ function modelRank(m: MethodSpec): number {
   }
 }
 
-function chooseForm(language: LanguageId, role: FileRole, pyProperties: boolean, rng: Rng): { form: FileForm; pyProperties: boolean } {
+function chooseForm(language: LanguageId, role: FileRole, pyProperties: boolean, rng: SynthRng): { form: FileForm; pyProperties: boolean } {
   switch (language) {
     case 'java':
       if (role === 'model') return { form: 'class', pyProperties: false };
@@ -153,7 +153,7 @@ function nameMethods(language: LanguageId, d: DomainDef, pyProperties: boolean, 
 }
 
 /** Plans the files of one language. */
-export function planLanguage(language: LanguageId, o: PlanOptions, rng: Rng): FilePlan[] {
+export function planLanguage(language: LanguageId, o: PlanOptions, rng: SynthRng): FilePlan[] {
   const domainDeck = new Deck(o.domains, rng);
   const roleDecks = new Map<DomainDef, Deck<FileRole>>();
   const specDecks = new Map<string, Deck<MethodSpec>>();
@@ -201,7 +201,7 @@ export function planLanguage(language: LanguageId, o: PlanOptions, rng: Rng): Fi
  * file's role and one of the pair's two names, keeping names unique in the file. Constructors and
  * Python property getters (a property setter may depend on them) are never picked.
  */
-function makeAmbiguous(files: FilePlan[], target: number, rng: Rng): void {
+function makeAmbiguous(files: FilePlan[], target: number, rng: SynthRng): void {
   const slots: [number, number][] = [];
   files.forEach((f, fi) =>
     f.methods.forEach((m, mi) => {

@@ -4,7 +4,7 @@
  * current project, the next candidate name is tried (`UserService`, then `UserRepository`…),
  * and when every candidate is taken a new project starts.
  */
-import type { Rng } from './prng';
+import type { SynthRng } from '../util/rng';
 
 const FIRST = ['atlas', 'beacon', 'cedar', 'delta', 'ember', 'fjord', 'granite', 'harbor', 'indigo', 'juniper', 'kestrel', 'lumen', 'meridian', 'nimbus', 'orchid', 'pylon', 'quartz', 'ridge', 'summit', 'tundra'];
 const SECOND = ['api', 'core', 'service', 'platform', 'backend', 'suite', 'hub', 'works'];
@@ -29,7 +29,7 @@ export class ProjectAllocator {
   private readonly slugs = new Set<string>();
   private count = 0;
 
-  constructor(private readonly rng: Rng) {}
+  constructor(private readonly rng: SynthRng) {}
 
   private newProject(): Project {
     let words: string[];

@@ -7,7 +7,7 @@
  */
 import type { FilePlan, PlannedMethod } from './plan';
 import type { Project, ProjectAllocator } from './projects';
-import type { Rng } from './prng';
+import type { SynthRng } from '../util/rng';
 import { CodeBuffer, LIMITS, POOLS, docSentence, elementVar, fieldParam, indentLines, type RenderedFile } from './render';
 import { fieldOf, pascal, plural, pluralWords, snake, upperSnake, type DomainDef, type FieldKind, type FieldRole } from './vocab';
 
@@ -43,7 +43,7 @@ interface PMethod {
 }
 
 interface Ctx {
-  readonly rng: Rng;
+  readonly rng: SynthRng;
   readonly d: DomainDef;
   readonly entity: string;
   readonly imports: Set<string>;
@@ -442,7 +442,7 @@ function importBlock(imports: Set<string>): string[] {
 }
 
 /** Renders a Python file plan. */
-export function renderPython(plan: FilePlan, rng: Rng, projects: ProjectAllocator): RenderedFile[] {
+export function renderPython(plan: FilePlan, rng: SynthRng, projects: ProjectAllocator): RenderedFile[] {
   const d = plan.domain;
   const entity = pascal(d.className);
   const hints = rng.chance(0.6);

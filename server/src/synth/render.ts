@@ -5,7 +5,7 @@
  */
 import type { LanguageId } from '../parse/sample';
 import type { PlannedMethod } from './plan';
-import type { Rng } from './prng';
+import type { SynthRng } from '../util/rng';
 import { fieldOf, plural, type DomainDef, type Family, type MethodSpec } from './vocab';
 
 /** One method of a generated file. */
@@ -177,13 +177,13 @@ export const POOLS = {
  * `totalText`, `rawTotal`…), so that the field's words, which are in the method's name, are in
  * its body too.
  */
-export function fieldParam(rng: Rng, words: readonly string[], join: (w: readonly string[]) => string, purpose: 'value' | 'text'): string {
+export function fieldParam(rng: SynthRng, words: readonly string[], join: (w: readonly string[]) => string, purpose: 'value' | 'text'): string {
   const options = purpose === 'value' ? [[...words], [...words], ['raw', ...words], [...words, 'value']] : [[...words, 'text'], ['raw', ...words], [...words, 'input'], [...words, 'str']];
   return join(rng.pick(options));
 }
 
 /** A loop variable for elements of a domain's collection. */
-export function elementVar(rng: Rng, d: DomainDef, avoid: readonly string[] = []): string {
+export function elementVar(rng: SynthRng, d: DomainDef, avoid: readonly string[] = []): string {
   const options = [d.noun, d.noun, d.noun[0]!, 'item', 'candidate', 'each', 'elem'].filter((v) => !avoid.includes(v));
   return rng.pick(options);
 }

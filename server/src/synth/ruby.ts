@@ -6,7 +6,7 @@
  */
 import type { FilePlan, PlannedMethod } from './plan';
 import type { Project, ProjectAllocator } from './projects';
-import type { Rng } from './prng';
+import type { SynthRng } from '../util/rng';
 import { CodeBuffer, LIMITS, POOLS, docSentence, elementVar, fieldParam, indentLines, type RenderedFile } from './render';
 import { fieldOf, pascal, plural, pluralWords, snake, type DomainDef, type FieldKind, type FieldRole } from './vocab';
 
@@ -35,7 +35,7 @@ interface RMethod {
 }
 
 interface Ctx {
-  readonly rng: Rng;
+  readonly rng: SynthRng;
   readonly d: DomainDef;
   readonly entity: string;
   readonly requires: Set<string>;
@@ -350,7 +350,7 @@ function defLines(pm: PlannedMethod, m: RMethod, c: Ctx, singleton: boolean): { 
 }
 
 /** Renders a Ruby file plan. */
-export function renderRuby(plan: FilePlan, rng: Rng, projects: ProjectAllocator): RenderedFile[] {
+export function renderRuby(plan: FilePlan, rng: SynthRng, projects: ProjectAllocator): RenderedFile[] {
   const d = plan.domain;
   const entity = pascal(d.className);
   const isModel = plan.role === 'model';

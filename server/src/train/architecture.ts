@@ -4,6 +4,7 @@
  * per-sample feature arrays it consumes, its dropout sites, its forward pass written with the
  * graph builder, and how to fill its feature arrays from a dataset sample.
  */
+import type { SampleSource } from '../dataset/source';
 import type { Value } from '../onnx';
 
 /** How a parameter is initialized (drawn from the model's seeded Rng, in declaration order). */
@@ -38,28 +39,6 @@ export interface DropoutSpec {
   readonly shape: readonly number[];
   /** Nominal drop probability. */
   readonly rate: number;
-}
-
-/** Vocabulary sizes a model is built for. */
-export interface VocabSizes {
-  /** Token vocabulary, including PAD = 0 and UNK = 1. */
-  readonly tokens: number;
-  /** Path vocabulary (code2vec), including PAD = 0 and UNK = 1. */
-  readonly paths: number;
-  /** Label classes. */
-  readonly labels: number;
-}
-
-/**
- * Samples as vocabulary ids: what `makeBatch` reads. `datasetSource` adapts a built dataset;
- * tests use arrays. Id 0 is padding in token and path vocabularies.
- */
-export interface SampleSource {
-  readonly sizes: VocabSizes;
-  /** Body token ids of sample i (vocabulary ids). */
-  bodyTokens(i: number): ArrayLike<number>;
-  /** Path-context triples of sample i, flattened: start token, path, end token (vocabulary ids). */
-  contexts(i: number): ArrayLike<number>;
 }
 
 /** What a forward pass may do besides plain ops. */

@@ -1,7 +1,7 @@
 /** Seeded parameter initialization and dropout masks, both drawn from the engine's {@link Rng}. */
 import { endianness } from 'node:os';
 import type { ParamSpec } from './architecture';
-import type { Rng } from './rng';
+import type { Rng } from '../util/rng';
 
 /** Initial values of one parameter (float32), drawn from `rng`. */
 export function initParam(p: ParamSpec, rng: Rng): Float32Array {

@@ -14,7 +14,8 @@ import { availableParallelism } from 'node:os';
 import { EngineError, ERROR_CODES } from '../errors';
 import { TensorData, emitModel } from '../onnx';
 import { ConcreteDevice, DEVICE_TABLE, Session, Tensor, candidates, createSession, currentEnvironment, parseDevice, precheck } from '../runtime';
-import type { Architecture, SampleSource } from './architecture';
+import type { SampleSource } from '../dataset/source';
+import type { Architecture } from './architecture';
 import {
   EmbeddingGradient,
   LookupShape,
@@ -29,7 +30,7 @@ import {
 } from './compile';
 import { fillDropoutMask, initParam } from './init';
 import { ResolvedOptimizer, biasCorrections, resolveOptimizer, stateSlots } from './optim';
-import { Rng } from './rng';
+import { Rng } from '../util/rng';
 import type { Batch, EmbeddingGradientResult, EvalStats, InputEmbeddings, ModelState, OptimizerConfig, ProbeResult, SampleStats, TrainableModel } from './types';
 
 /** Options of {@link compileModel}. */

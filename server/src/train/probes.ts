@@ -21,7 +21,7 @@
  */
 import { EngineError, ERROR_CODES } from '../errors';
 import { criticalSampleRatioLassBatch, embeddingScale, type LassBatchModel, type LassBatchStep } from '../metrics/csr';
-import { Rng } from './rng';
+import { Rng } from '../util/rng';
 import type { Batch, TrainableModel } from './types';
 
 /** Susceptibility settings (`TrainConfig.susceptibility`). */

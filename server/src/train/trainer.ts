@@ -31,7 +31,7 @@
  */
 import * as fsp from 'node:fs/promises';
 import { EngineError, ERROR_CODES } from '../errors';
-import { crc32 } from '../cache/crc32';
+import { crc32 } from '../util/crc32';
 import { sha256Hex, stableStringify } from '../cache/keys';
 import type { Dataset } from '../dataset/build';
 import { susceptibility as zetaOf } from '../metrics/susceptibility';
@@ -48,7 +48,7 @@ import {
   type SusceptibilityConfig,
   type SusceptibilityRecord,
 } from './probes';
-import { Rng } from './rng';
+import { Rng } from '../util/rng';
 import { makeSchedule, type Schedule, type ScheduleConfig } from './schedule';
 import type { Batch, SampleStats, TrainableModel } from './types';
 

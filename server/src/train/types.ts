@@ -5,7 +5,7 @@
  * graphs, its parameters and optimizer state (resident on the device between runs), and turns
  * dataset samples into input tensors.
  */
-import type { Rng } from './rng';
+import type { Rng } from '../util/rng';
 
 /** Host arrays of one batch, ready to feed. Row r is sample `indices[r]` of the dataset. */
 export interface Batch {

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readBundle, writeBundle } from '../../../server/src/cache/bundle';
-import { crc32, crc32Portable } from '../../../server/src/cache/crc32';
+import { crc32, crc32Portable } from '../../../server/src/util/crc32';
 import {
   corpusCacheName,
   corpusCachePath,

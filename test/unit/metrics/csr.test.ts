@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ERROR_CODES } from '../../../server/src/errors';
 import { criticalSampleRatio, criticalSampleRatioLass, embeddingScale, lassSearch, type LassModel } from '../../../server/src/metrics/csr';
-import { Rng } from '../../../server/src/train/rng';
+import { Rng } from '../../../server/src/util/rng';
 import { near, rejectsCode, throwsCode } from './helpers';
 
 /**

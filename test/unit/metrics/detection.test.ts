@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { bestSignal, detectionQuality, rankBySuspicion } from '../../../server/src/metrics/detection';
 import { maskFromPositions } from '../../../server/src/metrics/dynamics-source';
 import { perSampleSignals, SIGNAL_NAMES } from '../../../server/src/metrics/signals';
-import { Rng } from '../../../server/src/train/rng';
+import { Rng } from '../../../server/src/util/rng';
 import { dynOf, near, throwsCode } from './helpers';
 
 const corrupted = maskFromPositions(4, [2, 3]);

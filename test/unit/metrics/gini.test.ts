@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { gini, lossGiniPerEpoch } from '../../../server/src/metrics/gini';
-import { Rng } from '../../../server/src/train/rng';
+import { Rng } from '../../../server/src/util/rng';
 import { dynOf, near, nearAll, throwsCode } from './helpers';
 
 /** The definition, O(n²): Σ_i Σ_j |ℓ_i − ℓ_j| / (2 n² mean). */

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { auroc, aurocTwoSample, averagePrecision, maxTprMinusFpr, orderByScore, rankingQuality } from '../../../server/src/metrics/ranking';
-import { Rng } from '../../../server/src/train/rng';
+import { Rng } from '../../../server/src/util/rng';
 import { near, throwsCode } from './helpers';
 
 /** AUROC by its definition: Σ over (pos, neg) pairs of 1[s⁺ > s⁻] + ½ 1[s⁺ = s⁻]. */

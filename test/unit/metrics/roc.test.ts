@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { auroc } from '../../../server/src/metrics/ranking';
 import { areaUnderCurve, downsampleCurve, rocCurve } from '../../../server/src/metrics/roc';
-import { Rng } from '../../../server/src/train/rng';
+import { Rng } from '../../../server/src/util/rng';
 import { near, throwsCode } from './helpers';
 
 test('rocCurve: one point per distinct threshold, ties as one diagonal step (hand-computed)', () => {

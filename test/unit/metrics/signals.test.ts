@@ -12,7 +12,7 @@ import { firstLearnedEpoch, forgetting, forgettingEvents } from '../../../server
 import { lossSignals } from '../../../server/src/metrics/loss-signals';
 import { perSampleSignals, SIGNAL_NAMES, SIGNAL_ORIENTATION, suspicion } from '../../../server/src/metrics/signals';
 import { SplitDynamics } from '../../../server/src/train/dynamics';
-import { Rng } from '../../../server/src/train/rng';
+import { Rng } from '../../../server/src/util/rng';
 import { dynOf, nearAll, throwsCode } from './helpers';
 
 // Labels [0, 1, 2, 0]. Correct patterns over epochs 0..3:

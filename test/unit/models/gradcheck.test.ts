@@ -10,9 +10,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MODEL_NAMES, buildArchitecture, createModel } from '../../../models/registry';
 import { Value, nn } from '../../../server/src/onnx';
-import type { VocabSizes } from '../../../server/src/train/architecture';
+import type { VocabSizes } from '../../../server/src/dataset/source';
 import { forward } from '../../../server/src/train/compile';
-import { Rng } from '../../../server/src/train/rng';
+import { Rng } from '../../../server/src/util/rng';
 import { gradCheck, CaseInput } from '../onnx/gradcheck';
 import { learnableSource, range } from '../train/helpers';
 

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { MODEL_NAMES, createModel } from '../../../models/registry';
 import { randomLabels } from '../../../server/src/synth';
 import type { CompiledModel } from '../../../server/src/train/model';
-import { Rng } from '../../../server/src/train/rng';
+import { Rng } from '../../../server/src/util/rng';
 import { learnableSource, range } from '../train/helpers';
 
 const TOKENS = 16;

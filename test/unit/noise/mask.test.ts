@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyNoise, chosenCount, ledgerDigest, MASK_TOKEN, noiseOverlay, noisySource } from '../../../server/src/noise';
-import { datasetSource } from '../../../server/src/train/source';
+import { datasetSource } from '../../../server/src/dataset/source';
 import { corpus, LANGUAGES } from './helpers';
 
 /** max(1, round(rate · n)) for a non-empty list. */

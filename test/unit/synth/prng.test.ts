@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng } from '../../../server/src/synth/prng';
+import { SynthRng as Rng } from '../../../server/src/util/rng';
 
 /** First outputs of `new Rng(0)`: they define every generated corpus and change only on purpose. */
 const GOLDEN_SEED0 = [185986548, 3669925362, 2995864102, 3349175479];

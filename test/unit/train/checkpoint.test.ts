@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { crc32 } from '../../../server/src/cache/crc32';
+import { crc32 } from '../../../server/src/util/crc32';
 import { ERROR_CODES, isEngineError } from '../../../server/src/errors';
 import { readCheckpoint, writeCheckpoint, type Checkpoint } from '../../../server/src/train/checkpoint';
 import { resume, train } from '../../../server/src/train/trainer';

@@ -18,7 +18,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createModel, MODEL_NAMES } from '../../../models/registry';
 import { currentEnvironment, parseDevice, precheck, type ConcreteDevice } from '../../../server/src/runtime';
-import { Rng } from '../../../server/src/train/rng';
+import { Rng } from '../../../server/src/util/rng';
 import type { Batch, SampleStats } from '../../../server/src/train/types';
 import { learnableSource, range } from './helpers';
 

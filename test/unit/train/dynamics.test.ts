@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { ERROR_CODES, isEngineError } from '../../../server/src/errors';
 import { BYTES_PER_SAMPLE_EPOCH, Dynamics, SplitDynamics, readDynamics, writeDynamics } from '../../../server/src/train/dynamics';
-import { Rng } from '../../../server/src/train/rng';
+import { Rng } from '../../../server/src/util/rng';
 import type { SampleStats } from '../../../server/src/train/types';
 import { train } from '../../../server/src/train/trainer';
 import { assertSameDynamics, config, setup, tempDir } from './trainer-helpers';

@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MODEL_NAMES, createModel } from '../../../models/registry';
-import { Rng } from '../../../server/src/train/rng';
-import { arraySource } from '../../../server/src/train/source';
+import { Rng } from '../../../server/src/util/rng';
+import { arraySource } from '../../../server/src/dataset/source';
 
 /** Bodies of different lengths (0 = padding shows up), contexts joining neighbours. */
 const bodies = [[2, 3, 4], [5, 6, 7, 8, 9, 2, 3], [3], [4, 5, 6, 7], [9, 8, 7, 6, 5]];

@@ -10,8 +10,8 @@
  * the batch gradient is the mean over rows; v ← μ v + g + λ W; W ← W − lr · v.
  */
 import type { Batch, EvalStats, ModelState, SampleStats, TrainableModel } from '../../../server/src/train/types';
-import type { Rng } from '../../../server/src/train/rng';
-import { Rng as SeededRng } from '../../../server/src/train/rng';
+import type { Rng } from '../../../server/src/util/rng';
+import { Rng as SeededRng } from '../../../server/src/util/rng';
 
 /** Options of `FakeModel`. */
 export interface FakeModelOptions {

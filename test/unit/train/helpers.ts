@@ -1,7 +1,7 @@
 /** Shared helpers of the training tests: synthetic sources with body tokens and path-contexts. */
 import { generateLearnableTask } from '../../../server/src/synth';
-import type { SampleSource } from '../../../server/src/train/architecture';
-import { arraySource } from '../../../server/src/train/source';
+import type { SampleSource } from '../../../server/src/dataset/source';
+import { arraySource } from '../../../server/src/dataset/source';
 
 /** A learnable task as a sample source: ids from 2 (0 = PAD, 1 = UNK); contexts link neighbours. */
 export function learnableSource(o: { seed: number; samples: number; labels: number; tokens: number; vocab: number; paths?: number }): { source: SampleSource; labels: Int32Array } {

@@ -9,7 +9,7 @@ import { Graph, TensorData, emitModel } from '../../../server/src/onnx';
 import { createSession } from '../../../server/src/runtime';
 import { fillDropoutMask } from '../../../server/src/train/init';
 import { ResolvedOptimizer, biasCorrections, optimizerStep, resolveOptimizer, stateSlots } from '../../../server/src/train/optim';
-import { Rng } from '../../../server/src/train/rng';
+import { Rng } from '../../../server/src/util/rng';
 import { cosine, linearWarmup, makeSchedule } from '../../../server/src/train/schedule';
 import type { OptimizerConfig } from '../../../server/src/train/types';
 

@@ -10,7 +10,7 @@ import { ERROR_CODES, isEngineError } from '../../../server/src/errors';
 import { criticalSampleRatioLassBatch, lassSampleSeed, lassSearch, type LassBatchModel, type LassModel } from '../../../server/src/metrics/csr';
 import { susceptibility } from '../../../server/src/metrics/susceptibility';
 import { susceptibilityProbe, susceptibilityRows } from '../../../server/src/train/probes';
-import { Rng } from '../../../server/src/train/rng';
+import { Rng } from '../../../server/src/util/rng';
 import { makeSchedule } from '../../../server/src/train/schedule';
 import { train, type TrainConfig } from '../../../server/src/train/trainer';
 import type { ModelState } from '../../../server/src/train/types';

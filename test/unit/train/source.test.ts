@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildArchitecture, createModel } from '../../../models/registry';
 import type { Dataset, SampleColumns } from '../../../server/src/dataset';
-import { datasetSource } from '../../../server/src/train/source';
+import { datasetSource } from '../../../server/src/dataset/source';
 
 function vocab(fromTable: number[], size: number) {
   return { strings: Array.from({ length: size }, (_, i) => `s${i}`), counts: new Int32Array(size), fromTable: Int32Array.from(fromTable), unk: 1, pad: 0 };

@@ -7,7 +7,7 @@ import type { Dynamics } from '../../../server/src/train/dynamics';
 import { DYNAMICS_SPLITS } from '../../../server/src/train/dynamics';
 import type { TrainConfig, TrainData } from '../../../server/src/train/trainer';
 import type { ModelState, TrainableModel } from '../../../server/src/train/types';
-import type { SampleSource } from '../../../server/src/train/architecture';
+import type { SampleSource } from '../../../server/src/dataset/source';
 import { FakeModel, makeToyCorpus, type FakeModelOptions, type ToyCorpus } from './fake-model';
 import { learnableSource, range } from './helpers';
 

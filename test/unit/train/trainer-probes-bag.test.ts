@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import { createModel } from '../../../models/registry';
 import { ERROR_CODES, isEngineError } from '../../../server/src/errors';
 import { CSR_DEFAULTS, measureCsr } from '../../../server/src/train/probes';
-import { Rng } from '../../../server/src/train/rng';
+import { Rng } from '../../../server/src/util/rng';
 import { resume, train, type TrainConfig, type TrainResult } from '../../../server/src/train/trainer';
 import type { ModelState } from '../../../server/src/train/types';
 import { range } from './helpers';

@@ -1,6 +1,31 @@
-/** Sample sources: dataset samples as vocabulary ids, for `makeBatch`. */
-import type { Dataset, SampleColumns } from '../dataset';
-import type { SampleSource, VocabSizes } from './architecture';
+/**
+ * Sample sources: the interface through which the trainer, the noise overlays and the audit
+ * serve samples to a model, and its two implementations.
+ */
+import type { Dataset } from './build';
+import type { SampleColumns } from './columns';
+
+/** Vocabulary sizes a model is built for. */
+export interface VocabSizes {
+  /** Token vocabulary, including PAD = 0 and UNK = 1. */
+  readonly tokens: number;
+  /** Path vocabulary (code2vec), including PAD = 0 and UNK = 1. */
+  readonly paths: number;
+  /** Label classes. */
+  readonly labels: number;
+}
+
+/**
+ * Samples as vocabulary ids: what `makeBatch` reads. `datasetSource` adapts a built dataset;
+ * tests use arrays. Id 0 is padding in token and path vocabularies.
+ */
+export interface SampleSource {
+  readonly sizes: VocabSizes;
+  /** Body token ids of sample i (vocabulary ids). */
+  bodyTokens(i: number): ArrayLike<number>;
+  /** Path-context triples of sample i, flattened: start token, path, end token (vocabulary ids). */
+  contexts(i: number): ArrayLike<number>;
+}
 
 /**
  * A built dataset as a sample source: body tokens and path-context triples are mapped from the
