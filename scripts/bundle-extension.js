@@ -1,6 +1,7 @@
 // Bundles the VS Code extension (extension/src/extension.ts) into dist/extension/extension.js
 // with esbuild, and checks what went in: the extension must hold no engine code beyond the
-// protocol file (whose engine imports are type-only) and the folder the engine shares with it,
+// protocol (server/src/protocol/: the contract, which imports nothing but vscode-jsonrpc) and the
+// folder the engine shares with it,
 // server/src/report/shared/ (the report's writers and readers, see its README.md), and no native
 // module, because the engine runs in its own process.
 // It also bundles the webviews' scripts and stylesheets (extension/webview/) for the browser into
@@ -22,7 +23,7 @@ const SHARED = /^server\/src\/report\/shared\//;
 /** Inputs the extension bundle may contain: the extension, the protocol, the shared folder and vscode-jsonrpc. */
 const ALLOWED = [
   /^extension\/src\//,
-  /^server\/src\/protocol\.ts$/,
+  /^server\/src\/protocol\//,
   SHARED,
   // (node_modules may be a symlink to another checkout's, as in a git worktree: esbuild reports the real path)
   /(^|\/)node_modules\/vscode-jsonrpc\//,

@@ -1,7 +1,7 @@
 /**
  * The extension's side of the engine process: spawns `dist/server/src/main.js --stdio` with VS
  * Code's own runtime (`process.execPath` with ELECTRON_RUN_AS_NODE=1) or the configured
- * `memaudit.nodePath`, talks JSON-RPC to it (protocol.ts), and restarts it with exponential backoff
+ * `memaudit.nodePath`, talks JSON-RPC to it (protocol/), and restarts it with exponential backoff
  * when it crashes, giving up after too many quick crashes (crash-policy.ts).
  *
  * This file does not import `vscode`: the UI reaches it through `EngineHost`, so node tests drive

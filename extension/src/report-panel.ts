@@ -18,7 +18,7 @@ import { decodeCartography } from '../../server/src/report/shared/cartography';
 import { describeNoise } from '../../server/src/report/shared/format';
 import { REPORT_FORMATS, renderReport } from '../../server/src/report/shared/formats';
 import { noiseDiffOf, parseNoiseDiffs } from '../../server/src/report/shared/noise-diffs';
-import type { AuditReport } from '../../server/src/report/types';
+import type { AuditReport } from '../../server/src/protocol/report';
 import type { EngineClient } from './client';
 import { outDir, type SettingReader } from './config';
 import { makeNonce, reportPanelHtml, type ExportFormat } from './webview-html';

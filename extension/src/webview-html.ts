@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { escapeHtml as esc } from '../../server/src/report/shared/escape';
 import { REPORT_FORMATS, type ReportFormat } from '../../server/src/report/shared/formats';
 import { pageHead, REPORT_CSS, REPORT_SCRIPT, renderReportBody, type HtmlOptions } from '../../server/src/report/shared/html';
-import type { AuditReport } from '../../server/src/report/types';
+import type { AuditReport } from '../../server/src/protocol/report';
 
 /** A fresh nonce for one page (128 random bits, base64 without padding characters CSP dislikes). */
 export function makeNonce(): string {

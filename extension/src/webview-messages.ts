@@ -9,7 +9,7 @@
  * folder or a corpus root of the report.
  */
 import * as path from 'node:path';
-import type { AuditReport, Finding, FindingNoise } from '../../server/src/report/types';
+import type { AuditReport, Finding, FindingNoise } from '../../server/src/protocol/report';
 import { EXPORT_FORMATS, type ExportFormat } from './webview-html';
 
 // ---------------------------------------------------------------------------------------------

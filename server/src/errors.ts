@@ -2,7 +2,7 @@
  * Typed engine errors. Every error the engine raises on purpose is an `EngineError` with a
  * stable `code` (tests, the CLI's exit codes and the JSON-RPC mapping key on it) and a message
  * that says what went wrong, where, and how to fix it. The codes themselves are part of the
- * contract with clients (protocol.ts `ErrorCode`).
+ * contract with clients (protocol/index.ts `ErrorCode`).
  */
 import type { ErrorCode } from './protocol';
 

@@ -1,6 +1,6 @@
 /**
  * The engine process: `node dist/server/src/main.js --stdio`. The VS Code extension starts it and
- * talks JSON-RPC (protocol.ts) over its stdin and stdout, so native code and long training runs
+ * talks JSON-RPC (protocol/) over its stdin and stdout, so native code and long training runs
  * never block or crash the editor.
  *
  * stdout carries protocol messages and nothing else: console output is sent to stderr, logs go as

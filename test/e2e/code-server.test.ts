@@ -20,7 +20,7 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Frame, Page } from 'playwright-core';
 import { fmt } from '../../server/src/report/shared/format';
-import type { AuditReport } from '../../server/src/report/types';
+import type { AuditReport } from '../../server/src/protocol/report';
 import { installExtension } from './install';
 import { CODE_SERVER_ENTRY, openWorkbench, skipReason, type Workbench } from './workbench';
 

@@ -16,7 +16,7 @@ import { areaUnderCurve } from '../../server/src/metrics/roc';
 import { decodeCartography } from '../../server/src/report/shared/cartography';
 import { noiseDiffOf, parseNoiseDiffs } from '../../server/src/report/shared/noise-diffs';
 import { labelIdentifier } from '../../server/src/audit/noise-diffs';
-import type { AuditReport, RunReport } from '../../server/src/report/types';
+import type { AuditReport, RunReport } from '../../server/src/protocol/report';
 import { cli, tempDir } from '../helpers/cli';
 
 const work = tempDir('memaudit-audit-');

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { generateCorpus, writeCorpus } from '../../server/src/synth';
 import { decodeCartography } from '../../server/src/report/shared/cartography';
 import { noiseDiffOf, parseNoiseDiffs } from '../../server/src/report/shared/noise-diffs';
-import type { AuditReport } from '../../server/src/report/types';
+import type { AuditReport } from '../../server/src/protocol/report';
 import type { NoiseDiffDocuments as Docs } from '../../extension/src/noise-diff';
 import type { ReportPanels as Panels } from '../../extension/src/report-panel';
 import { cli, tempDir } from '../helpers/cli';

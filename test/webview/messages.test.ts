@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cartographyFile, findingTarget, isInside, noiseDiffFileName, noiseDiffTarget, parseDashboardMessage, parseReportMessage } from '../../extension/src/webview-messages';
 import { webviewCsp } from '../../extension/src/webview-html';
-import type { AuditReport, Finding } from '../../server/src/report/types';
+import type { AuditReport, Finding } from '../../server/src/protocol/report';
 
 test('report panel messages: only known types and fields', () => {
   assert.deepEqual(parseReportMessage({ type: 'ready' }), { type: 'ready' });

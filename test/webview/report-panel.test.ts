@@ -16,7 +16,7 @@ import type { Browser, Page } from 'playwright-core';
 import { generateCorpus, writeCorpus } from '../../server/src/synth';
 import { fmt } from '../../server/src/report/shared/format';
 import { defaultCartographyRun } from '../../server/src/report/shared/html';
-import type { AuditReport } from '../../server/src/report/types';
+import type { AuditReport } from '../../server/src/protocol/report';
 import { decodeCartography } from '../../server/src/report/shared/cartography';
 import { makeNonce, reportPanelHtml } from '../../extension/src/webview-html';
 import { cli, tempDir } from '../helpers/cli';

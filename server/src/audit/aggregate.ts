@@ -6,7 +6,7 @@
 import type { SampleColumns } from '../dataset/columns';
 import { bestSignal, memorizationScore, generalizationScore, noiseSensitivity, rankBySuspicion, SIGNAL_ORIENTATION, type SignalName } from '../metrics';
 import { signalsToCsv } from '../report/csv';
-import type { DetectionSummary, Finding, HeadlineScores, RunReport, SignalQuality } from '../report/types';
+import type { DetectionSummary, Finding, HeadlineScores, RunReport, SignalQuality } from '../protocol/report';
 import { isLabelKind } from './plan';
 
 /**

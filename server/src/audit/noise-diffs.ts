@@ -12,7 +12,7 @@ import type { SampleColumns } from '../dataset/columns';
 import { isLabelKind } from './plan';
 import { methodText, renameMethod, sourceEditOf, SOURCE_KINDS, textHash, type Ledger, type LedgerEntry, type NoiseKind, type SourceEditor } from '../noise';
 import { NOISE_DIFFS_VERSION, type NoiseDiffSample, type NoiseDiffs } from '../report/shared/noise-diffs';
-import type { Finding, FindingNoise, RunReport } from '../report/types';
+import type { Finding, FindingNoise, RunReport } from '../protocol/report';
 import { readJsonIfValid } from '../util/atomic';
 import { labelIdentifier } from '../report/shared/format';
 

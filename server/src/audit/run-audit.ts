@@ -22,7 +22,7 @@ import { loadOrBuildDataset } from '../pipeline/dataset-stage';
 import { extractCorpus, type CorpusExtraction } from '../pipeline/extract-corpus';
 import { reportJsonText } from '../report/shared/json-text';
 import { assertValidReport } from '../report/schema';
-import { REPORT_SCHEMA_VERSION, type AuditReport, type ReportGate, type RunReport } from '../report/types';
+import { REPORT_SCHEMA_VERSION, type AuditReport, type ReportGate, type RunReport } from '../protocol/report';
 import { datasetSource } from '../dataset/source';
 import { Rng } from '../util/rng';
 import type { AuditProgress } from '../protocol';

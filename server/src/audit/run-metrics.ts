@@ -23,7 +23,7 @@ import {
   type TaskScores,
 } from '../metrics';
 import type { EpochCurve } from '../train/checkpoint';
-import { ROC_MAX_POINTS, type CartographySummary, type EpochReport, type RegionCount, type RocPoints, type SignalQuality, type SplitMetrics } from '../report/types';
+import { ROC_MAX_POINTS, type CartographySummary, type EpochReport, type RegionCount, type RocPoints, type SignalQuality, type SplitMetrics } from '../protocol/report';
 
 export interface RunMetricsInput {
   dynamics: Dynamics;

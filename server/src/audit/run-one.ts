@@ -14,7 +14,7 @@ import type { SampleColumns } from '../dataset/columns';
 import { flipRate } from '../metrics';
 import { MEANING_PRESERVING_KINDS } from '../noise/kinds';
 import { encodeCartography } from '../report/shared/cartography';
-import type { RunReport } from '../report/types';
+import type { RunReport } from '../protocol/report';
 import type { SampleSource } from '../dataset/source';
 import { resume, train, type TrainConfig, type TrainData, type TrainProgress, type TrainResult } from '../train/trainer';
 import type { TrainableModel } from '../train/types';

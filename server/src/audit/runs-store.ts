@@ -17,7 +17,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EngineError, ERROR_CODES } from '../errors';
 import { RUNS_FOLDER, type RunListing } from '../protocol';
-import type { AuditReport } from '../report/types';
+import type { AuditReport } from '../protocol/report';
 import { readJsonIfValid } from '../util/atomic';
 import { DEFAULT_AUDIT_CONFIG, findConfigFile, readConfigFile } from './config';
 

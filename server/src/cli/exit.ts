@@ -1,5 +1,5 @@
 /** The CLI's exit codes (every command), and the one rule that turns gates into one. */
-import type { AuditReport } from '../report/types';
+import type { AuditReport } from '../protocol/report';
 
 export const EXIT = {
   /** Done, and every gate passed. */

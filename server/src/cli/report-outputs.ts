@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { REPORT_FORMAT_NAMES, REPORT_FORMATS, renderReport, type RenderOptions, type ReportFormat } from '../report/shared/formats';
 import { appendGithubSummary, githubBlobBase } from '../report/shared/markdown';
-import type { AuditReport } from '../report/types';
+import type { AuditReport } from '../protocol/report';
 import { writeFileAtomic } from '../util/atomic';
 import type { CliIo } from './io';
 

@@ -9,9 +9,9 @@ import { writeFileAtomic } from '../util/atomic';
 import { assertValidReport } from './schema';
 import { REPORT_FORMAT_NAMES, REPORT_FORMATS, renderReport, type RenderOptions, type ReportFormat } from './shared/formats';
 import { reportJsonText } from './shared/json-text';
-import type { AuditReport } from './types';
+import type { AuditReport } from '../protocol/report';
 
-export * from './types';
+export * from '../protocol/report';
 export { assertValidReport, formatErrors, parseReport, REPORT_SCHEMA_FILE, reportSchema, validateReport, type ReportValidation, type SchemaError } from './schema';
 export { REPORT_FORMAT_NAMES, REPORT_FORMATS, renderReport, type RenderOptions, type ReportFormat, type ReportFormatSpec } from './shared/formats';
 export { buildSarif, FINGERPRINT_KEY, RULE_LIKELY_MEMORIZED, SARIF_SCHEMA_URI, toSarif, type SarifLog, type SarifOptions } from './shared/sarif';

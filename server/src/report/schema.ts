@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EngineError, ERROR_CODES } from '../errors';
 import { childPath, SchemaValidator, type JsonSchema, type SchemaError } from './json-schema';
-import { REPORT_SCHEMA_VERSION, type AuditReport, type RocPoints } from './types';
+import { REPORT_SCHEMA_VERSION, type AuditReport, type RocPoints } from '../protocol/report';
 
 export type { SchemaError } from './json-schema';
 

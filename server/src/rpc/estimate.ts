@@ -6,7 +6,7 @@
  */
 import type { AuditConfig } from '../audit/config';
 import { planSize } from '../audit/config';
-import type { AuditReport } from '../report/types';
+import type { AuditReport } from '../protocol/report';
 
 /** Training + evaluation samples per second on one CPU core, per model (README, Performance). */
 const DEFAULT_RATES: Record<string, number> = { bag: 5000, code2vec: 450, transformer: 100 };

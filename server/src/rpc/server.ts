@@ -1,5 +1,5 @@
 /**
- * The engine's JSON-RPC request handlers (protocol.ts), over any vscode-jsonrpc connection:
+ * The engine's JSON-RPC request handlers (protocol/), over any vscode-jsonrpc connection:
  * main.ts wires them to stdio, tests may wire them to in-memory streams. Settings are resolved
  * per request (no global settings), one audit runs at a time, and every failure leaves as a typed
  * JSON-RPC error (errors.ts) or as an `audit/done` with the error.

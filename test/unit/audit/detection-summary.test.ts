@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { calibrationRuns, detectionSummary } from '../../../server/src/audit/aggregate';
-import type { RunReport } from '../../../server/src/report/types';
+import type { RunReport } from '../../../server/src/protocol/report';
 
 /** A run whose only fields that matter here are its kind, level and per-signal AUROCs. */
 function run(kind: string, level: number, aurocs: Record<string, number>): RunReport {

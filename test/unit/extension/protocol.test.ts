@@ -52,20 +52,24 @@ test('rpcErrorData reads only our errors', () => {
   assert.deepEqual(rpcErrorData({ code: 1, data: { code: 'E_CANCELLED' } }), { code: 'E_CANCELLED' });
 });
 
-test('the protocol file imports values from vscode-jsonrpc only (engine imports are type-only)', () => {
-  const src = fs.readFileSync(path.join(ROOT, 'server/src/protocol.ts'), 'utf8');
-  const imports = [...src.matchAll(/^import\s+(type\s+)?[^;]*?from\s+'([^']+)'/gm)].map((m) => ({ typeOnly: Boolean(m[1]), from: m[2]! }));
-  assert.ok(imports.length > 0);
-  for (const i of imports) assert.ok(i.typeOnly || i.from === 'vscode-jsonrpc', `value import from ${i.from}`);
+test('the protocol stands alone: its files import vscode-jsonrpc and each other only (not even types from the engine)', () => {
+  const dir = path.join(ROOT, 'server/src/protocol');
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.ts'));
+  assert.ok(files.includes('index.ts'));
+  for (const file of files) {
+    const src = fs.readFileSync(path.join(dir, file), 'utf8');
+    const imports = [...src.matchAll(/^(?:import|export)\s+(type\s+)?[^;]*?from\s+'([^']+)'/gm)].map((m) => m[2]!);
+    for (const from of imports) assert.ok(from === 'vscode-jsonrpc' || /^\.\/[\w-]+$/.test(from), `${file} imports ${from}`);
+  }
 });
 
 test('the extension bundle holds the extension, the protocol, the pure report renderer and vscode-jsonrpc, nothing native', () => {
   const meta = JSON.parse(fs.readFileSync(path.join(ROOT, 'dist/extension/meta.json'), 'utf8')) as { inputs: string[] };
   assert.ok(meta.inputs.includes('extension/src/extension.ts'));
-  assert.ok(meta.inputs.includes('server/src/protocol.ts'));
+  assert.ok(meta.inputs.includes('server/src/protocol/index.ts'));
   // The report panel reuses the report's writers, in the folder the engine shares with the extension (no native code).
   const renderer = /^server\/src\/report\/shared\//;
-  const engine = meta.inputs.filter((p) => p.startsWith('server/') && p !== 'server/src/protocol.ts' && !renderer.test(p));
+  const engine = meta.inputs.filter((p) => p.startsWith('server/') && !p.startsWith('server/src/protocol/') && !renderer.test(p));
   assert.deepEqual(engine, []);
   assert.deepEqual(
     meta.inputs.filter((p) => /onnxruntime|tree-sitter|protobufjs/.test(p)),

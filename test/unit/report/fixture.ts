@@ -5,7 +5,7 @@
  * noise level, the noise fit rate rises late), detection quality per signal, and findings in a
  * folder corpus, a JSONL file and a zip archive.
  */
-import type { AuditReport, EpochReport, Finding, ReportGate, RunReport, SignalQuality, SplitMetrics } from '../../../server/src/report/types';
+import type { AuditReport, EpochReport, Finding, ReportGate, RunReport, SignalQuality, SplitMetrics } from '../../../server/src/protocol/report';
 import { rng } from '../../helpers/rng';
 
 /** Options of `makeFixtureReport`. */

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import * as vm from 'node:vm';
 import { renderReportBody, REPORT_CSS, REPORT_SCRIPT, toHtml } from '../../../server/src/report/shared/html';
 import { fmt, fmtCount } from '../../../server/src/report/shared/format';
-import type { AuditReport } from '../../../server/src/report/types';
+import type { AuditReport } from '../../../server/src/protocol/report';
 import { makeFixtureReport, poison } from './fixture';
 
 const TAG_RE = /<(\/?)([a-zA-Z][\w-]*)((?:\s+[^\s=>/"']+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]+))?)*)\s*(\/?)>/g;

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { corpusRoots, encodePathUri, fileUri, isAbsolutePath, joinPath, locateFinding, normalizePath, relativePath } from '../../../server/src/report/shared/paths';
-import type { Finding } from '../../../server/src/report/types';
+import type { Finding } from '../../../server/src/protocol/report';
 import { makeFixtureReport } from './fixture';
 
 test('normalizePath and isAbsolutePath accept both separators, drives and UNC shares', () => {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildSarif, FINGERPRINT_KEY, RULE_LIKELY_MEMORIZED, toSarif, type SarifLog } from '../../../server/src/report/shared/sarif';
-import type { AuditReport } from '../../../server/src/report/types';
+import type { AuditReport } from '../../../server/src/protocol/report';
 import { makeFixtureReport } from './fixture';
 
 /** Checks what SARIF 2.1.0 requires of what this writer emits, and GitHub's extra requirements. */

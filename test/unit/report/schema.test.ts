@@ -13,7 +13,7 @@ import { SIGNAL_NAMES } from '../../../server/src/metrics/signals';
 import { LANGUAGE_IDS } from '../../../server/src/parse/sample';
 import { SchemaValidator, type JsonSchema } from '../../../server/src/report/json-schema';
 import { assertValidReport, formatErrors, parseReport, reportSchema, validateReport } from '../../../server/src/report/schema';
-import type { AuditReport } from '../../../server/src/report/types';
+import type { AuditReport } from '../../../server/src/protocol/report';
 import { makeFixtureReport } from './fixture';
 
 // Tests break reports on purpose, which typed access would not allow.

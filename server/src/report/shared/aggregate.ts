@@ -3,7 +3,7 @@
  * (means over seeds), per-epoch curves, and the gate summary. Each noise kind's curve starts from
  * the clean run(s) at level 0, which all kinds share.
  */
-import type { AuditReport, EpochReport, ReportGate, RocPoints, RunReport } from '../types';
+import type { AuditReport, EpochReport, ReportGate, RocPoints, RunReport } from '../../protocol/report';
 
 /** Runs of one noise level of one kind (one per seed). */
 export interface LevelGroup {

@@ -3,7 +3,7 @@
  * folder (`report.sarif`) and the extension's export (a save dialog) need to offer it. Every
  * writer is a pure function report → text. A new format is one more entry here.
  */
-import type { AuditReport } from '../types';
+import type { AuditReport } from '../../protocol/report';
 import { toHtml, type HtmlOptions } from './html';
 import { reportJsonText } from './json-text';
 import { toJUnit } from './junit';

@@ -19,7 +19,7 @@ import { escapeHtml as esc } from './escape';
 import { describeNoise, fmt, fmtCount, fmtDuration, fmtLevel } from './format';
 import { corpusRoots, locateFinding, type LocateOptions } from './paths';
 import { barChart, lineChart, SERIES_COLORS, type LineSeries } from './svg';
-import type { AuditReport, EpochReport, Finding, FindingNoise, ReportGate, RunReport } from '../types';
+import type { AuditReport, EpochReport, Finding, FindingNoise, ReportGate, RunReport } from '../../protocol/report';
 
 /** Options of the HTML renderers. */
 export interface HtmlOptions extends LocateOptions {

@@ -8,7 +8,7 @@
 import { gateSummary, SCORE_ROWS } from './aggregate';
 import { escapeXml, escapeXmlAttr } from './escape';
 import { fmt } from './format';
-import type { AuditReport, ReportGate } from '../types';
+import type { AuditReport, ReportGate } from '../../protocol/report';
 
 function seconds(ms: number): string {
   return (Number.isFinite(ms) && ms > 0 ? ms / 1000 : 0).toFixed(3);

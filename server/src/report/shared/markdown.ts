@@ -8,7 +8,7 @@ import { gateSummary, noiseGroups, SCORE_ROWS, summarizeLevel } from './aggregat
 import { escapeMarkdown as md } from './escape';
 import { fmt, fmtCount, fmtDuration, fmtLevel, MISSING } from './format';
 import { corpusRoots, encodePathUri, locateFinding, type LocateOptions } from './paths';
-import type { AuditReport, Finding } from '../types';
+import type { AuditReport, Finding } from '../../protocol/report';
 
 /** How many findings the summary lists. */
 export const MARKDOWN_TOP_FINDINGS = 10;

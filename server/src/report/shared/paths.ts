@@ -7,7 +7,7 @@
  * Linux and the other way round: both separators are accepted, and drive letters (`C:/`) and UNC
  * shares (`//server/share/`) are recognized whatever the platform.
  */
-import type { AuditReport, Finding } from '../types';
+import type { AuditReport, Finding } from '../../protocol/report';
 
 /** Where reports should place paths. Both are optional; see `locateFinding`. */
 export interface LocateOptions {

@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fmt } from './format';
 import { corpusRoots, encodePathUri, fileUri, isAbsolutePath, locateFinding, resolvedRepoRoot, type LocateOptions } from './paths';
-import type { AuditReport, Finding, ReportGate } from '../types';
+import type { AuditReport, Finding, ReportGate } from '../../protocol/report';
 
 /** The `$schema` every SARIF log names (the schema GitHub's documentation uses). */
 export const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';

@@ -3,7 +3,7 @@
  * runs, the best memorization signal, the top findings and the gates, in plain text.
  */
 import * as path from 'node:path';
-import type { AuditReport } from '../types';
+import type { AuditReport } from '../../protocol/report';
 import { fmtPercent } from './format';
 
 /** `x` with `digits` decimals, `n/a` when the audit could not compute it. */

@@ -1,12 +1,14 @@
 /**
  * The JSON-RPC protocol between the VS Code extension (client) and the engine process (server,
- * `node dist/server/src/main.js --stdio`), in one file, the way vscode-eslint and rust-analyzer
- * keep theirs. Every message says its direction in its JSDoc.
+ * `node dist/server/src/main.js --stdio`), in one folder that stands alone, the way vscode-eslint
+ * and rust-analyzer keep theirs: this file (the messages, the wire's data types, the error codes,
+ * the output folder's layout) and `report.ts` (the report.json document). Every message says its
+ * direction in its JSDoc.
  *
- * The extension bundles this file. It may therefore import values only from `vscode-jsonrpc`;
- * everything it takes from the engine is a type (`import type`), erased at build time, so the
- * extension bundle never pulls in the engine's native modules (onnxruntime-node, tree-sitter).
- * The build checks this (scripts/bundle-extension.js).
+ * The folder imports nothing but `vscode-jsonrpc` and its own files, not even types from the
+ * engine: the engine conforms to it (errors.ts, audit/config.ts, audit/runs-store.ts take their
+ * types from here), and the extension bundles it without pulling in any engine code. Tests and
+ * the build check this (test/unit/extension/protocol.test.ts, scripts/bundle-extension.js).
  *
  * Lifecycle: the client sends `initialize` first (any other request before it fails with
  * `E_NOT_INITIALIZED`), and `shutdown` then the `exit` notification to stop the server. A server
@@ -15,7 +17,7 @@
  * Paths in parameters and results are absolute paths of the machine the server runs on.
  */
 import { NotificationType, NotificationType0, RequestType, RequestType0 } from 'vscode-jsonrpc';
-import type { AuditReport, HeadlineScores, ReportGate } from './report/types';
+import type { AuditReport, HeadlineScores, ReportGate } from './report';
 
 /** Bumped on every incompatible change; `initialize` fails when client and server disagree. */
 export const PROTOCOL_VERSION = 1;
