@@ -291,15 +291,17 @@ function addFlatAddon(root, files) {
 }
 
 /**
- * The README as packed: without its screenshots. Their links are relative to the repository,
- * which the manifest does not name yet, and vsce refuses a README whose images it cannot resolve.
- * Blocks between `<!-- screenshots -->` and `<!-- /screenshots -->` are dropped; any other image
- * becomes its alt text.
+ * The README as packed: without its screenshots and links into the repository. Those are
+ * relative to the repository, which the manifest does not name yet, and vsce refuses a README
+ * whose images or links it cannot resolve. Blocks between `<!-- screenshots -->` and
+ * `<!-- /screenshots -->` are dropped; any other image becomes its alt text, and a relative link
+ * its text (links with a scheme and in-page anchors stay).
  */
 function packedReadme(text) {
   return text
     .replace(/<!-- screenshots -->[\s\S]*?<!-- \/screenshots -->\n?/g, '')
-    .replace(/!\[([^\]]*)\]\([^)]*\)/g, '$1');
+    .replace(/!\[([^\]]*)\]\([^)]*\)/g, '$1')
+    .replace(/\[([^\]]*)\]\((?![a-z][a-z0-9+.-]*:|#)[^)]*\)/gi, '$1');
 }
 
 /** Copies the plan into `stage` and writes the packed manifest there. */

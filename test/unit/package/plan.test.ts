@@ -146,3 +146,9 @@ test("memaudit's extraction addon (built for this machine only) is packed for th
   assert.equal(planPackage(REPO_ROOT, other).files.has(packager.FLAT_ADDON), false);
   if (TARGETS[here]) assert.deepEqual(foreignNativeFiles([packager.FLAT_ADDON], here), []);
 });
+
+test('the packed README keeps the text of links into the repository (vsce cannot resolve them) and the links with a scheme or an anchor', () => {
+  const readme = 'See [`docs/metrics.md`](docs/metrics.md), [the site](https://example.org/x), [above](#quick-start) and [ref](./a/b.md#c).\n';
+  assert.equal(packager.packedReadme(readme), 'See `docs/metrics.md`, [the site](https://example.org/x), [above](#quick-start) and ref.\n');
+  assert.doesNotMatch(packager.packedReadme(fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8')), /\]\((?![a-z][a-z0-9+.-]*:|#)/i);
+});
