@@ -102,6 +102,8 @@ function onceLog(log: ((message: string) => void) | undefined): (message: string
 interface CorpusStage {
   extraction: CorpusExtraction;
   dataset: Dataset;
+  /** The dataset's identity (corpus, split settings and algorithm): part of the audit's id. */
+  datasetKey: string;
   /** Dataset indices of the training positions (the audit's training subset). */
   trainIdx: Int32Array;
 }
@@ -122,7 +124,7 @@ async function corpusStage(s: Stage, store: RunsStore, clock: Clock): Promise<Co
   });
   clock.extracted = performance.now();
   s.progress({ stage: 'dataset', fraction: P_EXTRACT, message: 'building the dataset' });
-  const { dataset } = await loadOrBuildDataset(extraction, { seed: c.splitSeed }, store.cacheDir, s.log);
+  const { dataset, key: datasetKey } = await loadOrBuildDataset(extraction, { seed: c.splitSeed }, store.cacheDir, s.log);
   clock.datasetBuilt = performance.now();
   if (dataset.train.length < 2 || dataset.test.length < 1) {
     throw new EngineError(
@@ -135,7 +137,8 @@ async function corpusStage(s: Stage, store: RunsStore, clock: Clock): Promise<Co
   if (trainIdx.length < dataset.train.length) {
     s.log(`training on a subset of ${trainIdx.length} of ${dataset.train.length} training methods (maxTrainSamples)`);
   }
-  return { extraction, dataset, trainIdx };
+  for (const w of dataset.report.warnings) s.log(w);
+  return { extraction, dataset, datasetKey, trainIdx };
 }
 
 /** A deterministic subset of at most `max` training samples (kept in canonical order). */
@@ -148,15 +151,15 @@ function subsetTrain(trainIdx: Int32Array, max: number, seed: number): Int32Arra
 }
 
 /**
- * 2. Where the audit lives, and what its runs share. The audit's id hashes the corpus, the
- * dataset and every setting that changes results, so rerunning the same command finds the same
- * folder (and resumes it).
+ * 2. Where the audit lives, and what its runs share. The audit's id hashes the dataset (its
+ * corpus, split settings and algorithm) and every setting that changes results, so rerunning the
+ * same command finds the same folder (and resumes it).
  */
 async function openAudit(s: Stage, corpus: CorpusStage, store: RunsStore): Promise<AuditInputs> {
   const c = s.opts.config;
   const { extraction, dataset, trainIdx } = corpus;
   const resultConfig = { ...c, gates: undefined, outDir: undefined, inputs: undefined };
-  const folder = store.audit(sha256Hex(`memaudit:${VERSION}`, extraction.corpusKey, stableStringify(resultConfig)).slice(0, 12));
+  const folder = store.audit(sha256Hex(`memaudit:${VERSION}`, corpus.datasetKey, stableStringify(resultConfig)).slice(0, 12));
   await writeFileAtomic(
     folder.file(AUDIT_FILES.config),
     JSON.stringify({ config: { ...c, gates: c.gates.map((g) => g.text) }, version: VERSION, node: process.version, corpusKey: extraction.corpusKey }, null, 2),

@@ -12,11 +12,17 @@ import type { CacheLog } from './corpus-cache';
 import { CACHE_FORMAT_VERSION, sha256Hex, stableStringify } from './keys';
 
 const KIND = 'memaudit-dataset';
+
+/**
+ * Bumped whenever the same corpus and settings would give another dataset (2: splits balanced in
+ * samples), so that a cached dataset, and an audit folder keyed by it, is never reused across.
+ */
+export const DATASET_ALGORITHM = 2;
 const VOCABS = ['tokens', 'paths', 'labels'] as const;
 
-/** Key of a dataset: the corpus it was built from and the settings it was built with. */
+/** Key of a dataset: the corpus it was built from, the settings and the algorithm it was built with. */
 export function datasetCacheKey(corpusKey: string, options: ResolvedDatasetOptions): string {
-  return sha256Hex(`format:${CACHE_FORMAT_VERSION}`, corpusKey, stableStringify(options));
+  return sha256Hex(`format:${CACHE_FORMAT_VERSION}`, `algorithm:${DATASET_ALGORITHM}`, corpusKey, stableStringify(options));
 }
 
 /** Path of a dataset file. */

@@ -11,8 +11,10 @@ import {
   assignSplits,
   DEFAULT_MIN_REPOS_FOR_REPO_SPLIT,
   DEFAULT_RATIOS,
+  MIN_EVAL_METHODS,
   SPLIT_NAMES,
   validateRatios,
+  type SplitAssignment,
   type SplitBy,
   type SplitName,
   type SplitRatios,
@@ -80,7 +82,7 @@ export interface NearDuplicatePairs {
 /** Everything a user or a report needs to know about how the dataset was made. */
 export interface DatasetReport {
   samples: number;
-  split: { by: 'file' | 'repo'; reason: string; groups: number; seed: number; ratios: SplitRatios };
+  split: { by: SplitAssignment['by']; reason: string; groups: number; seed: number; ratios: SplitRatios };
   /** Samples per split before deduplication. */
   assigned: PerSplit<number>;
   /** Samples per split after deduplication (what training and evaluation use). */
@@ -152,6 +154,20 @@ export function canonicalOrder(c: SampleColumns): Int32Array {
   return Int32Array.from(order);
 }
 
+/** What a user should know about the split: an empty one, one too small to score, leakage by method. */
+function splitWarnings(a: SplitAssignment, kept: PerSplit<number>, ratios: SplitRatios, n: number): string[] {
+  const out: string[] = [];
+  const unit = a.by === 'repo' ? 'repositories' : a.by === 'method' ? 'methods' : 'files';
+  for (const name of SPLIT_NAMES) {
+    if (kept[name] === 0 && ratios[name] > 0) out.push(`the ${name} split is empty (${n} samples in ${a.groups} ${unit}); add more code or change the split`);
+  }
+  if (kept.test > 0 && kept.test < MIN_EVAL_METHODS) {
+    out.push(`not enough test methods: ${kept.test} (scores on fewer than ${MIN_EVAL_METHODS} mean little); audit more code`);
+  }
+  if (a.by === 'method') out.push(a.reason);
+  return out;
+}
+
 /**
  * Builds the dataset. Steps: canonical order → split (by file or repository) → exact
  * duplicates (removed; cross-split ones counted as leakage) → near-duplicates among the kept
@@ -183,11 +199,7 @@ export function buildDataset(c: SampleColumns, tables: StringTables, options: Da
     const name = SPLIT_NAMES[split[i]!]!;
     lists[name][fill[name]++] = i;
   }
-  for (const name of SPLIT_NAMES) {
-    if (kept[name] === 0 && o.ratios[name] > 0) {
-      warnings.push(`the ${name} split is empty (${n} samples in ${assignment.groups} ${assignment.by === 'repo' ? 'repositories' : 'files'}); add more code or change the split`);
-    }
-  }
+  warnings.push(...splitWarnings(assignment, kept, o.ratios, n));
 
   // Near-duplicates among kept samples, in canonical order so that pair (a, b) has a first.
   let nearReport: DatasetReport['nearDuplicates'] = { skipped: true };

@@ -5,6 +5,7 @@
  */
 import { EngineError, ERROR_CODES } from '../errors';
 import type { SampleColumns } from './columns';
+import { balanceGroups, type BalanceGroup } from './balance';
 import { unitHash } from './hash';
 
 /** Split index stored per sample. */
@@ -41,10 +42,11 @@ export interface SplitOptions {
 export interface SplitAssignment {
   /** Per sample: 0 train, 1 val, 2 test. */
   split: Uint8Array;
-  by: 'file' | 'repo';
+  /** What was kept whole: files, repositories, or (the fallback) single methods. */
+  by: 'file' | 'repo' | 'method';
   /** Why this grouping was used (for the report). */
   reason: string;
-  /** Number of groups (files or repositories). */
+  /** Number of groups (files, repositories or methods). */
   groups: number;
 }
 
@@ -81,86 +83,90 @@ export function fileKeyOf(c: SampleColumns, i: number): string {
   return `f\u0000${repo}\u0000${s[c.file[i]!]}\u0000${entry}`;
 }
 
+/** Fewest test methods a score should rest on; below it a file split falls back to methods (see `assignSplits`). */
+export const MIN_EVAL_METHODS = 50;
+
+/** How far (share of samples) a split by file may land from a ratio before the split falls back to methods. */
+export const MAX_SHARE_OFF = 0.015;
+
+const pct = (x: number): string => `${Math.round(100 * x)}`;
+
 /**
- * Assigns every sample to a split.
+ * Assigns every sample to a split, keeping the groups (files or repositories) whole and the
+ * shares of *samples* near the ratios (`balance.ts`): each group starts where its hash puts it,
+ * u = unitHash(key, seed) in [0, 1) → train when u < r_train, val when u < r_train + r_val, else
+ * test, and the fewest groups needed are then moved to balance the shares. Deterministic for a
+ * seed; adding files moves an existing one only where the balance needs it.
  *
- * By file: each file gets u = unitHash(file key, seed) in [0, 1) and goes to train when
- * u < r_train, to val when u < r_train + r_val, else to test. A file's split depends only on its
- * own key and the seed, so adding or removing files never moves the others; the shares are
- * binomial around the ratios.
- *
- * By repository: few, unequal groups make independent hashing lopsided (3 repositories at
- * 80/10/10 leave test empty 73% of the time), so repositories are taken in the order of their
- * hash and each goes to the split that is least filled relative to its target:
- * argmin_s n_s / (r_s · N), with n_s samples already in split s and N samples in all (ties to
- * train, then val). Relative rather than absolute deficits, so that with only three repositories
- * each split still gets one. Deterministic and seed-dependent, but adding a repository can move
- * those after it in hash order.
+ * When the files are too few or too unequal to give the test split `MIN_EVAL_METHODS` methods, or
+ * the shares within `MAX_SHARE_OFF` of the ratios, although the corpus has enough methods for it
+ * (N · r_test ≥ MIN_EVAL_METHODS), the split is by method instead, with the reason saying so: methods of one file may then be on both sides, which
+ * flatters the test score (leakage), but a test split of a handful of methods says nothing at all.
  */
 export function assignSplits(c: SampleColumns, opts: SplitOptions): SplitAssignment {
   validateRatios(opts.ratios);
-  const n = c.count;
-  const split = new Uint8Array(n);
-  const repoGroups = new Map<string, number[]>();
-  for (let i = 0; i < n; i++) {
-    const k = repoKeyOf(c, i);
-    let g = repoGroups.get(k);
-    if (!g) repoGroups.set(k, (g = []));
-    g.push(i);
-  }
-  let by: 'file' | 'repo';
-  let reason: string;
-  const repos = repoGroups.size;
-  if (opts.by === 'file') {
-    by = 'file';
-    reason = 'split by file (requested)';
-  } else if (opts.by === 'repo') {
-    by = 'repo';
-    reason = `split by repository (requested; ${repos} ${repos === 1 ? 'repository' : 'repositories'})`;
-  } else if (repos >= opts.minReposForRepoSplit) {
-    by = 'repo';
-    reason = `split by repository: ${repos} repositories`;
-  } else {
-    by = 'file';
-    reason =
-      repos > 1
-        ? `split by file: ${repos} repositories are too few for a split by repository (at least ${opts.minReposForRepoSplit})`
-        : 'split by file: one repository';
-  }
-
+  const { by, reason } = chooseGrouping(c, opts);
+  const keyOf = by === 'repo' ? repoKeyOf : fileKeyOf;
+  const grouped = assignGroups(c, keyOf, opts);
   const r = opts.ratios;
-  if (by === 'file') {
-    const cache = new Map<string, number>();
-    for (let i = 0; i < n; i++) {
-      const key = fileKeyOf(c, i);
-      let s = cache.get(key);
-      if (s === undefined) {
-        const u = unitHash(key, opts.seed);
-        s = u < r.train ? SPLIT.train : u < r.train + r.val ? SPLIT.val : SPLIT.test;
-        cache.set(key, s);
-      }
-      split[i] = s;
-    }
-    return { split, by, reason, groups: cache.size };
-  }
-
-  const order = [...repoGroups.entries()].map(([key, members]) => ({ key, members, u: unitHash(key, opts.seed) }));
-  order.sort((a, b) => a.u - b.u || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  const targets = [r.train * n, r.val * n, r.test * n];
   const counts = [0, 0, 0];
-  for (const g of order) {
-    let best = 0;
-    let bestFill = Infinity;
-    for (let s = 0; s < 3; s++) {
-      if (targets[s]! <= 0) continue;
-      const fill = counts[s]! / targets[s]!;
-      if (fill < bestFill) {
-        bestFill = fill;
-        best = s;
-      }
-    }
-    for (const i of g.members) split[i] = best;
-    counts[best] = counts[best]! + g.members.length;
+  for (const s of grouped.split) counts[s]!++;
+  const off = Math.max(...[r.train, r.val, r.test].map((ratio, s) => Math.abs(counts[s]! / c.count - ratio)));
+  const tooSmall = counts[SPLIT.test]! < MIN_EVAL_METHODS;
+  if (by === 'file' && r.test > 0 && (tooSmall || off > MAX_SHARE_OFF) && c.count * r.test >= MIN_EVAL_METHODS) {
+    const byMethod = assignGroups(c, (cols, i) => `m\u0000${cols.ids[i]}`, opts);
+    const why = tooSmall
+      ? `could give the test split only ${counts[SPLIT.test]} methods (at least ${MIN_EVAL_METHODS} needed)`
+      : `cannot be split near ${pct(r.train)}/${pct(r.val)}/${pct(r.test)} (the closest is ${counts.map((n) => pct(n / c.count)).join('/')})`;
+    return {
+      split: byMethod.split,
+      by: 'method',
+      reason: `split by method: the ${grouped.groups} files ${why}; methods of one file may be in both training and test, so the test scores are optimistic (leakage)`,
+      groups: byMethod.groups,
+    };
   }
-  return { split, by, reason, groups: repos };
+  return { split: grouped.split, by, reason, groups: grouped.groups };
+}
+
+/** By repository when there are enough of them (or when asked), else by file; and why. */
+function chooseGrouping(c: SampleColumns, opts: SplitOptions): { by: 'file' | 'repo'; reason: string } {
+  const repos = new Set<string>();
+  for (let i = 0; i < c.count; i++) repos.add(repoKeyOf(c, i));
+  const n = repos.size;
+  if (opts.by === 'file') return { by: 'file', reason: 'split by file (requested)' };
+  if (opts.by === 'repo') return { by: 'repo', reason: `split by repository (requested; ${n} ${n === 1 ? 'repository' : 'repositories'})` };
+  if (n >= opts.minReposForRepoSplit) return { by: 'repo', reason: `split by repository: ${n} repositories` };
+  const reason = n > 1 ? `split by file: ${n} repositories are too few for a split by repository (at least ${opts.minReposForRepoSplit})` : 'split by file: one repository';
+  return { by: 'file', reason };
+}
+
+/** The balanced split of the samples grouped by `keyOf`. */
+function assignGroups(c: SampleColumns, keyOf: (c: SampleColumns, i: number) => string, opts: SplitOptions): { split: Uint8Array; groups: number } {
+  const r = opts.ratios;
+  const groupOf = new Int32Array(c.count);
+  const index = new Map<string, number>();
+  const keys: string[] = [];
+  const sizes: number[] = [];
+  for (let i = 0; i < c.count; i++) {
+    const key = keyOf(c, i);
+    let g = index.get(key);
+    if (g === undefined) {
+      index.set(key, (g = keys.length));
+      keys.push(key);
+      sizes.push(0);
+    }
+    sizes[g]!++;
+    groupOf[i] = g;
+  }
+  const u = keys.map((k) => unitHash(k, opts.seed));
+  const order = keys.map((_, g) => g).sort((a, b) => u[a]! - u[b]! || (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : 0));
+  const rank = new Int32Array(keys.length);
+  order.forEach((g, k) => (rank[g] = k));
+  const groups: BalanceGroup[] = keys.map((_, g) => ({
+    size: sizes[g]!,
+    preferred: u[g]! < r.train ? SPLIT.train : u[g]! < r.train + r.val ? SPLIT.val : SPLIT.test,
+    rank: rank[g]!,
+  }));
+  const where = balanceGroups(groups, [r.train, r.val, r.test]);
+  return { split: Uint8Array.from(groupOf, (g) => where[g]!), groups: keys.length };
 }

@@ -9,6 +9,8 @@ import type { CorpusExtraction } from './extract-corpus';
 
 export interface DatasetStage {
   dataset: Dataset;
+  /** The dataset's identity: its corpus, settings and algorithm (`datasetCacheKey`). */
+  key: string;
   cache: 'off' | 'hit' | 'miss';
   elapsedMs: number;
 }
@@ -27,10 +29,10 @@ export async function loadOrBuildDataset(
     const cached = await loadDataset(file, key, log);
     // A dataset refers to sample indices; it only fits the columns it was built on (same count).
     if (cached && cached.split.length === extraction.columns.count) {
-      return { dataset: cached, cache: 'hit', elapsedMs: performance.now() - t0 };
+      return { dataset: cached, key, cache: 'hit', elapsedMs: performance.now() - t0 };
     }
   }
   const dataset = buildDataset(extraction.columns, extraction.tables, resolved);
   if (file) await saveDataset(file, key, dataset, log);
-  return { dataset, cache: file ? 'miss' : 'off', elapsedMs: performance.now() - t0 };
+  return { dataset, key, cache: file ? 'miss' : 'off', elapsedMs: performance.now() - t0 };
 }
