@@ -15,8 +15,9 @@
  * groups of sizes g > h moves x = g − h. A split with a positive ratio is never left empty.
  */
 
-/** One group: its sample count, the split its hash prefers, and its rank in hash order. */
+/** One group: its size, the split its hash prefers, and its rank in hash order. */
 export interface BalanceGroup {
+  /** What the group adds to a split's count (its samples, or a weighted count of them). */
   size: number;
   preferred: number;
   /** Position in hash order: breaks ties, so the result is deterministic. */
@@ -144,12 +145,15 @@ function gainOf(x: number, room: number): number {
   return 2 * x * (room - x);
 }
 
+/** Gains below this are rounding, not progress (sizes may be fractional). */
+const MIN_GAIN = 1e-9;
+
 /** The member of `from` (sorted by size) whose size is closest to room / 2 and at most `cap`, if it improves. */
 function bestSingle(groups: readonly BalanceGroup[], from: readonly number[], room: number, cap: number, a: number, b: number): Move | undefined {
   const k = nearestAtMost(groups, from, Math.min(room / 2, cap), cap);
   if (k < 0) return undefined;
   const gain = gainOf(groups[from[k]!]!.size, room);
-  return gain > 0 ? { gain, g: from[k]!, h: -1, from: a, to: b } : undefined;
+  return gain > MIN_GAIN ? { gain, g: from[k]!, h: -1, from: a, to: b } : undefined;
 }
 
 /** The pair (g in `from`, h in `to`) whose size difference is closest to room / 2 and at most `cap`, if it improves. */
@@ -162,7 +166,7 @@ function bestSwap(groups: readonly BalanceGroup[], from: readonly number[], to: 
     if (k < 0) continue;
     const h = to[k]!;
     const gain = gainOf(size - groups[h]!.size, room);
-    if (gain > 0 && (!best || gain > best.gain)) best = { gain, g, h, from: a, to: b };
+    if (gain > MIN_GAIN && (!best || gain > best.gain)) best = { gain, g, h, from: a, to: b };
   }
   return best;
 }

@@ -5,8 +5,9 @@
  */
 import { EngineError, ERROR_CODES } from '../errors';
 import type { SampleColumns } from './columns';
-import { balanceGroups, type BalanceGroup } from './balance';
-import { unitHash } from './hash';
+import { BALANCE_TOLERANCE, balanceGroups, type BalanceGroup } from './balance';
+import { refineDistinct } from './balance-distinct';
+import { hashInts53, unitHash } from './hash';
 
 /** Split index stored per sample. */
 export const SPLIT = { train: 0, val: 1, test: 2 } as const;
@@ -93,7 +94,7 @@ const pct = (x: number): string => `${Math.round(100 * x)}`;
 
 /**
  * Assigns every sample to a split, keeping the groups (files or repositories) whole and the
- * shares of *samples* near the ratios (`balance.ts`): each group starts where its hash puts it,
+ * shares of *distinct methods* near the ratios (`balance.ts`, `distinctWeights`): each group starts where its hash puts it,
  * u = unitHash(key, seed) in [0, 1) → train when u < r_train, val when u < r_train + r_val, else
  * test, and the fewest groups needed are then moved to balance the shares. Deterministic for a
  * seed; adding files moves an existing one only where the balance needs it.
@@ -107,17 +108,18 @@ export function assignSplits(c: SampleColumns, opts: SplitOptions): SplitAssignm
   validateRatios(opts.ratios);
   const { by, reason } = chooseGrouping(c, opts);
   const keyOf = by === 'repo' ? repoKeyOf : fileKeyOf;
-  const grouped = assignGroups(c, keyOf, opts);
+  const methods = distinctMethods(c);
+  const grouped = assignGroups(c, keyOf, methods, opts);
   const r = opts.ratios;
-  const counts = [0, 0, 0];
-  for (const s of grouped.split) counts[s]!++;
-  const off = Math.max(...[r.train, r.val, r.test].map((ratio, s) => Math.abs(counts[s]! / c.count - ratio)));
+  const total = methods.classes;
+  const counts = keptCounts(methods, grouped.split);
+  const off = Math.max(...[r.train, r.val, r.test].map((ratio, s) => Math.abs(counts[s]! / total - ratio)));
   const tooSmall = counts[SPLIT.test]! < MIN_EVAL_METHODS;
-  if (by === 'file' && r.test > 0 && (tooSmall || off > MAX_SHARE_OFF) && c.count * r.test >= MIN_EVAL_METHODS) {
-    const byMethod = assignGroups(c, (cols, i) => `m\u0000${cols.ids[i]}`, opts);
+  if (by === 'file' && r.test > 0 && (tooSmall || off > MAX_SHARE_OFF) && total * r.test >= MIN_EVAL_METHODS) {
+    const byMethod = assignGroups(c, (cols, i) => `m\u0000${cols.ids[i]}`, methods, opts);
     const why = tooSmall
-      ? `could give the test split only ${counts[SPLIT.test]} methods (at least ${MIN_EVAL_METHODS} needed)`
-      : `cannot be split near ${pct(r.train)}/${pct(r.val)}/${pct(r.test)} (the closest is ${counts.map((n) => pct(n / c.count)).join('/')})`;
+      ? `could give the test split only ${Math.round(counts[SPLIT.test]!)} distinct methods (at least ${MIN_EVAL_METHODS} needed)`
+      : `cannot be split near ${pct(r.train)}/${pct(r.val)}/${pct(r.test)} (the closest is ${counts.map((n) => pct(n / total)).join('/')})`;
     return {
       split: byMethod.split,
       by: 'method',
@@ -126,6 +128,48 @@ export function assignSplits(c: SampleColumns, opts: SplitOptions): SplitAssignm
     };
   }
   return { split: grouped.split, by, reason, groups: grouped.groups };
+}
+
+/**
+ * The methods of the corpus as deduplication sees them: a class per distinct name + body, and
+ * each sample's weight in the balance, 1/k for a method that occurs k times. Deduplication keeps
+ * one copy of each (and drops a val/test copy of a training method as leakage), so what a split
+ * ends up holding is its distinct methods, not its samples: the generated demo corpus lost a
+ * quarter of its test split to deduplication when files were balanced by raw counts.
+ */
+interface DistinctMethods {
+  classOf: Int32Array;
+  classes: number;
+  weights: Float64Array;
+}
+
+function distinctMethods(c: SampleColumns): DistinctMethods {
+  const classOf = new Int32Array(c.count);
+  const index = new Map<number, number>();
+  const copies: number[] = [];
+  for (let i = 0; i < c.count; i++) {
+    const h = hashInts53(c.label[i]!, c.bodyTokens, c.bodyOffsets[i]!, c.bodyOffsets[i + 1]!);
+    let k = index.get(h);
+    if (k === undefined) {
+      index.set(h, (k = copies.length));
+      copies.push(0);
+    }
+    copies[k]!++;
+    classOf[i] = k;
+  }
+  return { classOf, classes: copies.length, weights: Float64Array.from(classOf, (k) => 1 / copies[k]!) };
+}
+
+/** Distinct methods per split as deduplication will keep them: each in the earliest split holding a copy. */
+function keptCounts(methods: DistinctMethods, split: Uint8Array): number[] {
+  const first = new Int8Array(methods.classes).fill(3);
+  split.forEach((s, i) => {
+    const k = methods.classOf[i]!;
+    if (s < first[k]!) first[k] = s;
+  });
+  const counts = [0, 0, 0];
+  for (const s of first) if (s < 3) counts[s]!++;
+  return counts;
 }
 
 /** By repository when there are enough of them (or when asked), else by file; and why. */
@@ -140,9 +184,10 @@ function chooseGrouping(c: SampleColumns, opts: SplitOptions): { by: 'file' | 'r
   return { by: 'file', reason };
 }
 
-/** The balanced split of the samples grouped by `keyOf`. */
-function assignGroups(c: SampleColumns, keyOf: (c: SampleColumns, i: number) => string, opts: SplitOptions): { split: Uint8Array; groups: number } {
+/** The balanced split of the samples grouped by `keyOf`: by weight (`balance.ts`), then by distinct methods (`balance-distinct.ts`). */
+function assignGroups(c: SampleColumns, keyOf: (c: SampleColumns, i: number) => string, methods: DistinctMethods, opts: SplitOptions): { split: Uint8Array; groups: number } {
   const r = opts.ratios;
+  const weights = methods.weights;
   const groupOf = new Int32Array(c.count);
   const index = new Map<string, number>();
   const keys: string[] = [];
@@ -155,7 +200,7 @@ function assignGroups(c: SampleColumns, keyOf: (c: SampleColumns, i: number) => 
       keys.push(key);
       sizes.push(0);
     }
-    sizes[g]!++;
+    sizes[g] = sizes[g]! + weights[i]!;
     groupOf[i] = g;
   }
   const u = keys.map((k) => unitHash(k, opts.seed));
@@ -167,6 +212,8 @@ function assignGroups(c: SampleColumns, keyOf: (c: SampleColumns, i: number) => 
     preferred: u[g]! < r.train ? SPLIT.train : u[g]! < r.train + r.val ? SPLIT.val : SPLIT.test,
     rank: rank[g]!,
   }));
-  const where = balanceGroups(groups, [r.train, r.val, r.test]);
+  const ratios = [r.train, r.val, r.test];
+  const where = balanceGroups(groups, ratios);
+  refineDistinct({ groupOf, classOf: methods.classOf, classes: methods.classes, weight: sizes }, where, ratios, Math.max(0.5, BALANCE_TOLERANCE * methods.classes));
   return { split: Uint8Array.from(groupOf, (g) => where[g]!), groups: keys.length };
 }

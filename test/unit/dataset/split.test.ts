@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { buildDataset } from '../../../server/src/dataset/build';
 import { SampleColumns } from '../../../server/src/dataset/columns';
 import { unitHash } from '../../../server/src/dataset/hash';
 import { assignSplits, DEFAULT_RATIOS, fileKeyOf, type SplitOptions } from '../../../server/src/dataset/split';
@@ -8,8 +9,9 @@ import { makeSamples, type SampleSpec } from './helpers';
 
 const opts = (o: Partial<SplitOptions> = {}): SplitOptions => ({ seed: 1, ratios: DEFAULT_RATIOS, by: 'auto', minReposForRepoSplit: 10, ...o });
 const columns = (specs: SampleSpec[]) => SampleColumns.fromSamples(makeSamples(specs).samples);
+// Every method distinct (name and body), as in real code: the split balances distinct methods.
 const filesSpecs = (n: number, prefix = 'f', perFile = 1): SampleSpec[] =>
-  Array.from({ length: n * perFile }, (_, i) => ({ label: `m${i}`, body: ['x'], file: `${prefix}${Math.floor(i / perFile)}.java`, repo: 'one' }));
+  Array.from({ length: n * perFile }, (_, i) => ({ label: `${prefix}|m${i}`, body: ['x'], file: `${prefix}${Math.floor(i / perFile)}.java`, repo: 'one' }));
 const shares = (split: Uint8Array) => {
   const n = [0, 0, 0];
   for (const s of split) n[s]!++;
@@ -74,7 +76,7 @@ describe('assignSplits by file', () => {
 
 describe('assignSplits by repository', () => {
   const repoSpecs = (repos: number, size: (r: number) => number): SampleSpec[] =>
-    Array.from({ length: repos }).flatMap((_, r) => Array.from({ length: size(r) }, (_, k) => ({ label: `m${k}`, body: ['x'], file: `F${k}.java`, repo: `org/repo${r}` })));
+    Array.from({ length: repos }).flatMap((_, r) => Array.from({ length: size(r) }, (_, k) => ({ label: `r${r}|m${k}`, body: ['x'], file: `F${k}.java`, repo: `org/repo${r}` })));
 
   it('is chosen automatically with enough repositories, and keeps each repository in one split', () => {
     const c = columns(repoSpecs(40, (r) => 20 + ((r * 37) % 60)));
@@ -122,7 +124,7 @@ function variedFiles(files: number, seed: number): SampleSpec[] {
   for (let f = 0; f < files; f++) {
     // Log-uniform sizes 1..100, with a few very large files (one in 15 holds 150-400 methods).
     const size = next() < 1 / 15 ? 150 + Math.floor(next() * 250) : Math.max(1, Math.round(Math.exp(next() * Math.log(100))));
-    for (let k = 0; k < size; k++) specs.push({ label: `m${k}`, body: ['x'], file: `dir${f % 7}/F${f}.py`, repo: 'one', language: 'python' });
+    for (let k = 0; k < size; k++) specs.push({ label: `m${f}|n${k}`, body: ['x'], file: `dir${f % 7}/F${f}.py`, repo: 'one', language: 'python' });
   }
   return specs;
 }
@@ -175,6 +177,24 @@ describe('assignSplits balances samples', () => {
     assert.match(a.reason, /split by method.*leakage/);
     const [, , test] = shares(a.split);
     assert.ok(Math.abs(test! - 0.1) <= 0.015, `test ${test}`);
+  });
+
+  it('balances distinct methods: with duplicated code the kept (deduplicated) splits are within 1.5 points too', () => {
+    for (let trial = 0; trial < 10; trial++) {
+      // One file in three is a copy of another (vendored or generated code): where a copy lands in
+      // test and its original in training, deduplication empties it out of test (leakage).
+      const specs = variedFiles(60 + 17 * trial, trial).map((s) => {
+        const f = Number(/F(\d+)\.py$/.exec(s.file!)![1]);
+        return f % 3 === 2 ? { ...s, label: s.label.replace(`m${f}|`, `m${f - 1}|`) } : s;
+      });
+      const made = makeSamples(specs);
+      const d = buildDataset(SampleColumns.fromSamples(made.samples), made.tables, { seed: trial, nearDuplicates: false });
+      const kept = d.train.length + d.val.length + d.test.length;
+      assert.ok(d.report.duplicates.withinTrain + d.report.duplicates.testFromTrain > 0, 'the corpus has duplicates');
+      for (const [name, ratio] of [['train', 0.8], ['val', 0.1], ['test', 0.1]] as const) {
+        assert.ok(Math.abs(d[name].length / kept - ratio) <= 0.015, `trial ${trial}: ${name} ${d[name].length} of ${kept}`);
+      }
+    }
   });
 
   it('keeps a file split (no leakage) when the corpus is too small for 50 test methods anyway', () => {
