@@ -100,7 +100,8 @@ export async function runOne(a: AuditInputs, run: PlannedRun, onProgress: (p: Tr
     const report = runReport(run, noise, model.device, result, m, flipRates, performance.now() - tm);
     await writeRunFiles(a, run, noise, result, m);
     const signals = run.kind === 'none' ? { ...signalRecord(m) } : undefined;
-    // Replicates to 1e-6: far below the intervals' Monte Carlo error, and half the digits.
+    // Replicates to 1e-6: far below the intervals' Monte Carlo error, and half the digits. The
+    // rounded ones are used now too, so a resumed audit gives the same intervals as this one.
     const replicates = mapValues(m.replicates, (v) => Array.from(v, (x) => Math.round(x * 1e6) / 1e6));
     // result.json is written last: its presence means the run is complete.
     await writeFileAtomic(
@@ -108,7 +109,7 @@ export async function runOne(a: AuditInputs, run: PlannedRun, onProgress: (p: Tr
       JSON.stringify({ report, ...(signals ? { signals: mapValues(signals, (v) => Array.from(v)) } : {}), replicates }),
     );
     fs.rmSync(tc.checkpoint!.path, { force: true });
-    return { report, ...(signals ? { signals } : {}), replicates: m.replicates };
+    return { report, ...(signals ? { signals } : {}), replicates };
   } finally {
     await model.dispose();
   }
