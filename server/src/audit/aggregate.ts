@@ -195,7 +195,11 @@ function headlineReplicate(groups: readonly RunReport[][], replicates: ReadonlyM
     return replicateRun(r, replicates.get(r.id)!, k);
   });
   const s = headlineScores(picked);
-  const calib = calibrationRuns(picked).map((r) => replicates.get(r.id)![`auroc:${best}`]?.[k] ?? NaN);
+  // As `detectionSummary`: the mean over the calibration runs where the signal had an AUROC.
+  const calib = calibrationRuns(picked).flatMap((r) => {
+    const rep = replicates.get(r.id)![`auroc:${best}`];
+    return rep ? [rep[k]!] : [];
+  });
   s.detection_auroc = best && calib.length > 0 ? calib.reduce((a, b) => a + b, 0) / calib.length : null;
   s.mia_advantage = null;
   return s;

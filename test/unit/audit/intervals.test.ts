@@ -96,3 +96,12 @@ test('a gate on an insufficient score fails and says why; a sufficient one is ju
   assert.equal(r[0]!.actual, 0.9);
   assert.equal(r[1]!.message, 'gap <= 0.5: passed (gap = 0.2)');
 });
+
+test('detection_auroc: a calibration run where the signal had no AUROC is left out, as in the point estimate', () => {
+  const runs = [run('none', 0, 0, 0.5), run('y-shuffle', 25, 0, 0.4, 0.3), run('y-shuffle', 50, 0, 0.3, 0.4)];
+  runs[2]!.detection = [{ signal: 'meanLoss', auroc: 0.7, averagePrecision: 0.4 }];
+  const reps = new Map(runs.map((r) => [r.id, constant(r, 50)]));
+  delete reps.get(runs[2]!.id)!['auroc:aum'];
+  const scores = { ...headlineScores(runs), detection_auroc: 0.8 };
+  assert.deepEqual(headlineIntervals(runs, scores, reps, 'aum').detection_auroc, { low: 0.8, high: 0.8 });
+});
