@@ -156,7 +156,8 @@ test('"Audit memorization" from the command palette shows the run\'s scores, a n
     await runCommand('Memaudit: Focus on Dashboard View');
     const dashboard = await webviewFrame(`[data-run="${run.id}"]`, 60_000);
     const dashG = await dashboard.$eval('[data-score="G"]', (e) => e.textContent);
-    assert.equal(dashG, scores.G === null || scores.G === undefined ? 'n/a' : scores.G.toFixed(2), 'G on the dashboard');
+    const gNote = scores.G !== null && status.G && !status.G.ok ? status.G.reason : undefined;
+    assert.equal(dashG, gNote ?? (scores.G === null || scores.G === undefined ? 'n/a' : scores.G.toFixed(2)), 'G on the dashboard');
     await shot('dashboard');
 
     // A method whose name no other finding has, so that filtering the Problems view by it leaves one row.
