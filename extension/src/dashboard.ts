@@ -13,7 +13,18 @@ import { folderHasRuns } from './runs-folder';
 import { outDir, type SettingReader } from './config';
 import { webviewRoot } from './report-panel';
 import { dashboardHtml, makeNonce } from './webview-html';
-import { parseDashboardMessage, type DashboardLatest, type DashboardRun, type DashboardState } from './webview-messages';
+import type { AuditReport } from '../../server/src/protocol/report';
+import { parseDashboardMessage, type DashboardLatest, type DashboardRun, type DashboardState, type ScoreNotes } from './webview-messages';
+
+/** The reasons of the dashboard's scores (G, M, gap) that rest on too little data; undefined when none does. */
+function scoreNotes(scores: AuditReport['scores'] | undefined, status: AuditReport['scoreStatus'] | undefined): { notes?: ScoreNotes } {
+  const notes: ScoreNotes = {};
+  for (const key of ['G', 'M', 'gap'] as const) {
+    const s = status?.[key];
+    if (scores?.[key] !== null && scores?.[key] !== undefined && s && !s.ok) notes[key] = s.reason ?? 'not enough data';
+  }
+  return Object.keys(notes).length > 0 ? { notes } : {};
+}
 
 export const DASHBOARD_VIEW_ID = 'memaudit.dashboard';
 
@@ -120,6 +131,7 @@ export class DashboardProvider implements vscode.WebviewViewProvider, vscode.Dis
       G: d.scores?.G ?? null,
       M: d.scores?.M ?? null,
       gap: d.scores?.gap ?? null,
+      ...scoreNotes(d.scores, d.scoreStatus),
       gates: (d.gates ?? []).map((g) => ({ gate: g.gate, passed: g.passed, actual: g.actual })),
       ...(d.gatesPassed !== undefined ? { gatesPassed: d.gatesPassed } : {}),
       ...(d.findings !== undefined ? { findings: d.findings } : {}),
@@ -155,6 +167,7 @@ export class DashboardProvider implements vscode.WebviewViewProvider, vscode.Dis
               G: r.scores?.G ?? null,
               M: r.scores?.M ?? null,
               gap: r.scores?.gap ?? null,
+              ...scoreNotes(r.scores, r.scoreStatus),
               ...(r.gatesPassed !== undefined ? { gatesPassed: r.gatesPassed } : {}),
               running: r.running,
             });
@@ -183,6 +196,7 @@ export class DashboardProvider implements vscode.WebviewViewProvider, vscode.Dis
           G: newest.G,
           M: newest.M,
           gap: newest.gap,
+          ...(newest.notes ? { notes: newest.notes } : {}),
           gates: same?.gates ?? [],
           ...(newest.gatesPassed !== undefined ? { gatesPassed: newest.gatesPassed } : {}),
           ...(same?.findings !== undefined ? { findings: same.findings } : {}),

@@ -214,6 +214,9 @@ export interface DashboardProgress {
   samplesPerSec?: number;
 }
 
+/** Why a score the dashboard shows rests on too little data ("not enough test methods: 28 …"), by score. */
+export type ScoreNotes = Partial<Record<'G' | 'M' | 'gap', string>>;
+
 /** The end of the latest audit (from `audit/done`, or the newest finished run on disk). */
 export interface DashboardLatest {
   folder: string;
@@ -224,6 +227,8 @@ export interface DashboardLatest {
   G: number | null;
   M: number | null;
   gap: number | null;
+  /** Scores shown as their reason instead of a number (docs/metrics.md § "Uncertainty (bootstrap intervals)"). */
+  notes?: ScoreNotes;
   gates: { gate: string; passed: boolean; actual: number | null }[];
   gatesPassed?: boolean;
   findings?: number;
@@ -241,6 +246,7 @@ export interface DashboardRun {
   G: number | null;
   M: number | null;
   gap: number | null;
+  notes?: ScoreNotes;
   gatesPassed?: boolean;
   running: boolean;
 }

@@ -70,8 +70,10 @@ function current(p: DashboardProgress | undefined, trusted: boolean): Node {
   );
 }
 
-function score(label: string, key: string, value: number | null, help: string): Node {
-  return h('div', { class: 'score', title: `${key}: ${help}` }, h('div', { class: 'score-label' }, label), h('div', { class: 'score-value', 'data-score': key }, f2(value)));
+/** A score, or why it rests on too little data instead of the number (docs/metrics.md § "Uncertainty (bootstrap intervals)"). */
+function score(label: string, key: string, value: number | null, help: string, note?: string): Node {
+  const shown = note ? h('div', { class: 'score-value insufficient', 'data-score': key, 'data-insufficient': '' }, note) : h('div', { class: 'score-value', 'data-score': key }, f2(value));
+  return h('div', { class: 'score', title: `${key}: ${help}` }, h('div', { class: 'score-label' }, label), shown);
 }
 
 function latest(l: DashboardLatest | undefined): Node {
@@ -93,9 +95,9 @@ function latest(l: DashboardLatest | undefined): Node {
       'div',
       { class: 'scores' },
       // Soft hyphens: a narrow sidebar breaks the long words at a syllable, not at a letter.
-      score('Generali\u00ADzation', 'G', l.G, 'test F1 of the clean run (higher is better)'),
-      score('Memori\u00ADzation', 'M', l.M, 'how well the model fits random labels (lower is better)'),
-      score('Gap (train − test)', 'gap', l.gap, 'train F1 − test F1 of the clean run'),
+      score('Generali\u00ADzation', 'G', l.G, 'test F1 of the clean run (higher is better)', l.notes?.G),
+      score('Memori\u00ADzation', 'M', l.M, 'how well the model fits random labels (lower is better)', l.notes?.M),
+      score('Gap (train − test)', 'gap', l.gap, 'train F1 − test F1 of the clean run', l.notes?.gap),
     ),
     verdict,
     gates.length
@@ -114,7 +116,9 @@ function runs(list: DashboardRun[], note: string | undefined): Node {
     { class: 'runs' },
     ...list.map((r) => {
       const title = r.state === 'finished' ? when(r.createdAt) || r.id : `interrupted after ${r.runsDone} run${r.runsDone === 1 ? '' : 's'}`;
-      const detail = r.state === 'finished' ? `${r.model ?? ''} · G ${f2(r.G)} · M ${f2(r.M)} · gap ${f2(r.gap)}` : 'start the same audit again to resume it';
+      // A score on too little data reads "too little data" here; the latest card and the report say why.
+      const v = (key: 'G' | 'M' | 'gap') => (r.notes?.[key] ? 'too little data' : f2(r[key]));
+      const detail = r.state === 'finished' ? `${r.model ?? ''} · G ${v('G')} · M ${v('M')} · gap ${v('gap')}` : 'start the same audit again to resume it';
       const badge = r.running ? h('span', { class: 'badge' }, 'running') : r.gatesPassed === undefined ? null : h('span', { class: `badge ${r.gatesPassed ? 'pass' : 'fail'}` }, r.gatesPassed ? 'gates ✓' : 'gates ✗');
       return h(
         'li',

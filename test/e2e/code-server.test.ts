@@ -130,11 +130,16 @@ test('"Audit memorization" from the command palette shows the run\'s scores, a n
     if (fs.existsSync(path.join(ROOT, 'dist', 'native', 'memaudit_flat.node'))) assert.equal(run.report.environment.parser, 'native-flat', 'the packaged engine loads the extraction addon');
     const shown = await report.$$eval('#scores .card[data-score]', (cards) => cards.map((c) => [c.getAttribute('data-score') ?? '', c.querySelector('.value')?.textContent ?? '']));
     const scores = run.report.scores as unknown as Record<string, number | null>;
+    const status = (run.report.scoreStatus ?? {}) as Record<string, { ok: boolean; reason?: string }>;
     for (const key of ['G', 'M', 'gap']) {
       const card = shown.find(([k]) => k === key);
       assert.ok(card, `no ${key} card among ${JSON.stringify(shown)}`);
-      assert.equal(card[1], fmt(scores[key]), `${key} shown in the report panel`);
+      // A score on too little data shows why instead of the number (docs/metrics.md § "Uncertainty (bootstrap intervals)").
+      const insufficient = scores[key] !== null && status[key] && !status[key].ok;
+      assert.equal(card[1], insufficient ? status[key]!.reason : fmt(scores[key]), `${key} shown in the report panel`);
     }
+    // The tiny workspace's test split is under 50 methods: G is shown as "not enough test methods", not as a number.
+    if (run.report.dataset.test < 50) assert.match(shown.find(([k]) => k === 'G')![1], /^not enough test methods: \d+/, 'G on a tiny test split');
 
     // A method that was noised in some run: its "noised in" button opens VS Code's diff editor.
     const diffButton = report.locator('#findings button.diff-button').first();
@@ -151,7 +156,8 @@ test('"Audit memorization" from the command palette shows the run\'s scores, a n
     await runCommand('Memaudit: Focus on Dashboard View');
     const dashboard = await webviewFrame(`[data-run="${run.id}"]`, 60_000);
     const dashG = await dashboard.$eval('[data-score="G"]', (e) => e.textContent);
-    assert.equal(dashG, scores.G === null || scores.G === undefined ? 'n/a' : scores.G.toFixed(2), 'G on the dashboard');
+    const gNote = scores.G !== null && status.G && !status.G.ok ? status.G.reason : undefined;
+    assert.equal(dashG, gNote ?? (scores.G === null || scores.G === undefined ? 'n/a' : scores.G.toFixed(2)), 'G on the dashboard');
     await shot('dashboard');
 
     // A method whose name no other finding has, so that filtering the Problems view by it leaves one row.

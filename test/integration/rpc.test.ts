@@ -183,7 +183,7 @@ test('a small audit: progress notifications, one audit at a time, report, HTML a
 
   const got = await client.request(ReportGetRequest, { folder: work.dir, runId: 'latest' });
   assert.equal(got.runId, finishedRunId);
-  assert.equal(got.report.schemaVersion, 1);
+  assert.equal(got.report.schemaVersion, 2);
   assert.equal(got.report.runs.length, 2);
 
   const byPrefix = await client.request(ReportGetRequest, { folder: work.dir, runId: finishedRunId.slice(0, 6) });

@@ -118,3 +118,25 @@ test('the dashboard buttons post their commands and runs; corpus text stays text
   assert.deepEqual(log.errors, []);
   await p.context().close();
 });
+
+test('a score on too little data shows why instead of the number, in the latest result and the run list', { skip: skipReason }, async () => {
+  const { page: p, log } = await open('vscode-light');
+  const reason = 'not enough test methods: 28 (at least 50 needed)';
+  const notes = { G: reason, gap: reason };
+  await send(
+    p,
+    state({
+      runs: [{ ...RUNS[0]!, notes }],
+      latest: { folder: 'shop', folderIndex: 0, runId: '27681b53804e', outcome: 'finished', createdAt: '2026-11-26T10:00:00.000Z', G: 0.362, M: 0.199, gap: 0.208, notes, gates: [] },
+    }),
+  );
+  await p.locator('[data-score="G"]').waitFor();
+  assert.equal(await p.locator('[data-score="G"]').textContent(), reason);
+  assert.equal(await p.locator('[data-score="gap"]').textContent(), reason);
+  assert.equal(await p.locator('[data-score="M"]').textContent(), '0.20');
+  assert.match((await p.locator('[data-run="27681b53804e"] .run-detail').textContent()) ?? '', /G too little data · M 0\.20 · gap too little data/);
+  await screenshot(p, 'dashboard-insufficient-light.png', 'full');
+  assert.deepEqual(await violations(p), []);
+  assert.deepEqual(log.errors, []);
+  await p.context().close();
+});

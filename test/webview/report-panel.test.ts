@@ -1,5 +1,5 @@
 /**
- * The report panel's page in headless Chromium, on a real report.json from an audit (600
+ * The report panel's page in headless Chromium, on a real report.json from an audit (800
  * generated methods, y-shuffle 0 and 50 %, x-dead-code 50 %, 20 epochs): the page is what the
  * extension shows (`reportPanelHtml`, same renderer as the HTML report), loaded with its CSP
  * enforced. Charts render (ROC curves per signal and noise kind included), the cartography map
@@ -30,7 +30,9 @@ let browser: Browser | undefined;
 
 before(async () => {
   if (skipReason) return;
-  await writeCorpus(path.join(work.dir, 'corpus'), generateCorpus({ seed: 11, methods: 600 }));
+  // 800 methods leave 54 test methods after deduplication: enough (≥ 50) for G and gap to be shown
+  // as numbers with intervals (docs/metrics.md § "Uncertainty (bootstrap intervals)").
+  await writeCorpus(path.join(work.dir, 'corpus'), generateCorpus({ seed: 11, methods: 800 }));
   const r = await cli(
     ['audit', 'corpus', '--epochs', '20', '--lr', '0.03', '--noise', 'y-shuffle:0,50', '--noise', 'x-dead-code:50', '--device', 'cpu', '--gate', 'gap<=0.5', '--gate', 'M<0.01', '--format', 'json'],
     { cwd: work.dir },
@@ -87,6 +89,9 @@ test('the report renders: one SVG per chart, scores, gates, findings; no console
   // The scores shown are the report's.
   const g = await p.locator('#scores .card[data-score="G"] .value').textContent();
   assert.equal(g, fmt(report.scores.G));
+  // …with its 95 % interval below it.
+  const ci = report.scoreIntervals!.G!;
+  assert.equal(await p.locator('#scores .card[data-score="G"] .interval').textContent(), `95% [${fmt(ci.low)}, ${fmt(ci.high)}]`);
   // The card's heading names the score once, and its gate key once.
   assert.equal((await p.locator('#scores .card[data-score="G"] .card-head').innerText()).replace(/\s+/g, ' ').trim(), 'Generalization G');
   assert.equal((await p.locator('#scores .card[data-score="gap"] .card-head').innerText()).trim(), 'Generalization gap');

@@ -4,9 +4,21 @@
  * the per-sample signal table every run leaves beside its dynamics.
  */
 import type { SampleColumns } from '../dataset/columns';
-import { bestSignal, memorizationScore, generalizationScore, noiseSensitivity, rankBySuspicion, SIGNAL_ORIENTATION, type SignalName } from '../metrics';
+import { MIN_EVAL_METHODS } from '../dataset/split';
+import {
+  BOOTSTRAP_RESAMPLES,
+  bestSignal,
+  INTERVAL_LEVEL,
+  memorizationScore,
+  generalizationScore,
+  noiseSensitivity,
+  percentileInterval,
+  rankBySuspicion,
+  SIGNAL_ORIENTATION,
+  type SignalName,
+} from '../metrics';
 import { signalsToCsv } from '../report/csv';
-import type { DetectionSummary, Finding, HeadlineScores, RunReport, SignalQuality } from '../protocol/report';
+import type { DetectionSummary, Finding, HeadlineScores, Interval, RunReport, ScoreKey, ScoreStatus, SignalQuality, UncertaintySettings } from '../protocol/report';
 import { isLabelKind } from './plan';
 
 /**
@@ -138,4 +150,101 @@ export function findingsOf(
     });
   });
   return out;
+}
+
+/** The headline score keys, in report order. */
+export const SCORE_KEYS: readonly ScoreKey[] = ['G', 'M', 'gap', 'sensitivity', 'mia_auc', 'mia_advantage', 'train_f1', 'test_f1', 'detection_auroc'];
+
+/** An interval wider than this marks its score insufficient (docs/metrics.md § "Uncertainty (bootstrap intervals)"). */
+export const MAX_INTERVAL_WIDTH = 0.3;
+
+/** The headline scores measured on the test split. */
+const TEST_SCORES: ReadonlySet<ScoreKey> = new Set<ScoreKey>(['G', 'gap', 'sensitivity', 'mia_auc', 'mia_advantage', 'test_f1']);
+
+/** The settings the report records beside its intervals. */
+export function uncertaintySettings(): UncertaintySettings {
+  return { method: 'percentile-bootstrap', resamples: BOOTSTRAP_RESAMPLES, level: INTERVAL_LEVEL, maxWidth: MAX_INTERVAL_WIDTH, minTestMethods: MIN_EVAL_METHODS };
+}
+
+/** Runs by configuration (kind, level), in run order; a group holds one run per seed. */
+function configGroups(runs: readonly RunReport[]): RunReport[][] {
+  const groups = new Map<string, RunReport[]>();
+  for (const r of runs) {
+    const key = `${r.kind}@${r.level}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  return [...groups.values()];
+}
+
+/** Run `r` with its scores replaced by replicate k (NaN where the run has no such replicate). */
+function replicateRun(r: RunReport, rep: Record<string, ArrayLike<number>>, k: number): RunReport {
+  const v = (name: string): number => (rep[name] ? rep[name][k]! : NaN);
+  const orNull = (point: number | null, name: string): number | null => (point === null ? null : v(name));
+  const f = r.final;
+  return {
+    ...r,
+    final: { trainF1: v('trainF1'), testF1: orNull(f.testF1, 'testF1'), gap: orNull(f.gap, 'gap'), noiseFitRate: orNull(f.noiseFitRate, 'noiseFitRate') },
+    membership: r.membership ? { auroc: v('membershipAuroc'), advantage: NaN } : null,
+  };
+}
+
+/** Replicate k of every headline score: the headline formulas over one run per configuration, the seed k mod S. */
+function headlineReplicate(groups: readonly RunReport[][], replicates: ReadonlyMap<string, Record<string, ArrayLike<number>>>, best: string | null, k: number): HeadlineScores {
+  const picked = groups.map((g) => {
+    const r = g[k % g.length]!;
+    return replicateRun(r, replicates.get(r.id)!, k);
+  });
+  const s = headlineScores(picked);
+  // As `detectionSummary`: the mean over the calibration runs where the signal had an AUROC.
+  const calib = calibrationRuns(picked).flatMap((r) => {
+    const rep = replicates.get(r.id)![`auroc:${best}`];
+    return rep ? [rep[k]!] : [];
+  });
+  s.detection_auroc = best && calib.length > 0 ? calib.reduce((a, b) => a + b, 0) / calib.length : null;
+  s.mia_advantage = null;
+  return s;
+}
+
+/**
+ * 95 % intervals of the headline scores from the runs' bootstrap replicates (docs/metrics.md §
+ * "Uncertainty (bootstrap intervals)"): replicate k applies the headline formulas to replicate k
+ * of one run per configuration, the seed with index k mod S, so several seeds are pooled. Null for
+ * a score that is null, for `mia_advantage`, and for every score when a run has no replicates.
+ */
+export function headlineIntervals(
+  runs: readonly RunReport[],
+  scores: HeadlineScores,
+  replicates: ReadonlyMap<string, Record<string, ArrayLike<number>>>,
+  best: string | null,
+): Record<ScoreKey, Interval | null> {
+  const out = Object.fromEntries(SCORE_KEYS.map((key) => [key, null])) as Record<ScoreKey, Interval | null>;
+  if (runs.length === 0 || runs.some((r) => !replicates.has(r.id))) return out;
+  const lengths = runs.flatMap((r) => Object.values(replicates.get(r.id)!).map((a) => a.length));
+  const b = lengths.length > 0 ? Math.min(...lengths) : 0;
+  const groups = configGroups(runs);
+  const cols = Object.fromEntries(SCORE_KEYS.map((key) => [key, new Float64Array(b)])) as Record<ScoreKey, Float64Array>;
+  for (let k = 0; k < b; k++) {
+    const s = headlineReplicate(groups, replicates, best, k);
+    for (const key of SCORE_KEYS) cols[key][k] = s[key] ?? NaN;
+  }
+  for (const key of SCORE_KEYS) if (scores[key] !== null && key !== 'mia_advantage') out[key] = percentileInterval(cols[key]);
+  return out;
+}
+
+/**
+ * Whether each headline score rests on enough data (docs/metrics.md § "Uncertainty (bootstrap
+ * intervals)"): not when it is null, when it is measured on a test split of fewer than
+ * `MIN_EVAL_METHODS` methods, or when its interval is wider than `MAX_INTERVAL_WIDTH`.
+ */
+export function scoreStatus(scores: HeadlineScores, intervals: Partial<Record<ScoreKey, Interval | null>>, testMethods: number): Record<ScoreKey, ScoreStatus> {
+  const status = (key: ScoreKey): ScoreStatus => {
+    if (scores[key] === null) return { ok: false, reason: 'could not be computed by this audit' };
+    if (TEST_SCORES.has(key) && testMethods < MIN_EVAL_METHODS) return { ok: false, reason: `not enough test methods: ${testMethods} (at least ${MIN_EVAL_METHODS} needed)` };
+    const ci = intervals[key];
+    if (ci && ci.high - ci.low > MAX_INTERVAL_WIDTH) {
+      return { ok: false, reason: `interval too wide: [${ci.low.toFixed(3)}, ${ci.high.toFixed(3)}] spans more than ${MAX_INTERVAL_WIDTH}` };
+    }
+    return { ok: true };
+  };
+  return Object.fromEntries(SCORE_KEYS.map((key) => [key, status(key)])) as Record<ScoreKey, ScoreStatus>;
 }

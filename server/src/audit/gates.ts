@@ -77,12 +77,25 @@ function holds(actual: number, op: GateOp, value: number): boolean {
   }
 }
 
-/** Evaluates gates against the audit's scores. A score that is missing or not finite fails its gate. */
-export function evaluateGates(gates: readonly Gate[], scores: Partial<Record<GateMetric, number>>): GateResult[] {
+/**
+ * Evaluates gates against the audit's scores. A score that is missing or not finite fails its
+ * gate, and so does a score that `status` marks insufficient (too few test methods, too wide an
+ * interval: docs/metrics.md § "Uncertainty (bootstrap intervals)"), with the reason: a number that
+ * cannot be trusted must not pass a CI check by luck.
+ */
+export function evaluateGates(
+  gates: readonly Gate[],
+  scores: Partial<Record<GateMetric, number | null>>,
+  status: Partial<Record<GateMetric, { ok: boolean; reason?: string }>> = {},
+): GateResult[] {
   return gates.map((g) => {
     const actual = scores[g.metric];
-    if (actual === undefined || !Number.isFinite(actual)) {
+    if (actual === undefined || actual === null || !Number.isFinite(actual)) {
       return { ...g, actual: undefined, passed: false, message: `${g.text}: failed, ${g.metric} could not be computed by this audit` };
+    }
+    const st = status[g.metric];
+    if (st && !st.ok) {
+      return { ...g, actual, passed: false, message: `${g.text}: failed, ${g.metric} = ${round(actual)} rests on too little data: ${st.reason ?? 'insufficient'}` };
     }
     const passed = holds(actual, g.op, g.value);
     return { ...g, actual, passed, message: `${g.text}: ${passed ? 'passed' : 'failed'} (${g.metric} = ${round(actual)})` };

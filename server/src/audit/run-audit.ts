@@ -29,7 +29,7 @@ import type { AuditProgress } from '../protocol';
 import type { TrainProgress } from '../train/trainer';
 import { writeFileAtomic } from '../util/atomic';
 import { VERSION } from '../version';
-import { detectionSummary, findingsOf, headlineScores } from './aggregate';
+import { detectionSummary, findingsOf, headlineIntervals, headlineScores, scoreStatus, uncertaintySettings } from './aggregate';
 import type { AuditConfig } from './config';
 import { evaluateGates, type GateMetric } from './gates';
 import { editorFor } from './noise-adapter';
@@ -214,6 +214,8 @@ interface GridOutcome {
   runs: RunReport[];
   /** The clean runs' per-sample signals, by seed. */
   cleanSignals: Map<number, Record<string, ArrayLike<number>>>;
+  /** Bootstrap replicates of each run's scores, by run id (absent for runs an older memaudit finished). */
+  replicates: Map<string, Record<string, ArrayLike<number>>>;
   /** Runs reused from an earlier, interrupted invocation. */
   reused: number;
 }
@@ -221,7 +223,7 @@ interface GridOutcome {
 /** 3. The runs of the plan, one after another; a run finished earlier is reused as is. */
 async function runGrid(s: Stage, a: AuditInputs): Promise<GridOutcome> {
   const plan = planRuns(a.config);
-  const out: GridOutcome = { runs: [], cleanSignals: new Map(), reused: 0 };
+  const out: GridOutcome = { runs: [], cleanSignals: new Map(), replicates: new Map(), reused: 0 };
   const eta = new GridEta(plan.length * a.config.epochs);
   for (let k = 0; k < plan.length; k++) {
     if (s.opts.signal?.aborted) throw new EngineError(ERROR_CODES.CANCELLED, 'audit cancelled');
@@ -231,6 +233,7 @@ async function runGrid(s: Stage, a: AuditInputs): Promise<GridOutcome> {
     else outcome = await runOne(a, run, (p) => s.progress(eta.progress(p, k, plan.length, run)));
     out.runs.push(outcome.report);
     if (outcome.signals) out.cleanSignals.set(run.seed, outcome.signals);
+    if (outcome.replicates) out.replicates.set(run.id, outcome.replicates);
     eta.runDone(a.config.epochs);
   }
   return out;
@@ -273,13 +276,15 @@ async function reportStage(s: Stage, corpus: CorpusStage, a: AuditInputs, grid: 
   const scores = headlineScores(grid.runs);
   const detection = detectionSummary(grid.runs);
   scores.detection_auroc = detection.best ? (detection.signals.find((q) => q.signal === detection.best)?.auroc ?? null) : null;
+  const scoreIntervals = headlineIntervals(grid.runs, scores, grid.replicates, detection.best);
+  const status = scoreStatus(scores, scoreIntervals, corpus.dataset.test.length);
   const ranked = findingsOf(a.columns, c.inputs, a.trainIdx, grid.cleanSignals.get(c.seeds[0]!), detection.best, s.opts.maxFindings ?? 50);
   // Which noisy runs corrupted each finding's method, and its original and noised code for a diff view.
   const { findings, diffs } = await findingNoise({ findings: ranked, runs: grid.runs, runDir: a.folder.dir, columns: a.columns, trainIdx: a.trainIdx, source: a.noise.source, editor: () => editorFor(a.noise), log: s.log });
   const diffsFile = a.folder.file(AUDIT_FILES.noiseDiffs);
   if (diffs) await writeFileAtomic(diffsFile, JSON.stringify(diffs));
   else fs.rmSync(diffsFile, { force: true });
-  const gates: ReportGate[] = evaluateGates(c.gates, scores as Partial<Record<GateMetric, number>>).map((g) => ({
+  const gates: ReportGate[] = evaluateGates(c.gates, scores as Partial<Record<GateMetric, number | null>>, status).map((g) => ({
     gate: g.text,
     metric: g.metric,
     op: g.op,
@@ -288,7 +293,7 @@ async function reportStage(s: Stage, corpus: CorpusStage, a: AuditInputs, grid: 
     passed: g.passed,
     message: g.message,
   }));
-  const report = auditReport(corpus, a, grid.runs, { scores, detection, findings, gates, hasDiffs: diffs !== undefined }, clock);
+  const report = auditReport(corpus, a, grid.runs, { scores, scoreIntervals, scoreStatus: status, detection, findings, gates, hasDiffs: diffs !== undefined }, clock);
   // A report that does not match its published schema is a bug; never write one.
   assertValidReport(report);
   const reportFile = a.folder.file(AUDIT_FILES.report);
@@ -297,7 +302,7 @@ async function reportStage(s: Stage, corpus: CorpusStage, a: AuditInputs, grid: 
   return { report, runDir: a.folder.dir, reportFile, reusedRuns: grid.reused };
 }
 
-type Aggregates = Pick<AuditReport, 'scores' | 'detection' | 'findings' | 'gates'> & { hasDiffs: boolean };
+type Aggregates = Pick<AuditReport, 'scores' | 'detection' | 'findings' | 'gates'> & Required<Pick<AuditReport, 'scoreIntervals' | 'scoreStatus'>> & { hasDiffs: boolean };
 
 /** The report document (report/types.ts, schema REPORT_SCHEMA_VERSION). */
 function auditReport(corpus: CorpusStage, a: AuditInputs, runs: RunReport[], agg: Aggregates, clock: Clock): AuditReport {
@@ -334,6 +339,9 @@ function auditReport(corpus: CorpusStage, a: AuditInputs, runs: RunReport[], agg
     },
     runs,
     scores: agg.scores,
+    scoreIntervals: agg.scoreIntervals,
+    scoreStatus: agg.scoreStatus,
+    uncertainty: uncertaintySettings(),
     detection: agg.detection,
     findings: agg.findings,
     gates: agg.gates,

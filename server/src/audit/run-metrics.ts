@@ -15,7 +15,13 @@ import {
   suspicion,
   lossGiniPerEpoch,
   lossMembershipInference,
+  meanReplicates,
+  microF1Replicates,
+  percentileInterval,
   perSampleSignals,
+  rankingReplicates,
+  differenceReplicates,
+  taskCountsFromClasses,
   taskScoresPerEpoch,
   type LabelVocabulary,
   type PerSampleSignals,
@@ -23,7 +29,26 @@ import {
   type TaskScores,
 } from '../metrics';
 import type { EpochCurve } from '../train/checkpoint';
-import { ROC_MAX_POINTS, type CartographySummary, type EpochReport, type RegionCount, type RocPoints, type SignalQuality, type SplitMetrics } from '../protocol/report';
+import { Rng } from '../util/rng';
+import {
+  ROC_MAX_POINTS,
+  type CartographySummary,
+  type EpochReport,
+  type RegionCount,
+  type RocPoints,
+  type RunIntervals,
+  type SignalQuality,
+  type SplitMetrics,
+} from '../protocol/report';
+
+/**
+ * Seed of every run's bootstrap: the same in every run, so that replicate k of two runs resamples
+ * the same positions of a split (docs/metrics.md § "Uncertainty (bootstrap intervals)").
+ */
+export const BOOTSTRAP_SEED = 0x5eed_b007;
+
+/** Bootstrap replicates of a run's scores, by name: `trainF1`, `testF1`, `gap`, `noiseFitRate`, `membershipAuroc`, `auroc:<signal>`. */
+export type RunReplicates = Record<string, Float64Array>;
 
 export interface RunMetricsInput {
   dynamics: Dynamics;
@@ -35,6 +60,8 @@ export interface RunMetricsInput {
   corrupted: Uint8Array;
   /** Whether the kind changes labels (y-*): then the corrupted subset is scored against its corrupted labels. */
   labelNoise: boolean;
+  /** Bootstrap resamples per interval (default `BOOTSTRAP_RESAMPLES`). */
+  resamples?: number;
 }
 
 export interface RunMetrics {
@@ -42,6 +69,10 @@ export interface RunMetrics {
   final: { trainF1: number; testF1: number | null; gap: number | null; noiseFitRate: number | null };
   membership: { auroc: number; advantage: number } | null;
   detection: SignalQuality[];
+  /** 95 % intervals of `final` and the membership AUROC. */
+  intervals: RunIntervals;
+  /** The replicates behind the intervals, for the headline intervals over runs. */
+  replicates: RunReplicates;
   /** The per-sample signals of the training split (for findings and the CSV export). */
   signals: PerSampleSignals;
   /** Cartography regions of the training samples, clean vs corrupted. */
@@ -133,23 +164,81 @@ export function computeRunMetrics(input: RunMetricsInput): RunMetrics {
 
   const signals = perSampleSignals(train);
   const byName = signals as unknown as Record<string, Float64Array | Int32Array>;
+  const replicates = scoreReplicates(input);
   const detection: SignalQuality[] = hasCorrupted
     ? detectionQuality(byName, corrupted)
         .filter((q) => Number.isFinite(q.auroc))
         .map((q) => {
+          const score = suspicion(byName[q.signal]!, q.orientation);
           // The curve behind the AUROC, for the report's ROC chart (a few kilobytes per signal).
-          const roc = rocCurve(suspicion(byName[q.signal]!, q.orientation), corrupted);
-          return { signal: q.signal, auroc: q.auroc, averagePrecision: q.averagePrecision, ...(roc ? { roc: rocPoints(roc) } : {}) };
+          const roc = rocCurve(score, corrupted);
+          const ci = detectionIntervals(q.signal, score, corrupted, input.resamples, replicates);
+          return { signal: q.signal, auroc: q.auroc, averagePrecision: q.averagePrecision, ...ci, ...(roc ? { roc: rocPoints(roc) } : {}) };
         })
     : [];
+  const interval = (name: string) => (replicates[name] ? percentileInterval(replicates[name]) : null);
+  const intervals: RunIntervals = {
+    trainF1: interval('trainF1'),
+    testF1: interval('testF1'),
+    gap: interval('gap'),
+    noiseFitRate: noiseFitRate === null ? null : interval('noiseFitRate'),
+    membershipAuroc: membership ? interval('membershipAuroc') : null,
+  };
   return {
     epochs: epochs.map((e) => ({ ...e, lossGini: finiteOrNull(e.lossGini) ?? 0 })),
     final: { trainF1, testF1, gap: testF1 === null ? null : trainF1 - testF1, noiseFitRate },
     membership,
     detection,
+    intervals,
+    replicates,
     signals,
     cartography: cartographySummary(signals, corrupted),
   };
+}
+
+/** The bootstrap seed of one statistic: its own stream, the same in every run. */
+function seedOf(name: string): number {
+  return new Rng(BOOTSTRAP_SEED).fork(name).nextU32();
+}
+
+/**
+ * Replicates of the run's train F1, test F1, gap, noise fit rate and membership AUROC
+ * (docs/metrics.md § "Uncertainty (bootstrap intervals)"), each over the samples its score is
+ * computed on; a score without samples has none.
+ */
+export function scoreReplicates(input: RunMetricsInput): RunReplicates {
+  const { dynamics, vocab, truth, corrupted } = input;
+  const train = dynamics.train;
+  const test = dynamics.test;
+  const opts = (name: string) => ({ seed: seedOf(name), ...(input.resamples !== undefined ? { resamples: input.resamples } : {}) });
+  const out: RunReplicates = {};
+  if (train.rows === 0 || train.n === 0) return out;
+  const trainTop1 = train.row(train.rows - 1).top1.subarray(0, train.n);
+  const trainCounts = taskCountsFromClasses(trainTop1, train.labels, vocab, { unkTruth: 'skip' });
+  if (trainCounts.tp.length > 0) out.trainF1 = microF1Replicates(trainCounts, opts('trainF1'));
+  if (test.rows > 0 && test.n > 0) {
+    const last = test.row(test.rows - 1);
+    out.testF1 = microF1Replicates(taskCountsFromClasses(last.top1.subarray(0, test.n), truth.test, vocab), opts('testF1'));
+    if (out.trainF1) out.gap = differenceReplicates(out.trainF1, out.testF1);
+    const trainLoss = train.row(train.rows - 1).loss.subarray(0, train.n);
+    const score = Float64Array.from([...trainLoss, ...last.loss.subarray(0, test.n)], (l) => -l);
+    const member = Uint8Array.from(score, (_, i) => (i < train.n ? 1 : 0));
+    const mia = rankingReplicates(score, member, opts('membershipAuroc'));
+    if (mia) out.membershipAuroc = mia.auroc;
+  }
+  if (input.labelNoise && corrupted.some((c) => c === 1)) {
+    const fit = taskCountsFromClasses(trainTop1, train.labels, vocab, { mask: corrupted, unkTruth: 'skip' });
+    if (fit.exact.length > 0) out.noiseFitRate = meanReplicates(fit.exact, opts('noiseFitRate'));
+  }
+  return out;
+}
+
+/** Stratified intervals of one signal's detection AUROC and AP; its AUROC replicates go to `replicates`. */
+function detectionIntervals(signal: string, score: Float64Array, corrupted: Uint8Array, resamples: number | undefined, replicates: RunReplicates): Pick<SignalQuality, 'aurocInterval' | 'averagePrecisionInterval'> {
+  const r = rankingReplicates(score, corrupted, { seed: seedOf(`detection:${signal}`), ...(resamples !== undefined ? { resamples } : {}) });
+  if (!r) return {};
+  replicates[`auroc:${signal}`] = r.auroc;
+  return { aurocInterval: percentileInterval(r.auroc)!, averagePrecisionInterval: percentileInterval(r.averagePrecision)! };
 }
 
 /** Rates rounded to 1e-4: finer than any chart draws, and a third of the digits in the JSON. */

@@ -59,13 +59,19 @@ export interface AuditInputs {
 export interface RunOutcome {
   report: RunReport;
   signals?: Record<string, ArrayLike<number>>;
+  /** Bootstrap replicates of the run's scores (headline intervals); absent for a run finished by an older memaudit. */
+  replicates?: Record<string, ArrayLike<number>>;
 }
 
 /** A run an earlier invocation finished (its result.json), or undefined. */
 export function finishedRun(folder: AuditFolder, run: PlannedRun): RunOutcome | undefined {
-  const saved = readJsonIfValid<{ report: RunReport; signals?: Record<string, number[]> }>(folder.runFile(run.id, RUN_FILES.result));
+  const saved = readJsonIfValid<{ report: RunReport; signals?: Record<string, number[]>; replicates?: Record<string, number[]> }>(folder.runFile(run.id, RUN_FILES.result));
   if (saved?.report?.id !== run.id) return undefined;
-  return { report: saved.report, ...(run.kind === 'none' && saved.signals ? { signals: saved.signals } : {}) };
+  return {
+    report: saved.report,
+    ...(run.kind === 'none' && saved.signals ? { signals: saved.signals } : {}),
+    ...(saved.replicates ? { replicates: saved.replicates } : {}),
+  };
 }
 
 /** Trains and measures one run of the grid, writes its files, and returns its outcome. */
@@ -94,10 +100,16 @@ export async function runOne(a: AuditInputs, run: PlannedRun, onProgress: (p: Tr
     const report = runReport(run, noise, model.device, result, m, flipRates, performance.now() - tm);
     await writeRunFiles(a, run, noise, result, m);
     const signals = run.kind === 'none' ? { ...signalRecord(m) } : undefined;
+    // Replicates to 1e-6: far below the intervals' Monte Carlo error, and half the digits. The
+    // rounded ones are used now too, so a resumed audit gives the same intervals as this one.
+    const replicates = mapValues(m.replicates, (v) => Array.from(v, (x) => Math.round(x * 1e6) / 1e6));
     // result.json is written last: its presence means the run is complete.
-    await writeFileAtomic(a.folder.runFile(run.id, RUN_FILES.result), JSON.stringify({ report, ...(signals ? { signals: mapValues(signals, (v) => Array.from(v)) } : {}) }));
+    await writeFileAtomic(
+      a.folder.runFile(run.id, RUN_FILES.result),
+      JSON.stringify({ report, ...(signals ? { signals: mapValues(signals, (v) => Array.from(v)) } : {}), replicates }),
+    );
     fs.rmSync(tc.checkpoint!.path, { force: true });
-    return { report, ...(signals ? { signals } : {}) };
+    return { report, ...(signals ? { signals } : {}), replicates };
   } finally {
     await model.dispose();
   }
@@ -159,6 +171,7 @@ function runReport(run: PlannedRun, noise: RunNoise, device: string, result: Tra
     epochs: m.epochs,
     final: m.final,
     membership: m.membership,
+    intervals: m.intervals,
     detection: m.detection,
     flipRates,
     files: {

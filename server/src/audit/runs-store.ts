@@ -116,7 +116,8 @@ export class RunsStore {
       const report = readJsonIfValid<AuditReport>(a.file(AUDIT_FILES.report));
       const base = { id, dir: a.dir, runsDone: a.runsDone() };
       if (report && report.schemaVersion) {
-        out.push({ ...base, state: 'finished', createdAt: report.createdAt, model: report.config.model, scores: report.scores, gatesPassed: report.gates.every((g) => g.passed) });
+        const status = report.scoreStatus ? { scoreStatus: report.scoreStatus } : {};
+        out.push({ ...base, state: 'finished', createdAt: report.createdAt, model: report.config.model, scores: report.scores, ...status, gatesPassed: report.gates.every((g) => g.passed) });
       } else {
         out.push({ ...base, state: 'interrupted' });
       }

@@ -7,6 +7,7 @@ export type { Mask, Numbers } from './check';
 export {
   type ClassScoreOptions,
   type LabelVocabulary,
+  type SampleCounts,
   type SubtokenCounts,
   type TaskScores,
   isExactMatch,
@@ -15,6 +16,7 @@ export {
   subtokenCounts,
   taskScores,
   taskScoresFromClasses,
+  taskCountsFromClasses,
   taskScoresFromCounts,
   taskScoresPerEpoch,
 } from './task';
@@ -30,7 +32,7 @@ export {
 } from './run';
 export { gini, lossGiniPerEpoch } from './gini';
 export { type MembershipInference, correctnessMembershipAdvantage, lossMembershipInference } from './membership';
-export { type RankingQuality, auroc, aurocTwoSample, averagePrecision, maxTprMinusFpr, orderByScore, rankingQuality } from './ranking';
+export { type RankingQuality, auroc, aurocTwoSample, averagePrecision, maxTprMinusFpr, orderByScore, qualityOfGroups, rankingQuality } from './ranking';
 export { type AumOptions, aum } from './aum';
 export { type Cartography, type RegionThresholds, DEFAULT_REGION_THRESHOLDS, REGION, REGION_NAMES, cartography, cartographyRegions } from './cartography';
 export { type Forgetting, firstLearnedEpoch, forgetting, forgettingEvents } from './forgetting';
@@ -57,3 +59,20 @@ export {
   lassSearch,
 } from './csr';
 export { type FlipRate, flipCounts, flipRate, flipRates } from './flip';
+export {
+  type BootstrapOptions,
+  type CountColumns,
+  type Interval,
+  type RankingReplicates,
+  BOOTSTRAP_RESAMPLES,
+  INTERVAL_LEVEL,
+  differenceReplicates,
+  meanInterval,
+  meanReplicates,
+  microF1Interval,
+  microF1Replicates,
+  percentileInterval,
+  quantileSorted,
+  rankingIntervals,
+  rankingReplicates,
+} from './bootstrap';

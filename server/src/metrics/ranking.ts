@@ -127,6 +127,36 @@ function averagePrecisionSorted(pos: Float64Array, neg: Float64Array): number {
   return ap;
 }
 
+/**
+ * AUROC and AP from the weight of positives (`cp[g]`) and negatives (`cn[g]`) in each group g of
+ * equal scores, groups in ascending score order: the formulas of the module comment with counts
+ * replaced by weights, so that a bootstrap resample (a sample drawn w times has weight w) is
+ * scored without sorting again (bootstrap.ts). With every weight 1 it equals `rankingQuality`.
+ */
+export function qualityOfGroups(cp: ArrayLike<number>, cn: ArrayLike<number>): { auroc: number; averagePrecision: number } {
+  let np = 0;
+  let nn = 0;
+  for (let g = 0; g < cp.length; g++) {
+    np += cp[g]!;
+    nn += cn[g]!;
+  }
+  let u = 0;
+  let below = 0;
+  for (let g = 0; g < cp.length; g++) {
+    u += cp[g]! * (below + cn[g]! / 2);
+    below += cn[g]!;
+  }
+  let tp = 0;
+  let fp = 0;
+  let ap = 0;
+  for (let g = cp.length - 1; g >= 0; g--) {
+    tp += cp[g]!;
+    fp += cn[g]!;
+    if (cp[g]! > 0) ap += (cp[g]! / np) * (tp / (tp + fp));
+  }
+  return { auroc: np === 0 || nn === 0 ? NaN : u / (np * nn), averagePrecision: np === 0 ? NaN : ap };
+}
+
 /** AUROC of `scores` for the samples where `positive` is non-zero (see the module comment). */
 export function auroc(scores: Numbers, positive: Mask): number {
   const { pos, neg } = splitSorted('auroc', scores, positive);

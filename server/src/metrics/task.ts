@@ -32,6 +32,14 @@ export interface SubtokenCounts {
   fn: number;
 }
 
+/** Per-sample counts of a set of scored samples (parallel arrays; `exact` is 0/1). */
+export interface SampleCounts {
+  tp: Int32Array;
+  fp: Int32Array;
+  fn: Int32Array;
+  exact: Uint8Array;
+}
+
 /** Micro-averaged task scores over a set of samples. */
 export interface TaskScores {
   /** Samples scored. */
@@ -232,22 +240,41 @@ class ClassScorer {
     throw configError(this.fn, 'truth', `is the <UNK> class at index ${i}: its subtokens are unknown; pass the true names as strings, or unkTruth: 'skip'`, { index: i });
   }
 
-  score(predicted: ArrayLike<number>): TaskScores {
+  /** Calls `visit` with the predicted and true subtokens of every scored sample, in position order; returns the skipped count. */
+  private each(predicted: ArrayLike<number>, visit: (p: string[] | null, t: string[]) => void): number {
     const n = this.truth.length;
     sameLength(this.fn, 'predicted', predicted, 'truth', this.truth);
     const mask = this.options.mask;
     if (mask) maskOfLength(this.fn, 'mask', mask, n);
-    const tally = new Tally();
+    let skipped = 0;
     for (let i = 0; i < n; i++) {
       if (mask && !mask[i]) continue;
       const t = this.truthOf(i);
-      if (t === undefined) {
-        tally.skipped++;
-        continue;
-      }
-      tally.add(this.classOf('predicted', predicted[i]!, i), t);
+      if (t === undefined) skipped++;
+      else visit(this.classOf('predicted', predicted[i]!, i), t);
     }
+    return skipped;
+  }
+
+  score(predicted: ArrayLike<number>): TaskScores {
+    const tally = new Tally();
+    tally.skipped = this.each(predicted, (p, t) => tally.add(p, t));
     return tally.scores();
+  }
+
+  counts(predicted: ArrayLike<number>): SampleCounts {
+    const tp: number[] = [];
+    const fp: number[] = [];
+    const fn: number[] = [];
+    const exact: number[] = [];
+    this.each(predicted, (p, t) => {
+      const c = p === null ? 0 : overlap(p, t);
+      tp.push(c);
+      fp.push(p === null ? 0 : p.length - c);
+      fn.push(t.length - c);
+      exact.push(p !== null && sameSequence(p, t) ? 1 : 0);
+    });
+    return { tp: Int32Array.from(tp), fp: Int32Array.from(fp), fn: Int32Array.from(fn), exact: Uint8Array.from(exact) };
   }
 }
 
@@ -264,6 +291,21 @@ export function taskScoresFromClasses(
   options: ClassScoreOptions = {},
 ): TaskScores {
   return new ClassScorer('taskScoresFromClasses', vocab, truth, options).score(predicted);
+}
+
+/**
+ * Per-sample TP, FP, FN and exact match of the samples `taskScoresFromClasses` would score (same
+ * arguments, same checks), in position order with masked-out and skipped samples left out: the
+ * input of the bootstrap intervals (docs/metrics.md § "Uncertainty (bootstrap intervals)").
+ * Summing them and applying `taskScoresFromCounts` gives `taskScoresFromClasses`.
+ */
+export function taskCountsFromClasses(
+  predicted: ArrayLike<number>,
+  truth: ArrayLike<number> | readonly string[],
+  vocab: LabelVocabulary,
+  options: ClassScoreOptions = {},
+): SampleCounts {
+  return new ClassScorer('taskCountsFromClasses', vocab, truth, options).counts(predicted);
 }
 
 /**

@@ -304,6 +304,8 @@ export interface AuditDoneParams {
   runDir?: string;
   reportFile?: string;
   scores?: HeadlineScores;
+  /** Whether each score rests on enough data, and why not (report schema version 2). */
+  scoreStatus?: AuditReport['scoreStatus'];
   gates?: ReportGate[];
   /** Whether every gate passed (true when there are none). */
   gatesPassed?: boolean;
@@ -341,6 +343,8 @@ export interface RunListing {
   createdAt?: string;
   model?: string;
   scores?: AuditReport['scores'];
+  /** Whether each score rests on enough data (absent in version 1 reports). */
+  scoreStatus?: AuditReport['scoreStatus'];
   gatesPassed?: boolean;
 }
 

@@ -1,5 +1,5 @@
 /**
- * The audit report, version 1: everything a person, a CI pipeline or the VS Code extension needs
+ * The audit report, version 2 (version 1 had no intervals; readers accept both): everything a person, a CI pipeline or the VS Code extension needs
  * to read an audit without retraining. `report.json` holds one `AuditReport`; its JSON Schema is
  * `report.schema.json` (next to this file) and every written report is validated against it.
  *
@@ -8,10 +8,13 @@
  * 0-based lines and columns, as in the extracted samples (the SARIF writer converts to 1-based).
  */
 
-export const REPORT_SCHEMA_VERSION = 1;
+export const REPORT_SCHEMA_VERSION = 2;
+/** Versions a reader accepts: version 1 is version 2 without the optional interval fields. */
+export const READABLE_REPORT_VERSIONS: readonly number[] = [1, 2];
 
 export interface AuditReport {
-  schemaVersion: typeof REPORT_SCHEMA_VERSION;
+  /** 1 in reports written before the intervals existed (no `intervals`, `scoreIntervals`, `scoreStatus`, `uncertainty`). */
+  schemaVersion: 1 | typeof REPORT_SCHEMA_VERSION;
   tool: { name: 'memaudit'; version: string };
   /** Id of the audit run (folder name under `<outDir>/runs/`). */
   runId: string;
@@ -30,6 +33,15 @@ export interface AuditReport {
    */
   scores: HeadlineScores;
   /**
+   * 95 % bootstrap interval of each headline score (docs/metrics.md § "Uncertainty (bootstrap
+   * intervals)"), null where the score or its replicates are missing. Absent in version 1.
+   */
+  scoreIntervals?: Record<ScoreKey, Interval | null>;
+  /** Whether each headline score rests on enough data, and why not. Absent in version 1. */
+  scoreStatus?: Record<ScoreKey, ScoreStatus>;
+  /** How the intervals and the status were computed. Absent in version 1. */
+  uncertainty?: UncertaintySettings;
+  /**
    * Which per-sample signal found the injected noise best (docs/metrics.md § "Self-calibration
    * (detection AUROC / AP)").
    */
@@ -45,6 +57,43 @@ export interface AuditReport {
    */
   files?: { noiseDiffs?: string };
   timings: { totalMs: number; extractMs: number; datasetMs: number; trainMs: number; metricsMs: number; reportMs: number };
+}
+
+/** A 95 % interval [low, high] (percentile bootstrap). */
+export interface Interval {
+  low: number;
+  high: number;
+}
+
+/** The keys of `HeadlineScores`. */
+export type ScoreKey = keyof HeadlineScores;
+
+/** `ok: false` when the score's split is too small, its interval too wide, or it is missing; `reason` says which. */
+export interface ScoreStatus {
+  ok: boolean;
+  reason?: string;
+}
+
+/** The settings behind `scoreIntervals` and `scoreStatus`. */
+export interface UncertaintySettings {
+  method: 'percentile-bootstrap';
+  /** Resamples per interval (B). */
+  resamples: number;
+  /** Coverage, 0.95. */
+  level: number;
+  /** An interval wider than this marks its score insufficient. */
+  maxWidth: number;
+  /** A test split with fewer methods marks the test-based scores insufficient. */
+  minTestMethods: number;
+}
+
+/** 95 % intervals of a run's scores (null where the score is null). */
+export interface RunIntervals {
+  trainF1: Interval | null;
+  testF1: Interval | null;
+  gap: Interval | null;
+  noiseFitRate: Interval | null;
+  membershipAuroc: Interval | null;
 }
 
 export interface ReportConfig {
@@ -125,6 +174,9 @@ export interface SignalQuality {
   signal: string;
   auroc: number;
   averagePrecision: number;
+  /** 95 % bootstrap intervals (stratified; docs/metrics.md § "Uncertainty (bootstrap intervals)"); absent in version 1. */
+  aurocInterval?: Interval;
+  averagePrecisionInterval?: Interval;
   /**
    * Runs only: the signal's ROC curve against the run's ledger, downsampled along its length to
    * at most `ROC_MAX_POINTS` points of the full curve, rates rounded to 1e-4 (metrics/roc.ts).
@@ -176,6 +228,8 @@ export interface RunReport {
     noiseFitRate: number | null;
   };
   membership: { auroc: number; advantage: number } | null;
+  /** 95 % bootstrap intervals of `final` and `membership.auroc` (absent in version 1). */
+  intervals?: RunIntervals;
   /** Detection quality of every per-sample signal against this run's ledger (empty for the clean run). */
   detection: SignalQuality[];
   /** Robustness: share of test predictions that change under meaning-preserving edits, per transform. */

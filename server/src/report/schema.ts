@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EngineError, ERROR_CODES } from '../errors';
 import { childPath, SchemaValidator, type JsonSchema, type SchemaError } from './json-schema';
-import { REPORT_SCHEMA_VERSION, type AuditReport, type RocPoints } from '../protocol/report';
+import { READABLE_REPORT_VERSIONS, REPORT_SCHEMA_VERSION, type AuditReport, type Interval, type RocPoints } from '../protocol/report';
 
 export type { SchemaError } from './json-schema';
 
@@ -43,7 +43,7 @@ function load(): { schema: JsonSchema; validator: SchemaValidator } {
 }
 
 /**
- * Validates `obj` as an `AuditReport` v1: the schema first, then the invariants between fields.
+ * Validates `obj` as an `AuditReport` (version 1 or 2): the schema first, then the invariants between fields.
  * Paths are written like `runs[1].epochs[0].test.f1` ('' is the report itself). At most
  * `maxErrors` errors are returned (default 50), in document order.
  */
@@ -62,8 +62,9 @@ export function assertValidReport(obj: unknown): asserts obj is AuditReport {
 }
 
 /**
- * Parses and validates the text of a `report.json`. `source` names the file in messages. A file
- * that is not JSON, has another `schemaVersion`, or breaks the schema throws `E_CACHE_CORRUPT`
+ * Parses and validates the text of a `report.json`. `source` names the file in messages. Versions
+ * 1 and 2 are read (1 is 2 without the intervals; renderers show a score without an interval then).
+ * A file that is not JSON, has another `schemaVersion`, or breaks the schema throws `E_CACHE_CORRUPT`
  * (run files are the engine's own outputs: the fix is to rerun the audit or upgrade memaudit).
  */
 export function parseReport(text: string, source: string): AuditReport {
@@ -74,10 +75,10 @@ export function parseReport(text: string, source: string): AuditReport {
     throw new EngineError(ERROR_CODES.CACHE_CORRUPT, `${source}: not a JSON report (${(err as Error).message}); rerun the audit to rewrite it`, { file: source }, { cause: err });
   }
   const version = typeof obj === 'object' && obj !== null ? (obj as { schemaVersion?: unknown }).schemaVersion : undefined;
-  if (version !== REPORT_SCHEMA_VERSION) {
+  if (typeof version !== 'number' || !READABLE_REPORT_VERSIONS.includes(version)) {
     throw new EngineError(
       ERROR_CODES.CACHE_CORRUPT,
-      `${source}: report schemaVersion ${JSON.stringify(version)} is not supported (this memaudit reads version ${REPORT_SCHEMA_VERSION}); use the memaudit version that wrote it, or rerun the audit`,
+      `${source}: report schemaVersion ${JSON.stringify(version)} is not supported (this memaudit reads versions ${READABLE_REPORT_VERSIONS.join(' and ')}, writes ${REPORT_SCHEMA_VERSION}); use the memaudit version that wrote it, or rerun the audit`,
       { file: source },
     );
   }
@@ -113,6 +114,18 @@ function invariants(r: AuditReport, errors: SchemaError[], max: number): void {
   };
   r.runs.forEach((run, i) => run.detection.forEach((q, j) => rocCheck(childPath(childPath(childPath(childPath('runs', i), 'detection'), j), 'roc'), q.roc)));
   r.detection.signals.forEach((q, j) => rocCheck(childPath(childPath(childPath('detection', 'signals'), j), 'roc'), q.roc));
+  const intervalCheck = (p: string, ci: Interval | null | undefined): void => {
+    if (ci && ci.low > ci.high) add(p, `low (${ci.low}) is above high (${ci.high})`);
+  };
+  for (const [key, ci] of Object.entries(r.scoreIntervals ?? {})) intervalCheck(childPath('scoreIntervals', key), ci);
+  r.runs.forEach((run, i) => {
+    const p = childPath('runs', i);
+    for (const [key, ci] of Object.entries(run.intervals ?? {})) intervalCheck(childPath(childPath(p, 'intervals'), key), ci);
+    run.detection.forEach((q, j) => {
+      intervalCheck(childPath(childPath(childPath(p, 'detection'), j), 'aurocInterval'), q.aurocInterval);
+      intervalCheck(childPath(childPath(childPath(p, 'detection'), j), 'averagePrecisionInterval'), q.averagePrecisionInterval);
+    });
+  });
   r.findings.forEach((f, i) => {
     const { startLine, startColumn, endLine, endColumn } = f.range;
     if (endLine < startLine || (endLine === startLine && endColumn < startColumn)) {

@@ -325,6 +325,7 @@ export class EngineServer {
         runDir: outcome.runDir,
         reportFile: outcome.reportFile,
         scores: report.scores,
+        ...(report.scoreStatus ? { scoreStatus: report.scoreStatus } : {}),
         gates: report.gates,
         gatesPassed: report.gates.every((g) => g.passed),
         findings: report.findings.length,

@@ -8,6 +8,7 @@ import {
   labelSubtokens,
   subtokenCounts,
   taskScores,
+  taskCountsFromClasses,
   taskScoresFromClasses,
   taskScoresFromCounts,
   taskScoresPerEpoch,
@@ -123,4 +124,22 @@ test('taskScoresPerEpoch scores each row of top1 against the dynamics labels (or
   const clean = taskScoresPerEpoch(d, vocab, { truth: Int32Array.from([2, 3]) });
   assert.equal(clean[1]!.exact, 2);
   assert.deepEqual(taskScoresPerEpoch(dynOf([], 0, {}), vocab), []);
+});
+
+test('taskCountsFromClasses: per-sample counts of the scored samples; their sums give taskScoresFromClasses', () => {
+  // Predicted get|name for truth get|user|name: TP 2, FN 1; <UNK> predicts nothing; masked and
+  // <UNK>-truth samples are left out.
+  const pred = [1, 0, 2, 3, 1];
+  const truth = [3, 1, 1, 0, 1];
+  const opts = { mask: [1, 1, 0, 1, 1], unkTruth: 'skip' as const };
+  const c = taskCountsFromClasses(pred, truth, vocab, opts);
+  assert.deepEqual([...c.tp], [2, 0, 2]);
+  assert.deepEqual([...c.fp], [0, 0, 0]);
+  assert.deepEqual([...c.fn], [1, 2, 0]);
+  assert.deepEqual([...c.exact], [0, 0, 1]);
+  const sum = (a: ArrayLike<number>) => Array.from(a).reduce((x, y) => x + y, 0);
+  const s = taskScoresFromCounts({ samples: c.tp.length, exact: sum(c.exact), tp: sum(c.tp), fp: sum(c.fp), fn: sum(c.fn) });
+  const ref = taskScoresFromClasses(pred, truth, vocab, opts);
+  assert.equal(s.f1, ref.f1);
+  assert.equal(s.exactMatch, ref.exactMatch);
 });

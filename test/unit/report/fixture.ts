@@ -5,7 +5,8 @@
  * noise level, the noise fit rate rises late), detection quality per signal, and findings in a
  * folder corpus, a JSONL file and a zip archive.
  */
-import type { AuditReport, EpochReport, Finding, ReportGate, RunReport, SignalQuality, SplitMetrics } from '../../../server/src/protocol/report';
+import { scoreStatus, uncertaintySettings } from '../../../server/src/audit/aggregate';
+import type { AuditReport, EpochReport, Finding, Interval, ReportGate, RunReport, ScoreKey, SignalQuality, SplitMetrics } from '../../../server/src/protocol/report';
 import { rng } from '../../helpers/rng';
 
 /** Options of `makeFixtureReport`. */
@@ -304,4 +305,25 @@ export function poison<T>(value: T, payload: string, recordFields: readonly stri
     return out as T;
   }
   return value;
+}
+
+/**
+ * The fixture as a version 2 writer makes it: every score with an interval ±0.03 around it (run
+ * scores, detection qualities, headline scores), and the status `scoreStatus` gives them; `test`
+ * overrides the number of test methods (e.g. 12, below the minimum).
+ */
+export function withIntervals(report: AuditReport, test = report.dataset.test): AuditReport {
+  const r = structuredClone(report);
+  const ci = (x: number | null | undefined) => (x === null || x === undefined ? null : { low: round(x - 0.03), high: round(x + 0.03) });
+  r.schemaVersion = 2;
+  r.dataset.test = test;
+  for (const run of r.runs) {
+    run.intervals = { trainF1: ci(run.final.trainF1), testF1: ci(run.final.testF1), gap: ci(run.final.gap), noiseFitRate: ci(run.final.noiseFitRate), membershipAuroc: ci(run.membership?.auroc) };
+    for (const q of run.detection) Object.assign(q, { aurocInterval: ci(q.auroc), averagePrecisionInterval: ci(q.averagePrecision) });
+  }
+  const keys = Object.keys(r.scores) as ScoreKey[];
+  r.scoreIntervals = Object.fromEntries(keys.map((k) => [k, k === 'mia_advantage' ? null : ci(r.scores[k])])) as Record<ScoreKey, Interval | null>;
+  r.scoreStatus = scoreStatus(r.scores, r.scoreIntervals, test);
+  r.uncertainty = uncertaintySettings();
+  return r;
 }

@@ -10,7 +10,7 @@ import * as vm from 'node:vm';
 import { renderReportBody, REPORT_CSS, REPORT_SCRIPT, toHtml } from '../../../server/src/report/shared/html';
 import { fmt, fmtCount } from '../../../server/src/report/shared/format';
 import type { AuditReport } from '../../../server/src/protocol/report';
-import { makeFixtureReport, poison } from './fixture';
+import { makeFixtureReport, poison, withIntervals } from './fixture';
 
 const TAG_RE = /<(\/?)([a-zA-Z][\w-]*)((?:\s+[^\s=>/"']+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]+))?)*)\s*(\/?)>/g;
 const ATTR_RE = /([^\s=>/"']+)(?:\s*=\s*("([^"]*)"|'([^']*)'|([^\s"'>]+)))?/g;
@@ -351,4 +351,19 @@ test('the optional fields are escaped too (poisoned, standalone and panel)', () 
     assert.ok(!html.includes('<img'));
     assert.equal(count(html, '<script'), 1);
   }
+});
+
+test('score cards: the value with its 95% interval; an insufficient score shows its reason instead of the number', () => {
+  const card = (html: string, key: string): string => {
+    const start = html.indexOf(`<div class="card" data-score="${key}">`);
+    return html.slice(start, html.indexOf('<div class="help">', start));
+  };
+  const v2 = renderReportBody(withIntervals(makeFixtureReport()));
+  assert.match(card(v2, 'G'), /<div class="value">0\.612<\/div><div class="interval" title="95% bootstrap interval">95% \[0\.582, 0\.642\]<\/div>/);
+  const small = renderReportBody(withIntervals(makeFixtureReport(), 12));
+  assert.match(card(small, 'G'), /<div class="value insufficient" data-insufficient>not enough test methods: 12 \(at least 50 needed\)<\/div>/);
+  assert.doesNotMatch(card(small, 'G'), /0\.612/);
+  assert.match(card(small, 'M'), /<div class="value">0\.52<\/div><div class="interval"/);
+  // A version 1 report: the number alone.
+  assert.match(card(renderReportBody(makeFixtureReport()), 'G'), /<div class="value">0\.612<\/div>$/);
 });

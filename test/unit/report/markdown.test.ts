@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { appendGithubSummary, githubBlobBase, toMarkdown } from '../../../server/src/report/shared/markdown';
-import { makeFixtureReport, poison } from './fixture';
+import { makeFixtureReport, poison, withIntervals } from './fixture';
 
 /** Cells of the table rows that follow `heading` (header row excluded); splits on unescaped pipes. */
 function tableAfter(md: string, heading: string): string[][] {
@@ -109,4 +109,16 @@ test('appendGithubSummary appends to $GITHUB_STEP_SUMMARY only when it is set', 
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('scores with intervals: value [low, high]; an insufficient score shows its reason instead of the number', () => {
+  const scores = tableAfter(toMarkdown(withIntervals(makeFixtureReport())), '### Scores');
+  const value = (rows: string[][], key: string): string => rows.find((r) => r[0]!.includes(`(${key.replace(/_/g, '\\_')})`))![1]!;
+  assert.equal(value(scores, 'G'), '**0.612** [0.582, 0.642]');
+  assert.equal(value(scores, 'M'), '**0.52** [0.49, 0.55]');
+  assert.equal(value(scores, 'mia_advantage'), `**${makeFixtureReport().scores.mia_advantage}**`, 'no interval: the bare number');
+  assert.match(toMarkdown(withIntervals(makeFixtureReport())), /\| score \| value \[95% interval\] \| meaning \|/);
+  const small = tableAfter(toMarkdown(withIntervals(makeFixtureReport(), 12)), '### Scores');
+  assert.equal(value(small, 'G'), '_not enough test methods: 12 \\(at least 50 needed\\)_');
+  assert.equal(value(small, 'M'), '**0.52** [0.49, 0.55]', 'M is not measured on the test split');
 });

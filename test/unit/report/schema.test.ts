@@ -14,7 +14,9 @@ import { LANGUAGE_IDS } from '../../../server/src/parse/sample';
 import { SchemaValidator, type JsonSchema } from '../../../server/src/report/json-schema';
 import { assertValidReport, formatErrors, parseReport, reportSchema, validateReport } from '../../../server/src/report/schema';
 import type { AuditReport } from '../../../server/src/protocol/report';
-import { makeFixtureReport } from './fixture';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { makeFixtureReport, withIntervals } from './fixture';
 
 // Tests break reports on purpose, which typed access would not allow.
 type Mutable = Record<string, any>;
@@ -121,9 +123,9 @@ test('unknown fields, bad enums, versions and dates are refused', () => {
     /must be one of "<=", "<", ">=", ">", "==" \(got "=<"\)/,
   );
   expectError(
-    errorsAfter((r) => (r.schemaVersion = 2)),
+    errorsAfter((r) => ((r as { schemaVersion: number }).schemaVersion = 3)),
     'schemaVersion',
-    /must be 1 \(got 2\)/,
+    /must be one of 1, 2 \(got 3\)/,
   );
   expectError(
     errorsAfter((r) => (r.createdAt = 'yesterday')),
@@ -247,7 +249,7 @@ test('assertValidReport and parseReport: typed errors naming the field', () => {
       (e: unknown) => (e as { code?: string }).code === ERROR_CODES.CACHE_CORRUPT && message.test((e as Error).message),
     );
   corrupt('{"schemaVersion":1,', /runs\/x\/report\.json: not a JSON report/);
-  corrupt(JSON.stringify({ ...good, schemaVersion: 2 }), /schemaVersion 2 is not supported \(this memaudit reads version 1\)/);
+  corrupt(JSON.stringify({ ...good, schemaVersion: 3 }), /schemaVersion 3 is not supported \(this memaudit reads versions 1 and 2, writes 2\)/);
   corrupt(JSON.stringify(bad), /invalid report: scores\.G: must be ≤ 1 \(got 3\)/);
 });
 
@@ -292,4 +294,28 @@ test('version 1 stays backward compatible: the later optional fields validate, a
   const errors = messages(other as unknown as AuditReport).join('\n');
   assert.match(errors, /runs\[1\]\.cartography\.regions\.easy\.clean: must be ≥ 0/);
   assert.match(errors, /findings\[0\]\.noise\[0\]\.kind/);
+});
+
+/** A report.json as a version 1 writer wrote it (committed; tests run from dist/test/unit/report). */
+const V1_REPORT = path.resolve(__dirname, '../../../../test/fixtures/report/report-v1.json');
+
+test('version 2: intervals, score status and uncertainty validate; a version 1 file still parses', () => {
+  const v2 = withIntervals(makeFixtureReport({ extras: true }), 12);
+  assert.deepEqual(validateReport(v2).errors, []);
+  assert.equal(parseReport(JSON.stringify(v2), 'v2.json').scoreStatus!.G.reason, 'not enough test methods: 12 (at least 50 needed)');
+  const v1 = parseReport(fs.readFileSync(V1_REPORT, 'utf8'), 'report-v1.json');
+  assert.equal(v1.schemaVersion, 1);
+  assert.equal(v1.scoreIntervals, undefined);
+  // An interval whose low is above its high, or with a field too many, is refused.
+  const bad = structuredClone(v2);
+  bad.scoreIntervals!.G = { low: 0.5, high: 0.4 };
+  bad.runs[0]!.intervals!.testF1 = { low: 0.6, high: 0.2 };
+  const errors = validateReport(bad).errors.map((e) => `${e.path}: ${e.message}`).join('\n');
+  assert.match(errors, /scoreIntervals\.G: low \(0\.5\) is above high \(0\.4\)/);
+  assert.match(errors, /runs\[0\]\.intervals\.testF1: low/);
+  expectError(
+    errorsAfter((r) => (r.scoreIntervals = { ...withIntervals(makeFixtureReport()).scoreIntervals, extra: null })),
+    'scoreIntervals.extra',
+    /is not a known field/,
+  );
 });

@@ -3,7 +3,8 @@
  * (means over seeds), per-epoch curves, and the gate summary. Each noise kind's curve starts from
  * the clean run(s) at level 0, which all kinds share.
  */
-import type { AuditReport, EpochReport, ReportGate, RocPoints, RunReport } from '../../protocol/report';
+import type { AuditReport, EpochReport, Interval, ReportGate, RocPoints, RunReport, ScoreKey } from '../../protocol/report';
+import { fmt, MISSING } from './format';
 
 /** Runs of one noise level of one kind (one per seed). */
 export interface LevelGroup {
@@ -183,6 +184,37 @@ export const SCORE_ROWS = [
   { key: 'mia_advantage', label: 'Membership inference advantage', help: 'max TPR − FPR of the loss-threshold attack' },
   { key: 'detection_auroc', label: 'Detection AUROC', help: 'how well the best per-sample signal finds the mislabeled samples (mean over the label-noise runs below 100%)' },
 ] as const;
+
+/** How a headline score reads in a report (docs/metrics.md § "Uncertainty (bootstrap intervals)"). */
+export interface ScoreView {
+  value: number | null;
+  /** The 95 % interval; null in a version 1 report or where the audit had none. */
+  interval: Interval | null;
+  /** Why the score rests on too little data ("not enough test methods: 12 …"), shown instead of the number; null when it is fine or the score is null. */
+  insufficient: string | null;
+}
+
+/** The value, interval and status of headline score `key`. */
+export function scoreView(report: Pick<AuditReport, 'scores' | 'scoreIntervals' | 'scoreStatus'>, key: ScoreKey): ScoreView {
+  const value = report.scores[key];
+  const status = report.scoreStatus?.[key];
+  return {
+    value,
+    interval: report.scoreIntervals?.[key] ?? null,
+    insufficient: value !== null && status && !status.ok ? (status.reason ?? 'not enough data') : null,
+  };
+}
+
+/**
+ * A headline score as plain text: `0.412 [0.371, 0.455]` with its interval, the bare number
+ * without one (version 1), the reason when it rests on too little data, `missing` when null.
+ */
+export function scoreText(report: Pick<AuditReport, 'scores' | 'scoreIntervals' | 'scoreStatus'>, key: ScoreKey, missing = MISSING): string {
+  const v = scoreView(report, key);
+  if (v.value === null) return missing;
+  if (v.insufficient) return v.insufficient;
+  return v.interval ? `${fmt(v.value)} [${fmt(v.interval.low)}, ${fmt(v.interval.high)}]` : fmt(v.value);
+}
 
 /** True when a score's key only repeats the last word of its label ("Generalization gap", gap). */
 export function keyRepeatsLabel(row: { key: string; label: string }): boolean {

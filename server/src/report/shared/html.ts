@@ -14,12 +14,12 @@
  * holding the same numbers as a table (screen readers, copy-paste, printing).
  */
 import { createHash } from 'node:crypto';
-import { epochCurve, gateSummary, keyRepeatsLabel, noiseGroups, rocAt, rocGroups, SCORE_ROWS, summarizeLevel, type LevelGroup, type NoiseGroup } from './aggregate';
+import { epochCurve, gateSummary, keyRepeatsLabel, noiseGroups, rocAt, rocGroups, SCORE_ROWS, scoreView, summarizeLevel, type LevelGroup, type NoiseGroup } from './aggregate';
 import { escapeHtml as esc } from './escape';
 import { describeNoise, fmt, fmtCount, fmtDuration, fmtLevel } from './format';
 import { corpusRoots, locateFinding, type LocateOptions } from './paths';
 import { barChart, lineChart, SERIES_COLORS, type LineSeries } from './svg';
-import type { AuditReport, EpochReport, Finding, FindingNoise, ReportGate, RunReport } from '../../protocol/report';
+import type { AuditReport, EpochReport, Finding, FindingNoise, ReportGate, RunReport, ScoreKey } from '../../protocol/report';
 
 /** Options of the HTML renderers. */
 export interface HtmlOptions extends LocateOptions {
@@ -67,6 +67,8 @@ html, body { background: var(--bg); margin: 0; }
 .memaudit-report .card-key { border: 1px solid var(--border); border-radius: 4px; color: var(--muted); font-size: 0.8em; padding: 0 5px; }
 .memaudit-report .card .value { font-size: 1.8em; font-variant-numeric: tabular-nums; font-weight: 600; }
 .memaudit-report .card .help { color: var(--muted); font-size: 0.85em; }
+.memaudit-report .card .value.insufficient { font-size: 1em; font-weight: 600; }
+.memaudit-report .card .interval { color: var(--muted); font-size: 0.85em; font-variant-numeric: tabular-nums; }
 .memaudit-report .badge { border-radius: 10px; display: inline-block; font-size: 0.85em; font-weight: 600; margin: 4px 4px 0 0; padding: 0 8px; }
 .memaudit-report .badge.pass { border: 1px solid var(--pass); color: var(--pass); }
 .memaudit-report .badge.fail { border: 1px solid var(--fail); color: var(--fail); }
@@ -250,6 +252,18 @@ function gateBadge(g: ReportGate): string {
   return `<span class="badge ${g.passed ? 'pass' : 'fail'}"><span aria-hidden="true">${g.passed ? '✓' : '✗'}</span> ${esc(g.gate)}<span class="sr-only">: ${g.passed ? 'passed' : 'failed'}</span></span>`;
 }
 
+/**
+ * A score card's value: the number and, below it, its 95 % interval; or, when the score rests on
+ * too little data, the reason instead of the number (docs/metrics.md § "Uncertainty (bootstrap
+ * intervals)"). A version 1 report has neither interval nor status: the number alone.
+ */
+function cardValue(report: AuditReport, key: ScoreKey): string {
+  const v = scoreView(report, key);
+  if (v.insufficient) return `<div class="value insufficient" data-insufficient>${esc(v.insufficient)}</div>`;
+  const ci = v.interval && v.value !== null ? `<div class="interval" title="95% bootstrap interval">95% [${esc(fmt(v.interval.low))}, ${esc(fmt(v.interval.high))}]</div>` : '';
+  return `<div class="value">${esc(fmt(v.value))}</div>${ci}`;
+}
+
 function headline(report: AuditReport): string {
   const summary = gateSummary(report.gates);
   const verdict =
@@ -260,7 +274,7 @@ function headline(report: AuditReport): string {
     const gates = report.gates.filter((g) => g.metric === row.key);
     // The key is what gates name the score by; shown unless the label already ends with it.
     const key = keyRepeatsLabel(row) ? '' : ` <code class="card-key" title="Name in quality gates">${esc(row.key)}</code>`;
-    return `<div class="card" data-score="${esc(row.key)}"><div class="card-head"><span class="card-title" title="${esc(`${row.label} (quality gates: ${row.key})`)}">${esc(row.label)}</span>${key}</div><div class="value">${esc(fmt(report.scores[row.key]))}</div><div class="help">${esc(row.help)}</div>${gates.map(gateBadge).join('')}</div>`;
+    return `<div class="card" data-score="${esc(row.key)}"><div class="card-head"><span class="card-title" title="${esc(`${row.label} (quality gates: ${row.key})`)}">${esc(row.label)}</span>${key}</div>${cardValue(report, row.key)}<div class="help">${esc(row.help)}</div>${gates.map(gateBadge).join('')}</div>`;
   });
   const gateTable =
     report.gates.length === 0

@@ -4,11 +4,11 @@
  * (a job summary is read in a glance; the HTML report has the rest).
  */
 import * as fsp from 'node:fs/promises';
-import { gateSummary, noiseGroups, SCORE_ROWS, summarizeLevel } from './aggregate';
+import { gateSummary, noiseGroups, SCORE_ROWS, scoreView, summarizeLevel } from './aggregate';
 import { escapeMarkdown as md } from './escape';
 import { fmt, fmtCount, fmtDuration, fmtLevel, MISSING } from './format';
 import { corpusRoots, encodePathUri, locateFinding, type LocateOptions } from './paths';
-import type { AuditReport, Finding } from '../../protocol/report';
+import type { AuditReport, Finding, ScoreKey } from '../../protocol/report';
 
 /** How many findings the summary lists. */
 export const MARKDOWN_TOP_FINDINGS = 10;
@@ -45,6 +45,18 @@ function location(f: Finding, roots: readonly string[], opts: MarkdownOptions): 
   return `[${md(text)}](${safe})`;
 }
 
+/**
+ * A headline score's cell: `**0.412** [0.371, 0.455]`, the bare bold number without an interval
+ * (version 1), or the reason in italics when it rests on too little data (docs/metrics.md §
+ * "Uncertainty (bootstrap intervals)").
+ */
+function scoreCell(report: AuditReport, key: ScoreKey): string {
+  const v = scoreView(report, key);
+  if (v.insufficient) return `_${md(v.insufficient)}_`;
+  const ci = v.interval && v.value !== null ? ` [${fmt(v.interval.low)}, ${fmt(v.interval.high)}]` : '';
+  return `**${fmt(v.value)}**${ci}`;
+}
+
 function table(head: string[], rows: string[][]): string[] {
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
 }
@@ -68,7 +80,8 @@ export function toMarkdown(report: AuditReport, opts: MarkdownOptions = {}): str
   );
 
   out.push('### Scores', '');
-  out.push(...table(['score', 'value', 'meaning'], SCORE_ROWS.map((r) => [`${md(r.label)} (${md(r.key)})`, `**${fmt(report.scores[r.key])}**`, md(r.help)])), '');
+  const valueHead = report.scoreIntervals ? 'value [95% interval]' : 'value';
+  out.push(...table(['score', valueHead, 'meaning'], SCORE_ROWS.map((r) => [`${md(r.label)} (${md(r.key)})`, scoreCell(report, r.key), md(r.help)])), '');
 
   if (report.gates.length > 0) {
     out.push('### Quality gates', '');

@@ -4,6 +4,7 @@
  */
 import * as path from 'node:path';
 import type { AuditReport } from '../../protocol/report';
+import { keyRepeatsLabel, SCORE_ROWS, scoreText } from './aggregate';
 import { fmtPercent } from './format';
 
 /** `x` with `digits` decimals, `n/a` when the audit could not compute it. */
@@ -11,7 +12,6 @@ const fixed = (x: number | null | undefined, digits = 3): string => (x === null 
 
 /** The human summary of an audit (also used by `memaudit report`). */
 export function renderAuditText(r: AuditReport): string {
-  const s = r.scores;
   const lines: string[] = [];
   lines.push(`memaudit ${r.tool.version} — audit ${r.runId} (${r.config.model}, device ${r.environment.device.used})`);
   lines.push(
@@ -21,8 +21,7 @@ export function renderAuditText(r: AuditReport): string {
       .join(', ')}); train ${r.dataset.trainUsed} / val ${r.dataset.val} / test ${r.dataset.test}; ${r.dataset.labels} names`,
   );
   lines.push('');
-  lines.push(`generalization G = ${fixed(s.G)}   memorization M = ${fixed(s.M)}   gap = ${fixed(s.gap)}   noise sensitivity = ${fixed(s.sensitivity)}`);
-  lines.push(`membership inference (loss): AUROC ${fixed(s.mia_auc)}, advantage ${fixed(s.mia_advantage)}`);
+  lines.push(...scoreLines(r));
   lines.push('');
   lines.push('run                      train F1  test F1  noise fit  corrupted');
   for (const run of r.runs) {
@@ -69,4 +68,15 @@ export function renderAuditText(r: AuditReport): string {
   lines.push('');
   lines.push(`label coverage: test ${fmtPercent(r.dataset.labelCoverage.test)} of test methods have a name seen in training`);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * One line per headline score: value and 95 % interval (`G 0.412 [0.371, 0.455]`), or why it rests
+ * on too little data instead of the number (docs/metrics.md § "Uncertainty (bootstrap intervals)").
+ */
+function scoreLines(r: AuditReport): string[] {
+  const title = r.scoreIntervals ? 'scores (95% bootstrap intervals):' : 'scores:';
+  const name = (row: (typeof SCORE_ROWS)[number]) => (keyRepeatsLabel(row) ? row.label : `${row.label} ${row.key}`);
+  const width = Math.max(...SCORE_ROWS.map((row) => name(row).length));
+  return [title, ...SCORE_ROWS.map((row) => `  ${name(row).padEnd(width)}  ${scoreText(r, row.key, 'n/a')}`)];
 }
