@@ -25,6 +25,9 @@ import { modelDefinition } from '../models/registry';
 import { parseNoiseSpec, resolveAuditConfig, type AuditConfig } from '../server/src/audit/config';
 import { runAudit } from '../server/src/audit/run-audit';
 import { RUN_FILES, RunsStore } from '../server/src/audit/runs-store';
+import { sourceLookup } from '../server/src/audit/source-lookup';
+import type { Dataset } from '../server/src/dataset/build';
+import type { SampleColumns } from '../server/src/dataset/columns';
 import { datasetSource } from '../server/src/dataset/source';
 import { corruptedMask, type Ledger } from '../server/src/noise/ledger';
 import { loadOrBuildDataset } from '../server/src/pipeline/dataset-stage';
@@ -109,7 +112,7 @@ export async function runCrosscheckBench(argv: string[]): Promise<number> {
   const run = report.runs.find((r) => r.kind === 'y-shuffle');
   if (!run) throw new Error('the audit has no y-shuffle run');
   const exportDir = path.join(runDir, run.id, 'crosscheck');
-  await exportRun(args.config, report, path.join(runDir, run.id), exportDir);
+  await exportRun(args.config, report, run, path.join(runDir, run.id), exportDir);
   const torch = runTorch(python, exportDir, args.torchArgs);
   printComparison(args.config, report, run, torch);
   return 0;
@@ -130,7 +133,7 @@ type Typed = Int32Array | Float32Array | Uint8Array;
  * caches the audit just filled; positions, labels and indices come from the run's own dynamics
  * file and ledger, so the export is the run's data, not a recomputation of it.
  */
-async function exportRun(config: AuditConfig, report: AuditReport, runFolder: string, dir: string): Promise<void> {
+async function exportRun(config: AuditConfig, report: AuditReport, run: RunReport, runFolder: string, dir: string): Promise<void> {
   const store = new RunsStore(config.outDir);
   const extraction = await extractCorpus({ inputs: config.inputs, corpus: { maxFileBytes: config.maxFileBytes }, cacheDir: store.cacheDir });
   const { dataset } = await loadOrBuildDataset(extraction, { seed: config.splitSeed }, store.cacheDir);
@@ -156,6 +159,7 @@ async function exportRun(config: AuditConfig, report: AuditReport, runFolder: st
     'test.tokens': [rows(dynamics.test.indices), [dynamics.test.n, T]],
     'test.labels': [dynamics.test.labels, [dynamics.test.n]],
     ...memauditDynamics(dynamics),
+    ...poolArrays(extraction.columns, dataset, tr.indices),
   };
   fs.mkdirSync(dir, { recursive: true });
   const specs: Record<string, ArraySpec> = {};
@@ -168,9 +172,63 @@ async function exportRun(config: AuditConfig, report: AuditReport, runFolder: st
     runId: report.runId,
     vocab: { tokens: source.sizes.tokens, labels: source.sizes.labels },
     hyper: { epochs: config.epochs, lr: config.learningRate, batchSize: config.batchSize, dim: hyper.dim, tokens: T },
+    noise: { kind: run.kind, level: run.level / 100 },
     arrays: specs,
   };
   fs.writeFileSync(path.join(dir, 'meta.json'), JSON.stringify(meta, null, 1));
+  fs.writeFileSync(path.join(dir, 'pool.text.json'), JSON.stringify(poolText(config, extraction.columns, dataset)));
+}
+
+/**
+ * The source text and docstring of every pool sample (same order as `poolArrays`), for bag.py's
+ * `--source` and `--doc` experiments: the lines of the sample's range (0-based lines), as the extractor read them.
+ */
+function poolText(config: AuditConfig, c: SampleColumns, dataset: Dataset): { text: (string | null)[]; doc: (string | null)[] } {
+  const lookup = sourceLookup(c, config.inputs, process.cwd(), config.maxFileBytes);
+  const out: { text: (string | null)[]; doc: (string | null)[] } = { text: [], doc: [] };
+  for (let i = 0; i < c.count; i++) {
+    if (dataset.split[i] !== 0) continue;
+    const s = c.sample(i);
+    const lines = lookup(i)?.split('\n');
+    out.text.push(lines ? lines.slice(s.range.startLine, s.range.endLine + 1).join('\n') : null);
+    out.doc.push(s.doc ?? null);
+  }
+  return out;
+}
+
+/**
+ * Every sample of the training split before deduplication, raw, for bag.py's data experiments
+ * (`--pool`): full body token lists as corpus table ids + 1 (0 = padding) and as memaudit's
+ * vocabulary ids, normalized label and name-as-written string ids, the dataset status (0 kept,
+ * 1 duplicate, 2 leaked) and the position in the run's training list (−1 when not in it).
+ */
+function poolArrays(c: SampleColumns, dataset: Dataset, runIndices: Int32Array): Record<string, [Typed, number[]]> {
+  const members: number[] = [];
+  for (let i = 0; i < c.count; i++) if (dataset.split[i] === 0) members.push(i);
+  const offsets = new Int32Array(members.length + 1);
+  members.forEach((i, k) => (offsets[k + 1] = offsets[k]! + c.body(i).length));
+  const raw = new Int32Array(offsets[members.length]!);
+  const vocabIds = new Int32Array(raw.length);
+  const map = dataset.vocab.tokens.fromTable;
+  members.forEach((i, k) => {
+    const body = c.body(i);
+    for (let t = 0; t < body.length; t++) {
+      raw[offsets[k]! + t] = body[t]! + 1;
+      vocabIds[offsets[k]! + t] = map[body[t]!] ?? dataset.vocab.tokens.unk;
+    }
+  });
+  const at = new Map<number, number>();
+  runIndices.forEach((idx, p) => at.set(idx, p));
+  const m = [members.length];
+  return {
+    'pool.offsets': [offsets, [members.length + 1]],
+    'pool.tokens': [raw, [raw.length]],
+    'pool.vocabIds': [vocabIds, [raw.length]],
+    'pool.label': [Int32Array.from(members, (i) => c.label[i]!), m],
+    'pool.name': [Int32Array.from(members, (i) => c.name[i]!), m],
+    'pool.status': [Uint8Array.from(members, (i) => dataset.status[i]!), m],
+    'pool.position': [Int32Array.from(members, (i) => at.get(i) ?? -1), m],
+  };
 }
 
 /** memaudit's train dynamics, [epochs, n] per field. */

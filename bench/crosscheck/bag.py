@@ -24,10 +24,14 @@ partial. The bag model has no dropout; `--dropout` adds one on h for experiments
 Only numpy and torch (Debian's python3-torch); never used by tests or CI.
 """
 import argparse
+import ast
+import io
 import json
 import os
+import re
 import sys
 import time
+import tokenize
 
 import numpy as np
 import torch
@@ -58,7 +62,7 @@ def read_export(folder):
 class Bag(torch.nn.Module):
     """Subtoken embeddings, attention pooling over real positions, a linear softmax over labels."""
 
-    def __init__(self, tokens, labels, dim, dropout):
+    def __init__(self, tokens, labels, dim, dropout, dropout_on="h"):
         super().__init__()
         std = 1.0 / dim**0.5
         self.emb = torch.nn.Parameter(torch.randn(tokens, dim) * std)
@@ -67,16 +71,19 @@ class Bag(torch.nn.Module):
         self.W = torch.nn.Parameter(torch.empty(dim, labels).uniform_(-bound, bound))
         self.b = torch.nn.Parameter(torch.zeros(labels))
         self.dropout = torch.nn.Dropout(dropout) if dropout > 0 else None
+        self.dropout_on = dropout_on
 
     def forward(self, ids):
         real = ids != 0
         x = self.emb[ids]  # [B, T, d]
+        if self.dropout is not None and self.dropout_on == "emb":
+            x = self.dropout(x)
         scores = (x @ self.att).masked_fill(~real, float("-inf"))
         alpha = torch.softmax(scores, dim=-1)
         # A row without any real position pools to 0 (softmax of all −inf is NaN).
         alpha = torch.nan_to_num(alpha, nan=0.0)
         h = (alpha.unsqueeze(-1) * x).sum(dim=1)
-        if self.dropout is not None:
+        if self.dropout is not None and self.dropout_on == "h":
             h = self.dropout(h)
         return h @ self.W + self.b
 
@@ -91,18 +98,124 @@ def step_stats(logits, labels):
     return loss.numpy(), (zy - other).numpy(), torch.exp(-loss).numpy(), top1.numpy()
 
 
-def train(meta, arrays, args):
-    """Trains the bag model; returns the train dynamics [E, n] and the test accuracy per epoch."""
+class Data:
+    """Training inputs x [n, T] (0 = padding), labels trained on, corrupted mask, sizes, test split."""
+
+    def __init__(self, x, labels, corrupted, tokens, classes, test=None):
+        self.x, self.labels, self.corrupted = x, labels, corrupted
+        self.tokens, self.classes, self.test = tokens, classes, test
+
+
+def exported_data(meta, arrays):
+    """The run exactly as memaudit trained it: its inputs, its labels and its ledger's corrupted mask."""
+    test = (arrays["test.tokens"], arrays["test.labels"]) if arrays["test.tokens"].shape[0] > 0 else None
+    return Data(arrays["train.tokens"], arrays["train.labels"], arrays["train.corrupted"], meta["vocab"]["tokens"], meta["vocab"]["labels"], test)
+
+
+def pool_data(meta, arrays, args):
+    """A variant of the run's data built here from the raw training split (`--pool`), for experiments:
+    deduplicated as memaudit or not, labels normalized or names as written, memaudit's token
+    vocabulary or every token with its own minimum count, T tokens, and this script's own y-shuffle."""
+    position = arrays["pool.position"]
+    idx = np.nonzero(position >= 0)[0] if args.dedup == "memaudit" else np.arange(len(position))
+    if args.dedup == "memaudit":
+        idx = idx[np.argsort(position[idx])]
+    off = arrays["pool.offsets"]
+    src = arrays["pool.vocabIds" if args.tokens == "vocab" else "pool.tokens"]
+    bodies = [src[off[i] : off[i + 1]] for i in idx]
+    vocab = meta["vocab"]["tokens"]
+    if args.source != "none":
+        bodies = source_token_ids(read_pool_text(args.export), idx, args.source == "text")
+    if args.tokens == "all" or args.source != "none":
+        bodies, vocab = min_count_ids(bodies, args.min_count)
+    x = np.zeros((len(bodies), args.max_tokens or meta["hyper"]["tokens"]), dtype=np.int64)
+    for p, b in enumerate(bodies):
+        b = b[: x.shape[1]]
+        x[p, : len(b)] = b
+    _, clean = np.unique(arrays["pool." + args.labels][idx], return_inverse=True)
+    labels, corrupted = shuffled(clean, meta["noise"]["level"], args)
+    return Data(x, labels, corrupted, vocab, int(clean.max()) + 1)
+
+
+def read_pool_text(folder):
+    with open(os.path.join(folder, "pool.text.json"), encoding="utf-8") as f:
+        return json.load(f)["text"]
+
+
+def source_token_ids(texts, idx, with_text):
+    """Body tokens of this script's own tokenization of each method's source (Python's tokenize):
+    identifier subtokens, numbers and operators; string literals as <STR> and comments dropped, or
+    (`with_text`) the subtokens of their words. Token strings → ids 1…; a method whose source
+    cannot be read or parsed gets an empty body."""
+    table = {}
+    out = []
+    for i in idx:
+        words = python_body_tokens(texts[i], with_text) if texts[i] is not None else []
+        out.append(np.array([table.setdefault(w, len(table) + 1) for w in words], dtype=np.int64))
+    return out
+
+
+def python_body_tokens(src, with_text):
+    lines = src.split("\n")
+    indent = len(lines[0]) - len(lines[0].lstrip())
+    src = "\n".join(l[indent:] if l[:indent].strip() == "" else l for l in lines)
+    try:
+        fn = next(n for n in ast.parse(src).body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))
+        start = (fn.body[0].lineno, fn.body[0].col_offset)
+        toks = [t for t in tokenize.generate_tokens(io.StringIO(src).readline) if t.start >= start]
+    except (SyntaxError, StopIteration, tokenize.TokenError, IndentationError):
+        return []
+    words = []
+    for t in toks:
+        if t.type == tokenize.NAME:
+            words += subtokens(t.string)
+        elif t.type == tokenize.NUMBER or (t.type == tokenize.OP and t.string not in "()[]{},.:;"):
+            words.append(t.string)
+        elif t.type in (tokenize.STRING, tokenize.COMMENT):
+            words += [w for x in re.findall(r"[A-Za-z0-9_]+", t.string) for w in subtokens(x)] if with_text else (["<STR>"] if t.type == tokenize.STRING else [])
+    return words
+
+
+def subtokens(identifier):
+    """snake_case and camelCase parts, lower-cased."""
+    return [p.lower() for part in identifier.split("_") for p in re.findall(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+", part)]
+
+
+def min_count_ids(bodies, min_count):
+    """Ids 2… for tokens seen at least `min_count` times in these bodies, 1 (UNK) for the rest, 0 = padding."""
+    ids, counts = np.unique(np.concatenate(bodies), return_counts=True)
+    new = np.ones(int(ids.max()) + 1, dtype=np.int64)
+    kept = ids[counts >= min_count]
+    new[kept] = np.arange(2, 2 + len(kept))
+    return [new[b] for b in bodies], 2 + len(kept)
+
+
+def shuffled(clean, level, args):
+    """y-shuffle: a random share `level` of the positions permute their labels among themselves.
+    Corrupted = the label changed (`--corrupted changed`) or every chosen position (`chosen`)."""
+    rng = np.random.default_rng(args.shuffle_seed)
+    chosen = rng.permutation(len(clean))[: round(level * len(clean))]
+    labels = clean.copy()
+    labels[chosen] = clean[chosen][rng.permutation(len(chosen))]
+    if args.corrupted == "chosen":
+        corrupted = np.zeros(len(clean), dtype=np.uint8)
+        corrupted[chosen] = 1
+    else:
+        corrupted = (labels != clean).astype(np.uint8)
+    return labels, corrupted
+
+
+def train(data, args):
+    """Trains the bag model; returns the train dynamics [E, n] and the final test accuracy."""
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
-    x = torch.from_numpy(arrays["train.tokens"].astype(np.int64))
-    y = torch.from_numpy(arrays["train.labels"].astype(np.int64))
+    x = torch.from_numpy(data.x.astype(np.int64))
+    y = torch.from_numpy(data.labels.astype(np.int64))
     n, E, B = x.shape[0], args.epochs, args.batch_size
-    model = Bag(meta["vocab"]["tokens"], meta["vocab"]["labels"], args.dim, args.dropout)
+    model = Bag(data.tokens, data.classes, args.dim, args.dropout, args.dropout_on)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.9, 0.999), eps=1e-8)
     dyn = {k: np.zeros((E, n), dtype=np.float64) for k in ("loss", "margin", "pLabel")}
     dyn["top1"] = np.zeros((E, n), dtype=np.int64)
-    test_acc = []
     for e in range(E):
         model.train()
         order = rng.permutation(n)
@@ -117,8 +230,7 @@ def train(meta, arrays, args):
             opt.step()
         if args.eval_dynamics:
             record_eval(model, dyn, e, x, y, B)
-        test_acc.append(accuracy(model, arrays, "test", B))
-    return dyn, test_acc
+    return dyn, accuracy(model, data.test, B)
 
 
 def record(dyn, e, pos, logits, labels):
@@ -138,11 +250,10 @@ def record_eval(model, dyn, e, x, y, B):
             record(dyn, e, pos, model(x[pos]), y[pos])
 
 
-def accuracy(model, arrays, split, B):
-    if f"{split}.tokens" not in arrays or arrays[f"{split}.tokens"].shape[0] == 0:
+def accuracy(model, test, B):
+    if test is None:
         return None
-    x = torch.from_numpy(arrays[f"{split}.tokens"].astype(np.int64))
-    y = torch.from_numpy(arrays[f"{split}.labels"].astype(np.int64))
+    x, y = torch.from_numpy(test[0].astype(np.int64)), torch.from_numpy(test[1].astype(np.int64))
     model.eval()
     with torch.no_grad():
         top1 = torch.cat([model(x[a : a + B]).argmax(1) for a in range(0, x.shape[0], B)])
@@ -220,9 +331,19 @@ def parse_args(argv):
     ap.add_argument("--dim", type=int)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--dropout", type=float, default=0.0)
+    ap.add_argument("--dropout-on", choices=("h", "emb"), default="h", help="dropout on the pooled vector or on the token embeddings")
     ap.add_argument("--aum-skip", type=int, default=1, help="leading epochs left out of AUM (docs/metrics.md: 1)")
     ap.add_argument("--eval-dynamics", action="store_true", help="record an eval-mode pass at each epoch's end instead of the step's own stats")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--pool", action="store_true", help="train on a variant of the data built from the raw training split (the options below)")
+    ap.add_argument("--dedup", choices=("memaudit", "none"), default="memaudit", help="--pool: memaudit's training list, or every training-split method")
+    ap.add_argument("--labels", choices=("label", "name"), default="label", help="--pool: normalized subtokens, or the name as written")
+    ap.add_argument("--tokens", choices=("vocab", "all"), default="vocab", help="--pool: memaudit's token vocabulary, or every token kept from --min-count")
+    ap.add_argument("--source", choices=("none", "code", "text"), default="none", help="--pool: memaudit's body tokens, or this script's tokenization of the source (text: with the words of strings and comments)")
+    ap.add_argument("--min-count", type=int, default=1)
+    ap.add_argument("--max-tokens", type=int, help="--pool: tokens per body (default: the preset's)")
+    ap.add_argument("--corrupted", choices=("changed", "chosen"), default="changed")
+    ap.add_argument("--shuffle-seed", type=int, default=0)
     return ap.parse_args(argv)
 
 
@@ -234,22 +355,25 @@ def main(argv):
         if getattr(args, k) is None:
             setattr(args, k, v)
     torch.set_num_threads(args.threads)
-    corrupted = arrays["train.corrupted"]
-    labels = arrays["train.labels"].astype(np.int64)
-    md = memaudit_dynamics(arrays)
+    data = pool_data(meta, arrays, args) if args.pool else exported_data(meta, arrays)
+    labels = data.labels.astype(np.int64)
+    md = None if args.pool else memaudit_dynamics(arrays)
     if md is not None:
-        emit("memaudit-dynamics", signals(md, labels, args.aum_skip), corrupted)
-        fit = (md["top1"][-1] == labels)[corrupted == 1].mean()
-        print(json.dumps({"source": "memaudit-dynamics", "summary": True, "noiseFit": float(fit)}), flush=True)
+        emit("memaudit-dynamics", signals(md, labels, args.aum_skip), data.corrupted)
+        print(json.dumps({"source": "memaudit-dynamics", "summary": True, "noiseFit": fit_rate(md, labels, data.corrupted)}), flush=True)
     t0 = time.time()
-    dyn, test_acc = train(meta, arrays, args)
-    emit("torch", signals(dyn, labels, args.aum_skip), corrupted)
-    fit = (dyn["top1"][-1] == labels)[corrupted == 1].mean()
-    clean_acc = (dyn["top1"][-1] == labels)[corrupted == 0].mean()
-    summary = {"source": "torch", "summary": True, "noiseFit": float(fit), "trainCleanAcc": float(clean_acc), "testAcc": test_acc[-1], "seconds": round(time.time() - t0, 1)}
-    summary["settings"] = {"epochs": args.epochs, "lr": args.lr, "batchSize": args.batch_size, "dim": args.dim, "tokens": meta["hyper"]["tokens"], "dropout": args.dropout, "aumSkip": args.aum_skip, "evalDynamics": args.eval_dynamics, "seed": args.seed}
+    dyn, test_acc = train(data, args)
+    emit("torch", signals(dyn, labels, args.aum_skip), data.corrupted)
+    summary = {"source": "torch", "summary": True, "noiseFit": fit_rate(dyn, labels, data.corrupted), "trainCleanAcc": fit_rate(dyn, labels, 1 - data.corrupted), "testAcc": test_acc}
+    summary.update({"n": len(labels), "corrupted": int(data.corrupted.sum()), "classes": data.classes, "tokenVocab": data.tokens, "seconds": round(time.time() - t0, 1)})
+    summary["settings"] = {k: v for k, v in vars(args).items() if k != "export"}
     print(json.dumps(summary), flush=True)
     return 0
+
+
+def fit_rate(dyn, labels, mask):
+    """Share of the masked samples whose last-epoch top-1 is the label trained on."""
+    return float((dyn["top1"][-1] == labels)[mask == 1].mean())
 
 
 if __name__ == "__main__":
