@@ -11,10 +11,12 @@
  *   npm run bench -- crosscheck <paths…> [--noise y-shuffle:25] [--epochs 30] [--max-train N]
  *                  [--lr X] [--batch-size N] [--preset quick|standard|thorough]
  *                  [--model-preset tiny|small|reference] [--out DIR] [--python PATH]
- *                  [--torch-arg ARG]…
+ *                  [--torch-seeds 3] [--torch-arg ARG]…
  *
- * `--torch-arg` passes one more argument to bag.py (e.g. `--torch-arg=--eval-dynamics`). Prints
- * one JSON line per signal and one summary line. Exits 2, with one line on stderr, when no
+ * The independent model is trained `--torch-seeds` times (initializations and batch orders 0…k−1)
+ * on the same export: `independent` is the mean AUROC, `independentSd` its spread, the yardstick
+ * for a difference of one memaudit run. `--torch-arg` passes one more argument to bag.py (e.g.
+ * `--torch-arg=--eval-dynamics`). Prints one JSON line per signal and one summary line. Exits 2, with one line on stderr, when no
  * python3 with torch is found (`apt-get install python3-torch`). A bench, not a test.
  */
 import { spawnSync } from 'node:child_process';
@@ -58,6 +60,7 @@ function parseCrosscheckArgs(argv: string[]): CrosscheckArgs {
       'model-preset': { type: 'string' },
       out: { type: 'string', default: path.join('/tmp', 'memaudit-crosscheck') },
       python: { type: 'string' },
+      'torch-seeds': { type: 'string', default: '3' },
       'torch-arg': { type: 'string', multiple: true, default: [] },
     },
   });
@@ -84,7 +87,10 @@ function parseCrosscheckArgs(argv: string[]): CrosscheckArgs {
     susceptibility: false,
     csrEvery: 0,
   });
-  return { inputs, config, python: v.python, torchArgs: v['torch-arg'] as string[] };
+  const seeds = Number(v['torch-seeds']);
+  if (!Number.isInteger(seeds) || seeds < 1) throw new Error(`--torch-seeds must be a positive integer (got ${v['torch-seeds']})`);
+  const torchArgs = ['--seeds', Array.from({ length: seeds }, (_, k) => k).join(','), ...(v['torch-arg'] as string[])];
+  return { inputs, config, python: v.python, torchArgs };
 }
 
 /** A python3 that imports torch: the given one, else `python3` on the PATH, else Debian's. */
@@ -260,7 +266,8 @@ function runTorch(python: string, exportDir: string, extra: string[]): TorchLine
 
 /** One JSON line per signal (memaudit, its dynamics through the Python code, PyTorch), then a summary. */
 function printComparison(config: AuditConfig, report: AuditReport, run: RunReport, torch: TorchLine[]): void {
-  const find = (source: string, signal: string) => torch.find((l) => l.source === source && l.signal === signal)?.auroc ?? null;
+  const line = (source: string, signal: string) => torch.find((l) => l.source === source && l.signal === signal);
+  const find = (source: string, signal: string) => line(source, signal)?.auroc ?? null;
   const round = (x: number | null | undefined) => (x === null || x === undefined ? null : +x.toFixed(4));
   for (const q of run.detection) {
     const independent = find('torch', q.signal);
@@ -271,6 +278,7 @@ function printComparison(config: AuditConfig, report: AuditReport, run: RunRepor
         memaudit: round(q.auroc),
         memauditDynamicsPython: round(find('memaudit-dynamics', q.signal)),
         independent: round(independent),
+        independentSd: round(line('torch', q.signal)?.sd as number | undefined),
         diff: independent === null ? null : round(q.auroc - independent),
       }),
     );

@@ -315,11 +315,19 @@ def memaudit_dynamics(arrays):
     return {k: arrays[f"memaudit.{k}"].astype(np.float64 if k != "top1" else np.int64) for k in ("loss", "margin", "pLabel", "top1")}
 
 
-def emit(source, sig, corrupted, extra=None):
-    for name, values in sig.items():
-        o = SIGNAL_ORIENTATION[name]
-        line = {"source": source, "signal": name, "orientation": o, "auroc": auroc(o * values.astype(np.float64), corrupted)}
-        print(json.dumps({**line, **(extra or {})}), flush=True)
+def aurocs(sig, corrupted):
+    """AUROC of each signal's suspicion score (orientation × value)."""
+    return {name: auroc(SIGNAL_ORIENTATION[name] * v.astype(np.float64), corrupted) for name, v in sig.items()}
+
+
+def emit(source, runs):
+    """One line per signal: the mean AUROC over the runs (seeds), each run's, and their sd."""
+    for name in runs[0]:
+        values = [r[name] for r in runs]
+        line = {"source": source, "signal": name, "orientation": SIGNAL_ORIENTATION[name], "auroc": float(np.mean(values))}
+        if len(values) > 1:
+            line.update({"aurocs": values, "sd": float(np.std(values, ddof=1))})
+        print(json.dumps(line), flush=True)
 
 
 def parse_args(argv):
@@ -330,6 +338,7 @@ def parse_args(argv):
     ap.add_argument("--batch-size", type=int)
     ap.add_argument("--dim", type=int)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seeds", help="comma-separated seeds: one training each, AUROCs averaged (overrides --seed)")
     ap.add_argument("--dropout", type=float, default=0.0)
     ap.add_argument("--dropout-on", choices=("h", "emb"), default="h", help="dropout on the pooled vector or on the token embeddings")
     ap.add_argument("--aum-skip", type=int, default=1, help="leading epochs left out of AUM (docs/metrics.md: 1)")
@@ -359,12 +368,20 @@ def main(argv):
     labels = data.labels.astype(np.int64)
     md = None if args.pool else memaudit_dynamics(arrays)
     if md is not None:
-        emit("memaudit-dynamics", signals(md, labels, args.aum_skip), data.corrupted)
+        emit("memaudit-dynamics", [aurocs(signals(md, labels, args.aum_skip), data.corrupted)])
         print(json.dumps({"source": "memaudit-dynamics", "summary": True, "noiseFit": fit_rate(md, labels, data.corrupted)}), flush=True)
     t0 = time.time()
-    dyn, test_acc = train(data, args)
-    emit("torch", signals(dyn, labels, args.aum_skip), data.corrupted)
-    summary = {"source": "torch", "summary": True, "noiseFit": fit_rate(dyn, labels, data.corrupted), "trainCleanAcc": fit_rate(dyn, labels, 1 - data.corrupted), "testAcc": test_acc}
+    runs, fits, clean_fits, test_accs = [], [], [], []
+    for seed in [int(x) for x in args.seeds.split(",")] if args.seeds else [args.seed]:
+        args.seed = seed
+        dyn, test_acc = train(data, args)
+        runs.append(aurocs(signals(dyn, labels, args.aum_skip), data.corrupted))
+        fits.append(fit_rate(dyn, labels, data.corrupted))
+        clean_fits.append(fit_rate(dyn, labels, 1 - data.corrupted))
+        test_accs.append(test_acc)
+    emit("torch", runs)
+    mean = lambda xs: None if xs[0] is None else float(np.mean(xs))
+    summary = {"source": "torch", "summary": True, "noiseFit": mean(fits), "noiseFits": fits, "trainCleanAcc": mean(clean_fits), "testAcc": mean(test_accs)}
     summary.update({"n": len(labels), "corrupted": int(data.corrupted.sum()), "classes": data.classes, "tokenVocab": data.tokens, "seconds": round(time.time() - t0, 1)})
     summary["settings"] = {k: v for k, v in vars(args).items() if k != "export"}
     print(json.dumps(summary), flush=True)
