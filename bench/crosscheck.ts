@@ -64,7 +64,7 @@ function parseCrosscheckArgs(argv: string[]): CrosscheckArgs {
       'torch-arg': { type: 'string', multiple: true, default: [] },
     },
   });
-  if (positionals.length === 0) throw new Error('crosscheck needs a corpus: npm run bench -- crosscheck <paths…>');
+  if (positionals.length === 0) throw new Error('needs a corpus: npm run bench -- crosscheck <paths…>');
   const noise = parseNoiseSpec(v.noise!);
   const level = noise.levels.filter((l) => l > 0);
   if (noise.kind !== 'y-shuffle' || level.length !== 1) throw new Error(`--noise must be one y-shuffle level, e.g. y-shuffle:25 (got ${v.noise})`);
@@ -103,7 +103,13 @@ function findPython(given: string | undefined): string | undefined {
 }
 
 export async function runCrosscheckBench(argv: string[]): Promise<number> {
-  const args = parseCrosscheckArgs(argv);
+  let args: CrosscheckArgs;
+  try {
+    args = parseCrosscheckArgs(argv);
+  } catch (e) {
+    process.stderr.write(`crosscheck: ${(e as Error).message}\n`);
+    return 2;
+  }
   const python = findPython(args.python);
   if (!python) {
     process.stderr.write('crosscheck: no python3 with torch and numpy found (apt-get install python3-torch libopenblas0-pthread, or --python PATH)\n');
