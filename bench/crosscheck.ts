@@ -192,20 +192,19 @@ async function exportRun(config: AuditConfig, report: AuditReport, run: RunRepor
 }
 
 /**
- * The source text and docstring of every pool sample (same order as `poolArrays`), for bag.py's
- * `--source` and `--doc` experiments: the lines of the sample's range (0-based lines), as the extractor read them.
+ * The source text of every pool sample (same order as `poolArrays`), for bag.py's `--source`
+ * experiments: the lines of the sample's range (0-based lines), as the extractor read them.
  */
-function poolText(config: AuditConfig, c: SampleColumns, dataset: Dataset): { text: (string | null)[]; doc: (string | null)[] } {
+function poolText(config: AuditConfig, c: SampleColumns, dataset: Dataset): { text: (string | null)[] } {
   const lookup = sourceLookup(c, config.inputs, process.cwd(), config.maxFileBytes);
-  const out: { text: (string | null)[]; doc: (string | null)[] } = { text: [], doc: [] };
+  const text: (string | null)[] = [];
   for (let i = 0; i < c.count; i++) {
     if (dataset.split[i] !== 0) continue;
     const s = c.sample(i);
     const lines = lookup(i)?.split('\n');
-    out.text.push(lines ? lines.slice(s.range.startLine, s.range.endLine + 1).join('\n') : null);
-    out.doc.push(s.doc ?? null);
+    text.push(lines ? lines.slice(s.range.startLine, s.range.endLine + 1).join('\n') : null);
   }
-  return out;
+  return { text };
 }
 
 /**

@@ -9,7 +9,8 @@ training sample's loss, margin, p(label) and top-1 from each step's own forward 
 mode, before the step's update), computes the signals of docs/metrics.md § "Per-sample signals"
 from those dynamics with its own code, and prints JSON lines:
 
-  {"source": "torch", "signal": "aum", "auroc": …}          signals of this implementation
+  {"source": "torch", "signal": "aum", "auroc": …}          signals of this implementation (the
+                                                             mean over --seeds, with each and sd)
   {"source": "memaudit-dynamics", "signal": "aum", …}       the same signal code on memaudit's
                                                              recorded dynamics (checks the
                                                              engine's signal and AUROC code)
@@ -19,7 +20,11 @@ The bag model (models/bag.ts): x_t = E[id_t] for the T body tokens, s_t = x_t·a
 α = softmax over the real (non-padding) positions, h = Σ α_t x_t, logits = h W + b. E and a are
 N(0, 1/d), W Glorot-uniform, b = 0; Adam (β 0.9, 0.999, ε 1e-8), constant learning rate, no
 weight decay; the mean cross-entropy of a batch; every epoch a new random order, the last batch
-partial. The bag model has no dropout; `--dropout` adds one on h for experiments.
+partial. The bag model has no dropout; `--dropout` adds one for experiments.
+
+`--pool` trains instead on a variant of the data built here from the raw training split (with or
+without memaudit's deduplication, labels as written, every token, another T, this script's own
+tokenization of the source, its own y-shuffle): the experiments of bench/crosscheck/README.md.
 
 Only numpy and torch (Debian's python3-torch); never used by tests or CI.
 """
