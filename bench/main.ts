@@ -5,15 +5,19 @@
  *   npm run bench -- extract <paths…> [--workers 1,2] [--parser auto|native-flat|native|wasm] [--repeat N]
  *   npm run bench -- train [--model bag|code2vec|transformer|all] [--device cpu|webgpu|auto]
  *   npm run bench -- audit [paths…] [--methods 3000] [--epochs 20] [--model bag]
+ *   npm run bench -- crosscheck <paths…> [--noise y-shuffle:25] [--epochs N] [--max-train N] [--lr X] [--batch-size N] [--model-preset …]
  */
 import { runAuditBench } from './audit';
+import { runCrosscheckBench } from './crosscheck';
 import { runExtractBench } from './extract';
 import { runTrainBench } from './train';
 
-const BENCHES: Record<string, (argv: string[]) => Promise<void>> = {
+/** A bench resolves to its exit code, or to nothing for 0. */
+const BENCHES: Record<string, (argv: string[]) => Promise<number | void>> = {
   extract: runExtractBench,
   train: runTrainBench,
   audit: runAuditBench,
+  crosscheck: runCrosscheckBench,
 };
 
 async function main(): Promise<number> {
@@ -23,8 +27,7 @@ async function main(): Promise<number> {
     process.stderr.write(`usage: npm run bench -- <${Object.keys(BENCHES).join('|')}> [args…]\n`);
     return 2;
   }
-  await bench(rest);
-  return 0;
+  return (await bench(rest)) ?? 0;
 }
 
 main().then(

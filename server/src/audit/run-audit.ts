@@ -17,6 +17,7 @@ import { sha256Hex, stableStringify } from '../cache/keys';
 import type { Dataset } from '../dataset/build';
 import type { SampleColumns } from '../dataset/columns';
 import { EngineError, ERROR_CODES } from '../errors';
+import { NOISE_VERSION } from '../noise/kinds';
 import { DEFAULT_EXTRACT_SETTINGS } from '../parse/extract';
 import { loadOrBuildDataset } from '../pipeline/dataset-stage';
 import { extractCorpus, type CorpusExtraction } from '../pipeline/extract-corpus';
@@ -159,7 +160,7 @@ async function openAudit(s: Stage, corpus: CorpusStage, store: RunsStore): Promi
   const c = s.opts.config;
   const { extraction, dataset, trainIdx } = corpus;
   const resultConfig = { ...c, gates: undefined, outDir: undefined, inputs: undefined };
-  const folder = store.audit(sha256Hex(`memaudit:${VERSION}`, corpus.datasetKey, stableStringify(resultConfig)).slice(0, 12));
+  const folder = store.audit(sha256Hex(`memaudit:${VERSION}`, `noise:${NOISE_VERSION}`, corpus.datasetKey, stableStringify(resultConfig)).slice(0, 12));
   await writeFileAtomic(
     folder.file(AUDIT_FILES.config),
     JSON.stringify({ config: { ...c, gates: c.gates.map((g) => g.text) }, version: VERSION, node: process.version, corpusKey: extraction.corpusKey }, null, 2),

@@ -20,6 +20,13 @@ export const NOISE_KINDS = [
 /** One of `NOISE_KINDS`. */
 export type NoiseKind = (typeof NOISE_KINDS)[number];
 
+/**
+ * Version of the noise constructions: the same (kind, level, seed) gives other samples or labels
+ * after a change (2: y-shuffle is a random permutation, no longer a rotation of label groups). It
+ * enters the audit's key, so that runs noised the old way are never reused.
+ */
+export const NOISE_VERSION = 2;
+
 /** Kinds that change the label only. */
 export const LABEL_KINDS: readonly NoiseKind[] = ['y-shuffle', 'y-random'];
 

@@ -4,15 +4,18 @@
  *
  * - `y-shuffle` permutes the labels among the chosen samples (Zhang et al.'s "shuffled labels",
  *   Rabin et al.'s method-name swapping): the multiset of labels is kept, so the label
- *   distribution of the training set does not move. The permutation is a derangement of label
- *   *values*: every chosen sample gets a label different from its own whenever no label is held
- *   by more than half of the chosen samples. Construction: the chosen samples in a random order,
- *   grouped by label (groups in random order), each takes the label of the sample m places
- *   further round the circle, m being the size of the largest group. No group is longer than m,
- *   so the sample m places on is always in another group when m ≤ n/2; when m > n/2 exactly
- *   2m − n samples of the dominant label keep it, the fewest possible, and are recorded as
- *   skipped (`label-cannot-change`). Chosen samples whose label is `<UNK>` do not take part
- *   (`unk-label`): their `<UNK>` would pass to another sample.
+ *   distribution of the training set does not move. The permutation is a uniformly random one
+ *   whose fixed points are then removed: every chosen sample that drew its own label value swaps
+ *   with a random other chosen sample for which the swap gives both a label of another value.
+ *   Such a partner exists whenever the label held by the sample is held by at most half of the
+ *   chosen samples (those holding it, or drawing it, are then at most n − 1, one sample doing
+ *   both), so every chosen sample changes label; when one label is held by m > n/2 of them,
+ *   exactly 2m − n of those keep it (the fewest possible: its other values have only n − m
+ *   places to go), and are recorded as skipped (`label-cannot-change`). Random swaps keep the
+ *   permutation's spread: a name's samples take the labels of many other names, never of one
+ *   name en bloc, which would be a mapping a model can learn rather than noise it must memorize.
+ *   Chosen samples whose label is `<UNK>` do not take part (`unk-label`): their `<UNK>` would
+ *   pass to another sample.
  * - `y-random` draws the new label uniformly from the label vocabulary, excluding the true label
  *   and `<UNK>` (Zhang et al.'s "random labels"); a sample with an `<UNK>` label gets a real one.
  *   The draw comes from the sample's own stream (kind, seed, id), so levels stay nested.
@@ -21,6 +24,7 @@ import type { Vocabulary } from '../dataset/vocab';
 import { SKIP_REASONS, type LedgerEntry, type LedgerSkip } from './ledger';
 import type { ResolvedNoiseItem } from './kinds';
 import { noiseRng } from './random';
+import type { Rng } from '../util/rng';
 
 /** What a label kind needs from the dataset. */
 export interface LabelInput {
@@ -69,24 +73,10 @@ export function shuffleLabels(item: ResolvedNoiseItem, input: LabelInput, chosen
     if (input.labelClass[input.train[p]!] === unk) skipped.push(skip(input, p, SKIP_REASONS.unkLabel));
     else members.push(p);
   }
-  const n = members.length;
-  const newLabel = new Map<number, number>();
-  if (n > 0) {
-    // The level is part of the stream: the permutation depends on which samples were chosen.
-    const rng = noiseRng(item.kind, item.seed, `permute:${item.level}`);
-    const order = rng.shuffle(members.slice());
-    const classOf = (p: number) => input.labelClass[input.train[p]!]!;
-    const groupRank = new Map<number, number>();
-    for (const p of order) if (!groupRank.has(classOf(p))) groupRank.set(classOf(p), groupRank.size);
-    const size = new Map<number, number>();
-    for (const p of order) size.set(classOf(p), (size.get(classOf(p)) ?? 0) + 1);
-    // Groups in order of first appearance in the random order: a random order of groups.
-    const position = new Map<number, number>(order.map((p, k) => [p, k]));
-    const circle = order.slice().sort((a, b) => groupRank.get(classOf(a))! - groupRank.get(classOf(b))! || position.get(a)! - position.get(b)!);
-    let m = 0;
-    for (const s of size.values()) m = Math.max(m, s);
-    for (let k = 0; k < n; k++) newLabel.set(circle[k]!, classOf(circle[(k + m) % n]!));
-  }
+  const own = members.map((p) => input.labelClass[input.train[p]!]!);
+  // The level is part of the stream: the permutation depends on which samples were chosen.
+  const next = derangedLabels(own, noiseRng(item.kind, item.seed, `permute:${item.level}`));
+  const newLabel = new Map<number, number>(members.map((p, k) => [p, next[k]!]));
   const entries: LedgerEntry[] = [];
   for (const p of chosen) {
     const to = newLabel.get(p);
@@ -100,6 +90,34 @@ export function shuffleLabels(item: ResolvedNoiseItem, input: LabelInput, chosen
   }
   skipped.sort((a, b) => a.position - b.position);
   return { entries, skipped };
+}
+
+/** Random probes for a swap partner before a full scan (the scan is needed only when partners are rare). */
+const PARTNER_PROBES = 32;
+
+/**
+ * The labels `own` in a uniformly random order, then every position that drew its own value
+ * swapped with a partner q (own[q] ≠ v and next[q] ≠ v, v = own[k]): after the swap neither
+ * holds its own value, and no other position changes. A position with no partner keeps its value.
+ */
+function derangedLabels(own: readonly number[], rng: Rng): Int32Array {
+  const n = own.length;
+  const next = rng.shuffle(Int32Array.from(own));
+  const fits = (q: number, v: number) => own[q] !== v && next[q] !== v;
+  for (let k = 0; k < n; k++) {
+    const v = own[k]!;
+    if (next[k] !== v) continue;
+    let q = -1;
+    for (let t = 0; t < PARTNER_PROBES && q < 0; t++) {
+      const r = rng.int(n);
+      if (fits(r, v)) q = r;
+    }
+    for (let t = 0, start = rng.int(n); t < n && q < 0; t++) if (fits((start + t) % n, v)) q = (start + t) % n;
+    if (q < 0) continue;
+    next[k] = next[q]!;
+    next[q] = v;
+  }
+  return next;
 }
 
 /** `y-random` over the chosen positions (ascending). */

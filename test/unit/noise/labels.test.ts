@@ -128,3 +128,25 @@ test('y-shuffle skips samples labelled <UNK> (their <UNK> would pass to another)
   checkLabelResult(c, rnd, 1);
   assert.equal(rnd.ledger.entries.length, c.dataset.train.length);
 });
+
+test('y-shuffle spreads each name over the others as a random permutation does: no name passes en bloc to another', async () => {
+  // Four names held by 25 methods each and 100 names held by one. A random permutation hands a
+  // 25-method name's samples ~3 labels of each other big name (hypergeometric, 25 · 25/200); the
+  // rotation of label-sorted groups that y-shuffle used gave all 25 one other name — a mapping
+  // ("bodies of kind A are called B") the model can learn instead of memorizing, which hides the
+  // noise from the loss-based signals (bench/crosscheck, docs/metrics.md § "Noise kinds and levels").
+  const big = ['alpha', 'beta', 'gamma', 'delta'];
+  const names = [...big.flatMap((b) => Array.from({ length: 25 }, () => b)), ...Array.from({ length: 100 }, (_, k) => `single${String.fromCharCode(97 + (k % 26))}${String.fromCharCode(97 + Math.floor(k / 26))}`)];
+  const units = names.map((n, k) => ({ file: `F${k}.java`, language: 'java' as const, text: `class C${k} {\n    int ${n}() { return ${k}; }\n}\n` }));
+  const c = await corpusOf(units);
+  assert.equal(c.dataset.train.length, 200);
+  for (const seed of [1, 2, 3, 4, 5]) {
+    const r = await applyNoise(c.ctx, { kind: 'y-shuffle', level: 1, seed });
+    checkLabelResult(c, r, 1);
+    assert.deepEqual(r.ledger.skipped, []);
+    const pairs = new Map<string, number>();
+    for (const e of r.ledger.entries) pairs.set(`${e.from}>${e.to}`, (pairs.get(`${e.from}>${e.to}`) ?? 0) + 1);
+    const [worst, count] = [...pairs].reduce((a, b) => (b[1] > a[1] ? b : a));
+    assert.ok(count <= 10, `seed ${seed}: ${count} samples of one name took one other name (${worst})`);
+  }
+});
