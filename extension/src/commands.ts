@@ -24,7 +24,7 @@ import {
 import type { EngineClient } from './client';
 import { outDir, settingsToConfigInput, useConfigFile, type SettingReader } from './config';
 import type { FindingsController } from './findings';
-import { auditCommandOptions, doneSummary, presetItem, PRESETS, progressMessage, type AuditCommandOptions } from './presets';
+import { auditCommandOptions, doneSummary, headline, presetItem, PRESETS, progressMessage, type AuditCommandOptions } from './presets';
 import type { ReportPanels } from './report-panel';
 
 export const COMMANDS = {
@@ -290,7 +290,7 @@ async function deleteRun(ctx: CommandContext): Promise<void> {
     const choice = await vscode.window.showQuickPick(
       deletable.map((r) => ({
         label: r.id,
-        description: r.state === 'finished' ? `${r.createdAt?.slice(0, 16).replace('T', ' ') ?? ''} · ${r.model ?? ''} · G ${r.scores?.G?.toFixed(2) ?? 'n/a'}` : `interrupted after ${r.runsDone} run(s)`,
+        description: r.state === 'finished' ? `${r.createdAt?.slice(0, 16).replace('T', ' ') ?? ''} · ${r.model ?? ''} · ${r.scores ? headline(r.scores, r.scoreStatus) : 'no scores'}` : `interrupted after ${r.runsDone} run(s)`,
         run: r,
       })),
       { title: 'Delete an audit run' },

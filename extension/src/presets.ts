@@ -2,7 +2,7 @@
  * Text of the preset picker: each preset's grid size and estimated time (from `audit/plan`), and
  * the progress line of a running audit. Pure.
  */
-import type { AuditDoneParams, AuditPlanResult, AuditProgressParams } from '../../server/src/protocol';
+import type { AuditDoneParams, AuditPlanResult, AuditProgressParams, HeadlineScores } from '../../server/src/protocol';
 
 /** Seconds as people read them: "45 s", "3 min", "1 h 20 min". */
 export function formatDuration(seconds: number): string {
@@ -58,11 +58,27 @@ export interface DoneSummary {
 }
 
 /** The message shown when an audit ends. */
+/**
+ * G, M and gap as numbers; a score that rests on too little data (the report's `scoreStatus`)
+ * is named with the reason instead, once for all the scores that share it.
+ */
+export function headline(scores: HeadlineScores, status: AuditDoneParams['scoreStatus']): string {
+  const keys = ['G', 'M', 'gap'] as const;
+  const why = (k: (typeof keys)[number]) => (scores[k] !== null && status?.[k] && !status[k].ok ? (status[k].reason ?? 'not enough data') : undefined);
+  const shown = keys.filter((k) => why(k) === undefined).map((k) => `${k} ${f2(scores[k])}`);
+  const reasons = new Map<string, string[]>();
+  for (const k of keys) {
+    const r = why(k);
+    if (r !== undefined) reasons.set(r, [...(reasons.get(r) ?? []), k]);
+  }
+  const held = [...reasons].map(([reason, ks]) => `${ks.join(', ')}: ${reason}`);
+  return [...shown, ...held].join(' · ');
+}
+
 export function doneSummary(d: AuditDoneParams): DoneSummary {
   if (d.outcome === 'cancelled') return { level: 'info', text: 'Memaudit: audit cancelled. Finished runs are kept: start the same audit again to resume it.' };
   if (d.outcome === 'failed') return { level: 'error', text: `Memaudit: the audit failed: ${d.error?.message ?? 'unknown error'}` };
-  const s = d.scores;
-  const scores = s ? `G ${f2(s.G)} · M ${f2(s.M)} · gap ${f2(s.gap)}` : 'no scores';
+  const scores = d.scores ? headline(d.scores, d.scoreStatus) : 'no scores';
   const findings = d.findings ? ` · ${d.findings} likely memorized method${d.findings === 1 ? '' : 's'}` : '';
   const gates = d.gates ?? [];
   const failed = gates.filter((g) => !g.passed);

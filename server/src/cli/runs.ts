@@ -4,6 +4,7 @@
  */
 import * as path from 'node:path';
 import { RunsStore } from '../audit/runs-store';
+import type { RunListing } from '../protocol';
 import { EngineError, ERROR_CODES } from '../errors';
 import { reportJsonText } from '../report/shared/json-text';
 import { renderAuditText } from '../report/shared/text';
@@ -38,6 +39,12 @@ function storeOf(io: CliIo, values: { out?: string; config?: string }): RunsStor
 
 const f3 = (x: number | null | undefined) => (x === null || x === undefined ? 'n/a' : x.toFixed(3));
 
+/** A listed score, marked `*` when it rests on too little data (the reason is in `memaudit report ID`). */
+function cell(r: RunListing, key: 'G' | 'M' | 'gap'): string {
+  const status = r.scoreStatus?.[key];
+  return `${f3(r.scores?.[key])}${r.scores?.[key] !== null && status && !status.ok ? '*' : ''}`;
+}
+
 export async function runRunsCommand(argv: string[], io: CliIo): Promise<ExitCode> {
   const { values, positionals } = parseCommandArgs('runs', argv, { out: { type: 'string' }, config: { type: 'string' }, format: { type: 'string' } } as const);
   if (positionals.length) throw new EngineError(ERROR_CODES.USAGE, `memaudit runs takes no arguments (got ${positionals.join(' ')})`);
@@ -55,8 +62,11 @@ export async function runRunsCommand(argv: string[], io: CliIo): Promise<ExitCod
   io.stdout('id            state        finished          model        G      M      gap    gates\n');
   for (const r of runs) {
     io.stdout(
-      `${r.id.padEnd(13)} ${r.state.padEnd(12)} ${(r.createdAt?.slice(0, 16).replace('T', ' ') ?? `${r.runsDone} run(s) done`).padEnd(17)} ${(r.model ?? '').padEnd(12)} ${f3(r.scores?.G).padEnd(6)} ${f3(r.scores?.M).padEnd(6)} ${f3(r.scores?.gap).padEnd(6)} ${r.gatesPassed === undefined ? '' : r.gatesPassed ? 'pass' : 'FAIL'}\n`,
+      `${r.id.padEnd(13)} ${r.state.padEnd(12)} ${(r.createdAt?.slice(0, 16).replace('T', ' ') ?? `${r.runsDone} run(s) done`).padEnd(17)} ${(r.model ?? '').padEnd(12)} ${cell(r, 'G').padEnd(6)} ${cell(r, 'M').padEnd(6)} ${cell(r, 'gap').padEnd(6)} ${r.gatesPassed === undefined ? '' : r.gatesPassed ? 'pass' : 'FAIL'}\n`,
     );
+  }
+  if (runs.some((r) => (['G', 'M', 'gap'] as const).some((k) => cell(r, k).endsWith('*')))) {
+    io.stdout("* rests on too little data to mean much; 'memaudit report ID' says why\n");
   }
   return EXIT.OK;
 }

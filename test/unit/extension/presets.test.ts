@@ -69,3 +69,17 @@ test('memaudit.audit options: a preset skips the picker; the explorer’s select
   assert.throws(() => auditCommandOptions({ preset: 'huge' }), /preset must be one of quick, standard, thorough, got "huge"/);
   assert.throws(() => auditCommandOptions({ preset: 3 }), /preset must be one of/);
 });
+
+test('a score on too little data is named with its reason in the summary, once for the scores that share it', () => {
+  const reason = 'not enough test methods: 28 (at least 50 needed)';
+  const d = doneSummary({
+    auditId: 'a',
+    outcome: 'finished',
+    durationMs: 5000,
+    scores: { G: 0.9, M: 0.41, gap: 0.05, sensitivity: null, mia_auc: null, mia_advantage: null, train_f1: null, test_f1: null, detection_auroc: null },
+    scoreStatus: { G: { ok: false, reason }, M: { ok: true }, gap: { ok: false, reason }, sensitivity: { ok: true }, mia_auc: { ok: true }, mia_advantage: { ok: true }, train_f1: { ok: true }, test_f1: { ok: true }, detection_auroc: { ok: true } },
+    gates: [],
+  });
+  assert.equal(d.text, `Memaudit: audit finished in 5 s: M 0.41 · G, gap: ${reason}`);
+  assert.doesNotMatch(d.text, /G 0\.90/);
+});

@@ -1,0 +1,93 @@
+/** The runs store: where a folder's audits are, and how they are listed, found, read and deleted. */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, test } from 'node:test';
+import { resolveOutDir, RunsStore } from '../../../server/src/audit/runs-store';
+import { isEngineError } from '../../../server/src/errors';
+import { cli, tempDir, writeTree } from '../../helpers/cli';
+
+const SCORES = { G: 0.9, M: 0.4, gap: 0.05, sensitivity: null, mia_auc: null, mia_advantage: null, train_f1: null, test_f1: null, detection_auroc: null };
+
+/** A finished audit's report.json, only the fields the listing reads. */
+function report(createdAt: string, insufficientG = false): string {
+  return JSON.stringify({
+    schemaVersion: 2,
+    createdAt,
+    config: { model: 'bag' },
+    scores: SCORES,
+    gates: [],
+    ...(insufficientG ? { scoreStatus: { G: { ok: false, reason: 'not enough test methods: 12 (at least 50 needed)' }, M: { ok: true }, gap: { ok: true } } } : {}),
+  });
+}
+
+let work: { dir: string; cleanup: () => void };
+before(() => {
+  work = tempDir();
+  writeTree(work.dir, {
+    '.memaudit/runs/aaa111/report.json': report('2026-12-01T10:00:00.000Z'),
+    '.memaudit/runs/aaa111/clean-s0/result.json': '{}',
+    '.memaudit/runs/aab222/report.json': report('2026-12-02T10:00:00.000Z', true),
+    '.memaudit/runs/bbb333/config.json': '{}',
+    '.memaudit/runs/bbb333/clean-s0/result.json': '{}',
+    '.memaudit/runs/bbb333/y-shuffle-25-s0/checkpoint.bin': 'x',
+    '.memaudit/runs/ccc444/report.json': '{ not json',
+    'elsewhere/memaudit.config.json': JSON.stringify({ outDir: 'out' }),
+  });
+});
+after(() => work.cleanup());
+
+test('the output folder: as given, else the config file’s outDir, else .memaudit', () => {
+  assert.equal(resolveOutDir(work.dir, 'x'), path.join(work.dir, 'x'));
+  assert.equal(resolveOutDir(work.dir), path.join(work.dir, '.memaudit'));
+  assert.equal(resolveOutDir(path.join(work.dir, 'elsewhere')), path.join(work.dir, 'elsewhere', 'out'));
+  assert.equal(resolveOutDir(path.join(work.dir, 'elsewhere'), 'given'), path.join(work.dir, 'elsewhere', 'given'));
+});
+
+test('lists finished audits newest first, then interrupted ones with their finished runs; a report that does not parse is not finished', () => {
+  const runs = RunsStore.of(work.dir).list();
+  assert.deepEqual(
+    runs.map((r) => [r.id, r.state, r.runsDone]),
+    [
+      ['aab222', 'finished', 0],
+      ['aaa111', 'finished', 1],
+      ['bbb333', 'interrupted', 1],
+      ['ccc444', 'interrupted', 0],
+    ],
+  );
+  assert.equal(runs[0]!.scoreStatus?.G.ok, false);
+});
+
+test('finds by id, unique prefix or latest; an ambiguous prefix and an unknown id are errors that say what to do', () => {
+  const store = RunsStore.of(work.dir);
+  assert.equal(store.find('latest').id, 'aab222');
+  assert.equal(store.find('aaa').id, 'aaa111');
+  assert.throws(() => store.find('aa'), (e: unknown) => isEngineError(e) && e.code === 'E_USAGE' && /aaa111, aab222|aab222, aaa111/.test(e.message));
+  assert.throws(() => store.find('bbb333'), (e: unknown) => isEngineError(e) && e.code === 'E_INPUT_NOT_FOUND' && /memaudit runs/.test(e.message));
+  assert.equal(store.readReport(store.find('aaa')).createdAt, '2026-12-01T10:00:00.000Z');
+});
+
+test('deletes only a listed audit, and lets the caller refuse one', () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    writeTree(dir, { '.memaudit/runs/r1/report.json': report('2026-12-01T10:00:00.000Z'), '.memaudit/runs/r2/config.json': '{}' });
+    const store = RunsStore.of(dir);
+    assert.throws(() => store.delete('../r1'), (e: unknown) => isEngineError(e) && e.code === 'E_INPUT_NOT_FOUND');
+    assert.throws(() => store.delete('r2', () => { throw new Error('busy'); }), /busy/);
+    assert.ok(fs.existsSync(path.join(dir, '.memaudit/runs/r2')));
+    store.delete('r1');
+    assert.deepEqual(store.list().map((r) => r.id), ['r2']);
+  } finally {
+    cleanup();
+  }
+});
+
+test('memaudit runs marks a score that rests on too little data, and follows the config file’s outDir', async () => {
+  const listed = await cli(['runs'], { cwd: work.dir });
+  assert.equal(listed.code, 0);
+  assert.match(listed.stdout, /aab222 .* 0\.900\* /);
+  assert.match(listed.stdout, /aaa111 .* 0\.900 {2}/);
+  assert.match(listed.stdout, /^\* rests on too little data/m);
+  const empty = await cli(['runs'], { cwd: path.join(work.dir, 'elsewhere') });
+  assert.match(empty.stdout, new RegExp(`no audits in ${path.join(work.dir, 'elsewhere', 'out', 'runs').replace(/[/\\]/g, '.')}`));
+});
