@@ -7,26 +7,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { calibrationRuns, detectionSummary } from '../../../server/src/audit/aggregate';
 import type { RunReport } from '../../../server/src/protocol/report';
+import { fakeRun } from './fake-run';
 
 /** A run whose only fields that matter here are its kind, level and per-signal AUROCs. */
 function run(kind: string, level: number, aurocs: Record<string, number>): RunReport {
-  return {
-    id: `${kind}-${level}-s0`,
-    kind,
-    level,
-    seed: 0,
-    corrupted: level,
-    epochs: [],
-    final: { trainF1: 1, testF1: 0.5, gap: 0.5, noiseFitRate: null },
-    membership: null,
-    detection: Object.entries(aurocs).map(([signal, auroc]) => ({ signal, auroc, averagePrecision: auroc / 2 })),
-    flipRates: {},
-    files: {},
-    device: 'cpu',
-    susceptibility: null,
-    criticalSampleRatio: [],
-    timings: { trainMs: 0, evalMs: 0, recordMs: 0, metricsMs: 0 },
-  };
+  return fakeRun(kind, level, 0, { detection: Object.entries(aurocs).map(([signal, auroc]) => ({ signal, auroc, averagePrecision: auroc / 2 })) });
 }
 
 const clean = run('none', 0, {});

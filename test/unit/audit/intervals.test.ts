@@ -9,25 +9,14 @@ import { test } from 'node:test';
 import { headlineIntervals, headlineScores, MAX_INTERVAL_WIDTH, scoreStatus } from '../../../server/src/audit/aggregate';
 import { evaluateGates, parseGate } from '../../../server/src/audit/gates';
 import type { RunReport } from '../../../server/src/protocol/report';
+import { fakeRun } from './fake-run';
 
 function run(kind: string, level: number, seed: number, testF1: number, noiseFitRate: number | null = null): RunReport {
-  return {
-    id: `${kind}-${level}-s${seed}`,
-    kind,
-    level,
-    seed,
-    corrupted: level,
-    epochs: [],
+  return fakeRun(kind, level, seed, {
     final: { trainF1: 0.9, testF1, gap: 0.9 - testF1, noiseFitRate },
     membership: { auroc: 0.6, advantage: 0.1 },
     detection: level > 0 ? [{ signal: 'aum', auroc: 0.8, averagePrecision: 0.5 }] : [],
-    flipRates: {},
-    files: {},
-    device: 'cpu',
-    susceptibility: null,
-    criticalSampleRatio: [],
-    timings: { trainMs: 0, evalMs: 0, recordMs: 0, metricsMs: 0 },
-  };
+  });
 }
 
 /** Constant replicates: every resample gives the run's own scores (plus `shift` on test F1 for half of them). */
