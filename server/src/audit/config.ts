@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { MODEL_NAMES, type ModelName } from '../../../models/names';
+import { MODEL_NAMES, MODEL_PRESETS, type ModelName } from '../../../models/names';
 import { EngineError, ERROR_CODES } from '../errors';
 import { CONFIG_FILE_NAMES, DEFAULT_OUT_DIR, type AuditConfigInput } from '../protocol';
 import { isLanguageId, type LanguageId } from '../parse/sample';
@@ -201,11 +201,12 @@ export function resolveAuditConfig(...layers: AuditConfigInput[]): AuditConfig {
   const gates = pick('gates');
   if (!Array.isArray(gates)) fail('gates', "must be a list of conditions such as 'gap<=0.3'");
 
+  const model = choice('model', pick('model'), MODEL_NAMES);
   return {
     inputs: inputs as string[],
     ...(language ? { language } : {}),
-    model: choice('model', pick('model'), MODEL_NAMES),
-    modelPreset: choice('modelPreset', pick('modelPreset'), ['tiny', 'small', 'reference'] as const),
+    model,
+    modelPreset: choice('modelPreset', pick('modelPreset'), MODEL_PRESETS[model]),
     noise,
     seeds: [...new Set((seeds as unknown[]).map((s, i) => int(`seeds[${i}]`, s, 0, 2 ** 31 - 1)))],
     epochs: int('epochs', pick('epochs'), 1, 10_000),

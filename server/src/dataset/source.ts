@@ -13,6 +13,13 @@ export interface VocabSizes {
   readonly paths: number;
   /** Label classes. */
   readonly labels: number;
+  /**
+   * Per label class, the token-vocabulary ids of its name's subtokens that are in the token
+   * vocabulary (`get|user|name` → the ids of get, user, name). Lets a model give a label an output
+   * vector built from the same embeddings as the body tokens (bag's `nameHead`); absent for
+   * sources without label strings.
+   */
+  readonly labelSubtokens?: readonly (readonly number[])[];
 }
 
 /**
@@ -36,8 +43,14 @@ export function datasetSource(columns: SampleColumns, dataset: Dataset): SampleS
   const paths = dataset.vocab.paths.fromTable;
   const unkToken = dataset.vocab.tokens.unk;
   const unkPath = dataset.vocab.paths.unk;
+  const sizes: VocabSizes = {
+    tokens: dataset.vocab.tokens.strings.length,
+    paths: dataset.vocab.paths.strings.length,
+    labels: dataset.vocab.labels.strings.length,
+    labelSubtokens: labelSubtokenIds(dataset.vocab.labels.strings, dataset.vocab.tokens.strings, dataset.vocab.labels.unk),
+  };
   return {
-    sizes: { tokens: dataset.vocab.tokens.strings.length, paths: dataset.vocab.paths.strings.length, labels: dataset.vocab.labels.strings.length },
+    sizes,
     bodyTokens(i) {
       const body = columns.body(i);
       const out = new Int32Array(body.length);
@@ -55,6 +68,25 @@ export function datasetSource(columns: SampleColumns, dataset: Dataset): SampleS
       return out;
     },
   };
+}
+
+/**
+ * The token ids of each label's subtokens (labels are subtokens joined with '|',
+ * `dataset/columns.ts`), leaving out subtokens the token vocabulary does not hold; none for the
+ * `<UNK>` label.
+ */
+export function labelSubtokenIds(labels: readonly string[], tokens: readonly string[], unkLabel: number): number[][] {
+  const id = new Map<string, number>();
+  tokens.forEach((t, i) => id.set(t, i));
+  return labels.map((label, c) => {
+    if (c === unkLabel || label === '') return [];
+    const ids: number[] = [];
+    for (const s of label.split('|')) {
+      const t = id.get(s);
+      if (t !== undefined) ids.push(t);
+    }
+    return ids;
+  });
 }
 
 /** An in-memory source (tests, benches, synthetic tasks): token lists and optional context triples. */

@@ -5,7 +5,7 @@
  * graph builder, and how to fill its feature arrays from a dataset sample.
  */
 import type { SampleSource } from '../dataset/source';
-import type { Value } from '../onnx';
+import type { TensorData, Value } from '../onnx';
 
 /** How a parameter is initialized (drawn from the model's seeded Rng, in declaration order). */
 export type ParamInit =
@@ -61,6 +61,14 @@ export interface ForwardContext {
    * batch's input embeddings can be measured without the padding rows.
    */
   embed(name: string, table: string, ids: Value, real?: Value): Value;
+  /**
+   * Lookup `table[ids]` for ids fixed in the model rather than given per sample (e.g. the
+   * subtokens of every label, [classes, L] int32). Its rows are differentiated into the table with
+   * the same exact strategy as `embed`'s, but it is not an input: the probe, embeddings and
+   * at-embeddings graphs, which measure a sample's input embeddings, always gather these rows
+   * from the table and neither return nor take them. `name` identifies the lookup.
+   */
+  embedFixed(name: string, table: string, ids: TensorData): Value;
 }
 
 /** A model architecture at fixed sizes. */

@@ -64,6 +64,8 @@ interface Lookup {
   readonly rows: Value;
   /** The architecture's real-position mask of the ids (bool, shaped like them), when it gives one. */
   readonly real?: Value;
+  /** False for `embedFixed` lookups (ids fixed in the model, not a sample's input). */
+  readonly perSample: boolean;
 }
 
 /**
@@ -74,7 +76,8 @@ export type LookupOverride = (name: string, ids: Value, table: Value) => Value;
 
 /**
  * Runs the architecture's forward pass, recording its embedding lookups. With `override`, every
- * lookup's rows come from it instead of a Gather from the table.
+ * per-sample lookup's rows come from it instead of a Gather from the table (fixed lookups always
+ * gather).
  */
 export function forward(
   arch: Architecture,
@@ -84,16 +87,27 @@ export function forward(
   override?: LookupOverride,
 ): { logits: Value; lookups: Lookup[] } {
   const lookups: Lookup[] = [];
+  const tableOf = (name: string, table: string): Value => {
+    const t = params[table];
+    if (!t) throw new EngineError(ERROR_CODES.INTERNAL, `${arch.name}: embedding table '${table}' is not a parameter`);
+    if (lookups.some((l) => l.name === name)) throw new EngineError(ERROR_CODES.INTERNAL, `${arch.name}: embedding lookup '${name}' is used twice`);
+    return t;
+  };
   const ctx: ForwardContext = {
     params,
     features,
     dropout,
     embed(name, table, ids, real) {
-      const t = params[table];
-      if (!t) throw new EngineError(ERROR_CODES.INTERNAL, `${arch.name}: embedding table '${table}' is not a parameter`);
-      if (lookups.some((l) => l.name === name)) throw new EngineError(ERROR_CODES.INTERNAL, `${arch.name}: embedding lookup '${name}' is used twice`);
+      const t = tableOf(name, table);
       const rows = override ? override(name, ids, t) : o.gather(t, ids, 0);
-      lookups.push({ name, table, ids, rows, ...(real ? { real } : {}) });
+      lookups.push({ name, table, ids, rows, perSample: true, ...(real ? { real } : {}) });
+      return rows;
+    },
+    embedFixed(name, table, data) {
+      const t = tableOf(name, table);
+      const ids = o.constant(t.graph, data);
+      const rows = o.gather(t, ids, 0);
+      lookups.push({ name, table, ids, rows, perSample: false });
       return rows;
     },
   };
@@ -269,7 +283,8 @@ export function buildProbeGraph(arch: Architecture): { graph: Graph; lookups: st
   const p = paramInputs(g, arch);
   const x = featureInputs(g, arch);
   const labels = g.input(NAMES.labels, 'int32', ['batch']);
-  const { logits, lookups } = forward(arch, p, x);
+  const { logits, lookups: all } = forward(arch, p, x);
+  const lookups = all.filter((l) => l.perSample);
   const { loss } = nn.softmaxCrossEntropy(logits, labels);
   const grads = gradients(o.reduceSum(loss, undefined, false), lookups.map((l) => l.rows));
   lookups.forEach((l, i) => g.output(grads[i]!, NAMES.probe(l.name)));
@@ -298,7 +313,8 @@ export function buildEmbeddingsGraph(arch: Architecture): { graph: Graph; lookup
   const g = new Graph(`${arch.name}_embeddings`);
   const p = paramInputs(g, arch);
   const x = featureInputs(g, arch);
-  const { logits, lookups } = forward(arch, p, x);
+  const { logits, lookups: all } = forward(arch, p, x);
+  const lookups = all.filter((l) => l.perSample);
   for (const l of lookups) {
     g.output(l.rows, NAMES.embedding(l.name));
     if (l.real) g.output(o.cast(l.real, 'int32'), NAMES.real(l.name));
@@ -320,11 +336,12 @@ export function buildAtEmbeddingsGraph(arch: Architecture, gradient: boolean): {
   const p = paramInputs(g, arch);
   const x = featureInputs(g, arch);
   const shapes: LookupShape[] = [];
-  const { logits, lookups } = forward(arch, p, x, undefined, (name, ids, table) => {
+  const { logits, lookups: all } = forward(arch, p, x, undefined, (name, ids, table) => {
     const s = lookupShape(arch, name, ids, table);
     shapes.push(s);
     return g.input(NAMES.embedding(name), 'float32', ['batch', ...s.shape]);
   });
+  const lookups = all.filter((l) => l.perSample);
   if (!gradient) {
     g.output(o.cast(argmaxOf(logits), 'int32'), NAMES.top1);
     return { graph: g, lookups: shapes };

@@ -16,7 +16,8 @@ import { Rng } from '../../../server/src/util/rng';
 import { gradCheck, CaseInput } from '../onnx/gradcheck';
 import { learnableSource, range } from '../train/helpers';
 
-const SIZES: VocabSizes = { tokens: 10, paths: 10, labels: 3 };
+/** labelSubtokens: for bag's name head (a repeated subtoken, 2, ties two labels to one row). */
+const SIZES: VocabSizes = { tokens: 10, paths: 10, labels: 3, labelSubtokens: [[2, 3], [4], [5, 6, 2]] };
 /** Smaller than the 'tiny' presets: every parameter element costs two session runs. */
 const HYPER: Record<string, Record<string, number>> = {
   bag: { dim: 4, tokens: 5 },
@@ -24,10 +25,14 @@ const HYPER: Record<string, Record<string, number>> = {
   transformer: { dim: 4, heads: 2, ff: 6, tokens: 5, layers: 2 },
 };
 const B = 3;
+const CASES = [
+  ...MODEL_NAMES.map((name) => ({ name, title: name, hyper: HYPER[name]! })),
+  { name: 'bag' as const, title: 'bag with the name head', hyper: { ...HYPER.bag!, nameHead: 1 } },
+];
 
-for (const name of MODEL_NAMES) {
-  test(`${name}: float64 gradient of forward + loss matches finite differences`, async () => {
-    const arch = buildArchitecture(name, SIZES, 'tiny', HYPER[name]);
+for (const { name, title, hyper: caseHyper } of CASES) {
+  test(`${title}: float64 gradient of forward + loss matches finite differences`, async () => {
+    const arch = buildArchitecture(name, SIZES, 'tiny', caseHyper);
     const inputs: CaseInput[] = [
       ...arch.params.map((p) => ({ name: `p_${p.name}`, shape: [...p.shape] })),
       ...arch.features.map((f) => ({ name: `x_${f.name}`, shape: [B, ...f.shape], dtype: 'int32' as const, init: { ints: SIZES.tokens } })),
@@ -55,9 +60,11 @@ for (const name of MODEL_NAMES) {
     assert.ok(result.error <= 1e-6, `${name}: ${JSON.stringify(result.errors)}`);
   });
 
-  test(`${name}: the compiled SGD step moves parameters by −∇L (float32 finite differences)`, async () => {
-    const { source, labels } = learnableSource({ seed: 5, samples: 8, labels: 3, tokens: 5, vocab: 10, paths: 10 });
-    const hyper = { ...HYPER[name], ...(name === 'code2vec' ? { dropout: 0 } : {}) };
+  test(`${title}: the compiled SGD step moves parameters by −∇L (float32 finite differences)`, async () => {
+    const learnable = learnableSource({ seed: 5, samples: 8, labels: 3, tokens: 5, vocab: 10, paths: 10 });
+    const { labels } = learnable;
+    const source = { ...learnable.source, sizes: { ...learnable.source.sizes, labelSubtokens: SIZES.labelSubtokens } };
+    const hyper = { ...caseHyper, ...(name === 'code2vec' ? { dropout: 0 } : {}) };
     const grads: Float64Array[] = [];
     for (const [strategy, threads] of [['sorted', 2], ['scatter-add', 1]] as const) {
       const m = await createModel(name, { source, preset: 'tiny', hyper, batchSize: 6, optimizer: { kind: 'sgd' }, device: 'cpu', threads, seed: 2, embeddingGradient: strategy });

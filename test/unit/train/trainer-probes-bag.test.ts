@@ -186,3 +186,23 @@ test('bag: resume after a mid-epoch cancel and after a cancel inside the CSR sea
     await same(await resumeFresh());
   }
 });
+
+test('bag with the name head: the label-subtoken lookup is no CSR input, the probes leave the run unchanged, and the head changes the run', async () => {
+  const labelSubtokens = Array.from({ length: source.sizes.labels }, (_, c) => [2 + (c % (source.sizes.tokens - 2)), 2]);
+  const named = { ...source, sizes: { ...source.sizes, labelSubtokens } };
+  const go = async (c: TrainConfig, nameHead: number) => {
+    const m = await createModel('bag', { source: named, preset: 'tiny', hyper: { nameHead }, batchSize: 16, stepsPerRun: 3, seed: 7, optimizer: { kind: 'adam' }, device: 'cpu', threads: 1 });
+    try {
+      return { result: await train(m, data, c), state: await m.getState() };
+    } finally {
+      await m.dispose();
+    }
+  };
+  const plain = await go(base, 1);
+  const p = await go({ ...base, ...probes }, 1);
+  await assertSameRun(plain, p);
+  assert.deepEqual(p.result.csr!.map((r) => r.epoch), [1, 3, 5]);
+  assert.ok(p.result.csr!.every((r) => r.evaluated === 40 && r.scale > 0));
+  const classHead = await go(base, 0);
+  assert.notDeepEqual(Array.from(classHead.result.dynamics.train.loss), Array.from(plain.result.dynamics.train.loss));
+});
