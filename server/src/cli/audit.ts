@@ -116,9 +116,9 @@ export async function runAuditCommand(argv: string[], io: CliIo): Promise<ExitCo
     log: (m) => io.stderr(`memaudit: ${m}\n`),
     onProgress: (p) => reporter.update(progressLine(p)),
   }).catch((e: unknown) => {
-    // A write that failed in the middle (a full disk) loses nothing: every file is replaced
+    // A disk that filled up in the middle loses nothing: every file is replaced
     // atomically, so the finished runs and the last checkpoint are whole.
-    if (isEngineError(e) && e.code === ERROR_CODES.WRITE_FAILED && e.details?.['errno'] !== undefined) {
+    if (isEngineError(e) && e.code === ERROR_CODES.WRITE_FAILED && ['ENOSPC', 'EDQUOT'].includes(String(e.details?.['errno']))) {
       throw new EngineError(e.code, `${e.message}; then run the same command again: it continues from the last finished run or checkpoint`, { ...e.details }, { cause: e.cause });
     }
     throw e;

@@ -83,6 +83,8 @@ export async function checkWritableFolder(dir: string, fix?: string): Promise<vo
 export async function checkWritableFile(file: string, fix?: string): Promise<void> {
   const st = await fsp.stat(file).catch(() => undefined);
   if (st?.isDirectory()) throw writeError(file, Object.assign(new Error('is a folder'), { code: 'EISDIR', syscall: 'open' }), fix);
+  const parent = await fsp.stat(path.dirname(file)).catch(() => undefined);
+  if (parent && !parent.isDirectory()) throw writeError(file, Object.assign(new Error('not a folder'), { code: 'ENOTDIR', syscall: 'open' }), fix);
   try {
     await checkWritableFolder(path.dirname(file), fix);
   } catch (err) {
