@@ -45,7 +45,9 @@ Options:
 ${REPORT_OUTPUT_HELP}
 Gate metrics: ${Object.keys(GATE_METRICS).join(', ')}.
 Exit codes: 0 all gates passed, 1 a gate failed, 2 usage, configuration or internal error.
-An interrupted audit resumes where it stopped when the same command is run again.
+An interrupted audit resumes where it stopped when the same command is run again; a damaged
+checkpoint or run file is reported and that run trained again. One audit at a time runs in an
+audit folder: a second one with the same settings exits with 2, naming the first one's pid.
 `;
 
 const OPTIONS = {
