@@ -157,6 +157,12 @@ test('damaged files of a finished run are found when it is reused: dynamics and 
   assert.match(fixed.stderr, /2 run\(s\) reused/, 'no training for a ledger');
   assert.equal(fs.readFileSync(ledgerFile, 'utf8'), ledger);
   assert.deepEqual(comparable(fixed.stdout), reference, 'the findings keep their noise entries');
+
+  fs.writeFileSync(path.join(dir, 'clean-s0', 'result.json'), 'garbage');
+  const retrained = await audit('damaged');
+  assert.equal(retrained.code, 0, retrained.stderr);
+  assert.match(retrained.stderr, /warning: .*clean-s0[/\\]result\.json is damaged; training clean-s0 again/);
+  assert.deepEqual(comparable(retrained.stdout), reference);
 });
 
 test('--out under a regular file: one line before training (path, cause, fix), exit 2; --debug adds the stack', async () => {

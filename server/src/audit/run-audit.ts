@@ -268,7 +268,11 @@ async function runGrid(s: Stage, a: AuditInputs): Promise<GridOutcome> {
  */
 async function reusableRun(s: Stage, a: AuditInputs, run: PlannedRun): Promise<RunOutcome | undefined> {
   const outcome = finishedRun(a.folder, run);
-  if (!outcome) return undefined;
+  if (!outcome) {
+    const result = a.folder.runFile(run.id, RUN_FILES.result);
+    if (fs.existsSync(result)) s.log(`warning: ${result} is damaged; training ${run.id} again`);
+    return undefined;
+  }
   const damage = await damagedRunFiles(a, run);
   if (damage === undefined && ledgerIsWhole(a, outcome.report)) return outcome;
   if (damage === undefined) {
