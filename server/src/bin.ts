@@ -5,13 +5,16 @@ import { processIo } from './cli/io';
 
 const controller = new AbortController();
 let interrupted = false;
-process.on('SIGINT', () => {
-  // First Ctrl-C cancels cleanly (workers stopped, nothing half-written); a second one exits now.
-  if (interrupted) process.exit(130);
-  interrupted = true;
-  process.stderr.write('\nmemaudit: cancelling… (press Ctrl-C again to quit at once)\n');
-  controller.abort();
-});
+// First Ctrl-C (or SIGTERM) cancels cleanly (workers stopped, nothing half-written, the audit
+// folder's lock released); a second one exits now (the lock's exit handler still releases it).
+for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  process.on(sig, () => {
+    if (interrupted) process.exit(code);
+    interrupted = true;
+    process.stderr.write(`\nmemaudit: cancelling… (${sig === 'SIGINT' ? 'press Ctrl-C again' : 'send SIGTERM again'} to quit at once)\n`);
+    controller.abort();
+  });
+}
 
 runCli(process.argv.slice(2), processIo(controller.signal)).then(
   (code) => {

@@ -4,6 +4,7 @@
  *   0 = done, every gate passed; 1 = a gate failed; 2 = usage, configuration or internal error.
  */
 import { isEngineError, ERROR_CODES } from './errors';
+import { isFsError, writeError } from './util/fs-errors';
 import { runAuditCommand, AUDIT_HELP } from './cli/audit';
 import { runExtractCommand, EXTRACT_HELP } from './cli/extract';
 import { runGenerateCommand, GENERATE_HELP } from './cli/generate';
@@ -27,6 +28,7 @@ Commands:
 Options:
   --help, -h         show help
   --version          print the version
+  --debug            print errors with their stack traces (also MEMAUDIT_DEBUG=1)
 
 Exit codes: 0 ok, 1 a quality gate failed, 2 usage, configuration or internal error.
 `;
@@ -60,12 +62,21 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<E
     io.stdout(entry.help);
     return EXIT.OK;
   }
+  // --debug (anywhere before a `--`) or MEMAUDIT_DEBUG=1: errors are printed with their stacks.
+  const end = rest.indexOf('--');
+  const debugAt = rest.findIndex((a, i) => a === '--debug' && (end < 0 || i < end));
+  const debug = debugAt >= 0 || io.env['MEMAUDIT_DEBUG'] === '1';
+  const args = rest.filter((a, i) => !(a === '--debug' && (end < 0 || i < end)));
   try {
-    return await entry.run(rest, io);
-  } catch (e) {
+    return await entry.run(args, io);
+  } catch (caught) {
+    // A file-system error that escaped its writer is still a write failure with a cause and a fix.
+    const e = isFsError(caught) ? writeError(caught.path ?? '(unknown path)', caught) : caught;
     if (isEngineError(e)) {
       io.stderr(`memaudit ${command}: ${e.message}\n`);
-      if (e.code === ERROR_CODES.INTERNAL && e.cause instanceof Error && e.cause.stack) io.stderr(`${e.cause.stack}\n`);
+      const cause = e.cause instanceof Error ? e.cause : undefined;
+      if (debug) io.stderr(`${e.stack ?? ''}\n${cause?.stack ? `caused by: ${cause.stack}\n` : ''}`);
+      else if (e.code === ERROR_CODES.INTERNAL && cause?.stack) io.stderr(`${cause.stack}\n`);
     } else {
       // Not an error the engine raised on purpose: a bug. Print the stack so it can be reported.
       io.stderr(`memaudit ${command}: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);

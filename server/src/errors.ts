@@ -29,6 +29,14 @@ export const ERROR_CODES = {
   RUNTIME: 'E_RUNTIME',
   /** The operation was cancelled by the user. */
   CANCELLED: 'E_CANCELLED',
+  /**
+   * A file or folder could not be written: read-only file system, permission denied, disk full,
+   * a file where a folder is needed… (util/fs-errors.ts maps the system's codes; the message
+   * names the path, the cause and the fix). CLI exit code 2.
+   */
+  WRITE_FAILED: 'E_WRITE_FAILED',
+  /** Another process holds the audit folder's lock (the message names its pid and host). */
+  LOCKED: 'E_LOCKED',
   /** A bug: an invariant of the engine did not hold. */
   INTERNAL: 'E_INTERNAL',
 } as const satisfies Record<string, ErrorCode>;

@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { sha256Hex, stableStringify } from '../cache/keys';
 import type { Dataset } from '../dataset/build';
 import type { SampleColumns } from '../dataset/columns';
-import { EngineError, ERROR_CODES } from '../errors';
+import { EngineError, ERROR_CODES, isEngineError } from '../errors';
 import { NOISE_VERSION } from '../noise/kinds';
 import { DEFAULT_EXTRACT_SETTINGS } from '../parse/extract';
 import { loadOrBuildDataset } from '../pipeline/dataset-stage';
@@ -36,8 +36,8 @@ import { evaluateGates, type GateMetric } from './gates';
 import { editorFor } from './noise-adapter';
 import { findingNoise } from './noise-diffs';
 import { planRuns, type PlannedRun } from './plan';
-import { finishedRun, runOne, type AuditInputs, type RunOutcome } from './run-one';
-import { AUDIT_FILES, RunsStore } from './runs-store';
+import { damagedRunFiles, finishedRun, ledgerIsWhole, rewriteLedger, runOne, type AuditInputs, type RunOutcome } from './run-one';
+import { AUDIT_FILES, RUN_FILES, RunsStore, type AuditFolder, type AuditLock } from './runs-store';
 import { sourceLookup } from './source-lookup';
 
 export interface AuditOptions {
@@ -70,11 +70,17 @@ export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
   const clock = { start: performance.now(), extracted: 0, datasetBuilt: 0, trained: 0 };
   const store = new RunsStore(path.resolve(opts.cwd, opts.config.outDir));
   const stage = { opts, log: onceLog(opts.log), progress: (p: AuditProgress) => opts.onProgress?.(p) };
+  // A folder that cannot be written fails now, not after the training.
+  await store.checkWritable();
   const corpus = await corpusStage(stage, store, clock);
-  const inputs = await openAudit(stage, corpus, store);
-  const grid = await runGrid(stage, inputs);
-  clock.trained = performance.now();
-  return reportStage(stage, corpus, inputs, grid, clock);
+  const { inputs, lock } = await openAudit(stage, corpus, store);
+  try {
+    const grid = await runGrid(stage, inputs);
+    clock.trained = performance.now();
+    return await reportStage(stage, corpus, inputs, grid, clock);
+  } finally {
+    lock.release();
+  }
 }
 
 interface Stage {
@@ -156,15 +162,30 @@ function subsetTrain(trainIdx: Int32Array, max: number, seed: number): Int32Arra
  * corpus, split settings and algorithm) and every setting that changes results, so rerunning the
  * same command finds the same folder (and resumes it).
  */
-async function openAudit(s: Stage, corpus: CorpusStage, store: RunsStore): Promise<AuditInputs> {
+async function openAudit(s: Stage, corpus: CorpusStage, store: RunsStore): Promise<{ inputs: AuditInputs; lock: AuditLock }> {
   const c = s.opts.config;
-  const { extraction, dataset, trainIdx } = corpus;
+  const { extraction } = corpus;
   const resultConfig = { ...c, gates: undefined, outDir: undefined, inputs: undefined };
   const folder = store.audit(sha256Hex(`memaudit:${VERSION}`, `noise:${NOISE_VERSION}`, corpus.datasetKey, stableStringify(resultConfig)).slice(0, 12));
-  await writeFileAtomic(
-    folder.file(AUDIT_FILES.config),
-    JSON.stringify({ config: { ...c, gates: c.gates.map((g) => g.text) }, version: VERSION, node: process.version, corpusKey: extraction.corpusKey }, null, 2),
-  );
+  // One audit at a time in a folder: a second one would train the same runs and pick up the
+  // first one's checkpoints.
+  const lock = folder.lock(s.log);
+  try {
+    await writeFileAtomic(
+      folder.file(AUDIT_FILES.config),
+      JSON.stringify({ config: { ...c, gates: c.gates.map((g) => g.text) }, version: VERSION, node: process.version, corpusKey: extraction.corpusKey }, null, 2),
+    );
+    return { inputs: auditInputs(s, corpus, folder), lock };
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+}
+
+/** What the runs of the audit in `folder` share. */
+function auditInputs(s: Stage, corpus: CorpusStage, folder: AuditFolder): AuditInputs {
+  const c = s.opts.config;
+  const { extraction, dataset, trainIdx } = corpus;
   const columns = extraction.columns;
   const labelled = (indices: Int32Array) => ({ indices, labels: Int32Array.from(indices, (i) => dataset.labelClass[i]!) });
   const names = (indices: Int32Array) => Array.from(indices, (i) => labelString(columns, i));
@@ -229,7 +250,7 @@ async function runGrid(s: Stage, a: AuditInputs): Promise<GridOutcome> {
   for (let k = 0; k < plan.length; k++) {
     if (s.opts.signal?.aborted) throw new EngineError(ERROR_CODES.CANCELLED, 'audit cancelled');
     const run = plan[k]!;
-    let outcome: RunOutcome | undefined = finishedRun(a.folder, run);
+    let outcome: RunOutcome | undefined = await reusableRun(s, a, run);
     if (outcome) out.reused++;
     else outcome = await runOne(a, run, (p) => s.progress(eta.progress(p, k, plan.length, run)));
     out.runs.push(outcome.report);
@@ -238,6 +259,38 @@ async function runGrid(s: Stage, a: AuditInputs): Promise<GridOutcome> {
     eta.runDone(a.config.epochs);
   }
   return out;
+}
+
+/**
+ * A run an earlier invocation finished, when its files are whole. A damaged dynamics, cartography
+ * or signals file (a disk error, a hand edit, a copy cut short) is reported and the run trained
+ * again; a damaged ledger is derived again from the run's noise, without training.
+ */
+async function reusableRun(s: Stage, a: AuditInputs, run: PlannedRun): Promise<RunOutcome | undefined> {
+  const outcome = finishedRun(a.folder, run);
+  if (!outcome) {
+    const result = a.folder.runFile(run.id, RUN_FILES.result);
+    if (fs.existsSync(result)) s.log(`warning: ${result} is damaged; training ${run.id} again`);
+    return undefined;
+  }
+  const damage = await damagedRunFiles(a, run);
+  if (damage === undefined && ledgerIsWhole(a, outcome.report)) return outcome;
+  if (damage === undefined) {
+    s.log(`warning: the ledger of ${run.id} (${a.folder.runFile(run.id, RUN_FILES.ledger)}) is missing or damaged; writing it again from the run's noise`);
+    try {
+      await rewriteLedger(a, run, outcome.report);
+      return outcome;
+    } catch (e) {
+      if (!isEngineError(e) || e.code !== ERROR_CODES.CACHE_CORRUPT) throw e;
+      s.log(`warning: ${e.message}; training ${run.id} again`);
+    }
+  } else {
+    s.log(`warning: a file of the finished run ${run.id} is damaged (${damage}); training ${run.id} again`);
+  }
+  // Without its result.json the run is unfinished until it is trained again, also if this
+  // invocation stops before that.
+  fs.rmSync(a.folder.runFile(run.id, RUN_FILES.result), { force: true });
+  return undefined;
 }
 
 /** Progress over the grid's epochs, with the time left estimated from the epochs trained so far. */

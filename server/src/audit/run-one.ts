@@ -13,9 +13,12 @@ import type { Dataset } from '../dataset/build';
 import type { SampleColumns } from '../dataset/columns';
 import { flipRate } from '../metrics';
 import { MEANING_PRESERVING_KINDS } from '../noise/kinds';
-import { encodeCartography } from '../report/shared/cartography';
+import { decodeCartography, encodeCartography } from '../report/shared/cartography';
 import type { RunReport } from '../protocol/report';
 import type { SampleSource } from '../dataset/source';
+import { EngineError, ERROR_CODES, isEngineError } from '../errors';
+import type { Ledger } from '../noise';
+import { readDynamics } from '../train/dynamics';
 import { resume, train, type TrainConfig, type TrainData, type TrainProgress, type TrainResult } from '../train/trainer';
 import type { TrainableModel } from '../train/types';
 import { readJsonIfValid, writeFileAtomic } from '../util/atomic';
@@ -91,9 +94,8 @@ export async function runOne(a: AuditInputs, run: PlannedRun, onProgress: (p: Tr
   try {
     const tc = trainConfig(a, run);
     const data: TrainData = { train: noise.trainIndices, trainLabels: noise.trainLabels, val: a.evalSets.val, test: a.evalSets.test };
-    const resumable = fs.existsSync(tc.checkpoint!.path);
-    if (resumable) a.log(`resuming ${run.id} from its checkpoint`);
-    const result = await (resumable ? resume : train)(model, data, tc, { ...(a.signal ? { signal: a.signal } : {}), onProgress });
+    const hooks = { ...(a.signal ? { signal: a.signal } : {}), onProgress };
+    const result = await resumeOrTrain(a, run, model, data, tc, hooks);
     const tm = performance.now();
     const flipRates = await measureFlips(a, model, result, transforms);
     const m = computeRunMetrics({ dynamics: result.dynamics, curves: result.curves, vocab: a.vocab, truth: a.truth, corrupted: noise.corrupted, labelNoise: isLabelKind(run.kind) });
@@ -113,6 +115,78 @@ export async function runOne(a: AuditInputs, run: PlannedRun, onProgress: (p: Tr
   } finally {
     await model.dispose();
   }
+}
+
+/**
+ * Resumes the run from its checkpoint when there is one, else trains it from the start. A
+ * checkpoint that cannot be used (truncated, damaged, of another run: what a kill in the middle
+ * of a write on a file system without atomic renames, or a hand edit, leaves) is reported and the
+ * run starts over: its model is untouched until the checkpoint has been read and checked in full.
+ */
+async function resumeOrTrain(a: AuditInputs, run: PlannedRun, model: TrainableModel, data: TrainData, tc: TrainConfig, hooks: Parameters<typeof train>[3]): Promise<TrainResult> {
+  const file = tc.checkpoint!.path;
+  if (!fs.existsSync(file)) return train(model, data, tc, hooks);
+  a.log(`resuming ${run.id} from its checkpoint`);
+  try {
+    return await resume(model, data, tc, hooks);
+  } catch (e) {
+    if (!isEngineError(e) || (e.code !== ERROR_CODES.CACHE_CORRUPT && e.code !== ERROR_CODES.CONFIG) || e.details?.['file'] !== file) throw e;
+    const why = typeof e.details['why'] === 'string' ? e.details['why'] : e.code === ERROR_CODES.CONFIG ? 'it belongs to other settings' : e.message;
+    a.log(`warning: the checkpoint ${file} is unusable (${why}); training ${run.id} again from the start`);
+    return train(model, data, tc, hooks);
+  }
+}
+
+/**
+ * What is wrong with the files of a run an earlier invocation finished, or undefined when they
+ * are whole: its dynamics (a cache bundle, every checksum), cartography and signal table must
+ * read, and describe the audit's training set. The ledger is checked apart (`ledgerIsWhole`):
+ * it can be derived again without training.
+ */
+export async function damagedRunFiles(a: AuditInputs, run: PlannedRun): Promise<string | undefined> {
+  const f = (name: (typeof RUN_FILES)[keyof typeof RUN_FILES]) => a.folder.runFile(run.id, name);
+  const n = a.trainIdx.length;
+  try {
+    const { dynamics } = await readDynamics(f(RUN_FILES.dynamics));
+    if (dynamics.train.n !== n) return `${RUN_FILES.dynamics} has ${dynamics.train.n} training samples, the audit ${n}`;
+  } catch (e) {
+    return isEngineError(e) && typeof e.details?.['why'] === 'string' ? `${RUN_FILES.dynamics}: ${e.details['why']}` : isEngineError(e) && e.code === ERROR_CODES.INPUT_NOT_FOUND ? `${RUN_FILES.dynamics} is missing` : `${RUN_FILES.dynamics}: ${(e as Error).message}`;
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = fs.readFileSync(f(RUN_FILES.cartography));
+  } catch {
+    return `${RUN_FILES.cartography} is missing`;
+  }
+  try {
+    const c = decodeCartography(bytes);
+    if (c.n !== n) return `${RUN_FILES.cartography} has ${c.n} samples, the audit ${n}`;
+  } catch (e) {
+    return `${RUN_FILES.cartography}: ${(e as Error).message}`;
+  }
+  const signals = fs.statSync(f(RUN_FILES.signals), { throwIfNoEntry: false });
+  if (!signals?.isFile() || signals.size === 0) return `${RUN_FILES.signals} is missing`;
+  return undefined;
+}
+
+/** Whether a finished run's ledger (if it has one) reads and lists as many samples as the run corrupted. */
+export function ledgerIsWhole(a: AuditInputs, report: RunReport): boolean {
+  if (!report.files.ledger) return true;
+  const ledger = readJsonIfValid<Ledger>(a.folder.runFile(report.id, RUN_FILES.ledger));
+  return Boolean(ledger && Array.isArray(ledger.entries) && ledger.entries.length === report.corrupted);
+}
+
+/**
+ * Writes a finished run's ledger again from its noise (drawn from the run's kind, level and seed,
+ * so the same as the one it trained with). Throws E_CACHE_CORRUPT when the noise drawn now does
+ * not match the run's report (the caller then trains the run again).
+ */
+export async function rewriteLedger(a: AuditInputs, run: PlannedRun, report: RunReport): Promise<void> {
+  const noise = await applyRunNoise(run, a.noise);
+  if (!noise.ledger || noise.count !== report.corrupted) {
+    throw new EngineError(ERROR_CODES.CACHE_CORRUPT, `the noise of ${run.id} drawn again corrupts ${noise.count} samples, the run's report says ${report.corrupted}`);
+  }
+  await writeFileAtomic(a.folder.runFile(run.id, RUN_FILES.ledger), JSON.stringify(noise.ledger));
 }
 
 function trainConfig(a: AuditInputs, run: PlannedRun): TrainConfig {

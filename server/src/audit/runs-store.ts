@@ -2,7 +2,8 @@
  * The runs store: the one owner of an output folder's layout.
  *
  *     <outDir>/cache/                      extraction and dataset caches
- *     <outDir>/runs/<auditId>/config.json  the audit's settings (written first)
+ *     <outDir>/runs/<auditId>/audit.lock   held while an audit runs in the folder (`AuditFolder.lock`)
+ *                            /config.json  the audit's settings (written first)
  *                            /report.json  the report (written last: the audit is finished)
  *                            /noise-diffs.json
  *                            /<runId>/result.json      a finished training run (written last)
@@ -14,8 +15,10 @@
  * (`resolveOutDir`) and one for what a finished audit is (a report.json that parses).
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { EngineError, ERROR_CODES } from '../errors';
+import { checkWritableFolder, writeError } from '../util/fs-errors';
 import { RUNS_FOLDER, type RunListing } from '../protocol';
 import type { AuditReport } from '../protocol/report';
 import { readJsonIfValid } from '../util/atomic';
@@ -37,7 +40,17 @@ export const AUDIT_FILES = {
   report: 'report.json',
   /** The findings' original and noised code (report/noise-diffs.ts). */
   noiseDiffs: 'noise-diffs.json',
+  /** Held while an audit runs in the folder (`AuditFolder.lock`). */
+  lock: 'audit.lock',
 } as const;
+
+/** What a lock file holds: who holds the lock. */
+export interface LockHolder {
+  pid: number;
+  host: string;
+  /** ISO time the lock was taken. */
+  startedAt: string;
+}
 
 /**
  * The output folder of a working folder: `outDir` as given, else the config file's (`configFile`,
@@ -78,10 +91,141 @@ export class AuditFolder {
     return path.posix.join(runId, name);
   }
 
+  /**
+   * Takes the folder's lock, so that two audits never train into one folder (each would pick up
+   * the other's checkpoints). The lock is a file created with O_EXCL holding the holder's pid,
+   * host and start time. Fails fast with `E_LOCKED` naming the holder while it runs; a lock left
+   * by a process of this host that no longer runs (killed, crashed) is taken over with a warning
+   * (`log`). The lock is released by `release()`, and when the process exits (crash or
+   * `process.exit`) by an exit handler; a kill -9 leaves it, and the next audit takes it over.
+   */
+  lock(log?: (message: string) => void): AuditLock {
+    const file = this.file(AUDIT_FILES.lock);
+    const me: LockHolder = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString() };
+    try {
+      fs.mkdirSync(this.dir, { recursive: true });
+    } catch (e) {
+      throw writeError(this.dir, e);
+    }
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const fd = fs.openSync(file, 'wx');
+        try {
+          fs.writeSync(fd, JSON.stringify(me));
+        } finally {
+          fs.closeSync(fd);
+        }
+        return new AuditLock(file, me);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw writeError(file, e);
+      }
+      const holder = readLockHolder(file);
+      const stale = holder ? holder.host === me.host && !processRuns(holder.pid) : lockFileAge(file) > 10_000;
+      if (stale && attempt < 5) {
+        if (takeOver(file, holder)) {
+          log?.(
+            holder
+              ? `warning: taking over the lock of audit ${this.id}: its holder (pid ${holder.pid}, started ${holder.startedAt}) no longer runs`
+              : `warning: taking over the lock of audit ${this.id}: its lock file ${file} is empty or damaged`,
+          );
+        }
+        continue;
+      }
+      if (!holder && attempt < 5) {
+        // Being written by the process that created it a moment ago.
+        sleepMs(50);
+        continue;
+      }
+      const who = holder ? `pid ${holder.pid} on ${holder.host}, since ${holder.startedAt}` : 'a process that left no name';
+      throw new EngineError(
+        ERROR_CODES.LOCKED,
+        `audit ${this.id} (${this.dir}) is in use by another memaudit (${who}); wait until it finishes or stop it, then run the command again. ` +
+          `If that process no longer runs, delete ${file}`,
+        { file, ...(holder ? { holder } : {}) },
+      );
+    }
+  }
+
+  /** Who holds the folder's lock now, if anyone. */
+  lockHolder(): LockHolder | undefined {
+    return readLockHolder(this.file(AUDIT_FILES.lock));
+  }
+
   /** Training runs of the grid finished so far (folders holding a result.json). */
   runsDone(): number {
     return fs.readdirSync(this.dir).filter((d) => fs.existsSync(this.runFile(d, RUN_FILES.result))).length;
   }
+}
+
+/** A held audit-folder lock (`AuditFolder.lock`). */
+export class AuditLock {
+  private readonly onExit = (): void => this.release();
+  private released = false;
+
+  constructor(
+    readonly file: string,
+    readonly holder: LockHolder,
+  ) {
+    process.on('exit', this.onExit);
+  }
+
+  /** Releases the lock (once; only while the file is still this holder's). */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    process.off('exit', this.onExit);
+    const now = readLockHolder(this.file);
+    if (now && now.pid === this.holder.pid && now.host === this.holder.host && now.startedAt === this.holder.startedAt) fs.rmSync(this.file, { force: true });
+  }
+}
+
+function readLockHolder(file: string): LockHolder | undefined {
+  const h = readJsonIfValid<LockHolder>(file);
+  return h && Number.isInteger(h.pid) && typeof h.host === 'string' && typeof h.startedAt === 'string' ? h : undefined;
+}
+
+function lockFileAge(file: string): number {
+  const st = fs.statSync(file, { throwIfNoEntry: false });
+  return st ? Date.now() - st.mtimeMs : 0;
+}
+
+/** Whether a process of this host with this pid runs (one of another user counts too). */
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes a stale lock file, unless another process took it over first: the file is moved aside
+ * (a rename, atomic) and checked to be the stale one; a fresh lock moved aside by mistake is put
+ * back (a hard link, which fails rather than replace a newer one). Whether it removed the stale one.
+ */
+function takeOver(file: string, stale: LockHolder | undefined): boolean {
+  const aside = `${file}.stale-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  try {
+    fs.renameSync(file, aside);
+  } catch {
+    return false;
+  }
+  const moved = readLockHolder(aside);
+  const same = stale ? moved !== undefined && moved.pid === stale.pid && moved.host === stale.host && moved.startedAt === stale.startedAt : moved === undefined;
+  if (!same) {
+    try {
+      fs.linkSync(aside, file);
+    } catch {
+      // A newer lock is in place already.
+    }
+  }
+  fs.rmSync(aside, { force: true });
+  return same;
+}
+
+function sleepMs(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 export class RunsStore {
@@ -100,6 +244,16 @@ export class RunsStore {
 
   get cacheDir(): string {
     return path.join(this.outDir, 'cache');
+  }
+
+  /**
+   * Fails with `E_WRITE_FAILED` (path, cause, fix) unless the runs and cache folders can be
+   * written: an audit checks this before it spends its time training.
+   */
+  async checkWritable(): Promise<void> {
+    const fix = 'choose another output folder (--out, or outDir in the settings)';
+    await checkWritableFolder(this.runsDir, fix);
+    await checkWritableFolder(this.cacheDir, fix);
   }
 
   audit(id: string): AuditFolder {
@@ -169,6 +323,10 @@ export class RunsStore {
     const run = this.list().find((r) => r.id === id);
     if (!run) throw new EngineError(ERROR_CODES.INPUT_NOT_FOUND, `no audit '${id}' in ${this.runsDir}`, { runId: id });
     check?.(run);
+    const holder = this.audit(id).lockHolder();
+    if (holder && holder.pid !== process.pid && holder.host === os.hostname() && processRuns(holder.pid)) {
+      throw new EngineError(ERROR_CODES.LOCKED, `audit ${id} is in use by another memaudit (pid ${holder.pid}, since ${holder.startedAt}); stop it first`, { runId: id, holder });
+    }
     fs.rmSync(run.dir, { recursive: true, force: true });
     return run;
   }

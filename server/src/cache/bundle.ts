@@ -27,6 +27,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { EngineError, ERROR_CODES } from '../errors';
 import { crc32 } from '../util/crc32';
+import { writeError, writeFaults } from '../util/fs-errors';
 
 /** Version of the container layout above (not of what is stored in it). */
 export const BUNDLE_VERSION = 1;
@@ -142,8 +143,21 @@ function decodeStrings(encoding: 'utf8' | 'utf16', offsets: Int32Array, data: Ui
   return out;
 }
 
-/** Writes a bundle atomically (temp file + fsync + rename). Throws on I/O errors. */
+/**
+ * Writes a bundle atomically (temp file + fsync + rename). A failure of the file system
+ * (read-only, permission denied, disk full…) throws `E_WRITE_FAILED` naming `file`; the old file
+ * is kept.
+ */
 export async function writeBundle(file: string, contents: BundleContents): Promise<void> {
+  try {
+    writeFaults.before?.(file);
+    await writeBundleFile(file, contents);
+  } catch (e) {
+    throw writeError(file, e);
+  }
+}
+
+async function writeBundleFile(file: string, contents: BundleContents): Promise<void> {
   const physical: { name: string; type: NumericType; data: Uint8Array }[] = [];
   const strings: StringsSection[] = [];
   for (const [name, value] of Object.entries(contents.sections)) {

@@ -211,7 +211,8 @@ export async function saveCorpusSnapshot(file: string, data: CorpusSnapshotData,
     await writeBundle(file, corpusBundle(data));
     return true;
   } catch (err) {
-    log?.(`cache: could not write ${file}: ${err instanceof Error ? err.message : String(err)}`);
+    // E_WRITE_FAILED names the file, the cause and the fix already.
+    log?.(`cache: ${isEngineError(err) ? err.message : `could not write ${file}: ${err instanceof Error ? err.message : String(err)}`} (going on without this cache)`);
     return false;
   }
 }

@@ -54,7 +54,8 @@ export async function saveDataset(file: string, key: string, d: Dataset, log?: C
     await writeBundle(file, { kind: KIND, key, meta: { format: CACHE_FORMAT_VERSION, report: d.report, specials }, sections });
     return true;
   } catch (err) {
-    log?.(`cache: could not write ${file}: ${err instanceof Error ? err.message : String(err)}`);
+    // E_WRITE_FAILED names the file, the cause and the fix already.
+    log?.(`cache: ${isEngineError(err) ? err.message : `could not write ${file}: ${err instanceof Error ? err.message : String(err)}`} (going on without this cache)`);
     return false;
   }
 }

@@ -7,7 +7,7 @@ import { findConfigFile, parseNoiseSpec, planSize, readConfigFile, resolveAuditC
 import { runAudit } from '../audit/run-audit';
 import type { AuditConfigInput, AuditProgress } from '../protocol';
 import { GATE_METRICS } from '../audit/gates';
-import { EngineError, ERROR_CODES } from '../errors';
+import { EngineError, ERROR_CODES, isEngineError } from '../errors';
 import { reportJsonText } from '../report/shared/json-text';
 import { renderAuditText } from '../report/shared/text';
 import { choiceFlag, intFlag, parseCommandArgs, sizeFlag } from './args';
@@ -15,7 +15,7 @@ import type { CliIo } from './io';
 import { gatesExit, type ExitCode } from './exit';
 import { ProgressReporter } from './progress';
 import { formatDuration } from './format';
-import { writeReportOutputs, REPORT_OUTPUT_FLAGS, REPORT_OUTPUT_HELP } from './report-outputs';
+import { checkReportOutputs, writeReportOutputs, REPORT_OUTPUT_FLAGS, REPORT_OUTPUT_HELP } from './report-outputs';
 
 export const AUDIT_HELP = `Usage: memaudit audit [paths…] [options]
 
@@ -45,7 +45,9 @@ Options:
 ${REPORT_OUTPUT_HELP}
 Gate metrics: ${Object.keys(GATE_METRICS).join(', ')}.
 Exit codes: 0 all gates passed, 1 a gate failed, 2 usage, configuration or internal error.
-An interrupted audit resumes where it stopped when the same command is run again.
+An interrupted audit resumes where it stopped when the same command is run again; a damaged
+checkpoint or run file is reported and that run trained again. One audit at a time runs in an
+audit folder: a second one with the same settings exits with 2, naming the first one's pid.
 `;
 
 const OPTIONS = {
@@ -105,6 +107,9 @@ export async function runAuditCommand(argv: string[], io: CliIo): Promise<ExitCo
     `audit: ${config.model} (${config.modelPreset}), ${planSize(config)} run(s) of ${config.epochs} epochs` +
       `${configFile ? `, settings from ${path.relative(io.cwd, configFile) || configFile}` : ''}\n`,
   );
+  // Report paths that cannot be written fail now, before the training (the output folder is
+  // checked by the audit itself).
+  await checkReportOutputs(values, io);
   const reporter = new ProgressReporter(io, 'audit');
   const outcome = await runAudit({
     config,
@@ -112,6 +117,13 @@ export async function runAuditCommand(argv: string[], io: CliIo): Promise<ExitCo
     ...(io.signal ? { signal: io.signal } : {}),
     log: (m) => io.stderr(`memaudit: ${m}\n`),
     onProgress: (p) => reporter.update(progressLine(p)),
+  }).catch((e: unknown) => {
+    // A disk that filled up in the middle loses nothing: every file is replaced
+    // atomically, so the finished runs and the last checkpoint are whole.
+    if (isEngineError(e) && e.code === ERROR_CODES.WRITE_FAILED && ['ENOSPC', 'EDQUOT'].includes(String(e.details?.['errno']))) {
+      throw new EngineError(e.code, `${e.message}; then run the same command again: it continues from the last finished run or checkpoint`, { ...e.details }, { cause: e.cause });
+    }
+    throw e;
   });
   reporter.done(
     `done in ${formatDuration(outcome.report.timings.totalMs)}${outcome.reusedRuns ? ` (${outcome.reusedRuns} run(s) reused from an interrupted audit)` : ''}: ${path.relative(io.cwd, outcome.reportFile) || outcome.reportFile}`,

@@ -6,7 +6,11 @@ export const EXIT = {
   OK: 0,
   /** A quality gate failed. */
   GATE_FAILED: 1,
-  /** Usage, configuration or internal error (the message says what, where and how to fix it). */
+  /**
+   * Usage, configuration, a path that cannot be written (E_WRITE_FAILED), an audit folder in use
+   * (E_LOCKED), or an internal error: the message says what, where and how to fix it, in one
+   * line; a stack trace only for a bug, or with --debug / MEMAUDIT_DEBUG=1.
+   */
   ERROR: 2,
 } as const;
 

@@ -10,6 +10,7 @@ import type { DatasetReport } from '../dataset/build';
 import { loadOrBuildDataset, type DatasetStage } from '../pipeline/dataset-stage';
 import { extractCorpus, type CorpusExtraction, type ExtractionProgress } from '../pipeline/extract-corpus';
 import { choiceFlag, intFlag, parseCommandArgs, sizeFlag } from './args';
+import { checkWritableFolder } from '../util/fs-errors';
 import type { CliIo } from './io';
 import { EXIT, type ExitCode } from './exit';
 import { ProgressReporter } from './progress';
@@ -70,6 +71,8 @@ export async function runExtractCommand(argv: string[], io: CliIo): Promise<Exit
   const cacheDir = path.resolve(io.cwd, values.out ?? path.join('.memaudit', 'cache'));
   const log = (m: string) => io.stderr(`memaudit: ${m}\n`);
 
+  // An output folder asked for that cannot be written is an error, not a cache warning.
+  if (values.out !== undefined && !values['no-cache']) await checkWritableFolder(cacheDir, 'choose another folder with --out, or pass --no-cache');
   const reporter = new ProgressReporter(io, 'extract');
   const result = await extractCorpus({
     inputs,

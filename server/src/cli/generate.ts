@@ -11,6 +11,7 @@ import { generateCorpus, MANIFEST_FILE, summarizeCorpus, writeCorpus, type Corpu
 import { choiceFlag, intFlag, parseCommandArgs } from './args';
 import { fmtPercent } from '../report/shared/format';
 import { formatCount } from './format';
+import { checkWritableFolder, isFsError, writeError } from '../util/fs-errors';
 import type { CliIo } from './io';
 import { EXIT, type ExitCode } from './exit';
 
@@ -73,7 +74,8 @@ async function checkTarget(dir: string, force: boolean): Promise<void> {
     if (!st.isDirectory()) throw usage(`--out ${dir} exists and is not a folder`);
     entries = await fs.readdir(dir);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    // Missing (created later), or under a file (checkWritableFolder says so).
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return;
     throw e;
   }
   if (entries.length > 0 && !force) {
@@ -101,6 +103,7 @@ export async function runGenerateCommand(argv: string[], io: CliIo): Promise<Exi
   if (domains !== undefined && domains > 12) throw usage(`--domains must be an integer from 1 to 12 (got '${values.domains}')`);
   const out = path.resolve(io.cwd, values.out);
   await checkTarget(out, values.force ?? false);
+  await checkWritableFolder(out, 'choose another folder with --out');
 
   const corpus = generateCorpus({
     seed,
@@ -109,7 +112,11 @@ export async function runGenerateCommand(argv: string[], io: CliIo): Promise<Exi
     ...(ambiguity !== undefined ? { ambiguity } : {}),
     ...(domains !== undefined ? { domains } : {}),
   });
-  await writeCorpus(out, corpus);
+  try {
+    await writeCorpus(out, corpus);
+  } catch (e) {
+    throw writeError(isFsError(e) && e.path ? e.path : out, e, 'choose another folder with --out');
+  }
   const result: GenerateSummary = { out, options: corpus.options, summary: summarizeCorpus(corpus) };
   io.stdout(format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : renderGenerateText(result));
   return EXIT.OK;

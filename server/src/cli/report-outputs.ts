@@ -9,6 +9,7 @@ import { REPORT_FORMAT_NAMES, REPORT_FORMATS, renderReport, type RenderOptions, 
 import { appendGithubSummary, githubBlobBase } from '../report/shared/markdown';
 import type { AuditReport } from '../protocol/report';
 import { writeFileAtomic } from '../util/atomic';
+import { checkWritableFile } from '../util/fs-errors';
 import type { CliIo } from './io';
 
 /** The option that writes a format (`sarif`, `markdown`…). */
@@ -19,6 +20,19 @@ export const REPORT_OUTPUT_FLAGS = Object.fromEntries(REPORT_FORMAT_NAMES.map((f
 export const REPORT_OUTPUT_HELP = REPORT_FORMAT_NAMES.map((f) => `  ${`--${REPORT_FORMATS[f].option} FILE`.padEnd(25)}${REPORT_FORMATS[f].help}`).join('\n');
 
 export type ReportOutputValues = Partial<Record<OutputOption, string | undefined>>;
+
+/**
+ * Fails with `E_WRITE_FAILED` (path, cause, fix) unless every requested output can be written:
+ * `audit` checks this before it trains, so that a report path in a read-only place does not cost
+ * the audit.
+ */
+export async function checkReportOutputs(values: ReportOutputValues, io: CliIo): Promise<void> {
+  for (const format of REPORT_FORMAT_NAMES) {
+    const option = REPORT_FORMATS[format].option;
+    const flag = values[option];
+    if (flag) await checkWritableFile(path.resolve(io.cwd, flag), `choose another path for --${option}`);
+  }
+}
 
 /**
  * Writes the requested outputs (paths relative to the working folder). The Markdown summary is

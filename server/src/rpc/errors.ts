@@ -6,6 +6,7 @@
  */
 import { ResponseError } from 'vscode-jsonrpc';
 import { isEngineError } from '../errors';
+import { isFsError, writeError } from '../util/fs-errors';
 import { RPC_ERROR_CODES, type RpcErrorCode, type RpcErrorData, type RpcErrorInfo } from '../protocol';
 
 /** An error raised by the RPC layer itself (busy, protocol mismatch…), with an RPC-only code. */
@@ -21,7 +22,9 @@ export class RpcError extends Error {
 }
 
 /** The wire form of any thrown value: code, message, details. */
-export function errorInfo(e: unknown): RpcErrorInfo {
+export function errorInfo(thrown: unknown): RpcErrorInfo {
+  // A file-system error that escaped its writer is a write failure (E_WRITE_FAILED), not a bug.
+  const e = isFsError(thrown) ? writeError(thrown.path ?? '(unknown path)', thrown) : thrown;
   if (isEngineError(e) || e instanceof RpcError) {
     return { code: e.code, message: e.message, ...(e.details ? { details: { ...e.details } } : {}) };
   }

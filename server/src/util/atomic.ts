@@ -6,8 +6,22 @@
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
+import { writeError, writeFaults } from './fs-errors';
 
+/**
+ * Writes `file` atomically. A failure of the file system (read-only, permission denied, disk
+ * full…) throws `E_WRITE_FAILED` naming `file` (util/fs-errors.ts); the old file is kept.
+ */
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  try {
+    writeFaults.before?.(file);
+    await writeAtomic(file, data);
+  } catch (e) {
+    throw writeError(file, e);
+  }
+}
+
+async function writeAtomic(file: string, data: string | Uint8Array): Promise<void> {
   await fsp.mkdir(path.dirname(file), { recursive: true });
   // 'wx': never reuse a temp file left by a crashed writer with the same name.
   const tmp = `${file}.${process.pid}.${Date.now().toString(36)}.${Math.random().toString(36).slice(2, 8)}.tmp`;
