@@ -24,6 +24,8 @@ export const SIGNAL_HELP: Readonly<Record<string, string>> = {
   firstLearned: 'epoch from which it stayed predicted right; late means memorized after the general patterns',
   finalLoss: 'training loss at the last epoch',
   meanLoss: 'mean training loss across epochs; high means hard to fit from what the rest of the code teaches',
+  finalExcessLoss: 'training loss at the last epoch beyond what guessing the name from its frequency alone costs',
+  meanExcessLoss: 'mean training loss beyond what guessing the name from its frequency alone costs; high means the body does not explain the name',
 };
 
 export interface DiagnosticRange {

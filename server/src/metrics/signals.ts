@@ -13,6 +13,8 @@
  * | firstLearned  | forgetting.ts     | high (late)     | +1          |
  * | finalLoss     | loss-signals.ts   | high            | +1          |
  * | meanLoss      | loss-signals.ts   | high            | +1          |
+ * | finalExcessLoss | loss-signals.ts | high            | +1          |
+ * | meanExcessLoss  | loss-signals.ts | high            | +1          |
  *
  * Variability is the one signal whose direction is not settled by the literature (mislabeled
  * samples sit in the low-confidence, low-variability "hard" region, yet samples memorized late
@@ -36,6 +38,8 @@ export interface PerSampleSignals {
   firstLearned: Int32Array;
   finalLoss: Float64Array;
   meanLoss: Float64Array;
+  finalExcessLoss: Float64Array;
+  meanExcessLoss: Float64Array;
 }
 
 /** Name of a per-sample signal. */
@@ -51,6 +55,8 @@ export const SIGNAL_ORIENTATION: Readonly<Record<SignalName, 1 | -1>> = Object.f
   firstLearned: 1,
   finalLoss: 1,
   meanLoss: 1,
+  finalExcessLoss: 1,
+  meanExcessLoss: 1,
 });
 
 /** Signal names in a fixed order (the tie-break order of `bestSignal`). */
@@ -73,6 +79,8 @@ export function perSampleSignals(d: DynamicsSource, options: AumOptions = {}): P
     firstLearned: f.firstLearned,
     finalLoss: l.finalLoss,
     meanLoss: l.meanLoss,
+    finalExcessLoss: l.finalExcessLoss,
+    meanExcessLoss: l.meanExcessLoss,
   };
 }
 

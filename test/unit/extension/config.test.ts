@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { MODEL_NAMES } from '../../../models/names';
+import { MODEL_NAMES, MODEL_PRESETS } from '../../../models/names';
 import { AUDIT_PRESETS, DEFAULT_AUDIT_CONFIG, DEVICE_CHOICES, NOISE_KINDS, PRESET_NAMES, resolveAuditConfig } from '../../../server/src/audit/config';
 import { CONFIG_FIELDS, findingsEnabled, nodePath, outDir, settingsToConfigInput, useConfigFile, type SettingReader } from '../../../extension/src/config';
 
@@ -79,7 +79,7 @@ test('manifest enums are the engine choices', () => {
   assert.deepEqual(values('memaudit.model'), [...MODEL_NAMES]);
   assert.deepEqual(values('memaudit.device'), [...DEVICE_CHOICES]);
   assert.deepEqual(values('memaudit.preset'), [...PRESET_NAMES]);
-  assert.deepEqual(values('memaudit.modelPreset'), ['tiny', 'small', 'reference']);
+  assert.deepEqual(values('memaudit.modelPreset'), [...new Set(Object.values(MODEL_PRESETS).flat())]);
   assert.deepEqual(values('memaudit.language'), ['java', 'python', 'ruby']);
   const noiseItems = props['memaudit.noise']!.items as { anyOf: [{ pattern: string }, { properties: { kind: { enum: string[] } } }] };
   assert.deepEqual(noiseItems.anyOf[1].properties.kind.enum, [...NOISE_KINDS]);

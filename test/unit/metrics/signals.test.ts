@@ -103,6 +103,16 @@ test('loss signals: final-epoch loss and mean loss', () => {
   nearAll(l.meanLoss, [0.9375, 1, 2.5, 0]);
 });
 
+test('excess losses: the loss less −log of the label\'s share of the split (hand-computed)', () => {
+  // Labels 7, 7, 7, 9: π = 3/4 for the first three, 1/4 for the last.
+  const src = dynOf([7, 7, 7, 9], 2, { loss: [[1, 2], [0, 0], [3, 1], [2, 2]] });
+  const l = lossSignals(src);
+  nearAll(l.finalExcessLoss, [2 + Math.log(0.75), Math.log(0.75), 1 + Math.log(0.75), 2 + Math.log(0.25)]);
+  nearAll(l.meanExcessLoss, [1.5 + Math.log(0.75), Math.log(0.75), 2 + Math.log(0.75), 2 + Math.log(0.25)]);
+  // A rare label with the same loss as a frequent one is less suspicious: its base rate explains more of the loss.
+  assert.ok(l.meanExcessLoss[3]! < l.meanExcessLoss[2]!);
+});
+
 test('edge cases: one epoch, one sample, no samples, no epochs, NaN and infinite values', () => {
   const one = dynOf([1], 1, { margin: [[0.7]], pLabel: [[0.6]], top1: [[0]], loss: [[0.5]] });
   const s = perSampleSignals(one);
@@ -165,7 +175,16 @@ function naive(src: DynamicsSource, p: number) {
     firstLearned: first,
     finalLoss: series('loss')[E - 1]!,
     meanLoss: mean(series('loss')),
+    finalExcessLoss: series('loss')[E - 1]! + logShare(src.labels, p),
+    meanExcessLoss: mean(series('loss')) + logShare(src.labels, p),
   };
+}
+
+/** log of the share of the labels equal to sample p's. */
+function logShare(labels: Int32Array, p: number): number {
+  let same = 0;
+  for (const y of labels) if (y === labels[p]) same++;
+  return Math.log(same / labels.length);
 }
 
 test('vectorised signals equal the naive per-sample definitions on random dynamics', () => {
