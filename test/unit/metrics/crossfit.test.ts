@@ -49,16 +49,16 @@ function runTable(rng: Rng, n: number, rate: number, noise: number, shift: numbe
 }
 
 test('cross-fitting: among 80 pure-noise candidates the same-sample best is optimistic, the held-out AUROC is not', () => {
-  // 40 random scores × 2 orientations, 200 samples (≈ 40 corrupted) per run, 40 independent
+  // 40 random scores × 2 orientations, 200 samples (≈ 40 corrupted) per run, 200 independent
   // replications of a one-run audit. The AUROC of one noise candidate has standard deviation
-  // √((n₊+n₋+1) / (12 n₊ n₋)) ≈ 0.05, so the best of 40 |z| lands ≈ 2.3σ above 0.5 (≈ 0.62) on
-  // the samples it was chosen on; on the other fold it is just another noise score (mean 0.5, sd
-  // ≈ 0.05 per replication, ≈ 0.008 for the mean of 40). The margins below (> 0.58 and within
-  // 0.03 of 0.5) hold for this seed with room on both sides.
+  // √((n₊+n₋+1) / (12 n₊ n₋)) ≈ 0.05, so the best of 40 |z| lands ≈ 2.5σ above 0.5 (≈ 0.62) on
+  // the samples it was chosen on; on the other fold it is just another noise score (mean 0.5;
+  // measured sd ≈ 0.06 per replication, ≈ 0.004 for the mean of 200). This seed gives 0.623 and
+  // 0.496: the margins below (> 0.58, and within 0.02 ≈ 5 sd of 0.5) hold with room.
   const rng = new Rng(2024);
   let inSample = 0;
   let heldOut = 0;
-  const reps = 40;
+  const reps = 200;
   for (let k = 0; k < reps; k++) {
     const fit = crossFit([runTable(rng, 200, 0.2, 40, null)]);
     assert.equal(fit.candidates, 80);
@@ -66,7 +66,7 @@ test('cross-fitting: among 80 pure-noise candidates the same-sample best is opti
     heldOut += fit.heldOut / reps;
   }
   assert.ok(inSample > 0.58, `same-sample AUROC of the best noise candidate ${inSample.toFixed(3)} should be optimistic`);
-  assert.ok(Math.abs(heldOut - 0.5) < 0.03, `held-out AUROC ${heldOut.toFixed(3)} should be chance`);
+  assert.ok(Math.abs(heldOut - 0.5) < 0.02, `held-out AUROC ${heldOut.toFixed(3)} should be chance`);
 });
 
 test('cross-fitting: one informative candidate among noise is chosen in every fold, held-out ≈ its true AUROC', () => {
