@@ -15,9 +15,9 @@ import {
   percentileInterval,
   rankBySuspicion,
   SIGNAL_ORIENTATION,
-  windowLabel,
   type SignalName,
 } from '../metrics';
+import { windowLabel } from '../report/shared/format';
 import { signalsToCsv } from '../report/csv';
 import type { DetectionSummary, DetectionWindowRef, Finding, HeadlineScores, Interval, RunReport, ScoreKey, ScoreStatus, SignalQuality, UncertaintySettings } from '../protocol/report';
 import { detectionChoice } from './detection-choice';

@@ -12,7 +12,6 @@ import {
   foldCounts,
   SIGNAL_NAMES,
   SIGNAL_ORIENTATION,
-  windowLabel,
   windowSignals,
   withOrientations,
   type CrossFit,
@@ -135,9 +134,4 @@ function choiceWindow(table: DetectionCandidates, id: string, clean: RunReport |
   const w = table.windows.find((x) => x.id === id)!;
   if (w.kind !== 'best-val' || !clean) return { id: w.id, kind: w.kind, epochs: w.epochs };
   return { id: w.id, kind: w.kind, epochs: bestValRows(clean.epochs) ?? w.epochs };
-}
-
-/** "−aum over the first 3 epochs" for messages. */
-export function choiceLabel(c: Pick<DetectionChoice, 'signal' | 'orientation' | 'window'>): string {
-  return `${c.orientation < 0 ? '−' : '+'}${c.signal} over ${windowLabel(c.window)}`;
 }

@@ -46,7 +46,8 @@ import {
 } from './aggregate';
 import { detectionChoice, DETECTION_VERSION } from './detection-choice';
 import { choiceReplicates, cleanWindowValues, meanInterval } from './detection-intervals';
-import { assignFolds, windowLabel } from '../metrics';
+import { assignFolds } from '../metrics';
+import { windowLabel } from '../report/shared/format';
 import type { AuditConfig } from './config';
 import { evaluateGates, type GateMetric } from './gates';
 import { editorFor } from './noise-adapter';

@@ -64,13 +64,6 @@ export function detectionWindows(rows: number, bestValEpoch: number | null = nul
   return out;
 }
 
-/** For people: "all 10 epochs", "the first 5 epochs", "epochs 1–7 (up to the best validation epoch)". */
-export function windowLabel(w: Pick<DynamicsWindow, 'kind' | 'epochs'>): string {
-  if (w.kind === 'all') return `all ${w.epochs} epochs`;
-  if (w.kind === 'first') return `the first ${w.epochs} epoch${w.epochs === 1 ? '' : 's'}`;
-  return `epochs 1–${w.epochs} (up to the best validation epoch)`;
-}
-
 /**
  * Every signal over window `w` of `d`; a signal that needs more epochs than the window has
  * (`SIGNAL_MIN_EPOCHS`) is left out.

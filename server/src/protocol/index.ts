@@ -413,8 +413,10 @@ export interface FindingsResult {
   createdAt?: string;
   /** The signal that best found the injected noise in that audit (null: none calibrated, AUM ranks). */
   bestSignal: string | null;
-  /** AUROC of that signal at finding the injected noise. */
+  /** AUROC of that signal at finding the injected noise (held-out when the audit has a detection choice). */
   bestSignalAuroc: number | null;
+  /** The audit's detection choice in one line (score, window, held-out AUROC, why); absent for older audits. */
+  detectionChoice?: string;
   /** Methods in the training split, most suspicious first. */
   findings: EditorFinding[];
   /** Findings left out because they cannot be shown in an editor (methods inside zip archives). */

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { dynamicsFromRows, type DynamicsRowView } from '../../../server/src/metrics/dynamics-source';
 import { perSampleSignals, SIGNAL_NAMES } from '../../../server/src/metrics/signals';
-import { detectionWindows, windowedDynamics, windowLabel, windowSignals } from '../../../server/src/metrics/windows';
+import { detectionWindows, windowedDynamics, windowSignals } from '../../../server/src/metrics/windows';
+import { windowLabel } from '../../../server/src/report/shared/format';
 import { Rng } from '../../../server/src/util/rng';
 import { throwsCode } from './helpers';
 
