@@ -17,7 +17,7 @@ import {
   SIGNAL_ORIENTATION,
   type SignalName,
 } from '../metrics';
-import { windowLabel } from '../report/shared/format';
+import { findingValueKey, windowLabel } from '../report/shared/format';
 import { signalsToCsv } from '../report/csv';
 import type { DetectionSummary, DetectionWindowRef, Finding, HeadlineScores, Interval, RunReport, ScoreKey, ScoreStatus, SignalQuality, UncertaintySettings } from '../protocol/report';
 import { detectionChoice } from './detection-choice';
@@ -157,7 +157,7 @@ export function defaultRanking(signals: Record<string, ArrayLike<number>> | unde
   return { signal, orientation: SIGNAL_ORIENTATION[signal] ?? 1, values, why };
 }
 
-/** The clean run's training samples ranked by `ranking`: the "likely memorized" findings. */
+/** The clean run's training samples ranked by `ranking`: the "likely memorized" findings (docs/metrics.md § "Detection choice"). */
 export function findingsOf(
   columns: SampleColumns,
   inputs: readonly string[],
@@ -174,7 +174,9 @@ export function findingsOf(
   order.forEach((pos, r) => {
     const i = trainIdx[pos]!;
     const s = columns.sample(i);
-    const details: Record<string, number> = {};
+    // The value the ranking used first (the HTML table shows the first 8 keys), when it is over a
+    // shorter window than the all-epoch signals that follow.
+    const details: Record<string, number> = window && window.kind !== 'all' ? { [findingValueKey({ signal, window })]: Number(values[pos]) } : {};
     for (const [name, arr] of Object.entries(signals)) details[name] = Number(arr[pos]);
     out.push({
       sampleId: s.id,

@@ -129,6 +129,9 @@ test('findings: the clean run ranked by the chosen signal over the chosen window
   assert.equal(findings[0]!.sampleId, ids[lowest]);
   assert.deepEqual(findings[0]!.window, window);
   assert.equal(findings[0]!.score, -windowed[lowest]!);
+  assert.equal(Object.keys(findings[0]!.details)[0], 'aum@first-4', 'the ranked value first, then the all-epoch signals');
+  assert.equal(findings[0]!.details['aum@first-4'], windowed[lowest]);
+  assert.equal(findings[0]!.details.aum, allEpochs.aum![lowest]);
   assert.match(findings[0]!.message, /rank 1 by aum over the first 4 epochs \(aum = -?\d+\.\d{3}\); the score chosen among 80 candidates/);
   // Without a choice: the all-epoch signal, no window.
   const plain = findingsOf(columns, ['.'], trainIdx, allEpochs, defaultRanking(allEpochs, null), 1);

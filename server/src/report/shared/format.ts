@@ -80,3 +80,11 @@ export function detectionChoiceLine(c: {
   const ci = c.heldOutInterval ? ` [${fmt(c.heldOutInterval.low)}, ${fmt(c.heldOutInterval.high)}]` : '';
   return `detection score ${detectionScoreLabel(c)}: held-out AUROC ${fmt(c.heldOutAuroc)}${ci} (in-sample ${fmt(c.inSampleAuroc)}, optimistic); ${c.reason}`;
 }
+
+/**
+ * The key of a finding's `details` that holds the value it was ranked by: `<signal>@<window id>`
+ * when the window is shorter than all epochs, else the signal's name.
+ */
+export function findingValueKey(f: { signal: string; window?: { id: string; kind: 'all' | 'first' | 'best-val' } }): string {
+  return f.window && f.window.kind !== 'all' ? `${f.signal}@${f.window.id}` : f.signal;
+}
