@@ -311,6 +311,8 @@ export interface AuditDoneParams {
   gatesPassed?: boolean;
   /** Number of findings (likely memorized methods) in the report. */
   findings?: number;
+  /** The report's detection choice in one line (score, window, held-out AUROC, why); absent without one. */
+  detection?: string;
   /** Runs reused from an interrupted earlier audit. */
   reusedRuns?: number;
   /** When cancelled (`E_CANCELLED`) or failed: what happened. */
