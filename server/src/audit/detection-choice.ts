@@ -111,7 +111,7 @@ export function detectionChoice(runs: readonly RunReport[], clean: RunReport | u
   const fit = crossFit(tables.map(runTable), tables[0]!.folds);
   if (fit.chosen === null || !Number.isFinite(fit.heldOut)) return null;
   const chosenRef = parseCandidate(fit.chosen);
-  const window = choiceWindow(tables[0]!, chosenRef.window, clean);
+  const window = choiceWindow(tables.find((t) => t.windows.some((w) => w.id === chosenRef.window))!, chosenRef.window, clean);
   const foldRefs = fit.foldChoices.map((k) => (k === null ? null : parseCandidate(k)));
   const choice: DetectionChoice = {
     signal: chosenRef.signal,

@@ -100,7 +100,7 @@ export interface CrossFit {
   heldOutByFold: number[];
   /** Mean of `heldOutByFold` over the folds that have one: the cross-fitted AUROC. */
   heldOut: number;
-  /** Candidates compared. */
+  /** Candidates compared: those defined (finite mean AUROC on all samples) in every kept run. */
   candidates: number;
 }
 
@@ -149,6 +149,6 @@ export function crossFit(runs: readonly ReadonlyMap<string, readonly number[]>[]
     foldChoices,
     heldOutByFold,
     heldOut: finite.length === 0 ? NaN : finite.reduce((a, b) => a + b, 0) / finite.length,
-    candidates: all.size,
+    candidates: [...all.values()].filter((v) => Number.isFinite(v)).length,
   };
 }
