@@ -168,7 +168,7 @@ export function findingsOf(
 ): Finding[] {
   if (!signals || !ranking) return [];
   const { signal, orientation, values, window } = ranking;
-  const by = window && window.kind !== 'all' ? `${signal} over ${windowLabel(window)}` : signal;
+  const by = window ? `${signal} over ${windowLabel(window)}` : signal;
   const order = rankBySuspicion(Float64Array.from(values), orientation, limit);
   const out: Finding[] = [];
   order.forEach((pos, r) => {

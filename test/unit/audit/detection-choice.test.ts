@@ -133,6 +133,10 @@ test('findings: the clean run ranked by the chosen signal over the chosen window
   assert.equal(findings[0]!.details['aum@first-4'], windowed[lowest]);
   assert.equal(findings[0]!.details.aum, allEpochs.aum![lowest]);
   assert.match(findings[0]!.message, /rank 1 by aum over the first 4 epochs \(aum = -?\d+\.\d{3}\); the score chosen among 80 candidates/);
+  // A choice over all epochs names its window too, and keeps details as they are.
+  const all = findingsOf(columns, ['.'], trainIdx, allEpochs, { ...ranking, values: allEpochs.aum!, window: { id: 'all', kind: 'all', epochs: E } }, 1);
+  assert.match(all[0]!.message, /rank 1 by aum over all 8 epochs \(aum = /);
+  assert.deepEqual(Object.keys(all[0]!.details), Object.keys(allEpochs));
   // Without a choice: the all-epoch signal, no window.
   const plain = findingsOf(columns, ['.'], trainIdx, allEpochs, defaultRanking(allEpochs, null), 1);
   assert.equal(plain[0]!.window, undefined);
