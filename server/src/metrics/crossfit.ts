@@ -11,7 +11,6 @@
  * for comparison ("in-sample, optimistic").
  */
 import { configError, intAtLeast, maskOfLength, type Mask, type Numbers } from './check';
-import { auroc } from './ranking';
 import { fnv1a, splitmix32 } from '../util/rng';
 
 /** Folds of the cross-fit. */
@@ -43,17 +42,43 @@ export function foldCounts(folds: ArrayLike<number>, corrupted: Mask, k = DETECT
   return { positives, negatives };
 }
 
-/** AUROC of `scores` on the samples of fold `f` (all samples when f < 0); NaN when a value there is NaN. */
-function aurocOn(scores: Numbers, corrupted: Mask, folds: ArrayLike<number>, f: number): number {
-  const s: number[] = [];
-  const m: number[] = [];
-  for (let i = 0; i < scores.length; i++) {
-    if (f >= 0 && folds[i] !== f) continue;
-    if (Number.isNaN(scores[i])) return NaN;
-    s.push(scores[i]!);
-    m.push(corrupted[i] ? 1 : 0);
+/**
+ * AUROC of `scores` on each fold 0 … k−1 and on all samples, from one sort: walking the scores in
+ * increasing order, a group of tied scores adds, per subset g, pos_g(group) · (neg_g(below) +
+ * neg_g(group) / 2) to the Mann–Whitney U of g (docs/metrics.md § "Self-calibration": ties count
+ * ½); AUROC_g = U_g / (n₊_g n₋_g), NaN without positives or negatives in g, and NaN everywhere when
+ * a score is NaN.
+ */
+export function foldAurocs(scores: Numbers, corrupted: Mask, folds: ArrayLike<number>, k = DETECTION_FOLDS): number[] {
+  const n = scores.length;
+  for (let i = 0; i < n; i++) if (Number.isNaN(scores[i])) return new Array<number>(k + 1).fill(NaN);
+  const s = Float64Array.from(scores);
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((a, b) => (s[a]! < s[b]! ? -1 : s[a]! > s[b]! ? 1 : 0));
+  const u = new Float64Array(k + 1);
+  const below = new Float64Array(k + 1);
+  const pos = new Float64Array(k + 1);
+  const gp = new Float64Array(k + 1);
+  const gn = new Float64Array(k + 1);
+  for (let at = 0; at < n; ) {
+    gp.fill(0);
+    gn.fill(0);
+    let end = at;
+    for (; end < n && s[order[end]!] === s[order[at]!]; end++) {
+      const i = order[end]!;
+      const c = corrupted[i] ? gp : gn;
+      c[folds[i]!]!++;
+      c[k]!++;
+    }
+    for (let g = 0; g <= k; g++) {
+      u[g]! += gp[g]! * (below[g]! + gn[g]! / 2);
+      below[g]! += gn[g]!;
+      pos[g]! += gp[g]!;
+    }
+    at = end;
   }
-  return auroc(s, m);
+  return Array.from(u, (x, g) => (pos[g]! > 0 && below[g]! > 0 ? x / (pos[g]! * below[g]!) : NaN));
 }
 
 /**
@@ -65,10 +90,7 @@ export function candidateAurocs(scores: Iterable<readonly [string, Numbers]>, co
   const out = new Map<string, number[]>();
   for (const [key, values] of scores) {
     if (values.length !== folds.length) throw configError('candidateAurocs', `scores '${key}'`, `has ${values.length} values, expected ${folds.length}`);
-    const row: number[] = [];
-    for (let f = 0; f < k; f++) row.push(aurocOn(values, corrupted, folds, f));
-    row.push(aurocOn(values, corrupted, folds, -1));
-    out.set(key, row);
+    out.set(key, foldAurocs(values, corrupted, folds, k));
   }
   return out;
 }

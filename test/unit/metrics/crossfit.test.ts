@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { assignFolds, candidateAurocs, crossFit, foldCounts, withOrientations } from '../../../server/src/metrics/crossfit';
+import { assignFolds, candidateAurocs, crossFit, foldAurocs, foldCounts, withOrientations } from '../../../server/src/metrics/crossfit';
+import { auroc } from '../../../server/src/metrics/ranking';
 import { Rng } from '../../../server/src/util/rng';
 
 test('assignFolds: deterministic, keyed by sample id (the same fold whatever the order), seeded', () => {
@@ -105,4 +106,23 @@ test('withOrientations: the other orientation has AUROC 1 − a, the default one
   const t = withOrientations(new Map([['aum', [0.2, 0.3, 0.25]]]), () => -1);
   assert.deepEqual([...t.keys()], ['aum:-', 'aum:+']);
   assert.deepEqual(t.get('aum:-'), [0.8, 0.7, 0.75]);
+});
+
+test('foldAurocs: one sort gives the AUROC (midranks) of every fold and of all samples, as on each subset alone', () => {
+  const rng = new Rng(5);
+  const n = 500;
+  // Few distinct values, so that many ties cross the folds; ±Infinity too.
+  const scores = Float64Array.from({ length: n }, (_, i) => (i % 97 === 0 ? (i % 2 ? Infinity : -Infinity) : rng.int(12)));
+  const corrupted = Uint8Array.from({ length: n }, () => (rng.next() < 0.3 ? 1 : 0));
+  const folds = assignFolds(Array.from({ length: n }, (_, i) => `x${i}`));
+  const got = foldAurocs(scores, corrupted, folds);
+  const on = (keep: (i: number) => boolean) => {
+    const idx = [...scores.keys()].filter(keep);
+    return auroc(idx.map((i) => scores[i]!), idx.map((i) => corrupted[i]!));
+  };
+  assert.ok(Math.abs(got[0]! - on((i) => folds[i] === 0)) < 1e-12);
+  assert.ok(Math.abs(got[1]! - on((i) => folds[i] === 1)) < 1e-12);
+  assert.ok(Math.abs(got[2]! - on(() => true)) < 1e-12);
+  assert.ok(foldAurocs([1, NaN], [1, 0], [0, 1]).every((x) => Number.isNaN(x)));
+  assert.deepEqual(foldAurocs([1, 2, 3], [1, 1, 0], [0, 0, 1]).map((x) => Number.isNaN(x)), [true, true, false], 'a fold with one class only');
 });
