@@ -66,6 +66,8 @@ export async function runAuditBench(argv: string[]): Promise<void> {
         gap: report.scores.gap,
         bestSignal: report.detection.best,
         bestSignalAuroc: report.scores.detection_auroc,
+        detectionWindow: report.detection.choice?.window.id ?? null,
+        detectionInSampleAuroc: report.detection.choice?.inSampleAuroc ?? null,
       }),
     );
   } finally {

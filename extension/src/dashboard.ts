@@ -135,6 +135,7 @@ export class DashboardProvider implements vscode.WebviewViewProvider, vscode.Dis
       gates: (d.gates ?? []).map((g) => ({ gate: g.gate, passed: g.passed, actual: g.actual })),
       ...(d.gatesPassed !== undefined ? { gatesPassed: d.gatesPassed } : {}),
       ...(d.findings !== undefined ? { findings: d.findings } : {}),
+      ...(d.detection ? { detection: d.detection } : {}),
       ...(d.error ? { error: d.error.message } : {}),
     };
     await this.refreshRuns();
@@ -200,6 +201,7 @@ export class DashboardProvider implements vscode.WebviewViewProvider, vscode.Dis
           gates: same?.gates ?? [],
           ...(newest.gatesPassed !== undefined ? { gatesPassed: newest.gatesPassed } : {}),
           ...(same?.findings !== undefined ? { findings: same.findings } : {}),
+          ...(same?.detection ? { detection: same.detection } : {}),
         };
       }
     }

@@ -51,10 +51,12 @@ function num(x: number): string {
 }
 
 /** The diagnostic's text: what, why (the ranking signal and how well it found the injected noise), and every signal explained. */
-export function explainFinding(f: EditorFinding, context: Pick<FindingsResult, 'runId' | 'bestSignal' | 'bestSignalAuroc'>): string {
+export function explainFinding(f: EditorFinding, context: Pick<FindingsResult, 'runId' | 'bestSignal' | 'bestSignalAuroc' | 'detectionChoice'>): string {
   const lines: string[] = [];
   lines.push(`${f.name} looks memorized rather than learned by the model (rank ${f.rank} by ${f.signal}).`);
-  if (context.bestSignal && context.bestSignalAuroc !== null) {
+  if (context.detectionChoice) {
+    lines.push(`Ranked by the ${context.detectionChoice}.`);
+  } else if (context.bestSignal && context.bestSignalAuroc !== null) {
     lines.push(
       `${context.bestSignal} is the signal that best found the names memaudit corrupted on purpose in this audit (AUROC ${context.bestSignalAuroc.toFixed(2)}), so it ranks the real methods too.`,
     );

@@ -232,6 +232,8 @@ export interface DashboardLatest {
   gates: { gate: string; passed: boolean; actual: number | null }[];
   gatesPassed?: boolean;
   findings?: number;
+  /** The detection choice in one line (the score that ranks the findings and its held-out AUROC). */
+  detection?: string;
   error?: string;
 }
 

@@ -104,6 +104,7 @@ function latest(l: DashboardLatest | undefined): Node {
       ? h('ul', { class: 'gates' }, ...gates.map((g) => h('li', { class: g.passed ? 'pass' : 'fail' }, h('span', { 'aria-hidden': 'true' }, g.passed ? '✓ ' : '✗ '), h('code', {}, g.gate), ` (measured ${f2(g.actual)})`, h('span', { class: 'sr-only' }, g.passed ? ': passed' : ': failed'))))
       : null,
     l.findings !== undefined ? h('p', { class: 'muted' }, `${l.findings} likely memorized method${l.findings === 1 ? '' : 's'}`) : null,
+    l.detection ? h('p', { class: 'muted detection-choice' }, `Ranked by the ${l.detection}`) : null,
     l.runId ? h('button', { type: 'button', 'data-open-run': l.runId, 'data-folder-index': String(l.folderIndex) }, 'Open this report') : null,
   );
 }

@@ -75,6 +75,18 @@ test('a real audit reproduces the randomization test', async () => {
   assert.ok(reference.detection.best);
   assert.ok(reference.findings.length > 0);
   assert.equal(reference.findings[0]!.rank, 1);
+  // The cross-fitted choice: chosen on half of the corrupted samples, measured on the other half,
+  // with an interval; it is the headline detection AUROC and ranks the findings over its window.
+  const choice = reference.detection.choice!;
+  assert.ok(choice, 'a detection choice');
+  assert.equal(reference.scores.detection_auroc, choice.heldOutAuroc);
+  assert.deepEqual(reference.scoreIntervals!.detection_auroc, choice.heldOutInterval);
+  assert.ok(choice.heldOutInterval && choice.inSampleInterval, 'both AUROCs have an interval');
+  assert.ok(choice.heldOutAuroc >= 0.8, `held-out AUROC ${choice.heldOutAuroc} (in-sample ${choice.inSampleAuroc})`);
+  assert.ok(choice.candidates >= 60, `${choice.candidates} candidates`);
+  assert.deepEqual(reference.findings[0]!.window, choice.window);
+  assert.equal(reference.findings[0]!.signal, choice.signal);
+  assert.ok(run(reference, 'y-shuffle-25-s0').detectionCandidates, 'calibration runs carry their candidate tables');
 
   // A leaked name raises training fit: the leaked samples are fitted better than the clean run's training set.
   const leak = run(reference, 'x-leak-name-25-s0');

@@ -163,6 +163,8 @@ test('a small audit: progress notifications, one audit at a time, report, HTML a
   assert.equal(typeof done.scores?.G, 'number');
   assert.equal(done.gatesPassed, true);
   assert.ok((done.findings ?? 0) > 0);
+  // The detection choice in one line, for the dashboard.
+  assert.match(done.detection ?? '', /^detection score [+−]\w+ over .*: held-out AUROC \d/);
   finishedRunId = done.runId!;
 
   const mine = t.progress.filter((p) => p.auditId === started.auditId);
@@ -183,7 +185,7 @@ test('a small audit: progress notifications, one audit at a time, report, HTML a
 
   const got = await client.request(ReportGetRequest, { folder: work.dir, runId: 'latest' });
   assert.equal(got.runId, finishedRunId);
-  assert.equal(got.report.schemaVersion, 2);
+  assert.equal(got.report.schemaVersion, 3);
   assert.equal(got.report.runs.length, 2);
 
   const byPrefix = await client.request(ReportGetRequest, { folder: work.dir, runId: finishedRunId.slice(0, 6) });
@@ -191,6 +193,8 @@ test('a small audit: progress notifications, one audit at a time, report, HTML a
 
   const f = await client.request(FindingsGetRequest, { folder: work.dir });
   assert.equal(f.runId, finishedRunId);
+  assert.equal(f.detectionChoice, done.detection);
+  assert.equal(f.bestSignalAuroc, got.report.detection.choice!.heldOutAuroc);
   assert.equal(f.findings.length, got.report.findings.length);
   for (const x of f.findings) {
     assert.ok(path.isAbsolute(x.file) && x.file.startsWith(path.join(work.dir, 'corpus')), x.file);

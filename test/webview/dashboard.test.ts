@@ -66,10 +66,11 @@ test('the dashboard follows an audit: progress, stage, run k/n, epoch, ETA, devi
     await send(
       p,
       state({
-        latest: { folder: 'shop', folderIndex: 0, runId: '27681b53804e', outcome: 'finished', createdAt: '2026-11-26T10:00:00.000Z', G: 0.362, M: 0.199, gap: 0.208, gatesPassed: false, findings: 50, gates: [{ gate: 'gap <= 0.5', passed: true, actual: 0.208 }, { gate: 'M < 0.01', passed: false, actual: 0.199 }] },
+        latest: { folder: 'shop', folderIndex: 0, runId: '27681b53804e', outcome: 'finished', createdAt: '2026-11-26T10:00:00.000Z', G: 0.362, M: 0.199, gap: 0.208, gatesPassed: false, findings: 50, detection: 'detection score −aum over the first 3 epochs: held-out AUROC 0.812 [0.79, 0.834] (in-sample 0.834, optimistic); chosen among 80 candidates', gates: [{ gate: 'gap <= 0.5', passed: true, actual: 0.208 }, { gate: 'M < 0.01', passed: false, actual: 0.199 }] },
       }),
     );
     await p.locator('[data-score="G"]').waitFor();
+    assert.match((await p.locator('.detection-choice').textContent()) ?? '', /^Ranked by the detection score −aum over the first 3 epochs: held-out AUROC 0\.812/);
     assert.equal(await p.locator('[data-score="G"]').textContent(), '0.36');
     assert.equal(await p.locator('[data-score="M"]').textContent(), '0.20');
     assert.equal(await p.locator('[data-score="gap"]').textContent(), '0.21');

@@ -17,8 +17,10 @@ import {
   SIGNAL_ORIENTATION,
   type SignalName,
 } from '../metrics';
+import { findingValueKey, windowLabel } from '../report/shared/format';
 import { signalsToCsv } from '../report/csv';
-import type { DetectionSummary, Finding, HeadlineScores, Interval, RunReport, ScoreKey, ScoreStatus, SignalQuality, UncertaintySettings } from '../protocol/report';
+import type { DetectionSummary, DetectionWindowRef, Finding, HeadlineScores, Interval, RunReport, ScoreKey, ScoreStatus, SignalQuality, UncertaintySettings } from '../protocol/report';
+import { detectionChoice } from './detection-choice';
 import { isLabelKind } from './plan';
 
 /**
@@ -88,7 +90,12 @@ export function calibrationRuns(runs: readonly RunReport[]): RunReport[] {
   return partial.length > 0 ? partial : label.length > 0 ? label : noisy;
 }
 
-/** Mean detection quality per signal over the calibration runs, and the best one. */
+/**
+ * Mean detection quality per signal (all epochs, usual orientation) over the calibration runs,
+ * and the detection choice: cross-fitted over signal × orientation × window when the calibration
+ * runs carry candidate tables (docs/metrics.md § "Detection choice"; its intervals are filled by
+ * detection-intervals.ts), else the signal with the best mean AUROC (runs of an older memaudit).
+ */
 export function detectionSummary(runs: readonly RunReport[]): DetectionSummary {
   const used = calibrationRuns(runs);
   const acc = new Map<string, { auroc: number; ap: number; n: number }>();
@@ -104,32 +111,73 @@ export function detectionSummary(runs: readonly RunReport[]): DetectionSummary {
   const signals: SignalQuality[] = [...acc.entries()].map(([signal, a]) => ({ signal, auroc: a.auroc / a.n, averagePrecision: a.ap / a.n }));
   const best = bestSignal(signals.map((s) => ({ ...s, orientation: 1 as const, positives: 0, negatives: 0, undefinedSamples: 0 })));
   signals.sort((a, b) => b.auroc - a.auroc);
-  return { best: best?.signal ?? null, signals, calibrationRuns: used.map((r) => r.id) };
+  const chosen = detectionChoice(used, runs.find((r) => r.kind === 'none'));
+  return { best: chosen?.choice.signal ?? best?.signal ?? null, ...(chosen ? { choice: chosen.choice } : {}), signals, calibrationRuns: used.map((r) => r.id) };
 }
 
-/** The clean run's training samples ranked by the best signal: the "likely memorized" findings. */
+/**
+ * The headline `detection_auroc` of a summary: the held-out AUROC of the choice; for runs of an
+ * older memaudit (no choice), the best signal's mean AUROC over the calibration runs (in-sample).
+ */
+export function detectionAuroc(d: DetectionSummary): number | null {
+  if (d.choice) return d.choice.heldOutAuroc;
+  return d.best ? (d.signals.find((q) => q.signal === d.best)?.auroc ?? null) : null;
+}
+
+/** The replicate name behind `detection_auroc`'s interval (see `headlineIntervals`). */
+export function detectionReplicateName(d: DetectionSummary): string | null {
+  return d.choice ? HELD_OUT_REPLICATES : d.best ? `auroc:${d.best}` : null;
+}
+
+/** Name of a calibration run's held-out AUROC replicates (mean over folds; detection-intervals.ts). */
+export const HELD_OUT_REPLICATES = 'detection:heldOut';
+
+/** How the findings are ranked: a signal's values over a window, its orientation, and why it. */
+export interface FindingRanking {
+  signal: string;
+  orientation: 1 | -1;
+  /** Values per training position of the clean run (over `window` when given). */
+  values: ArrayLike<number>;
+  /** The window of the clean run's dynamics the values are computed over (absent: all epochs). */
+  window?: DetectionWindowRef;
+  /** The end of each finding's message: why this score ranks them. */
+  why: string;
+}
+
+/**
+ * The ranking of runs without a detection choice: the best signal over all epochs in its usual
+ * orientation; without a noisy run to calibrate on, AUM (Pleiss et al.: low margin = mislabeled /
+ * memorized). Null without signals.
+ */
+export function defaultRanking(signals: Record<string, ArrayLike<number>> | undefined, best: string | null): FindingRanking | null {
+  const signal = (best ?? 'aum') as SignalName;
+  const values = signals?.[signal];
+  if (!values) return null;
+  const why = best ? 'the signal that best found the injected noise in this audit' : 'no noisy run calibrated the signals, so AUM (Pleiss et al.) ranks them';
+  return { signal, orientation: SIGNAL_ORIENTATION[signal] ?? 1, values, why };
+}
+
+/** The clean run's training samples ranked by `ranking`: the "likely memorized" findings (docs/metrics.md § "Detection choice"). */
 export function findingsOf(
   columns: SampleColumns,
   inputs: readonly string[],
   trainIdx: Int32Array,
   signals: Record<string, ArrayLike<number>> | undefined,
-  best: string | null,
+  ranking: FindingRanking | null,
   limit: number,
 ): Finding[] {
-  if (!signals) return [];
-  // Without a noisy run to calibrate on, AUM is the default (Pleiss et al.: low margin = mislabeled / memorized).
-  const signal = (best ?? 'aum') as SignalName;
-  const values = signals[signal];
-  if (!values) return [];
-  const orientation = SIGNAL_ORIENTATION[signal] ?? 1;
+  if (!signals || !ranking) return [];
+  const { signal, orientation, values, window } = ranking;
+  const by = window ? `${signal} over ${windowLabel(window)}` : signal;
   const order = rankBySuspicion(Float64Array.from(values), orientation, limit);
   const out: Finding[] = [];
   order.forEach((pos, r) => {
     const i = trainIdx[pos]!;
     const s = columns.sample(i);
-    const details: Record<string, number> = {};
+    // The value the ranking used first (the HTML table shows the first 8 keys), when it is over a
+    // shorter window than the all-epoch signals that follow.
+    const details: Record<string, number> = window && window.kind !== 'all' ? { [findingValueKey({ signal, window })]: Number(values[pos]) } : {};
     for (const [name, arr] of Object.entries(signals)) details[name] = Number(arr[pos]);
-    const score = orientation * Number(values[pos]);
     out.push({
       sampleId: s.id,
       file: s.origin.file,
@@ -141,12 +189,11 @@ export function findingsOf(
       name: s.name,
       split: 'train',
       signal,
-      score,
+      ...(window ? { window } : {}),
+      score: orientation * Number(values[pos]),
       rank: r + 1,
       details,
-      message: best
-        ? `${s.name} looks memorized rather than learned: rank ${r + 1} by ${signal} (${signal} = ${Number(values[pos]).toFixed(3)}), the signal that best found the injected noise in this audit.`
-        : `${s.name} looks memorized rather than learned: rank ${r + 1} by ${signal} (${signal} = ${Number(values[pos]).toFixed(3)}); no noisy run calibrated the signals, so AUM (Pleiss et al.) ranks them.`,
+      message: `${s.name} looks memorized rather than learned: rank ${r + 1} by ${by} (${signal} = ${Number(values[pos]).toFixed(3)}); ${ranking.why}.`,
     });
   });
   return out;
@@ -189,18 +236,18 @@ function replicateRun(r: RunReport, rep: Record<string, ArrayLike<number>>, k: n
 }
 
 /** Replicate k of every headline score: the headline formulas over one run per configuration, the seed k mod S. */
-function headlineReplicate(groups: readonly RunReport[][], replicates: ReadonlyMap<string, Record<string, ArrayLike<number>>>, best: string | null, k: number): HeadlineScores {
+function headlineReplicate(groups: readonly RunReport[][], replicates: ReadonlyMap<string, Record<string, ArrayLike<number>>>, detection: string | null, k: number): HeadlineScores {
   const picked = groups.map((g) => {
     const r = g[k % g.length]!;
     return replicateRun(r, replicates.get(r.id)!, k);
   });
   const s = headlineScores(picked);
-  // As `detectionSummary`: the mean over the calibration runs where the signal had an AUROC.
+  // As `detectionSummary`: the mean over the calibration runs that have the replicates.
   const calib = calibrationRuns(picked).flatMap((r) => {
-    const rep = replicates.get(r.id)![`auroc:${best}`];
+    const rep = detection === null ? undefined : replicates.get(r.id)![detection];
     return rep ? [rep[k]!] : [];
   });
-  s.detection_auroc = best && calib.length > 0 ? calib.reduce((a, b) => a + b, 0) / calib.length : null;
+  s.detection_auroc = calib.length > 0 ? calib.reduce((a, b) => a + b, 0) / calib.length : null;
   s.mia_advantage = null;
   return s;
 }
@@ -210,12 +257,14 @@ function headlineReplicate(groups: readonly RunReport[][], replicates: ReadonlyM
  * "Uncertainty (bootstrap intervals)"): replicate k applies the headline formulas to replicate k
  * of one run per configuration, the seed with index k mod S, so several seeds are pooled. Null for
  * a score that is null, for `mia_advantage`, and for every score when a run has no replicates.
+ * `detection` names the calibration runs' replicates behind `detection_auroc`
+ * (`detectionReplicateName`: the held-out AUROC of the detection choice).
  */
 export function headlineIntervals(
   runs: readonly RunReport[],
   scores: HeadlineScores,
   replicates: ReadonlyMap<string, Record<string, ArrayLike<number>>>,
-  best: string | null,
+  detection: string | null,
 ): Record<ScoreKey, Interval | null> {
   const out = Object.fromEntries(SCORE_KEYS.map((key) => [key, null])) as Record<ScoreKey, Interval | null>;
   if (runs.length === 0 || runs.some((r) => !replicates.has(r.id))) return out;
@@ -224,7 +273,7 @@ export function headlineIntervals(
   const groups = configGroups(runs);
   const cols = Object.fromEntries(SCORE_KEYS.map((key) => [key, new Float64Array(b)])) as Record<ScoreKey, Float64Array>;
   for (let k = 0; k < b; k++) {
-    const s = headlineReplicate(groups, replicates, best, k);
+    const s = headlineReplicate(groups, replicates, detection, k);
     for (const key of SCORE_KEYS) cols[key][k] = s[key] ?? NaN;
   }
   for (const key of SCORE_KEYS) if (scores[key] !== null && key !== 'mia_advantage') out[key] = percentileInterval(cols[key]);

@@ -23,14 +23,31 @@ import { loadOrBuildDataset } from '../pipeline/dataset-stage';
 import { extractCorpus, type CorpusExtraction } from '../pipeline/extract-corpus';
 import { reportJsonText } from '../report/shared/json-text';
 import { assertValidReport } from '../report/schema';
-import { REPORT_SCHEMA_VERSION, type AuditReport, type ReportGate, type RunReport } from '../protocol/report';
+import { REPORT_SCHEMA_VERSION, type AuditReport, type DetectionSummary, type ReportGate, type RunReport } from '../protocol/report';
 import { datasetSource } from '../dataset/source';
 import { Rng } from '../util/rng';
 import type { AuditProgress } from '../protocol';
 import type { TrainProgress } from '../train/trainer';
 import { writeFileAtomic } from '../util/atomic';
 import { VERSION } from '../version';
-import { detectionSummary, findingsOf, headlineIntervals, headlineScores, scoreStatus, uncertaintySettings } from './aggregate';
+import {
+  calibrationRuns,
+  defaultRanking,
+  detectionAuroc,
+  detectionReplicateName,
+  detectionSummary,
+  findingsOf,
+  HELD_OUT_REPLICATES,
+  headlineIntervals,
+  headlineScores,
+  scoreStatus,
+  uncertaintySettings,
+  type FindingRanking,
+} from './aggregate';
+import { detectionChoice, DETECTION_VERSION } from './detection-choice';
+import { choiceReplicates, cleanWindowValues, meanInterval } from './detection-intervals';
+import { assignFolds } from '../metrics';
+import { windowLabel } from '../report/shared/format';
 import type { AuditConfig } from './config';
 import { evaluateGates, type GateMetric } from './gates';
 import { editorFor } from './noise-adapter';
@@ -166,7 +183,8 @@ async function openAudit(s: Stage, corpus: CorpusStage, store: RunsStore): Promi
   const c = s.opts.config;
   const { extraction } = corpus;
   const resultConfig = { ...c, gates: undefined, outDir: undefined, inputs: undefined };
-  const folder = store.audit(sha256Hex(`memaudit:${VERSION}`, `noise:${NOISE_VERSION}`, corpus.datasetKey, stableStringify(resultConfig)).slice(0, 12));
+  // DETECTION_VERSION: runs finished without the detection candidate table are not reused.
+  const folder = store.audit(sha256Hex(`memaudit:${VERSION}`, `noise:${NOISE_VERSION}`, `detection:${DETECTION_VERSION}`, corpus.datasetKey, stableStringify(resultConfig)).slice(0, 12));
   // One audit at a time in a folder: a second one would train the same runs and pick up the
   // first one's checkpoints.
   const lock = folder.lock(s.log);
@@ -209,6 +227,7 @@ function auditInputs(s: Stage, corpus: CorpusStage, folder: AuditFolder): AuditI
       settings: DEFAULT_EXTRACT_SETTINGS,
       ...(s.opts.signal ? { signal: s.opts.signal } : {}),
     },
+    folds: assignFolds(Array.from(trainIdx, (i) => columns.ids[i]!)),
     folder,
     log: s.log,
     ...(s.opts.signal ? { signal: s.opts.signal } : {}),
@@ -328,11 +347,13 @@ async function reportStage(s: Stage, corpus: CorpusStage, a: AuditInputs, grid: 
   s.progress({ stage: 'report', fraction: 1 - P_REPORT, message: 'writing the report' });
   const c = a.config;
   const scores = headlineScores(grid.runs);
-  const detection = detectionSummary(grid.runs);
-  scores.detection_auroc = detection.best ? (detection.signals.find((q) => q.signal === detection.best)?.auroc ?? null) : null;
-  const scoreIntervals = headlineIntervals(grid.runs, scores, grid.replicates, detection.best);
+  const detection = await detectionStage(s, a, grid);
+  scores.detection_auroc = detectionAuroc(detection);
+  const scoreIntervals = headlineIntervals(grid.runs, scores, grid.replicates, detectionReplicateName(detection));
+  if (detection.choice) detection.choice.heldOutInterval = scoreIntervals.detection_auroc;
   const status = scoreStatus(scores, scoreIntervals, corpus.dataset.test.length);
-  const ranked = findingsOf(a.columns, c.inputs, a.trainIdx, grid.cleanSignals.get(c.seeds[0]!), detection.best, s.opts.maxFindings ?? 50);
+  const ranking = await findingRanking(s, a, grid, detection);
+  const ranked = findingsOf(a.columns, c.inputs, a.trainIdx, grid.cleanSignals.get(c.seeds[0]!), ranking, s.opts.maxFindings ?? 50);
   // Which noisy runs corrupted each finding's method, and its original and noised code for a diff view.
   const { findings, diffs } = await findingNoise({ findings: ranked, runs: grid.runs, runDir: a.folder.dir, columns: a.columns, trainIdx: a.trainIdx, source: a.noise.source, editor: () => editorFor(a.noise), log: s.log });
   const diffsFile = a.folder.file(AUDIT_FILES.noiseDiffs);
@@ -354,6 +375,49 @@ async function reportStage(s: Stage, corpus: CorpusStage, a: AuditInputs, grid: 
   await writeFileAtomic(reportFile, reportJsonText(report));
   s.progress({ stage: 'report', fraction: 1, message: 'done' });
   return { report, runDir: a.folder.dir, reportFile, reusedRuns: grid.reused };
+}
+
+/**
+ * The detection summary with its cross-fitted choice (docs/metrics.md § "Detection choice"), and
+ * the calibration runs' held-out replicates added to `grid.replicates` for the headline interval
+ * (only when every calibration run has them: an interval over some of the runs would be of
+ * another number).
+ */
+async function detectionStage(s: Stage, a: AuditInputs, grid: GridOutcome): Promise<DetectionSummary> {
+  const detection = detectionSummary(grid.runs);
+  if (!detection.choice) return detection;
+  const used = calibrationRuns(grid.runs).filter((r) => r.detectionCandidates);
+  const outcome = detectionChoice(used, cleanRun(a, grid));
+  if (!outcome) return detection;
+  const reps = await choiceReplicates({ runDir: a.folder.dir, runs: used, outcome, folds: a.folds, log: s.log });
+  if (used.every((r) => reps.heldOut.has(r.id) && grid.replicates.has(r.id))) {
+    for (const r of used) grid.replicates.set(r.id, { ...grid.replicates.get(r.id)!, [HELD_OUT_REPLICATES]: reps.heldOut.get(r.id)! });
+  }
+  detection.choice.inSampleInterval = meanInterval(reps.inSample, used.map((r) => r.id));
+  return detection;
+}
+
+/** The clean run of the first seed: its training samples are the findings. */
+function cleanRun(a: AuditInputs, grid: GridOutcome): RunReport | undefined {
+  return grid.runs.find((r) => r.kind === 'none' && r.seed === a.config.seeds[0]);
+}
+
+/**
+ * How the findings are ranked: the detection choice (signal, orientation, window) on the clean
+ * run; its window's values come from the run's dynamics file. Without a choice (or without the
+ * dynamics, said in the log) the best signal over all epochs.
+ */
+async function findingRanking(s: Stage, a: AuditInputs, grid: GridOutcome, detection: DetectionSummary): Promise<FindingRanking | null> {
+  const signals = grid.cleanSignals.get(a.config.seeds[0]!);
+  const choice = detection.choice;
+  const clean = cleanRun(a, grid);
+  if (!choice || !clean) return defaultRanking(signals, detection.best);
+  const why = `the score chosen among ${choice.candidates} candidates on half of the corrupted samples (held-out AUROC ${choice.heldOutAuroc.toFixed(3)})`;
+  const values = await cleanWindowValues(a.folder.dir, clean, choice.signal, choice.window, signals, s.log);
+  if (values) return { signal: choice.signal, orientation: choice.orientation, values, window: choice.window, why };
+  s.log(`the clean run's dynamics are unreadable: the findings are ranked by ${choice.signal} over all epochs instead of ${windowLabel(choice.window)}`);
+  const all = signals?.[choice.signal];
+  return all ? { signal: choice.signal, orientation: choice.orientation, values: all, why: `${why}, over all epochs since the clean run's dynamics were unreadable` } : null;
 }
 
 type Aggregates = Pick<AuditReport, 'scores' | 'detection' | 'findings' | 'gates'> & Required<Pick<AuditReport, 'scoreIntervals' | 'scoreStatus'>> & { hasDiffs: boolean };

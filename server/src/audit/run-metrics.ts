@@ -30,9 +30,11 @@ import {
 } from '../metrics';
 import type { EpochCurve } from '../train/checkpoint';
 import { Rng } from '../util/rng';
+import { bestValRows, detectionCandidates } from './detection-choice';
 import {
   ROC_MAX_POINTS,
   type CartographySummary,
+  type DetectionCandidates,
   type EpochReport,
   type RegionCount,
   type RocPoints,
@@ -62,6 +64,11 @@ export interface RunMetricsInput {
   labelNoise: boolean;
   /** Bootstrap resamples per interval (default `BOOTSTRAP_RESAMPLES`). */
   resamples?: number;
+  /**
+   * Cross-fitting fold of each train position (`assignFolds` of the sample ids): with it, a run
+   * with corrupted samples also gets its detection candidate table (detection-choice.ts).
+   */
+  folds?: Uint8Array;
 }
 
 export interface RunMetrics {
@@ -69,6 +76,8 @@ export interface RunMetrics {
   final: { trainF1: number; testF1: number | null; gap: number | null; noiseFitRate: number | null };
   membership: { auroc: number; advantage: number } | null;
   detection: SignalQuality[];
+  /** The run's detection candidate table (docs/metrics.md § "Detection choice"); absent without corruption or folds. */
+  detectionCandidates?: DetectionCandidates;
   /** 95 % intervals of `final` and the membership AUROC. */
   intervals: RunIntervals;
   /** The replicates behind the intervals, for the headline intervals over runs. */
@@ -184,11 +193,13 @@ export function computeRunMetrics(input: RunMetricsInput): RunMetrics {
     noiseFitRate: noiseFitRate === null ? null : interval('noiseFitRate'),
     membershipAuroc: membership ? interval('membershipAuroc') : null,
   };
+  const candidates = hasCorrupted && input.folds ? detectionCandidates(train, corrupted, input.folds, bestValRows(epochs)) : undefined;
   return {
     epochs: epochs.map((e) => ({ ...e, lossGini: finiteOrNull(e.lossGini) ?? 0 })),
     final: { trainF1, testF1, gap: testF1 === null ? null : trainF1 - testF1, noiseFitRate },
     membership,
     detection,
+    ...(candidates ? { detectionCandidates: candidates } : {}),
     intervals,
     replicates,
     signals,

@@ -53,6 +53,8 @@ export interface AuditInputs {
   /** A fixed subset of training samples (critical sample ratio). */
   csrIndices: Int32Array;
   noise: RunNoiseContext;
+  /** Cross-fitting fold of each training position, keyed by sample id (docs/metrics.md § "Detection choice"). */
+  folds: Uint8Array;
   folder: AuditFolder;
   log: (message: string) => void;
   signal?: AbortSignal;
@@ -98,7 +100,7 @@ export async function runOne(a: AuditInputs, run: PlannedRun, onProgress: (p: Tr
     const result = await resumeOrTrain(a, run, model, data, tc, hooks);
     const tm = performance.now();
     const flipRates = await measureFlips(a, model, result, transforms);
-    const m = computeRunMetrics({ dynamics: result.dynamics, curves: result.curves, vocab: a.vocab, truth: a.truth, corrupted: noise.corrupted, labelNoise: isLabelKind(run.kind) });
+    const m = computeRunMetrics({ dynamics: result.dynamics, curves: result.curves, vocab: a.vocab, truth: a.truth, corrupted: noise.corrupted, labelNoise: isLabelKind(run.kind), folds: a.folds });
     const report = runReport(run, noise, model.device, result, m, flipRates, performance.now() - tm);
     await writeRunFiles(a, run, noise, result, m);
     const signals = run.kind === 'none' ? { ...signalRecord(m) } : undefined;
@@ -247,6 +249,7 @@ function runReport(run: PlannedRun, noise: RunNoise, device: string, result: Tra
     membership: m.membership,
     intervals: m.intervals,
     detection: m.detection,
+    ...(m.detectionCandidates ? { detectionCandidates: m.detectionCandidates } : {}),
     flipRates,
     files: {
       dynamics: file(RUN_FILES.dynamics),

@@ -76,3 +76,5 @@ export {
   rankingIntervals,
   rankingReplicates,
 } from './bootstrap';
+export { type DynamicsWindow, type WindowKind, SIGNAL_MIN_EPOCHS, detectionWindows, windowSignals, windowedDynamics } from './windows';
+export { type CrossFit, DETECTION_FOLDS, FOLD_SEED, assignFolds, candidateAurocs, crossFit, foldAurocs, foldCounts, withOrientations } from './crossfit';

@@ -20,6 +20,8 @@
  * samples sit in the low-confidence, low-variability "hard" region, yet samples memorized late
  * swing widely); +1 follows the "learned late" reading, and the detection AUROC on the noise
  * ledger says, per run, whether it holds (an AUROC below 0.5 means the other direction ranks).
+ * The detection choice tries both orientations of every signal (docs/metrics.md § "Detection
+ * choice"); this table is the usual one, which wins ties there.
  */
 import { aum, type AumOptions } from './aum';
 import { cartography } from './cartography';

@@ -315,6 +315,8 @@ export interface AuditDoneParams {
   gatesPassed?: boolean;
   /** Number of findings (likely memorized methods) in the report. */
   findings?: number;
+  /** The report's detection choice in one line (score, window, held-out AUROC, why); absent without one. */
+  detection?: string;
   /** Runs reused from an interrupted earlier audit. */
   reusedRuns?: number;
   /** When cancelled (`E_CANCELLED`) or failed: what happened. */
@@ -417,8 +419,10 @@ export interface FindingsResult {
   createdAt?: string;
   /** The signal that best found the injected noise in that audit (null: none calibrated, AUM ranks). */
   bestSignal: string | null;
-  /** AUROC of that signal at finding the injected noise. */
+  /** AUROC of that signal at finding the injected noise (held-out when the audit has a detection choice). */
   bestSignalAuroc: number | null;
+  /** The audit's detection choice in one line (score, window, held-out AUROC, why); absent for older audits. */
+  detectionChoice?: string;
   /** Methods in the training split, most suspicious first. */
   findings: EditorFinding[];
   /** Findings left out because they cannot be shown in an editor (methods inside zip archives). */

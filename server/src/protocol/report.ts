@@ -1,5 +1,6 @@
 /**
- * The audit report, version 2 (version 1 had no intervals; readers accept both): everything a person, a CI pipeline or the VS Code extension needs
+ * The audit report, version 3 (version 2 had no cross-fitted detection choice, version 1 no
+ * intervals; readers accept all three, the newer fields being optional): everything a person, a CI pipeline or the VS Code extension needs
  * to read an audit without retraining. `report.json` holds one `AuditReport`; its JSON Schema is
  * `report.schema.json` (next to this file) and every written report is validated against it.
  *
@@ -8,13 +9,20 @@
  * 0-based lines and columns, as in the extracted samples (the SARIF writer converts to 1-based).
  */
 
-export const REPORT_SCHEMA_VERSION = 2;
-/** Versions a reader accepts: version 1 is version 2 without the optional interval fields. */
-export const READABLE_REPORT_VERSIONS: readonly number[] = [1, 2];
+export const REPORT_SCHEMA_VERSION = 3;
+/**
+ * Versions a reader accepts: version 2 is version 3 without `detection.choice` and the runs'
+ * `detectionCandidates`, version 1 is version 2 without the optional interval fields.
+ */
+export const READABLE_REPORT_VERSIONS: readonly number[] = [1, 2, 3];
 
 export interface AuditReport {
-  /** 1 in reports written before the intervals existed (no `intervals`, `scoreIntervals`, `scoreStatus`, `uncertainty`). */
-  schemaVersion: 1 | typeof REPORT_SCHEMA_VERSION;
+  /**
+   * 1 in reports written before the intervals existed (no `intervals`, `scoreIntervals`,
+   * `scoreStatus`, `uncertainty`); 2 in reports written before the cross-fitted detection choice
+   * (no `detection.choice`, no runs' `detectionCandidates`; `detection_auroc` was in-sample).
+   */
+  schemaVersion: 1 | 2 | typeof REPORT_SCHEMA_VERSION;
   tool: { name: 'memaudit'; version: string };
   /** Id of the audit run (folder name under `<outDir>/runs/`). */
   runId: string;
@@ -232,6 +240,8 @@ export interface RunReport {
   intervals?: RunIntervals;
   /** Detection quality of every per-sample signal against this run's ledger (empty for the clean run). */
   detection: SignalQuality[];
+  /** Noisy runs: what the cross-fitted detection choice needs from this run (absent before version 3). */
+  detectionCandidates?: DetectionCandidates;
   /** Robustness: share of test predictions that change under meaning-preserving edits, per transform. */
   flipRates: Record<string, number>;
   /** Files of this run, relative to the report's folder. */
@@ -267,13 +277,77 @@ export interface HeadlineScores {
   mia_advantage: number | null;
   train_f1: number | null;
   test_f1: number | null;
-  /** AUROC of the best signal, mean over the calibration runs (`DetectionSummary.calibrationRuns`). */
+  /**
+   * Held-out (cross-fitted) AUROC of the chosen detection score, `DetectionSummary.choice`
+   * (docs/metrics.md § "Detection choice"). Version 2 reports: the in-sample mean AUROC of the best
+   * signal over the calibration runs.
+   */
   detection_auroc: number | null;
 }
 
+/** A window of training dynamics: the first `epochs` recorded epochs (docs/metrics.md § "Detection choice"). */
+export interface DetectionWindowRef {
+  /** 'all', 'first-<k>' or 'best-val'; the same in every run of an audit. */
+  id: string;
+  kind: 'all' | 'first' | 'best-val';
+  /** Epochs in the window (for 'best-val' it varies by run; in a choice, the clean run's). */
+  epochs: number;
+}
+
+/**
+ * Per noisy run, the detection AUROC of every signal over every window of its dynamics, on each
+ * cross-fitting fold and on all training samples (docs/metrics.md § "Detection choice").
+ */
+export interface DetectionCandidates {
+  /** Folds K (2). */
+  folds: number;
+  /** Corrupted and clean training samples per fold. */
+  foldSizes: { corrupted: number[]; clean: number[] };
+  windows: DetectionWindowRef[];
+  /**
+   * `<signal>@<window id>` → AUROC of the suspicion score with orientation +1 on fold 0, …, fold
+   * K−1, then all samples (rounded to 1e-6; null where undefined). Orientation −1 has 1 − AUROC.
+   */
+  auroc: Record<string, (number | null)[]>;
+}
+
+/** One fold of the cross-fit: the candidate chosen on the other fold, and its AUROC on this one. */
+export interface DetectionFoldChoice {
+  signal: string;
+  orientation: 1 | -1;
+  window: string;
+  auroc: number | null;
+}
+
+/**
+ * The detection score the findings use and how well it detects (docs/metrics.md § "Detection
+ * choice"): chosen among signal × orientation × window on the calibration runs; its honest
+ * estimate is the cross-fitted `heldOutAuroc`, `inSampleAuroc` (same samples) is optimistic.
+ */
+export interface DetectionChoice {
+  signal: string;
+  orientation: 1 | -1;
+  window: DetectionWindowRef;
+  /** Mean over folds and calibration runs of the AUROC of each fold's choice on that fold. */
+  heldOutAuroc: number;
+  /** 95 % bootstrap interval of `heldOutAuroc` (null when the runs' dynamics were not readable). */
+  heldOutInterval: Interval | null;
+  /** AUROC of the choice on the samples it was chosen on: optimistic, for comparison. */
+  inSampleAuroc: number;
+  inSampleInterval: Interval | null;
+  /** Candidates compared (signal × orientation × window). */
+  candidates: number;
+  folds: number;
+  foldChoices: DetectionFoldChoice[];
+  /** One line for people: what was chosen and how it was measured. */
+  reason: string;
+}
+
 export interface DetectionSummary {
-  /** The best signal (highest mean AUROC over the calibration runs), or null when no run had corruption. */
+  /** The chosen signal (`choice.signal`; before version 3 the best by mean AUROC), or null when no run had corruption. */
   best: string | null;
+  /** The cross-fitted choice of signal, orientation and window (absent before version 3 and without candidates). */
+  choice?: DetectionChoice;
   /** Mean quality of every signal over the calibration runs. */
   signals: SignalQuality[];
   /**
@@ -308,6 +382,8 @@ export interface Finding {
   /** Which split the sample is in (findings come from the training split). */
   split: 'train';
   signal: string;
+  /** The window of the clean run's dynamics the signal was computed over (absent before version 3: all epochs). */
+  window?: DetectionWindowRef;
   /** The signal's suspicion score (higher = more likely memorized). */
   score: number;
   /** 1-based rank among all training samples of the clean run. */

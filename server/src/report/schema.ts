@@ -43,7 +43,7 @@ function load(): { schema: JsonSchema; validator: SchemaValidator } {
 }
 
 /**
- * Validates `obj` as an `AuditReport` (version 1 or 2): the schema first, then the invariants between fields.
+ * Validates `obj` as an `AuditReport` (version 1, 2 or 3): the schema first, then the invariants between fields.
  * Paths are written like `runs[1].epochs[0].test.f1` ('' is the report itself). At most
  * `maxErrors` errors are returned (default 50), in document order.
  */
@@ -63,7 +63,8 @@ export function assertValidReport(obj: unknown): asserts obj is AuditReport {
 
 /**
  * Parses and validates the text of a `report.json`. `source` names the file in messages. Versions
- * 1 and 2 are read (1 is 2 without the intervals; renderers show a score without an interval then).
+ * 1, 2 and 3 are read (2 is 3 without the detection choice, 1 is 2 without the intervals; renderers
+ * show what a report has).
  * A file that is not JSON, has another `schemaVersion`, or breaks the schema throws `E_CACHE_CORRUPT`
  * (run files are the engine's own outputs: the fix is to rerun the audit or upgrade memaudit).
  */
@@ -78,7 +79,7 @@ export function parseReport(text: string, source: string): AuditReport {
   if (typeof version !== 'number' || !READABLE_REPORT_VERSIONS.includes(version)) {
     throw new EngineError(
       ERROR_CODES.CACHE_CORRUPT,
-      `${source}: report schemaVersion ${JSON.stringify(version)} is not supported (this memaudit reads versions ${READABLE_REPORT_VERSIONS.join(' and ')}, writes ${REPORT_SCHEMA_VERSION}); use the memaudit version that wrote it, or rerun the audit`,
+      `${source}: report schemaVersion ${JSON.stringify(version)} is not supported (this memaudit reads versions ${READABLE_REPORT_VERSIONS.slice(0, -1).join(', ')} and ${READABLE_REPORT_VERSIONS[READABLE_REPORT_VERSIONS.length - 1]}, writes ${REPORT_SCHEMA_VERSION}); use the memaudit version that wrote it, or rerun the audit`,
       { file: source },
     );
   }
@@ -118,6 +119,11 @@ function invariants(r: AuditReport, errors: SchemaError[], max: number): void {
     if (ci && ci.low > ci.high) add(p, `low (${ci.low}) is above high (${ci.high})`);
   };
   for (const [key, ci] of Object.entries(r.scoreIntervals ?? {})) intervalCheck(childPath('scoreIntervals', key), ci);
+  const choice = r.detection.choice;
+  if (choice) {
+    intervalCheck(childPath(childPath('detection', 'choice'), 'heldOutInterval'), choice.heldOutInterval);
+    intervalCheck(childPath(childPath('detection', 'choice'), 'inSampleInterval'), choice.inSampleInterval);
+  }
   r.runs.forEach((run, i) => {
     const p = childPath('runs', i);
     for (const [key, ci] of Object.entries(run.intervals ?? {})) intervalCheck(childPath(childPath(p, 'intervals'), key), ci);

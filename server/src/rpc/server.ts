@@ -53,6 +53,7 @@ import {
   type RunSummary,
 } from '../protocol';
 import { corpusRoots, locateFinding } from '../report/shared/paths';
+import { detectionChoiceLine } from '../report/shared/format';
 import { candidates, currentEnvironment, parseDevice, precheck } from '../runtime/devices';
 import { VERSION } from '../version';
 import { errorInfo, isInternal, RpcError, toResponseError } from './errors';
@@ -326,6 +327,7 @@ export class EngineServer {
         reportFile: outcome.reportFile,
         scores: report.scores,
         ...(report.scoreStatus ? { scoreStatus: report.scoreStatus } : {}),
+        ...(report.detection.choice ? { detection: detectionChoiceLine(report.detection.choice) } : {}),
         gates: report.gates,
         gatesPassed: report.gates.every((g) => g.passed),
         findings: report.findings.length,
@@ -425,11 +427,13 @@ export class EngineServer {
       });
     }
     const best = report.detection.best;
+    const choice = report.detection.choice;
     return {
       runId: run.id,
       createdAt: report.createdAt,
       bestSignal: best,
-      bestSignalAuroc: best ? (report.detection.signals.find((s) => s.signal === best)?.auroc ?? null) : null,
+      bestSignalAuroc: choice ? choice.heldOutAuroc : best ? (report.detection.signals.find((s) => s.signal === best)?.auroc ?? null) : null,
+      ...(choice ? { detectionChoice: detectionChoiceLine(choice) } : {}),
       findings,
       skipped,
     };

@@ -38,7 +38,7 @@ export function splitmix32Stream(seed: number): () => number {
 }
 
 /** FNV-1a over the UTF-16 code units of a string: names a derived stream (`fork('java')`). */
-function fnv1a(s: string): number {
+export function fnv1a(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
   return h >>> 0;

@@ -37,7 +37,7 @@ test('one seed: constant replicates give zero-width headline intervals at the sc
   const runs = [run('none', 0, 0, 0.5), run('y-shuffle', 50, 0, 0.3, 0.4)];
   const scores = headlineScores(runs);
   scores.detection_auroc = 0.8;
-  const ci = headlineIntervals(runs, scores, new Map(runs.map((r) => [r.id, constant(r, 100)])), 'aum');
+  const ci = headlineIntervals(runs, scores, new Map(runs.map((r) => [r.id, constant(r, 100)])), 'auroc:aum');
   assert.deepEqual(ci.G, { low: 0.5, high: 0.5 });
   assert.deepEqual(ci.M, { low: 0.4, high: 0.4 });
   assert.deepEqual(ci.detection_auroc, { low: 0.8, high: 0.8 });
@@ -92,5 +92,5 @@ test('detection_auroc: a calibration run where the signal had no AUROC is left o
   const reps = new Map(runs.map((r) => [r.id, constant(r, 50)]));
   delete reps.get(runs[2]!.id)!['auroc:aum'];
   const scores = { ...headlineScores(runs), detection_auroc: 0.8 };
-  assert.deepEqual(headlineIntervals(runs, scores, reps, 'aum').detection_auroc, { low: 0.8, high: 0.8 });
+  assert.deepEqual(headlineIntervals(runs, scores, reps, 'auroc:aum').detection_auroc, { low: 0.8, high: 0.8 });
 });

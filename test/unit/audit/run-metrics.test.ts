@@ -9,6 +9,8 @@ import { computeRunMetrics, type RunMetricsInput } from '../../../server/src/aud
 import type { Interval } from '../../../server/src/protocol/report';
 import { Dynamics, SplitDynamics } from '../../../server/src/train/dynamics';
 import { Rng } from '../../../server/src/util/rng';
+import { assignFolds } from '../../../server/src/metrics';
+import { bestValRows } from '../../../server/src/audit/detection-choice';
 
 const vocab = { strings: ['<UNK>', 'get|name', 'set|name', 'get|user|name', 'is|empty'], unk: 0 };
 
@@ -87,4 +89,21 @@ test('without a test split the test-based intervals are null', () => {
   assert.equal(m.intervals.gap, null);
   assert.equal(m.intervals.membershipAuroc, null);
   assert.ok(m.intervals.trainF1);
+});
+
+test('with folds, a run with corrupted samples gets its detection candidate table; without, none', () => {
+  const base = input();
+  const folds = assignFolds(Array.from(base.corrupted, (_, p) => `sample-${p}`));
+  const m = computeRunMetrics({ ...base, folds });
+  const t = m.detectionCandidates!;
+  // 4 epochs: all, the first 1, 2 and 3 epochs, and up to the best validation epoch of the run.
+  const best = bestValRows(m.epochs)!;
+  assert.deepEqual(t.windows.map((w) => `${w.id}:${w.epochs}`), ['all:4', 'first-1:1', 'first-2:2', 'first-3:3', `best-val:${best}`]);
+  assert.equal(t.folds, 2);
+  assert.equal(t.foldSizes.corrupted.reduce((a, b) => a + b, 0), 20);
+  // The all-samples column is the run's own detection AUROC of the signal (orientation +1).
+  const aum = m.detection.find((q) => q.signal === 'aum')!;
+  assert.ok(Math.abs(1 - t.auroc['aum@all']![2]! - aum.auroc) < 1e-6, 'AUM is oriented −1 in the run table');
+  assert.equal(t.auroc['aum@first-1'], undefined, 'AUM needs two epochs');
+  assert.equal(computeRunMetrics(base).detectionCandidates, undefined);
 });

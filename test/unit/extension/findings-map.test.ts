@@ -71,6 +71,12 @@ test('the message says why: the ranking signal first, how well it found the inje
   assert.match(explainFinding(finding({}), result([], { bestSignal: null, bestSignalAuroc: null })), /No noisy run calibrated the signals; AUM ranks/);
 });
 
+test('with a detection choice, the message names the chosen score, its window and held-out AUROC', () => {
+  const choice = 'detection score −aum over the first 3 epochs: held-out AUROC 0.812 [0.79, 0.834] (in-sample 0.834, optimistic); chosen among 80 candidates';
+  const lines = explainFinding(finding({}), result([], { detectionChoice: choice })).split('\n');
+  assert.equal(lines[1], `Ranked by the ${choice}.`);
+});
+
 test('every per-sample signal of the engine has an explanation', () => {
   for (const s of SIGNAL_NAMES) assert.ok(SIGNAL_HELP[s], `help for ${s}`);
 });

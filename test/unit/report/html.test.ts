@@ -10,7 +10,7 @@ import * as vm from 'node:vm';
 import { renderReportBody, REPORT_CSS, REPORT_SCRIPT, toHtml } from '../../../server/src/report/shared/html';
 import { fmt, fmtCount } from '../../../server/src/report/shared/format';
 import type { AuditReport } from '../../../server/src/protocol/report';
-import { makeFixtureReport, poison, withIntervals } from './fixture';
+import { makeFixtureReport, poison, withChoice, withIntervals } from './fixture';
 
 const TAG_RE = /<(\/?)([a-zA-Z][\w-]*)((?:\s+[^\s=>/"']+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]+))?)*)\s*(\/?)>/g;
 const ATTR_RE = /([^\s=>/"']+)(?:\s*=\s*("([^"]*)"|'([^']*)'|([^\s"'>]+)))?/g;
@@ -366,4 +366,10 @@ test('score cards: the value with its 95% interval; an insufficient score shows 
   assert.match(card(small, 'M'), /<div class="value">0\.52<\/div><div class="interval"/);
   // A version 1 report: the number alone.
   assert.match(card(renderReportBody(makeFixtureReport()), 'G'), /<div class="value">0\.612<\/div>$/);
+});
+
+test('version 3: the detection section and the findings name the chosen score and window', () => {
+  const html = toHtml(withChoice(makeFixtureReport()));
+  assert.match(html, /<p class="detection-choice"><strong>detection score −aum over the first 3 epochs: held-out AUROC 0\.812 \[0\.79, 0\.834\] \(in-sample 0\.834, optimistic\); chosen among 48 candidates/);
+  assert.match(html, /Training methods of the clean run ranked by −aum over the first 3 epochs, the score chosen on half of the corrupted samples and measured on the other half/);
 });

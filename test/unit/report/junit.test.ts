@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { toJUnit } from '../../../server/src/report/shared/junit';
-import { makeFixtureReport, poison } from './fixture';
+import { makeFixtureReport, poison, withChoice } from './fixture';
 import { findAll, parseXml } from './xml-check';
 
 test('one testsuite "memaudit", one testcase per gate, a failure per failed gate', () => {
@@ -67,4 +67,12 @@ test('every report string is escaped and reads back unchanged (characters XML ca
   assert.ok(failure.text.startsWith(readBack));
   const props = Object.fromEntries(findAll(root, 'property').map((p) => [p.attrs.name, p.attrs.value]));
   assert.ok(props.runId!.startsWith(readBack));
+});
+
+test('version 3: the detection choice in the summary and as a property', () => {
+  const suite = findAll(parseXml(toJUnit(withChoice(makeFixtureReport()))), 'testsuite')[0]!;
+  const props = Object.fromEntries(findAll(suite, 'property').map((p) => [p.attrs.name, p.attrs.value]));
+  assert.equal(props.detectionChoice, '−aum over the first 3 epochs');
+  assert.equal(props.detection_auroc, '0.812');
+  assert.match(findAll(suite, 'system-out')[0]!.text, /Chosen detection score −aum over the first 3 epochs: held-out AUROC 0\.812 \[0\.79, 0\.834\]/);
 });

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { appendGithubSummary, githubBlobBase, toMarkdown } from '../../../server/src/report/shared/markdown';
-import { makeFixtureReport, poison, withIntervals } from './fixture';
+import { makeFixtureReport, poison, withChoice, withIntervals } from './fixture';
 
 /** Cells of the table rows that follow `heading` (header row excluded); splits on unescaped pipes. */
 function tableAfter(md: string, heading: string): string[][] {
@@ -121,4 +121,11 @@ test('scores with intervals: value [low, high]; an insufficient score shows its 
   const small = tableAfter(toMarkdown(withIntervals(makeFixtureReport(), 12)), '### Scores');
   assert.equal(value(small, 'G'), '_not enough test methods: 12 \\(at least 50 needed\\)_');
   assert.equal(value(small, 'M'), '**0.52** [0.49, 0.55]', 'M is not measured on the test split');
+});
+
+test('version 3: the detection section opens with the choice in one line', () => {
+  const md = toMarkdown(withChoice(makeFixtureReport()));
+  const section = md.slice(md.indexOf('### Detection of memorized samples'));
+  assert.match(section.split('\n')[2]!.replace(/\\/g, ''), /^detection score −aum over the first 3 epochs: held-out AUROC 0\.812 \[0\.79, 0\.834\] \(in-sample 0\.834, optimistic\); chosen among 48 candidates/);
+  assert.match(section, /Each signal over all epochs in its usual orientation/);
 });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildSarif, FINGERPRINT_KEY, RULE_LIKELY_MEMORIZED, toSarif, type SarifLog } from '../../../server/src/report/shared/sarif';
 import type { AuditReport } from '../../../server/src/protocol/report';
-import { makeFixtureReport } from './fixture';
+import { makeFixtureReport, withChoice } from './fixture';
 
 /** Checks what SARIF 2.1.0 requires of what this writer emits, and GitHub's extra requirements. */
 function assertSarifEssentials(log: SarifLog): void {
@@ -209,4 +209,9 @@ test('informationUri comes from the option; hostile strings stay inside JSON str
   const parsed = JSON.parse(toSarif(hostile)) as SarifLog;
   assert.equal(parsed.version, '2.1.0');
   assert.equal(parsed.runs[0]!.results[4]!.properties.name, 'x"}],"version":"9\u2028<b>');
+});
+
+test('version 3: the message names the chosen score and its held-out AUROC', () => {
+  const res = buildSarif(withChoice(makeFixtureReport())).runs[0]!.results[0]!;
+  assert.match(res.message.text, /In this audit, −aum over the first 3 epochs found deliberately corrupted labels with held-out AUROC 0\.812 \(chosen on half of them, measured on the other half\)\.$/);
 });

@@ -16,7 +16,8 @@ import { assertValidReport, formatErrors, parseReport, reportSchema, validateRep
 import type { AuditReport } from '../../../server/src/protocol/report';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { makeFixtureReport, withIntervals } from './fixture';
+import { makeFixtureReport, withChoice, withIntervals } from './fixture';
+import { renderAuditText } from '../../../server/src/report/shared/text';
 
 // Tests break reports on purpose, which typed access would not allow.
 type Mutable = Record<string, any>;
@@ -123,9 +124,9 @@ test('unknown fields, bad enums, versions and dates are refused', () => {
     /must be one of "<=", "<", ">=", ">", "==" \(got "=<"\)/,
   );
   expectError(
-    errorsAfter((r) => ((r as { schemaVersion: number }).schemaVersion = 3)),
+    errorsAfter((r) => ((r as { schemaVersion: number }).schemaVersion = 4)),
     'schemaVersion',
-    /must be one of 1, 2 \(got 3\)/,
+    /must be one of 1, 2, 3 \(got 4\)/,
   );
   expectError(
     errorsAfter((r) => (r.createdAt = 'yesterday')),
@@ -224,7 +225,7 @@ test('every object of the schema is closed and requires what the types require',
   // Optional fields of the types are exactly the ones the schema does not require.
   assert.deepEqual(
     Object.keys(s.$defs.finding.properties).filter((k) => !s.$defs.finding.required.includes(k)).sort(),
-    ['archiveEntry', 'jsonlLine', 'noise', 'recordPath', 'repo'],
+    ['archiveEntry', 'jsonlLine', 'noise', 'recordPath', 'repo', 'window'],
   );
   assert.deepEqual(
     Object.keys(s.$defs.config.properties).filter((k) => !s.$defs.config.required.includes(k)),
@@ -249,7 +250,7 @@ test('assertValidReport and parseReport: typed errors naming the field', () => {
       (e: unknown) => (e as { code?: string }).code === ERROR_CODES.CACHE_CORRUPT && message.test((e as Error).message),
     );
   corrupt('{"schemaVersion":1,', /runs\/x\/report\.json: not a JSON report/);
-  corrupt(JSON.stringify({ ...good, schemaVersion: 3 }), /schemaVersion 3 is not supported \(this memaudit reads versions 1 and 2, writes 2\)/);
+  corrupt(JSON.stringify({ ...good, schemaVersion: 4 }), /schemaVersion 4 is not supported \(this memaudit reads versions 1, 2 and 3, writes 3\)/);
   corrupt(JSON.stringify(bad), /invalid report: scores\.G: must be ≤ 1 \(got 3\)/);
 });
 
@@ -318,4 +319,30 @@ test('version 2: intervals, score status and uncertainty validate; a version 1 f
     'scoreIntervals.extra',
     /is not a known field/,
   );
+});
+
+/** A report.json as a version 2 writer wrote it (committed; in-sample detection_auroc, no detection choice). */
+const V2_REPORT = path.resolve(__dirname, '../../../../test/fixtures/report/report-v2.json');
+
+test('version 3: the detection choice and the runs\' candidate tables validate; a version 2 file still parses', () => {
+  const v3 = withChoice(makeFixtureReport({ extras: true }));
+  assert.deepEqual(validateReport(v3).errors, []);
+  assert.equal(parseReport(JSON.stringify(v3), 'v3.json').detection.choice!.window.id, 'first-3');
+  const v2 = parseReport(fs.readFileSync(V2_REPORT, 'utf8'), 'report-v2.json');
+  assert.equal(v2.schemaVersion, 2);
+  assert.equal(v2.detection.choice, undefined);
+  assert.ok(v2.scoreIntervals && v2.runs.every((r) => r.detectionCandidates === undefined));
+  // The renderers take a version 2 report as it is: the best signal, no choice line.
+  assert.match(renderAuditText(v2), /best memorization signal: /);
+  // A choice interval whose low is above its high, an unknown window kind or orientation, is refused.
+  const bad = structuredClone(v3) as unknown as Mutable;
+  bad.detection.choice.heldOutInterval = { low: 0.9, high: 0.8 };
+  bad.detection.choice.window.kind = 'last';
+  bad.detection.choice.orientation = 0;
+  const errors = validateReport(bad).errors.map((e) => `${e.path}: ${e.message}`).join('\n');
+  assert.match(errors, /detection\.choice\.window\.kind/);
+  assert.match(errors, /detection\.choice\.orientation/);
+  const low = structuredClone(v3);
+  low.detection.choice!.heldOutInterval = { low: 0.9, high: 0.8 };
+  assert.match(validateReport(low).errors.map((e) => `${e.path}: ${e.message}`).join(), /detection\.choice\.heldOutInterval: low \(0\.9\) is above high/);
 });

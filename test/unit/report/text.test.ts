@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { parseReport } from '../../../server/src/report/schema';
 import { renderAuditText } from '../../../server/src/report/shared/text';
-import { makeFixtureReport, withIntervals } from './fixture';
+import { makeFixtureReport, withChoice, withIntervals } from './fixture';
 
 /** The score lines of the summary, by key (the last word of each line's label). */
 function scoreLines(text: string): Map<string, string> {
@@ -43,4 +43,14 @@ test('a version 1 report renders its scores without intervals', () => {
   const text = renderAuditText(v1);
   assert.match(text, /^scores:$/m);
   assert.equal(scoreLines(text).get('G'), '0.612');
+});
+
+test('version 3: the detection choice in one line, the headline detection AUROC is the held-out one', () => {
+  const text = renderAuditText(withChoice(makeFixtureReport()));
+  assert.match(
+    text,
+    /^detection score −aum over the first 3 epochs: held-out AUROC 0\.812 \[0\.79, 0\.834\] \(in-sample 0\.834, optimistic\); chosen among 48 candidates \(signal × orientation × window\) on half of the corrupted samples; measured on the other half/m,
+  );
+  assert.equal(scoreLines(text).get('detection_auroc'), '0.812 [0.79, 0.834]');
+  assert.doesNotMatch(text, /best memorization signal/);
 });

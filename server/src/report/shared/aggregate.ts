@@ -182,7 +182,7 @@ export const SCORE_ROWS = [
   { key: 'sensitivity', label: 'Noise sensitivity', help: 'slope of test F1 against the label-noise level (per unit of level)' },
   { key: 'mia_auc', label: 'Membership inference AUROC', help: 'loss-threshold attack, train vs test, clean run (0.5 = no leak)' },
   { key: 'mia_advantage', label: 'Membership inference advantage', help: 'max TPR − FPR of the loss-threshold attack' },
-  { key: 'detection_auroc', label: 'Detection AUROC', help: 'how well the best per-sample signal finds the mislabeled samples (mean over the label-noise runs below 100%)' },
+  { key: 'detection_auroc', label: 'Detection AUROC', help: 'how well the chosen detection score finds the mislabeled samples, measured on samples not used to choose it (cross-fitted over the label-noise runs below 100%)' },
 ] as const;
 
 /** How a headline score reads in a report (docs/metrics.md § "Uncertainty (bootstrap intervals)"). */

@@ -51,3 +51,40 @@ export function labelIdentifier(label: string, language: string): string {
 export function describeNoise(n: { label?: { from: string; to: string }; edit?: string }, language: string): string {
   return n.label ? `renamed ${labelIdentifier(n.label.from, language)} → ${labelIdentifier(n.label.to, language)}` : (n.edit ?? '');
 }
+
+/** A window of training dynamics for people: "all 10 epochs", "the first 5 epochs", "epochs 1–7 (up to the best validation epoch)". */
+export function windowLabel(w: { kind: 'all' | 'first' | 'best-val'; epochs: number }): string {
+  if (w.kind === 'all') return `all ${w.epochs} epoch${w.epochs === 1 ? '' : 's'}`;
+  if (w.kind === 'first') return `the first ${w.epochs} epoch${w.epochs === 1 ? '' : 's'}`;
+  return `epochs 1–${w.epochs} (up to the best validation epoch)`;
+}
+
+/** A detection score for people: "−aum over the first 3 epochs" (the sign is the orientation). */
+export function detectionScoreLabel(c: { signal: string; orientation: 1 | -1; window: { kind: 'all' | 'first' | 'best-val'; epochs: number } }): string {
+  return `${c.orientation < 0 ? '−' : '+'}${c.signal} over ${windowLabel(c.window)}`;
+}
+
+/**
+ * The detection choice in one line (without markup): the score, its held-out AUROC with interval,
+ * the in-sample AUROC for comparison, and the reason. Shared by the text, Markdown and HTML writers.
+ */
+export function detectionChoiceLine(c: {
+  signal: string;
+  orientation: 1 | -1;
+  window: { kind: 'all' | 'first' | 'best-val'; epochs: number };
+  heldOutAuroc: number;
+  heldOutInterval: { low: number; high: number } | null;
+  inSampleAuroc: number;
+  reason: string;
+}): string {
+  const ci = c.heldOutInterval ? ` [${fmt(c.heldOutInterval.low)}, ${fmt(c.heldOutInterval.high)}]` : '';
+  return `detection score ${detectionScoreLabel(c)}: held-out AUROC ${fmt(c.heldOutAuroc)}${ci} (in-sample ${fmt(c.inSampleAuroc)}, optimistic); ${c.reason}`;
+}
+
+/**
+ * The key of a finding's `details` that holds the value it was ranked by: `<signal>@<window id>`
+ * when the window is shorter than all epochs, else the signal's name.
+ */
+export function findingValueKey(f: { signal: string; window?: { id: string; kind: 'all' | 'first' | 'best-val' } }): string {
+  return f.window && f.window.kind !== 'all' ? `${f.signal}@${f.window.id}` : f.signal;
+}

@@ -16,7 +16,7 @@
 import { createHash } from 'node:crypto';
 import { epochCurve, gateSummary, keyRepeatsLabel, noiseGroups, rocAt, rocGroups, SCORE_ROWS, scoreView, summarizeLevel, type LevelGroup, type NoiseGroup } from './aggregate';
 import { escapeHtml as esc } from './escape';
-import { describeNoise, fmt, fmtCount, fmtDuration, fmtLevel } from './format';
+import { describeNoise, detectionChoiceLine, detectionScoreLabel, fmt, fmtCount, fmtDuration, fmtLevel } from './format';
 import { corpusRoots, locateFinding, type LocateOptions } from './paths';
 import { barChart, lineChart, SERIES_COLORS, type LineSeries } from './svg';
 import type { AuditReport, EpochReport, Finding, FindingNoise, ReportGate, RunReport, ScoreKey } from '../../protocol/report';
@@ -349,10 +349,13 @@ function detection(ids: Ids, report: AuditReport): string {
   );
   const calibration = report.detection.calibrationRuns;
   const over = calibration === undefined ? 'every noisy run' : calibration.length === 1 ? `run ${calibration[0]}` : `${calibration.length} runs (${calibration.join(', ')})`;
+  const choice = report.detection.choice;
   const best =
     report.detection.best === null
       ? ''
-      : `<p>Best signal: <strong>${esc(report.detection.best)}</strong>, averaged over ${esc(over)}. It ranks the clean run's methods in the list below.</p>` +
+      : (choice
+          ? `<p class="detection-choice"><strong>${esc(detectionChoiceLine(choice))}</strong>. It ranks the clean run's methods in the list below; the chart shows each signal over all epochs, averaged over ${esc(over)}.</p>`
+          : `<p>Best signal: <strong>${esc(report.detection.best)}</strong>, averaged over ${esc(over)}. It ranks the clean run's methods in the list below.</p>`) +
         '<p class="muted">The signals are calibrated on label noise below 100% when the audit has some: a method whose name was replaced can only be fitted by memorizing it. Input noise leaves the name predictable, and at 100% there are no clean methods left to rank against.</p>';
   const rocs = rocFigures(ids, report);
   const intro = rocs.length > 0 ? '<p class="muted">A ROC curve shows, for every threshold on a signal, the share of corrupted samples it flags (true positive rate) against the share of clean samples it flags too (false positive rate); the diagonal is chance. A curve that rises steeply at the left finds noise while flagging few clean methods.</p>' : '';
@@ -566,8 +569,13 @@ function findings(report: AuditReport, opts: HtmlOptions): string {
     };
   });
   // Without noisy runs no signal was calibrated; the findings still name the one they used.
-  const signalText = signalColumn ? 'the signal in the signal column' : esc(report.detection.best ?? report.findings[0]!.signal);
-  const calibrated = report.detection.best !== null ? ', the signal that found the injected noise best' : ' (not calibrated: no run had corrupted samples)';
+  const choice = report.detection.choice;
+  const signalText = signalColumn ? 'the signal in the signal column' : choice ? esc(detectionScoreLabel(choice)) : esc(report.detection.best ?? report.findings[0]!.signal);
+  const calibrated = choice
+    ? ', the score chosen on half of the corrupted samples and measured on the other half'
+    : report.detection.best !== null
+      ? ', the signal that found the injected noise best'
+      : ' (not calibrated: no run had corrupted samples)';
   const noiseNote = noiseColumn ? ' "Noised in" lists the noisy runs that corrupted the method\'s training copy (hover for what changed).' : '';
   const intro = `<p class="muted">Training methods of the clean run ranked by ${signalText}${calibrated}, most suspicious first; the score is the signal oriented so that higher is more suspicious.${noiseNote} Press a column header to sort.</p>`;
   return `${head}${intro}${tableHtml(columns, rows, { caption: 'Likely memorized methods', sortable: true, sortedBy: 0 })}</section>`;

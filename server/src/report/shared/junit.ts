@@ -7,7 +7,7 @@
  */
 import { gateSummary, SCORE_ROWS } from './aggregate';
 import { escapeXml, escapeXmlAttr } from './escape';
-import { fmt } from './format';
+import { detectionChoiceLine, detectionScoreLabel, fmt } from './format';
 import type { AuditReport, ReportGate } from '../../protocol/report';
 
 function seconds(ms: number): string {
@@ -28,7 +28,8 @@ function attrs(pairs: Record<string, string | number>): string {
 
 function scoresText(report: AuditReport): string {
   const lines = SCORE_ROWS.map((row) => `${row.label} (${row.key}): ${fmt(report.scores[row.key])}`);
-  lines.push(`Best signal: ${report.detection.best ?? 'none'}; likely memorized methods: ${report.findings.length}`);
+  const choice = report.detection.choice;
+  lines.push(`${choice ? `Chosen ${detectionChoiceLine(choice)}` : `Best signal: ${report.detection.best ?? 'none'}`}; likely memorized methods: ${report.findings.length}`);
   lines.push(`Device: ${report.environment.device.used}; runs: ${report.runs.length}`);
   return lines.join('\n');
 }
@@ -65,6 +66,7 @@ export function toJUnit(report: AuditReport): string {
     ['device', report.environment.device.used],
     ...SCORE_ROWS.map((row): [string, string] => [row.key, fmt(report.scores[row.key], 6)]),
     ['bestSignal', report.detection.best ?? ''],
+    ...(report.detection.choice ? [['detectionChoice', detectionScoreLabel(report.detection.choice)] as [string, string]] : []),
     ['findings', String(report.findings.length)],
   ];
   return [

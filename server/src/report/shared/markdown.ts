@@ -6,7 +6,7 @@
 import * as fsp from 'node:fs/promises';
 import { gateSummary, noiseGroups, SCORE_ROWS, scoreView, summarizeLevel } from './aggregate';
 import { escapeMarkdown as md } from './escape';
-import { fmt, fmtCount, fmtDuration, fmtLevel, MISSING } from './format';
+import { detectionChoiceLine, fmt, fmtCount, fmtDuration, fmtLevel, MISSING } from './format';
 import { corpusRoots, encodePathUri, locateFinding, type LocateOptions } from './paths';
 import type { AuditReport, Finding, ScoreKey } from '../../protocol/report';
 
@@ -113,8 +113,11 @@ export function toMarkdown(report: AuditReport, opts: MarkdownOptions = {}): str
     out.push('No run had corrupted samples, so no signal could be calibrated.', '');
   } else {
     const best = report.detection.signals.find((s) => s.signal === report.detection.best);
+    const choice = report.detection.choice;
     out.push(
-      `Best signal: **${md(report.detection.best)}** (AUROC ${fmt(best?.auroc)}, average precision ${fmt(best?.averagePrecision)}, mean over the calibration runs: label noise below 100% when present; 0.5 = chance).`,
+      choice
+        ? `${md(detectionChoiceLine(choice))}. Each signal over all epochs in its usual orientation, mean over the calibration runs (0.5 = chance):`
+        : `Best signal: **${md(report.detection.best)}** (AUROC ${fmt(best?.auroc)}, average precision ${fmt(best?.averagePrecision)}, mean over the calibration runs: label noise below 100% when present; 0.5 = chance).`,
       '',
     );
     const sorted = [...report.detection.signals].sort((a, b) => b.auroc - a.auroc);

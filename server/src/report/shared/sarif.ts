@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fmt } from './format';
+import { detectionScoreLabel, fmt } from './format';
 import { corpusRoots, encodePathUri, fileUri, isAbsolutePath, locateFinding, resolvedRepoRoot, type LocateOptions } from './paths';
 import type { AuditReport, Finding, ReportGate } from '../../protocol/report';
 
@@ -218,7 +218,12 @@ function span(f: Finding): string {
 function resultMessage(report: AuditReport, f: Finding): string {
   const of = report.dataset.trainUsed > 0 ? ` of ${report.dataset.trainUsed} training methods` : '';
   const quality = report.detection.signals.find((s) => s.signal === f.signal);
-  const calibration = quality ? ` In this audit, ${f.signal} found deliberately corrupted labels with AUROC ${fmt(quality.auroc)}.` : '';
+  const choice = report.detection.choice;
+  const calibration = choice
+    ? ` In this audit, ${detectionScoreLabel(choice)} found deliberately corrupted labels with held-out AUROC ${fmt(choice.heldOutAuroc)} (chosen on half of them, measured on the other half).`
+    : quality
+      ? ` In this audit, ${f.signal} found deliberately corrupted labels with AUROC ${fmt(quality.auroc)}.`
+      : '';
   let where = '';
   if (f.jsonlLine !== undefined) where = ` (JSONL record at line ${f.jsonlLine}${f.recordPath !== undefined ? `, from ${f.repo ? `${f.repo}/` : ''}${f.recordPath}` : ''}; ${span(f)} of its code)`;
   else if (f.archiveEntry !== undefined) where = ` (archive entry ${f.archiveEntry}, ${span(f)})`;

@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import type { AuditReport } from '../../protocol/report';
 import { keyRepeatsLabel, SCORE_ROWS, scoreText } from './aggregate';
-import { fmtPercent } from './format';
+import { detectionChoiceLine, findingValueKey, fmtPercent } from './format';
 
 /** `x` with `digits` decimals, `n/a` when the audit could not compute it. */
 const fixed = (x: number | null | undefined, digits = 3): string => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(digits));
@@ -47,7 +47,9 @@ export function renderAuditText(r: AuditReport): string {
     );
   }
   lines.push('');
-  if (r.detection.best) {
+  if (r.detection.choice) {
+    lines.push(detectionChoiceLine(r.detection.choice));
+  } else if (r.detection.best) {
     const best = r.detection.signals[0]!;
     lines.push(`best memorization signal: ${r.detection.best} (AUROC ${fixed(best.auroc)}, AP ${fixed(best.averagePrecision)} at finding the injected noise)`);
   } else {
@@ -57,7 +59,7 @@ export function renderAuditText(r: AuditReport): string {
     lines.push(`likely memorized (top ${Math.min(10, r.findings.length)} of ${r.findings.length}):`);
     for (const f of r.findings.slice(0, 10)) {
       const where = f.jsonlLine !== undefined ? `${f.file}:${f.jsonlLine}` : f.archiveEntry !== undefined ? `${f.file}!${f.archiveEntry}:${f.range.startLine + 1}` : `${path.posix.join(f.root, f.file)}:${f.range.startLine + 1}`;
-      lines.push(`  ${String(f.rank).padStart(3)}. ${f.name}  ${where}  (${f.signal} ${fixed(f.details[f.signal])})`);
+      lines.push(`  ${String(f.rank).padStart(3)}. ${f.name}  ${where}  (${findingValueKey(f)} ${fixed(f.details[findingValueKey(f)] ?? f.details[f.signal])})`);
     }
   }
   if (r.gates.length > 0) {
