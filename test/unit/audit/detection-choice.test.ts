@@ -11,6 +11,7 @@ import { bestValRows, detectionCandidates, detectionChoice, parseCandidate, runT
 import { meanInterval } from '../../../server/src/audit/detection-intervals';
 import type { SampleColumns } from '../../../server/src/dataset/columns';
 import { assignFolds, dynamicsFromRows, windowSignals, type DynamicsSource } from '../../../server/src/metrics';
+import { SIGNAL_NAMES } from '../../../server/src/metrics/signals';
 import type { EpochReport, RunReport } from '../../../server/src/protocol/report';
 import { Rng } from '../../../server/src/util/rng';
 import { fakeRun } from './fake-run';
@@ -69,13 +70,13 @@ test('detectionCandidates: every signal over every window, AUROC on each fold an
   const { run } = noisyRun(1);
   const t = run.detectionCandidates!;
   assert.deepEqual(t.windows.map((w) => `${w.id}:${w.epochs}`), ['all:8', 'first-2:2', 'first-4:4', 'first-6:6', 'best-val:6']);
-  assert.equal(Object.keys(t.auroc).length, 8 * 5);
+  assert.equal(Object.keys(t.auroc).length, SIGNAL_NAMES.length * 5);
   assert.equal(t.foldSizes.corrupted.length, 2);
   // AUM (orientation +1 stored; suspicion is −AUM) separates well over the first 4 epochs, hardly over all 8.
   assert.ok(t.auroc['aum@first-4']![2]! < 0.05, `aum@first-4 ${t.auroc['aum@first-4']![2]}`);
   assert.ok(Math.abs(t.auroc['aum@all']![2]! - 0.5) < 0.25);
   const keys = [...runTable(t).keys()];
-  assert.equal(keys.length, 80);
+  assert.equal(keys.length, SIGNAL_NAMES.length * 5 * 2);
   assert.deepEqual(keys.slice(0, 2), ['aum@all:-', 'aum@all:+'], 'the usual orientation first');
   assert.deepEqual(parseCandidate('firstLearned@first-4:-'), { signal: 'firstLearned', window: 'first-4', orientation: -1 });
 });
@@ -89,11 +90,11 @@ test('aggregation: the summary chooses −AUM over an early window, the headline
   assert.equal(c.window.kind, 'first');
   assert.ok(c.window.epochs <= 4, `window ${c.window.id}`);
   assert.equal(d.best, 'aum');
-  assert.equal(c.candidates, 80);
+  assert.equal(c.candidates, SIGNAL_NAMES.length * 5 * 2);
   assert.equal(c.folds, 2);
   assert.equal(c.foldChoices.length, 2);
   assert.ok(c.heldOutAuroc > 0.95 && c.inSampleAuroc > 0.95, `held-out ${c.heldOutAuroc}, in-sample ${c.inSampleAuroc}`);
-  assert.match(c.reason, /^chosen among 80 candidates .* on half of the corrupted samples; measured on the other half/);
+  assert.match(c.reason, /^chosen among 100 candidates .* on half of the corrupted samples; measured on the other half/);
   assert.equal(detectionAuroc(d), c.heldOutAuroc);
   assert.equal(detectionReplicateName(d), HELD_OUT_REPLICATES);
   // Runs of an older memaudit (no tables): the best signal over all epochs, in-sample, no choice.
