@@ -152,7 +152,7 @@ async function exportRun(config: AuditConfig, report: AuditReport, run: RunRepor
   const source = datasetSource(extraction.columns, dataset);
   const { dynamics } = await readDynamics(path.join(runFolder, RUN_FILES.dynamics));
   const ledger = JSON.parse(fs.readFileSync(path.join(runFolder, RUN_FILES.ledger), 'utf8')) as Ledger;
-  const hyper = modelDefinition('bag').presets[config.modelPreset] as { dim: number; tokens: number };
+  const hyper = modelDefinition('bag').presets[config.modelPreset] as { dim: number; tokens: number; nameHead: number };
   const T = hyper.tokens;
   const rows = (indices: Int32Array): Int32Array => {
     const out = new Int32Array(indices.length * T);
@@ -171,6 +171,7 @@ async function exportRun(config: AuditConfig, report: AuditReport, run: RunRepor
     'test.tokens': [rows(dynamics.test.indices), [dynamics.test.n, T]],
     'test.labels': [dynamics.test.labels, [dynamics.test.n]],
     ...memauditDynamics(dynamics),
+    ...(hyper.nameHead === 1 ? { 'labels.subtokens': labelSubtokenTable(source.sizes.labelSubtokens ?? []) } : {}),
     ...poolArrays(extraction.columns, dataset, tr.indices),
   };
   fs.mkdirSync(dir, { recursive: true });
@@ -183,12 +184,23 @@ async function exportRun(config: AuditConfig, report: AuditReport, run: RunRepor
     format: 'memaudit-crosscheck/1',
     runId: report.runId,
     vocab: { tokens: source.sizes.tokens, labels: source.sizes.labels },
-    hyper: { epochs: config.epochs, lr: config.learningRate, batchSize: config.batchSize, dim: hyper.dim, tokens: T },
+    hyper: { epochs: config.epochs, lr: config.learningRate, batchSize: config.batchSize, dim: hyper.dim, tokens: T, nameHead: hyper.nameHead },
     noise: { kind: run.kind, level: run.level / 100 },
     arrays: specs,
   };
   fs.writeFileSync(path.join(dir, 'meta.json'), JSON.stringify(meta, null, 1));
   fs.writeFileSync(path.join(dir, 'pool.text.json'), JSON.stringify(poolText(config, extraction.columns, dataset)));
+}
+
+/**
+ * The name head's table (`models/bag.ts`): each label's subtoken token ids, the first 8, padded
+ * with 0, as [labels, L] with L the longest kept.
+ */
+function labelSubtokenTable(subs: readonly (readonly number[])[]): [Int32Array, number[]] {
+  const L = Math.max(1, Math.min(8, subs.reduce((m, s) => Math.max(m, s.length), 0)));
+  const out = new Int32Array(subs.length * L);
+  subs.forEach((s, c) => s.slice(0, L).forEach((id, l) => (out[c * L + l] = id)));
+  return [out, [subs.length, L]];
 }
 
 /**

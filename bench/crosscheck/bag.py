@@ -50,6 +50,8 @@ SIGNAL_ORIENTATION = {
     "firstLearned": 1,
     "finalLoss": 1,
     "meanLoss": 1,
+    "finalExcessLoss": 1,
+    "meanExcessLoss": 1,
 }
 
 
@@ -65,10 +67,13 @@ def read_export(folder):
 
 
 class Bag(torch.nn.Module):
-    """Subtoken embeddings, attention pooling over real positions, a linear softmax over labels."""
+    """Subtoken embeddings, attention pooling over real positions, a linear softmax over labels;
+    with `names` ([labels, L] subtoken ids, 0 = none) each label's output vector adds the mean
+    embedding of its subtokens (the name head)."""
 
-    def __init__(self, tokens, labels, dim, dropout, dropout_on="h"):
+    def __init__(self, tokens, labels, dim, dropout, dropout_on="h", names=None):
         super().__init__()
+        self.names = None if names is None else torch.from_numpy(names.astype(np.int64))
         std = 1.0 / dim**0.5
         self.emb = torch.nn.Parameter(torch.randn(tokens, dim) * std)
         self.att = torch.nn.Parameter(torch.randn(dim) * std)
@@ -90,7 +95,12 @@ class Bag(torch.nn.Module):
         h = (alpha.unsqueeze(-1) * x).sum(dim=1)
         if self.dropout is not None and self.dropout_on == "h":
             h = self.dropout(h)
-        return h @ self.W + self.b
+        W = self.W
+        if self.names is not None:
+            real = (self.names != 0).to(self.emb.dtype)
+            count = real.sum(dim=1, keepdim=True).clamp(min=1)
+            W = W + ((self.emb[self.names] * real.unsqueeze(-1)).sum(dim=1) / count).T
+        return h @ W + self.b
 
 
 def step_stats(logits, labels):
@@ -106,15 +116,16 @@ def step_stats(logits, labels):
 class Data:
     """Training inputs x [n, T] (0 = padding), labels trained on, corrupted mask, sizes, test split."""
 
-    def __init__(self, x, labels, corrupted, tokens, classes, test=None):
+    def __init__(self, x, labels, corrupted, tokens, classes, test=None, names=None):
         self.x, self.labels, self.corrupted = x, labels, corrupted
-        self.tokens, self.classes, self.test = tokens, classes, test
+        self.tokens, self.classes, self.test, self.names = tokens, classes, test, names
 
 
 def exported_data(meta, arrays):
     """The run exactly as memaudit trained it: its inputs, its labels and its ledger's corrupted mask."""
     test = (arrays["test.tokens"], arrays["test.labels"]) if arrays["test.tokens"].shape[0] > 0 else None
-    return Data(arrays["train.tokens"], arrays["train.labels"], arrays["train.corrupted"], meta["vocab"]["tokens"], meta["vocab"]["labels"], test)
+    names = arrays.get("labels.subtokens") if meta["hyper"].get("nameHead") == 1 else None
+    return Data(arrays["train.tokens"], arrays["train.labels"], arrays["train.corrupted"], meta["vocab"]["tokens"], meta["vocab"]["labels"], test, names)
 
 
 def pool_data(meta, arrays, args):
@@ -217,7 +228,7 @@ def train(data, args):
     x = torch.from_numpy(data.x.astype(np.int64))
     y = torch.from_numpy(data.labels.astype(np.int64))
     n, E, B = x.shape[0], args.epochs, args.batch_size
-    model = Bag(data.tokens, data.classes, args.dim, args.dropout, args.dropout_on)
+    model = Bag(data.tokens, data.classes, args.dim, args.dropout, args.dropout_on, data.names)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.9, 0.999), eps=1e-8)
     dyn = {k: np.zeros((E, n), dtype=np.float64) for k in ("loss", "margin", "pLabel")}
     dyn["top1"] = np.zeros((E, n), dtype=np.int64)
@@ -278,6 +289,11 @@ def signals(dyn, labels, aum_skip):
         "finalLoss": loss[-1],
         "meanLoss": loss.mean(axis=0),
     }
+    # The excess losses: the loss less the base-rate loss −log π_y (π_y = share of the labels equal to y).
+    _, inverse, counts = np.unique(labels, return_inverse=True, return_counts=True)
+    log_prior = np.log(counts[inverse] / len(labels))
+    out["finalExcessLoss"] = out["finalLoss"] + log_prior
+    out["meanExcessLoss"] = out["meanLoss"] + log_prior
     out["forgetting"], out["firstLearned"] = forgetting(acc)
     return out
 

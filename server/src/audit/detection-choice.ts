@@ -106,9 +106,11 @@ export interface ChoiceOutcome {
  * (detection-intervals.ts fills them).
  */
 export function detectionChoice(runs: readonly RunReport[], clean: RunReport | undefined): ChoiceOutcome | null {
-  const tables = runs.flatMap((r) => (r.detectionCandidates ? [r.detectionCandidates] : []));
+  const withTables = runs.filter((r) => r.detectionCandidates);
+  const tables = withTables.map((r) => r.detectionCandidates!);
   if (tables.length === 0) return null;
-  const fit = crossFit(tables.map(runTable), tables[0]!.folds);
+  const runTables = tables.map(runTable);
+  const fit = crossFit(runTables, tables[0]!.folds);
   if (fit.chosen === null || !Number.isFinite(fit.heldOut)) return null;
   const chosenRef = parseCandidate(fit.chosen);
   const window = choiceWindow(tables.find((t) => t.windows.some((w) => w.id === chosenRef.window))!, chosenRef.window, clean);
@@ -124,9 +126,19 @@ export function detectionChoice(runs: readonly RunReport[], clean: RunReport | u
     candidates: fit.candidates,
     folds: fit.foldChoices.length,
     foldChoices: foldRefs.flatMap((f, i) => (f ? [{ ...f, auroc: Number.isFinite(fit.heldOutByFold[i]!) ? fit.heldOutByFold[i]! : null }] : [])),
+    byRun: withTables.map((r, i) => ({ run: r.id, heldOutAuroc: runHeldOut(runTables[i]!, fit.foldChoices) })),
     reason: `chosen among ${fit.candidates} candidates (signal × orientation × window) on half of the corrupted samples; measured on the other half (${fit.foldChoices.length}-fold cross-fitting over ${tables.length} calibration run${tables.length === 1 ? '' : 's'})`,
   };
   return { fit, choice, foldRefs, chosenRef };
+}
+
+/** A run's own held-out AUROC: the mean over folds f of fold f's choice on the run's fold f (null when none is defined). */
+function runHeldOut(table: ReadonlyMap<string, readonly number[]>, foldChoices: readonly (string | null)[]): number | null {
+  const values = foldChoices.flatMap((k, f) => {
+    const v = k === null ? NaN : (table.get(k)?.[f] ?? NaN);
+    return Number.isFinite(v) ? [v] : [];
+  });
+  return values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
 }
 
 /** The chosen window with the clean run's epochs: its own best validation epoch for 'best-val'. */

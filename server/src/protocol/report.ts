@@ -339,6 +339,8 @@ export interface DetectionChoice {
   candidates: number;
   folds: number;
   foldChoices: DetectionFoldChoice[];
+  /** Per calibration run (in run order), its own held-out AUROC: the mean over folds of the fold's choice on that fold of the run. */
+  byRun?: { run: string; heldOutAuroc: number | null }[];
   /** One line for people: what was chosen and how it was measured. */
   reason: string;
 }

@@ -97,6 +97,10 @@ test('aggregation: the summary chooses −AUM over an early window, the headline
   assert.match(c.reason, /^chosen among 100 candidates .* on half of the corrupted samples; measured on the other half/);
   assert.equal(detectionAuroc(d), c.heldOutAuroc);
   assert.equal(detectionReplicateName(d), HELD_OUT_REPLICATES);
+  // Each run's own held-out AUROC; with every value defined their mean is the headline's.
+  assert.deepEqual(c.byRun!.map((b) => b.run), runs.filter((r) => r.detectionCandidates).map((r) => r.id));
+  const mean = c.byRun!.reduce((a, b) => a + b.heldOutAuroc!, 0) / c.byRun!.length;
+  assert.ok(Math.abs(mean - c.heldOutAuroc) < 1e-12, `${mean} vs ${c.heldOutAuroc}`);
   // Runs of an older memaudit (no tables): the best signal over all epochs, in-sample, no choice.
   const old = detectionSummary(runs.map(({ detectionCandidates: _, ...r }) => r));
   assert.equal(old.choice, undefined);
