@@ -8,7 +8,7 @@ import { runAuditCommand, AUDIT_HELP } from './cli/audit';
 import { runExtractCommand, EXTRACT_HELP } from './cli/extract';
 import { runGenerateCommand, GENERATE_HELP } from './cli/generate';
 import { runReportCommand, runRunsCommand, REPORT_HELP, RUNS_HELP } from './cli/runs';
-import { processIo, type CliIo } from './cli/io';
+import { inertIo, processIo, type CliIo } from './cli/io';
 import { EXIT, type ExitCode } from './cli/exit';
 import { VERSION } from './version';
 
@@ -27,6 +27,7 @@ Commands:
 Options:
   --help, -h         show help
   --version          print the version
+  --debug            print the stack of an unexpected error (also MEMAUDIT_DEBUG=1)
 
 Exit codes: 0 ok, 1 a quality gate failed, 2 usage, configuration or internal error.
 `;
@@ -41,8 +42,17 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   report: { run: runReportCommand, help: REPORT_HELP },
 };
 
-export async function runCli(argv: string[], io: CliIo = processIo()): Promise<ExitCode> {
-  const [command, ...rest] = argv;
+/** Whether to print stacks: `--debug` anywhere on the command line, or MEMAUDIT_DEBUG=1. */
+function debugRequested(argv: readonly string[], env: NodeJS.ProcessEnv): boolean {
+  const v = env['MEMAUDIT_DEBUG'];
+  return argv.includes('--debug') || (v !== undefined && v !== '' && v !== '0' && v !== 'false');
+}
+
+export async function runCli(argv: string[], rawIo: CliIo = processIo()): Promise<ExitCode> {
+  // Everything printed goes through one filter: corpus paths and names cannot drive the terminal.
+  const io = inertIo(rawIo);
+  const debug = debugRequested(argv, io.env);
+  const [command, ...rest] = argv.filter((a) => a !== '--debug');
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     io.stdout(HELP);
     return command === undefined ? EXIT.ERROR : EXIT.OK;
@@ -65,10 +75,16 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<E
   } catch (e) {
     if (isEngineError(e)) {
       io.stderr(`memaudit ${command}: ${e.message}\n`);
-      if (e.code === ERROR_CODES.INTERNAL && e.cause instanceof Error && e.cause.stack) io.stderr(`${e.cause.stack}\n`);
+      if (debug && e.cause instanceof Error && e.cause.stack) io.stderr(`${e.cause.stack}\n`);
+      else if (e.code === ERROR_CODES.INTERNAL) io.stderr(`(run again with --debug for the stack, and please report it)\n`);
     } else {
-      // Not an error the engine raised on purpose: a bug. Print the stack so it can be reported.
-      io.stderr(`memaudit ${command}: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      // Not an error the engine raised on purpose: a bug. The stack only on request.
+      const message = e instanceof Error ? e.message : String(e);
+      io.stderr(
+        debug && e instanceof Error && e.stack
+          ? `memaudit ${command}: internal error: ${e.stack}\n`
+          : `memaudit ${command}: unexpected error: ${message}\n(run again with --debug for the stack, and please report it)\n`,
+      );
     }
     return EXIT.ERROR;
   }

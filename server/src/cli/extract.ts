@@ -15,6 +15,7 @@ import { EXIT, type ExitCode } from './exit';
 import { ProgressReporter } from './progress';
 import { fmtPercent } from '../report/shared/format';
 import { formatBytes, formatCount, formatDuration } from './format';
+import { inertField } from '../util/terminal';
 
 export const EXTRACT_HELP = `Usage: memaudit extract [paths…] [options]
 
@@ -191,7 +192,7 @@ export function renderSummaryText(s: ExtractSummary): string {
   const problems = s.files.skipExamples.filter((e) => e.reason !== 'ignored' && e.reason !== 'excluded-dir' && e.reason !== 'unsupported-language');
   if (problems.length > 0) {
     lines.push('examples of skipped inputs:');
-    for (const e of problems.slice(0, 10)) lines.push(`  ${e.path}: ${e.reason}${e.detail ? ` (${e.detail})` : ''}`);
+    for (const e of problems.slice(0, 10)) lines.push(`  ${inertField(e.path)}: ${e.reason}${e.detail ? ` (${inertField(e.detail)})` : ''}`);
   }
   return `${lines.join('\n')}\n`;
 }
