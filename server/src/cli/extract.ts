@@ -30,7 +30,8 @@ Options:
                               (default: .memaudit/cache in the current folder)
   --format text|json          summary format (default text)
   --max-file-size SIZE        skip files larger than SIZE (default 1M)
-  --workers N                 worker threads (default: number of cores, at most 8)
+  --workers N                 worker threads (default: number of cores, at most 8; never
+                              more than the number of cores)
   --parser auto|native-flat|native|wasm
                               tree-sitter backend (default auto: native-flat, memaudit's
                               own addon, else the native binding, else wasm)
