@@ -23,10 +23,16 @@ const work = tempDir('memaudit-rpc-robust-');
 before(async () => {
   await writeCorpus(path.join(work.dir, 'corpus'), generateCorpus({ seed: 3, methods: 300, languages: ['python'] }));
 });
-after(() => work.cleanup());
+const children: ChildProcessWithoutNullStreams[] = [];
+after(() => {
+  // An engine that hangs (the bug these tests guard against) must not keep the test file alive.
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  work.cleanup();
+});
 
 function engine(): { child: ChildProcessWithoutNullStreams; stderr: () => string; exited: Promise<number | null> } {
   const child = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  children.push(child);
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -92,7 +98,13 @@ function frames(child: ChildProcessWithoutNullStreams): { next: () => Promise<Re
         const m = queue.shift() ?? (await new Promise<Record<string, unknown>>((resolve) => waiters.push(resolve)));
         return m['method'] === 'log' ? skipLogs() : m;
       };
-      return skipLogs();
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no message from the engine within 15 s')), 15_000)));
+      try {
+        return await Promise.race([skipLogs(), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
   };
 }
