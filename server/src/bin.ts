@@ -2,7 +2,7 @@
 /** Entry point of the `memaudit` executable: runs the CLI and sets the exit code. */
 import { runCli } from './cli';
 import { processIo } from './cli/io';
-import { inert } from './util/terminal';
+import { inert } from './report/shared/terminal';
 
 const controller = new AbortController();
 let interrupted = false;

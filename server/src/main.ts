@@ -12,7 +12,7 @@ import { createMessageConnection, StreamMessageWriter, type Logger } from 'vscod
 import { BoundedMessageReader } from './rpc/bounded-reader';
 import { ENGINE_EXIT } from './rpc/exit-codes';
 import { EngineServer } from './rpc/server';
-import { inert } from './util/terminal';
+import { inert } from './report/shared/terminal';
 import { VERSION } from './version';
 
 const USAGE = `memaudit engine ${VERSION}: the JSON-RPC server of the VS Code extension.

@@ -15,7 +15,7 @@ import { EXIT, type ExitCode } from './exit';
 import { ProgressReporter } from './progress';
 import { fmtPercent } from '../report/shared/format';
 import { formatBytes, formatCount, formatDuration } from './format';
-import { inertField } from '../util/terminal';
+import { inertField } from '../report/shared/terminal';
 
 export const EXTRACT_HELP = `Usage: memaudit extract [paths…] [options]
 

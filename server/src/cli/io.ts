@@ -2,7 +2,7 @@
  * The CLI's view of the outside world, injectable so tests can run commands in-process and read
  * what they printed.
  */
-import { inert } from '../util/terminal';
+import { inert } from '../report/shared/terminal';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -22,7 +22,7 @@ export interface CliIo {
 }
 
 /**
- * The same io with everything written to stdout and stderr made inert (util/terminal.ts): paths,
+ * The same io with everything written to stdout and stderr made inert (report/shared/terminal.ts): paths,
  * names and messages from the corpus cannot drive the terminal. `runCli` wraps every command's
  * io with it; `control` keeps the unfiltered stderr for the progress bar.
  */

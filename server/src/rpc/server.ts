@@ -55,7 +55,7 @@ import {
 import { corpusRoots, locateFinding } from '../report/shared/paths';
 import { candidates, currentEnvironment, parseDevice, precheck } from '../runtime/devices';
 import { VERSION } from '../version';
-import { inert } from '../util/terminal';
+import { inert } from '../report/shared/terminal';
 import { errorInfo, isInternal, RpcError, toResponseError } from './errors';
 import { estimateTraining } from './estimate';
 import { ENGINE_EXIT } from './exit-codes';

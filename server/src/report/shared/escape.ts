@@ -5,7 +5,7 @@
  * characters (U+202A–U+202E, U+2066–U+2069, U+200E/U+200F, U+061C) would reorder what a reader
  * sees ("Trojan Source"): they are shown instead, as `<U+202E>`.
  */
-import { showBidiControls } from '../../util/terminal';
+import { showBidiControls } from './terminal';
 
 // XML 1.0 allows TAB, LF, CR and U+0020–U+D7FF, U+E000–U+FFFD, U+10000–U+10FFFF; anything else
 // (other control characters, lone surrogates, U+FFFE/U+FFFF) cannot be written even as a

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { AuditReport } from '../../protocol/report';
 import { keyRepeatsLabel, SCORE_ROWS, scoreText } from './aggregate';
 import { fmtPercent } from './format';
-import { inertField } from '../../util/terminal';
+import { inertField } from './terminal';
 
 /** `x` with `digits` decimals, `n/a` when the audit could not compute it. */
 const fixed = (x: number | null | undefined, digits = 3): string => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(digits));
