@@ -1,9 +1,9 @@
 /**
  * Issue 13 case 8: the pickers of "Audit memorization" closed when the focus moved (a walkthrough
- * page opening while "(1/2)" was shown), and the command ended silently. The real-VS-Code tests
- * (test/vscode, run in code-server) cannot move the focus away from a quick pick on their own, so
- * this checks the options every picker is shown with, and scans the extension's sources so that a
- * new picker cannot be added without them.
+ * page opening while "(1/2)" was shown), and the command ended silently. test/e2e/pickers.test.ts
+ * moves the focus away in a real VS Code (code-server, when it is installed); this checks, without
+ * it, the options every picker is shown with, and scans the extension's sources so that a new
+ * picker cannot be added without them.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
