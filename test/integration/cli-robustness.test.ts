@@ -108,6 +108,10 @@ test('loose numbers and empty lists are usage errors naming the flag, the value 
     [['--noise', 'y-shuffle:0,0x32'], "--noise 'y-shuffle:0,0x32'", /level '0x32'/],
     [['--lr', '0x1'], "--lr '0x1'", /positive decimal number/],
     [['--lr', ''], "--lr ''", /positive decimal number/],
+    // Flags that size resources have an upper bound too.
+    [['--batch-size', '100000'], "--batch-size '100000'", /integer from 1 to 65536/],
+    [['--epochs', '99999999'], "--epochs '99999999'", /integer from 1 to 10000/],
+    [['--max-file-size', '1G'], "--max-file-size '1G'", /at most 256M/],
   ];
   for (const [flags, named, accepted] of cases) {
     const r = await cli(['audit', 'corpus', ...flags], { cwd: work.dir });
@@ -128,6 +132,9 @@ test('loose numbers and empty lists are usage errors naming the flag, the value 
   const gen = await cli(['generate', '--out', 'g', '--ambiguity', '0x0'], { cwd: work.dir });
   assert.equal(gen.code, 2);
   assert.match(gen.stderr, /--ambiguity '0x0' is not accepted: write a decimal number from 0 to 1/);
+  const many = await cli(['generate', '--out', 'g', '--methods', '1000000000'], { cwd: work.dir });
+  assert.equal(many.code, 2);
+  assert.match(many.stderr, /--methods '1000000000' is not accepted: write an integer from 1 to 1000000/);
 });
 
 test('every file too large: the error names --max-file-size; an unknown config key names its file', async () => {

@@ -13,6 +13,7 @@ import { CONFIG_FILE_NAMES, DEFAULT_OUT_DIR, type AuditConfigInput } from '../pr
 import { isLanguageId, type LanguageId } from '../parse/sample';
 import { NOISE_KINDS, type NoiseKind } from '../noise/kinds';
 import { parseGate, type Gate } from './gates';
+import { MAX_FILE_BYTES_LIMIT } from '../corpus/options';
 
 /** Noise kinds (PRODUCT.md; applied to the training split only), as the noise module defines them. */
 export { NOISE_KINDS };
@@ -230,7 +231,7 @@ export function resolveAuditConfig(...layers: AuditConfigInput[]): AuditConfig {
     device: choice('device', pick('device'), DEVICE_CHOICES),
     gates: (gates as unknown[]).map((g, i) => (typeof g === 'string' ? parseGate(g, `gates[${i}]`) : fail(`gates[${i}]`, "must be a string such as 'gap<=0.3'"))),
     splitSeed: int('splitSeed', pick('splitSeed'), 0, 2 ** 31 - 1),
-    maxFileBytes: int('maxFileBytes', pick('maxFileBytes'), 1),
+    maxFileBytes: int('maxFileBytes', pick('maxFileBytes'), 1, MAX_FILE_BYTES_LIMIT),
     outDir: (() => {
       const o = pick('outDir');
       if (typeof o !== 'string' || o === '') fail('outDir', 'must be a folder path');

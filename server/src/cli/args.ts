@@ -4,6 +4,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { EngineError, ERROR_CODES } from '../errors';
+import { MAX_FILE_BYTES_LIMIT } from '../corpus/options';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
@@ -55,13 +56,14 @@ export function intListFlag(name: string, value: string | undefined, example: st
 }
 
 /** Parses a size like 1048576, 512k, 2M, 1MiB. */
-export function sizeFlag(name: string, value: string | undefined): number | undefined {
+export function sizeFlag(name: string, value: string | undefined, max = MAX_FILE_BYTES_LIMIT): number | undefined {
   if (value === undefined) return undefined;
   const m = /^(\d+(?:\.\d+)?)\s*([kKmMgG]?)(i?[bB])?$/.exec(value.trim());
   if (!m) throw new EngineError(ERROR_CODES.USAGE, `--${name} must be a size such as 1048576, 512k or 2M (got '${value}')`);
   const scale = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
   const n = Math.round(Number(m[1]) * scale);
   if (n <= 0) throw new EngineError(ERROR_CODES.USAGE, `--${name} must be positive (got '${value}')`);
+  if (n > max) throw flagError(name, value, `at most ${max / 1024 ** 2}M (a larger file is not source code to audit)`);
   return n;
 }
 
