@@ -86,18 +86,21 @@ export class BoundedMessageReader extends AbstractMessageReader implements Messa
           return;
         }
         const header = this.buffer.subarray(0, end).toString('ascii');
-        this.buffer = this.buffer.subarray(end + HEADER_END.length);
         const length = /(?:^|\r\n)content-length:[ \t]*([^\r\n]*)/i.exec(header)?.[1]?.trim();
-        if (length === undefined || !/^\d+$/.test(length)) {
-          this.reject({ code: -32600, message: `a message header without a valid Content-Length (got ${length === undefined ? 'none' : JSON.stringify(length)}); the message was skipped` }, true);
+        const refused: string | undefined =
+          length === undefined || !/^\d+$/.test(length)
+            ? `a message header without a valid Content-Length (got ${length === undefined ? 'none' : JSON.stringify(length)}); the message was skipped`
+            : Number(length) > this.maxBytes
+              ? `a message of ${length} bytes is over the engine's limit of ${this.maxBytes} bytes; it was skipped`
+              : undefined;
+        if (refused !== undefined) {
+          // Resynchronize from the next byte: a good header may sit inside this bad one's text.
+          this.reject({ code: -32600, message: refused }, true);
+          this.buffer = this.buffer.subarray(1);
           continue;
         }
-        const n = Number(length);
-        if (n > this.maxBytes) {
-          this.reject({ code: -32600, message: `a message of ${length} bytes is over the engine's limit of ${this.maxBytes} bytes; it was skipped` }, true);
-          continue;
-        }
-        this.bodyLength = n;
+        this.buffer = this.buffer.subarray(end + HEADER_END.length);
+        this.bodyLength = Number(length);
       }
       if (this.buffer.length < this.bodyLength) return;
       const body = this.buffer.subarray(0, this.bodyLength).toString('utf8');
