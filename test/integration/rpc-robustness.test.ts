@@ -73,6 +73,22 @@ test('a client that closes the connection mid-audit: the audit is cancelled, fin
   assert.ok(runs[0]!.runsDone >= 1, `finished runs kept: ${runs[0]!.runsDone}`);
 });
 
+test('the reported scenario: stdin closed 2.5 s after audit/start ends the engine cleanly with exit 1', { timeout: 60_000 }, async () => {
+  const { child, stderr, exited } = engine();
+  const conn = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
+  conn.listen();
+  await conn.sendRequest(InitializeRequest, { protocolVersion: PROTOCOL_VERSION, clientName: 'robustness test' });
+  const folder = path.join(work.dir, 'second');
+  await writeCorpus(path.join(folder, 'corpus'), generateCorpus({ seed: 4, methods: 300, languages: ['python'] }));
+  await conn.sendRequest(AuditStartRequest, { folder, config: { inputs: ['corpus'], epochs: 300, noise: ['y-shuffle:0,50'], device: 'cpu' }, useConfigFile: false });
+  await new Promise((r) => setTimeout(r, 2500));
+  child.stdin.end();
+  const code = await exited;
+  conn.dispose();
+  assert.equal(code, ENGINE_EXIT.CLIENT_GONE, stderr());
+  assert.doesNotMatch(stderr(), /unhandled|uncaught|Connection is closed|internal error|\n\s+at /i, stderr());
+});
+
 /** Reads `Content-Length` framed messages from the engine's stdout. */
 function frames(child: ChildProcessWithoutNullStreams): { next: () => Promise<Record<string, unknown>> } {
   let buf = Buffer.alloc(0);
