@@ -26,6 +26,7 @@ import { outDir, settingsToConfigInput, useConfigFile, type SettingReader } from
 import type { FindingsController } from './findings';
 import { auditCommandOptions, doneSummary, headline, presetItem, PRESETS, progressMessage, type AuditCommandOptions } from './presets';
 import type { ReportPanels } from './report-panel';
+import { DELETE_RUN_PICK, FOLDER_PICK, notStarted, presetPick, SCOPE_PICK } from './pickers';
 
 export const COMMANDS = {
   audit: 'memaudit.audit',
@@ -104,7 +105,7 @@ async function pickScope(): Promise<Scope | undefined> {
       return picked?.[0] ? scopeOf(picked[0]) : undefined;
     },
   });
-  const choice = await vscode.window.showQuickPick(items, { title: 'Audit memorization (1/2): what to audit', placeHolder: 'Workspace folder, another folder or a JSONL file' });
+  const choice = await vscode.window.showQuickPick(items, SCOPE_PICK);
   return choice?.pick();
 }
 
@@ -134,7 +135,7 @@ async function pickPreset(ctx: CommandContext, scope: Scope): Promise<string | u
   );
   const items = plans.map((p) => ({ ...p, picked: p.preset === configured }));
   items.sort((a, b) => Number(b.picked) - Number(a.picked));
-  const choice = await vscode.window.showQuickPick(items, { title: `Audit memorization (2/2): ${scope.name}`, placeHolder: 'How thorough? (runs = noise kinds × levels × seeds)', matchOnDescription: true });
+  const choice = await vscode.window.showQuickPick(items, presetPick(scope.name));
   return choice?.preset;
 }
 
@@ -192,9 +193,9 @@ async function audit(ctx: CommandContext, uri?: vscode.Uri, options?: AuditComma
   }
   try {
     const scope = uri ? await scopeOf(uri) : await pickScope();
-    if (!scope) return;
+    if (!scope) return reportNotStarted(ctx, 'scope');
     const preset = options?.preset ?? (await pickPreset(ctx, scope));
-    if (!preset) return;
+    if (!preset) return reportNotStarted(ctx, 'preset');
     const done = await runWithProgress(ctx, scope, preset);
     if (!done) return;
     const summary = doneSummary(done);
@@ -216,10 +217,18 @@ async function audit(ctx: CommandContext, uri?: vscode.Uri, options?: AuditComma
   }
 }
 
+/** A picker of the audit closed without a choice: said in the status bar and the output, so the command never ends silently. */
+function reportNotStarted(ctx: CommandContext, step: 'scope' | 'preset'): undefined {
+  const text = notStarted(step);
+  ctx.output.info(text);
+  vscode.window.setStatusBarMessage(text, 8000);
+  return undefined;
+}
+
 async function pickWorkspaceFolder(): Promise<vscode.Uri | undefined> {
   const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file');
   if (folders.length <= 1) return folders[0]?.uri;
-  return (await vscode.window.showWorkspaceFolderPick({ placeHolder: 'Which folder’s audits?' }))?.uri;
+  return (await vscode.window.showWorkspaceFolderPick(FOLDER_PICK))?.uri;
 }
 
 /** Opens a finished audit's report (the latest unless `runId` says otherwise) in the report panel. */
@@ -261,6 +270,7 @@ async function showFindings(ctx: CommandContext): Promise<void> {
   pick.placeholder = 'Type to filter by name, file or signal; the selected method is previewed';
   pick.matchOnDescription = true;
   pick.matchOnDetail = true;
+  pick.ignoreFocusOut = true;
   pick.items = items;
   pick.onDidChangeActive((active) => {
     if (active[0]) open(active[0].finding, true).catch((e: unknown) => ctx.output.warn(`cannot preview ${active[0]!.finding.file}: ${(e as Error).message}`));
@@ -293,7 +303,7 @@ async function deleteRun(ctx: CommandContext): Promise<void> {
         description: r.state === 'finished' ? `${r.createdAt?.slice(0, 16).replace('T', ' ') ?? ''} · ${r.model ?? ''} · ${r.scores ? headline(r.scores, r.scoreStatus) : 'no scores'}` : `interrupted after ${r.runsDone} run(s)`,
         run: r,
       })),
-      { title: 'Delete an audit run' },
+      DELETE_RUN_PICK,
     );
     if (!choice) return;
     const sure = await vscode.window.showWarningMessage(`Delete audit ${choice.run.id} and everything in ${choice.run.dir}?`, { modal: true }, 'Delete');

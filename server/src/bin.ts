@@ -2,6 +2,7 @@
 /** Entry point of the `memaudit` executable: runs the CLI and sets the exit code. */
 import { runCli } from './cli';
 import { processIo } from './cli/io';
+import { inert } from './report/shared/terminal';
 
 const controller = new AbortController();
 let interrupted = false;
@@ -21,7 +22,9 @@ runCli(process.argv.slice(2), processIo(controller.signal)).then(
     process.exitCode = code;
   },
   (e: unknown) => {
-    process.stderr.write(`memaudit: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    // runCli reports its own errors; this is a failure of the reporting itself.
+    const debug = process.argv.includes('--debug') || Boolean(process.env['MEMAUDIT_DEBUG']);
+    process.stderr.write(inert(`memaudit: unexpected error: ${e instanceof Error ? ((debug ? e.stack : undefined) ?? e.message) : String(e)}\n`));
     process.exitCode = 2;
   },
 );

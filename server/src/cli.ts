@@ -9,7 +9,7 @@ import { runAuditCommand, AUDIT_HELP } from './cli/audit';
 import { runExtractCommand, EXTRACT_HELP } from './cli/extract';
 import { runGenerateCommand, GENERATE_HELP } from './cli/generate';
 import { runReportCommand, runRunsCommand, REPORT_HELP, RUNS_HELP } from './cli/runs';
-import { processIo, type CliIo } from './cli/io';
+import { inertIo, processIo, type CliIo } from './cli/io';
 import { EXIT, type ExitCode } from './cli/exit';
 import { VERSION } from './version';
 
@@ -43,8 +43,22 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   report: { run: runReportCommand, help: REPORT_HELP },
 };
 
-export async function runCli(argv: string[], io: CliIo = processIo()): Promise<ExitCode> {
-  const [command, ...rest] = argv;
+/**
+ * Whether to print stacks — `--debug` anywhere before a `--`, or MEMAUDIT_DEBUG set (not 0/false)
+ * — and the arguments without that flag.
+ */
+function debugRequested(argv: readonly string[], env: NodeJS.ProcessEnv): { debug: boolean; args: string[] } {
+  const end = argv.indexOf('--');
+  const isFlag = (a: string, i: number): boolean => a === '--debug' && (end < 0 || i < end);
+  const v = env['MEMAUDIT_DEBUG'];
+  return { debug: argv.some(isFlag) || (v !== undefined && v !== '' && v !== '0' && v !== 'false'), args: argv.filter((a, i) => !isFlag(a, i)) };
+}
+
+export async function runCli(argv: string[], rawIo: CliIo = processIo()): Promise<ExitCode> {
+  // Everything printed goes through one filter: corpus paths and names cannot drive the terminal.
+  const io = inertIo(rawIo);
+  const { debug, args } = debugRequested(argv, io.env);
+  const [command, ...rest] = args;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     io.stdout(HELP);
     return command === undefined ? EXIT.ERROR : EXIT.OK;
@@ -62,13 +76,8 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<E
     io.stdout(entry.help);
     return EXIT.OK;
   }
-  // --debug (anywhere before a `--`) or MEMAUDIT_DEBUG=1: errors are printed with their stacks.
-  const end = rest.indexOf('--');
-  const debugAt = rest.findIndex((a, i) => a === '--debug' && (end < 0 || i < end));
-  const debug = debugAt >= 0 || io.env['MEMAUDIT_DEBUG'] === '1';
-  const args = rest.filter((a, i) => !(a === '--debug' && (end < 0 || i < end)));
   try {
-    return await entry.run(args, io);
+    return await entry.run(rest, io);
   } catch (caught) {
     // A file-system error that escaped its writer is still a write failure with a cause and a fix.
     const e = isFsError(caught) ? writeError(caught.path ?? '(unknown path)', caught) : caught;
@@ -76,10 +85,15 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<E
       io.stderr(`memaudit ${command}: ${e.message}\n`);
       const cause = e.cause instanceof Error ? e.cause : undefined;
       if (debug) io.stderr(`${e.stack ?? ''}\n${cause?.stack ? `caused by: ${cause.stack}\n` : ''}`);
-      else if (e.code === ERROR_CODES.INTERNAL && cause?.stack) io.stderr(`${cause.stack}\n`);
+      else if (e.code === ERROR_CODES.INTERNAL) io.stderr(`(run again with --debug for the stack, and please report it)\n`);
     } else {
-      // Not an error the engine raised on purpose: a bug. Print the stack so it can be reported.
-      io.stderr(`memaudit ${command}: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      // Not an error the engine raised on purpose: a bug. The stack only on request.
+      const message = e instanceof Error ? e.message : String(e);
+      io.stderr(
+        debug && e instanceof Error && e.stack
+          ? `memaudit ${command}: internal error: ${e.stack}\n`
+          : `memaudit ${command}: unexpected error: ${message}\n(run again with --debug for the stack, and please report it)\n`,
+      );
     }
     return EXIT.ERROR;
   }

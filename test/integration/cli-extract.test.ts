@@ -147,7 +147,7 @@ test('usage errors exit with 2 and say what is wrong', async () => {
       [['extract', '--bogus'], /Unknown option '--bogus'/],
       [['extract', '--format', 'xml'], /--format must be one of text, json/],
       [['extract', '--lang', 'cobol'], /--lang must be one of java, python, ruby/],
-      [['extract', '--workers', '0'], /--workers must be an integer ≥ 1/],
+      [['extract', '--workers', '0'], /--workers '0' is not accepted: write an integer ≥ 1/],
       [['extract', '--max-file-size', 'big'], /--max-file-size must be a size/],
       [['extract', 'does/not/exist'], /does\/not\/exist/],
       [['frobnicate'], /unknown command 'frobnicate'/],

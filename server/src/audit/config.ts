@@ -13,6 +13,7 @@ import { CONFIG_FILE_NAMES, DEFAULT_OUT_DIR, type AuditConfigInput } from '../pr
 import { isLanguageId, type LanguageId } from '../parse/sample';
 import { NOISE_KINDS, type NoiseKind } from '../noise/kinds';
 import { parseGate, type Gate } from './gates';
+import { MAX_FILE_BYTES_LIMIT } from '../corpus/options';
 
 /** Noise kinds (PRODUCT.md; applied to the training split only), as the noise module defines them. */
 export { NOISE_KINDS };
@@ -133,6 +134,16 @@ export const DEFAULT_AUDIT_CONFIG: AuditConfig = {
   csrEvery: 10,
 };
 
+/** The largest `epochs` accepted. */
+export const MAX_EPOCHS = 10_000;
+/** The largest `batchSize` accepted (a batch is one tensor of this many samples). */
+export const MAX_BATCH_SIZE = 65_536;
+
+/** Every setting a config file or the client may give. */
+export function knownSettings(): Set<string> {
+  return new Set<string>([...Object.keys(DEFAULT_AUDIT_CONFIG), 'language', 'preset']);
+}
+
 function fail(field: string, message: string): never {
   throw new EngineError(ERROR_CODES.CONFIG, `${field}: ${message}`, { field });
 }
@@ -165,11 +176,17 @@ function modelPresetOf(model: ModelName, set: unknown, picked: unknown): unknown
 
 /** Parses `kind:l1,l2,…` (levels in percent), the CLI's --noise syntax. */
 export function parseNoiseSpec(spec: string, field = 'noise'): NoisePlanItem {
-  const m = /^\s*([a-z-]+)\s*(?::\s*([0-9.,\s]+))?$/.exec(spec);
+  const m = /^\s*([a-z-]+)\s*(?::(.*))?$/.exec(spec);
   if (!m) fail(field, `cannot read '${spec}': write KIND:LEVELS, e.g. 'y-shuffle:0,25,50,75,100' (levels in percent)`);
   const kind = choice(field, m[1], NOISE_KINDS);
-  const levels = m[2] ? m[2].split(',').map((s) => Number(s.trim())) : LABEL_LEVELS;
-  return { kind, levels: validLevels(`${field} (${kind})`, levels) };
+  if (m[2] === undefined) return { kind, levels: validLevels(`${field} (${kind})`, LABEL_LEVELS) };
+  // Each level in decimal digits: an empty one ('y-shuffle:,' or 'y-shuffle:') is an error, not 0.
+  const parts = m[2].split(',').map((s) => s.trim());
+  const bad = parts.find((s) => !/^(?:\d+(?:\.\d+)?|\.\d+)$/.test(s));
+  if (bad !== undefined) {
+    fail(field, `cannot read '${spec}': ${bad === '' ? 'an empty level' : `level '${bad}'`}; levels are percentages from 0 to 100 in decimal, separated by commas, e.g. '${kind}:0,25,50'`);
+  }
+  return { kind, levels: validLevels(`${field} (${kind})`, parts.map(Number)) };
 }
 
 function validLevels(field: string, levels: unknown): number[] {
@@ -191,7 +208,7 @@ export function resolveAuditConfig(...layers: AuditConfigInput[]): AuditConfig {
   const preset = presetName === undefined ? {} : AUDIT_PRESETS[choice('preset', presetName, PRESET_NAMES)];
   const merged: AuditConfigInput & Record<string, unknown> = {};
   for (const l of layers) for (const [k, v] of Object.entries(l)) if (v !== undefined) merged[k] = v;
-  const known = new Set<string>([...Object.keys(DEFAULT_AUDIT_CONFIG), 'language', 'preset']);
+  const known = knownSettings();
   for (const k of Object.keys(merged)) {
     if (!known.has(k)) fail(k, `unknown setting; valid settings are ${[...known].sort().join(', ')}`);
   }
@@ -228,13 +245,13 @@ export function resolveAuditConfig(...layers: AuditConfigInput[]): AuditConfig {
     modelPreset: choice('modelPreset', modelPresetOf(model, merged.modelPreset, pick('modelPreset')), MODEL_PRESETS[model]),
     noise,
     seeds: [...new Set((seeds as unknown[]).map((s, i) => int(`seeds[${i}]`, s, 0, 2 ** 31 - 1)))],
-    epochs: int('epochs', pick('epochs'), 1, 10_000),
-    batchSize: int('batchSize', pick('batchSize'), 1, 65_536),
+    epochs: int('epochs', pick('epochs'), 1, MAX_EPOCHS),
+    batchSize: int('batchSize', pick('batchSize'), 1, MAX_BATCH_SIZE),
     learningRate: num('learningRate', pick('learningRate'), 0, 10),
     device: choice('device', pick('device'), DEVICE_CHOICES),
     gates: (gates as unknown[]).map((g, i) => (typeof g === 'string' ? parseGate(g, `gates[${i}]`) : fail(`gates[${i}]`, "must be a string such as 'gap<=0.3'"))),
     splitSeed: int('splitSeed', pick('splitSeed'), 0, 2 ** 31 - 1),
-    maxFileBytes: int('maxFileBytes', pick('maxFileBytes'), 1),
+    maxFileBytes: int('maxFileBytes', pick('maxFileBytes'), 1, MAX_FILE_BYTES_LIMIT),
     outDir: (() => {
       const o = pick('outDir');
       if (typeof o !== 'string' || o === '') fail('outDir', 'must be a folder path');
@@ -252,7 +269,7 @@ export function resolveAuditConfig(...layers: AuditConfigInput[]): AuditConfig {
 
 
 /** Reads a config file (JSON, or YAML by extension); errors name the file and the problem. */
-export function readConfigFile(file: string): AuditConfigInput {
+export function readConfigFile(file: string, opts: { checkKeys?: boolean } = {}): AuditConfigInput {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -267,6 +284,16 @@ export function readConfigFile(file: string): AuditConfigInput {
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new EngineError(ERROR_CODES.CONFIG, `${file} must hold an object of settings, e.g. { "model": "bag", "epochs": 20 }`, { file });
+  }
+  // An unknown key is named with the file it is in (resolveAuditConfig no longer knows the layer).
+  const known = knownSettings();
+  const unknown = opts.checkKeys === false ? [] : Object.keys(value).filter((k) => !known.has(k));
+  if (unknown.length > 0) {
+    throw new EngineError(
+      ERROR_CODES.CONFIG,
+      `${file}: ${unknown.map((k) => `'${k}'`).join(', ')} ${unknown.length === 1 ? 'is not a setting' : 'are not settings'}; valid settings are ${[...known].sort().join(', ')}`,
+      { file, field: unknown[0] },
+    );
   }
   return value as AuditConfigInput;
 }

@@ -60,7 +60,7 @@ export function resolveOutDir(folder: string, outDir?: string, configFile?: stri
   let dir = outDir;
   if (dir === undefined) {
     const file = configFile ?? findConfigFile(folder);
-    const fromFile = file ? readConfigFile(file).outDir : undefined;
+    const fromFile = file ? readConfigFile(file, { checkKeys: false }).outDir : undefined;
     dir = typeof fromFile === 'string' && fromFile !== '' ? fromFile : DEFAULT_AUDIT_CONFIG.outDir;
   }
   return path.resolve(folder, dir);

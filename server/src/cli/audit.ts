@@ -3,14 +3,14 @@
  * Exit 0 when every gate passes, 1 when one fails, 2 on usage, configuration or internal errors.
  */
 import * as path from 'node:path';
-import { findConfigFile, parseNoiseSpec, planSize, readConfigFile, resolveAuditConfig } from '../audit/config';
+import { findConfigFile, MAX_BATCH_SIZE, MAX_EPOCHS, parseNoiseSpec, planSize, readConfigFile, resolveAuditConfig, type NoisePlanItem } from '../audit/config';
 import { runAudit } from '../audit/run-audit';
 import type { AuditConfigInput, AuditProgress } from '../protocol';
 import { GATE_METRICS } from '../audit/gates';
 import { EngineError, ERROR_CODES, isEngineError } from '../errors';
 import { reportJsonText } from '../report/shared/json-text';
 import { renderAuditText } from '../report/shared/text';
-import { choiceFlag, intFlag, parseCommandArgs, sizeFlag } from './args';
+import { choiceFlag, intFlag, intListFlag, numberFlag, parseCommandArgs, sizeFlag } from './args';
 import type { CliIo } from './io';
 import { gatesExit, type ExitCode } from './exit';
 import { ProgressReporter } from './progress';
@@ -69,28 +69,30 @@ const OPTIONS = {
   ...REPORT_OUTPUT_FLAGS,
 } as const;
 
-function listOfInts(flag: string, v: string | undefined): number[] | undefined {
-  if (v === undefined) return undefined;
-  return v.split(',').map((s) => {
-    const n = Number(s.trim());
-    if (!Number.isInteger(n) || n < 0) throw new EngineError(ERROR_CODES.USAGE, `--${flag} must be a comma-separated list of integers ≥ 0 (got '${v}')`);
-    return n;
-  });
+/** `--noise KIND:LEVELS`, its errors naming the flag and the value (as a usage error). */
+function noiseFlag(spec: string): NoisePlanItem {
+  try {
+    return parseNoiseSpec(spec, '--noise');
+  } catch (e) {
+    if (isEngineError(e) && e.code === ERROR_CODES.CONFIG) {
+      throw new EngineError(ERROR_CODES.USAGE, `--noise '${spec}' is not accepted: ${e.message.replace(/^--noise[^:]*: /, '').replace(`cannot read '${spec}': `, '')}`, { flag: '--noise', value: spec });
+    }
+    throw e;
+  }
 }
 
 export async function runAuditCommand(argv: string[], io: CliIo): Promise<ExitCode> {
   const { values, positionals } = parseCommandArgs('audit', argv, OPTIONS);
   const format = choiceFlag('format', values.format, ['text', 'json'] as const) ?? 'text';
-  const lr = values.lr === undefined ? undefined : Number(values.lr);
-  if (lr !== undefined && !(lr > 0)) throw new EngineError(ERROR_CODES.USAGE, `--lr must be a positive number (got '${values.lr}')`);
+  const lr = numberFlag('lr', values.lr, '0.01');
   const flags: AuditConfigInput = {
     ...(positionals.length ? { inputs: positionals } : {}),
     ...(values.preset !== undefined ? { preset: values.preset } : {}),
     ...(values.model !== undefined ? { model: values.model } : {}),
-    ...(values.noise ? { noise: values.noise.map((s, i) => parseNoiseSpec(s, `--noise[${i}]`)) } : {}),
-    ...(values.seeds !== undefined ? { seeds: listOfInts('seeds', values.seeds)! } : {}),
-    ...(values.epochs !== undefined ? { epochs: intFlag('epochs', values.epochs)! } : {}),
-    ...(values['batch-size'] !== undefined ? { batchSize: intFlag('batch-size', values['batch-size'])! } : {}),
+    ...(values.noise ? { noise: values.noise.map(noiseFlag) } : {}),
+    ...(values.seeds !== undefined ? { seeds: intListFlag('seeds', values.seeds, '0,1,2')! } : {}),
+    ...(values.epochs !== undefined ? { epochs: intFlag('epochs', values.epochs, 1, MAX_EPOCHS)! } : {}),
+    ...(values['batch-size'] !== undefined ? { batchSize: intFlag('batch-size', values['batch-size'], 1, MAX_BATCH_SIZE)! } : {}),
     ...(lr !== undefined ? { learningRate: lr } : {}),
     ...(values['max-train'] !== undefined ? { maxTrainSamples: intFlag('max-train', values['max-train'], 0)! } : {}),
     ...(values.device !== undefined ? { device: values.device } : {}),

@@ -16,6 +16,7 @@ import { EXIT, type ExitCode } from './exit';
 import { ProgressReporter } from './progress';
 import { fmtPercent } from '../report/shared/format';
 import { formatBytes, formatCount, formatDuration } from './format';
+import { inertField } from '../report/shared/terminal';
 
 export const EXTRACT_HELP = `Usage: memaudit extract [paths…] [options]
 
@@ -30,7 +31,8 @@ Options:
                               (default: .memaudit/cache in the current folder)
   --format text|json          summary format (default text)
   --max-file-size SIZE        skip files larger than SIZE (default 1M)
-  --workers N                 worker threads (default: number of cores, at most 8)
+  --workers N                 worker threads (default: number of cores, at most 8; never
+                              more than the number of cores)
   --parser auto|native-flat|native|wasm
                               tree-sitter backend (default auto: native-flat, memaudit's
                               own addon, else the native binding, else wasm)
@@ -194,7 +196,7 @@ export function renderSummaryText(s: ExtractSummary): string {
   const problems = s.files.skipExamples.filter((e) => e.reason !== 'ignored' && e.reason !== 'excluded-dir' && e.reason !== 'unsupported-language');
   if (problems.length > 0) {
     lines.push('examples of skipped inputs:');
-    for (const e of problems.slice(0, 10)) lines.push(`  ${e.path}: ${e.reason}${e.detail ? ` (${e.detail})` : ''}`);
+    for (const e of problems.slice(0, 10)) lines.push(`  ${inertField(e.path)}: ${e.reason}${e.detail ? ` (${inertField(e.detail)})` : ''}`);
   }
   return `${lines.join('\n')}\n`;
 }

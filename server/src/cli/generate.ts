@@ -24,7 +24,7 @@ same files, byte for byte.
 
 Options:
   --out DIR                   folder to write to (created if missing; must be empty)
-  --methods N                 number of methods, split across the languages (default 3000)
+  --methods N                 number of methods, split across the languages (default 3000, at most 1000000)
   --seed N                    seed (default 0)
   --lang LIST                 comma-separated languages: java,python,ruby (default all three)
   --ambiguity P               share of methods whose body fits two names, 0 to 1 (default 0.05)
@@ -44,6 +44,9 @@ const OPTIONS = {
   format: { type: 'string' },
 } as const;
 
+/** The most methods `generate` writes (the corpus is built in memory before it is written). */
+const MAX_GENERATED_METHODS = 1_000_000;
+
 function usage(message: string): EngineError {
   return new EngineError(ERROR_CODES.USAGE, `${message}\nRun 'memaudit generate --help' for the options.`);
 }
@@ -61,8 +64,8 @@ function parseLanguages(value: string | undefined): LanguageId[] | undefined {
 
 function parseAmbiguity(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const p = Number(value);
-  if (value.trim() === '' || !Number.isFinite(p) || p < 0 || p > 1) throw usage(`--ambiguity must be a number from 0 to 1 (got '${value}')`);
+  const p = /^(?:\d+(?:\.\d*)?|\.\d+)$/.test(value) ? Number(value) : NaN;
+  if (!Number.isFinite(p) || p < 0 || p > 1) throw usage(`--ambiguity '${value}' is not accepted: write a decimal number from 0 to 1 (e.g. --ambiguity 0.05)`);
   return p;
 }
 
@@ -95,7 +98,7 @@ export async function runGenerateCommand(argv: string[], io: CliIo): Promise<Exi
   if (positionals.length > 0) throw usage(`unexpected argument '${positionals[0]}' (the folder goes after --out)`);
   if (values.out === undefined || values.out.trim() === '') throw usage('--out DIR is required');
   const format = choiceFlag('format', values.format, ['text', 'json'] as const) ?? 'text';
-  const methods = intFlag('methods', values.methods) ?? 3000;
+  const methods = intFlag('methods', values.methods, 1, MAX_GENERATED_METHODS) ?? 3000;
   const seed = intFlag('seed', values.seed, 0) ?? 0;
   const languages = parseLanguages(values.lang);
   const ambiguity = parseAmbiguity(values.ambiguity);

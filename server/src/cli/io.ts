@@ -2,6 +2,8 @@
  * The CLI's view of the outside world, injectable so tests can run commands in-process and read
  * what they printed.
  */
+import { inert } from '../report/shared/terminal';
+
 export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
@@ -11,6 +13,26 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   /** Aborted on Ctrl-C. */
   signal?: AbortSignal;
+  /**
+   * Writes the progress bar's own control sequences (`\r`, erase line) to stderr as they are.
+   * Set by `inertIo`, whose `stderr` shows control characters escaped; without it the progress
+   * bar writes them with `stderr`.
+   */
+  control?: (sequence: string) => void;
+}
+
+/**
+ * The same io with everything written to stdout and stderr made inert (report/shared/terminal.ts): paths,
+ * names and messages from the corpus cannot drive the terminal. `runCli` wraps every command's
+ * io with it; `control` keeps the unfiltered stderr for the progress bar.
+ */
+export function inertIo(io: CliIo): CliIo {
+  return {
+    ...io,
+    stdout: (t) => io.stdout(inert(t)),
+    stderr: (t) => io.stderr(inert(t)),
+    control: io.control ?? io.stderr,
+  };
 }
 
 export function processIo(signal?: AbortSignal): CliIo {

@@ -23,7 +23,9 @@ export class ProgressReporter {
   update(p: ProgressLine): void {
     if (this.io.stderrIsTty) {
       const bar = p.fraction === undefined ? '' : `${renderBar(p.fraction, 24)} ${(p.fraction * 100).toFixed(0).padStart(3)}% `;
-      this.io.stderr(`\r\x1b[2K${this.label} ${bar}${p.text}`);
+      // The text goes through `stderr` (made inert), the bar's control sequence through `control`.
+      this.clearLine();
+      this.io.stderr(`${this.label} ${bar}${p.text}`);
       this.drawn = true;
       return;
     }
@@ -36,8 +38,12 @@ export class ProgressReporter {
 
   /** Ends the bar (terminal) and prints a final line. */
   done(text: string): void {
-    if (this.io.stderrIsTty && this.drawn) this.io.stderr('\r\x1b[2K');
+    if (this.io.stderrIsTty && this.drawn) this.clearLine();
     this.io.stderr(`${this.label} ${text}\n`);
+  }
+
+  private clearLine(): void {
+    (this.io.control ?? this.io.stderr)('\r\x1b[2K');
   }
 }
 

@@ -60,11 +60,17 @@ export const DEFAULT_EXCLUDED_DIRS: readonly string[] = [
   '.memaudit',
 ];
 
+/**
+ * The largest `maxFileBytes` accepted: a file is read whole and decoded into one string (Node's
+ * strings stop at about 512 MiB), and no source file worth auditing is near this size.
+ */
+export const MAX_FILE_BYTES_LIMIT = 256 * 1024 * 1024;
+
 /** Fills in the defaults; throws `E_CONFIG` for a value that cannot work. */
 export function resolveCorpusOptions(options: CorpusOptions = {}): ResolvedCorpusOptions {
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-  if (!Number.isSafeInteger(maxFileBytes) || maxFileBytes <= 0) {
-    throw new EngineError(ERROR_CODES.CONFIG, `corpus.maxFileBytes must be a positive integer (got ${String(options.maxFileBytes)})`, {
+  if (!Number.isSafeInteger(maxFileBytes) || maxFileBytes <= 0 || maxFileBytes > MAX_FILE_BYTES_LIMIT) {
+    throw new EngineError(ERROR_CODES.CONFIG, `corpus.maxFileBytes must be an integer from 1 to ${MAX_FILE_BYTES_LIMIT} (got ${String(options.maxFileBytes)})`, {
       field: 'maxFileBytes',
     });
   }

@@ -71,6 +71,8 @@ export type CorpusTask = FileTask | UnitTask | ZipEntryTask;
  * - `jsonl-malformed`: a JSONL line that is not a JSON object.
  * - `jsonl-missing-field`: a JSONL record without a string `code` (or `language`).
  * - `archive-corrupt`: a zip or gzip input that cannot be read as such.
+ * - `unsafe-path`: a zip entry whose name climbs out of the archive (`../`), is absolute, names a
+ *   drive or has a backslash.
  */
 export type SkipReason =
   | 'too-large'
@@ -84,7 +86,8 @@ export type SkipReason =
   | 'excluded-dir'
   | 'jsonl-malformed'
   | 'jsonl-missing-field'
-  | 'archive-corrupt';
+  | 'archive-corrupt'
+  | 'unsafe-path';
 
 /** Every skip reason, in the order reports list them. */
 export const SKIP_REASONS: readonly SkipReason[] = [
@@ -100,6 +103,7 @@ export const SKIP_REASONS: readonly SkipReason[] = [
   'jsonl-malformed',
   'jsonl-missing-field',
   'archive-corrupt',
+  'unsafe-path',
 ];
 
 /** Something left out of the corpus. */

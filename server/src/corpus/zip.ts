@@ -249,6 +249,21 @@ export function readZipEntryTask(task: ZipEntryTask): Uint8Array | { skip: 'arch
   }
 }
 
+/**
+ * Why an entry's name is unsafe, or undefined: a name that climbs out of the archive (`../`), is
+ * absolute, names a drive or uses backslashes (which some tools read as folder separators) would
+ * point outside the archive's folder if anything were ever extracted by it, and reports would
+ * show a misleading path. Such entries are left out, with this reason.
+ */
+export function unsafeEntryName(name: string): string | undefined {
+  if (name.includes('\\')) return "the entry's name has a backslash, which some tools read as a folder separator (a name such as ..\\x can point outside the archive)";
+  if (name.startsWith('/')) return "the entry's name is an absolute path";
+  if (/^[A-Za-z]:/.test(name)) return "the entry's name starts with a drive letter";
+  if (name.split('/').some((p) => p === '..')) return "the entry's name has a '..' part: it points outside the archive";
+  if (name.includes('\0')) return "the entry's name has a NUL character";
+  return undefined;
+}
+
 /** Closes the archives `readZipEntryTask` opened. */
 export function closeZipArchives(): void {
   for (const fd of openArchives.values()) fs.closeSync(fd);
@@ -289,6 +304,11 @@ export async function* expandZip(src: ZipSource, options: ResolvedCorpusOptions)
         continue;
       }
       previous = entry.name;
+      const unsafe = unsafeEntryName(entry.name);
+      if (unsafe) {
+        yield { kind: 'skip', path: label, reason: 'unsafe-path', detail: unsafe };
+        continue;
+      }
       const parts = entry.name.split('/');
       const excluded = parts.slice(0, -1).findIndex((d) => isExcludedDirName(d, options));
       if (excluded >= 0) {

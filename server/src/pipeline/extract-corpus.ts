@@ -98,6 +98,15 @@ export function defaultWorkerCount(): number {
   return Math.max(1, Math.min(8, os.availableParallelism()));
 }
 
+/**
+ * The most parser workers an extraction starts: one per core. More only compete for the same
+ * cores (each loads its own parsers and holds its own memory): `--workers 1000` on two cores ran
+ * for minutes at a load of 170 before this bound.
+ */
+export function maxWorkerCount(): number {
+  return Math.max(1, os.availableParallelism());
+}
+
 /** How the corpus cache was used. */
 export type CacheUse = 'off' | 'hit' | 'partial' | 'miss';
 
@@ -144,10 +153,14 @@ class ExtractionRun {
 
   constructor(private readonly opts: ExtractCorpusOptions) {
     this.settings = { ...DEFAULT_EXTRACT_SETTINGS, ...opts.settings };
-    this.workers = opts.workers ?? defaultWorkerCount();
     this.cwd = opts.cwd ?? process.cwd();
     this.corpusOptions = resolveCorpusOptions(opts.corpus ?? {});
     this.log = opts.log ?? (() => {});
+    const cap = maxWorkerCount();
+    if (opts.workers !== undefined && opts.workers > cap) {
+      this.log(`${opts.workers} workers asked for, ${cap} used: this machine has ${cap} core(s), and more workers than cores only compete for them`);
+    }
+    this.workers = Math.min(opts.workers ?? defaultWorkerCount(), cap);
     this.cacheName = corpusCacheName({
       inputs: opts.inputs.map((i) => path.resolve(this.cwd, i)),
       corpusOptions: { ...this.corpusOptions, extensionMap: [...this.corpusOptions.extensionMap.entries()].sort() },
@@ -259,7 +272,7 @@ class ExtractionRun {
   /** The extraction's result, saved to the cache first when there is one. */
   private async finish(pool: ExtractionPool): Promise<CorpusExtraction> {
     const { stats, builder } = this.tally;
-    if (builder.count === 0 && this.opts.parseOnly !== true) throw emptyCorpusError(this.opts.inputs, stats);
+    if (builder.count === 0 && this.opts.parseOnly !== true) throw emptyCorpusError(this.opts.inputs, stats, this.corpusOptions.maxFileBytes);
     const records = this.tally.sourceRecords();
     const columns = builder.build();
     const corpusKey = this.corpusKey();
@@ -357,7 +370,7 @@ function envBackend(): BackendChoice | undefined {
   return (BACKEND_CHOICES as readonly (string | undefined)[]).includes(v) ? (v as BackendChoice) : undefined;
 }
 
-function emptyCorpusError(inputs: readonly string[], stats: ExtractionStats): EngineError {
+function emptyCorpusError(inputs: readonly string[], stats: ExtractionStats, maxFileBytes: number): EngineError {
   const skipped = Object.entries(stats.skipped)
     .map(([reason, n]) => `${n} ${reason}`)
     .join(', ');
@@ -368,6 +381,13 @@ function emptyCorpusError(inputs: readonly string[], stats: ExtractionStats): En
   ];
   if (stats.bodiless + stats.methodsWithErrors > 0) {
     lines.push(`${stats.bodiless} method(s) had no body and ${stats.methodsWithErrors} had syntax errors.`);
+  }
+  const tooLarge = stats.skipped['too-large'] ?? 0;
+  if (tooLarge > 0) {
+    lines.push(
+      `${tooLarge} file(s) were larger than the size limit of ${maxFileBytes} bytes: raise it with --max-file-size (e.g. --max-file-size 8M), ` +
+        'or maxFileBytes in the config file (memaudit.maxFileBytes in VS Code).',
+    );
   }
   lines.push(
     'memaudit reads Java (.java), Python (.py) and Ruby (.rb) files, CodeSearchNet-style JSONL files and zip archives of sources. ' +

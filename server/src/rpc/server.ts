@@ -56,8 +56,10 @@ import { corpusRoots, locateFinding } from '../report/shared/paths';
 import { detectionChoiceLine } from '../report/shared/format';
 import { candidates, currentEnvironment, parseDevice, precheck } from '../runtime/devices';
 import { VERSION } from '../version';
+import { inert } from '../report/shared/terminal';
 import { errorInfo, isInternal, RpcError, toResponseError } from './errors';
 import { estimateTraining } from './estimate';
+import { ENGINE_EXIT } from './exit-codes';
 
 /** Progress notifications at most this often, except when the stage, run or epoch changes. */
 const PROGRESS_INTERVAL_MS = 250;
@@ -128,6 +130,8 @@ export class EngineServer {
   private initialized = false;
   private shuttingDown = false;
   private shutdownRequested = false;
+  /** The connection is closed: nothing can be sent any more (notifications are dropped). */
+  private closed = false;
   private active: ActiveAudit | undefined;
 
   constructor(
@@ -139,7 +143,7 @@ export class EngineServer {
   listen(): void {
     this.conn.onRequest(InitializeRequest, (params) => this.guard('initialize', () => this.initialize(params), false));
     this.conn.onRequest(ShutdownRequest, () => this.guard('shutdown', () => this.shutdown(), false));
-    this.conn.onNotification(ExitNotification, () => this.opts.exit(this.shutdownRequested ? 0 : 1));
+    this.conn.onNotification(ExitNotification, () => this.opts.exit(this.shutdownRequested ? ENGINE_EXIT.OK : ENGINE_EXIT.CLIENT_GONE));
     this.handle(AuditPlanRequest, (p) => this.plan(this.resolveTarget(p)));
     this.handle(AuditStartRequest, (p) => this.start(p));
     this.handle(AuditCancelRequest, (p) => {
@@ -158,16 +162,28 @@ export class EngineServer {
     this.handle(FindingsGetRequest, (p) => this.findings(p));
     this.conn.onError(([error]) => this.log('warn', `unreadable message from the client: ${error.message}`));
     this.conn.onClose(() => {
-      // The client went away (or closed our input) without `exit`: stop the audit, then leave.
-      void this.stopActive().then(() => this.opts.exit(this.shutdownRequested ? 0 : 1));
+      // The client went away (or closed our input) without `exit`: cancel the audit as
+      // `audit/cancel` does (finished runs stay on disk, and the same audit resumes from them),
+      // wait for it to stop, then leave. Nothing can be sent from here on.
+      this.closed = true;
+      const running = this.active;
+      if (running) this.stderr(`memaudit server: the client closed the connection; cancelling audit ${running.id} (finished runs are kept)\n`);
+      void this.stopActive().then(() => this.opts.exit(this.shutdownRequested ? ENGINE_EXIT.OK : ENGINE_EXIT.CLIENT_GONE));
     });
     this.conn.listen();
   }
 
   /** Sends a `log` line (warnings and errors also to stderr). Never throws. */
   log(level: LogParams['level'], message: string): void {
-    if (level === 'warn' || level === 'error') (this.opts.stderr ?? ((t: string) => process.stderr.write(t)))(`memaudit server: ${level}: ${message}\n`);
+    if (level === 'warn' || level === 'error') this.stderr(`memaudit server: ${level}: ${message}\n`);
     this.notify(LogNotification, { level, message });
+  }
+
+  /** Writes to stderr (paths from a corpus made inert first: stderr may be a terminal). */
+  private stderr(text: string): void {
+    const safe = inert(text);
+    if (this.opts.stderr) this.opts.stderr(safe);
+    else process.stderr.write(safe);
   }
 
   /** Reports an error nobody caught (main.ts's process handlers), with its stack. */
@@ -177,10 +193,16 @@ export class EngineServer {
   }
 
   private notify<P>(type: NotificationType<P>, params: P): void {
-    // The generic overloads of sendNotification cannot check a generic P; the signature above does.
-    this.conn.sendNotification(type, params as never).catch((e: unknown) => {
-      (this.opts.stderr ?? ((t: string) => process.stderr.write(t)))(`memaudit server: cannot send ${type.method}: ${(e as Error).message}\n`);
-    });
+    // Once the client is gone there is no one to tell; sendNotification would throw.
+    if (this.closed) return;
+    try {
+      // The generic overloads of sendNotification cannot check a generic P; the signature above does.
+      this.conn.sendNotification(type, params as never).catch((e: unknown) => this.stderr(`memaudit server: cannot send ${type.method}: ${(e as Error).message}\n`));
+    } catch (e) {
+      // Closed or disposed between the check and the send (it throws synchronously then).
+      this.closed = true;
+      this.stderr(`memaudit server: cannot send ${type.method}: ${(e as Error).message}\n`);
+    }
   }
 
   /** Runs a handler; turns whatever it throws into a typed JSON-RPC error and logs bugs with their stack. */

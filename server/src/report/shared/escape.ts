@@ -1,8 +1,11 @@
 /**
  * Escaping for the text formats the writers produce. Every string that comes from a report
  * (file paths, method names, messages, gate texts) can contain anything a file system or a JSONL
- * record allows, so it goes through one of these before it meets markup.
+ * record allows, so it goes through one of these before it meets markup. Bidirectional formatting
+ * characters (U+202A–U+202E, U+2066–U+2069, U+200E/U+200F, U+061C) would reorder what a reader
+ * sees ("Trojan Source"): they are shown instead, as `<U+202E>`.
  */
+import { showBidiControls } from './terminal';
 
 // XML 1.0 allows TAB, LF, CR and U+0020–U+D7FF, U+E000–U+FFFD, U+10000–U+10FFFF; anything else
 // (other control characters, lone surrogates, U+FFFE/U+FFFF) cannot be written even as a
@@ -11,8 +14,7 @@ const XML_INVALID_RE = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/
 
 /** The five markup characters as references (the apostrophe as `apos`), unwritable characters as U+FFFD. */
 function escapeMarkup(s: string, apos: string): string {
-  return s
-    .replace(XML_INVALID_RE, '\uFFFD')
+  return showBidiControls(s.replace(XML_INVALID_RE, '\uFFFD'))
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
@@ -48,8 +50,7 @@ export function escapeHtml(s: string): string {
  * and line breaks become spaces (a newline would end a table row).
  */
 export function escapeMarkdown(s: string): string {
-  return s
-    .replace(XML_INVALID_RE, '\uFFFD')
+  return showBidiControls(s.replace(XML_INVALID_RE, '\uFFFD'))
     .replace(/[\r\n]+/g, ' ')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import type { AuditReport } from '../../protocol/report';
 import { keyRepeatsLabel, SCORE_ROWS, scoreText } from './aggregate';
 import { detectionChoiceLine, findingValueKey, fmtPercent } from './format';
+import { inertField } from './terminal';
 
 /** `x` with `digits` decimals, `n/a` when the audit could not compute it. */
 const fixed = (x: number | null | undefined, digits = 3): string => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(digits));
@@ -59,7 +60,8 @@ export function renderAuditText(r: AuditReport): string {
     lines.push(`likely memorized (top ${Math.min(10, r.findings.length)} of ${r.findings.length}):`);
     for (const f of r.findings.slice(0, 10)) {
       const where = f.jsonlLine !== undefined ? `${f.file}:${f.jsonlLine}` : f.archiveEntry !== undefined ? `${f.file}!${f.archiveEntry}:${f.range.startLine + 1}` : `${path.posix.join(f.root, f.file)}:${f.range.startLine + 1}`;
-      lines.push(`  ${String(f.rank).padStart(3)}. ${f.name}  ${where}  (${findingValueKey(f)} ${fixed(f.details[findingValueKey(f)] ?? f.details[f.signal])})`);
+      // Names and paths come from the corpus: shown with their control characters escaped, on one line.
+      lines.push(`  ${String(f.rank).padStart(3)}. ${inertField(f.name)}  ${inertField(where)}  (${findingValueKey(f)} ${fixed(f.details[findingValueKey(f)] ?? f.details[f.signal])})`);
     }
   }
   if (r.gates.length > 0) {

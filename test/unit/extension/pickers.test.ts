@@ -1,0 +1,54 @@
+/**
+ * Issue 13 case 8: the pickers of "Audit memorization" closed when the focus moved (a walkthrough
+ * page opening while "(1/2)" was shown), and the command ended silently. test/e2e/pickers.test.ts
+ * moves the focus away in a real VS Code (code-server, when it is installed); this checks, without
+ * it, the options every picker is shown with, and scans the extension's sources so that a new
+ * picker cannot be added without them.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { DELETE_RUN_PICK, FOLDER_PICK, notStarted, pickOptions, presetPick, SCOPE_PICK } from '../../../extension/src/pickers';
+
+const ROOT = path.resolve(__dirname, '../../../..');
+
+test('every picker stays open when the focus moves; the titles the end-to-end test looks for are kept', () => {
+  for (const o of [SCOPE_PICK, presetPick('corpus'), FOLDER_PICK, DELETE_RUN_PICK, pickOptions({ title: 'x' })]) assert.equal(o.ignoreFocusOut, true, JSON.stringify(o));
+  assert.equal(SCOPE_PICK.title, 'Audit memorization (1/2): what to audit');
+  assert.equal(presetPick('corpus').title, 'Audit memorization (2/2): corpus');
+  assert.equal(presetPick('corpus').matchOnDescription, true);
+});
+
+test('a picker closed without a choice says the audit was not started', () => {
+  assert.match(notStarted('scope'), /audit was not started \(no folder or file chosen\)/);
+  assert.match(notStarted('preset'), /audit was not started \(no preset chosen\)/);
+});
+
+/** The text of a call from `open` (the index of its '(') to its matching ')'. */
+function callText(src: string, open: number): string {
+  let depth = 0;
+  for (let i = open; i < src.length; i++) {
+    if (src[i] === '(') depth++;
+    else if (src[i] === ')' && --depth === 0) return src.slice(open, i + 1);
+  }
+  return src.slice(open);
+}
+
+test('the extension shows no quick pick without ignoreFocusOut (source scan)', () => {
+  const dir = path.join(ROOT, 'extension', 'src');
+  let calls = 0;
+  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+    const src = fs.readFileSync(path.join(dir, file), 'utf8');
+    for (const m of src.matchAll(/\b(showQuickPick|showWorkspaceFolderPick|showInputBox)\(/g)) {
+      calls++;
+      const call = callText(src, m.index! + m[0].length - 1);
+      assert.match(call, /_PICK\b|presetPick\(|pickOptions\(|ignoreFocusOut: true/, `${file}: ${m[1]} without ignoreFocusOut: ${call.slice(0, 200)}`);
+    }
+    for (const m of src.matchAll(/const (\w+) = vscode\.window\.createQuickPick/g)) {
+      calls++;
+      assert.ok(src.includes(`${m[1]}.ignoreFocusOut = true`), `${file}: the quick pick '${m[1]}' does not set ignoreFocusOut`);
+    }
+  }
+  assert.ok(calls >= 5, `found ${calls} pickers`);
+});
