@@ -177,7 +177,8 @@ export function findingsOf(
     // The value the ranking used first (the HTML table shows the first 8 keys), when it is over a
     // shorter window than the all-epoch signals that follow.
     const details: Record<string, number> = window && window.kind !== 'all' ? { [findingValueKey({ signal, window })]: Number(values[pos]) } : {};
-    for (const [name, arr] of Object.entries(signals)) details[name] = Number(arr[pos]);
+    // A signal undefined for this run (AUM of a one-epoch run is NaN) is left out: JSON has no NaN.
+    for (const [name, arr] of Object.entries(signals)) if (Number.isFinite(Number(arr[pos]))) details[name] = Number(arr[pos]);
     out.push({
       sampleId: s.id,
       file: s.origin.file,

@@ -146,6 +146,13 @@ test('findings: the clean run ranked by the chosen signal over the chosen window
   const plain = findingsOf(columns, ['.'], trainIdx, allEpochs, defaultRanking(allEpochs, null), 1);
   assert.equal(plain[0]!.window, undefined);
   assert.match(plain[0]!.message, /rank 1 by aum \(aum = .*no noisy run calibrated the signals/);
+  // A signal undefined in this run (AUM of a one-epoch run is NaN; a loss can be +∞) is left out
+  // of the details rather than written as a number JSON cannot hold.
+  const undefinedAum = { ...allEpochs, aum: Float64Array.from(allEpochs.aum!, () => NaN), finalLoss: Float64Array.from(allEpochs.finalLoss!, () => Infinity) };
+  const byLoss = findingsOf(columns, ['.'], trainIdx, undefinedAum, { signal: 'meanLoss', orientation: 1, values: allEpochs.meanLoss!, why: 'test' }, 1);
+  assert.equal('aum' in byLoss[0]!.details, false);
+  assert.equal('finalLoss' in byLoss[0]!.details, false);
+  assert.equal(typeof byLoss[0]!.details.meanLoss, 'number');
 });
 
 test('meanInterval: the percentile interval of the mean over runs of their replicates; null when a run has none', () => {
