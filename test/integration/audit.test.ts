@@ -84,6 +84,11 @@ test('a real audit reproduces the randomization test', async () => {
   assert.ok(choice.heldOutInterval && choice.inSampleInterval, 'both AUROCs have an interval');
   assert.ok(choice.heldOutAuroc >= 0.8, `held-out AUROC ${choice.heldOutAuroc} (in-sample ${choice.inSampleAuroc})`);
   assert.ok(choice.candidates >= 60, `${choice.candidates} candidates`);
+  // Each calibration run's own held-out AUROC with its interval; their mean is the headline.
+  assert.ok(choice.byRun && choice.byRun.length >= 1);
+  for (const b of choice.byRun) assert.ok(b.heldOutAuroc !== null && b.heldOutInterval && b.heldOutInterval.low <= b.heldOutAuroc && b.heldOutAuroc <= b.heldOutInterval.high, JSON.stringify(b));
+  const meanByRun = choice.byRun.reduce((a, b) => a + b.heldOutAuroc!, 0) / choice.byRun.length;
+  assert.ok(Math.abs(meanByRun - choice.heldOutAuroc) < 1e-9, `${meanByRun} vs ${choice.heldOutAuroc}`);
   assert.deepEqual(reference.findings[0]!.window, choice.window);
   assert.equal(reference.findings[0]!.signal, choice.signal);
   assert.ok(run(reference, 'y-shuffle-25-s0').detectionCandidates, 'calibration runs carry their candidate tables');

@@ -394,6 +394,7 @@ async function detectionStage(s: Stage, a: AuditInputs, grid: GridOutcome): Prom
     for (const r of used) grid.replicates.set(r.id, { ...grid.replicates.get(r.id)!, [HELD_OUT_REPLICATES]: reps.heldOut.get(r.id)! });
   }
   detection.choice.inSampleInterval = meanInterval(reps.inSample, used.map((r) => r.id));
+  for (const b of detection.choice.byRun ?? []) b.heldOutInterval = meanInterval(reps.heldOut, [b.run]);
   return detection;
 }
 

@@ -340,7 +340,7 @@ export interface DetectionChoice {
   folds: number;
   foldChoices: DetectionFoldChoice[];
   /** Per calibration run (in run order), its own held-out AUROC: the mean over folds of the fold's choice on that fold of the run. */
-  byRun?: { run: string; heldOutAuroc: number | null }[];
+  byRun?: { run: string; heldOutAuroc: number | null; heldOutInterval?: Interval | null }[];
   /** One line for people: what was chosen and how it was measured. */
   reason: string;
 }

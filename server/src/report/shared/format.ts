@@ -76,9 +76,12 @@ export function detectionChoiceLine(c: {
   heldOutInterval: { low: number; high: number } | null;
   inSampleAuroc: number;
   reason: string;
+  byRun?: { run: string; heldOutAuroc: number | null; heldOutInterval?: { low: number; high: number } | null }[];
 }): string {
-  const ci = c.heldOutInterval ? ` [${fmt(c.heldOutInterval.low)}, ${fmt(c.heldOutInterval.high)}]` : '';
-  return `detection score ${detectionScoreLabel(c)}: held-out AUROC ${fmt(c.heldOutAuroc)}${ci} (in-sample ${fmt(c.inSampleAuroc)}, optimistic); ${c.reason}`;
+  const ci = (i: { low: number; high: number } | null | undefined): string => (i ? ` [${fmt(i.low)}, ${fmt(i.high)}]` : '');
+  const runs = (c.byRun ?? []).filter((b) => b.heldOutAuroc !== null);
+  const byRun = runs.length > 1 ? `; by run: ${runs.map((b) => `${b.run} ${fmt(b.heldOutAuroc!)}${ci(b.heldOutInterval)}`).join(', ')}` : '';
+  return `detection score ${detectionScoreLabel(c)}: held-out AUROC ${fmt(c.heldOutAuroc)}${ci(c.heldOutInterval)} (in-sample ${fmt(c.inSampleAuroc)}, optimistic)${byRun}; ${c.reason}`;
 }
 
 /**
