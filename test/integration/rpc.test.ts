@@ -135,7 +135,8 @@ test('errors: a bad config names the field, a missing folder, a bad request', as
 test('audit/plan: grid size per preset, no time estimate before a first audit', async () => {
   const quick = await client.request(AuditPlanRequest, { folder: work.dir, config: { preset: 'quick' }, useConfigFile: false });
   assert.equal(quick.runs, 5);
-  assert.equal(quick.epochs, 20);
+  assert.equal(quick.epochs, 10);
+  assert.equal(quick.modelPreset, 'names');
   assert.equal(quick.model, 'bag');
   assert.equal(quick.estimatedSeconds, null);
   assert.match(quick.estimateBasis, /per 10,000 methods/);
