@@ -22,7 +22,7 @@ import type { Frame, Page } from 'playwright-core';
 import { fmt } from '../../server/src/report/shared/format';
 import type { AuditReport } from '../../server/src/protocol/report';
 import { installExtension } from './install';
-import { CODE_SERVER_ENTRY, openWorkbench, skipReason, type Workbench } from './workbench';
+import { CODE_SERVER_ENTRY, openWorkbench, runCommand, skipReason, type Workbench } from './workbench';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'e2e');
@@ -54,31 +54,6 @@ async function webviewFrame(selector: string, ms: number): Promise<Frame> {
     }
     if (Date.now() > until) throw new Error(`no webview with ${selector} appeared within ${ms} ms`);
     await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
-/**
- * Runs a command from the command palette (F1, type its title, Enter). Right after the workbench
- * appears, a key press can be swallowed while it restores its layout, and the palette can be
- * missing commands whose extension is still being registered: both are retried.
- */
-async function runCommand(title: string, ms = 60_000): Promise<void> {
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: title }).first();
-  const until = Date.now() + ms;
-  for (;;) {
-    try {
-      await page.keyboard.press('F1');
-      await input.waitFor({ state: 'visible', timeout: 5_000 });
-      await input.fill(`>${title}`, { timeout: 5_000 });
-      await row.waitFor({ timeout: 5_000 });
-      await input.press('Enter');
-      return;
-    } catch (e) {
-      if (Date.now() > until) throw e;
-      await page.keyboard.press('Escape');
-      await new Promise((r) => setTimeout(r, 1_000));
-    }
   }
 }
 
@@ -119,7 +94,7 @@ after(async () => {
 
 test('"Audit memorization" from the command palette shows the run\'s scores, a noise diff, the dashboard and a finding', { skip: skipReason, timeout: AUDIT_TIMEOUT + 180_000 }, async () => {
   try {
-    await runCommand('Memaudit: Audit memorization');
+    await runCommand(page, 'Memaudit: Audit memorization');
     await pickQuick('Audit memorization (1/2)', 'workspace folder');
     await pickQuick('Audit memorization (2/2)', 'quick');
 
@@ -153,7 +128,7 @@ test('"Audit memorization" from the command palette shows the run\'s scores, a n
     assert.ok(method && (await diffTab.innerText()).includes(method), `the diff tab names ${method}: ${await diffTab.innerText()}`);
     await shot('noise-diff');
 
-    await runCommand('Memaudit: Focus on Dashboard View');
+    await runCommand(page, 'Memaudit: Focus on Dashboard View');
     const dashboard = await webviewFrame(`[data-run="${run.id}"]`, 60_000);
     const dashG = await dashboard.$eval('[data-score="G"]', (e) => e.textContent);
     const gNote = scores.G !== null && status.G && !status.G.ok ? status.G.reason : undefined;
@@ -166,7 +141,7 @@ test('"Audit memorization" from the command palette shows the run\'s scores, a n
     assert.ok(finding, `the audit flagged a method with a name of its own (${run.report.findings.length} findings)`);
     // The Problems view lists every finding of the folder; its filter narrows it to the method,
     // and a click opens the file at the method's declaration.
-    await runCommand('View: Focus Problems');
+    await runCommand(page, 'View: Focus Problems');
     await page.locator('.markers-panel').waitFor();
     await page.locator('.viewpane-filter input, .markers-panel-action-filter input').first().fill(finding.name);
     const problem = page.locator('.markers-panel .monaco-list-row', { hasText: finding.name }).filter({ hasText: /memorized/ });
@@ -181,7 +156,7 @@ test('"Audit memorization" from the command palette shows the run\'s scores, a n
     // Show Likely Memorized Methods: filtering the list previews the method before it is chosen.
     const other = unique.find((f) => path.basename(f.file) !== path.basename(finding.file));
     assert.ok(other, 'two flagged methods in different files');
-    await runCommand('Memaudit: Show Likely Memorized Methods');
+    await runCommand(page, 'Memaudit: Show Likely Memorized Methods');
     const pickInput = page.locator('.quick-input-widget .quick-input-box input');
     await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Likely memorized methods' }).waitFor();
     await pickInput.fill(other.name);
@@ -213,7 +188,7 @@ function finishedRuns(auditDir: string): Map<string, number> {
 
 test('Cancel in the progress notification stops the audit and keeps its finished runs; the same audit then resumes', { skip: skipReason, timeout: 2 * AUDIT_TIMEOUT }, async () => {
   try {
-    await runCommand('Memaudit: Audit memorization');
+    await runCommand(page, 'Memaudit: Audit memorization');
     await pickQuick('Audit memorization (1/2)', 'workspace folder');
     await pickQuick('Audit memorization (2/2)', 'standard');
 
@@ -230,7 +205,7 @@ test('Cancel in the progress notification stops the audit and keeps its finished
     const kept = finishedRuns(auditDir);
     assert.ok(kept.size >= 2, `the runs finished before Cancel are kept: ${[...kept.keys()].join(', ')}`);
 
-    await runCommand('Memaudit: Audit memorization');
+    await runCommand(page, 'Memaudit: Audit memorization');
     await pickQuick('Audit memorization (1/2)', 'workspace folder');
     await pickQuick('Audit memorization (2/2)', 'standard');
     await page.locator('.tab', { hasText: `Memaudit report ${pending[0]}` }).waitFor({ timeout: AUDIT_TIMEOUT });

@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { installExtension } from './install';
-import { CODE_SERVER_ENTRY, openWorkbench, skipReason, type Workbench } from './workbench';
+import { CODE_SERVER_ENTRY, openWorkbench, runCommand, skipReason, type Workbench } from './workbench';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const CLI = path.join(ROOT, 'dist', 'server', 'src', 'bin.js');
@@ -42,27 +42,6 @@ after(async () => {
   if (tmp && !process.env.MEMAUDIT_KEEP_E2E) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-/** Runs a command from the palette, retrying while the workbench is still settling (as code-server.test.ts does). */
-async function runCommand(title: string, ms = 90_000): Promise<void> {
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: title }).first();
-  const until = Date.now() + ms;
-  for (;;) {
-    try {
-      await page.keyboard.press('F1');
-      await input.waitFor({ state: 'visible', timeout: 5_000 });
-      await input.fill(`>${title}`, { timeout: 5_000 });
-      await row.waitFor({ timeout: 5_000 });
-      await input.press('Enter');
-      return;
-    } catch (e) {
-      if (Date.now() > until) throw e;
-      await page.keyboard.press('Escape');
-      await new Promise((r) => setTimeout(r, 1_000));
-    }
-  }
-}
-
 /** Moves the focus out of the quick pick: a click into the editor area, away from the widget. */
 async function moveFocusAway(): Promise<void> {
   const editor = page.locator('.part.editor').first();
@@ -74,7 +53,7 @@ async function moveFocusAway(): Promise<void> {
 
 test('the pickers of "Audit memorization" stay open when the focus moves; Escape says the audit was not started', { skip: skipReason, timeout: 300_000 }, async () => {
   const title = (t: string) => page.locator('.quick-input-widget .quick-input-title', { hasText: t });
-  await runCommand('Memaudit: Audit memorization');
+  await runCommand(page, 'Memaudit: Audit memorization', 90_000);
   await title('Audit memorization (1/2)').waitFor({ timeout: 60_000 });
   await moveFocusAway();
   assert.ok(await title('Audit memorization (1/2)').isVisible(), 'the scope picker is still open after the focus moved');

@@ -102,3 +102,28 @@ export async function openWorkbench(o: { tmp: string; workspace: string; extensi
     throw e;
   }
 }
+
+/**
+ * Runs a command from the command palette (F1, type its title, Enter). Right after the workbench
+ * appears, a key press can be swallowed while it restores its layout, and the palette can be
+ * missing commands whose extension is still being registered: both are retried for `ms`.
+ */
+export async function runCommand(page: Page, title: string, ms = 60_000): Promise<void> {
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: title }).first();
+  const until = Date.now() + ms;
+  for (;;) {
+    try {
+      await page.keyboard.press('F1');
+      await input.waitFor({ state: 'visible', timeout: 5_000 });
+      await input.fill(`>${title}`, { timeout: 5_000 });
+      await row.waitFor({ timeout: 5_000 });
+      await input.press('Enter');
+      return;
+    } catch (e) {
+      if (Date.now() > until) throw e;
+      await page.keyboard.press('Escape');
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+  }
+}
