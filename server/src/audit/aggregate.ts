@@ -232,7 +232,7 @@ function replicateRun(r: RunReport, rep: Record<string, ArrayLike<number>>, k: n
   return {
     ...r,
     final: { trainF1: v('trainF1'), testF1: orNull(f.testF1, 'testF1'), gap: orNull(f.gap, 'gap'), noiseFitRate: orNull(f.noiseFitRate, 'noiseFitRate') },
-    membership: r.membership ? { auroc: v('membershipAuroc'), advantage: NaN } : null,
+    membership: r.membership ? { auroc: v('membershipAuroc'), advantage: v('membershipAdvantage') } : null,
   };
 }
 
@@ -249,7 +249,6 @@ function headlineReplicate(groups: readonly RunReport[][], replicates: ReadonlyM
     return rep ? [rep[k]!] : [];
   });
   s.detection_auroc = calib.length > 0 ? calib.reduce((a, b) => a + b, 0) / calib.length : null;
-  s.mia_advantage = null;
   return s;
 }
 
@@ -257,7 +256,8 @@ function headlineReplicate(groups: readonly RunReport[][], replicates: ReadonlyM
  * 95 % intervals of the headline scores from the runs' bootstrap replicates (docs/metrics.md §
  * "Uncertainty (bootstrap intervals)"): replicate k applies the headline formulas to replicate k
  * of one run per configuration, the seed with index k mod S, so several seeds are pooled. Null for
- * a score that is null, for `mia_advantage`, and for every score when a run has no replicates.
+ * a score that is null, and for every score when a run has no replicates (or, for `mia_advantage`,
+ * a run written before its replicates existed: the percentile interval of NaNs is null).
  * `detection` names the calibration runs' replicates behind `detection_auroc`
  * (`detectionReplicateName`: the held-out AUROC of the detection choice).
  */
@@ -277,7 +277,7 @@ export function headlineIntervals(
     const s = headlineReplicate(groups, replicates, detection, k);
     for (const key of SCORE_KEYS) cols[key][k] = s[key] ?? NaN;
   }
-  for (const key of SCORE_KEYS) if (scores[key] !== null && key !== 'mia_advantage') out[key] = percentileInterval(cols[key]);
+  for (const key of SCORE_KEYS) if (scores[key] !== null) out[key] = percentileInterval(cols[key]);
   return out;
 }
 

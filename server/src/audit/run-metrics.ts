@@ -49,7 +49,7 @@ import {
  */
 export const BOOTSTRAP_SEED = 0x5eed_b007;
 
-/** Bootstrap replicates of a run's scores, by name: `trainF1`, `testF1`, `gap`, `noiseFitRate`, `membershipAuroc`, `auroc:<signal>`. */
+/** Bootstrap replicates of a run's scores, by name: `trainF1`, `testF1`, `gap`, `noiseFitRate`, `membershipAuroc`, `membershipAdvantage`, `auroc:<signal>`. */
 export type RunReplicates = Record<string, Float64Array>;
 
 export interface RunMetricsInput {
@@ -235,7 +235,10 @@ export function scoreReplicates(input: RunMetricsInput): RunReplicates {
     const score = Float64Array.from([...trainLoss, ...last.loss.subarray(0, test.n)], (l) => -l);
     const member = Uint8Array.from(score, (_, i) => (i < train.n ? 1 : 0));
     const mia = rankingReplicates(score, member, opts('membershipAuroc'));
-    if (mia) out.membershipAuroc = mia.auroc;
+    if (mia) {
+      out.membershipAuroc = mia.auroc;
+      out.membershipAdvantage = mia.advantage;
+    }
   }
   if (input.labelNoise && corrupted.some((c) => c === 1)) {
     const fit = taskCountsFromClasses(trainTop1, train.labels, vocab, { mask: corrupted, unkTruth: 'skip' });

@@ -17,7 +17,7 @@
  */
 import { Rng } from '../util/rng';
 import { configError, intAtLeast, maskOfLength, noNaN, sameLength, type Mask, type Numbers } from './check';
-import { qualityOfGroups } from './ranking';
+import { advantageOfGroups, qualityOfGroups } from './ranking';
 import { taskScoresFromCounts } from './task';
 
 /** A 95 % interval [low, high]. */
@@ -140,10 +140,11 @@ function scoreGroups(scores: Numbers): { group: Uint32Array; groups: number } {
   return { group, groups: g + 1 };
 }
 
-/** Replicates of AUROC and AP (docs/metrics.md § "Self-calibration (detection AUROC / AP)"). */
+/** Replicates of AUROC and AP (docs/metrics.md § "Self-calibration (detection AUROC / AP)"), and of the best TPR − FPR (the membership advantage). */
 export interface RankingReplicates {
   auroc: Float64Array;
   averagePrecision: Float64Array;
+  advantage: Float64Array;
 }
 
 /**
@@ -165,7 +166,7 @@ export function rankingReplicates(scores: Numbers, positive: Mask, o: BootstrapO
   const rng = new Rng(o.seed);
   const cp = new Float64Array(groups);
   const cn = new Float64Array(groups);
-  const out = { auroc: new Float64Array(b), averagePrecision: new Float64Array(b) };
+  const out = { auroc: new Float64Array(b), averagePrecision: new Float64Array(b), advantage: new Float64Array(b) };
   for (let k = 0; k < b; k++) {
     cp.fill(0);
     cn.fill(0);
@@ -174,6 +175,7 @@ export function rankingReplicates(scores: Numbers, positive: Mask, o: BootstrapO
     const q = qualityOfGroups(cp, cn);
     out.auroc[k] = q.auroc;
     out.averagePrecision[k] = q.averagePrecision;
+    out.advantage[k] = advantageOfGroups(cp, cn);
   }
   return out;
 }

@@ -157,6 +157,30 @@ export function qualityOfGroups(cp: ArrayLike<number>, cn: ArrayLike<number>): {
   return { auroc: np === 0 || nn === 0 ? NaN : u / (np * nn), averagePrecision: np === 0 ? NaN : ap };
 }
 
+/**
+ * max(0, max_τ TPR(τ) − FPR(τ)) for the rule "positive if score ≥ τ", τ over the groups of equal
+ * scores (`cp`/`cn`: positives and negatives per group, ascending score): the membership
+ * advantage of metrics/membership.ts from grouped counts (NaN without positives or negatives).
+ */
+export function advantageOfGroups(cp: ArrayLike<number>, cn: ArrayLike<number>): number {
+  let np = 0;
+  let nn = 0;
+  for (let g = 0; g < cp.length; g++) {
+    np += cp[g]!;
+    nn += cn[g]!;
+  }
+  if (np === 0 || nn === 0) return NaN;
+  let tp = 0;
+  let fp = 0;
+  let best = 0;
+  for (let g = cp.length - 1; g >= 0; g--) {
+    tp += cp[g]!;
+    fp += cn[g]!;
+    best = Math.max(best, tp / np - fp / nn);
+  }
+  return best;
+}
+
 /** AUROC of `scores` for the samples where `positive` is non-zero (see the module comment). */
 export function auroc(scores: Numbers, positive: Mask): number {
   const { pos, neg } = splitSorted('auroc', scores, positive);

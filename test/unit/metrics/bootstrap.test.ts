@@ -12,7 +12,8 @@ import {
   rankingIntervals,
   rankingReplicates,
 } from '../../../server/src/metrics/bootstrap';
-import { qualityOfGroups, rankingQuality } from '../../../server/src/metrics/ranking';
+import { advantageOfGroups, qualityOfGroups, rankingQuality } from '../../../server/src/metrics/ranking';
+import { lossMembershipInference } from '../../../server/src/metrics/membership';
 import { Rng } from '../../../server/src/util/rng';
 import { near, throwsCode } from './helpers';
 
@@ -119,4 +120,24 @@ test('AUROC of two positives and two negatives: the enumerable resamples give [0
   // 1[p > n]: the lowest, {1,1} vs {2,2}, is 0 with probability 1/16 = 0.0625 > 0.025, so low = 0;
   // the highest is 1 (e.g. {3,3} vs anything, probability > 0.025), so high = 1.
   assert.deepEqual(rankingIntervals([3, 1, 2, 0], [1, 1, 0, 0], { seed: 6 })!.auroc, { low: 0, high: 1 });
+});
+
+test('advantageOfGroups with unit weights is the membership advantage (ties included); its replicates bracket it', () => {
+  const rng = new Rng(12);
+  // Losses on a coarse grid so that many tie; members have lower losses on average.
+  const member = Array.from({ length: 60 }, () => Math.round(4 * rng.next()) / 2);
+  const other = Array.from({ length: 40 }, () => Math.round(4 * rng.next() + 1) / 2);
+  const scores = [...member, ...other].map((l) => -l);
+  const positive = Uint8Array.from(scores, (_, i) => (i < member.length ? 1 : 0));
+  const values = [...new Set(scores)].sort((a, b) => a - b);
+  const cp = values.map((v) => scores.filter((s, i) => s === v && positive[i]).length);
+  const cn = values.map((v) => scores.filter((s, i) => s === v && !positive[i]).length);
+  const expected = lossMembershipInference(member, other).advantage;
+  near(advantageOfGroups(cp, cn), expected, 1e-12);
+  assert.ok(Number.isNaN(advantageOfGroups([1, 2], [0, 0])));
+  // Hand-computed: positives at the top group only → TPR 1 at FPR 0.
+  assert.equal(advantageOfGroups([0, 3], [2, 0]), 1);
+  const reps = rankingReplicates(scores, positive, { resamples: 400, seed: 3 })!;
+  const ci = percentileInterval(reps.advantage)!;
+  assert.ok(ci.low <= expected && expected <= ci.high, `${JSON.stringify(ci)} vs ${expected}`);
 });
