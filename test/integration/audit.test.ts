@@ -84,6 +84,12 @@ test('a real audit reproduces the randomization test', async () => {
   assert.ok(choice.heldOutInterval && choice.inSampleInterval, 'both AUROCs have an interval');
   assert.ok(choice.heldOutAuroc >= 0.8, `held-out AUROC ${choice.heldOutAuroc} (in-sample ${choice.inSampleAuroc})`);
   assert.ok(choice.candidates >= 60, `${choice.candidates} candidates`);
+  // Each signal's mean over the calibration runs has its interval (from the runs' replicates).
+  for (const q of reference.detection.signals) {
+    assert.ok(q.aurocInterval && q.aurocInterval.low <= q.auroc + 1e-9 && q.auroc <= q.aurocInterval.high + 1e-9, `${q.signal} ${q.auroc} ${JSON.stringify(q.aurocInterval)}`);
+    assert.ok(q.averagePrecisionInterval, `${q.signal} AP interval`);
+  }
+  assert.ok(reference.scoreIntervals!.mia_advantage, 'the membership advantage has its interval');
   // Each calibration run's own held-out AUROC with its interval; their mean is the headline.
   assert.ok(choice.byRun && choice.byRun.length >= 1);
   for (const b of choice.byRun) assert.ok(b.heldOutAuroc !== null && b.heldOutInterval && b.heldOutInterval.low <= b.heldOutAuroc && b.heldOutAuroc <= b.heldOutInterval.high, JSON.stringify(b));

@@ -385,6 +385,7 @@ async function reportStage(s: Stage, corpus: CorpusStage, a: AuditInputs, grid: 
  */
 async function detectionStage(s: Stage, a: AuditInputs, grid: GridOutcome): Promise<DetectionSummary> {
   const detection = detectionSummary(grid.runs);
+  signalMeanIntervals(detection, grid);
   if (!detection.choice) return detection;
   const used = calibrationRuns(grid.runs).filter((r) => r.detectionCandidates);
   const outcome = detectionChoice(used, cleanRun(a, grid));
@@ -396,6 +397,23 @@ async function detectionStage(s: Stage, a: AuditInputs, grid: GridOutcome): Prom
   detection.choice.inSampleInterval = meanInterval(reps.inSample, used.map((r) => r.id));
   for (const b of detection.choice.byRun ?? []) b.heldOutInterval = meanInterval(reps.heldOut, [b.run]);
   return detection;
+}
+
+/**
+ * Intervals of each signal's mean AUROC and AP over the calibration runs, from the runs' own
+ * replicates (replicate k of the mean = the mean of the runs' replicate k; docs/metrics.md §
+ * "Uncertainty"). Left absent when a calibration run has no replicates of the signal.
+ */
+function signalMeanIntervals(detection: DetectionSummary, grid: GridOutcome): void {
+  const ids = detection.calibrationRuns ?? [];
+  if (ids.length === 0) return;
+  for (const q of detection.signals) {
+    const of = (prefix: string) => new Map(ids.flatMap((id) => { const r = grid.replicates.get(id)?.[`${prefix}:${q.signal}`]; return r ? [[id, Float64Array.from(r)] as const] : []; }));
+    const auroc = meanInterval(of('auroc'), ids);
+    const ap = meanInterval(of('ap'), ids);
+    if (auroc) q.aurocInterval = auroc;
+    if (ap) q.averagePrecisionInterval = ap;
+  }
 }
 
 /** The clean run of the first seed: its training samples are the findings. */

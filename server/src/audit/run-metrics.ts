@@ -49,7 +49,7 @@ import {
  */
 export const BOOTSTRAP_SEED = 0x5eed_b007;
 
-/** Bootstrap replicates of a run's scores, by name: `trainF1`, `testF1`, `gap`, `noiseFitRate`, `membershipAuroc`, `membershipAdvantage`, `auroc:<signal>`. */
+/** Bootstrap replicates of a run's scores, by name: `trainF1`, `testF1`, `gap`, `noiseFitRate`, `membershipAuroc`, `membershipAdvantage`, `auroc:<signal>`, `ap:<signal>`. */
 export type RunReplicates = Record<string, Float64Array>;
 
 export interface RunMetricsInput {
@@ -252,6 +252,7 @@ function detectionIntervals(signal: string, score: Float64Array, corrupted: Uint
   const r = rankingReplicates(score, corrupted, { seed: seedOf(`detection:${signal}`), ...(resamples !== undefined ? { resamples } : {}) });
   if (!r) return {};
   replicates[`auroc:${signal}`] = r.auroc;
+  replicates[`ap:${signal}`] = r.averagePrecision;
   return { aurocInterval: percentileInterval(r.auroc)!, averagePrecisionInterval: percentileInterval(r.averagePrecision)! };
 }
 

@@ -73,7 +73,8 @@ test('every run interval contains its score (train/test F1, gap, noise fit, MIA,
     contains(q.averagePrecisionInterval, q.averagePrecision, `${q.signal} AP`);
   }
   assert.ok(m.intervals.testF1!.high > m.intervals.testF1!.low, 'a mixed test split has a non-degenerate interval');
-  assert.deepEqual(Object.keys(m.replicates).filter((k) => !k.startsWith('auroc:')).sort(), ['gap', 'membershipAuroc', 'noiseFitRate', 'testF1', 'trainF1']);
+  assert.deepEqual(Object.keys(m.replicates).filter((k) => !k.startsWith('auroc:') && !k.startsWith('ap:')).sort(), ['gap', 'membershipAdvantage', 'membershipAuroc', 'noiseFitRate', 'testF1', 'trainF1']);
+  for (const q of m.detection) assert.ok(m.replicates[`auroc:${q.signal}`] && m.replicates[`ap:${q.signal}`], q.signal);
   assert.equal(m.replicates.testF1!.length, 300);
 });
 

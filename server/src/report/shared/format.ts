@@ -91,3 +91,8 @@ export function detectionChoiceLine(c: {
 export function findingValueKey(f: { signal: string; window?: { id: string; kind: 'all' | 'first' | 'best-val' } }): string {
   return f.window && f.window.kind !== 'all' ? `${f.signal}@${f.window.id}` : f.signal;
 }
+
+/** `x` to 3 decimals with its 95 % interval in brackets when there is one: `0.812 [0.801, 0.824]`. */
+export function withInterval(x: number | null | undefined, i: { low: number; high: number } | null | undefined): string {
+  return i ? `${fmt(x)} [${fmt(i.low)}, ${fmt(i.high)}]` : fmt(x);
+}

@@ -16,7 +16,7 @@
 import { createHash } from 'node:crypto';
 import { epochCurve, gateSummary, keyRepeatsLabel, noiseGroups, rocAt, rocGroups, SCORE_ROWS, scoreView, summarizeLevel, type LevelGroup, type NoiseGroup } from './aggregate';
 import { escapeHtml as esc } from './escape';
-import { describeNoise, detectionChoiceLine, detectionScoreLabel, fmt, fmtCount, fmtDuration, fmtLevel } from './format';
+import { describeNoise, detectionChoiceLine, detectionScoreLabel, fmt, fmtCount, fmtDuration, fmtLevel, withInterval } from './format';
 import { corpusRoots, locateFinding, type LocateOptions } from './paths';
 import { barChart, lineChart, SERIES_COLORS, type LineSeries } from './svg';
 import type { AuditReport, EpochReport, Finding, FindingNoise, ReportGate, RunReport, ScoreKey } from '../../protocol/report';
@@ -345,7 +345,7 @@ function detection(ids: Ids, report: AuditReport): string {
   const data = dataTable(
     `Data table: ${title}`,
     [{ label: 'signal' }, { label: 'AUROC', numeric: true }, { label: 'average precision', numeric: true }],
-    signals.map((s) => [esc(s.signal) + (s.signal === report.detection.best ? ' (best)' : ''), esc(fmt(s.auroc)), esc(fmt(s.averagePrecision))]),
+    signals.map((s) => [esc(s.signal) + (s.signal === report.detection.best ? ' (best)' : ''), esc(withInterval(s.auroc, s.aurocInterval)), esc(withInterval(s.averagePrecision, s.averagePrecisionInterval))]),
   );
   const calibration = report.detection.calibrationRuns;
   const over = calibration === undefined ? 'every noisy run' : calibration.length === 1 ? `run ${calibration[0]}` : `${calibration.length} runs (${calibration.join(', ')})`;

@@ -6,7 +6,7 @@
 import * as fsp from 'node:fs/promises';
 import { gateSummary, noiseGroups, SCORE_ROWS, scoreView, summarizeLevel } from './aggregate';
 import { escapeMarkdown as md } from './escape';
-import { detectionChoiceLine, fmt, fmtCount, fmtDuration, fmtLevel, MISSING } from './format';
+import { detectionChoiceLine, fmt, fmtCount, fmtDuration, fmtLevel, MISSING, withInterval } from './format';
 import { corpusRoots, encodePathUri, locateFinding, type LocateOptions } from './paths';
 import type { AuditReport, Finding, ScoreKey } from '../../protocol/report';
 
@@ -121,7 +121,7 @@ export function toMarkdown(report: AuditReport, opts: MarkdownOptions = {}): str
       '',
     );
     const sorted = [...report.detection.signals].sort((a, b) => b.auroc - a.auroc);
-    out.push(...table(['signal', 'AUROC', 'average precision'], sorted.map((s) => [md(s.signal), fmt(s.auroc), fmt(s.averagePrecision)])), '');
+    out.push(...table(['signal', 'AUROC', 'average precision'], sorted.map((s) => [md(s.signal), withInterval(s.auroc, s.aurocInterval), withInterval(s.averagePrecision, s.averagePrecisionInterval)])), '');
   }
 
   const top = report.findings.slice(0, MARKDOWN_TOP_FINDINGS);
