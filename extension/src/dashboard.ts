@@ -14,7 +14,7 @@ import { outDir, type SettingReader } from './config';
 import { webviewRoot } from './report-panel';
 import { dashboardHtml, makeNonce } from './webview-html';
 import type { AuditReport } from '../../server/src/protocol/report';
-import { parseDashboardMessage, type DashboardLatest, type DashboardRun, type DashboardState, type ScoreNotes } from './webview-messages';
+import { parseDashboardMessage, type DashboardLatest, type DashboardRun, type DashboardState, type ScoreIntervals, type ScoreNotes } from './webview-messages';
 
 /** The reasons of the dashboard's scores (G, M, gap) that rest on too little data; undefined when none does. */
 function scoreNotes(scores: AuditReport['scores'] | undefined, status: AuditReport['scoreStatus'] | undefined): { notes?: ScoreNotes } {
@@ -24,6 +24,16 @@ function scoreNotes(scores: AuditReport['scores'] | undefined, status: AuditRepo
     if (scores?.[key] !== null && scores?.[key] !== undefined && s && !s.ok) notes[key] = s.reason ?? 'not enough data';
   }
   return Object.keys(notes).length > 0 ? { notes } : {};
+}
+
+/** The intervals of the dashboard's scores (G, M, gap); undefined when the report has none. */
+function scoreIntervals(intervals: AuditReport['scoreIntervals'] | undefined): { intervals?: ScoreIntervals } {
+  const out: ScoreIntervals = {};
+  for (const key of ['G', 'M', 'gap'] as const) {
+    const i = intervals?.[key];
+    if (i) out[key] = { low: i.low, high: i.high };
+  }
+  return Object.keys(out).length > 0 ? { intervals: out } : {};
 }
 
 export const DASHBOARD_VIEW_ID = 'memaudit.dashboard';
@@ -132,6 +142,7 @@ export class DashboardProvider implements vscode.WebviewViewProvider, vscode.Dis
       M: d.scores?.M ?? null,
       gap: d.scores?.gap ?? null,
       ...scoreNotes(d.scores, d.scoreStatus),
+      ...scoreIntervals(d.scoreIntervals),
       gates: (d.gates ?? []).map((g) => ({ gate: g.gate, passed: g.passed, actual: g.actual })),
       ...(d.gatesPassed !== undefined ? { gatesPassed: d.gatesPassed } : {}),
       ...(d.findings !== undefined ? { findings: d.findings } : {}),
@@ -169,6 +180,7 @@ export class DashboardProvider implements vscode.WebviewViewProvider, vscode.Dis
               M: r.scores?.M ?? null,
               gap: r.scores?.gap ?? null,
               ...scoreNotes(r.scores, r.scoreStatus),
+              ...scoreIntervals(r.scoreIntervals),
               ...(r.gatesPassed !== undefined ? { gatesPassed: r.gatesPassed } : {}),
               running: r.running,
             });
@@ -198,6 +210,7 @@ export class DashboardProvider implements vscode.WebviewViewProvider, vscode.Dis
           M: newest.M,
           gap: newest.gap,
           ...(newest.notes ? { notes: newest.notes } : {}),
+          ...(newest.intervals ? { intervals: newest.intervals } : {}),
           gates: same?.gates ?? [],
           ...(newest.gatesPassed !== undefined ? { gatesPassed: newest.gatesPassed } : {}),
           ...(same?.findings !== undefined ? { findings: same.findings } : {}),

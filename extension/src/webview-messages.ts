@@ -229,6 +229,8 @@ export interface DashboardLatest {
   gap: number | null;
   /** Scores shown as their reason instead of a number (docs/metrics.md § "Uncertainty (bootstrap intervals)"). */
   notes?: ScoreNotes;
+  /** 95 % bootstrap intervals of the scores shown under them. */
+  intervals?: ScoreIntervals;
   gates: { gate: string; passed: boolean; actual: number | null }[];
   gatesPassed?: boolean;
   findings?: number;
@@ -249,9 +251,13 @@ export interface DashboardRun {
   M: number | null;
   gap: number | null;
   notes?: ScoreNotes;
+  intervals?: ScoreIntervals;
   gatesPassed?: boolean;
   running: boolean;
 }
+
+/** The dashboard's scores' 95 % intervals (absent for a score without one). */
+export type ScoreIntervals = Partial<Record<'G' | 'M' | 'gap', { low: number; high: number }>>;
 
 /** Extension → dashboard: everything it shows (sent whole; the view re-renders). */
 export interface DashboardState {

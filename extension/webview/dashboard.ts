@@ -71,9 +71,11 @@ function current(p: DashboardProgress | undefined, trusted: boolean): Node {
 }
 
 /** A score, or why it rests on too little data instead of the number (docs/metrics.md § "Uncertainty (bootstrap intervals)"). */
-function score(label: string, key: string, value: number | null, help: string, note?: string): Node {
+function score(label: string, key: string, value: number | null, help: string, note?: string, interval?: { low: number; high: number }): Node {
   const shown = note ? h('div', { class: 'score-value insufficient', 'data-score': key, 'data-insufficient': '' }, note) : h('div', { class: 'score-value', 'data-score': key }, f2(value));
-  return h('div', { class: 'score', title: `${key}: ${help}` }, h('div', { class: 'score-label' }, label), shown);
+  // The 95 % bootstrap interval under the number: how far the score could move on other samples of this code.
+  const range = !note && interval ? h('div', { class: 'score-interval muted', 'data-interval': key, title: '95 % bootstrap interval' }, `[${f2(interval.low)}, ${f2(interval.high)}]`) : null;
+  return h('div', { class: 'score', title: `${key}: ${help}` }, h('div', { class: 'score-label' }, label), shown, range);
 }
 
 function latest(l: DashboardLatest | undefined): Node {
@@ -95,9 +97,9 @@ function latest(l: DashboardLatest | undefined): Node {
       'div',
       { class: 'scores' },
       // Soft hyphens: a narrow sidebar breaks the long words at a syllable, not at a letter.
-      score('Generali\u00ADzation', 'G', l.G, 'test F1 of the clean run (higher is better)', l.notes?.G),
-      score('Memori\u00ADzation', 'M', l.M, 'how well the model fits random labels (lower is better)', l.notes?.M),
-      score('Gap (train − test)', 'gap', l.gap, 'train F1 − test F1 of the clean run', l.notes?.gap),
+      score('Generali\u00ADzation', 'G', l.G, 'test F1 of the clean run (higher is better)', l.notes?.G, l.intervals?.G),
+      score('Memori\u00ADzation', 'M', l.M, 'how well the model fits random labels (lower is better)', l.notes?.M, l.intervals?.M),
+      score('Gap (train − test)', 'gap', l.gap, 'train F1 − test F1 of the clean run', l.notes?.gap, l.intervals?.gap),
     ),
     verdict,
     gates.length

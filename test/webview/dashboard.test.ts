@@ -66,7 +66,7 @@ test('the dashboard follows an audit: progress, stage, run k/n, epoch, ETA, devi
     await send(
       p,
       state({
-        latest: { folder: 'shop', folderIndex: 0, runId: '27681b53804e', outcome: 'finished', createdAt: '2026-11-26T10:00:00.000Z', G: 0.362, M: 0.199, gap: 0.208, gatesPassed: false, findings: 50, detection: 'detection score −aum over the first 3 epochs: held-out AUROC 0.812 [0.79, 0.834] (in-sample 0.834, optimistic); chosen among 80 candidates', gates: [{ gate: 'gap <= 0.5', passed: true, actual: 0.208 }, { gate: 'M < 0.01', passed: false, actual: 0.199 }] },
+        latest: { folder: 'shop', folderIndex: 0, runId: '27681b53804e', outcome: 'finished', createdAt: '2026-11-26T10:00:00.000Z', G: 0.362, M: 0.199, gap: 0.208, intervals: { G: { low: 0.331, high: 0.394 }, M: { low: 0.19, high: 0.21 } }, gatesPassed: false, findings: 50, detection: 'detection score −aum over the first 3 epochs: held-out AUROC 0.812 [0.79, 0.834] (in-sample 0.834, optimistic); chosen among 80 candidates', gates: [{ gate: 'gap <= 0.5', passed: true, actual: 0.208 }, { gate: 'M < 0.01', passed: false, actual: 0.199 }] },
       }),
     );
     await p.locator('[data-score="G"]').waitFor();
@@ -74,6 +74,10 @@ test('the dashboard follows an audit: progress, stage, run k/n, epoch, ETA, devi
     assert.equal(await p.locator('[data-score="G"]').textContent(), '0.36');
     assert.equal(await p.locator('[data-score="M"]').textContent(), '0.20');
     assert.equal(await p.locator('[data-score="gap"]').textContent(), '0.21');
+    // Each score with its 95 % interval under it; none shown for a score without one.
+    assert.equal(await p.locator('[data-interval="G"]').textContent(), '[0.33, 0.39]');
+    assert.equal(await p.locator('[data-interval="M"]').textContent(), '[0.19, 0.21]');
+    assert.equal(await p.locator('[data-interval="gap"]').count(), 0);
     assert.equal(await p.locator('[data-gates]').getAttribute('data-gates'), 'failed');
     assert.match((await p.locator('[data-current]').textContent()) ?? '', /No audit is running/);
     assert.equal(await p.locator('button[data-command="audit"]').isDisabled(), false);

@@ -270,7 +270,7 @@ export class RunsStore {
       const report = readJsonIfValid<AuditReport>(a.file(AUDIT_FILES.report));
       const base = { id, dir: a.dir, runsDone: a.runsDone() };
       if (report && report.schemaVersion) {
-        const status = report.scoreStatus ? { scoreStatus: report.scoreStatus } : {};
+        const status = { ...(report.scoreStatus ? { scoreStatus: report.scoreStatus } : {}), ...(report.scoreIntervals ? { scoreIntervals: report.scoreIntervals } : {}) };
         out.push({ ...base, state: 'finished', createdAt: report.createdAt, model: report.config.model, scores: report.scores, ...status, gatesPassed: report.gates.every((g) => g.passed) });
       } else {
         out.push({ ...base, state: 'interrupted' });

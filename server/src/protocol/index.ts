@@ -310,6 +310,8 @@ export interface AuditDoneParams {
   scores?: HeadlineScores;
   /** Whether each score rests on enough data, and why not (report schema version 2). */
   scoreStatus?: AuditReport['scoreStatus'];
+  /** 95 % intervals of the scores (absent in version 1 reports). */
+  scoreIntervals?: AuditReport['scoreIntervals'];
   gates?: ReportGate[];
   /** Whether every gate passed (true when there are none). */
   gatesPassed?: boolean;
@@ -351,6 +353,8 @@ export interface RunListing {
   scores?: AuditReport['scores'];
   /** Whether each score rests on enough data (absent in version 1 reports). */
   scoreStatus?: AuditReport['scoreStatus'];
+  /** 95 % intervals of the scores (absent in version 1 reports). */
+  scoreIntervals?: AuditReport['scoreIntervals'];
   gatesPassed?: boolean;
 }
 

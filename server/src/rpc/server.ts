@@ -349,6 +349,7 @@ export class EngineServer {
         reportFile: outcome.reportFile,
         scores: report.scores,
         ...(report.scoreStatus ? { scoreStatus: report.scoreStatus } : {}),
+        ...(report.scoreIntervals ? { scoreIntervals: report.scoreIntervals } : {}),
         ...(report.detection.choice ? { detection: detectionChoiceLine(report.detection.choice) } : {}),
         gates: report.gates,
         gatesPassed: report.gates.every((g) => g.passed),
