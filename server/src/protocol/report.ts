@@ -64,6 +64,7 @@ export interface AuditReport {
    * Absent in reports written before it existed.
    */
   files?: { noiseDiffs?: string };
+  memorization?: { estimator: string; folds: number; runs: string[]; seconds: number; samples: number; memorized: number; notLearned: number; meanMemTop50: number | null };
   timings: { totalMs: number; extractMs: number; datasetMs: number; trainMs: number; metricsMs: number; reportMs: number };
 }
 
@@ -398,6 +399,16 @@ export interface Finding {
    * reports; empty when no noisy run touched it). The method itself is a clean-run finding.
    */
   noise?: FindingNoise[];
+  /** 'memorized': fitted when trained on, not predicted when held out (high mem); 'not-learned': not fitted even when trained on (a possible label problem or unusual code). Absent in reports without the cross-fitted memorization score. */
+  category?: 'memorized' | 'not-learned';
+  /** Memorization score (Feldman & Zhang 2020): fittedRate − heldOutRate, in [−1, 1]. */
+  mem?: number;
+  /** The same with the label's probability instead of top-1 correctness. */
+  memProb?: number;
+  /** Share of the models trained on the method that predict its name (final epoch). */
+  fittedRate?: number;
+  /** Share of the models that held the method out and still predict its name. */
+  heldOutRate?: number;
 }
 
 /** A noisy run's corruption of a finding's method (from the run's ledger). */
