@@ -107,14 +107,14 @@ export function modelsPerMethod(m: Pick<MemorizationSummary, 'folds' | 'runs'> |
   return { trainedOn: m.runs.length - heldOut, heldOut };
 }
 
-/** "2 of 2" when the share of `of` models is a whole number of them, else "100 %". */
-function share(rate: number, of: number | undefined): string {
-  if (of !== undefined) {
-    const n = rate * of;
-    if (Math.abs(n - Math.round(n)) < 1e-6) return `${Math.round(n)} of ${of}`;
-  }
-  return `${Math.round(rate * 100)} %`;
+/** "2 of 2" when the share of `of` models is a whole number of them, else undefined. */
+function count(rate: number, of: number | undefined): string | undefined {
+  if (of === undefined) return undefined;
+  const n = rate * of;
+  return Math.abs(n - Math.round(n)) < 1e-6 ? `${Math.round(n)} of ${of}` : undefined;
 }
+
+const percent = (rate: number): string => `${Math.round(rate * 100)} %`;
 
 /** "memorization score 1.00" with a sign when negative ("−0.50"). */
 export function fmtMem(x: number): string {
@@ -129,8 +129,11 @@ export function memorizationWords(f: Pick<EditorFinding, 'mem' | 'fittedRate' | 
   const parts: string[] = [];
   const models = modelsPerMethod(summary);
   if (f.fittedRate !== undefined && f.heldOutRate !== undefined) {
-    const counted = models !== undefined;
-    parts.push(`fitted by ${share(f.fittedRate, models?.trainedOn)}${counted ? '' : ' of the'} models trained on it, predicted by ${share(f.heldOutRate, models?.heldOut)} ${counted ? 'that' : 'of those that'} held it out`);
+    const fitted = count(f.fittedRate, models?.trainedOn);
+    const heldOut = count(f.heldOutRate, models?.heldOut);
+    parts.push(
+      `fitted by ${fitted ?? `${percent(f.fittedRate)} of the`} models trained on it, predicted by ${heldOut ? `${heldOut} that` : `${percent(f.heldOutRate)} of those that`} held it out`,
+    );
   }
   if (f.mem !== undefined) parts.push(`memorization score ${fmtMem(f.mem)}`);
   return parts.join(': ');
