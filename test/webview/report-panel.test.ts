@@ -371,6 +371,88 @@ test('"noised in": a level opens the diff of the original and the noised method 
   await p.context().close();
 });
 
+/**
+ * The report with the cross-fitted memorization score: the first two thirds of the findings
+ * memorized (mem falling from 1), the rest not learned, as the engine orders them, and the
+ * audit's summary (3 folds, one model per fold).
+ */
+function categorized(r: AuditReport): AuditReport {
+  const c = structuredClone(r);
+  const cut = Math.ceil((c.findings.length * 2) / 3);
+  c.findings.forEach((f, i) => {
+    const memorized = i < cut;
+    f.category = memorized ? 'memorized' : 'not-learned';
+    f.fittedRate = memorized ? 1 : 0;
+    f.heldOutRate = memorized ? (i % 2 === 0 ? 0 : 0.5) : 0;
+    f.mem = f.fittedRate - f.heldOutRate;
+    f.memProb = Number((f.mem * 0.9).toFixed(3));
+  });
+  const notLearned = c.findings.length - cut;
+  c.memorization = { estimator: 'cross-fit', folds: 3, runs: ['cf-0', 'cf-1', 'cf-2'], seconds: 75, samples: c.dataset.trainUsed, memorized: cut, notLearned, meanMemTop50: 0.82 };
+  return c;
+}
+
+test('categories: a category column with text badges and a sortable "mem" column after the method, the cross-fitting summary, rows still open', { skip: skipReason }, async () => {
+  const r = categorized(report);
+  const memorizedCount = r.findings.filter((f) => f.category === 'memorized').length;
+  const { page: p, log } = await page('vscode-dark', r);
+  const labels = await p.locator('#findings thead th').evaluateAll((ths) => ths.map((th) => th.getAttribute('data-label')));
+  assert.deepEqual(labels.slice(0, 4), ['rank', 'method', 'category', 'mem']);
+  // A badge with words on every row (not colour alone), in the report's order: memorized first.
+  const badges = await p.locator('#findings tbody tr td:nth-child(3) .category-badge').allTextContents();
+  assert.equal(badges.length, r.findings.length);
+  assert.deepEqual(badges, r.findings.map((f) => (f.category === 'memorized' ? 'Likely memorized' : 'Not learned')));
+  assert.equal(await p.locator('#findings .category-badge.category-not-learned').count(), r.findings.length - memorizedCount);
+  const mems = await findingOrder(p, 4);
+  assert.deepEqual(mems, r.findings.map((f) => (f.mem === 1 ? '1.00' : f.mem === 0.5 ? '0.50' : '0.00')));
+  assert.match((await p.locator('#findings tbody tr td:nth-child(3)').first().getAttribute('title')) ?? '', /^Likely memorized: fitted by 2 of 2 models trained on it, predicted by 0 of 1 that held it out: memorization score 1\.00$/);
+  const summary = (await p.locator('[data-memorization-summary]').textContent()) ?? '';
+  assert.ok(summary.includes('cross-fitted over 3 folds, 3 models, '), summary);
+  assert.ok(summary.includes(`: ${memorizedCount} likely memorized and ${r.findings.length - memorizedCount} not learned of ${r.dataset.trainUsed} methods; mean score of the top 50: 0.82.`), summary);
+  // Sort by mem (numeric), both ways; then by score, which moved two columns to the right.
+  const memHeader = p.locator('#findings th[data-label="mem"]');
+  await memHeader.locator('button').click();
+  assert.equal(await memHeader.getAttribute('aria-sort'), 'ascending');
+  const asc = (await findingOrder(p, 4)).map(Number);
+  assert.deepEqual(asc, [...asc].sort((a, b) => a - b));
+  await memHeader.locator('button').click();
+  assert.equal(await memHeader.getAttribute('aria-sort'), 'descending');
+  const desc = (await findingOrder(p, 4)).map(Number);
+  assert.deepEqual(desc, [...desc].sort((a, b) => b - a));
+  assert.match((await p.locator('#findings [data-sort-status]').textContent()) ?? '', /Sorted by mem, descending/);
+  const scoreHeader = p.locator('#findings th[data-label="score"]');
+  const scoreColumn = labels.indexOf('score') + 1;
+  await scoreHeader.locator('button').focus();
+  await p.keyboard.press('Enter');
+  assert.equal(await scoreHeader.getAttribute('aria-sort'), 'ascending');
+  assert.equal(await memHeader.getAttribute('aria-sort'), null);
+  const scores = (await findingOrder(p, scoreColumn)).map(Number);
+  assert.deepEqual(scores, [...scores].sort((a, b) => a - b));
+  // Category sorts memorized first, then not learned.
+  await p.locator('#findings th[data-label="category"] button').click();
+  const cats = await findingOrder(p, 3);
+  assert.deepEqual(cats, [...cats].sort((a, b) => (a === b ? 0 : a === 'Likely memorized' ? -1 : 1)));
+  // A row names its category and still opens its method.
+  const first = p.locator('#findings tbody tr[data-sample-id]').first();
+  assert.match((await first.getAttribute('aria-label')) ?? '', /^Open \S+ \(Likely memorized\) at /);
+  const id = await first.getAttribute('data-sample-id');
+  await first.locator('td').nth(2).click();
+  const messages = await posted(p);
+  assert.deepEqual(messages.at(-1), { type: 'openFinding', sampleId: id });
+  await sectionShot(p, 'report-dark-categories.png', '#findings');
+  await clean(p, log);
+  await p.context().close();
+});
+
+test('a report without categories gets no category column, no summary line, no data', { skip: skipReason }, async () => {
+  const { page: p, log } = await page('vscode-light');
+  assert.equal(await p.locator('#findings th[data-label="category"]').count(), 0);
+  assert.equal(await p.locator('#findings th[data-label="mem"]').count(), 0);
+  assert.equal(await p.locator('[data-memorization-summary], [data-finding-categories]').count(), 0);
+  await clean(p, log);
+  await p.context().close();
+});
+
 test('screenshots are written', { skip: skipReason }, () => {
   for (const name of ['report-dark.png', 'report-light.png', 'report-cartography-dark.png', 'report-cartography-light.png', 'report-cartography-high-contrast.png', 'report-cartography-100k-dark.png']) assert.ok(fs.statSync(path.join(__dirname, '../../../test-artifacts/webview', name)).size > 10_000, name);
 });
