@@ -16,8 +16,7 @@ import { REPORT_FORMATS, type ReportFormat } from '../../server/src/report/share
 import { pageHead, REPORT_CSS, REPORT_SCRIPT, renderReportBody, type HtmlOptions } from '../../server/src/report/shared/html';
 import type { AuditReport } from '../../server/src/protocol/report';
 import { fmtDuration } from '../../server/src/report/shared/format';
-import { CATEGORY_LABELS, fmtMem, memorizationWords } from './findings-map';
-import type { FindingCategoryRow } from './webview-messages';
+import { CATEGORY_LABELS, fmtMem, memorizationWords, type FindingCategoryRow } from './findings-map';
 
 /** A fresh nonce for one page (128 random bits, base64 without padding characters CSP dislikes). */
 export function makeNonce(): string {

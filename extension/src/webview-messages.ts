@@ -267,19 +267,3 @@ export interface DashboardState {
   /** Why the runs could not be listed, when they could not. */
   runsNote?: string;
 }
-
-/**
- * Extension → report page, in the page itself (`data-finding-categories` on a hidden element,
- * JSON): each finding's category and memorization numbers, which the page adds to the findings
- * table as a category and a "mem" column when the table lacks them.
- */
-export interface FindingCategoryRow {
-  sampleId: string;
-  category: 'memorized' | 'not-learned';
-  mem: number | null;
-  memProb: number | null;
-  fittedRate: number | null;
-  heldOutRate: number | null;
-  /** The numbers in words ("fitted by 2 of 2 models trained on it, …"), for the cell's title. */
-  words: string;
-}

@@ -11,7 +11,8 @@
  * writes text only (`textContent`).
  */
 import { setupCartography } from './cartography';
-import type { CartographyNotice, FindingCategoryRow, ReportMessage, ReportPanelNotice } from '../src/webview-messages';
+import type { FindingCategoryRow } from '../src/findings-map';
+import type { CartographyNotice, ReportMessage, ReportPanelNotice } from '../src/webview-messages';
 
 const vscode = acquireVsCodeApi();
 const post = (m: ReportMessage): void => vscode.postMessage(m);
