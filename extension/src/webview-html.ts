@@ -90,7 +90,7 @@ export function memorizationSummaryLine(report: Pick<AuditReport, 'memorization'
   const models = `${m.runs.length} model${m.runs.length === 1 ? '' : 's'}`;
   const top = m.meanMemTop50 === null ? '' : `; mean score of the top 50: ${fmtMem(m.meanMemTop50)}`;
   return (
-    `Memorization score (${m.estimator}) cross-fitted over ${m.folds} folds, ${models}, ${fmtDuration(m.seconds * 1000)}: ` +
+    `Memorization score, ${m.estimator}: cross-fitted over ${m.folds} folds, ${models}, ${fmtDuration(m.seconds * 1000)}; ` +
     `${m.memorized} likely memorized and ${m.notLearned} not learned of ${m.samples} methods${top}. ` +
     'Likely memorized: fitted by the models trained on it, not predicted by those that held it out; not learned: not fitted even when trained on.'
   );

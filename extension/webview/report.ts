@@ -128,6 +128,26 @@ function sortFindings(table: HTMLTableElement, header: HTMLTableCellElement): vo
   if (status) status.textContent = `Sorted by ${header.getAttribute('data-label') ?? header.textContent}, ${dir}.`;
 }
 
+/** A category's badge: its name in words (never colour alone). */
+function badge(category: FindingCategoryRow['category']): HTMLSpanElement {
+  const b = document.createElement('span');
+  b.className = `category-badge category-${category}`;
+  b.textContent = CATEGORY_TEXT[category];
+  return b;
+}
+
+/** Turns the category column the report renders itself ("memorized", "not-learned") into badges; its sort keys stay. */
+function badgeCategories(col: number): void {
+  for (const row of findingRows()) {
+    const cell = row.cells[col];
+    const text = cell?.textContent?.trim();
+    if (!cell || (text !== 'memorized' && text !== 'not-learned')) continue;
+    if (!cell.hasAttribute('data-value')) cell.setAttribute('data-value', text);
+    cell.replaceChildren(badge(text));
+    row.setAttribute('data-category', text);
+  }
+}
+
 /** Adds the category and "mem" columns the table lacks, when the page carries categories. */
 function setupCategories(): void {
   const data = categoryRows();
@@ -135,6 +155,7 @@ function setupCategories(): void {
   if (data.size === 0 || !table?.tHead || findingRows().length === 0) return;
   const addCategory = columnOf('category') < 0;
   const addMem = columnOf('mem') < 0;
+  if (!addCategory) badgeCategories(columnOf('category'));
   if (!addCategory && !addMem) return;
   const at = Math.max(0, columnOf('method')) + 1;
   const headRow = table.tHead.rows[0]!;
@@ -149,10 +170,7 @@ function setupCategories(): void {
       // Sorted memorized first (the report's own order), then not learned, then none.
       td.setAttribute('data-value', d ? (d.category === 'memorized' ? '1 memorized' : '2 not-learned') : '3');
       if (d) {
-        const badge = document.createElement('span');
-        badge.className = `category-badge category-${d.category}`;
-        badge.textContent = CATEGORY_TEXT[d.category];
-        td.append(badge);
+        td.append(badge(d.category));
         td.title = d.words;
         row.setAttribute('data-category', d.category);
       }

@@ -388,7 +388,7 @@ function categorized(r: AuditReport): AuditReport {
     f.memProb = Number((f.mem * 0.9).toFixed(3));
   });
   const notLearned = c.findings.length - cut;
-  c.memorization = { estimator: 'cross-fit', folds: 3, runs: ['cf-0', 'cf-1', 'cf-2'], seconds: 75, samples: c.dataset.trainUsed, memorized: cut, notLearned, meanMemTop50: 0.82 };
+  c.memorization = { estimator: 'cross-fit (Feldman & Zhang 2020)', folds: 3, runs: ['cf-0', 'cf-1', 'cf-2'], seconds: 75, samples: c.dataset.trainUsed, memorized: cut, notLearned, meanMemTop50: 0.82 };
   return c;
 }
 
@@ -408,7 +408,8 @@ test('categories: a category column with text badges and a sortable "mem" column
   assert.match((await p.locator('#findings tbody tr td:nth-child(3)').first().getAttribute('title')) ?? '', /^Likely memorized: fitted by 2 of 2 models trained on it, predicted by 0 of 1 that held it out: memorization score 1\.00$/);
   const summary = (await p.locator('[data-memorization-summary]').textContent()) ?? '';
   assert.ok(summary.includes('cross-fitted over 3 folds, 3 models, '), summary);
-  assert.ok(summary.includes(`: ${memorizedCount} likely memorized and ${r.findings.length - memorizedCount} not learned of ${r.dataset.trainUsed} methods; mean score of the top 50: 0.82.`), summary);
+  assert.ok(summary.startsWith('Memorization score, cross-fit (Feldman & Zhang 2020): cross-fitted over 3 folds, 3 models, '), summary);
+  assert.ok(summary.includes(`; ${memorizedCount} likely memorized and ${r.findings.length - memorizedCount} not learned of ${r.dataset.trainUsed} methods; mean score of the top 50: 0.82.`), summary);
   // Sort by mem (numeric), both ways; then by score, which moved two columns to the right.
   const memHeader = p.locator('#findings th[data-label="mem"]');
   await memHeader.locator('button').click();

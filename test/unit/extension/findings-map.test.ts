@@ -93,7 +93,7 @@ test('every per-sample signal of the engine has an explanation', () => {
 });
 
 /** The cross-fitting summary of a 3-fold audit with one model per fold. */
-const memorization = { estimator: 'cross-fit', folds: 3, runs: ['f0', 'f1', 'f2'], seconds: 42, samples: 300, memorized: 2, notLearned: 1, meanMemTop50: 0.61 };
+const memorization = { estimator: 'cross-fit (Feldman & Zhang 2020)' as const, folds: 3, runs: ['f0', 'f1', 'f2'], seconds: 42, samples: 300, memorized: 2, notLearned: 1, meanMemTop50: 0.61 };
 
 const memorized = (over: Partial<EditorFinding> = {}): EditorFinding =>
   finding({ category: 'memorized', mem: 1, memProb: 0.874, fittedRate: 1, heldOutRate: 0, name: 'parseHeader', ...over });
