@@ -137,7 +137,7 @@ function badge(category: FindingCategoryRow['category']): HTMLSpanElement {
 }
 
 /** Turns the category column the report renders itself ("memorized", "not-learned") into badges; its sort keys stay. */
-function badgeCategories(col: number): void {
+function badgeCategories(col: number, data: Map<string, FindingCategoryRow>): void {
   for (const row of findingRows()) {
     const cell = row.cells[col];
     const text = cell?.textContent?.trim();
@@ -145,6 +145,8 @@ function badgeCategories(col: number): void {
     if (!cell.hasAttribute('data-value')) cell.setAttribute('data-value', text);
     cell.replaceChildren(badge(text));
     row.setAttribute('data-category', text);
+    const d = data.get(row.getAttribute('data-sample-id') ?? '');
+    if (d) cell.title = d.words;
   }
 }
 
@@ -155,7 +157,7 @@ function setupCategories(): void {
   if (data.size === 0 || !table?.tHead || findingRows().length === 0) return;
   const addCategory = columnOf('category') < 0;
   const addMem = columnOf('mem') < 0;
-  if (!addCategory) badgeCategories(columnOf('category'));
+  if (!addCategory) badgeCategories(columnOf('category'), data);
   if (!addCategory && !addMem) return;
   const at = Math.max(0, columnOf('method')) + 1;
   const headRow = table.tHead.rows[0]!;
