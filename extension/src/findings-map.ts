@@ -97,14 +97,15 @@ export function explainFinding(f: EditorFinding, context: Pick<FindingsResult, '
 export type MemorizationSummary = NonNullable<FindingsResult['memorization']>;
 
 /**
- * Models per method under K-fold cross-fitting: each of the summary's models (one per fold and
- * repetition) holds one fold out, so a method is held out by models / K of them and trained on by
- * the rest. Undefined when the numbers do not divide (then the rates are given as shares).
+ * Models per method under K-fold cross-fitting (docs/metrics.md § "Memorization score
+ * (cross-fitted)"): each of the summary's fold runs holds one fold out, so a method is held out
+ * by runs / K of them and trained on by the other fold runs and the clean run. Undefined when the
+ * numbers do not divide (then the rates are given as shares).
  */
 export function modelsPerMethod(m: Pick<MemorizationSummary, 'folds' | 'runs'> | undefined): { trainedOn: number; heldOut: number } | undefined {
   if (!m || !Number.isInteger(m.folds) || m.folds < 2 || m.runs.length === 0 || m.runs.length % m.folds !== 0) return undefined;
   const heldOut = m.runs.length / m.folds;
-  return { trainedOn: m.runs.length - heldOut, heldOut };
+  return { trainedOn: m.runs.length - heldOut + 1, heldOut };
 }
 
 /** "2 of 2" when the share of `of` models is a whole number of them, else undefined. */
@@ -154,7 +155,7 @@ export function explainCategorized(f: EditorFinding & { category: FindingCategor
   if (f.memProb !== undefined) defn.push(`with the label's probability instead of the top prediction it is ${fmtMem(f.memProb)}`);
   lines.push(`${defn.join('; ')}.`);
   const m = context.memorization;
-  if (m) lines.push(`Cross-fitted over ${m.folds} folds (${m.runs.length} model${m.runs.length === 1 ? '' : 's'}).`);
+  if (m) lines.push(`Cross-fitted over ${m.folds} folds: ${m.runs.length} fold run${m.runs.length === 1 ? '' : 's'}, each holding one fold out, and the clean run.`);
   const names = Object.keys(f.signals).sort((a, b) => a.localeCompare(b));
   for (const name of names) {
     const help = SIGNAL_HELP[name];

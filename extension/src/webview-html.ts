@@ -87,7 +87,7 @@ export function findingCategoryRows(report: Pick<AuditReport, 'findings' | 'memo
 export function memorizationSummaryLine(report: Pick<AuditReport, 'memorization'>): string | undefined {
   const m = report.memorization;
   if (!m) return undefined;
-  const models = `${m.runs.length} model${m.runs.length === 1 ? '' : 's'}`;
+  const models = `${m.runs.length} fold run${m.runs.length === 1 ? '' : 's'} and the clean run`;
   const top = m.meanMemTop50 === null ? '' : `; mean score of the top 50: ${fmtMem(m.meanMemTop50)}`;
   return (
     `Memorization score, ${m.estimator}: cross-fitted over ${m.folds} folds, ${models}, ${fmtDuration(m.seconds * 1000)}; ` +

@@ -92,8 +92,8 @@ test('every per-sample signal of the engine has an explanation', () => {
   for (const s of SIGNAL_NAMES) assert.ok(SIGNAL_HELP[s], `help for ${s}`);
 });
 
-/** The cross-fitting summary of a 3-fold audit with one model per fold. */
-const memorization = { estimator: 'cross-fit (Feldman & Zhang 2020)' as const, folds: 3, runs: ['f0', 'f1', 'f2'], seconds: 42, samples: 300, memorized: 2, notLearned: 1, meanMemTop50: 0.61 };
+/** The cross-fitting summary of a 2-fold audit: 2 fold runs; each method is trained on by one of them and the clean run. */
+const memorization = { estimator: 'cross-fit (Feldman & Zhang 2020)' as const, folds: 2, runs: ['f0', 'f1'], seconds: 42, samples: 300, memorized: 2, notLearned: 1, meanMemTop50: 0.61 };
 
 const memorized = (over: Partial<EditorFinding> = {}): EditorFinding =>
   finding({ category: 'memorized', mem: 1, memProb: 0.874, fittedRate: 1, heldOutRate: 0, name: 'parseHeader', ...over });
@@ -130,7 +130,7 @@ test('the message of a category explains the numbers in words, why, the definiti
   const m = findingMessage(memorized(), result([], { memorization })).split('\n');
   assert.match(m[1]!, /models that never saw it do not predict it/);
   assert.match(m[2]!, /^Memorization score \(Feldman & Zhang 2020\) = share of the models trained on it that predict its name − share of those that held it out that do; with the label's probability instead of the top prediction it is 0\.87\.$/);
-  assert.equal(m[3], 'Cross-fitted over 3 folds (3 models).');
+  assert.equal(m[3], 'Cross-fitted over 2 folds: 2 fold runs, each holding one fold out, and the clean run.');
   assert.ok(m.includes('• aum = -1.500: ' + SIGNAL_HELP.aum), 'the signals are still listed');
   assert.equal(m.at(-1), 'Audit abc123.');
   const n = findingMessage(notLearned({ memProb: undefined }), result([], { memorization })).split('\n');
@@ -140,14 +140,19 @@ test('the message of a category explains the numbers in words, why, the definiti
 
 test('numbers in words: counts when the folds divide the models, shares otherwise; a negative score has a minus sign', () => {
   assert.deepEqual(modelsPerMethod(memorization), { trainedOn: 2, heldOut: 1 });
-  assert.deepEqual(modelsPerMethod({ folds: 2, runs: ['a', 'b', 'c', 'd'] }), { trainedOn: 2, heldOut: 2 });
+  // 5 folds: 4 fold runs and the clean run train on each method, one fold run holds it out.
+  assert.deepEqual(modelsPerMethod({ folds: 5, runs: ['a', 'b', 'c', 'd', 'e'] }), { trainedOn: 5, heldOut: 1 });
+  assert.deepEqual(modelsPerMethod({ folds: 2, runs: ['a', 'b', 'c', 'd'] }), { trainedOn: 3, heldOut: 2 });
   assert.equal(modelsPerMethod({ folds: 3, runs: ['a', 'b'] }), undefined);
   assert.equal(modelsPerMethod(undefined), undefined);
   assert.equal(memorizationWords({ mem: 1, fittedRate: 1, heldOutRate: 0 }, memorization), 'fitted by 2 of 2 models trained on it, predicted by 0 of 1 that held it out: memorization score 1.00');
   assert.equal(memorizationWords({ mem: 0.75, fittedRate: 1, heldOutRate: 0.25 }), 'fitted by 100 % of the models trained on it, predicted by 25 % of those that held it out: memorization score 0.75');
   // 0.7 of 2 models is no whole number: the share is given instead of a wrong count.
   assert.equal(memorizationWords({ mem: 0.7, fittedRate: 0.7, heldOutRate: 0 }, memorization), 'fitted by 70 % of the models trained on it, predicted by 0 of 1 that held it out: memorization score 0.70');
-  assert.equal(memorizationWords({ mem: -0.5, fittedRate: 0.5, heldOutRate: 1 }, { folds: 2, runs: ['a', 'b', 'c', 'd'] }), 'fitted by 1 of 2 models trained on it, predicted by 2 of 2 that held it out: memorization score −0.50');
+  assert.equal(
+    memorizationWords({ mem: -1 / 3, fittedRate: 2 / 3, heldOutRate: 1 }, { folds: 2, runs: ['a', 'b', 'c', 'd'] }),
+    'fitted by 2 of 3 models trained on it, predicted by 2 of 2 that held it out: memorization score −0.33',
+  );
   assert.equal(memorizationWords({ mem: 0.2 }), 'memorization score 0.20');
 });
 
