@@ -24,6 +24,7 @@ import {
 import type { EngineClient } from './client';
 import { outDir, settingsToConfigInput, useConfigFile, type SettingReader } from './config';
 import type { FindingsController } from './findings';
+import { CATEGORY_LABELS, memorizationWords } from './findings-map';
 import { auditCommandOptions, doneSummary, headline, presetItem, PRESETS, progressMessage, type AuditCommandOptions } from './presets';
 import type { ReportPanels } from './report-panel';
 import { DELETE_RUN_PICK, FOLDER_PICK, notStarted, presetPick, SCOPE_PICK } from './pickers';
@@ -252,12 +253,28 @@ async function showFindings(ctx: CommandContext): Promise<void> {
     if (choice) await vscode.commands.executeCommand(COMMANDS.audit);
     return;
   }
+  const summaries = new Map(ctx.findings.results().map((r) => [r.folder.uri.toString(), r.result.memorization]));
   const items = all.map((f) => ({
     label: `$(symbol-method) ${f.name}`,
     description: `${vscode.workspace.asRelativePath(f.file)}:${f.range.startLine + 1}`,
-    detail: `rank ${f.rank} by ${f.signal} (${f.signal} = ${f.signals[f.signal]?.toFixed(3) ?? f.score.toFixed(3)}) · ${f.language}`,
+    detail: f.category
+      ? `${CATEGORY_LABELS[f.category]}: ${memorizationWords(f, summaries.get(f.folder.uri.toString()))} · ${f.language}`
+      : `rank ${f.rank} by ${f.signal} (${f.signal} = ${f.signals[f.signal]?.toFixed(3) ?? f.score.toFixed(3)}) · ${f.language}`,
     finding: f,
   }));
+  // With categories, a separator heads each: the memorized methods, then the not-learned ones.
+  type Item = (typeof items)[number] | { label: string; kind: vscode.QuickPickItemKind.Separator; finding?: undefined };
+  const shown: Item[] = [];
+  let last: string | undefined;
+  for (const item of items) {
+    const c = item.finding.category;
+    if (c && c !== last) {
+      const n = items.filter((i) => i.finding.category === c).length;
+      shown.push({ label: `${CATEGORY_LABELS[c]} (${n})`, kind: vscode.QuickPickItemKind.Separator });
+      last = c;
+    }
+    shown.push(item);
+  }
   // Moving through the list previews each method in a preview editor (focus stays in the list);
   // Enter keeps the editor and moves the focus there; Escape closes the list where it is.
   const open = async (f: EditorFinding, preserveFocus: boolean): Promise<void> => {
@@ -265,20 +282,21 @@ async function showFindings(ctx: CommandContext): Promise<void> {
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(f.file));
     await vscode.window.showTextDocument(doc, { preview: true, preserveFocus, selection: new vscode.Range(r.startLine, r.startColumn, r.startLine, r.startColumn) });
   };
-  const pick = vscode.window.createQuickPick<(typeof items)[number]>();
-  pick.title = 'Likely memorized methods (most suspicious first)';
+  const pick = vscode.window.createQuickPick<Item>();
+  pick.title = last ? 'Memaudit findings: likely memorized, then not learned' : 'Likely memorized methods (most suspicious first)';
   pick.placeholder = 'Type to filter by name, file or signal; the selected method is previewed';
   pick.matchOnDescription = true;
   pick.matchOnDetail = true;
   pick.ignoreFocusOut = true;
-  pick.items = items;
+  pick.items = shown;
   pick.onDidChangeActive((active) => {
-    if (active[0]) open(active[0].finding, true).catch((e: unknown) => ctx.output.warn(`cannot preview ${active[0]!.finding.file}: ${(e as Error).message}`));
+    const f = active[0]?.finding;
+    if (f) open(f, true).catch((e: unknown) => ctx.output.warn(`cannot preview ${f.file}: ${(e as Error).message}`));
   });
   pick.onDidAccept(() => {
-    const chosen = pick.selectedItems[0] ?? pick.activeItems[0];
+    const chosen = (pick.selectedItems[0] ?? pick.activeItems[0])?.finding;
     pick.hide();
-    if (chosen) open(chosen.finding, false).catch((e: unknown) => void showError(ctx, `cannot open ${chosen.finding.file}`, e));
+    if (chosen) open(chosen, false).catch((e: unknown) => void showError(ctx, `cannot open ${chosen.file}`, e));
   });
   pick.onDidHide(() => pick.dispose());
   pick.show();

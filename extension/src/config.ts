@@ -44,6 +44,7 @@ export const EXTENSION_SETTINGS = {
   nodePath: 'nodePath',
   useConfigFile: 'useConfigFile',
   findingsEnabled: 'findings.enabled',
+  findingsCategories: 'findings.categories',
 } as const;
 
 /**
@@ -83,6 +84,14 @@ export function useConfigFile(read: SettingReader): boolean {
 /** Whether findings are shown in the editor (default true). */
 export function findingsEnabled(read: SettingReader): boolean {
   return read(EXTENSION_SETTINGS.findingsEnabled) !== false;
+}
+
+/** The finding categories to show in the editor (`memaudit.findings.categories`); both unless the user narrowed it. */
+export function findingsCategories(read: SettingReader): Set<'memorized' | 'not-learned'> {
+  const v = read(EXTENSION_SETTINGS.findingsCategories);
+  const all = new Set<'memorized' | 'not-learned'>(['memorized', 'not-learned']);
+  if (!Array.isArray(v)) return all;
+  return new Set(v.filter((x): x is 'memorized' | 'not-learned' => x === 'memorized' || x === 'not-learned'));
 }
 
 /** The configured Node executable, or undefined for the editor's own runtime. */

@@ -146,6 +146,8 @@ export class DashboardProvider implements vscode.WebviewViewProvider, vscode.Dis
       gates: (d.gates ?? []).map((g) => ({ gate: g.gate, passed: g.passed, actual: g.actual })),
       ...(d.gatesPassed !== undefined ? { gatesPassed: d.gatesPassed } : {}),
       ...(d.findings !== undefined ? { findings: d.findings } : {}),
+      ...(d.memorized !== undefined ? { memorized: d.memorized } : {}),
+      ...(d.notLearned !== undefined ? { notLearned: d.notLearned } : {}),
       ...(d.detection ? { detection: d.detection } : {}),
       ...(d.error ? { error: d.error.message } : {}),
     };
@@ -214,6 +216,8 @@ export class DashboardProvider implements vscode.WebviewViewProvider, vscode.Dis
           gates: same?.gates ?? [],
           ...(newest.gatesPassed !== undefined ? { gatesPassed: newest.gatesPassed } : {}),
           ...(same?.findings !== undefined ? { findings: same.findings } : {}),
+          ...(same?.memorized !== undefined ? { memorized: same.memorized } : {}),
+          ...(same?.notLearned !== undefined ? { notLearned: same.notLearned } : {}),
           ...(same?.detection ? { detection: same.detection } : {}),
         };
       }

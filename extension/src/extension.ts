@@ -102,6 +102,7 @@ export function activate(context: vscode.ExtensionContext): void {
         if (engine.currentState === 'running') engine.restart().catch((err: unknown) => output.error(`restart failed: ${(err as Error).message}`));
       }
       if (e.affectsConfiguration(`${SECTION}.findings.enabled`) || e.affectsConfiguration(`${SECTION}.outDir`)) void findings.refreshAll(true);
+      else if (e.affectsConfiguration(`${SECTION}.findings.categories`)) findings.render();
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => {
       void findings.refreshAll(true);

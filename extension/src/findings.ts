@@ -1,15 +1,17 @@
 /**
  * Findings in the editor: an Information diagnostic on each method the latest audit of a workspace
- * folder ranks as likely memorized, its message explaining the signals (findings-map.ts), shown in
- * the hover and the Problems view. `memaudit.findings.enabled` turns them off; nothing is shown in
- * an untrusted workspace.
+ * folder lists, its message explaining the numbers (findings-map.ts), shown in the hover and the
+ * Problems view. Audits with the cross-fitted memorization score list two categories, "Likely
+ * memorized" and "Not learned", with their own prefix and code; `memaudit.findings.categories`
+ * picks which are shown. `memaudit.findings.enabled` turns them off; nothing is shown in an
+ * untrusted workspace.
  */
 import * as vscode from 'vscode';
 import { FindingsGetRequest, type EditorFinding, type FindingsResult } from '../../server/src/protocol';
 import type { EngineClient } from './client';
 import { folderHasRuns } from './runs-folder';
-import { findingsEnabled, outDir, type SettingReader } from './config';
-import { findingsToDiagnostics, type DiagnosticSpec } from './findings-map';
+import { findingsCategories, findingsEnabled, outDir, type SettingReader } from './config';
+import { findingsToDiagnostics, shownByFilter, type DiagnosticSpec } from './findings-map';
 
 /** A finding with the folder whose audit it comes from. */
 export interface FolderFinding extends EditorFinding {
@@ -78,18 +80,28 @@ export class FindingsController implements vscode.Disposable {
     this.render();
   }
 
-  /** Every finding shown, most suspicious first per folder. */
+  /** Every finding shown (in the categories the folder's settings show), in the report's order per folder. */
   all(): FolderFinding[] {
     const out: FolderFinding[] = [];
-    for (const { folder, result } of this.byFolder.values()) for (const f of result.findings) out.push({ ...f, folder });
+    for (const { folder, result } of this.byFolder.values()) {
+      const filter = findingsCategories(this.settings(folder.uri));
+      for (const f of result.findings) if (shownByFilter(f, filter)) out.push({ ...f, folder });
+    }
     return out;
   }
 
-  private render(): void {
+  /** The findings' summaries per folder (memorization summary of the audit), for the quick pick. */
+  results(): { folder: vscode.WorkspaceFolder; result: FindingsResult }[] {
+    return [...this.byFolder.values()];
+  }
+
+  /** Redraws the diagnostics from the loaded findings (after `memaudit.findings.categories` changed). */
+  render(): void {
     this.collection.clear();
     const merged = new Map<string, vscode.Diagnostic[]>();
-    for (const { result } of this.byFolder.values()) {
-      for (const [file, specs] of findingsToDiagnostics(result)) merged.set(file, [...(merged.get(file) ?? []), ...specs.map(toDiagnostic)]);
+    for (const { folder, result } of this.byFolder.values()) {
+      const filter = findingsCategories(this.settings(folder.uri));
+      for (const [file, specs] of findingsToDiagnostics(result, filter)) merged.set(file, [...(merged.get(file) ?? []), ...specs.map(toDiagnostic)]);
     }
     for (const [file, diagnostics] of merged) this.collection.set(vscode.Uri.file(file), diagnostics);
   }

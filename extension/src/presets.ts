@@ -79,7 +79,13 @@ export function doneSummary(d: AuditDoneParams): DoneSummary {
   if (d.outcome === 'cancelled') return { level: 'info', text: 'Memaudit: audit cancelled. Finished runs are kept: start the same audit again to resume it.' };
   if (d.outcome === 'failed') return { level: 'error', text: `Memaudit: the audit failed: ${d.error?.message ?? 'unknown error'}` };
   const scores = d.scores ? headline(d.scores, d.scoreStatus) : 'no scores';
-  const findings = d.findings ? ` · ${d.findings} likely memorized method${d.findings === 1 ? '' : 's'}` : '';
+  const plural = (n: number) => `method${n === 1 ? '' : 's'}`;
+  const findings =
+    d.memorized !== undefined || d.notLearned !== undefined
+      ? ` · ${d.memorized ?? 0} likely memorized ${plural(d.memorized ?? 0)}, ${d.notLearned ?? 0} not learned`
+      : d.findings
+        ? ` · ${d.findings} likely memorized ${plural(d.findings)}`
+        : '';
   const gates = d.gates ?? [];
   const failed = gates.filter((g) => !g.passed);
   const gateText = gates.length === 0 ? '' : failed.length === 0 ? ` · all ${gates.length} gate${gates.length === 1 ? '' : 's'} passed` : ` · gate failed: ${failed.map((g) => g.gate).join(', ')}`;

@@ -15,6 +15,8 @@ import { escapeHtml as esc } from '../../server/src/report/shared/escape';
 import { REPORT_FORMATS, type ReportFormat } from '../../server/src/report/shared/formats';
 import { pageHead, REPORT_CSS, REPORT_SCRIPT, renderReportBody, type HtmlOptions } from '../../server/src/report/shared/html';
 import type { AuditReport } from '../../server/src/protocol/report';
+import { fmtDuration } from '../../server/src/report/shared/format';
+import { CATEGORY_LABELS, fmtMem, memorizationWords, type FindingCategoryRow } from './findings-map';
 
 /** A fresh nonce for one page (128 random bits, base64 without padding characters CSP dislikes). */
 export function makeNonce(): string {
@@ -63,6 +65,37 @@ function head(title: string, o: PageOptions, extra: readonly string[] = []): str
   return pageHead(title, webviewCsp(o.nonce, o.cspSource), [...extra, `<link rel="stylesheet" nonce="${esc(o.nonce)}" href="${esc(o.assets.style)}">`]);
 }
 
+/** Each categorized finding's category and numbers, for the page's category and "mem" columns; empty without categories. */
+export function findingCategoryRows(report: Pick<AuditReport, 'findings' | 'memorization'>): FindingCategoryRow[] {
+  const rows: FindingCategoryRow[] = [];
+  for (const f of report.findings) {
+    if (f.category !== 'memorized' && f.category !== 'not-learned') continue;
+    rows.push({
+      sampleId: f.sampleId,
+      category: f.category,
+      mem: f.mem ?? null,
+      memProb: f.memProb ?? null,
+      fittedRate: f.fittedRate ?? null,
+      heldOutRate: f.heldOutRate ?? null,
+      words: `${CATEGORY_LABELS[f.category]}: ${memorizationWords(f, report.memorization)}`,
+    });
+  }
+  return rows;
+}
+
+/** One line on the cross-fitted memorization score of the report (folds, models, time, counts), or undefined without one. */
+export function memorizationSummaryLine(report: Pick<AuditReport, 'memorization'>): string | undefined {
+  const m = report.memorization;
+  if (!m) return undefined;
+  const models = `${m.runs.length} fold run${m.runs.length === 1 ? '' : 's'} and the clean run`;
+  const top = m.meanMemTop50 === null ? '' : `; mean score of the top 50: ${fmtMem(m.meanMemTop50)}`;
+  return (
+    `Memorization score, ${m.estimator}: cross-fitted over ${m.folds} folds, ${models}, ${fmtDuration(m.seconds * 1000)}; ` +
+    `${m.memorized} likely memorized and ${m.notLearned} not learned of ${m.samples} methods${top}. ` +
+    'Likely memorized: fitted by the models trained on it, not predicted by those that held it out; not learned: not fitted even when trained on.'
+  );
+}
+
 /** The report panel's page for `report`. */
 export function reportPanelHtml(report: AuditReport, o: ReportPageOptions): string {
   const buttons = EXPORT_FORMATS.map((f) => `<button type="button" data-export="${f}" title="Save the report as ${REPORT_FORMATS[f].title}…">${REPORT_FORMATS[f].title}</button>`).join('');
@@ -71,12 +104,18 @@ export function reportPanelHtml(report: AuditReport, o: ReportPageOptions): stri
     report.findings.length > 0
       ? `<p class="panel-hint" id="findings-hint">Click a row, or focus it and press Enter, to open the method in the editor; the arrow keys move between rows.${diffs ? ' A level under “noised in” opens a diff: the method as written and as that noisy run trained on it.' : ''}</p>`
       : '';
+  const summary = memorizationSummaryLine(report);
+  const categories = findingCategoryRows(report);
+  // The categories travel as data (JSON in an attribute, escaped); the page's script adds the columns.
+  const extra =
+    (summary && report.findings.length > 0 ? `<p class="panel-hint memorization-summary" data-memorization-summary>${esc(summary)}</p>` : '') +
+    (categories.length > 0 ? `<div hidden data-finding-categories="${esc(JSON.stringify(categories))}"></div>` : '');
   return [
     head(`memaudit report ${report.runId}`, o, [`<style nonce="${esc(o.nonce)}">${REPORT_CSS}</style>`]),
     '<body>',
     `<div class="panel-toolbar" role="toolbar" aria-label="Report actions"><span class="panel-toolbar-label">Export</span>${buttons}<span class="panel-status" role="status" aria-live="polite" data-status></span></div>`,
     // The hint goes after the findings' introduction (the renderer's text ends with this sentence).
-    renderReportBody(report, { ...o.locate, panel: true }).replace('Press a column header to sort.</p>', `Press a column header to sort.</p>${findingsHint}`),
+    renderReportBody(report, { ...o.locate, panel: true }).replace('Press a column header to sort.</p>', `Press a column header to sort.</p>${extra}${findingsHint}`),
     `<script nonce="${esc(o.nonce)}">${REPORT_SCRIPT}</script>`,
     `<script nonce="${esc(o.nonce)}" src="${esc(o.assets.script)}"></script>`,
     '</body>',

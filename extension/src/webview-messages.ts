@@ -234,6 +234,9 @@ export interface DashboardLatest {
   gates: { gate: string; passed: boolean; actual: number | null }[];
   gatesPassed?: boolean;
   findings?: number;
+  /** Of the findings, how many are likely memorized and how many not learned (audits with the cross-fitted memorization score). */
+  memorized?: number;
+  notLearned?: number;
   /** The detection choice in one line (the score that ranks the findings and its held-out AUROC). */
   detection?: string;
   error?: string;

@@ -78,6 +78,27 @@ function score(label: string, key: string, value: number | null, help: string, n
   return h('div', { class: 'score', title: `${key}: ${help}` }, h('div', { class: 'score-label' }, label), shown, range);
 }
 
+/**
+ * The findings of the latest audit: the two categories apart when the audit has the cross-fitted
+ * memorization score ("3 likely memorized · 1 not learned"), else one count as before.
+ */
+function findingsLine(l: DashboardLatest): Node | null {
+  const count = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 0;
+  const methods = (n: number): string => `method${n === 1 ? '' : 's'}`;
+  if (count(l.memorized) || count(l.notLearned)) {
+    const m = count(l.memorized) ? l.memorized : 0;
+    const n = count(l.notLearned) ? l.notLearned : 0;
+    return h(
+      'p',
+      { class: 'muted findings-count', 'data-findings-categories': '' },
+      h('span', { 'data-count': 'memorized' }, `${m} likely memorized ${methods(m)}`),
+      ' · ',
+      h('span', { 'data-count': 'not-learned', title: 'not fitted even by the models trained on them: a possible label problem or unusual code' }, `${n} not learned`),
+    );
+  }
+  return l.findings !== undefined ? h('p', { class: 'muted findings-count' }, `${l.findings} likely memorized ${methods(l.findings)}`) : null;
+}
+
 function latest(l: DashboardLatest | undefined): Node {
   if (!l) return h('p', { class: 'muted' }, 'No finished audit yet. Run “Audit memorization” to measure how much a model memorizes this code.');
   if (l.outcome !== 'finished') {
@@ -105,7 +126,7 @@ function latest(l: DashboardLatest | undefined): Node {
     gates.length
       ? h('ul', { class: 'gates' }, ...gates.map((g) => h('li', { class: g.passed ? 'pass' : 'fail' }, h('span', { 'aria-hidden': 'true' }, g.passed ? '✓ ' : '✗ '), h('code', {}, g.gate), ` (measured ${f2(g.actual)})`, h('span', { class: 'sr-only' }, g.passed ? ': passed' : ': failed'))))
       : null,
-    l.findings !== undefined ? h('p', { class: 'muted' }, `${l.findings} likely memorized method${l.findings === 1 ? '' : 's'}`) : null,
+    findingsLine(l),
     l.detection ? h('p', { class: 'muted detection-choice' }, `Ranked by the ${l.detection}`) : null,
     l.runId ? h('button', { type: 'button', 'data-open-run': l.runId, 'data-folder-index': String(l.folderIndex) }, 'Open this report') : null,
   );

@@ -145,3 +145,21 @@ test('a score on too little data shows why instead of the number, in the latest 
   assert.deepEqual(log.errors, []);
   await p.context().close();
 });
+
+test('the latest result counts the two finding categories apart when the audit has them, one count otherwise', { skip: skipReason }, async () => {
+  const { page: p, log } = await open('vscode-dark');
+  const base = { folder: 'shop', folderIndex: 0, runId: '27681b53804e', outcome: 'finished' as const, createdAt: '2026-11-26T10:00:00.000Z', G: 0.362, M: 0.199, gap: 0.208, gates: [] };
+  await send(p, state({ latest: { ...base, findings: 50 } }));
+  await p.locator('.findings-count').waitFor();
+  assert.equal(await p.locator('.findings-count').textContent(), '50 likely memorized methods');
+  assert.equal(await p.locator('[data-findings-categories]').count(), 0);
+  await send(p, state({ latest: { ...base, findings: 41, memorized: 40, notLearned: 1 } }));
+  await p.locator('[data-findings-categories]').waitFor();
+  assert.equal(await p.locator('[data-count="memorized"]').textContent(), '40 likely memorized methods');
+  assert.equal(await p.locator('[data-count="not-learned"]').textContent(), '1 not learned');
+  assert.equal(await p.locator('.findings-count').textContent(), '40 likely memorized methods · 1 not learned');
+  await screenshot(p, 'dashboard-categories-dark.png', 'full');
+  assert.deepEqual(await violations(p), []);
+  assert.deepEqual(log.errors, []);
+  await p.context().close();
+});

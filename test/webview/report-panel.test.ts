@@ -72,6 +72,14 @@ async function findingOrder(p: Page, column: number): Promise<string[]> {
   return p.locator(`#findings tbody tr td:nth-child(${column})`).allTextContents();
 }
 
+/** The 1-based position of the findings table's column labelled `label` (columns differ with and without categories). */
+async function columnAt(p: Page, label: string): Promise<number> {
+  const labels = await p.locator('#findings thead th').evaluateAll((ths) => ths.map((th) => th.getAttribute('data-label')));
+  const i = labels.indexOf(label);
+  assert.ok(i >= 0, `a "${label}" column among ${labels.join(', ')}`);
+  return i + 1;
+}
+
 test('the report renders: one SVG per chart, scores, gates, findings; no console error, no CSP violation', { skip: skipReason }, async () => {
   const { page: p, log } = await page('vscode-dark');
   // One <svg class="chart"> per figure (the cartography map is a canvas), each with its title and table.
@@ -115,14 +123,14 @@ test('the findings table sorts on header click and from the keyboard, and rows o
   const scoreHeader = p.locator('#findings th[data-label="score"]');
   await scoreHeader.locator('button').click();
   assert.equal(await scoreHeader.getAttribute('aria-sort'), 'ascending');
-  const asc = (await findingOrder(p, 6)).map(Number);
+  const asc = (await findingOrder(p, await columnAt(p, 'score'))).map(Number);
   assert.deepEqual(asc, [...asc].sort((a, b) => a - b));
   // Keyboard: focus the "method" header button, press Enter, then Space.
   const methodButton = p.locator('#findings th[data-label="method"] button');
   await methodButton.focus();
   await p.keyboard.press('Enter');
   assert.equal(await p.locator('#findings th[data-label="method"]').getAttribute('aria-sort'), 'ascending');
-  const names = await findingOrder(p, 2);
+  const names = await findingOrder(p, await columnAt(p, 'method'));
   assert.deepEqual(names, [...names].sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : a.toLowerCase() > b.toLowerCase() ? 1 : 0)));
   await p.keyboard.press('Space');
   assert.equal(await p.locator('#findings th[data-label="method"]').getAttribute('aria-sort'), 'descending');
@@ -367,6 +375,102 @@ test('"noised in": a level opens the diff of the original and the noised method 
   assert.match((await row.locator(`button[data-diff-run="${n.runId}"]`).getAttribute('title')) ?? '', n.label ? /renamed .+ → .+ \(open the diff\)/ : /inserted|deleted|renamed|\(open the diff\)/);
   await p.evaluate(`document.activeElement.blur(); document.querySelector('#findings .table-wrap').scrollLeft = 0`);
   await sectionShot(p, 'report-light-findings-noise.png', '#findings');
+  await clean(p, log);
+  await p.context().close();
+});
+
+/**
+ * The report with the cross-fitted memorization score: the first two thirds of the findings
+ * memorized (mem falling from 1), the rest not learned, as the engine orders them, and the
+ * audit's summary (2 folds: 2 fold runs, and the clean run, train on each method or hold it out).
+ */
+function categorized(r: AuditReport): AuditReport {
+  const c = structuredClone(r);
+  const cut = Math.ceil((c.findings.length * 2) / 3);
+  c.findings.forEach((f, i) => {
+    const memorized = i < cut;
+    f.category = memorized ? 'memorized' : 'not-learned';
+    f.fittedRate = memorized ? 1 : 0;
+    f.heldOutRate = memorized ? (i % 2 === 0 ? 0 : 0.5) : 0;
+    f.mem = f.fittedRate - f.heldOutRate;
+    f.memProb = Number((f.mem * 0.9).toFixed(3));
+  });
+  const notLearned = c.findings.length - cut;
+  c.memorization = { estimator: 'cross-fit (Feldman & Zhang 2020)', folds: 2, runs: ['cf-0', 'cf-1'], seconds: 75, samples: c.dataset.trainUsed, memorized: cut, notLearned, meanMemTop50: 0.82 };
+  return c;
+}
+
+test('categories: a category column with text badges and a sortable "mem" column after the method, the cross-fitting summary, rows still open', { skip: skipReason }, async () => {
+  const r = categorized(report);
+  const memorizedCount = r.findings.filter((f) => f.category === 'memorized').length;
+  const { page: p, log } = await page('vscode-dark', r);
+  const labels = await p.locator('#findings thead th').evaluateAll((ths) => ths.map((th) => th.getAttribute('data-label')));
+  // Once each: added by the page after the method when the renderer has no such columns, else the renderer's own.
+  assert.equal(labels.filter((l) => l === 'category').length, 1, labels.join(', '));
+  assert.equal(labels.filter((l) => l === 'mem').length, 1, labels.join(', '));
+  const catAt = labels.indexOf('category') + 1;
+  const memAt = labels.indexOf('mem') + 1;
+  // A badge with words on every row (not colour alone), in the report's order: memorized first.
+  const badges = await p.locator(`#findings tbody tr td:nth-child(${catAt}) .category-badge`).allTextContents();
+  assert.equal(badges.length, r.findings.length);
+  assert.deepEqual(badges, r.findings.map((f) => (f.category === 'memorized' ? 'Likely memorized' : 'Not learned')));
+  assert.equal(await p.locator('#findings .category-badge.category-not-learned').count(), r.findings.length - memorizedCount);
+  const mems = (await findingOrder(p, memAt)).map((t) => Number(t.replace('−', '-')));
+  mems.forEach((m, i) => assert.ok(Math.abs(m - r.findings[i]!.mem!) < 0.006, `mem of row ${i + 1}: ${m}`));
+  assert.match((await p.locator(`#findings tbody tr td:nth-child(${catAt})`).first().getAttribute('title')) ?? '', /^Likely memorized: fitted by 2 of 2 models trained on it, predicted by 0 of 1 that held it out: memorization score 1\.00$/);
+  const summary = (await p.locator('[data-memorization-summary]').textContent()) ?? '';
+  assert.ok(summary.startsWith('Memorization score, cross-fit (Feldman & Zhang 2020): cross-fitted over 2 folds, 2 fold runs and the clean run, '), summary);
+  assert.ok(summary.includes(`; ${memorizedCount} likely memorized and ${r.findings.length - memorizedCount} not learned of ${r.dataset.trainUsed} methods; mean score of the top 50: 0.82.`), summary);
+  // Sort by mem (numeric), both ways; then by score, which moved two columns to the right.
+  const memHeader = p.locator('#findings th[data-label="mem"]');
+  await memHeader.locator('button').click();
+  assert.equal(await memHeader.getAttribute('aria-sort'), 'ascending');
+  const asc = (await findingOrder(p, memAt)).map((t) => Number(t.replace('−', '-')));
+  assert.deepEqual(asc, [...asc].sort((a, b) => a - b));
+  await memHeader.locator('button').click();
+  assert.equal(await memHeader.getAttribute('aria-sort'), 'descending');
+  const desc = (await findingOrder(p, memAt)).map((t) => Number(t.replace('−', '-')));
+  assert.deepEqual(desc, [...desc].sort((a, b) => b - a));
+  assert.match((await p.locator('#findings [data-sort-status]').textContent()) ?? '', /Sorted by mem, descending/);
+  const scoreHeader = p.locator('#findings th[data-label="score"]');
+  const scoreColumn = labels.indexOf('score') + 1;
+  await scoreHeader.locator('button').focus();
+  await p.keyboard.press('Enter');
+  assert.equal(await scoreHeader.getAttribute('aria-sort'), 'ascending');
+  assert.equal(await memHeader.getAttribute('aria-sort'), null);
+  const scores = (await findingOrder(p, scoreColumn)).map(Number);
+  assert.deepEqual(scores, [...scores].sort((a, b) => a - b));
+  // Category sorts memorized first, then not learned.
+  await p.locator('#findings th[data-label="category"] button').click();
+  const cats = await findingOrder(p, catAt);
+  assert.deepEqual(cats, [...cats].sort((a, b) => (a === b ? 0 : a === 'Likely memorized' ? -1 : 1)));
+  // A row names its category and still opens its method.
+  const first = p.locator('#findings tbody tr[data-sample-id]').first();
+  assert.match((await first.getAttribute('aria-label')) ?? '', /^Open \S+ \(Likely memorized\) at /);
+  const id = await first.getAttribute('data-sample-id');
+  await first.locator('td').nth(2).click();
+  const messages = await posted(p);
+  assert.deepEqual(messages.at(-1), { type: 'openFinding', sampleId: id });
+  await sectionShot(p, 'report-dark-categories.png', '#findings');
+  await clean(p, log);
+  await p.context().close();
+});
+
+test('a report without categories gets no category column, no summary line, no data', { skip: skipReason }, async () => {
+  // An older report: no memorization score, no categories (whatever the engine of this build writes).
+  const older = structuredClone(report);
+  delete older.memorization;
+  for (const f of older.findings) {
+    delete f.category;
+    delete f.mem;
+    delete f.memProb;
+    delete f.fittedRate;
+    delete f.heldOutRate;
+  }
+  const { page: p, log } = await page('vscode-light', older);
+  assert.equal(await p.locator('#findings th[data-label="category"]').count(), 0);
+  assert.equal(await p.locator('#findings th[data-label="mem"]').count(), 0);
+  assert.equal(await p.locator('[data-memorization-summary], [data-finding-categories]').count(), 0);
   await clean(p, log);
   await p.context().close();
 });

@@ -17,7 +17,7 @@
  * Paths in parameters and results are absolute paths of the machine the server runs on.
  */
 import { NotificationType, NotificationType0, RequestType, RequestType0 } from 'vscode-jsonrpc';
-import type { AuditReport, HeadlineScores, ReportGate } from './report';
+import type { AuditReport, Finding, HeadlineScores, ReportGate } from './report';
 
 /** Bumped on every incompatible change; `initialize` fails when client and server disagree. */
 export const PROTOCOL_VERSION = 1;
@@ -317,6 +317,10 @@ export interface AuditDoneParams {
   gatesPassed?: boolean;
   /** Number of findings (likely memorized methods) in the report. */
   findings?: number;
+  /** Of those, the findings with category 'memorized' (absent for reports without categories). */
+  memorized?: number;
+  /** Of those, the findings with category 'not-learned' (absent for reports without categories). */
+  notLearned?: number;
   /** The report's detection choice in one line (score, window, held-out AUROC, why); absent without one. */
   detection?: string;
   /** Runs reused from an interrupted earlier audit. */
@@ -415,6 +419,16 @@ export interface EditorFinding {
   signals: Record<string, number>;
   /** The engine's sentence about it. */
   message: string;
+  /** The report's `Finding.category`: 'memorized' or 'not-learned'; absent for reports without the cross-fitted memorization score. */
+  category?: Finding['category'];
+  /** The report's `Finding.mem`: fittedRate − heldOutRate, in [−1, 1]. */
+  mem?: number;
+  /** The report's `Finding.memProb`: the same with the label's probability. */
+  memProb?: number;
+  /** The report's `Finding.fittedRate`: share of the models trained on the method that predict its name. */
+  fittedRate?: number;
+  /** The report's `Finding.heldOutRate`: share of the models that held it out and still predict its name. */
+  heldOutRate?: number;
 }
 
 export interface FindingsResult {
@@ -431,6 +445,8 @@ export interface FindingsResult {
   findings: EditorFinding[];
   /** Findings left out because they cannot be shown in an editor (methods inside zip archives). */
   skipped: number;
+  /** The report's cross-fitted memorization summary (folds, models, time), when it has one. */
+  memorization?: AuditReport['memorization'];
 }
 
 /**

@@ -54,6 +54,7 @@ import {
 } from '../protocol';
 import { corpusRoots, locateFinding } from '../report/shared/paths';
 import { detectionChoiceLine } from '../report/shared/format';
+import type { Finding } from '../protocol/report';
 import { candidates, currentEnvironment, parseDevice, precheck } from '../runtime/devices';
 import { VERSION } from '../version';
 import { inert } from '../report/shared/terminal';
@@ -354,6 +355,7 @@ export class EngineServer {
         gates: report.gates,
         gatesPassed: report.gates.every((g) => g.passed),
         findings: report.findings.length,
+        ...categoryCounts(report.findings),
         reusedRuns: outcome.reusedRuns,
       };
     } catch (e) {
@@ -447,6 +449,11 @@ export class EngineServer {
         score: f.score,
         signals: { ...f.details },
         message: f.message,
+        ...(f.category !== undefined ? { category: f.category } : {}),
+        ...(f.mem !== undefined ? { mem: f.mem } : {}),
+        ...(f.memProb !== undefined ? { memProb: f.memProb } : {}),
+        ...(f.fittedRate !== undefined ? { fittedRate: f.fittedRate } : {}),
+        ...(f.heldOutRate !== undefined ? { heldOutRate: f.heldOutRate } : {}),
       });
     }
     const best = report.detection.best;
@@ -459,6 +466,13 @@ export class EngineServer {
       ...(choice ? { detectionChoice: detectionChoiceLine(choice) } : {}),
       findings,
       skipped,
+      ...(report.memorization ? { memorization: report.memorization } : {}),
     };
   }
+}
+
+/** How many findings are in each category, for `audit/done`; nothing for a report without categories. */
+function categoryCounts(findings: readonly Finding[]): { memorized?: number; notLearned?: number } {
+  if (!findings.some((f) => f.category !== undefined)) return {};
+  return { memorized: findings.filter((f) => f.category === 'memorized').length, notLearned: findings.filter((f) => f.category === 'not-learned').length };
 }

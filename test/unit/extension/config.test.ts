@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { MODEL_NAMES, MODEL_PRESETS } from '../../../models/names';
 import { AUDIT_PRESETS, DEFAULT_AUDIT_CONFIG, DEVICE_CHOICES, NOISE_KINDS, PRESET_NAMES, resolveAuditConfig } from '../../../server/src/audit/config';
-import { CONFIG_FIELDS, findingsEnabled, nodePath, outDir, settingsToConfigInput, useConfigFile, type SettingReader } from '../../../extension/src/config';
+import { CONFIG_FIELDS, findingsCategories, findingsEnabled, nodePath, outDir, settingsToConfigInput, useConfigFile, type SettingReader } from '../../../extension/src/config';
 
 const ROOT = path.resolve(__dirname, '../../../..');
 interface Prop {
@@ -57,6 +57,10 @@ test('extension settings: config file, findings, node path, output folder', () =
   assert.equal(useConfigFile(reader({ useConfigFile: false })), false);
   assert.equal(findingsEnabled(reader({})), true);
   assert.equal(findingsEnabled(reader({ 'findings.enabled': false })), false);
+  assert.deepEqual([...findingsCategories(reader({}))], ['memorized', 'not-learned']);
+  assert.deepEqual([...findingsCategories(reader({ 'findings.categories': ['not-learned', 'bogus'] }))], ['not-learned']);
+  assert.deepEqual([...findingsCategories(reader({ 'findings.categories': 'memorized' }))], ['memorized', 'not-learned'], 'a malformed value shows both');
+  assert.deepEqual(props['memaudit.findings.categories']?.default, ['memorized', 'not-learned']);
   assert.equal(nodePath(reader({})), undefined);
   assert.equal(nodePath(reader({ nodePath: '  ' })), undefined);
   assert.equal(nodePath(reader({ nodePath: ' /usr/bin/node ' })), '/usr/bin/node');

@@ -53,6 +53,11 @@ test('the end message: scores, findings and gates; a failed gate warns; cancel a
   assert.equal(finished.level, 'warning');
   assert.equal(finished.text, 'Memaudit: audit finished in 1 min: G 0.93 · M 0.50 · gap 0.03 · 12 likely memorized methods · gate failed: M < 0.01');
   assert.equal(doneSummary({ auditId: 'a', outcome: 'finished', durationMs: 1000, gates: [] }).level, 'info');
+  // With the cross-fitted memorization score, the two categories are counted apart.
+  assert.equal(
+    doneSummary({ auditId: 'a', outcome: 'finished', durationMs: 2000, gates: [], findings: 5, memorized: 4, notLearned: 1 }).text,
+    'Memaudit: audit finished in 2 s: no scores · 4 likely memorized methods, 1 not learned',
+  );
   assert.match(doneSummary({ auditId: 'a', outcome: 'cancelled', durationMs: 1 }).text, /cancelled.*resume/);
   const failed = doneSummary({ auditId: 'a', outcome: 'failed', durationMs: 1, error: { code: 'E_EMPTY_CORPUS', message: 'The corpus is too small' } });
   assert.deepEqual(failed, { level: 'error', text: 'Memaudit: the audit failed: The corpus is too small' });
