@@ -191,6 +191,8 @@ export interface AuditConfigInput {
   maxTrainSamples?: number;
   susceptibility?: boolean;
   csrEvery?: number;
+  /** Folds of the cross-fitted memorization score; 0 = off. */
+  memFolds?: number;
 }
 
 /** The engine's progress of an audit, as `runAudit` reports it. */
