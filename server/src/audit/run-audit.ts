@@ -46,7 +46,8 @@ import {
 } from './aggregate';
 import { detectionChoice, DETECTION_VERSION } from './detection-choice';
 import { choiceReplicates, cleanWindowValues, meanInterval } from './detection-intervals';
-import { assignFolds } from '../metrics';
+import { assignFolds, memorizationFolds } from '../metrics';
+import { finishedMemFold, runMemFold, type MemFoldOutcome } from './mem-folds';
 import { windowLabel } from '../report/shared/format';
 import type { AuditConfig } from './config';
 import { evaluateGates, type GateMetric } from './gates';
@@ -228,6 +229,7 @@ function auditInputs(s: Stage, corpus: CorpusStage, folder: AuditFolder): AuditI
       ...(s.opts.signal ? { signal: s.opts.signal } : {}),
     },
     folds: assignFolds(Array.from(trainIdx, (i) => columns.ids[i]!)),
+    memFolds: c.memFolds > 0 ? memorizationFolds(Array.from(trainIdx, (i) => columns.ids[i]!), c.memFolds) : new Uint8Array(0),
     folder,
     log: s.log,
     ...(s.opts.signal ? { signal: s.opts.signal } : {}),
@@ -257,6 +259,8 @@ interface GridOutcome {
   cleanSignals: Map<number, Record<string, ArrayLike<number>>>;
   /** Bootstrap replicates of each run's scores, by run id (absent for runs an older memaudit finished). */
   replicates: Map<string, Record<string, ArrayLike<number>>>;
+  /** The memorization fold runs (not in `runs`: they are neither calibration nor headline runs). */
+  memFolds: MemFoldOutcome[];
   /** Runs reused from an earlier, interrupted invocation. */
   reused: number;
 }
@@ -264,14 +268,23 @@ interface GridOutcome {
 /** 3. The runs of the plan, one after another; a run finished earlier is reused as is. */
 async function runGrid(s: Stage, a: AuditInputs): Promise<GridOutcome> {
   const plan = planRuns(a.config);
-  const out: GridOutcome = { runs: [], cleanSignals: new Map(), replicates: new Map(), reused: 0 };
+  const out: GridOutcome = { runs: [], cleanSignals: new Map(), replicates: new Map(), memFolds: [], reused: 0 };
   const eta = new GridEta(plan.length * a.config.epochs);
   for (let k = 0; k < plan.length; k++) {
     if (s.opts.signal?.aborted) throw new EngineError(ERROR_CODES.CANCELLED, 'audit cancelled');
     const run = plan[k]!;
+    const progress = (p: TrainProgress) => s.progress(eta.progress(p, k, plan.length, run));
+    if (run.kind === 'memfold') {
+      let fold = finishedMemFold(a, run);
+      if (fold) out.reused++;
+      else fold = await runMemFold(a, run, progress);
+      out.memFolds.push(fold);
+      eta.runDone(a.config.epochs);
+      continue;
+    }
     let outcome: RunOutcome | undefined = await reusableRun(s, a, run);
     if (outcome) out.reused++;
-    else outcome = await runOne(a, run, (p) => s.progress(eta.progress(p, k, plan.length, run)));
+    else outcome = await runOne(a, run, progress);
     out.runs.push(outcome.report);
     if (outcome.signals) out.cleanSignals.set(run.seed, outcome.signals);
     if (outcome.replicates) out.replicates.set(run.id, outcome.replicates);

@@ -9,6 +9,7 @@
  *                            /<runId>/result.json      a finished training run (written last)
  *                                    /checkpoint.bin   an interrupted one's state
  *                                    /dynamics.bin, signals.csv, cartography.bin, ledger.json
+ *                                    /heldout.json  (a memorization fold run's predictions)
  *
  * Everything that finds, lists, reads or deletes audits goes through here (the CLI, the JSON-RPC
  * server, the audit itself), so there is one rule for where the output folder is
@@ -32,6 +33,8 @@ export const RUN_FILES = {
   signals: 'signals.csv',
   cartography: 'cartography.bin',
   ledger: 'ledger.json',
+  /** A memorization fold run's predictions on its held-out fold and on what it trained on. */
+  heldout: 'heldout.json',
 } as const;
 
 /** The files of one audit, by name inside its folder. */
