@@ -23,7 +23,7 @@ import { loadOrBuildDataset } from '../pipeline/dataset-stage';
 import { extractCorpus, type CorpusExtraction } from '../pipeline/extract-corpus';
 import { reportJsonText } from '../report/shared/json-text';
 import { assertValidReport } from '../report/schema';
-import { REPORT_SCHEMA_VERSION, type AuditReport, type DetectionSummary, type ReportGate, type RunReport } from '../protocol/report';
+import { REPORT_SCHEMA_VERSION, type AuditReport, type DetectionSummary, type Finding, type MemorizationSummary, type ReportGate, type RunReport } from '../protocol/report';
 import { datasetSource } from '../dataset/source';
 import { Rng } from '../util/rng';
 import type { AuditProgress } from '../protocol';
@@ -47,6 +47,7 @@ import {
 import { detectionChoice, DETECTION_VERSION } from './detection-choice';
 import { choiceReplicates, cleanWindowValues, meanInterval } from './detection-intervals';
 import { assignFolds, memorizationFolds } from '../metrics';
+import { cleanFinalEpoch, memorizationFindings } from './memorization-findings';
 import { finishedMemFold, runMemFold, type MemFoldOutcome } from './mem-folds';
 import { windowLabel } from '../report/shared/format';
 import type { AuditConfig } from './config';
@@ -366,7 +367,7 @@ async function reportStage(s: Stage, corpus: CorpusStage, a: AuditInputs, grid: 
   if (detection.choice) detection.choice.heldOutInterval = scoreIntervals.detection_auroc;
   const status = scoreStatus(scores, scoreIntervals, corpus.dataset.test.length);
   const ranking = await findingRanking(s, a, grid, detection);
-  const ranked = findingsOf(a.columns, c.inputs, a.trainIdx, grid.cleanSignals.get(c.seeds[0]!), ranking, s.opts.maxFindings ?? 50);
+  const { findings: ranked, memorization } = await rankedFindings(s, a, grid, ranking);
   // Which noisy runs corrupted each finding's method, and its original and noised code for a diff view.
   const { findings, diffs } = await findingNoise({ findings: ranked, runs: grid.runs, runDir: a.folder.dir, columns: a.columns, trainIdx: a.trainIdx, source: a.noise.source, editor: () => editorFor(a.noise), log: s.log });
   const diffsFile = a.folder.file(AUDIT_FILES.noiseDiffs);
@@ -381,7 +382,7 @@ async function reportStage(s: Stage, corpus: CorpusStage, a: AuditInputs, grid: 
     passed: g.passed,
     message: g.message,
   }));
-  const report = auditReport(corpus, a, grid.runs, { scores, scoreIntervals, scoreStatus: status, detection, findings, gates, hasDiffs: diffs !== undefined }, clock);
+  const report = auditReport(corpus, a, grid.runs, { scores, scoreIntervals, scoreStatus: status, detection, findings, gates, hasDiffs: diffs !== undefined, ...(memorization ? { memorization } : {}) }, clock);
   // A report that does not match its published schema is a bug; never write one.
   assertValidReport(report);
   const reportFile = a.folder.file(AUDIT_FILES.report);
@@ -411,6 +412,22 @@ async function detectionStage(s: Stage, a: AuditInputs, grid: GridOutcome): Prom
   return detection;
 }
 
+/**
+ * The findings: with the memorization fold runs, the memorized and the not-learned methods
+ * (docs/metrics.md § "Memorization score (cross-fitted)"), up to `maxFindings` of each; without
+ * them, the clean run's training methods ranked by the detection score.
+ */
+async function rankedFindings(s: Stage, a: AuditInputs, grid: GridOutcome, ranking: FindingRanking | null): Promise<{ findings: Finding[]; memorization?: MemorizationSummary }> {
+  const c = a.config;
+  const limit = s.opts.maxFindings ?? 50;
+  const signals = grid.cleanSignals.get(c.seeds[0]!);
+  const clean = cleanRun(a, grid);
+  if (grid.memFolds.length === 0 || !signals || !ranking || !clean?.files.dynamics) return { findings: findingsOf(a.columns, c.inputs, a.trainIdx, signals, ranking, limit) };
+  const full = await cleanFinalEpoch(path.join(a.folder.dir, clean.files.dynamics), a.noise.cleanLabels, s.log);
+  const { findings, summary } = memorizationFindings({ columns: a.columns, inputs: c.inputs, trainIdx: a.trainIdx, signals, ranking }, full, grid.memFolds, limit);
+  return { findings, memorization: summary };
+}
+
 /** The clean run of the first seed: its training samples are the findings. */
 function cleanRun(a: AuditInputs, grid: GridOutcome): RunReport | undefined {
   return grid.runs.find((r) => r.kind === 'none' && r.seed === a.config.seeds[0]);
@@ -434,7 +451,7 @@ async function findingRanking(s: Stage, a: AuditInputs, grid: GridOutcome, detec
   return all ? { signal: choice.signal, orientation: choice.orientation, values: all, why: `${why}, over all epochs since the clean run's dynamics were unreadable` } : null;
 }
 
-type Aggregates = Pick<AuditReport, 'scores' | 'detection' | 'findings' | 'gates'> & Required<Pick<AuditReport, 'scoreIntervals' | 'scoreStatus'>> & { hasDiffs: boolean };
+type Aggregates = Pick<AuditReport, 'scores' | 'detection' | 'findings' | 'gates' | 'memorization'> & Required<Pick<AuditReport, 'scoreIntervals' | 'scoreStatus'>> & { hasDiffs: boolean };
 
 /** The report document (report/types.ts, schema REPORT_SCHEMA_VERSION). */
 function auditReport(corpus: CorpusStage, a: AuditInputs, runs: RunReport[], agg: Aggregates, clock: Clock): AuditReport {
@@ -476,6 +493,7 @@ function auditReport(corpus: CorpusStage, a: AuditInputs, runs: RunReport[], agg
     uncertainty: uncertaintySettings(),
     detection: agg.detection,
     findings: agg.findings,
+    ...(agg.memorization ? { memorization: agg.memorization } : {}),
     gates: agg.gates,
     ...(agg.hasDiffs ? { files: { noiseDiffs: AUDIT_FILES.noiseDiffs } } : {}),
     timings: {
@@ -509,5 +527,6 @@ function reportConfig(c: AuditConfig): AuditReport['config'] {
     maxTrainSamples: c.maxTrainSamples,
     susceptibility: c.susceptibility,
     csrEvery: c.csrEvery,
+    memFolds: c.memFolds,
   };
 }

@@ -54,8 +54,15 @@ export interface AuditReport {
    * (detection AUROC / AP)").
    */
   detection: DetectionSummary;
-  /** Methods of the clean run ranked as likely memorized by the best signal, most suspicious first. */
+  /**
+   * Methods of the clean run. With the memorization score (`memorization` present): the memorized
+   * ones (most memorized first), then the not-learned ones, up to 50 each, each with its
+   * `category`. Without it (memFolds 0, older reports): ranked by the detection score, most
+   * suspicious first.
+   */
   findings: Finding[];
+  /** The cross-fitted memorization score behind the findings' categories (absent when off or in older reports). */
+  memorization?: MemorizationSummary;
   /** Quality gates and their outcome; the CLI exits with 1 when one failed. */
   gates: ReportGate[];
   /**
@@ -120,7 +127,30 @@ export interface ReportConfig {
   maxTrainSamples: number;
   susceptibility: boolean;
   csrEvery: number;
+  /** Folds of the memorization score (0 = off); absent in older reports. */
+  memFolds?: number;
 }
+
+/** The cross-fitted memorization score (docs/metrics.md § "Memorization score (cross-fitted)"). */
+export interface MemorizationSummary {
+  estimator: 'cross-fit (Feldman & Zhang 2020)';
+  /** K: the fold runs, each holding one fold out. */
+  folds: number;
+  /** Ids of the fold runs (folders of the audit beside the grid's runs; not in `runs`). */
+  runs: string[];
+  /** Training time of the fold runs. */
+  seconds: number;
+  /** Training samples with a score (a fold run held them out). */
+  samples: number;
+  /** Samples in each category (all of them; the findings keep up to 50 of each). */
+  memorized: number;
+  notLearned: number;
+  /** Mean mem of the (up to) 50 most memorized; null when none is. */
+  meanMemTop50: number | null;
+}
+
+/** A finding's category under the memorization score. */
+export type FindingCategory = 'memorized' | 'not-learned';
 
 export interface ReportEnvironment {
   node: string;
@@ -388,7 +418,7 @@ export interface Finding {
   window?: DetectionWindowRef;
   /** The signal's suspicion score (higher = more likely memorized). */
   score: number;
-  /** 1-based rank among all training samples of the clean run. */
+  /** 1-based rank among all training samples of the clean run by the detection score (`signal`). */
   rank: number;
   /** Per-sample signals behind the finding, for the hover and the table. */
   details: Record<string, number>;
@@ -398,6 +428,19 @@ export interface Finding {
    * reports; empty when no noisy run touched it). The method itself is a clean-run finding.
    */
   noise?: FindingNoise[];
+  /**
+   * With the memorization score: 'memorized' (fitted when trained on, not predicted when held
+   * out) or 'not-learned' (not fitted even when trained on). Absent without it.
+   */
+  category?: FindingCategory;
+  /** Memorization score P_in − P_out ∈ [−1, 1]. */
+  mem?: number;
+  /** mean p(label) of the models trained on it − p(label) of the one that held it out. */
+  memProb?: number;
+  /** P_in: share of the models trained on the method that predicted its name. */
+  fittedRate?: number;
+  /** P_out: share of the models that held it out that predicted its name. */
+  heldOutRate?: number;
 }
 
 /** A noisy run's corruption of a finding's method (from the run's ledger). */
