@@ -4,7 +4,9 @@
  * trained on, not predicted when held out) and the not-learned ones (not fitted even when trained
  * on), up to `limit` each, and the report's `memorization` summary.
  */
-import { memorizationScores, memorizedOrder, notLearnedOrder, rankBySuspicion, type MemorizationScores } from '../metrics';
+import type { SampleColumns } from '../dataset/columns';
+import { signalsToCsv } from '../report/csv';
+import { FITTED_THRESHOLD, memorizationScores, memorizedOrder, notLearnedOrder, rankBySuspicion, type MemorizationScores } from '../metrics';
 import type { Finding, MemorizationSummary } from '../protocol/report';
 import { readDynamics } from '../train/dynamics';
 import { findingAt, rankingLabel, type FindingContext } from './aggregate';
@@ -33,7 +35,7 @@ export function memorizationFindings(
   full: { correct: ArrayLike<number>; pLabel: ArrayLike<number> } | null,
   folds: readonly MemFoldOutcome[],
   limit: number,
-): { findings: Finding[]; summary: MemorizationSummary } {
+): { findings: Finding[]; summary: MemorizationSummary; scores: MemorizationScores } {
   const n = c.trainIdx.length;
   const s = memorizationScores(n, full, folds.map((f) => f.predictions));
   const { values, orientation } = c.ranking;
@@ -54,6 +56,7 @@ export function memorizationFindings(
   let samples = 0;
   for (let i = 0; i < n; i++) if (Number.isFinite(s.mem[i]!)) samples++;
   return {
+    scores: s,
     findings: [...memorized.slice(0, limit).map((p) => build(p, 'memorized')), ...notLearned.slice(0, limit).map((p) => build(p, 'not-learned'))],
     summary: {
       estimator: 'cross-fit (Feldman & Zhang 2020)',
@@ -66,6 +69,22 @@ export function memorizationFindings(
       meanMemTop50: top.length > 0 ? top.reduce((acc, p) => acc + s.mem[p]!, 0) / top.length : null,
     },
   };
+}
+
+/**
+ * Every training method's memorization score, one row per training position (the audit's
+ * `memorization.csv`): P_in, P_out, mem, memProb and the models on each side; empty cells where
+ * a side had no model.
+ */
+export function memorizationCsv(columns: SampleColumns, trainIdx: Int32Array, s: MemorizationScores): string {
+  const cell = (v: number) => (Number.isFinite(v) ? v : '');
+  const rows: (string | number)[][] = [];
+  for (let p = 0; p < trainIdx.length; p++) {
+    const i = trainIdx[p]!;
+    const category = s.fittedRate[p]! < FITTED_THRESHOLD ? 'not-learned' : s.mem[p]! > 0 ? 'memorized' : '';
+    rows.push([columns.ids[i]!, columns.strings[columns.file[i]!]!, columns.ranges[4 * i]! + 1, columns.strings[columns.name[i]!]!, category, cell(s.mem[p]!), cell(s.memProb[p]!), cell(s.fittedRate[p]!), cell(s.heldOutRate[p]!), s.inModels[p]!, s.outModels[p]!]);
+  }
+  return signalsToCsv(['sample_id', 'file', 'line', 'name', 'category', 'mem', 'mem_prob', 'fitted_rate', 'held_out_rate', 'in_models', 'out_models'], rows);
 }
 
 /** "right in a of b models" for the models trained on a sample (in) or holding it out (out). */

@@ -47,7 +47,7 @@ import {
 import { detectionChoice, DETECTION_VERSION } from './detection-choice';
 import { choiceReplicates, cleanWindowValues, meanInterval } from './detection-intervals';
 import { assignFolds, memorizationFolds } from '../metrics';
-import { cleanFinalEpoch, memorizationFindings } from './memorization-findings';
+import { cleanFinalEpoch, memorizationCsv, memorizationFindings } from './memorization-findings';
 import { finishedMemFold, runMemFold, type MemFoldOutcome } from './mem-folds';
 import { windowLabel } from '../report/shared/format';
 import type { AuditConfig } from './config';
@@ -424,7 +424,8 @@ async function rankedFindings(s: Stage, a: AuditInputs, grid: GridOutcome, ranki
   const clean = cleanRun(a, grid);
   if (grid.memFolds.length === 0 || !signals || !ranking || !clean?.files.dynamics) return { findings: findingsOf(a.columns, c.inputs, a.trainIdx, signals, ranking, limit) };
   const full = await cleanFinalEpoch(path.join(a.folder.dir, clean.files.dynamics), a.noise.cleanLabels, s.log);
-  const { findings, summary } = memorizationFindings({ columns: a.columns, inputs: c.inputs, trainIdx: a.trainIdx, signals, ranking }, full, grid.memFolds, limit);
+  const { findings, summary, scores } = memorizationFindings({ columns: a.columns, inputs: c.inputs, trainIdx: a.trainIdx, signals, ranking }, full, grid.memFolds, limit);
+  await writeFileAtomic(a.folder.file(AUDIT_FILES.memorization), memorizationCsv(a.columns, a.trainIdx, scores));
   return { findings, memorization: summary };
 }
 
@@ -495,7 +496,7 @@ function auditReport(corpus: CorpusStage, a: AuditInputs, runs: RunReport[], agg
     findings: agg.findings,
     ...(agg.memorization ? { memorization: agg.memorization } : {}),
     gates: agg.gates,
-    ...(agg.hasDiffs ? { files: { noiseDiffs: AUDIT_FILES.noiseDiffs } } : {}),
+    ...(agg.hasDiffs || agg.memorization ? { files: { ...(agg.hasDiffs ? { noiseDiffs: AUDIT_FILES.noiseDiffs } : {}), ...(agg.memorization ? { memorization: AUDIT_FILES.memorization } : {}) } } : {}),
     timings: {
       totalMs: 0,
       extractMs: clock.extracted - clock.start,

@@ -6,6 +6,7 @@
  *                            /config.json  the audit's settings (written first)
  *                            /report.json  the report (written last: the audit is finished)
  *                            /noise-diffs.json
+ *                            /memorization.csv  (with memFolds > 0)
  *                            /<runId>/result.json      a finished training run (written last)
  *                                    /checkpoint.bin   an interrupted one's state
  *                                    /dynamics.bin, signals.csv, cartography.bin, ledger.json
@@ -43,6 +44,8 @@ export const AUDIT_FILES = {
   report: 'report.json',
   /** The findings' original and noised code (report/noise-diffs.ts). */
   noiseDiffs: 'noise-diffs.json',
+  /** Every training method's cross-fitted memorization score (docs/metrics.md § "Memorization score (cross-fitted)"). */
+  memorization: 'memorization.csv',
   /** Held while an audit runs in the folder (`AuditFolder.lock`). */
   lock: 'audit.lock',
 } as const;
