@@ -173,7 +173,7 @@ test('a small audit: progress notifications, one audit at a time, report, HTML a
   const stages = [...new Set(mine.map((p) => p.stage))];
   assert.deepEqual(stages, ['extract', 'dataset', 'train', 'report']);
   const training = mine.filter((p) => p.stage === 'train');
-  assert.ok(training.some((p) => p.run === 2 && p.runs === 2 && p.epochs === 2 && p.epoch !== undefined));
+  assert.ok(training.some((p) => p.run === 4 && p.runs === 4 && p.epochs === 2 && p.epoch !== undefined));
   assert.ok(training.every((p) => p.device === 'cpu'));
   assert.ok(training.some((p) => p.samplesPerSec !== undefined && p.samplesPerSec > 0));
   for (let i = 1; i < mine.length; i++) assert.ok(mine[i]!.fraction >= mine[i - 1]!.fraction - 1e-9, 'fraction never goes back');
