@@ -58,9 +58,9 @@ export function finishedMemFold(a: AuditInputs, run: PlannedRun): MemFoldOutcome
     if (fs.existsSync(result)) a.log(`warning: ${result} is damaged; training ${run.id} again`);
     return undefined;
   }
-  const file = a.folder.runFile(run.id, RUN_FILES.heldout);
-  const damage = heldOutDamage(readJsonIfValid<HeldOutFile>(file), run, memFolds);
-  if (damage === undefined) return outcomeOf(run, saved.memfold.trainMs, readJsonIfValid<HeldOutFile>(file)!);
+  const held = readJsonIfValid<HeldOutFile>(a.folder.runFile(run.id, RUN_FILES.heldout));
+  const damage = heldOutDamage(held, run, memFolds);
+  if (damage === undefined) return outcomeOf(run, saved.memfold.trainMs, held!);
   a.log(`warning: a file of the finished run ${run.id} is damaged (${RUN_FILES.heldout}: ${damage}); training ${run.id} again`);
   fs.rmSync(result, { force: true });
   return undefined;
@@ -71,7 +71,9 @@ function heldOutDamage(h: HeldOutFile | undefined, run: PlannedRun, memFolds: Ui
   if (!h || !h.heldOut || !h.fitted) return 'missing or unreadable';
   if (h.run !== run.id || h.fold !== run.fold?.k || h.folds !== run.fold?.of) return `of another run (${String(h.run)})`;
   if (h.n !== memFolds.length) return `has ${h.n} training samples, the audit ${memFolds.length}`;
-  const { heldOut, trained } = foldPositions(memFolds, run.fold.k);
+  let { heldOut, trained } = foldPositions(memFolds, run.fold.k);
+  // A degenerate fold (`emptyFold`) predicted nothing.
+  if (heldOut.length === 0 || trained.length === 0) heldOut = trained = new Int32Array(0);
   for (const [side, want] of [[h.heldOut, heldOut], [h.fitted, trained]] as const) {
     const ok = Array.isArray(side.positions) && side.positions.length === want.length && side.correct?.length === want.length && side.pLabel?.length === want.length;
     if (!ok || side.positions.some((p, j) => p !== want[j])) return 'its positions do not match the audit\'s folds';
@@ -89,6 +91,7 @@ export async function runMemFold(a: AuditInputs, run: PlannedRun, onProgress: (p
   const c = a.config;
   const memFolds = a.memFolds;
   const { heldOut, trained } = foldPositions(memFolds, run.fold.k);
+  if (trained.length === 0 || heldOut.length === 0) return emptyFold(a, run, run.fold, memFolds.length);
   const clean = a.noise.cleanLabels;
   const model = await createModel(c.model, { source: a.baseSource, preset: c.modelPreset, optimizer: { kind: 'adam' }, batchSize: c.batchSize, device: c.device, seed: run.seed, log: a.log });
   try {
@@ -107,6 +110,19 @@ export async function runMemFold(a: AuditInputs, run: PlannedRun, onProgress: (p
   } finally {
     await model.dispose();
   }
+}
+
+/**
+ * A fold run with nothing to train on or nothing to hold out (a corpus of a handful of methods):
+ * no model; its files say so (no predictions), so the estimator leaves those samples without a score.
+ */
+async function emptyFold(a: AuditInputs, run: PlannedRun, fold: { k: number; of: number }, n: number): Promise<MemFoldOutcome> {
+  a.log(`warning: fold ${fold.k + 1} of ${fold.of} of the memorization score is empty or holds every training method; ${run.id} trains nothing`);
+  const none = { positions: [], correct: [], pLabel: [] };
+  const file: HeldOutFile = { run: run.id, fold: fold.k, folds: fold.of, n, heldOut: none, fitted: none };
+  await writeFileAtomic(a.folder.runFile(run.id, RUN_FILES.heldout), JSON.stringify(file));
+  await writeFileAtomic(a.folder.runFile(run.id, RUN_FILES.result), JSON.stringify({ memfold: { id: run.id, fold: fold.k, folds: fold.of, seed: run.seed, trainMs: 0 } }));
+  return outcomeOf(run, 0, file);
 }
 
 /** The clean run's training settings, without the probes (they measure nothing the score needs). */
