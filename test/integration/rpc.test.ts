@@ -206,6 +206,13 @@ test('a small audit: progress notifications, one audit at a time, report, HTML a
     assert.equal(typeof x.signals.aum, 'number');
     assert.ok(x.message.includes(x.name));
   }
+  // The memorization score's categories pass through to the editor, with the report's summary.
+  assert.deepEqual(f.memorization, got.report.memorization);
+  assert.deepEqual(
+    f.findings.map((x) => [x.category, x.mem, x.fittedRate, x.heldOutRate]),
+    got.report.findings.map((x) => [x.category, x.mem, x.fittedRate, x.heldOutRate]),
+  );
+  assert.ok(f.findings.every((x) => x.category !== undefined));
   // The marked line is the method's declaration.
   const first = f.findings[0]!;
   assert.ok(fs.readFileSync(first.file, 'utf8').split('\n')[first.range.startLine]!.includes(first.name), `${first.name} at ${first.file}:${first.range.startLine + 1}`);

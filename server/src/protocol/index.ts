@@ -17,7 +17,7 @@
  * Paths in parameters and results are absolute paths of the machine the server runs on.
  */
 import { NotificationType, NotificationType0, RequestType, RequestType0 } from 'vscode-jsonrpc';
-import type { AuditReport, HeadlineScores, ReportGate } from './report';
+import type { AuditReport, FindingCategory, HeadlineScores, MemorizationSummary, ReportGate } from './report';
 
 /** Bumped on every incompatible change; `initialize` fails when client and server disagree. */
 export const PROTOCOL_VERSION = 1;
@@ -413,6 +413,15 @@ export interface EditorFinding {
   signals: Record<string, number>;
   /** The engine's sentence about it. */
   message: string;
+  /** With the memorization score: 'memorized' or 'not-learned' (the report's `Finding.category`). */
+  category?: FindingCategory;
+  /** Memorization score P_in − P_out. */
+  mem?: number;
+  memProb?: number;
+  /** P_in: share of the models trained on the method that predicted its name. */
+  fittedRate?: number;
+  /** P_out: share of the models that held it out that predicted its name. */
+  heldOutRate?: number;
 }
 
 export interface FindingsResult {
@@ -429,6 +438,8 @@ export interface FindingsResult {
   findings: EditorFinding[];
   /** Findings left out because they cannot be shown in an editor (methods inside zip archives). */
   skipped: number;
+  /** The audit's memorization score (the findings' categories); absent when off and for older audits. */
+  memorization?: MemorizationSummary;
 }
 
 /**

@@ -446,6 +446,11 @@ export class EngineServer {
         score: f.score,
         signals: { ...f.details },
         message: f.message,
+        ...(f.category !== undefined ? { category: f.category } : {}),
+        ...(f.mem !== undefined ? { mem: f.mem } : {}),
+        ...(f.memProb !== undefined ? { memProb: f.memProb } : {}),
+        ...(f.fittedRate !== undefined ? { fittedRate: f.fittedRate } : {}),
+        ...(f.heldOutRate !== undefined ? { heldOutRate: f.heldOutRate } : {}),
       });
     }
     const best = report.detection.best;
@@ -458,6 +463,7 @@ export class EngineServer {
       ...(choice ? { detectionChoice: detectionChoiceLine(choice) } : {}),
       findings,
       skipped,
+      ...(report.memorization ? { memorization: report.memorization } : {}),
     };
   }
 }
