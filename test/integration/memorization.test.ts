@@ -112,7 +112,7 @@ function scoresByName(outDir: string): Map<string, { mem: number; pin: number }[
 
 let reference: AuditReport;
 
-test('planted cases: unique and shuffled-and-fitted memorized more than near-duplicates; categories mean what they say', async () => {
+test('planted cases: unique and shuffled-and-fitted memorized more than near-duplicates; categories mean what they say', async (t) => {
   const r = await cli([...BASE, '--out', 'ref', '--format', 'json'], { cwd: work.dir });
   assert.equal(r.code, 0, r.stderr);
   reference = JSON.parse(r.stdout) as AuditReport;
@@ -132,6 +132,7 @@ test('planted cases: unique and shuffled-and-fitted memorized more than near-dup
   const shuffled = mean(groups.shuffled, (x) => x.pin >= 0.5);
   const unique = mean(groups.unique);
   const nearDup = mean(groups.nearDup);
+  t.diagnostic(`mean mem: shuffled-and-fitted ${shuffled.toFixed(3)}, unique ${unique.toFixed(3)}, near-duplicates ${nearDup.toFixed(3)}`);
   const all = (g: Set<string>) => JSON.stringify([...g].flatMap((n) => scores.get(`planted:${n}`) ?? []));
   // A unique name is never predicted when held out and (here) always fitted: mem 1, the ceiling,
   // so the shuffled-and-fitted group can reach it but not pass it. A near-duplicate pair split
