@@ -33,6 +33,7 @@ export const CONFIG_FIELDS = [
   'maxTrainSamples',
   'susceptibility',
   'csrEvery',
+  'memFolds',
 ] as const satisfies readonly (keyof AuditConfigInput)[];
 
 /** Fails to compile when the engine's config gains a field the settings do not mirror. */

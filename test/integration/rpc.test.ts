@@ -134,14 +134,15 @@ test('errors: a bad config names the field, a missing folder, a bad request', as
 
 test('audit/plan: grid size per preset, no time estimate before a first audit', async () => {
   const quick = await client.request(AuditPlanRequest, { folder: work.dir, config: { preset: 'quick' }, useConfigFile: false });
-  assert.equal(quick.runs, 5);
+  // Five label-noise levels and the two memorization fold runs.
+  assert.equal(quick.runs, 7);
   assert.equal(quick.epochs, 10);
   assert.equal(quick.modelPreset, 'names');
   assert.equal(quick.model, 'bag');
   assert.equal(quick.estimatedSeconds, null);
   assert.match(quick.estimateBasis, /per 10,000 methods/);
   const thorough = await client.request(AuditPlanRequest, { folder: work.dir, config: { preset: 'thorough' }, useConfigFile: false });
-  assert.equal(thorough.runs, (5 + 2 + 5) * 3);
+  assert.equal(thorough.runs, (5 + 2 + 5) * 3 + 2);
 });
 
 let finishedRunId = '';
@@ -149,7 +150,7 @@ let finishedRunId = '';
 test('a small audit: progress notifications, one audit at a time, report, HTML and findings', async () => {
   const t = track();
   const started = await client.startAudit(SMALL);
-  assert.equal(started.runs, 2);
+  assert.equal(started.runs, 4);
   assert.equal(started.device, 'cpu');
   assert.equal(client.runningAudit, started.auditId);
 
@@ -172,7 +173,7 @@ test('a small audit: progress notifications, one audit at a time, report, HTML a
   const stages = [...new Set(mine.map((p) => p.stage))];
   assert.deepEqual(stages, ['extract', 'dataset', 'train', 'report']);
   const training = mine.filter((p) => p.stage === 'train');
-  assert.ok(training.some((p) => p.run === 2 && p.runs === 2 && p.epochs === 2 && p.epoch !== undefined));
+  assert.ok(training.some((p) => p.run === 4 && p.runs === 4 && p.epochs === 2 && p.epoch !== undefined));
   assert.ok(training.every((p) => p.device === 'cpu'));
   assert.ok(training.some((p) => p.samplesPerSec !== undefined && p.samplesPerSec > 0));
   for (let i = 1; i < mine.length; i++) assert.ok(mine[i]!.fraction >= mine[i - 1]!.fraction - 1e-9, 'fraction never goes back');
@@ -205,6 +206,13 @@ test('a small audit: progress notifications, one audit at a time, report, HTML a
     assert.equal(typeof x.signals.aum, 'number');
     assert.ok(x.message.includes(x.name));
   }
+  // The memorization score's categories pass through to the editor, with the report's summary.
+  assert.deepEqual(f.memorization, got.report.memorization);
+  assert.deepEqual(
+    f.findings.map((x) => [x.category, x.mem, x.fittedRate, x.heldOutRate]),
+    got.report.findings.map((x) => [x.category, x.mem, x.fittedRate, x.heldOutRate]),
+  );
+  assert.ok(f.findings.every((x) => x.category !== undefined));
   // The marked line is the method's declaration.
   const first = f.findings[0]!;
   assert.ok(fs.readFileSync(first.file, 'utf8').split('\n')[first.range.startLine]!.includes(first.name), `${first.name} at ${first.file}:${first.range.startLine + 1}`);

@@ -135,7 +135,7 @@ test('the unpacked extension runs its engine offline: an audit gives a report an
     );
     const auditTarget: AuditTarget = { folder: work.dir, config: { inputs: ['corpus'], epochs: 2, noise: ['y-shuffle:0,50'], device: 'cpu' }, useConfigFile: false };
     const started = await client.startAudit(auditTarget);
-    assert.equal(started.runs, 2);
+    assert.equal(started.runs, 4);
     const done = await finished;
     assert.equal(done.auditId, started.auditId);
     assert.equal(done.outcome, 'finished', `${JSON.stringify(done.error)}\n${logs.join('\n')}`);

@@ -167,37 +167,56 @@ export function findingsOf(
   limit: number,
 ): Finding[] {
   if (!signals || !ranking) return [];
-  const { signal, orientation, values, window } = ranking;
-  const by = window ? `${signal} over ${windowLabel(window)}` : signal;
-  const order = rankBySuspicion(Float64Array.from(values), orientation, limit);
-  const out: Finding[] = [];
-  order.forEach((pos, r) => {
-    const i = trainIdx[pos]!;
-    const s = columns.sample(i);
-    // The value the ranking used first (the HTML table shows the first 8 keys), when it is over a
-    // shorter window than the all-epoch signals that follow.
-    const details: Record<string, number> = window && window.kind !== 'all' ? { [findingValueKey({ signal, window })]: Number(values[pos]) } : {};
-    // A signal undefined for this run (AUM of a one-epoch run is NaN) is left out: JSON has no NaN.
-    for (const [name, arr] of Object.entries(signals)) if (Number.isFinite(Number(arr[pos]))) details[name] = Number(arr[pos]);
-    out.push({
-      sampleId: s.id,
-      file: s.origin.file,
-      root: inputs[s.origin.root] ?? '.',
-      ...(s.origin.jsonlLine !== undefined ? { jsonlLine: s.origin.jsonlLine } : {}),
-      ...(s.origin.archiveEntry !== undefined ? { archiveEntry: s.origin.archiveEntry } : {}),
-      range: s.range,
-      language: s.language,
-      name: s.name,
-      split: 'train',
-      signal,
-      ...(window ? { window } : {}),
-      score: orientation * Number(values[pos]),
-      rank: r + 1,
-      details,
-      message: `${s.name} looks memorized rather than learned: rank ${r + 1} by ${by} (${signal} = ${Number(values[pos]).toFixed(3)}); ${ranking.why}.`,
-    });
+  const { signal, values } = ranking;
+  const order = rankBySuspicion(Float64Array.from(values), ranking.orientation, limit);
+  return Array.from(order, (pos, r) => {
+    const f = findingAt({ columns, inputs, trainIdx, signals, ranking }, pos, r + 1);
+    f.message = `${f.name} looks memorized rather than learned: rank ${r + 1} by ${rankingLabel(ranking)} (${signal} = ${Number(values[pos]).toFixed(3)}); ${ranking.why}.`;
+    return f;
   });
-  return out;
+}
+
+/** What every finding of an audit is built from. */
+export interface FindingContext {
+  columns: SampleColumns;
+  inputs: readonly string[];
+  trainIdx: Int32Array;
+  /** The clean run's per-sample signals (the finding's details). */
+  signals: Record<string, ArrayLike<number>>;
+  ranking: FindingRanking;
+}
+
+/** The ranking's score in words: the signal, and its window when it is not all epochs. */
+export function rankingLabel(ranking: FindingRanking): string {
+  return ranking.window ? `${ranking.signal} over ${windowLabel(ranking.window)}` : ranking.signal;
+}
+
+/** The finding of training position `pos`, `rank` its 1-based rank by the ranking's score; the message is left for the caller. */
+export function findingAt(c: FindingContext, pos: number, rank: number): Finding {
+  const { signal, orientation, values, window } = c.ranking;
+  const s = c.columns.sample(c.trainIdx[pos]!);
+  // The value the ranking used first (the HTML table shows the first 8 keys), when it is over a
+  // shorter window than the all-epoch signals that follow.
+  const details: Record<string, number> = window && window.kind !== 'all' ? { [findingValueKey({ signal, window })]: Number(values[pos]) } : {};
+  // A signal undefined for this run (AUM of a one-epoch run is NaN) is left out: JSON has no NaN.
+  for (const [name, arr] of Object.entries(c.signals)) if (Number.isFinite(Number(arr[pos]))) details[name] = Number(arr[pos]);
+  return {
+    sampleId: s.id,
+    file: s.origin.file,
+    root: c.inputs[s.origin.root] ?? '.',
+    ...(s.origin.jsonlLine !== undefined ? { jsonlLine: s.origin.jsonlLine } : {}),
+    ...(s.origin.archiveEntry !== undefined ? { archiveEntry: s.origin.archiveEntry } : {}),
+    range: s.range,
+    language: s.language,
+    name: s.name,
+    split: 'train',
+    signal,
+    ...(window ? { window } : {}),
+    score: orientation * Number(values[pos]),
+    rank,
+    details,
+    message: '',
+  };
 }
 
 /** The headline score keys, in report order. */

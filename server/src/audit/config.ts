@@ -57,6 +57,12 @@ export interface AuditConfig {
   susceptibility: boolean;
   /** Measure the critical sample ratio every this many epochs (and at the last); 0 = never. */
   csrEvery: number;
+  /**
+   * Folds of the cross-fitted memorization score (docs/metrics.md § "Memorization score
+   * (cross-fitted)"): K extra runs, each trained on all but one fold; 0 = off (findings ranked
+   * by the detection score alone).
+   */
+  memFolds: number;
 }
 
 const LABEL_LEVELS = [0, 25, 50, 75, 100];
@@ -80,6 +86,7 @@ export const AUDIT_PRESETS: Record<AuditPreset, Partial<AuditConfig>> = {
     batchSize: 128,
     learningRate: 0.02,
     maxTrainSamples: 20_000,
+    memFolds: 2,
   },
   standard: {
     model: 'bag',
@@ -94,6 +101,7 @@ export const AUDIT_PRESETS: Record<AuditPreset, Partial<AuditConfig>> = {
     seeds: [0],
     epochs: 25,
     maxTrainSamples: 100_000,
+    memFolds: 2,
   },
   thorough: {
     model: 'code2vec',
@@ -112,6 +120,7 @@ export const AUDIT_PRESETS: Record<AuditPreset, Partial<AuditConfig>> = {
     batchSize: 64,
     learningRate: 0.01,
     maxTrainSamples: 0,
+    memFolds: 2,
   },
 };
 
@@ -132,6 +141,7 @@ export const DEFAULT_AUDIT_CONFIG: AuditConfig = {
   maxTrainSamples: 20_000,
   susceptibility: true,
   csrEvery: 10,
+  memFolds: 2,
 };
 
 /** The largest `epochs` accepted. */
@@ -153,6 +163,16 @@ function int(field: string, v: unknown, min: number, max = Number.MAX_SAFE_INTEG
     fail(field, `must be an integer from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ''} (got ${JSON.stringify(v)})`);
   }
   return v;
+}
+
+/** The largest `memFolds` accepted. */
+export const MAX_MEM_FOLDS = 20;
+
+/** `memFolds`: 0 (off) or K from 2 (each sample is held out by one of K runs trained on the other folds). */
+function memFoldsOf(v: unknown): number {
+  const k = int('memFolds', v, 0, MAX_MEM_FOLDS);
+  if (k === 1) fail('memFolds', 'must be 0 (off) or at least 2: with one fold no run holds a sample out (got 1)');
+  return k;
 }
 
 function num(field: string, v: unknown, min: number, max: number): number {
@@ -264,6 +284,7 @@ export function resolveAuditConfig(...layers: AuditConfigInput[]): AuditConfig {
       return v;
     })(),
     csrEvery: int('csrEvery', pick('csrEvery'), 0, 10_000),
+    memFolds: memFoldsOf(pick('memFolds')),
   };
 }
 
@@ -309,5 +330,5 @@ export function findConfigFile(dir: string): string | undefined {
 
 /** Number of training runs of a configuration (the grid kind × level × seed). */
 export function planSize(c: AuditConfig): number {
-  return c.noise.reduce((acc, n) => acc + n.levels.length, 0) * c.seeds.length;
+  return c.noise.reduce((acc, n) => acc + n.levels.length, 0) * c.seeds.length + c.memFolds;
 }

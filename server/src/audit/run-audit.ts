@@ -23,7 +23,7 @@ import { loadOrBuildDataset } from '../pipeline/dataset-stage';
 import { extractCorpus, type CorpusExtraction } from '../pipeline/extract-corpus';
 import { reportJsonText } from '../report/shared/json-text';
 import { assertValidReport } from '../report/schema';
-import { REPORT_SCHEMA_VERSION, type AuditReport, type DetectionSummary, type ReportGate, type RunReport } from '../protocol/report';
+import { REPORT_SCHEMA_VERSION, type AuditReport, type DetectionSummary, type Finding, type MemorizationSummary, type ReportGate, type RunReport } from '../protocol/report';
 import { datasetSource } from '../dataset/source';
 import { Rng } from '../util/rng';
 import type { AuditProgress } from '../protocol';
@@ -46,7 +46,9 @@ import {
 } from './aggregate';
 import { detectionChoice, DETECTION_VERSION } from './detection-choice';
 import { choiceReplicates, cleanWindowValues, meanInterval } from './detection-intervals';
-import { assignFolds } from '../metrics';
+import { assignFolds, memorizationFolds } from '../metrics';
+import { cleanFinalEpoch, memorizationCsv, memorizationFindings } from './memorization-findings';
+import { finishedMemFold, runMemFold, type MemFoldOutcome } from './mem-folds';
 import { windowLabel } from '../report/shared/format';
 import type { AuditConfig } from './config';
 import { evaluateGates, type GateMetric } from './gates';
@@ -228,6 +230,7 @@ function auditInputs(s: Stage, corpus: CorpusStage, folder: AuditFolder): AuditI
       ...(s.opts.signal ? { signal: s.opts.signal } : {}),
     },
     folds: assignFolds(Array.from(trainIdx, (i) => columns.ids[i]!)),
+    memFolds: c.memFolds > 0 ? memorizationFolds(Array.from(trainIdx, (i) => columns.ids[i]!), c.memFolds) : new Uint8Array(0),
     folder,
     log: s.log,
     ...(s.opts.signal ? { signal: s.opts.signal } : {}),
@@ -257,6 +260,8 @@ interface GridOutcome {
   cleanSignals: Map<number, Record<string, ArrayLike<number>>>;
   /** Bootstrap replicates of each run's scores, by run id (absent for runs an older memaudit finished). */
   replicates: Map<string, Record<string, ArrayLike<number>>>;
+  /** The memorization fold runs (not in `runs`: they are neither calibration nor headline runs). */
+  memFolds: MemFoldOutcome[];
   /** Runs reused from an earlier, interrupted invocation. */
   reused: number;
 }
@@ -264,14 +269,23 @@ interface GridOutcome {
 /** 3. The runs of the plan, one after another; a run finished earlier is reused as is. */
 async function runGrid(s: Stage, a: AuditInputs): Promise<GridOutcome> {
   const plan = planRuns(a.config);
-  const out: GridOutcome = { runs: [], cleanSignals: new Map(), replicates: new Map(), reused: 0 };
+  const out: GridOutcome = { runs: [], cleanSignals: new Map(), replicates: new Map(), memFolds: [], reused: 0 };
   const eta = new GridEta(plan.length * a.config.epochs);
   for (let k = 0; k < plan.length; k++) {
     if (s.opts.signal?.aborted) throw new EngineError(ERROR_CODES.CANCELLED, 'audit cancelled');
     const run = plan[k]!;
+    const progress = (p: TrainProgress) => s.progress(eta.progress(p, k, plan.length, run));
+    if (run.kind === 'memfold') {
+      let fold = finishedMemFold(a, run);
+      if (fold) out.reused++;
+      else fold = await runMemFold(a, run, progress);
+      out.memFolds.push(fold);
+      eta.runDone(a.config.epochs);
+      continue;
+    }
     let outcome: RunOutcome | undefined = await reusableRun(s, a, run);
     if (outcome) out.reused++;
-    else outcome = await runOne(a, run, (p) => s.progress(eta.progress(p, k, plan.length, run)));
+    else outcome = await runOne(a, run, progress);
     out.runs.push(outcome.report);
     if (outcome.signals) out.cleanSignals.set(run.seed, outcome.signals);
     if (outcome.replicates) out.replicates.set(run.id, outcome.replicates);
@@ -353,7 +367,7 @@ async function reportStage(s: Stage, corpus: CorpusStage, a: AuditInputs, grid: 
   if (detection.choice) detection.choice.heldOutInterval = scoreIntervals.detection_auroc;
   const status = scoreStatus(scores, scoreIntervals, corpus.dataset.test.length);
   const ranking = await findingRanking(s, a, grid, detection);
-  const ranked = findingsOf(a.columns, c.inputs, a.trainIdx, grid.cleanSignals.get(c.seeds[0]!), ranking, s.opts.maxFindings ?? 50);
+  const { findings: ranked, memorization } = await rankedFindings(s, a, grid, ranking);
   // Which noisy runs corrupted each finding's method, and its original and noised code for a diff view.
   const { findings, diffs } = await findingNoise({ findings: ranked, runs: grid.runs, runDir: a.folder.dir, columns: a.columns, trainIdx: a.trainIdx, source: a.noise.source, editor: () => editorFor(a.noise), log: s.log });
   const diffsFile = a.folder.file(AUDIT_FILES.noiseDiffs);
@@ -368,7 +382,7 @@ async function reportStage(s: Stage, corpus: CorpusStage, a: AuditInputs, grid: 
     passed: g.passed,
     message: g.message,
   }));
-  const report = auditReport(corpus, a, grid.runs, { scores, scoreIntervals, scoreStatus: status, detection, findings, gates, hasDiffs: diffs !== undefined }, clock);
+  const report = auditReport(corpus, a, grid.runs, { scores, scoreIntervals, scoreStatus: status, detection, findings, gates, hasDiffs: diffs !== undefined, ...(memorization ? { memorization } : {}) }, clock);
   // A report that does not match its published schema is a bug; never write one.
   assertValidReport(report);
   const reportFile = a.folder.file(AUDIT_FILES.report);
@@ -416,6 +430,23 @@ function signalMeanIntervals(detection: DetectionSummary, grid: GridOutcome): vo
   }
 }
 
+/**
+ * The findings: with the memorization fold runs, the memorized and the not-learned methods
+ * (docs/metrics.md § "Memorization score (cross-fitted)"), up to `maxFindings` of each; without
+ * them, the clean run's training methods ranked by the detection score.
+ */
+async function rankedFindings(s: Stage, a: AuditInputs, grid: GridOutcome, ranking: FindingRanking | null): Promise<{ findings: Finding[]; memorization?: MemorizationSummary }> {
+  const c = a.config;
+  const limit = s.opts.maxFindings ?? 50;
+  const signals = grid.cleanSignals.get(c.seeds[0]!);
+  const clean = cleanRun(a, grid);
+  if (grid.memFolds.length === 0 || !signals || !ranking || !clean?.files.dynamics) return { findings: findingsOf(a.columns, c.inputs, a.trainIdx, signals, ranking, limit) };
+  const full = await cleanFinalEpoch(path.join(a.folder.dir, clean.files.dynamics), a.noise.cleanLabels, s.log);
+  const { findings, summary, scores } = memorizationFindings({ columns: a.columns, inputs: c.inputs, trainIdx: a.trainIdx, signals, ranking }, full, grid.memFolds, limit);
+  await writeFileAtomic(a.folder.file(AUDIT_FILES.memorization), memorizationCsv(a.columns, a.trainIdx, scores));
+  return { findings, memorization: summary };
+}
+
 /** The clean run of the first seed: its training samples are the findings. */
 function cleanRun(a: AuditInputs, grid: GridOutcome): RunReport | undefined {
   return grid.runs.find((r) => r.kind === 'none' && r.seed === a.config.seeds[0]);
@@ -439,7 +470,7 @@ async function findingRanking(s: Stage, a: AuditInputs, grid: GridOutcome, detec
   return all ? { signal: choice.signal, orientation: choice.orientation, values: all, why: `${why}, over all epochs since the clean run's dynamics were unreadable` } : null;
 }
 
-type Aggregates = Pick<AuditReport, 'scores' | 'detection' | 'findings' | 'gates'> & Required<Pick<AuditReport, 'scoreIntervals' | 'scoreStatus'>> & { hasDiffs: boolean };
+type Aggregates = Pick<AuditReport, 'scores' | 'detection' | 'findings' | 'gates' | 'memorization'> & Required<Pick<AuditReport, 'scoreIntervals' | 'scoreStatus'>> & { hasDiffs: boolean };
 
 /** The report document (report/types.ts, schema REPORT_SCHEMA_VERSION). */
 function auditReport(corpus: CorpusStage, a: AuditInputs, runs: RunReport[], agg: Aggregates, clock: Clock): AuditReport {
@@ -481,8 +512,9 @@ function auditReport(corpus: CorpusStage, a: AuditInputs, runs: RunReport[], agg
     uncertainty: uncertaintySettings(),
     detection: agg.detection,
     findings: agg.findings,
+    ...(agg.memorization ? { memorization: agg.memorization } : {}),
     gates: agg.gates,
-    ...(agg.hasDiffs ? { files: { noiseDiffs: AUDIT_FILES.noiseDiffs } } : {}),
+    ...(agg.hasDiffs || agg.memorization ? { files: { ...(agg.hasDiffs ? { noiseDiffs: AUDIT_FILES.noiseDiffs } : {}), ...(agg.memorization ? { memorization: AUDIT_FILES.memorization } : {}) } } : {}),
     timings: {
       totalMs: 0,
       extractMs: clock.extracted - clock.start,
@@ -514,5 +546,6 @@ function reportConfig(c: AuditConfig): AuditReport['config'] {
     maxTrainSamples: c.maxTrainSamples,
     susceptibility: c.susceptibility,
     csrEvery: c.csrEvery,
+    memFolds: c.memFolds,
   };
 }

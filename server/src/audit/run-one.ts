@@ -55,6 +55,8 @@ export interface AuditInputs {
   noise: RunNoiseContext;
   /** Cross-fitting fold of each training position, keyed by sample id (docs/metrics.md § "Detection choice"). */
   folds: Uint8Array;
+  /** Memorization fold of each training position (docs/metrics.md § "Memorization score (cross-fitted)"); empty when `memFolds` is 0. */
+  memFolds: Uint8Array;
   folder: AuditFolder;
   log: (message: string) => void;
   signal?: AbortSignal;

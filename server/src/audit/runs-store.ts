@@ -6,9 +6,11 @@
  *                            /config.json  the audit's settings (written first)
  *                            /report.json  the report (written last: the audit is finished)
  *                            /noise-diffs.json
+ *                            /memorization.csv  (with memFolds > 0)
  *                            /<runId>/result.json      a finished training run (written last)
  *                                    /checkpoint.bin   an interrupted one's state
  *                                    /dynamics.bin, signals.csv, cartography.bin, ledger.json
+ *                                    /heldout.json  (a memorization fold run's predictions)
  *
  * Everything that finds, lists, reads or deletes audits goes through here (the CLI, the JSON-RPC
  * server, the audit itself), so there is one rule for where the output folder is
@@ -32,6 +34,8 @@ export const RUN_FILES = {
   signals: 'signals.csv',
   cartography: 'cartography.bin',
   ledger: 'ledger.json',
+  /** A memorization fold run's predictions on its held-out fold and on what it trained on. */
+  heldout: 'heldout.json',
 } as const;
 
 /** The files of one audit, by name inside its folder. */
@@ -40,6 +44,8 @@ export const AUDIT_FILES = {
   report: 'report.json',
   /** The findings' original and noised code (report/noise-diffs.ts). */
   noiseDiffs: 'noise-diffs.json',
+  /** Every training method's cross-fitted memorization score (docs/metrics.md § "Memorization score (cross-fitted)"). */
+  memorization: 'memorization.csv',
   /** Held while an audit runs in the folder (`AuditFolder.lock`). */
   lock: 'audit.lock',
 } as const;

@@ -3,7 +3,7 @@
  * Exit 0 when every gate passes, 1 when one fails, 2 on usage, configuration or internal errors.
  */
 import * as path from 'node:path';
-import { findConfigFile, MAX_BATCH_SIZE, MAX_EPOCHS, parseNoiseSpec, planSize, readConfigFile, resolveAuditConfig, type NoisePlanItem } from '../audit/config';
+import { findConfigFile, MAX_BATCH_SIZE, MAX_EPOCHS, MAX_MEM_FOLDS, parseNoiseSpec, planSize, readConfigFile, resolveAuditConfig, type NoisePlanItem } from '../audit/config';
 import { runAudit } from '../audit/run-audit';
 import type { AuditConfigInput, AuditProgress } from '../protocol';
 import { GATE_METRICS } from '../audit/gates';
@@ -36,6 +36,7 @@ Options:
   --batch-size N           training batch size
   --lr X                   learning rate (Adam)
   --max-train N            train on at most N methods (0 = all)
+  --mem-folds K            folds of the cross-fitted memorization score (K extra runs; 0 = off; default 2)
   --device auto|cpu|webgpu|cuda|dml|coreml   where to train (default auto: a GPU if usable, else CPU)
   --lang java|python|ruby  parse every input as this language
   --max-file-size SIZE     skip files larger than SIZE (default 1M)
@@ -60,6 +61,7 @@ const OPTIONS = {
   'batch-size': { type: 'string' },
   lr: { type: 'string' },
   'max-train': { type: 'string' },
+  'mem-folds': { type: 'string' },
   device: { type: 'string' },
   lang: { type: 'string' },
   'max-file-size': { type: 'string' },
@@ -95,6 +97,7 @@ export async function runAuditCommand(argv: string[], io: CliIo): Promise<ExitCo
     ...(values['batch-size'] !== undefined ? { batchSize: intFlag('batch-size', values['batch-size'], 1, MAX_BATCH_SIZE)! } : {}),
     ...(lr !== undefined ? { learningRate: lr } : {}),
     ...(values['max-train'] !== undefined ? { maxTrainSamples: intFlag('max-train', values['max-train'], 0)! } : {}),
+    ...(values['mem-folds'] !== undefined ? { memFolds: intFlag('mem-folds', values['mem-folds'], 0, MAX_MEM_FOLDS)! } : {}),
     ...(values.device !== undefined ? { device: values.device } : {}),
     ...(values.lang !== undefined ? { language: values.lang } : {}),
     ...(values['max-file-size'] !== undefined ? { maxFileBytes: sizeFlag('max-file-size', values['max-file-size'])! } : {}),

@@ -77,4 +77,15 @@ export {
   rankingReplicates,
 } from './bootstrap';
 export { type DynamicsWindow, type WindowKind, SIGNAL_MIN_EPOCHS, detectionWindows, windowSignals, windowedDynamics } from './windows';
+export {
+  type FoldPredictions,
+  type MemorizationScores,
+  type PositionPredictions,
+  FITTED_THRESHOLD,
+  MEM_FOLD_SEED,
+  memorizationFolds,
+  memorizationScores,
+  memorizedOrder,
+  notLearnedOrder,
+} from './memorization';
 export { type CrossFit, DETECTION_FOLDS, FOLD_SEED, assignFolds, candidateAurocs, crossFit, foldAurocs, foldCounts, withOrientations } from './crossfit';

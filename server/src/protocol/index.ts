@@ -17,7 +17,7 @@
  * Paths in parameters and results are absolute paths of the machine the server runs on.
  */
 import { NotificationType, NotificationType0, RequestType, RequestType0 } from 'vscode-jsonrpc';
-import type { AuditReport, Finding, HeadlineScores, ReportGate } from './report';
+import type { AuditReport, FindingCategory, HeadlineScores, MemorizationSummary, ReportGate } from './report';
 
 /** Bumped on every incompatible change; `initialize` fails when client and server disagree. */
 export const PROTOCOL_VERSION = 1;
@@ -191,6 +191,8 @@ export interface AuditConfigInput {
   maxTrainSamples?: number;
   susceptibility?: boolean;
   csrEvery?: number;
+  /** Folds of the cross-fitted memorization score; 0 = off. */
+  memFolds?: number;
 }
 
 /** The engine's progress of an audit, as `runAudit` reports it. */
@@ -419,15 +421,14 @@ export interface EditorFinding {
   signals: Record<string, number>;
   /** The engine's sentence about it. */
   message: string;
-  /** The report's `Finding.category`: 'memorized' or 'not-learned'; absent for reports without the cross-fitted memorization score. */
-  category?: Finding['category'];
-  /** The report's `Finding.mem`: fittedRate − heldOutRate, in [−1, 1]. */
+  /** With the memorization score: 'memorized' or 'not-learned' (the report's `Finding.category`). */
+  category?: FindingCategory;
+  /** Memorization score P_in − P_out. */
   mem?: number;
-  /** The report's `Finding.memProb`: the same with the label's probability. */
   memProb?: number;
-  /** The report's `Finding.fittedRate`: share of the models trained on the method that predict its name. */
+  /** P_in: share of the models trained on the method that predicted its name. */
   fittedRate?: number;
-  /** The report's `Finding.heldOutRate`: share of the models that held it out and still predict its name. */
+  /** P_out: share of the models that held it out that predicted its name. */
   heldOutRate?: number;
 }
 
@@ -445,8 +446,8 @@ export interface FindingsResult {
   findings: EditorFinding[];
   /** Findings left out because they cannot be shown in an editor (methods inside zip archives). */
   skipped: number;
-  /** The report's cross-fitted memorization summary (folds, models, time), when it has one. */
-  memorization?: AuditReport['memorization'];
+  /** The audit's memorization score (the findings' categories); absent when off and for older audits. */
+  memorization?: MemorizationSummary;
 }
 
 /**

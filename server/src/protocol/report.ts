@@ -70,7 +70,11 @@ export interface AuditReport {
    * code of the findings that noisy runs corrupted (`NoiseDiffs` in noise-diffs.ts), for diff views.
    * Absent in reports written before it existed.
    */
-  files?: { noiseDiffs?: string };
+  files?: {
+    noiseDiffs?: string;
+    /** Every training method's memorization score, a CSV table (with `memorization`). */
+    memorization?: string;
+  };
   timings: { totalMs: number; extractMs: number; datasetMs: number; trainMs: number; metricsMs: number; reportMs: number };
 }
 

@@ -13,11 +13,17 @@ function configError(fn: () => unknown, field: RegExp): void {
   });
 }
 
-test('defaults: label shuffling at 0/25/50/75/100 with the bag model, five runs', () => {
+test('defaults: label shuffling at 0/25/50/75/100 with the bag model, five runs and two memorization folds', () => {
   const c = resolveAuditConfig();
   assert.deepEqual(c.noise, [{ kind: 'y-shuffle', levels: [0, 25, 50, 75, 100] }]);
   assert.equal(c.model, 'bag');
-  assert.equal(planSize(c), 5);
+  assert.equal(c.memFolds, 2);
+  assert.equal(planSize(c), 7);
+  assert.equal(planSize(resolveAuditConfig({}, { memFolds: 0 })), 5);
+  for (const preset of ['quick', 'standard', 'thorough']) assert.equal(resolveAuditConfig({ preset }).memFolds, 2);
+  assert.equal(resolveAuditConfig({ memFolds: 3 }).memFolds, 3);
+  configError(() => resolveAuditConfig({ memFolds: 1 }), /memFolds/);
+  configError(() => resolveAuditConfig({ memFolds: -1 }), /memFolds/);
   assert.deepEqual(c.inputs, DEFAULT_AUDIT_CONFIG.inputs);
 });
 

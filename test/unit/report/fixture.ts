@@ -372,3 +372,20 @@ export function withChoice(report: AuditReport): AuditReport {
   r.findings = r.findings.map((f) => ({ ...f, signal: 'aum', window }));
   return r;
 }
+
+/**
+ * The fixture with the memorization score (on top of `withChoice`): 2 fold runs, the first half of
+ * the findings memorized (mem 1, 0.5, …), the rest not learned (P_in 0), as the audit orders them.
+ */
+export function withMemorization(report: AuditReport): AuditReport {
+  const r = withChoice(report);
+  r.config.memFolds = 2;
+  const half = Math.ceil(r.findings.length / 2);
+  r.findings = r.findings.map((f, i) =>
+    i < half
+      ? { ...f, category: 'memorized' as const, mem: i === 0 ? 1 : 0.5, memProb: i === 0 ? 0.8 : 0.4, fittedRate: 1, heldOutRate: i === 0 ? 0 : 0.5, message: `${f.name} was fitted when trained on (right in 2 of 2 models) but not predicted when held out (0 of 1): memorization score 1.00` }
+      : { ...f, category: 'not-learned' as const, mem: 0, memProb: -0.05, fittedRate: 0, heldOutRate: 0, message: `${f.name} was not learned: the models trained on it predicted its name in 0 of 2` },
+  );
+  r.memorization = { estimator: 'cross-fit (Feldman & Zhang 2020)', folds: 2, runs: ['memfold-1of2-s0', 'memfold-2of2-s0'], seconds: 12.5, samples: 4812, memorized: 310, notLearned: 95, meanMemTop50: 0.93 };
+  return r;
+}

@@ -10,7 +10,7 @@ import * as vm from 'node:vm';
 import { renderReportBody, REPORT_CSS, REPORT_SCRIPT, toHtml } from '../../../server/src/report/shared/html';
 import { fmt, fmtCount } from '../../../server/src/report/shared/format';
 import type { AuditReport } from '../../../server/src/protocol/report';
-import { makeFixtureReport, poison, withChoice, withIntervals } from './fixture';
+import { makeFixtureReport, poison, withChoice, withIntervals, withMemorization } from './fixture';
 
 const TAG_RE = /<(\/?)([a-zA-Z][\w-]*)((?:\s+[^\s=>/"']+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]+))?)*)\s*(\/?)>/g;
 const ATTR_RE = /([^\s=>/"']+)(?:\s*=\s*("([^"]*)"|'([^']*)'|([^\s"'>]+)))?/g;
@@ -372,4 +372,13 @@ test('version 3: the detection section and the findings name the chosen score an
   const html = toHtml(withChoice(makeFixtureReport()));
   assert.match(html, /<p class="detection-choice"><strong>detection score −aum over the first 3 epochs: held-out AUROC 0\.812 \[0\.79, 0\.834\] \(in-sample 0\.834, optimistic\); chosen among 48 candidates/);
   assert.match(html, /Training methods of the clean run ranked by −aum over the first 3 epochs, the score chosen on half of the corrupted samples and measured on the other half/);
+});
+
+test('memorization score: the findings table has category, mem, P_in, P_out and detection rank columns', () => {
+  const body = renderReportBody(withMemorization(makeFixtureReport()));
+  assert.match(body, /<h2 id="findings-h">Memorized and not-learned methods<\/h2>/);
+  for (const label of ['category', 'mem', 'P_in', 'P_out', 'detection rank']) assert.ok(body.includes(`>${label}<`), label);
+  assert.equal(count(body, '>memorized</td>'), 6);
+  assert.equal(count(body, '>not-learned</td>'), 6);
+  assert.ok(!renderReportBody(makeFixtureReport()).includes('>P_in<'));
 });

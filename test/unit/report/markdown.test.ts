@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { appendGithubSummary, githubBlobBase, toMarkdown } from '../../../server/src/report/shared/markdown';
-import { makeFixtureReport, poison, withChoice, withIntervals } from './fixture';
+import { makeFixtureReport, poison, withChoice, withIntervals, withMemorization } from './fixture';
 
 /** Cells of the table rows that follow `heading` (header row excluded); splits on unescaped pipes. */
 function tableAfter(md: string, heading: string): string[][] {
@@ -128,4 +128,15 @@ test('version 3: the detection section opens with the choice in one line', () =>
   const section = md.slice(md.indexOf('### Detection of memorized samples'));
   assert.match(section.split('\n')[2]!.replace(/\\/g, ''), /^detection score −aum over the first 3 epochs: held-out AUROC 0\.812 \[0\.79, 0\.834\] \(in-sample 0\.834, optimistic\); chosen among 48 candidates/);
   assert.match(section, /Each signal over all epochs in its usual orientation/);
+});
+
+test('memorization score: a table per category with mem, P_in, P_out and the detection rank', () => {
+  const md = toMarkdown(withMemorization(makeFixtureReport()));
+  const memorized = tableAfter(md, '### Likely memorized methods (fitted, not predicted when held out) (top 6 of 310)');
+  assert.equal(memorized.length, 6);
+  assert.deepEqual([memorized[0]![0], memorized[0]![3], memorized[0]![4], memorized[0]![5]], ['1', '1', '1', '0']);
+  const notLearned = tableAfter(md, '### Not learned (never fitted: a possible label problem or unusual code) (top 6 of 95)');
+  assert.equal(notLearned.length, 6);
+  assert.equal(notLearned[0]![4], '0');
+  assert.match(md, /\*\*310\*\* of 4.812 training methods were fitted when trained on but not predicted when held out/);
 });

@@ -4,9 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildSarif, FINGERPRINT_KEY, RULE_LIKELY_MEMORIZED, toSarif, type SarifLog } from '../../../server/src/report/shared/sarif';
+import { buildSarif, FINGERPRINT_KEY, RULE_LIKELY_MEMORIZED, RULE_MEMORIZED, RULE_NOT_LEARNED, toSarif, type SarifLog } from '../../../server/src/report/shared/sarif';
 import type { AuditReport } from '../../../server/src/protocol/report';
-import { makeFixtureReport, withChoice } from './fixture';
+import { makeFixtureReport, withChoice, withMemorization } from './fixture';
 
 /** Checks what SARIF 2.1.0 requires of what this writer emits, and GitHub's extra requirements. */
 function assertSarifEssentials(log: SarifLog): void {
@@ -214,4 +214,24 @@ test('informationUri comes from the option; hostile strings stay inside JSON str
 test('version 3: the message names the chosen score and its held-out AUROC', () => {
   const res = buildSarif(withChoice(makeFixtureReport())).runs[0]!.results[0]!;
   assert.match(res.message.text, /In this audit, −aum over the first 3 epochs found deliberately corrupted labels with held-out AUROC 0\.812 \(chosen on half of them, measured on the other half\)\.$/);
+});
+
+test('memorization score: a rule per category, the result under its category\'s rule, mem / P_in / P_out in message and properties', () => {
+  const r = withMemorization(makeFixtureReport());
+  const run = buildSarif(r).runs[0]!;
+  const rules = run.tool.driver.rules.map((x) => x.id);
+  assert.ok(rules.includes(RULE_MEMORIZED) && rules.includes(RULE_NOT_LEARNED), rules.join(', '));
+  r.findings.forEach((f, i) => {
+    const res = run.results[i]!;
+    assert.equal(res.ruleId, f.category === 'memorized' ? RULE_MEMORIZED : RULE_NOT_LEARNED);
+    assert.equal(run.tool.driver.rules[res.ruleIndex]!.id, res.ruleId);
+    assert.equal(res.properties['category'], f.category);
+    assert.equal(res.properties['mem'], f.mem);
+    assert.equal(res.properties['fittedRate'], f.fittedRate);
+    if (f.category === 'not-learned') assert.doesNotMatch(res.message.text, /memorized/);
+  });
+  assert.match(run.results[0]!.message.text, /was fitted when trained on but not predicted when held out: .*rate 1, .*rate 0 \(memorization score 1, 2-fold cross-fitting\)/);
+  assert.deepEqual(run.properties['memorization'], r.memorization);
+  // Without the score, every result stays under the one rule.
+  assert.ok(buildSarif(makeFixtureReport()).runs[0]!.results.every((x) => x.ruleId === RULE_LIKELY_MEMORIZED));
 });

@@ -225,11 +225,11 @@ test('every object of the schema is closed and requires what the types require',
   // Optional fields of the types are exactly the ones the schema does not require.
   assert.deepEqual(
     Object.keys(s.$defs.finding.properties).filter((k) => !s.$defs.finding.required.includes(k)).sort(),
-    ['archiveEntry', 'jsonlLine', 'noise', 'recordPath', 'repo', 'window'],
+    ['archiveEntry', 'category', 'fittedRate', 'heldOutRate', 'jsonlLine', 'mem', 'memProb', 'noise', 'recordPath', 'repo', 'window'],
   );
   assert.deepEqual(
     Object.keys(s.$defs.config.properties).filter((k) => !s.$defs.config.required.includes(k)),
-    ['language'],
+    ['language', 'memFolds'],
   );
 });
 

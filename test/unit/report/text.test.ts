@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { parseReport } from '../../../server/src/report/schema';
 import { renderAuditText } from '../../../server/src/report/shared/text';
-import { makeFixtureReport, withChoice, withIntervals } from './fixture';
+import { makeFixtureReport, withChoice, withIntervals, withMemorization } from './fixture';
 
 /** The score lines of the summary, by key (the last word of each line's label). */
 function scoreLines(text: string): Map<string, string> {
@@ -53,4 +53,15 @@ test('version 3: the detection choice in one line, the headline detection AUROC 
   );
   assert.equal(scoreLines(text).get('detection_auroc'), '0.812 [0.79, 0.834]');
   assert.doesNotMatch(text, /best memorization signal/);
+});
+
+test('memorization score: two lists, memorized then not learned, each with mem, P_in and P_out', () => {
+  const text = renderAuditText(withMemorization(makeFixtureReport()));
+  const a = text.indexOf('likely memorized (fitted, not predicted when held out) (top 6 of 310):');
+  const b = text.indexOf('not learned (never fitted) (top 6 of 95):');
+  assert.ok(a > 0 && b > a, text);
+  assert.match(text, /memorization score: cross-fit \(Feldman & Zhang 2020\), 2 fold runs .*310 of 4812 training methods memorized, 95 not learned; mean mem of the top 50 0\.93/);
+  assert.match(text.slice(a, b), /^ {4}1\. \S+ .*\(mem 1\.00, P_in 1\.00, P_out 0\.00; detection rank 1\)$/m);
+  assert.match(text.slice(b), /\(mem 0\.00, P_in 0\.00, P_out 0\.00; detection rank \d+\)$/m);
+  assert.doesNotMatch(text, /likely memorized \(top/);
 });

@@ -518,8 +518,18 @@ function noiseCell(report: AuditReport, f: Finding, opts: HtmlOptions): string {
   return `<span class="noise-runs">${groups.join('<br>')}</span>`;
 }
 
+/** The columns of the memorization score (docs/metrics.md § "Memorization score (cross-fitted)"). */
+const MEMORIZATION_COLUMNS: Column[] = [{ label: 'category' }, { label: 'mem', numeric: true }, { label: 'P_in', numeric: true }, { label: 'P_out', numeric: true }, { label: 'detection rank', numeric: true }];
+
+/** A finding's values in `MEMORIZATION_COLUMNS`. */
+function memorizationValues(f: Finding): (string | number | null)[] {
+  const n = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? null : v);
+  return [f.category ?? '', n(f.mem), n(f.fittedRate), n(f.heldOutRate), f.rank];
+}
+
 function findings(report: AuditReport, opts: HtmlOptions): string {
-  const head = '<section id="findings" aria-labelledby="findings-h"><h2 id="findings-h">Likely memorized methods</h2>';
+  const mem = report.memorization;
+  const head = `<section id="findings" aria-labelledby="findings-h"><h2 id="findings-h">${mem ? 'Memorized and not-learned methods' : 'Likely memorized methods'}</h2>`;
   if (report.findings.length === 0) return `${head}<p class="muted">No method was listed.</p></section>`;
   const roots = corpusRoots(report);
   // The details columns: the keys findings share, in first-seen order, at most eight.
@@ -530,35 +540,39 @@ function findings(report: AuditReport, opts: HtmlOptions): string {
   const signalColumn = signals.size > 1;
   const noiseColumn = report.findings.some((f) => f.noise !== undefined);
   const columns: Column[] = [
-    { label: 'rank', numeric: true },
+    { label: mem ? '#' : 'rank', numeric: true },
     { label: 'method' },
     { label: 'location' },
     { label: 'language' },
+    ...(mem ? MEMORIZATION_COLUMNS : []),
     ...(noiseColumn ? [{ label: 'noised in' }] : []),
     ...(signalColumn ? [{ label: 'signal' }] : []),
     { label: 'score', numeric: true },
     ...keys.map((k) => ({ label: k, numeric: true })),
   ];
-  const rows = report.findings.map((f) => {
+  const rows = report.findings.map((f, i) => {
     const loc = findingLocation(f, roots, opts);
     const detail = keys.map((k) => f.details[k]);
     const noise = f.noise ?? [];
+    const memValues = mem ? memorizationValues(f) : [];
     return {
       cells: [
-        String(f.rank),
+        String(mem ? i + 1 : f.rank),
         `<code>${esc(f.name)}</code>`,
         `<span class="path">${breakable(loc.text)}</span>`,
         esc(f.language),
+        ...memValues.map((v) => (typeof v === 'string' ? esc(v) : esc(fmt(v, 2)))),
         ...(noiseColumn ? [noiseCell(report, f, opts)] : []),
         ...(signalColumn ? [esc(f.signal)] : []),
         esc(fmt(f.score, 4)),
         ...detail.map((v) => esc(fmt(v ?? null, 4))),
       ],
       values: [
-        f.rank,
+        mem ? i + 1 : f.rank,
         f.name,
         loc.text,
         f.language,
+        ...memValues,
         // Sorted by how many noisy runs corrupted it, then by the first one's level.
         ...(noiseColumn ? [noise.length === 0 ? '' : `${String(noise.length).padStart(4, '0')} ${noise.map((n) => `${n.kind} ${String(n.level).padStart(3, '0')}`).join(' ')}`] : []),
         ...(signalColumn ? [f.signal] : []),
@@ -577,8 +591,11 @@ function findings(report: AuditReport, opts: HtmlOptions): string {
       ? ', the signal that found the injected noise best'
       : ' (not calibrated: no run had corrupted samples)';
   const noiseNote = noiseColumn ? ' "Noised in" lists the noisy runs that corrupted the method\'s training copy (hover for what changed).' : '';
-  const intro = `<p class="muted">Training methods of the clean run ranked by ${signalText}${calibrated}, most suspicious first; the score is the signal oriented so that higher is more suspicious.${noiseNote} Press a column header to sort.</p>`;
-  return `${head}${intro}${tableHtml(columns, rows, { caption: 'Likely memorized methods', sortable: true, sortedBy: 0 })}</section>`;
+  const ranked = mem
+    ? `Training methods of the clean run in two categories, by the memorization score (${esc(mem.estimator)}, ${mem.folds} fold runs): <strong>memorized</strong> (${esc(fmtCount(mem.memorized))}: fitted when trained on, not predicted when held out; most memorized first, mem = P_in − P_out) then <strong>not learned</strong> (${esc(fmtCount(mem.notLearned))}: not fitted even when trained on, P_in &lt; 0.5; a possible label problem or unusual code). P_in is the share of the models trained on the method that predicted its name, P_out the held-out model's; the detection rank and the score are by ${signalText}${calibrated}.`
+    : `Training methods of the clean run ranked by ${signalText}${calibrated}, most suspicious first; the score is the signal oriented so that higher is more suspicious.`;
+  const intro = `<p class="muted">${ranked}${noiseNote} Press a column header to sort.</p>`;
+  return `${head}${intro}${tableHtml(columns, rows, { caption: mem ? 'Memorized and not-learned methods' : 'Likely memorized methods', sortable: true, sortedBy: 0 })}</section>`;
 }
 
 function facts(pairs: [string, string][]): string {
@@ -696,7 +713,7 @@ export function renderReportBody(report: AuditReport, opts: HtmlOptions = {}): s
     ['gini', 'Loss inequality'],
     ['detection', 'Detection quality'],
     ['cartography', 'Cartography'],
-    ['findings', 'Likely memorized'],
+    ['findings', report.memorization ? 'Memorized / not learned' : 'Likely memorized'],
     ['details', 'Details'],
   ];
   return [

@@ -8,7 +8,7 @@ import { gateSummary, noiseGroups, SCORE_ROWS, scoreView, summarizeLevel } from 
 import { escapeMarkdown as md } from './escape';
 import { detectionChoiceLine, fmt, fmtCount, fmtDuration, fmtLevel, MISSING, withInterval } from './format';
 import { corpusRoots, encodePathUri, locateFinding, type LocateOptions } from './paths';
-import type { AuditReport, Finding, ScoreKey } from '../../protocol/report';
+import type { AuditReport, Finding, FindingCategory, ScoreKey } from '../../protocol/report';
 
 /** How many findings the summary lists. */
 export const MARKDOWN_TOP_FINDINGS = 10;
@@ -30,6 +30,34 @@ export function githubBlobBase(env: Readonly<Record<string, string | undefined>>
   const sha = env.GITHUB_SHA;
   if (!server || !repo || !sha) return undefined;
   return `${server.replace(/\/+$/, '')}/${repo.split('/').map(encodeURIComponent).join('/')}/blob/${encodeURIComponent(sha)}/`;
+}
+
+/**
+ * The findings of the memorization score (docs/metrics.md § "Memorization score (cross-fitted)"):
+ * the memorized methods and the not-learned ones, a table each, with mem, P_in and P_out.
+ */
+function memorizationSection(report: AuditReport, opts: MarkdownOptions): string[] {
+  const m = report.memorization!;
+  const roots = corpusRoots(report);
+  const out: string[] = [
+    `### Memorization score`,
+    '',
+    `${md(m.estimator)}: ${m.folds} fold runs (${md(m.runs.join(', '))}; ${fmtDuration(m.seconds * 1000)} of training). ` +
+      `**${fmtCount(m.memorized)}** of ${fmtCount(m.samples)} training methods were fitted when trained on but not predicted when held out (memorized)` +
+      `${m.meanMemTop50 !== null ? `, mean memorization score of the top 50 ${fmt(m.meanMemTop50, 2)}` : ''}; **${fmtCount(m.notLearned)}** were not fitted even when trained on (not learned).`,
+    '',
+  ];
+  const sections: [FindingCategory, string, number][] = [
+    ['memorized', 'Likely memorized methods (fitted, not predicted when held out)', m.memorized],
+    ['not-learned', 'Not learned (never fitted: a possible label problem or unusual code)', m.notLearned],
+  ];
+  for (const [category, title, total] of sections) {
+    const top = report.findings.filter((f) => f.category === category).slice(0, MARKDOWN_TOP_FINDINGS);
+    out.push(`### ${title} (top ${top.length} of ${total})`, '');
+    if (top.length === 0) out.push('None.', '');
+    else out.push(...table(['#', 'method', 'location', 'mem', 'P_in', 'P_out', 'detection rank'], top.map((f, k) => [String(k + 1), md(f.name), location(f, roots, opts), fmt(f.mem, 2), fmt(f.fittedRate, 2), fmt(f.heldOutRate, 2), String(f.rank)])), '');
+  }
+  return out;
 }
 
 function location(f: Finding, roots: readonly string[], opts: MarkdownOptions): string {
@@ -124,12 +152,15 @@ export function toMarkdown(report: AuditReport, opts: MarkdownOptions = {}): str
     out.push(...table(['signal', 'AUROC', 'average precision'], sorted.map((s) => [md(s.signal), withInterval(s.auroc, s.aurocInterval), withInterval(s.averagePrecision, s.averagePrecisionInterval)])), '');
   }
 
-  const top = report.findings.slice(0, MARKDOWN_TOP_FINDINGS);
-  out.push(`### Likely memorized methods (top ${top.length} of ${report.findings.length})`, '');
-  if (top.length === 0) out.push('None listed.', '');
+  if (report.memorization) out.push(...memorizationSection(report, opts));
   else {
-    const roots = corpusRoots(report);
-    out.push(...table(['rank', 'method', 'location', 'signal', 'score'], top.map((f) => [String(f.rank), md(f.name), location(f, roots, opts), md(f.signal), fmt(f.score, 4)])), '');
+    const top = report.findings.slice(0, MARKDOWN_TOP_FINDINGS);
+    out.push(`### Likely memorized methods (top ${top.length} of ${report.findings.length})`, '');
+    if (top.length === 0) out.push('None listed.', '');
+    else {
+      const roots = corpusRoots(report);
+      out.push(...table(['rank', 'method', 'location', 'signal', 'score'], top.map((f) => [String(f.rank), md(f.name), location(f, roots, opts), md(f.signal), fmt(f.score, 4)])), '');
+    }
   }
 
   out.push('### Device and timing', '');

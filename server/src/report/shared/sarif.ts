@@ -1,6 +1,7 @@
 /**
- * SARIF 2.1.0 output, for GitHub code scanning and SARIF viewers: one `note` result per
- * "likely memorized" finding, located on the method in the repository; the gates' outcome as
+ * SARIF 2.1.0 output, for GitHub code scanning and SARIF viewers: one `note` result per finding,
+ * located on the method in the repository, under the rule of its category (`memaudit/memorized`,
+ * `memaudit/not-learned`; `memaudit/likely-memorized` without the memorization score); the gates' outcome as
  * notifications of the invocation (with the CLI's exit code).
  *
  * Locations: SARIF regions are 1-based and their end column is exclusive; the report's ranges
@@ -19,8 +20,12 @@ import type { AuditReport, Finding, ReportGate } from '../../protocol/report';
 /** The `$schema` every SARIF log names (the schema GitHub's documentation uses). */
 export const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
 
-/** Rule of the "likely memorized" results. */
+/** Rule of the "likely memorized" results (findings ranked by the detection score alone: no memorization score). */
 export const RULE_LIKELY_MEMORIZED = 'memaudit/likely-memorized';
+/** Rule of the findings the memorization score calls memorized (fitted when trained on, not predicted when held out). */
+export const RULE_MEMORIZED = 'memaudit/memorized';
+/** Rule of the findings the memorization score calls not learned (not fitted even when trained on). */
+export const RULE_NOT_LEARNED = 'memaudit/not-learned';
 /** Descriptor of the gate notifications. */
 export const NOTIFICATION_GATE = 'memaudit/gate';
 /** Descriptor of the device notifications (why another device than the requested one ran). */
@@ -156,7 +161,58 @@ const RULES: SarifReportingDescriptor[] = [
     defaultConfiguration: { level: 'note' },
     properties: { tags: ['memorization', 'machine-learning', 'data-quality'], precision: 'medium' },
   },
+  {
+    id: RULE_MEMORIZED,
+    name: 'Memorized',
+    shortDescription: { text: 'The model fitted this method when trained on it but could not predict it when it was held out' },
+    fullDescription: {
+      text:
+        'memaudit trained the model several times: on all training methods, and once per fold on all but that fold (cross-fitting). ' +
+        'The models trained on this method predicted its name; the model that held it out did not. That difference, the memorization ' +
+        'score of Feldman & Zhang (2020), says the model got it right because it saw it, not because it learned a pattern that predicts it.',
+    },
+    help: {
+      text:
+        'A statistical finding about the model on this data, not a defect in the code. A method the model can only get right by ' +
+        'memorizing it usually has a name nothing else in the corpus predicts: unusual, misleading, or unique to its project. ' +
+        'Check the name against the body; rename what is misleading, or accept it as a legitimately rare method.',
+      markdown:
+        '**A statistical finding about the model on this data, not a defect in the code.**\n\n' +
+        'The models trained on this method predicted its name; the model that held it out did not (memorization score, ' +
+        'Feldman & Zhang 2020, estimated by cross-fitting). Check the name against the body; rename what is misleading, or accept ' +
+        'it as a legitimately rare method. The result\'s properties give `mem`, `fittedRate` (P_in) and `heldOutRate` (P_out).',
+    },
+    defaultConfiguration: { level: 'note' },
+    properties: { tags: ['memorization', 'machine-learning', 'data-quality'], precision: 'medium' },
+  },
+  {
+    id: RULE_NOT_LEARNED,
+    name: 'NotLearned',
+    shortDescription: { text: 'The model did not fit this method even when trained on it' },
+    fullDescription: {
+      text:
+        'Most models trained on this method did not predict its name at the end of training. A method the model cannot even fit ' +
+        'often has a label problem (a name that does not describe the body) or unusual code; it is not a memorized method.',
+    },
+    help: {
+      text:
+        'A statistical finding about the model on this data, not a defect in the code. Check whether the name describes what the ' +
+        'body does; a generic or wrong name, or generated code, are typical reasons.',
+      markdown:
+        '**A statistical finding about the model on this data, not a defect in the code.**\n\n' +
+        'Check whether the name describes what the body does; a generic or wrong name, or generated code, are typical reasons. ' +
+        'The result\'s properties give `fittedRate` (P_in) and `heldOutRate` (P_out).',
+    },
+    defaultConfiguration: { level: 'note' },
+    properties: { tags: ['machine-learning', 'data-quality'], precision: 'medium' },
+  },
 ];
+
+/** The rule (id and index in `RULES`) of a finding. */
+function ruleOf(f: Finding): { ruleId: string; ruleIndex: number } {
+  const ruleId = f.category === 'memorized' ? RULE_MEMORIZED : f.category === 'not-learned' ? RULE_NOT_LEARNED : RULE_LIKELY_MEMORIZED;
+  return { ruleId, ruleIndex: RULES.findIndex((r) => r.id === ruleId) };
+}
 
 const NOTIFICATIONS: SarifReportingDescriptor[] = [
   {
@@ -216,6 +272,7 @@ function span(f: Finding): string {
 }
 
 function resultMessage(report: AuditReport, f: Finding): string {
+  if (f.category !== undefined) return categoryMessage(report, f);
   const of = report.dataset.trainUsed > 0 ? ` of ${report.dataset.trainUsed} training methods` : '';
   const quality = report.detection.signals.find((s) => s.signal === f.signal);
   const choice = report.detection.choice;
@@ -228,6 +285,16 @@ function resultMessage(report: AuditReport, f: Finding): string {
   if (f.jsonlLine !== undefined) where = ` (JSONL record at line ${f.jsonlLine}${f.recordPath !== undefined ? `, from ${f.repo ? `${f.repo}/` : ''}${f.recordPath}` : ''}; ${span(f)} of its code)`;
   else if (f.archiveEntry !== undefined) where = ` (archive entry ${f.archiveEntry}, ${span(f)})`;
   return `Method '${f.name}'${where} is likely memorized rather than learned: it ranks #${f.rank}${of} by ${f.signal} (suspicion score ${fmt(f.score, 4)}).${calibration}`;
+}
+
+/** The message of a finding of the memorization score: its category in words, with P_in, P_out and mem. */
+function categoryMessage(report: AuditReport, f: Finding): string {
+  const where = f.jsonlLine !== undefined ? ` (JSONL record at line ${f.jsonlLine})` : f.archiveEntry !== undefined ? ` (archive entry ${f.archiveEntry}, ${span(f)})` : '';
+  const folds = report.memorization ? `${report.memorization.folds}-fold cross-fitting` : 'cross-fitting';
+  const rates = `the models trained on it predicted its name at rate ${fmt(f.fittedRate, 2)}, the model that held it out at rate ${fmt(f.heldOutRate, 2)}`;
+  return f.category === 'memorized'
+    ? `Method '${f.name}'${where} was fitted when trained on but not predicted when held out: ${rates} (memorization score ${fmt(f.mem, 2)}, ${folds}).`
+    : `Method '${f.name}'${where} was not learned: ${rates} (${folds}); a possible label problem or unusual code.`;
 }
 
 function region(f: Finding): SarifRegion {
@@ -293,10 +360,9 @@ export function buildSarif(report: AuditReport, opts: SarifOptions = {}): SarifL
       details: f.details,
       message: f.message,
     };
-    for (const k of ['jsonlLine', 'archiveEntry', 'repo', 'recordPath'] as const) if (f[k] !== undefined) properties[k] = f[k];
+    for (const k of ['jsonlLine', 'archiveEntry', 'repo', 'recordPath', 'category', 'mem', 'memProb', 'fittedRate', 'heldOutRate'] as const) if (f[k] !== undefined) properties[k] = f[k];
     return {
-      ruleId: RULE_LIKELY_MEMORIZED,
-      ruleIndex: 0,
+      ...ruleOf(f),
       level: 'note',
       message: { text: resultMessage(report, f) },
       locations: [{ physicalLocation: { artifactLocation, region: region(f) }, logicalLocations: [{ name: f.name, kind: 'function' }] }],
@@ -356,6 +422,7 @@ export function buildSarif(report: AuditReport, opts: SarifOptions = {}): SarifL
       reportSchemaVersion: report.schemaVersion,
       scores: report.scores,
       detection: report.detection,
+      ...(report.memorization ? { memorization: report.memorization } : {}),
       gates: { total: report.gates.length, failed },
       device: report.environment.device.used,
     },

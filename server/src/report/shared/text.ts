@@ -3,9 +3,9 @@
  * runs, the best memorization signal, the top findings and the gates, in plain text.
  */
 import * as path from 'node:path';
-import type { AuditReport } from '../../protocol/report';
+import type { AuditReport, Finding, FindingCategory } from '../../protocol/report';
 import { keyRepeatsLabel, SCORE_ROWS, scoreText } from './aggregate';
-import { detectionChoiceLine, findingValueKey, fmtPercent } from './format';
+import { detectionChoiceLine, findingValueKey, fmtDuration, fmtPercent } from './format';
 import { inertField } from './terminal';
 
 /** `x` with `digits` decimals, `n/a` when the audit could not compute it. */
@@ -56,12 +56,11 @@ export function renderAuditText(r: AuditReport): string {
   } else {
     lines.push('best memorization signal: none calibrated (no noisy run); findings ranked by AUM');
   }
-  if (r.findings.length > 0) {
+  if (r.memorization) lines.push(...memorizationLines(r));
+  else if (r.findings.length > 0) {
     lines.push(`likely memorized (top ${Math.min(10, r.findings.length)} of ${r.findings.length}):`);
     for (const f of r.findings.slice(0, 10)) {
-      const where = f.jsonlLine !== undefined ? `${f.file}:${f.jsonlLine}` : f.archiveEntry !== undefined ? `${f.file}!${f.archiveEntry}:${f.range.startLine + 1}` : `${path.posix.join(f.root, f.file)}:${f.range.startLine + 1}`;
-      // Names and paths come from the corpus: shown with their control characters escaped, on one line.
-      lines.push(`  ${String(f.rank).padStart(3)}. ${inertField(f.name)}  ${inertField(where)}  (${findingValueKey(f)} ${fixed(f.details[findingValueKey(f)] ?? f.details[f.signal])})`);
+      lines.push(`  ${String(f.rank).padStart(3)}. ${inertField(f.name)}  ${inertField(findingWhere(f))}  (${findingValueKey(f)} ${fixed(f.details[findingValueKey(f)] ?? f.details[f.signal])})`);
     }
   }
   if (r.gates.length > 0) {
@@ -72,6 +71,37 @@ export function renderAuditText(r: AuditReport): string {
   lines.push('');
   lines.push(`label coverage: test ${fmtPercent(r.dataset.labelCoverage.test)} of test methods have a name seen in training`);
   return `${lines.join('\n')}\n`;
+}
+
+/** Where a finding is, as `file:line` (JSONL: the record's line; zip: the entry). */
+function findingWhere(f: Finding): string {
+  return f.jsonlLine !== undefined ? `${f.file}:${f.jsonlLine}` : f.archiveEntry !== undefined ? `${f.file}!${f.archiveEntry}:${f.range.startLine + 1}` : `${path.posix.join(f.root, f.file)}:${f.range.startLine + 1}`;
+}
+
+/**
+ * The two lists of the memorization score (docs/metrics.md § "Memorization score (cross-fitted)"),
+ * top 10 each, with mem, P_in and P_out. Names and paths come from the corpus: shown with their
+ * control characters escaped, on one line.
+ */
+function memorizationLines(r: AuditReport): string[] {
+  const m = r.memorization!;
+  const lines = [
+    `memorization score: ${m.estimator}, ${m.folds} fold runs (${fmtDuration(m.seconds * 1000)} of training); ${m.memorized} of ${m.samples} training methods memorized, ${m.notLearned} not learned` +
+      (m.meanMemTop50 !== null ? `; mean mem of the top 50 ${fixed(m.meanMemTop50, 2)}` : ''),
+  ];
+  const list = (category: FindingCategory, title: string) => {
+    const fs = r.findings.filter((f) => f.category === category);
+    const total = category === 'memorized' ? m.memorized : m.notLearned;
+    if (fs.length === 0) return lines.push(`${title}: none`);
+    lines.push(`${title} (top ${Math.min(10, fs.length)} of ${total}):`);
+    fs.slice(0, 10).forEach((f, k) => {
+      lines.push(`  ${String(k + 1).padStart(3)}. ${inertField(f.name)}  ${inertField(findingWhere(f))}  (mem ${fixed(f.mem, 2)}, P_in ${fixed(f.fittedRate, 2)}, P_out ${fixed(f.heldOutRate, 2)}; detection rank ${f.rank})`);
+    });
+    return lines.length;
+  };
+  list('memorized', 'likely memorized (fitted, not predicted when held out)');
+  list('not-learned', 'not learned (never fitted)');
+  return lines;
 }
 
 /**
