@@ -9,13 +9,13 @@
 import * as fs from 'node:fs';
 import { createModel } from '../../../models/registry';
 import { stableStringify } from '../cache/keys';
-import { EngineError, ERROR_CODES, isEngineError } from '../errors';
+import { EngineError, ERROR_CODES } from '../errors';
 import type { FoldPredictions } from '../metrics';
-import { resume, train, type TrainConfig, type TrainData, type TrainProgress, type TrainResult } from '../train/trainer';
+import { type TrainConfig, type TrainData, type TrainProgress, type TrainResult } from '../train/trainer';
 import type { TrainableModel } from '../train/types';
 import { readJsonIfValid, writeFileAtomic } from '../util/atomic';
 import type { PlannedRun } from './plan';
-import type { AuditInputs } from './run-one';
+import { resumeOrTrain, type AuditInputs } from './run-one';
 import { RUN_FILES } from './runs-store';
 
 /** A finished fold run. */
@@ -136,20 +136,6 @@ function foldTrainConfig(a: AuditInputs, run: PlannedRun): TrainConfig {
     schedule: { kind: 'constant', lr: c.learningRate },
     checkpoint: { path: a.folder.runFile(run.id, RUN_FILES.checkpoint) },
   };
-}
-
-/** As run-one.ts: resume from a usable checkpoint, else train from the start. */
-async function resumeOrTrain(a: AuditInputs, run: PlannedRun, model: TrainableModel, data: TrainData, tc: TrainConfig, hooks: Parameters<typeof train>[3]): Promise<TrainResult> {
-  const file = tc.checkpoint!.path;
-  if (!fs.existsSync(file)) return train(model, data, tc, hooks);
-  a.log(`resuming ${run.id} from its checkpoint`);
-  try {
-    return await resume(model, data, tc, hooks);
-  } catch (e) {
-    if (!isEngineError(e) || (e.code !== ERROR_CODES.CACHE_CORRUPT && e.code !== ERROR_CODES.CONFIG) || e.details?.['file'] !== file) throw e;
-    a.log(`warning: the checkpoint ${file} is unusable (${e.message}); training ${run.id} again from the start`);
-    return train(model, data, tc, hooks);
-  }
 }
 
 /** [top-1 = label] and p(label) of the trained positions at the final epoch (the training step's forward pass). */

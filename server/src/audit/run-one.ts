@@ -127,7 +127,7 @@ export async function runOne(a: AuditInputs, run: PlannedRun, onProgress: (p: Tr
  * of a write on a file system without atomic renames, or a hand edit, leaves) is reported and the
  * run starts over: its model is untouched until the checkpoint has been read and checked in full.
  */
-async function resumeOrTrain(a: AuditInputs, run: PlannedRun, model: TrainableModel, data: TrainData, tc: TrainConfig, hooks: Parameters<typeof train>[3]): Promise<TrainResult> {
+export async function resumeOrTrain(a: AuditInputs, run: PlannedRun, model: TrainableModel, data: TrainData, tc: TrainConfig, hooks: Parameters<typeof train>[3]): Promise<TrainResult> {
   const file = tc.checkpoint!.path;
   if (!fs.existsSync(file)) return train(model, data, tc, hooks);
   a.log(`resuming ${run.id} from its checkpoint`);
