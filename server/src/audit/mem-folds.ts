@@ -8,14 +8,13 @@
  */
 import * as fs from 'node:fs';
 import { createModel } from '../../../models/registry';
-import { stableStringify } from '../cache/keys';
 import { EngineError, ERROR_CODES } from '../errors';
 import type { FoldPredictions } from '../metrics';
-import { type TrainConfig, type TrainData, type TrainProgress, type TrainResult } from '../train/trainer';
+import { type TrainData, type TrainProgress, type TrainResult } from '../train/trainer';
 import type { TrainableModel } from '../train/types';
 import { readJsonIfValid, writeFileAtomic } from '../util/atomic';
 import type { PlannedRun } from './plan';
-import { resumeOrTrain, type AuditInputs } from './run-one';
+import { baseTrainConfig, resumeOrTrain, type AuditInputs } from './run-one';
 import { RUN_FILES } from './runs-store';
 
 /** A finished fold run. */
@@ -96,7 +95,8 @@ export async function runMemFold(a: AuditInputs, run: PlannedRun, onProgress: (p
   const model = await createModel(c.model, { source: a.baseSource, preset: c.modelPreset, optimizer: { kind: 'adam' }, batchSize: c.batchSize, device: c.device, seed: run.seed, log: a.log });
   try {
     const data: TrainData = { train: Int32Array.from(trained, (p) => a.trainIdx[p]!), trainLabels: Int32Array.from(trained, (p) => clean[p]!) };
-    const tc = foldTrainConfig(a, run);
+    // The clean run's training settings, without the probes (they measure nothing the score needs).
+    const tc = baseTrainConfig(a, run);
     const result = await resumeOrTrain(a, run, model, data, tc, { ...(a.signal ? { signal: a.signal } : {}), onProgress });
     const fitted = finalEpoch(result, trained, data.trainLabels);
     const held = await predict(model, Int32Array.from(heldOut, (p) => a.trainIdx[p]!), Int32Array.from(heldOut, (p) => clean[p]!), heldOut, c.batchSize);
@@ -123,19 +123,6 @@ async function emptyFold(a: AuditInputs, run: PlannedRun, fold: { k: number; of:
   await writeFileAtomic(a.folder.runFile(run.id, RUN_FILES.heldout), JSON.stringify(file));
   await writeFileAtomic(a.folder.runFile(run.id, RUN_FILES.result), JSON.stringify({ memfold: { id: run.id, fold: fold.k, folds: fold.of, seed: run.seed, trainMs: 0 } }));
   return outcomeOf(run, 0, file);
-}
-
-/** The clean run's training settings, without the probes (they measure nothing the score needs). */
-function foldTrainConfig(a: AuditInputs, run: PlannedRun): TrainConfig {
-  const c = a.config;
-  return {
-    epochs: c.epochs,
-    batchSize: c.batchSize,
-    seed: run.seed,
-    modelKey: stableStringify({ model: c.model, preset: c.modelPreset, lr: c.learningRate, seed: run.seed, fold: run.fold }),
-    schedule: { kind: 'constant', lr: c.learningRate },
-    checkpoint: { path: a.folder.runFile(run.id, RUN_FILES.checkpoint) },
-  };
 }
 
 /** [top-1 = label] and p(label) of the trained positions at the final epoch (the training step's forward pass). */

@@ -193,15 +193,27 @@ export async function rewriteLedger(a: AuditInputs, run: PlannedRun, report: Run
   await writeFileAtomic(a.folder.runFile(run.id, RUN_FILES.ledger), JSON.stringify(noise.ledger));
 }
 
-function trainConfig(a: AuditInputs, run: PlannedRun): TrainConfig {
+/**
+ * What every run of the audit trains with: the config's epochs, batch, constant learning rate,
+ * the run's seed, its checkpoint, and a model key that names the fold of a memorization fold run
+ * (stableStringify drops the undefined fold of the others, so their keys are unchanged).
+ */
+export function baseTrainConfig(a: AuditInputs, run: PlannedRun): TrainConfig {
   const c = a.config;
   return {
     epochs: c.epochs,
     batchSize: c.batchSize,
     seed: run.seed,
-    modelKey: stableStringify({ model: c.model, preset: c.modelPreset, lr: c.learningRate, seed: run.seed }),
+    modelKey: stableStringify({ model: c.model, preset: c.modelPreset, lr: c.learningRate, seed: run.seed, fold: run.fold }),
     schedule: { kind: 'constant', lr: c.learningRate },
     checkpoint: { path: a.folder.runFile(run.id, RUN_FILES.checkpoint) },
+  };
+}
+
+function trainConfig(a: AuditInputs, run: PlannedRun): TrainConfig {
+  const c = a.config;
+  return {
+    ...baseTrainConfig(a, run),
     dynamicsPath: a.folder.runFile(run.id, RUN_FILES.dynamics),
     ...(c.susceptibility ? { susceptibility: { set: a.susceptibilitySet } } : {}),
     ...(c.csrEvery > 0 ? { csr: { indices: a.csrIndices, everyEpochs: c.csrEvery } } : {}),
