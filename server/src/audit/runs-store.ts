@@ -152,6 +152,12 @@ export class AuditFolder {
     }
   }
 
+  /** The pid of a live process on this host that holds the folder's lock (an audit running now), if any. */
+  livePid(): number | undefined {
+    const holder = this.lockHolder();
+    return holder && holder.host === os.hostname() && processRuns(holder.pid) ? holder.pid : undefined;
+  }
+
   /** Who holds the folder's lock now, if anyone. */
   lockHolder(): LockHolder | undefined {
     return readLockHolder(this.file(AUDIT_FILES.lock));
@@ -279,7 +285,8 @@ export class RunsStore {
         const status = { ...(report.scoreStatus ? { scoreStatus: report.scoreStatus } : {}), ...(report.scoreIntervals ? { scoreIntervals: report.scoreIntervals } : {}) };
         out.push({ ...base, state: 'finished', createdAt: report.createdAt, model: report.config.model, scores: report.scores, ...status, gatesPassed: report.gates.every((g) => g.passed) });
       } else {
-        out.push({ ...base, state: 'interrupted' });
+        const pid = a.livePid();
+        out.push({ ...base, state: 'interrupted', ...(pid !== undefined ? { runningPid: pid } : {}) });
       }
     }
     return out.sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? ''));
@@ -330,7 +337,8 @@ export class RunsStore {
     if (!run) throw new EngineError(ERROR_CODES.INPUT_NOT_FOUND, `no audit '${id}' in ${this.runsDir}`, { runId: id });
     check?.(run);
     const holder = this.audit(id).lockHolder();
-    if (holder && holder.pid !== process.pid && holder.host === os.hostname() && processRuns(holder.pid)) {
+    const pid = this.audit(id).livePid();
+    if (holder && pid !== undefined && pid !== process.pid) {
       throw new EngineError(ERROR_CODES.LOCKED, `audit ${id} is in use by another memaudit (pid ${holder.pid}, since ${holder.startedAt}); stop it first`, { runId: id, holder });
     }
     fs.rmSync(run.dir, { recursive: true, force: true });

@@ -11,13 +11,13 @@ import { renderAuditText } from '../report/shared/text';
 import { choiceFlag, parseCommandArgs } from './args';
 import type { CliIo } from './io';
 import { EXIT, gatesExit, type ExitCode } from './exit';
-import { REPORT_OUTPUT_FLAGS, REPORT_OUTPUT_HELP, writeReportOutputs } from './report-outputs';
+import { checkReportOutputs, REPORT_OUTPUT_FLAGS, REPORT_OUTPUT_HELP, writeReportOutputs } from './report-outputs';
 
 export const RUNS_HELP = `Usage: memaudit runs [--out DIR] [--config FILE] [--format text|json]
 
 Lists the audits found in DIR/runs (default: the config file's outDir, else .memaudit): finished
-ones with their scores, interrupted ones with the runs done so far (rerun the same audit command
-to resume them).
+ones with their scores, running ones (a live memaudit holds the folder's lock) and interrupted
+ones with the runs done so far (rerun the same audit command to resume them).
 `;
 
 export const REPORT_HELP = `Usage: memaudit report RUN [--out DIR] [--config FILE] [--format text|json] [outputs…]
@@ -61,8 +61,9 @@ export async function runRunsCommand(argv: string[], io: CliIo): Promise<ExitCod
   }
   io.stdout('id            state        finished          model        G      M      gap    gates\n');
   for (const r of runs) {
+    const state = r.runningPid !== undefined ? 'running' : r.state;
     io.stdout(
-      `${r.id.padEnd(13)} ${r.state.padEnd(12)} ${(r.createdAt?.slice(0, 16).replace('T', ' ') ?? `${r.runsDone} run(s) done`).padEnd(17)} ${(r.model ?? '').padEnd(12)} ${cell(r, 'G').padEnd(6)} ${cell(r, 'M').padEnd(6)} ${cell(r, 'gap').padEnd(6)} ${r.gatesPassed === undefined ? '' : r.gatesPassed ? 'pass' : 'FAIL'}\n`,
+      `${r.id.padEnd(13)} ${state.padEnd(12)} ${(r.createdAt?.slice(0, 16).replace('T', ' ') ?? `${r.runsDone} run(s) done`).padEnd(17)} ${(r.model ?? '').padEnd(12)} ${cell(r, 'G').padEnd(6)} ${cell(r, 'M').padEnd(6)} ${cell(r, 'gap').padEnd(6)} ${r.gatesPassed === undefined ? '' : r.gatesPassed ? 'pass' : 'FAIL'}\n`,
     );
   }
   if (runs.some((r) => (['G', 'M', 'gap'] as const).some((k) => cell(r, k).endsWith('*')))) {
@@ -77,6 +78,8 @@ export async function runReportCommand(argv: string[], io: CliIo): Promise<ExitC
   const format = choiceFlag('format', values.format, ['text', 'json'] as const) ?? 'text';
   const store = storeOf(io, values);
   const report = store.readReport(store.find(positionals[0]!));
+  // Every output path is checked before any is written: a bad path leaves no half-written set.
+  await checkReportOutputs(values, io);
   await writeReportOutputs(report, values, io);
   io.stdout(format === 'json' ? reportJsonText(report) : renderAuditText(report));
   return gatesExit(report);

@@ -362,6 +362,8 @@ export interface RunListing {
   /** 95 % intervals of the scores (absent in version 1 reports). */
   scoreIntervals?: AuditReport['scoreIntervals'];
   gatesPassed?: boolean;
+  /** An unfinished audit whose folder lock a live process on this host holds: it is running, not interrupted. */
+  runningPid?: number;
 }
 
 export interface RunSummary extends RunListing {

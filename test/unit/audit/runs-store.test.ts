@@ -1,9 +1,11 @@
 /** The runs store: where a folder's audits are, and how they are listed, found, read and deleted. */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { resolveOutDir, RunsStore } from '../../../server/src/audit/runs-store';
+import { AUDIT_FILES, resolveOutDir, RunsStore } from '../../../server/src/audit/runs-store';
 import { isEngineError } from '../../../server/src/errors';
 import { cli, tempDir, writeTree } from '../../helpers/cli';
 
@@ -90,4 +92,33 @@ test('memaudit runs marks a score that rests on too little data, and follows the
   assert.match(listed.stdout, /^\* rests on too little data/m);
   const empty = await cli(['runs'], { cwd: path.join(work.dir, 'elsewhere') });
   assert.match(empty.stdout, new RegExp(`no audits in ${path.join(work.dir, 'elsewhere', 'out', 'runs').replace(/[/\\]/g, '.')}`));
+});
+
+test('an unfinished audit whose lock a live process holds is listed as running (its pid); a dead holder’s is interrupted', async () => {
+  const dir = path.join(work.dir, 'locks');
+  writeTree(dir, { '.memaudit/runs/live01/config.json': '{}', '.memaudit/runs/dead02/config.json': '{}' });
+  const store = RunsStore.of(dir);
+  const lock = store.audit('live01').lock();
+  const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+  fs.writeFileSync(store.audit('dead02').file(AUDIT_FILES.lock), JSON.stringify({ pid: dead, host: os.hostname(), startedAt: '2026-12-07T01:00:00.000Z' }));
+  try {
+    const byId = new Map(store.list().map((r) => [r.id, r]));
+    assert.equal(byId.get('live01')?.runningPid, process.pid);
+    assert.equal(byId.get('dead02')?.runningPid, undefined);
+    const out = await cli(['runs'], { cwd: dir });
+    assert.match(out.stdout, /live01\s+running/);
+    assert.match(out.stdout, /dead02\s+interrupted/);
+  } finally {
+    lock.release();
+  }
+});
+
+test('report: every output path is checked before any is written (a bad one leaves no file behind)', async () => {
+  const blocker = path.join(work.dir, 'a-file');
+  fs.writeFileSync(blocker, 'x');
+  const html = path.join(work.dir, 'out', 'report.html');
+  const out = await cli(['report', 'aaa111', '--html', html, '--markdown', path.join(blocker, 'summary.md')], { cwd: work.dir });
+  assert.equal(out.code, 2);
+  assert.match(out.stderr, /a-file\/summary\.md: a part of the path is a file/);
+  assert.equal(fs.existsSync(html), false);
 });
