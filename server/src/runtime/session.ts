@@ -9,7 +9,7 @@
 import { EngineError, ERROR_CODES } from '../errors';
 import { TensorData } from '../onnx/dtype';
 import { decodeModelProto } from '../onnx/proto';
-import { ConcreteDevice, DEVICE_TABLE, DeviceEnvironment, DeviceName, candidates, currentEnvironment, parseDevice, precheck } from './devices';
+import { ConcreteDevice, DEVICE_TABLE, DeviceEnvironment, DeviceName, candidates, currentEnvironment, parseDevice, precheck, softwareVulkan } from './devices';
 import { OrtSession, OrtSessionOptions, OrtTensor, ort } from './ort';
 import { Tensor, ortTensorOf } from './tensor';
 
@@ -49,6 +49,11 @@ export interface DeviceReport {
   readonly used: ConcreteDevice;
   /** Devices tried before `used`, each with the reason it was skipped. */
   readonly skipped: readonly { readonly device: ConcreteDevice; readonly reason: string }[];
+  /**
+   * The device runs on a Vulkan driver named by MEMAUDIT_VULKAN_DRIVER (software, e.g.
+   * SwiftShader): results are valid, its speed says nothing about a GPU's.
+   */
+  readonly software: boolean;
 }
 
 /** A feed: a runtime tensor (possibly device-resident) or host data. */
@@ -134,6 +139,16 @@ function scalarOutputs(model: Uint8Array): Set<string> {
 }
 
 /**
+ * Points the Vulkan loader at one driver manifest. The loader reads these variables when Dawn
+ * creates its Vulkan instance (the first WebGPU session of the process), so setting them here,
+ * before that, is enough; VK_ICD_FILENAMES is the name loaders before 1.3.207 read.
+ */
+function useVulkanDriver(manifest: string): void {
+  process.env.VK_DRIVER_FILES = manifest;
+  process.env.VK_ICD_FILENAMES = manifest;
+}
+
+/**
  * Creates a session from ModelProto bytes on the requested device. With 'auto', devices are tried
  * in the platform's order and each skipped one is logged with its reason; an explicitly requested
  * device that cannot be used is a DEVICE_UNAVAILABLE error.
@@ -149,7 +164,7 @@ export async function createSession(model: Uint8Array, options: SessionOptions =
   const list = candidates(requested, env.platform);
 
   for (const device of list) {
-    const reason = precheck(device, env);
+    const reason = precheck(device, env, requested);
     if (reason) {
       skipped.push({ device, reason });
       continue;
@@ -182,6 +197,8 @@ export async function createSession(model: Uint8Array, options: SessionOptions =
     if (deviceOutputs.length && spec.deviceOutputLocation) {
       so.preferredOutputLocation = Object.fromEntries(deviceOutputs.map((o) => [o, spec.deviceOutputLocation!]));
     }
+    const software = softwareVulkan(device, env);
+    if (software) useVulkanDriver(env.vulkanDriver!);
     try {
       const s = await ort().InferenceSession.create(model, so);
       const missing = deviceOutputs.filter((o) => !s.outputNames.includes(o));
@@ -189,7 +206,7 @@ export async function createSession(model: Uint8Array, options: SessionOptions =
         await s.release();
         throw new EngineError(ERROR_CODES.RUNTIME, `session '${name}': deviceOutputs ${missing.join(', ')} are not outputs of the model (outputs: ${s.outputNames.join(', ')})`);
       }
-      const report: DeviceReport = { requested, used: device, skipped };
+      const report: DeviceReport = { requested, used: device, skipped, software };
       if (skipped.length) log(`session '${name}': device ${requested} → ${device} (${skipped.map((s) => `${s.device}: ${s.reason}`).join('; ')})`);
       return Session.create(s, name, report, deviceOutputs);
     } catch (e) {
