@@ -186,12 +186,13 @@ export async function createSession(model: Uint8Array, options: SessionOptions =
       },
     };
     if (options.intraOpThreads !== undefined) so.intraOpNumThreads = options.intraOpThreads;
-    // A developer's switch: onnxruntime's per-node timings, written as JSON files named
-    // <prefix>_<date>.json when the session is released (chrome://tracing format).
+    // A developer's switch: onnxruntime's per-node timings and providers, written as JSON files
+    // named <prefix>-<session>-<device>_<date>.json when the session is released (chrome://tracing
+    // format; placement.ts reads which provider ran each node).
     const profile = process.env.MEMAUDIT_ORT_PROFILE;
     if (profile) {
       so.enableProfiling = true;
-      so.profileFilePrefix = `${profile}-${name}`;
+      so.profileFilePrefix = `${profile}-${name}-${device}`;
     }
     if (options.interOpThreads !== undefined) so.interOpNumThreads = options.interOpThreads;
     if (deviceOutputs.length && spec.deviceOutputLocation) {
