@@ -32,7 +32,7 @@ if (files.length === 0) {
 const heavy = (f) => /[\\/](integration|webview|e2e)[\\/]/.test(f);
 // The GPU vs CPU agreement test runs WebGPU on SwiftShader, the software Vulkan driver of Debian's
 // chromium package, when it is installed (README, "WebGPU in software"); alone, as it is CPU-heavy.
-const agreement = (f) => f.includes('device-agreement');
+const agreement = (f) => /device-agreement|webgpu\.test/.test(f);
 const groups = [
   { files: files.filter((f) => !heavy(f) && !agreement(f)), concurrency: Math.max(1, require('node:os').availableParallelism()) },
   { files: files.filter(agreement), concurrency: 1, env: softwareVulkanEnv() },

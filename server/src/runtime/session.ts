@@ -8,7 +8,6 @@
  */
 import { EngineError, ERROR_CODES } from '../errors';
 import { TensorData } from '../onnx/dtype';
-import { decodeModelProto } from '../onnx/proto';
 import { ConcreteDevice, DEVICE_TABLE, DeviceEnvironment, DeviceName, candidates, currentEnvironment, parseDevice, precheck, softwareVulkan } from './devices';
 import { OrtSession, OrtSessionOptions, OrtTensor, ort } from './ort';
 import { Tensor, ortTensorOf } from './tensor';
@@ -29,8 +28,8 @@ export interface SessionOptions {
   /**
    * Outputs to keep in device memory on GPU providers (parameters, optimizer state), to be fed
    * back next run without a copy. Ignored on providers without device outputs (CPU, CUDA in the
-   * Node binding). Scalar outputs are always returned to host memory: a scalar 'gpu-buffer'
-   * output crashes onnxruntime 1.30 (GPU.md).
+   * Node binding). Any rank may stay on the device (scalars included); what crashed onnxruntime
+   * 1.30 was reading such an output with its own getData() (device-copy.ts).
    */
   readonly deviceOutputs?: readonly string[];
   /** onnxruntime graph optimization level (default 'all'). */
@@ -132,12 +131,6 @@ function checkThreads(name: string, n: number | undefined): void {
   }
 }
 
-/** Output names of rank 0 in a model, read from its ModelProto. */
-function scalarOutputs(model: Uint8Array): Set<string> {
-  const proto = decodeModelProto(model);
-  return new Set(proto.graph.output.filter((o) => (o.type?.tensor_type.shape?.dim ?? []).length === 0).map((o) => o.name));
-}
-
 /**
  * Points the Vulkan loader at one driver manifest. The loader reads these variables when Dawn
  * creates its Vulkan instance (the first WebGPU session of the process), so setting them here,
@@ -170,13 +163,7 @@ export async function createSession(model: Uint8Array, options: SessionOptions =
       continue;
     }
     const spec = DEVICE_TABLE[device];
-    let deviceOutputs: string[] = [];
-    if (spec.deviceOutputLocation && options.deviceOutputs?.length) {
-      const scalars = scalarOutputs(model);
-      deviceOutputs = options.deviceOutputs.filter((o) => !scalars.has(o));
-      const dropped = options.deviceOutputs.filter((o) => scalars.has(o));
-      if (dropped.length) log(`session '${name}': scalar outputs ${dropped.join(', ')} stay in host memory`);
-    }
+    const deviceOutputs = spec.deviceOutputLocation ? [...(options.deviceOutputs ?? [])] : [];
     const so: OrtSessionOptions = {
       executionProviders: [spec.ep],
       graphOptimizationLevel: options.graphOptimization ?? 'all',
