@@ -53,13 +53,20 @@ const spec = (s: ProviderSpec): ProviderSpec => Object.freeze({ ...s, platforms:
 /** Device → execution provider table. */
 export const DEVICE_TABLE: Readonly<Record<ConcreteDevice, ProviderSpec>> = Object.freeze({
   cpu: spec({ ep: 'cpu', platforms: ['linux', 'darwin', 'win32'], deviceOutputLocation: undefined, float64: true, gatherGradient: 'sorted', note: 'always available' }),
+  // Placement measured by the GPU vs CPU agreement test (onnxruntime profiles, SwiftShader): every
+  // MatMul, Gather, Softmax, ScatterND and element-wise node of the three models runs on WebGPU.
+  // On the CPU EP, by onnxruntime's choice: the training step Loop node (control flow always is;
+  // its body runs on WebGPU), small int64 shape computations (Slice, Squeeze, Unsqueeze, Cast,
+  // Equal, Reshape), and LogSoftmax (the loss, [batch, classes]) and Sum (gradient accumulation)
+  // for which 1.30's WebGPU EP has no kernel: their inputs are copied to host memory and back.
+  // Device outputs are read back through device-copy.ts, never onnxruntime's getData().
   webgpu: spec({
     ep: 'webgpu',
     platforms: ['linux', 'darwin', 'win32'],
     deviceOutputLocation: 'gpu-buffer',
     float64: false,
     gatherGradient: 'scatter-add',
-    note: 'bundled; Vulkan on Linux (needs libvulkan.so.1 and a GPU driver), D3D12 on Windows, Metal on macOS',
+    note: 'bundled; Vulkan on Linux (needs libvulkan.so.1 and a GPU driver, or MEMAUDIT_VULKAN_DRIVER for a software one), D3D12 on Windows, Metal on macOS',
   }),
   cuda: spec({
     ep: 'cuda',
