@@ -57,9 +57,9 @@ export const DEVICE_TABLE: Readonly<Record<ConcreteDevice, ProviderSpec>> = Obje
   // MatMul, Gather, Softmax, ScatterND and element-wise node of the three models runs on WebGPU.
   // On the CPU EP, by onnxruntime's choice: the training step Loop node (control flow always is;
   // its body runs on WebGPU), small int64 shape computations (Slice, Squeeze, Unsqueeze, Cast,
-  // Equal, Reshape), and the ops 1.30's WebGPU EP has no kernel for, whose inputs are copied to
-  // host memory and back: LogSoftmax (the loss, [batch, classes]) and Sum (only the clipping norm's
-  // scalars now: autodiff accumulates gradients with Adds for this reason).
+  // Equal, Reshape), and Sum, for which 1.30's WebGPU EP has no kernel (only the clipping norm's
+  // scalars: autodiff accumulates gradients with Adds for this reason). LogSoftmax, also without a
+  // kernel, is rewritten for WebGPU into ops it has (lowering.ts).
   // Device outputs are read back through device-copy.ts, never onnxruntime's getData().
   webgpu: spec({
     ep: 'webgpu',

@@ -9,6 +9,7 @@
 import { EngineError, ERROR_CODES } from '../errors';
 import { TensorData } from '../onnx/dtype';
 import { ConcreteDevice, DEVICE_TABLE, DeviceEnvironment, DeviceName, candidates, currentEnvironment, parseDevice, precheck, softwareVulkan } from './devices';
+import { lowerFor } from './lowering';
 import { OrtSession, OrtSessionOptions, OrtTensor, ort } from './ort';
 import { Tensor, ortTensorOf } from './tensor';
 
@@ -188,7 +189,7 @@ export async function createSession(model: Uint8Array, options: SessionOptions =
     const software = softwareVulkan(device, env);
     if (software) useVulkanDriver(env.vulkanDriver!);
     try {
-      const s = await ort().InferenceSession.create(model, so);
+      const s = await ort().InferenceSession.create(lowerFor(spec.ep, model), so);
       const missing = deviceOutputs.filter((o) => !s.outputNames.includes(o));
       if (missing.length) {
         await s.release();

@@ -37,8 +37,8 @@ const STEPS = 6;
 const ABS = 1e-3;
 const REL = 1e-3;
 
-/** Ops that carry the models' compute: they must run on the device under test. */
-const MAIN_OPS = ['MatMul', 'FusedMatMul', 'Gemm', 'Gather', 'Softmax'];
+/** Ops that carry the models' compute: they must run on the device under test (LogSoftmax: rewritten for WebGPU, runtime/lowering.ts). */
+const MAIN_OPS = ['MatMul', 'FusedMatMul', 'Gemm', 'Gather', 'Softmax', 'LogSoftmax'];
 
 const unavailable: string | undefined = DEVICE === 'auto' ? 'MEMAUDIT_AGREEMENT_DEVICE must name one device' : precheck(DEVICE, currentEnvironment());
 const required = process.env.MEMAUDIT_REQUIRE_E2E === '1' && DEVICE !== 'cpu';
