@@ -5,6 +5,7 @@
  *   npm run bench -- train [--model bag|code2vec|transformer|all] [--device cpu|webgpu|auto]
  *                          [--threads 1,2] [--steps-per-run S] [--runs R] [--optimizer adam|adamw|sgd]
  *                          [--embedding-gradient auto|sorted|scatter-add] [--matmul 2048]
+ *                          [--sizes reference|tiny]
  *
  * Prints one JSON line per model, device and thread count (default: 1 and all cores — on a small
  * machine one thread with 'scatter-add' embedding gradients can beat two threads with the exact
@@ -12,13 +13,18 @@
  * S steps each (after one warm-up run); eval samples/s from evaluate() on batches of the same
  * size (top-5). model_gflop_per_s counts the analytic forward FLOPs × 3 (forward + backward)
  * per trained sample; the optimizer update and embedding scatter are not counted.
+ *
+ * WebGPU on a Vulkan driver named by MEMAUDIT_VULKAN_DRIVER (SwiftShader, in software) defaults to
+ * tiny sizes (the reference sizes take minutes per step there) and marks its lines
+ * `"software": true`: informative only, they show the WebGPU path runs, not how fast a GPU is
+ * (scripts/gpu-check.sh measures a real GPU).
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { MODELS, MODEL_NAMES, buildArchitecture, createModel } from '../models/registry';
 import { Graph, emitModel, ops as o } from '../server/src/onnx';
-import { createSession } from '../server/src/runtime';
+import { createSession, currentEnvironment, softwareVulkan } from '../server/src/runtime';
 import type { EmbeddingGradient } from '../server/src/train/compile';
 import { arraySource } from '../server/src/dataset/source';
 import { Rng } from '../server/src/util/rng';
@@ -27,8 +33,11 @@ import type { Batch, OptimizerConfig } from '../server/src/train/types';
 /** Batch size per model at the reference benchmark. */
 const REFERENCE_BATCH: Record<string, number> = { bag: 256, code2vec: 256, transformer: 64 };
 
+/** Sizes small enough for software Vulkan: the agreement test's models (preset 'tiny'). */
+const TINY = { sizes: { tokens: 200, paths: 20, labels: 16 }, batch: 16, matmul: 256, preset: 'tiny' } as const;
+
 /** GFLOP/s of an n×n×n float32 MatMul on the device (best of several runs). */
-async function matmulRate(device: string, threads: number, n: number): Promise<{ gflops: number; device: string }> {
+async function matmulRate(device: string, threads: number, n: number): Promise<{ gflops: number; device: string; software: boolean }> {
   const g = new Graph('matmul');
   const a = g.input('a', 'float32', [n, n]);
   const b = g.input('b', 'float32', [n, n]);
@@ -45,7 +54,7 @@ async function matmulRate(device: string, threads: number, n: number): Promise<{
       await session.run(feeds);
       best = Math.min(best, (performance.now() - t) / 1000);
     }
-    return { gflops: (2 * n * n * n) / best / 1e9, device: session.device.used };
+    return { gflops: (2 * n * n * n) / best / 1e9, device: session.device.used, software: session.device.software };
   } finally {
     await session.dispose();
   }
@@ -83,7 +92,8 @@ export async function runTrainBench(argv: string[]): Promise<void> {
       runs: { type: 'string', default: '3' },
       optimizer: { type: 'string', default: 'adam' },
       'embedding-gradient': { type: 'string', default: 'auto' },
-      matmul: { type: 'string', default: '2048' },
+      matmul: { type: 'string' },
+      sizes: { type: 'string' },
     },
   });
   const names = values.model === 'all' ? [...MODEL_NAMES] : values.model!.split(',');
@@ -105,13 +115,16 @@ export async function runTrainBench(argv: string[]): Promise<void> {
   }
 
   async function benchDevice(device: string, threads: number): Promise<void> {
-    const mm = await matmulRate(device, threads, Number(values.matmul));
+    const software = device === 'webgpu' && softwareVulkan('webgpu', currentEnvironment());
+    const tiny = (values.sizes ?? (software ? 'tiny' : 'reference')) === 'tiny';
+    const mm = await matmulRate(device, threads, Number(values.matmul ?? (tiny ? TINY.matmul : 2048)));
     for (const name of names) {
       const def = MODELS[name as keyof typeof MODELS];
       if (!def) throw new Error(`unknown model ${name}: valid are ${MODEL_NAMES.join(', ')}`);
-      const sizes = def.referenceSizes;
-      const B = REFERENCE_BATCH[name]!;
-      const arch = buildArchitecture(name, sizes);
+      const sizes = tiny ? TINY.sizes : def.referenceSizes;
+      const B = tiny ? TINY.batch : REFERENCE_BATCH[name]!;
+      const preset = tiny ? TINY.preset : undefined;
+      const arch = buildArchitecture(name, sizes, preset);
       const width = arch.features[0]!.shape[0]!;
       const source = randomSource(name, sizes, B * S, width);
       process.stderr.write(`train bench: ${name} on ${device}, ${threads} thread(s): compiling…\n`);
@@ -119,6 +132,7 @@ export async function runTrainBench(argv: string[]): Promise<void> {
       const model = await createModel(name, {
         source,
         sizes,
+        preset,
         batchSize: B,
         stepsPerRun: S,
         optimizer,
@@ -151,7 +165,9 @@ export async function runTrainBench(argv: string[]): Promise<void> {
             model: name,
             device: model.device,
             requested_device: device,
+            ...(mm.software ? { software: true, note: 'WebGPU on a software Vulkan driver: shows the path runs, not GPU speed' } : {}),
             threads,
+            sizes: tiny ? 'tiny' : 'reference',
             batch: B,
             steps_per_run: S,
             optimizer: optimizer.kind,

@@ -17,13 +17,15 @@ mkdir -p "$OUT"
   nproc
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>&1 || echo 'no nvidia-smi'
   ls /usr/local/nvidia/share/vulkan/icd.d 2>&1 || true
+  # Set, WebGPU runs on that (software) driver and the timings below say nothing about a GPU.
+  echo "MEMAUDIT_VULKAN_DRIVER=${MEMAUDIT_VULKAN_DRIVER:-}"
 } > "$OUT/machine.txt" 2>&1
 cat "$OUT/machine.txt"
 
 echo "== agreement ($DEVICE vs cpu)"
 MEMAUDIT_AGREEMENT_DEVICE=$DEVICE node --test dist/test/unit/train/device-agreement.test.js > "$OUT/agreement.tap" 2>&1
 echo "rc=$?"
-grep -E '^# (pass|fail|skipped)|Δ|SKIPPED|^not ok' "$OUT/agreement.tap"
+grep -E '^# (pass|fail|skipped)|Δ|SKIPPED|nodes on|^not ok' "$OUT/agreement.tap"
 
 echo "== train bench on $DEVICE"
 node dist/bench/main.js train --model all --device "$DEVICE" --threads 2 > "$OUT/bench-train-$DEVICE.jsonl" 2> "$OUT/bench-train-$DEVICE.err"

@@ -126,7 +126,10 @@ export function gradients(loss: Value, wrt: readonly Value[], options: GradientO
     const list = contributions.get(v);
     if (!list) return undefined;
     if (list.length > 1) {
-      const s = productSum(list) ?? o.sum(list);
+      // Adds in order rather than one Sum node: the same float32 values on the CPU (onnxruntime's
+      // Sum adds its inputs left to right), and onnxruntime 1.30's WebGPU provider has no Sum
+      // kernel, so a Sum node sent each gradient to host memory and back (runtime/devices.ts).
+      const s = productSum(list) ?? list.slice(1).reduce((acc, g) => o.add(acc, g), list[0]!);
       contributions.set(v, [s]);
       return s;
     }

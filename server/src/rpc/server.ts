@@ -121,7 +121,7 @@ function likelyDevice(requested: string): string {
   if (requested !== 'auto') return requested;
   try {
     const env = currentEnvironment();
-    return candidates(parseDevice(requested), env.platform).find((d) => precheck(d, env) === undefined) ?? 'cpu';
+    return candidates(parseDevice(requested), env.platform).find((d) => precheck(d, env, parseDevice(requested)) === undefined) ?? 'cpu';
   } catch {
     return requested;
   }

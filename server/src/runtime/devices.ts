@@ -53,13 +53,21 @@ const spec = (s: ProviderSpec): ProviderSpec => Object.freeze({ ...s, platforms:
 /** Device → execution provider table. */
 export const DEVICE_TABLE: Readonly<Record<ConcreteDevice, ProviderSpec>> = Object.freeze({
   cpu: spec({ ep: 'cpu', platforms: ['linux', 'darwin', 'win32'], deviceOutputLocation: undefined, float64: true, gatherGradient: 'sorted', note: 'always available' }),
+  // Placement measured by the GPU vs CPU agreement test (onnxruntime profiles, SwiftShader): every
+  // MatMul, Gather, Softmax, ScatterND and element-wise node of the three models runs on WebGPU.
+  // On the CPU EP, by onnxruntime's choice: the training step Loop node (control flow always is;
+  // its body runs on WebGPU), small int64 shape computations (Slice, Squeeze, Unsqueeze, Cast,
+  // Equal, Reshape), and Sum, for which 1.30's WebGPU EP has no kernel (only the clipping norm's
+  // scalars: autodiff accumulates gradients with Adds for this reason). LogSoftmax, also without a
+  // kernel, is rewritten for WebGPU into ops it has (lowering.ts).
+  // Device outputs are read back through device-copy.ts, never onnxruntime's getData().
   webgpu: spec({
     ep: 'webgpu',
     platforms: ['linux', 'darwin', 'win32'],
     deviceOutputLocation: 'gpu-buffer',
     float64: false,
     gatherGradient: 'scatter-add',
-    note: 'bundled; Vulkan on Linux (needs libvulkan.so.1 and a GPU driver), D3D12 on Windows, Metal on macOS',
+    note: 'bundled; Vulkan on Linux (needs libvulkan.so.1 and a GPU driver, or MEMAUDIT_VULKAN_DRIVER for a software one), D3D12 on Windows, Metal on macOS',
   }),
   cuda: spec({
     ep: 'cuda',
@@ -100,7 +108,15 @@ export interface DeviceEnvironment {
   readonly libraryPath: string | undefined;
   /** Whether the dynamic loader's cache (/etc/ld.so.cache on Linux) lists a library. */
   readonly loaderCacheHas: (file: string) => boolean;
+  /**
+   * Value of MEMAUDIT_VULKAN_DRIVER: a Vulkan driver manifest (ICD JSON file) that WebGPU uses
+   * without a GPU device node, e.g. SwiftShader's. Undefined (or empty) when not set.
+   */
+  readonly vulkanDriver?: string | undefined;
 }
+
+/** The environment variable naming a Vulkan driver to use without a GPU device node. */
+export const VULKAN_DRIVER_VARIABLE = 'MEMAUDIT_VULKAN_DRIVER';
 
 /** The real machine. */
 export function currentEnvironment(): DeviceEnvironment {
@@ -117,6 +133,7 @@ export function currentEnvironment(): DeviceEnvironment {
     },
     bindingDir: bindingDir(),
     libraryPath: process.env.LD_LIBRARY_PATH,
+    vulkanDriver: process.env[VULKAN_DRIVER_VARIABLE] || undefined,
     // The cache file stores library names as plain strings.
     loaderCacheHas: (file) => {
       try {
@@ -151,18 +168,36 @@ function linuxGpuNode(env: DeviceEnvironment): boolean {
 }
 
 /**
- * Cheap prerequisite check. Returns undefined when the device may work (session creation has the
- * final word), or the reason it cannot.
+ * Whether WebGPU would run on the Vulkan driver named by MEMAUDIT_VULKAN_DRIVER (Linux): a driver
+ * chosen on purpose, usually a software one (SwiftShader), whose speed says nothing about a GPU's.
  */
-export function precheck(device: ConcreteDevice, env: DeviceEnvironment): string | undefined {
+export function softwareVulkan(device: ConcreteDevice, env: DeviceEnvironment): boolean {
+  return device === 'webgpu' && env.platform === 'linux' && !!env.vulkanDriver;
+}
+
+function linuxWebgpuPrecheck(env: DeviceEnvironment, requested: DeviceName): string | undefined {
+  if (!findLinuxLibrary(env, 'libvulkan.so.1')) {
+    return 'libvulkan.so.1 (the Vulkan loader, Debian package libvulkan1; Chromium ships one in /usr/lib/chromium, add it to LD_LIBRARY_PATH) was not found';
+  }
+  const driver = env.vulkanDriver;
+  if (!driver) return linuxGpuNode(env) ? undefined : `no GPU device node (/dev/dri/renderD*, /dev/nvidia*) was found (${VULKAN_DRIVER_VARIABLE} names a Vulkan driver to use without one)`;
+  if (!env.exists(driver)) return `${VULKAN_DRIVER_VARIABLE} names ${driver}, which does not exist`;
+  // A driver picked by hand (software Vulkan) is used only when asked for by name.
+  if (requested === 'auto') return `${VULKAN_DRIVER_VARIABLE} is set (${driver}): --device auto never picks that driver, ask for --device webgpu`;
+  return undefined;
+}
+
+/**
+ * Cheap prerequisite check. Returns undefined when the device may work (session creation has the
+ * final word), or the reason it cannot. `requested` is what the user asked for: 'auto' never
+ * takes a Vulkan driver named by MEMAUDIT_VULKAN_DRIVER.
+ */
+export function precheck(device: ConcreteDevice, env: DeviceEnvironment, requested: DeviceName = device): string | undefined {
   const spec = DEVICE_TABLE[device];
   if (!spec.platforms.includes(env.platform)) return `${device} is not available on ${env.platform} (${spec.note})`;
   if (device === 'cpu') return undefined;
   if (!env.backends.includes(spec.ep)) return `this onnxruntime-node build has no ${spec.ep} execution provider`;
-  if (device === 'webgpu' && env.platform === 'linux') {
-    if (!findLinuxLibrary(env, 'libvulkan.so.1')) return 'libvulkan.so.1 (the Vulkan loader, Debian package libvulkan1) was not found';
-    if (!linuxGpuNode(env)) return 'no GPU device node (/dev/dri/renderD*, /dev/nvidia*) was found';
-  }
+  if (device === 'webgpu' && env.platform === 'linux') return linuxWebgpuPrecheck(env, requested);
   if (device === 'cuda') {
     const lib = env.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
     if (!env.exists(path.join(env.bindingDir, lib))) return `the CUDA provider library ${lib} is not installed in ${env.bindingDir}`;

@@ -8,8 +8,8 @@
  */
 import { EngineError, ERROR_CODES } from '../errors';
 import { TensorData } from '../onnx/dtype';
-import { decodeModelProto } from '../onnx/proto';
-import { ConcreteDevice, DEVICE_TABLE, DeviceEnvironment, DeviceName, candidates, currentEnvironment, parseDevice, precheck } from './devices';
+import { ConcreteDevice, DEVICE_TABLE, DeviceEnvironment, DeviceName, candidates, currentEnvironment, parseDevice, precheck, softwareVulkan } from './devices';
+import { lowerFor } from './lowering';
 import { OrtSession, OrtSessionOptions, OrtTensor, ort } from './ort';
 import { Tensor, ortTensorOf } from './tensor';
 
@@ -29,8 +29,8 @@ export interface SessionOptions {
   /**
    * Outputs to keep in device memory on GPU providers (parameters, optimizer state), to be fed
    * back next run without a copy. Ignored on providers without device outputs (CPU, CUDA in the
-   * Node binding). Scalar outputs are always returned to host memory: a scalar 'gpu-buffer'
-   * output crashes onnxruntime 1.30 (GPU.md).
+   * Node binding). Any rank may stay on the device (scalars included); what crashed onnxruntime
+   * 1.30 was reading such an output with its own getData() (device-copy.ts).
    */
   readonly deviceOutputs?: readonly string[];
   /** onnxruntime graph optimization level (default 'all'). */
@@ -49,6 +49,11 @@ export interface DeviceReport {
   readonly used: ConcreteDevice;
   /** Devices tried before `used`, each with the reason it was skipped. */
   readonly skipped: readonly { readonly device: ConcreteDevice; readonly reason: string }[];
+  /**
+   * The device runs on a Vulkan driver named by MEMAUDIT_VULKAN_DRIVER (software, e.g.
+   * SwiftShader): results are valid, its speed says nothing about a GPU's.
+   */
+  readonly software: boolean;
 }
 
 /** A feed: a runtime tensor (possibly device-resident) or host data. */
@@ -127,10 +132,14 @@ function checkThreads(name: string, n: number | undefined): void {
   }
 }
 
-/** Output names of rank 0 in a model, read from its ModelProto. */
-function scalarOutputs(model: Uint8Array): Set<string> {
-  const proto = decodeModelProto(model);
-  return new Set(proto.graph.output.filter((o) => (o.type?.tensor_type.shape?.dim ?? []).length === 0).map((o) => o.name));
+/**
+ * Points the Vulkan loader at one driver manifest. The loader reads these variables when Dawn
+ * creates its Vulkan instance (the first WebGPU session of the process), so setting them here,
+ * before that, is enough; VK_ICD_FILENAMES is the name loaders before 1.3.207 read.
+ */
+function useVulkanDriver(manifest: string): void {
+  process.env.VK_DRIVER_FILES = manifest;
+  process.env.VK_ICD_FILENAMES = manifest;
 }
 
 /**
@@ -149,19 +158,13 @@ export async function createSession(model: Uint8Array, options: SessionOptions =
   const list = candidates(requested, env.platform);
 
   for (const device of list) {
-    const reason = precheck(device, env);
+    const reason = precheck(device, env, requested);
     if (reason) {
       skipped.push({ device, reason });
       continue;
     }
     const spec = DEVICE_TABLE[device];
-    let deviceOutputs: string[] = [];
-    if (spec.deviceOutputLocation && options.deviceOutputs?.length) {
-      const scalars = scalarOutputs(model);
-      deviceOutputs = options.deviceOutputs.filter((o) => !scalars.has(o));
-      const dropped = options.deviceOutputs.filter((o) => scalars.has(o));
-      if (dropped.length) log(`session '${name}': scalar outputs ${dropped.join(', ')} stay in host memory`);
-    }
+    const deviceOutputs = spec.deviceOutputLocation ? [...(options.deviceOutputs ?? [])] : [];
     const so: OrtSessionOptions = {
       executionProviders: [spec.ep],
       graphOptimizationLevel: options.graphOptimization ?? 'all',
@@ -171,25 +174,28 @@ export async function createSession(model: Uint8Array, options: SessionOptions =
       },
     };
     if (options.intraOpThreads !== undefined) so.intraOpNumThreads = options.intraOpThreads;
-    // A developer's switch: onnxruntime's per-node timings, written as JSON files named
-    // <prefix>_<date>.json when the session is released (chrome://tracing format).
+    // A developer's switch: onnxruntime's per-node timings and providers, written as JSON files
+    // named <prefix>-<session>-<device>_<date>.json when the session is released (chrome://tracing
+    // format; placement.ts reads which provider ran each node).
     const profile = process.env.MEMAUDIT_ORT_PROFILE;
     if (profile) {
       so.enableProfiling = true;
-      so.profileFilePrefix = `${profile}-${name}`;
+      so.profileFilePrefix = `${profile}-${name}-${device}`;
     }
     if (options.interOpThreads !== undefined) so.interOpNumThreads = options.interOpThreads;
     if (deviceOutputs.length && spec.deviceOutputLocation) {
       so.preferredOutputLocation = Object.fromEntries(deviceOutputs.map((o) => [o, spec.deviceOutputLocation!]));
     }
+    const software = softwareVulkan(device, env);
+    if (software) useVulkanDriver(env.vulkanDriver!);
     try {
-      const s = await ort().InferenceSession.create(model, so);
+      const s = await ort().InferenceSession.create(lowerFor(spec.ep, model), so);
       const missing = deviceOutputs.filter((o) => !s.outputNames.includes(o));
       if (missing.length) {
         await s.release();
         throw new EngineError(ERROR_CODES.RUNTIME, `session '${name}': deviceOutputs ${missing.join(', ')} are not outputs of the model (outputs: ${s.outputNames.join(', ')})`);
       }
-      const report: DeviceReport = { requested, used: device, skipped };
+      const report: DeviceReport = { requested, used: device, skipped, software };
       if (skipped.length) log(`session '${name}': device ${requested} → ${device} (${skipped.map((s) => `${s.device}: ${s.reason}`).join('; ')})`);
       return Session.create(s, name, report, deviceOutputs);
     } catch (e) {

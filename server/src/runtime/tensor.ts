@@ -5,6 +5,7 @@
  */
 import { EngineError, ERROR_CODES } from '../errors';
 import { DType, DTYPES, TensorData, TypedArrayOf, tensor as hostTensor } from '../onnx/dtype';
+import { copyToHost } from './device-copy';
 import { OrtTensor, ort } from './ort';
 
 /** Where a tensor's data lives. */
@@ -69,12 +70,15 @@ export class Tensor {
     return { dtype: this.dtype as D, dims: this.dims, data: t.data as TypedArrayOf[D] };
   }
 
-  /** Host data, copied from the device when needed. */
+  /**
+   * Host data, copied from the device when needed: through a copy session, never onnxruntime's
+   * `getData()`, which aborts the process for device tensors (device-copy.ts).
+   */
   async download<D extends DType = DType>(): Promise<TensorData<D>> {
     const t = this.handle();
     if (this.location === 'cpu') return this.data<D>();
     try {
-      const data = (await t.getData()) as TypedArrayOf[D];
+      const data = (await copyToHost(t)) as TypedArrayOf[D];
       return { dtype: this.dtype as D, dims: this.dims, data };
     } catch (e) {
       throw new EngineError(ERROR_CODES.RUNTIME, `copying a ${this.dtype}[${this.dims.join(',')}] tensor from the device failed: ${(e as Error).message}`, undefined, { cause: e });

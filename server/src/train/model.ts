@@ -111,7 +111,7 @@ export class CompiledModel implements TrainableModel {
     const optimizer = resolveOptimizer(options.optimizer);
     const requested = parseDevice(options.device ?? 'auto');
     const env = currentEnvironment();
-    const expected = candidates(requested, env.platform).find((d) => precheck(d, env) === undefined) ?? 'cpu';
+    const expected = candidates(requested, env.platform).find((d) => precheck(d, env, requested) === undefined) ?? 'cpu';
     const strategyOf = (d: ConcreteDevice): EmbeddingGradient => (options.embeddingGradient && options.embeddingGradient !== 'auto' ? options.embeddingGradient : embeddingGradientFor(d, threads));
 
     const open = async (device: string, strategy: EmbeddingGradient): Promise<Session> => {

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { test } from 'node:test';
 import { isEngineError } from '../../../server/src/errors';
 import { Graph, emitModel, gradients, ops as o, tensor } from '../../../server/src/onnx';
@@ -10,8 +13,12 @@ import {
   Tensor,
   createSession,
   currentEnvironment,
+  nodePlacement,
   parseDevice,
+  placementSummary,
   precheck,
+  profileFiles,
+  softwareVulkan,
 } from '../../../server/src/runtime';
 
 function code(c: string, pattern?: RegExp): (e: unknown) => boolean {
@@ -19,15 +26,19 @@ function code(c: string, pattern?: RegExp): (e: unknown) => boolean {
 }
 
 /** A Linux machine with the given libraries / device nodes, and onnxruntime's real binding dir. */
-function fakeLinux(opts: { vulkan?: boolean; gpu?: boolean; cudaLib?: boolean }): DeviceEnvironment {
+function fakeLinux(opts: { vulkan?: boolean; gpu?: boolean; cudaLib?: boolean; driver?: string }): DeviceEnvironment {
   return {
     platform: 'linux',
     backends: ['cpu', 'webgpu', 'cuda'],
-    exists: (f) => (opts.vulkan === true && f.endsWith('/libvulkan.so.1') && f.startsWith('/usr/lib/')) || (opts.cudaLib === true && f.endsWith('libonnxruntime_providers_cuda.so')),
+    exists: (f) =>
+      (opts.vulkan === true && f.endsWith('/libvulkan.so.1') && f.startsWith('/usr/lib/')) ||
+      (opts.cudaLib === true && f.endsWith('libonnxruntime_providers_cuda.so')) ||
+      f === '/opt/sw/icd.json',
     list: (d) => (opts.gpu && d === '/dev/dri' ? ['card0', 'renderD128'] : []),
     bindingDir: '/opt/ort/bin',
     libraryPath: undefined,
     loaderCacheHas: () => false,
+    vulkanDriver: opts.driver,
   };
 }
 
@@ -80,6 +91,60 @@ test('auto on this machine reports the device it used', async () => {
   assert.ok(AUTO_ORDER[process.platform]!.includes(s.device.used));
   assert.equal(lines.length, s.device.skipped.length ? 1 : 0);
   await s.dispose();
+});
+
+test('MEMAUDIT_VULKAN_DRIVER lets an explicit webgpu request run without a device node, never auto', async () => {
+  const sw = fakeLinux({ vulkan: true, driver: '/opt/sw/icd.json' });
+  assert.equal(precheck('webgpu', sw), undefined);
+  assert.ok(softwareVulkan('webgpu', sw) && !softwareVulkan('cpu', sw) && !softwareVulkan('webgpu', fakeLinux({ vulkan: true, gpu: true })));
+  assert.match(precheck('webgpu', sw, 'auto') ?? '', /MEMAUDIT_VULKAN_DRIVER is set \(\/opt\/sw\/icd\.json\): --device auto never picks that driver/);
+  assert.match(precheck('webgpu', fakeLinux({ vulkan: true, gpu: true, driver: '/opt/sw/icd.json' }), 'auto') ?? '', /auto never picks/, 'the variable wins over a device node');
+  assert.match(precheck('webgpu', fakeLinux({ vulkan: true, driver: '/nope.json' })) ?? '', /names \/nope\.json, which does not exist/);
+  assert.match(precheck('webgpu', fakeLinux({ driver: '/opt/sw/icd.json' })) ?? '', /libvulkan\.so\.1.*LD_LIBRARY_PATH/);
+  const lines: string[] = [];
+  const s = await createSession(doubler(), { device: 'auto', intraOpThreads: 1, environment: sw, log: (l) => lines.push(l) });
+  assert.equal(s.device.used, 'cpu');
+  assert.equal(s.device.software, false);
+  assert.match(lines[0]!, /webgpu: MEMAUDIT_VULKAN_DRIVER is set/);
+  await s.dispose();
+});
+
+test('node placement is read from onnxruntime profiles, one entry per node', async () => {
+  const events = [
+    { cat: 'Session', name: 'model_run', args: {} },
+    { cat: 'Node', name: 'mm_kernel_time', args: { op_name: 'MatMul', provider: 'WebGpuExecutionProvider' } },
+    { cat: 'Node', name: 'mm_fence_before', args: { op_name: 'MatMul' } },
+    { cat: 'Node', name: 'mm_kernel_time', args: { op_name: 'MatMul', provider: 'WebGpuExecutionProvider' } },
+    { cat: 'Node', name: 'Memcpy_x_kernel_time', args: { op_name: 'MemcpyToHost', provider: 'WebGpuExecutionProvider' } },
+    { cat: 'Node', name: 'ls_kernel_time', args: { op_name: 'LogSoftmax', provider: 'CPUExecutionProvider' } },
+  ];
+  const nodes = nodePlacement(JSON.stringify(events));
+  assert.deepEqual(nodes, [
+    { node: 'mm', op: 'MatMul', provider: 'webgpu' },
+    { node: 'Memcpy_x', op: 'MemcpyToHost', provider: 'webgpu' },
+    { node: 'ls', op: 'LogSoftmax', provider: 'cpu' },
+  ]);
+  assert.deepEqual(placementSummary(nodes), { MatMul: { webgpu: 1 }, MemcpyToHost: { webgpu: 1 }, LogSoftmax: { cpu: 1 } });
+
+  // A real session writes <prefix>-<session>-<device>_<date>.json when released.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memaudit-profile-'));
+  const before = process.env.MEMAUDIT_ORT_PROFILE;
+  process.env.MEMAUDIT_ORT_PROFILE = path.join(dir, 'x');
+  try {
+    const s = await createSession(doubler(), { device: 'cpu', intraOpThreads: 1, name: 'doubler' });
+    await s.run({ x: tensor('float32', [3], [1, 2, 3]) });
+    await s.dispose();
+    const files = profileFiles(path.join(dir, 'x'), 'cpu');
+    assert.equal(files.length, 1);
+    assert.match(path.basename(files[0]!), /^x-doubler-cpu_/);
+    assert.deepEqual(profileFiles(path.join(dir, 'x'), 'webgpu'), []);
+    const ops = placementSummary(nodePlacement(fs.readFileSync(files[0]!, 'utf8')));
+    assert.deepEqual(ops.Mul, { cpu: 1 });
+  } finally {
+    if (before === undefined) delete process.env.MEMAUDIT_ORT_PROFILE;
+    else process.env.MEMAUDIT_ORT_PROFILE = before;
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('an explicitly requested device that is unavailable is an error, not a fallback', async () => {

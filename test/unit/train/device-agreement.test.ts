@@ -10,14 +10,23 @@
  * each gradient by its own running norm, so a parameter whose gradient is ~0 can move by a
  * different tiny amount without changing any prediction.
  *
+ * Placement: every session writes an onnxruntime profile (MEMAUDIT_ORT_PROFILE, into a folder of
+ * this process), from which the test prints which nodes ran on the device and which fell back to
+ * the CPU, and fails if any of the models' main products (MAIN_OPS) did not run on the device.
+ *
  * The device is MEMAUDIT_AGREEMENT_DEVICE (default webgpu). Without that provider the test skips
- * and says why. `MEMAUDIT_AGREEMENT_DEVICE=cpu` runs the comparison against the CPU with one
- * thread (another embedding-gradient strategy), which checks this test itself on any machine.
+ * and says why, or fails when MEMAUDIT_REQUIRE_E2E=1 (CI, where scripts/run-tests.js points WebGPU
+ * at SwiftShader, Chromium's software Vulkan driver, through MEMAUDIT_VULKAN_DRIVER).
+ * `MEMAUDIT_AGREEMENT_DEVICE=cpu` runs the comparison against the CPU with one thread (another
+ * embedding-gradient strategy), which checks this test itself on any machine.
  */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, test } from 'node:test';
 import { createModel, MODEL_NAMES } from '../../../models/registry';
-import { currentEnvironment, parseDevice, precheck, type ConcreteDevice } from '../../../server/src/runtime';
+import { currentEnvironment, nodePlacement, parseDevice, placementSummary, precheck, profileFiles } from '../../../server/src/runtime';
 import { Rng } from '../../../server/src/util/rng';
 import type { Batch, SampleStats } from '../../../server/src/train/types';
 import { learnableSource, range } from './helpers';
@@ -28,15 +37,37 @@ const STEPS = 6;
 const ABS = 1e-3;
 const REL = 1e-3;
 
-const skipReason: string | false = (() => {
-  if (DEVICE === 'auto') return 'MEMAUDIT_AGREEMENT_DEVICE must name one device';
-  const why = precheck(DEVICE as ConcreteDevice, currentEnvironment());
-  if (why) {
-    process.stdout.write(`GPU vs CPU agreement SKIPPED: ${why}\n`);
-    return why;
+/** Ops that carry the models' compute: they must run on the device under test (LogSoftmax: rewritten for WebGPU, runtime/lowering.ts). */
+const MAIN_OPS = ['MatMul', 'FusedMatMul', 'Gemm', 'Gather', 'Softmax', 'LogSoftmax'];
+
+const unavailable: string | undefined = DEVICE === 'auto' ? 'MEMAUDIT_AGREEMENT_DEVICE must name one device' : precheck(DEVICE, currentEnvironment());
+const required = process.env.MEMAUDIT_REQUIRE_E2E === '1' && DEVICE !== 'cpu';
+const skipReason: string | false = unavailable && !required ? unavailable : false;
+if (skipReason) process.stdout.write(`GPU vs CPU agreement SKIPPED: ${skipReason}\n`);
+
+// Profiles of this process's sessions, for the placement report.
+const profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'memaudit-placement-'));
+const profilePrefix = path.join(profileDir, 'p');
+process.env.MEMAUDIT_ORT_PROFILE = profilePrefix;
+after(() => fs.rmSync(profileDir, { recursive: true, force: true }));
+
+/** Prints where each of a model's device sessions ran its nodes; asserts MAIN_OPS ran on the device. */
+function checkPlacement(name: string): void {
+  const files = profileFiles(profilePrefix, DEVICE).filter((f) => path.basename(f).startsWith(`p-${name}_`));
+  assert.ok(files.length > 0, `no onnxruntime profile of ${name} on ${DEVICE}`);
+  for (const file of files) {
+    const all = nodePlacement(fs.readFileSync(file, 'utf8'));
+    // Host ↔ device copies onnxruntime inserted: counted apart from the graph's own nodes.
+    const nodes = all.filter((n) => !n.op.startsWith('Memcpy'));
+    const session = path.basename(file).replace(/^p-/, '').replace(/_\d{4}-.*$/, '');
+    const off = Object.entries(placementSummary(nodes.filter((n) => n.provider !== DEVICE))).map(([op, by]) => `${op} ${Object.entries(by).map(([p, k]) => `${k} on ${p}`).join(', ')}`);
+    process.stdout.write(
+      `${session}: ${nodes.filter((n) => n.provider === DEVICE).length} of ${nodes.length} nodes on ${DEVICE} (+${all.length - nodes.length} copies); elsewhere: ${off.join('; ') || 'none'}\n`,
+    );
+    const misplaced = nodes.filter((n) => MAIN_OPS.includes(n.op) && n.provider !== DEVICE);
+    assert.deepEqual(misplaced.map((n) => `${n.op} ${n.node} on ${n.provider}`), [], `${session}: main products not on ${DEVICE}`);
   }
-  return false;
-})();
+}
 
 function setup(name: string, device: string, threads: number) {
   const { source, labels } = learnableSource({ seed: 11, samples: B * STEPS, labels: 6, tokens: 12, vocab: 60 });
@@ -66,6 +97,7 @@ function compare(what: string, gpu: SampleStats, cpu: SampleStats): number {
 
 for (const name of MODEL_NAMES) {
   test(`${name}: ${STEPS} training steps and an evaluation agree between ${DEVICE} and the CPU`, { skip: skipReason }, async () => {
+    assert.equal(unavailable, undefined, `MEMAUDIT_REQUIRE_E2E=1 and ${DEVICE} is unavailable: ${unavailable}`);
     const cpu = await setup(name, 'cpu', 2);
     const gpu = await setup(name, DEVICE, DEVICE === 'cpu' ? 1 : 2);
     try {
@@ -93,5 +125,6 @@ for (const name of MODEL_NAMES) {
       await cpu.m.dispose();
       await gpu.m.dispose();
     }
+    checkPlacement(name);
   });
 }
