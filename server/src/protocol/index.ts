@@ -193,6 +193,8 @@ export interface AuditConfigInput {
   csrEvery?: number;
   /** Folds of the cross-fitted memorization score; 0 = off. */
   memFolds?: number;
+  /** The task: `full` method naming, or `top:K` (methods among the K most frequent training names). */
+  labels?: string;
 }
 
 /** The engine's progress of an audit, as `runAudit` reports it. */
