@@ -10,7 +10,7 @@ import { GATE_METRICS } from '../audit/gates';
 import { EngineError, ERROR_CODES, isEngineError } from '../errors';
 import { reportJsonText } from '../report/shared/json-text';
 import { renderAuditText } from '../report/shared/text';
-import { choiceFlag, intFlag, intListFlag, numberFlag, parseCommandArgs, sizeFlag } from './args';
+import { choiceFlag, intFlag, intListFlag, labelsFlag, numberFlag, parseCommandArgs, sizeFlag } from './args';
 import type { CliIo } from './io';
 import { gatesExit, type ExitCode } from './exit';
 import { ProgressReporter } from './progress';
@@ -101,7 +101,7 @@ export async function runAuditCommand(argv: string[], io: CliIo): Promise<ExitCo
     ...(lr !== undefined ? { learningRate: lr } : {}),
     ...(values['max-train'] !== undefined ? { maxTrainSamples: intFlag('max-train', values['max-train'], 0)! } : {}),
     ...(values['mem-folds'] !== undefined ? { memFolds: intFlag('mem-folds', values['mem-folds'], 0, MAX_MEM_FOLDS)! } : {}),
-    ...(values.labels !== undefined ? { labels: values.labels } : {}),
+    ...(values.labels !== undefined ? { labels: labelsFlag('labels', values.labels)! } : {}),
     ...(values.device !== undefined ? { device: values.device } : {}),
     ...(values.lang !== undefined ? { language: values.lang } : {}),
     ...(values['max-file-size'] !== undefined ? { maxFileBytes: sizeFlag('max-file-size', values['max-file-size'])! } : {}),
