@@ -27,7 +27,7 @@ import type { FindingsController } from './findings';
 import { CATEGORY_LABELS, memorizationWords } from './findings-map';
 import { auditCommandOptions, doneSummary, headline, presetItem, PRESETS, progressMessage, type AuditCommandOptions } from './presets';
 import type { ReportPanels } from './report-panel';
-import { DELETE_RUN_PICK, FOLDER_PICK, notStarted, presetPick, SCOPE_PICK, TASK_K_INPUT, TASK_PICK, taskChangeItem, taskItems, taskKError } from './pickers';
+import { DELETE_RUN_PICK, FOLDER_PICK, notStarted, presetPick, SCOPE_PICK, TASK_K_PICK, TASK_PICK, taskChangeItem, taskItems, taskKError } from './pickers';
 
 export const COMMANDS = {
   audit: 'memaudit.audit',
@@ -151,7 +151,7 @@ async function pickPreset(ctx: CommandContext, scope: Scope): Promise<{ preset: 
 async function pickTask(current: string): Promise<string | undefined> {
   const choice = await vscode.window.showQuickPick(taskItems(current), TASK_PICK);
   if (!choice || choice.labels !== undefined) return choice?.labels;
-  const k = await vscode.window.showInputBox({ ...TASK_K_INPUT, validateInput: taskKError });
+  const k = await vscode.window.showInputBox({ ...TASK_K_PICK, validateInput: taskKError });
   return k === undefined ? undefined : `top:${Number(k)}`;
 }
 

@@ -35,7 +35,7 @@ export const FOLDER_PICK = pickOptions({ placeHolder: 'Which folder’s audits?'
 export const TASK_PICK = pickOptions({ title: 'Audit memorization: task', placeHolder: 'What the model predicts (the study’s “Top-10” datasets: top:10)' });
 
 /** The input box of "top:K…", K validated as the engine does (`dataset/labels.ts`). */
-export const TASK_K_INPUT = pickOptions({ title: 'Audit memorization: top-K task', placeHolder: 'K, e.g. 10' });
+export const TASK_K_PICK = pickOptions({ title: 'Audit memorization: top-K task', placeHolder: 'K, e.g. 10' });
 
 /** The preset picker's item that opens the task picker, showing the task in force. */
 export function taskChangeItem(labels: string): { label: string; description: string; task: true } {

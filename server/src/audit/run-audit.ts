@@ -160,7 +160,7 @@ async function corpusStage(s: Stage, store: RunsStore, clock: Clock): Promise<Co
         'An audit needs at least a few hundred methods (in several files) to say anything; point memaudit at a larger folder.',
     );
   }
-  checkTopLabels(dataset);
+  checkTopLabels(dataset, s.log);
   const trainIdx = subsetTrain(dataset.train, c.maxTrainSamples, c.splitSeed);
   if (trainIdx.length < dataset.train.length) {
     s.log(`training on a subset of ${trainIdx.length} of ${dataset.train.length} training methods (maxTrainSamples)`);
@@ -169,10 +169,17 @@ async function corpusStage(s: Stage, store: RunsStore, clock: Clock): Promise<Co
   return { extraction, dataset, datasetKey, trainIdx };
 }
 
-/** `top:K` with fewer than two names in training is no classification task: an error, not an audit. */
-function checkTopLabels(dataset: Dataset): void {
+/**
+ * `top:K`: says which names were kept and how many methods were left out; fewer than two names in
+ * training is no classification task, an error rather than an audit.
+ */
+function checkTopLabels(dataset: Dataset, log: (message: string) => void): void {
   const top = dataset.report.labels;
-  if (top && top.classes < 2) {
+  if (!top) return;
+  const names = dataset.vocab.labels.strings.filter((_, c) => c !== dataset.vocab.labels.unk);
+  const { train, val, test } = top.outside;
+  log(`labels ${top.setting}: ${top.classes} of ${top.candidates} training names kept (${names.join(', ')}); methods left out: train ${train}, val ${val}, test ${test}`);
+  if (top.classes < 2) {
     throw new EngineError(
       ERROR_CODES.EMPTY_CORPUS,
       `labels ${top.setting}: the training split has ${top.classes} distinct method name${top.classes === 1 ? '' : 's'}; a top-K task needs at least 2. Audit more code, or use labels 'full'.`,
