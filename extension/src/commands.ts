@@ -129,21 +129,25 @@ async function showError(ctx: CommandContext, what: string, e: unknown): Promise
   if (choice === 'Show Output') ctx.output.show(true);
 }
 
-/** The preset and the task; the preset picker's last item changes the task (then the presets show again). */
-async function pickPreset(ctx: CommandContext, scope: Scope): Promise<{ preset: string; labels: string } | undefined> {
+/**
+ * The preset, and the task when the user changed it (the preset picker's last item; the presets
+ * then show again). An unchanged task is not passed, so the settings and the config file decide.
+ */
+async function pickPreset(ctx: CommandContext, scope: Scope): Promise<{ preset: string; labels?: string } | undefined> {
   const configured = ctx.settings(scope.folder)('preset');
-  const setting = ctx.settings(scope.folder)('labels');
-  let labels = typeof setting === 'string' && setting !== '' ? setting : 'full';
   const plans = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Memaudit: sizing the presets' }, () =>
-    Promise.all(PRESETS.map((p) => ctx.client.request(AuditPlanRequest, target(ctx, scope, p)).then((plan: AuditPlanResult) => presetItem(p, plan)))),
+    Promise.all(PRESETS.map((p) => ctx.client.request(AuditPlanRequest, target(ctx, scope, p)))),
   );
-  const items = plans.map((p) => ({ ...p, picked: p.preset === configured }));
+  const items = plans.map((plan: AuditPlanResult, k) => ({ ...presetItem(PRESETS[k]!, plan), picked: PRESETS[k] === configured }));
   items.sort((a, b) => Number(b.picked) - Number(a.picked));
+  let labels = plans[0]?.labels ?? 'full';
+  let changed = false;
   for (;;) {
     const choice = await vscode.window.showQuickPick<(typeof items)[number] | ReturnType<typeof taskChangeItem>>([...items, taskChangeItem(labels)], presetPick(scope.name));
     if (!choice) return undefined;
-    if (!('task' in choice)) return { preset: choice.preset, labels };
-    labels = (await pickTask(labels)) ?? labels;
+    if (!('task' in choice)) return { preset: choice.preset, ...(changed ? { labels } : {}) };
+    const task = await pickTask(labels);
+    if (task !== undefined) [labels, changed] = [task, true];
   }
 }
 

@@ -246,6 +246,8 @@ export interface AuditPlanResult {
   configFile?: string;
   /** Training methods at most (0 = all). */
   maxTrainSamples: number;
+  /** The task (`full`, `top:K`) the settings resolve to; absent from older engines. */
+  labels?: string;
   /**
    * Estimated seconds of training for the whole grid, or null when nothing is known about the
    * corpus size yet. See `estimateBasis`.
