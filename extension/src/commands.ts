@@ -27,7 +27,7 @@ import type { FindingsController } from './findings';
 import { CATEGORY_LABELS, memorizationWords } from './findings-map';
 import { auditCommandOptions, doneSummary, headline, presetItem, PRESETS, progressMessage, type AuditCommandOptions } from './presets';
 import type { ReportPanels } from './report-panel';
-import { DELETE_RUN_PICK, FOLDER_PICK, notStarted, presetPick, SCOPE_PICK } from './pickers';
+import { DELETE_RUN_PICK, FOLDER_PICK, notStarted, presetPick, SCOPE_PICK, TASK_K_PICK, TASK_PICK, taskChangeItem, taskItems, taskKError } from './pickers';
 
 export const COMMANDS = {
   audit: 'memaudit.audit',
@@ -110,11 +110,11 @@ async function pickScope(): Promise<Scope | undefined> {
   return choice?.pick();
 }
 
-function target(ctx: CommandContext, scope: Scope, preset?: string): AuditTarget {
+function target(ctx: CommandContext, scope: Scope, preset?: string, labels?: string): AuditTarget {
   const read = ctx.settings(scope.folder);
   return {
     folder: scope.folder.fsPath,
-    config: settingsToConfigInput(read, { ...(preset ? { preset } : {}), ...(scope.inputs ? { inputs: scope.inputs } : {}) }),
+    config: settingsToConfigInput(read, { ...(preset ? { preset } : {}), ...(scope.inputs ? { inputs: scope.inputs } : {}), ...(labels ? { labels } : {}) }),
     useConfigFile: useConfigFile(read),
   };
 }
@@ -129,25 +129,44 @@ async function showError(ctx: CommandContext, what: string, e: unknown): Promise
   if (choice === 'Show Output') ctx.output.show(true);
 }
 
-async function pickPreset(ctx: CommandContext, scope: Scope): Promise<string | undefined> {
+/**
+ * The preset, and the task when the user changed it (the preset picker's last item; the presets
+ * then show again). An unchanged task is not passed, so the settings and the config file decide.
+ */
+async function pickPreset(ctx: CommandContext, scope: Scope): Promise<{ preset: string; labels?: string } | undefined> {
   const configured = ctx.settings(scope.folder)('preset');
   const plans = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Memaudit: sizing the presets' }, () =>
-    Promise.all(PRESETS.map((p) => ctx.client.request(AuditPlanRequest, target(ctx, scope, p)).then((plan: AuditPlanResult) => presetItem(p, plan)))),
+    Promise.all(PRESETS.map((p) => ctx.client.request(AuditPlanRequest, target(ctx, scope, p)))),
   );
-  const items = plans.map((p) => ({ ...p, picked: p.preset === configured }));
+  const items = plans.map((plan: AuditPlanResult, k) => ({ ...presetItem(PRESETS[k]!, plan), picked: PRESETS[k] === configured }));
   items.sort((a, b) => Number(b.picked) - Number(a.picked));
-  const choice = await vscode.window.showQuickPick(items, presetPick(scope.name));
-  return choice?.preset;
+  let labels = plans[0]?.labels ?? 'full';
+  let changed = false;
+  for (;;) {
+    const choice = await vscode.window.showQuickPick<(typeof items)[number] | ReturnType<typeof taskChangeItem>>([...items, taskChangeItem(labels)], presetPick(scope.name));
+    if (!choice) return undefined;
+    if (!('task' in choice)) return { preset: choice.preset, ...(changed ? { labels } : {}) };
+    const task = await pickTask(labels);
+    if (task !== undefined) [labels, changed] = [task, true];
+  }
+}
+
+/** The task picker (full, top:10, top:K… with an input box for K); undefined when closed. */
+async function pickTask(current: string): Promise<string | undefined> {
+  const choice = await vscode.window.showQuickPick(taskItems(current), TASK_PICK);
+  if (!choice || choice.labels !== undefined) return choice?.labels;
+  const k = await vscode.window.showInputBox({ ...TASK_K_PICK, validateInput: taskKError });
+  return k === undefined ? undefined : `top:${Number(k)}`;
 }
 
 /** Runs the audit with a cancellable progress notification; resolves with its end. */
-async function runWithProgress(ctx: CommandContext, scope: Scope, preset: string): Promise<AuditDoneParams | undefined> {
+async function runWithProgress(ctx: CommandContext, scope: Scope, preset: string, labels?: string): Promise<AuditDoneParams | undefined> {
   // Listen before starting: events are matched to the audit once its id is known.
   const early: (AuditProgressParams | AuditDoneParams)[] = [];
   let onEvent: (e: AuditProgressParams | AuditDoneParams) => void = (e) => early.push(e);
   const subs = [ctx.client.onProgress((p) => onEvent(p)), ctx.client.onDone((d) => onEvent(d))];
   try {
-    const started = await ctx.client.startAudit(target(ctx, scope, preset));
+    const started = await ctx.client.startAudit(target(ctx, scope, preset, labels));
     ctx.output.info(`audit ${started.auditId}: ${started.runs} run(s) × ${started.epochs} epochs, ${started.model} (${started.modelPreset}) on ${started.device}`);
     ctx.auditStarted?.(started.auditId, scope.folder);
     await vscode.commands.executeCommand('setContext', CONTEXT_AUDIT_RUNNING, true);
@@ -195,9 +214,10 @@ async function audit(ctx: CommandContext, uri?: vscode.Uri, options?: AuditComma
   try {
     const scope = uri ? await scopeOf(uri) : await pickScope();
     if (!scope) return reportNotStarted(ctx, 'scope');
-    const preset = options?.preset ?? (await pickPreset(ctx, scope));
-    if (!preset) return reportNotStarted(ctx, 'preset');
-    const done = await runWithProgress(ctx, scope, preset);
+    const picked = options?.preset ? { preset: options.preset, labels: undefined } : await pickPreset(ctx, scope);
+    if (!picked) return reportNotStarted(ctx, 'preset');
+    const preset = picked.preset;
+    const done = await runWithProgress(ctx, scope, preset, picked.labels);
     if (!done) return;
     const summary = doneSummary(done);
     ctx.output.info(summary.text);

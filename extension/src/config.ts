@@ -34,6 +34,7 @@ export const CONFIG_FIELDS = [
   'susceptibility',
   'csrEvery',
   'memFolds',
+  'labels',
 ] as const satisfies readonly (keyof AuditConfigInput)[];
 
 /** Fails to compile when the engine's config gains a field the settings do not mirror. */
@@ -59,6 +60,8 @@ export interface AuditChoices {
   preset?: string;
   /** Inputs of the chosen scope (a folder, a JSONL file), relative to the audit's folder or absolute. */
   inputs?: string[];
+  /** The task picked in the preset picker (`full`, `top:K`), over the `memaudit.labels` setting. */
+  labels?: string;
 }
 
 /** The audit's config layer from the settings the user set and the command's choices. */
@@ -74,6 +77,7 @@ export function settingsToConfigInput(read: SettingReader, choices: AuditChoices
   }
   if (choices.preset !== undefined) out.preset = choices.preset;
   if (choices.inputs !== undefined) out.inputs = [...choices.inputs];
+  if (choices.labels !== undefined) out.labels = choices.labels;
   return out as AuditConfigInput;
 }
 

@@ -28,6 +28,36 @@ export function presetPick(scopeName: string): PickOptions {
 
 export const FOLDER_PICK = pickOptions({ placeHolder: 'Which folder’s audits?' });
 
+/**
+ * The task (config field `labels`) is chosen from the preset picker: its last item opens the task
+ * picker, then the preset picker again, so the usual two steps stay two.
+ */
+export const TASK_PICK = pickOptions({ title: 'Audit memorization: task', placeHolder: 'What the model predicts (the study’s “Top-10” datasets: top:10)' });
+
+/** The input box of "top:K…", K validated as the engine does (`dataset/labels.ts`). */
+export const TASK_K_PICK = pickOptions({ title: 'Audit memorization: top-K task', placeHolder: 'K, e.g. 10' });
+
+/** The preset picker's item that opens the task picker, showing the task in force. */
+export function taskChangeItem(labels: string): { label: string; description: string; task: true } {
+  return { label: `$(symbol-enum) Task: ${labels}`, description: 'change what the model predicts (full method names, or the K most frequent names)…', task: true };
+}
+
+/** The task picker's items; `labels: undefined` asks for K. */
+export function taskItems(current: string): { label: string; description: string; labels: string | undefined; picked: boolean }[] {
+  const items = [
+    { label: 'full', description: 'full method naming: every training name is a class', labels: 'full' as string | undefined },
+    { label: 'top:10', description: 'methods whose name is among the 10 most frequent training names (Rabin et al.’s Top-10)', labels: 'top:10' as string | undefined },
+    { label: 'top:K…', description: 'the K most frequent training names, K classes', labels: undefined },
+  ];
+  return items.map((i) => ({ ...i, picked: i.labels === current }));
+}
+
+/** An error for the K input box, or undefined when it reads as an integer from 1 to 100 000. */
+export function taskKError(text: string): string | undefined {
+  const k = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
+  return Number.isSafeInteger(k) && k >= 1 && k <= 100_000 ? undefined : 'K is an integer from 1 to 100000';
+}
+
 export const DELETE_RUN_PICK = pickOptions({ title: 'Delete an audit run' });
 
 /** Said (status bar and output) when a picker of "Audit memorization" was closed without a choice. */

@@ -112,6 +112,9 @@ test('loose numbers and empty lists are usage errors naming the flag, the value 
     [['--batch-size', '100000'], "--batch-size '100000'", /integer from 1 to 65536/],
     [['--epochs', '99999999'], "--epochs '99999999'", /integer from 1 to 10000/],
     [['--max-file-size', '1G'], "--max-file-size '1G'", /at most 256M/],
+    [['--labels', 'top:0'], "--labels 'top:0'", /full \(method naming\) or top:K with K an integer from 1/],
+    [['--labels', 'top:x'], "--labels 'top:x'", /top:K/],
+    [['--labels', 'top10'], "--labels 'top10'", /e\.g\. top:10/],
   ];
   for (const [flags, named, accepted] of cases) {
     const r = await cli(['audit', 'corpus', ...flags], { cwd: work.dir });

@@ -139,6 +139,12 @@ test('audit/plan: grid size per preset, no time estimate before a first audit', 
   assert.equal(quick.epochs, 10);
   assert.equal(quick.modelPreset, 'names');
   assert.equal(quick.model, 'bag');
+  assert.equal(quick.labels, 'full');
+  const top = await client.request(AuditPlanRequest, { folder: work.dir, config: { preset: 'quick', labels: 'top:10' }, useConfigFile: false });
+  assert.equal(top.labels, 'top:10');
+  const badTask = await rejection(client.request(AuditPlanRequest, { folder: work.dir, config: { labels: 'top:0' }, useConfigFile: false }));
+  assert.equal(rpcErrorData(badTask)?.code, 'E_CONFIG');
+  assert.match(badTask.message, /^labels: must be 'full' or 'top:K'/);
   assert.equal(quick.estimatedSeconds, null);
   assert.match(quick.estimateBasis, /per 10,000 methods/);
   const thorough = await client.request(AuditPlanRequest, { folder: work.dir, config: { preset: 'thorough' }, useConfigFile: false });

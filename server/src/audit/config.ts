@@ -14,6 +14,7 @@ import { isLanguageId, type LanguageId } from '../parse/sample';
 import { NOISE_KINDS, type NoiseKind } from '../noise/kinds';
 import { parseGate, type Gate } from './gates';
 import { MAX_FILE_BYTES_LIMIT } from '../corpus/options';
+import { labelSettingText, topLabelsOf, type LabelSetting } from '../dataset/labels';
 
 /** Noise kinds (PRODUCT.md; applied to the training split only), as the noise module defines them. */
 export { NOISE_KINDS };
@@ -63,6 +64,11 @@ export interface AuditConfig {
    * by the detection score alone).
    */
   memFolds: number;
+  /**
+   * The task (`dataset/labels.ts`): `full` method naming, or `top:K`, methods whose name is among
+   * the K most frequent names of the training split (Rabin et al.'s "Top-10" datasets with K = 10).
+   */
+  labels: LabelSetting;
 }
 
 const LABEL_LEVELS = [0, 25, 50, 75, 100];
@@ -142,6 +148,7 @@ export const DEFAULT_AUDIT_CONFIG: AuditConfig = {
   susceptibility: true,
   csrEvery: 10,
   memFolds: 2,
+  labels: 'full',
 };
 
 /** The largest `epochs` accepted. */
@@ -285,6 +292,7 @@ export function resolveAuditConfig(...layers: AuditConfigInput[]): AuditConfig {
     })(),
     csrEvery: int('csrEvery', pick('csrEvery'), 0, 10_000),
     memFolds: memFoldsOf(pick('memFolds')),
+    labels: labelSettingText(topLabelsOf(pick('labels'))),
   };
 }
 

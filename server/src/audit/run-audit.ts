@@ -16,6 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { sha256Hex, stableStringify } from '../cache/keys';
 import type { Dataset } from '../dataset/build';
 import type { SampleColumns } from '../dataset/columns';
+import { topLabelsOf } from '../dataset/labels';
 import { EngineError, ERROR_CODES, isEngineError } from '../errors';
 import { NOISE_VERSION } from '../noise/kinds';
 import { DEFAULT_EXTRACT_SETTINGS } from '../parse/extract';
@@ -150,7 +151,7 @@ async function corpusStage(s: Stage, store: RunsStore, clock: Clock): Promise<Co
   });
   clock.extracted = performance.now();
   s.progress({ stage: 'dataset', fraction: P_EXTRACT, message: 'building the dataset' });
-  const { dataset, key: datasetKey } = await loadOrBuildDataset(extraction, { seed: c.splitSeed }, store.cacheDir, s.log);
+  const { dataset, key: datasetKey } = await loadOrBuildDataset(extraction, { seed: c.splitSeed, topLabels: topLabelsOf(c.labels) }, store.cacheDir, s.log);
   clock.datasetBuilt = performance.now();
   if (dataset.train.length < 2 || dataset.test.length < 1) {
     throw new EngineError(
@@ -159,12 +160,31 @@ async function corpusStage(s: Stage, store: RunsStore, clock: Clock): Promise<Co
         'An audit needs at least a few hundred methods (in several files) to say anything; point memaudit at a larger folder.',
     );
   }
+  checkTopLabels(dataset, s.log);
   const trainIdx = subsetTrain(dataset.train, c.maxTrainSamples, c.splitSeed);
   if (trainIdx.length < dataset.train.length) {
     s.log(`training on a subset of ${trainIdx.length} of ${dataset.train.length} training methods (maxTrainSamples)`);
   }
   for (const w of dataset.report.warnings) s.log(w);
   return { extraction, dataset, datasetKey, trainIdx };
+}
+
+/**
+ * `top:K`: says which names were kept and how many methods were left out; fewer than two names in
+ * training is no classification task, an error rather than an audit.
+ */
+function checkTopLabels(dataset: Dataset, log: (message: string) => void): void {
+  const top = dataset.report.labels;
+  if (!top) return;
+  const names = dataset.vocab.labels.strings.filter((_, c) => c !== dataset.vocab.labels.unk);
+  const { train, val, test } = top.outside;
+  log(`labels ${top.setting}: ${top.classes} of ${top.candidates} training names kept (${names.join(', ')}); methods left out: train ${train}, val ${val}, test ${test}`);
+  if (top.classes < 2) {
+    throw new EngineError(
+      ERROR_CODES.EMPTY_CORPUS,
+      `labels ${top.setting}: the training split has ${top.classes} distinct method name${top.classes === 1 ? '' : 's'}; a top-K task needs at least 2. Audit more code, or use labels 'full'.`,
+    );
+  }
 }
 
 /** A deterministic subset of at most `max` training samples (kept in canonical order). */
@@ -184,7 +204,9 @@ function subsetTrain(trainIdx: Int32Array, max: number, seed: number): Int32Arra
 async function openAudit(s: Stage, corpus: CorpusStage, store: RunsStore): Promise<{ inputs: AuditInputs; lock: AuditLock }> {
   const c = s.opts.config;
   const { extraction } = corpus;
-  const resultConfig = { ...c, gates: undefined, outDir: undefined, inputs: undefined };
+  // `labels: full` is left out so that audits from before the setting keep their ids (top:K
+  // changes the dataset key as well).
+  const resultConfig = { ...c, gates: undefined, outDir: undefined, inputs: undefined, labels: c.labels === 'full' ? undefined : c.labels };
   // DETECTION_VERSION: runs finished without the detection candidate table are not reused.
   const folder = store.audit(sha256Hex(`memaudit:${VERSION}`, `noise:${NOISE_VERSION}`, `detection:${DETECTION_VERSION}`, corpus.datasetKey, stableStringify(resultConfig)).slice(0, 12));
   // One audit at a time in a folder: a second one would train the same runs and pick up the
@@ -547,5 +569,6 @@ function reportConfig(c: AuditConfig): AuditReport['config'] {
     susceptibility: c.susceptibility,
     csrEvery: c.csrEvery,
     memFolds: c.memFolds,
+    labels: c.labels,
   };
 }

@@ -5,6 +5,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { EngineError, ERROR_CODES } from '../errors';
 import { MAX_FILE_BYTES_LIMIT } from '../corpus/options';
+import { labelSettingText, MAX_TOP_LABELS, topLabelsOf } from '../dataset/labels';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
@@ -74,4 +75,14 @@ export function choiceFlag<T extends string>(name: string, value: string | undef
     throw new EngineError(ERROR_CODES.USAGE, `--${name} must be one of ${choices.join(', ')} (got '${value}')`);
   }
   return value as T;
+}
+
+/** `--labels full|top:K` (the task, `dataset/labels.ts`), in its canonical spelling. */
+export function labelsFlag(name: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return labelSettingText(topLabelsOf(value, `--${name}`));
+  } catch {
+    throw flagError(name, value, `write full (method naming) or top:K with K an integer from 1 to ${MAX_TOP_LABELS}, e.g. top:10`);
+  }
 }

@@ -10,7 +10,7 @@ import { GATE_METRICS } from '../audit/gates';
 import { EngineError, ERROR_CODES, isEngineError } from '../errors';
 import { reportJsonText } from '../report/shared/json-text';
 import { renderAuditText } from '../report/shared/text';
-import { choiceFlag, intFlag, intListFlag, numberFlag, parseCommandArgs, sizeFlag } from './args';
+import { choiceFlag, intFlag, intListFlag, labelsFlag, numberFlag, parseCommandArgs, sizeFlag } from './args';
 import type { CliIo } from './io';
 import { gatesExit, type ExitCode } from './exit';
 import { ProgressReporter } from './progress';
@@ -37,6 +37,8 @@ Options:
   --lr X                   learning rate (Adam)
   --max-train N            train on at most N methods (0 = all)
   --mem-folds K            folds of the cross-fitted memorization score (K extra runs; 0 = off; default 2)
+  --labels full|top:K      task: full method naming (default), or only methods whose name is among
+                           the K most frequent training names, K classes (e.g. top:10)
   --device auto|cpu|webgpu|cuda|dml|coreml   where to train (default auto: a GPU if usable, else CPU)
   --lang java|python|ruby  parse every input as this language
   --max-file-size SIZE     skip files larger than SIZE (default 1M)
@@ -62,6 +64,7 @@ const OPTIONS = {
   lr: { type: 'string' },
   'max-train': { type: 'string' },
   'mem-folds': { type: 'string' },
+  labels: { type: 'string' },
   device: { type: 'string' },
   lang: { type: 'string' },
   'max-file-size': { type: 'string' },
@@ -98,6 +101,7 @@ export async function runAuditCommand(argv: string[], io: CliIo): Promise<ExitCo
     ...(lr !== undefined ? { learningRate: lr } : {}),
     ...(values['max-train'] !== undefined ? { maxTrainSamples: intFlag('max-train', values['max-train'], 0)! } : {}),
     ...(values['mem-folds'] !== undefined ? { memFolds: intFlag('mem-folds', values['mem-folds'], 0, MAX_MEM_FOLDS)! } : {}),
+    ...(values.labels !== undefined ? { labels: labelsFlag('labels', values.labels)! } : {}),
     ...(values.device !== undefined ? { device: values.device } : {}),
     ...(values.lang !== undefined ? { language: values.lang } : {}),
     ...(values['max-file-size'] !== undefined ? { maxFileBytes: sizeFlag('max-file-size', values['max-file-size'])! } : {}),

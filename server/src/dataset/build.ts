@@ -19,6 +19,7 @@ import {
   type SplitName,
   type SplitRatios,
 } from './split';
+import { labelSettingText, topLabels, topLabelsOf, type LabelSetting } from './labels';
 import { buildVocabulary, DEFAULT_VOCAB, PAD, UNK, type Vocabulary, type VocabOptions } from './vocab';
 
 /** Settings of `buildDataset`; every field has a default. They are part of the dataset's cache key. */
@@ -36,6 +37,11 @@ export interface DatasetOptions {
   nearDuplicates?: NearDuplicateOptions | false;
   /** Near-duplicate pairs kept for the report (all are counted). Default 10 000. */
   maxListedPairs?: number;
+  /**
+   * K of the `top:K` label setting (`dataset/labels.ts`): keep only methods whose name is among
+   * the K most frequent names of the training split. 0 or absent: every method (`full`).
+   */
+  topLabels?: number;
 }
 
 /** `DatasetOptions` with defaults filled in (what the cache key hashes). */
@@ -47,6 +53,8 @@ export interface ResolvedDatasetOptions {
   vocab: { tokens: Required<VocabOptions>; paths: Required<VocabOptions>; labels: Required<VocabOptions> };
   nearDuplicates: NearDuplicateParams | false;
   maxListedPairs: number;
+  /** Present only for `top:K`, so that `full` datasets keep the cache keys they had. */
+  topLabels?: number;
 }
 
 /** Fills in defaults and checks values (`E_CONFIG`); idempotent. */
@@ -66,6 +74,7 @@ export function resolveDatasetOptions(o: DatasetOptions | ResolvedDatasetOptions
     },
     nearDuplicates: o.nearDuplicates === false ? false : resolveNearDuplicateOptions({ seed, ...o.nearDuplicates }),
     maxListedPairs: o.maxListedPairs ?? 10_000,
+    ...(o.topLabels ? { topLabels: topLabelsOf(`top:${o.topLabels}`, 'topLabels') } : {}),
   };
 }
 
@@ -102,15 +111,28 @@ export interface DatasetReport {
     paths: { size: number; candidates: number };
     labels: { size: number; candidates: number; coverage: PerSplit<number> };
   };
+  /** The `top:K` selection; absent for `full`. */
+  labels?: TopLabelsReport;
   /** Conditions a user should know about (an empty split, a tiny vocabulary). */
   warnings: string[];
+}
+
+/** What the `top:K` label setting kept. */
+export interface TopLabelsReport {
+  setting: LabelSetting;
+  /** Names kept: K, or fewer when training has fewer distinct names. */
+  classes: number;
+  /** Distinct non-empty names among the deduplicated training methods. */
+  candidates: number;
+  /** Methods per split left out because their name is not among the kept names. */
+  outside: PerSplit<number>;
 }
 
 /** A built dataset over a `SampleColumns`. */
 export interface Dataset {
   /** Per sample: 0 train, 1 val, 2 test. */
   split: Uint8Array;
-  /** Per sample: 0 kept, 1 duplicate within its split, 2 leaked (duplicate of an earlier split). */
+  /** Per sample: 0 kept, 1 duplicate within its split, 2 leaked (duplicate of an earlier split), 3 outside the `top:K` names. */
   status: Uint8Array;
   /** Kept samples of each split, in canonical order (by origin and position). */
   train: Int32Array;
@@ -169,8 +191,30 @@ function splitWarnings(a: SplitAssignment, kept: PerSplit<number>, ratios: Split
 }
 
 /**
+ * The `top:K` label setting: the K most frequent names of the kept training methods
+ * (`topLabels`), then every split filtered to methods with one of those names. Left-out methods
+ * get status `outsideTopLabels`; `lists` and `kept` are updated in place.
+ */
+function keepTopLabels(c: SampleColumns, lists: PerSplit<Int32Array>, status: Uint8Array, kept: PerSplit<number>, k: number, warnings: string[]): TopLabelsReport {
+  const top = topLabels(c.label, lists.train, c.strings, k);
+  const outside: PerSplit<number> = { train: 0, val: 0, test: 0 };
+  for (const name of SPLIT_NAMES) {
+    const inTop = lists[name].filter((i) => top.kept[c.label[i]!] === 1);
+    for (const i of lists[name]) if (top.kept[c.label[i]!] !== 1) status[i] = STATUS.outsideTopLabels;
+    outside[name] = lists[name].length - inTop.length;
+    lists[name] = inTop;
+    kept[name] = inTop.length;
+  }
+  if (top.chosen < k) {
+    warnings.push(`labels top:${k}: the training split has only ${top.chosen} distinct method names, so the task has ${top.chosen} classes, not ${k}; audit more code or lower K`);
+  }
+  return { setting: labelSettingText(k), classes: top.chosen, candidates: top.candidates, outside };
+}
+
+/**
  * Builds the dataset. Steps: canonical order → split (by file or repository) → exact
- * duplicates (removed; cross-split ones counted as leakage) → near-duplicates among the kept
+ * duplicates (removed; cross-split ones counted as leakage) → with `top:K`, the methods whose
+ * name is not among training's K most frequent (removed) → near-duplicates among the kept
  * samples (counted and listed, not removed) → vocabularies over the kept training samples →
  * label coverage per split. Throws `E_CONFIG` for invalid options.
  */
@@ -199,6 +243,7 @@ export function buildDataset(c: SampleColumns, tables: StringTables, options: Da
     const name = SPLIT_NAMES[split[i]!]!;
     lists[name][fill[name]++] = i;
   }
+  const labelsReport = o.topLabels ? keepTopLabels(c, lists, status, kept, o.topLabels, warnings) : undefined;
   warnings.push(...splitWarnings(assignment, kept, o.ratios, n));
 
   // Near-duplicates among kept samples, in canonical order so that pair (a, b) has a first.
@@ -287,6 +332,7 @@ export function buildDataset(c: SampleColumns, tables: StringTables, options: Da
       paths: { size: paths.strings.length, candidates: count(pathCounts, 1) },
       labels: { size: labels.strings.length, candidates: count(labelCounts, 1), coverage },
     },
+    ...(labelsReport ? { labels: labelsReport } : {}),
     warnings,
   };
   return { split, status, train: lists.train, val: lists.val, test: lists.test, labelClass, vocab: { tokens, paths, labels }, nearDuplicates: pairs, report };

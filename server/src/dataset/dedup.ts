@@ -14,6 +14,8 @@ export const STATUS = {
   duplicate: 1,
   /** An earlier split (train before val before test) holds an identical sample: it would leak. */
   leaked: 2,
+  /** Kept by deduplication, left out by the `top:K` label setting (its name is not among the K; `dataset/build.ts`). */
+  outsideTopLabels: 3,
 } as const;
 
 /** Counts of removed samples. */

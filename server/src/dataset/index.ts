@@ -6,3 +6,4 @@ export * from './neardup';
 export * from './vocab';
 export * from './build';
 export * from './source';
+export * from './labels';

@@ -193,6 +193,8 @@ export interface AuditConfigInput {
   csrEvery?: number;
   /** Folds of the cross-fitted memorization score; 0 = off. */
   memFolds?: number;
+  /** The task: `full` method naming, or `top:K` (methods among the K most frequent training names). */
+  labels?: string;
 }
 
 /** The engine's progress of an audit, as `runAudit` reports it. */
@@ -244,6 +246,8 @@ export interface AuditPlanResult {
   configFile?: string;
   /** Training methods at most (0 = all). */
   maxTrainSamples: number;
+  /** The task (`full`, `top:K`) the settings resolve to; absent from older engines. */
+  labels?: string;
   /**
    * Estimated seconds of training for the whole grid, or null when nothing is known about the
    * corpus size yet. See `estimateBasis`.

@@ -133,6 +133,8 @@ export interface ReportConfig {
   csrEvery: number;
   /** Folds of the memorization score (0 = off); absent in older reports. */
   memFolds?: number;
+  /** The task: `full` or `top:K` (audit/config.ts `labels`); absent in older reports (full). */
+  labels?: string;
 }
 
 /** The cross-fitted memorization score (docs/metrics.md § "Memorization score (cross-fitted)"). */

@@ -288,6 +288,7 @@ export class EngineServer {
       device: likelyDevice(r.config.device),
       ...(r.configFile ? { configFile: r.configFile } : {}),
       maxTrainSamples: r.config.maxTrainSamples,
+      labels: r.config.labels,
       estimatedSeconds: estimate.seconds,
       estimateBasis: estimate.basis,
     };

@@ -27,6 +27,15 @@ test('defaults: label shuffling at 0/25/50/75/100 with the bag model, five runs 
   assert.deepEqual(c.inputs, DEFAULT_AUDIT_CONFIG.inputs);
 });
 
+test('labels: full by default and in every preset; top:K from any layer, in its canonical spelling; top:0 and top:x refused', () => {
+  assert.equal(resolveAuditConfig().labels, 'full');
+  for (const preset of ['quick', 'standard', 'thorough']) assert.equal(resolveAuditConfig({ preset }).labels, 'full');
+  assert.equal(resolveAuditConfig({ labels: 'top:10' }).labels, 'top:10');
+  assert.equal(resolveAuditConfig({ labels: 'top:10' }, { labels: ' top:3 ' }).labels, 'top:3');
+  for (const bad of ['top:0', 'top:x', 'top:', 'Top:10', 'all']) configError(() => resolveAuditConfig({ labels: bad }), /^labels: must be 'full' or 'top:K'/);
+  configError(() => resolveAuditConfig({ labels: 10 as unknown as string }), /^labels: /);
+});
+
 test('layers: flags override the file, a preset fills what no layer sets', () => {
   const file = { epochs: 7, model: 'code2vec', preset: 'thorough' };
   const flags = { epochs: 3 };

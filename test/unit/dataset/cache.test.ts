@@ -219,6 +219,17 @@ describe('cache', () => {
     assert.notEqual(datasetCacheKey('corpus-key', resolveDatasetOptions({ seed: 2 })), key);
   });
 
+  it('round-trips a top:K dataset: its lists, statuses and selection report', async () => {
+    const { columns, tables } = corpus();
+    const options = resolveDatasetOptions({ seed: 1, topLabels: 5 });
+    const d = buildDataset(columns, tables, options);
+    assert.equal(d.report.labels?.classes, 5);
+    const key = datasetCacheKey('corpus-key', options);
+    const file = datasetCachePath(tmp, key);
+    assert.equal(await saveDataset(file, key, d), true);
+    assert.deepEqual(await loadDataset(file, key), d);
+  });
+
   it('keys the corpus by settings and by every source fingerprint, not by their order', () => {
     const id = { inputs: ['/a', '/b'], corpusOptions: { maxFileBytes: 1, x: [1] }, extractSettings: { maxContexts: 200 }, toolVersion: '0.1.0' };
     const name = corpusCacheName(id);

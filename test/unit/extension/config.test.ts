@@ -19,6 +19,7 @@ interface Prop {
   markdownDescription?: string;
   scope?: string;
   items?: unknown;
+  pattern?: string;
 }
 const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
   contributes: { configuration: { properties: Record<string, Prop> } };
@@ -42,6 +43,15 @@ test("the command's choices (preset, scope inputs) override the settings", () =>
   const input = settingsToConfigInput(reader({ preset: 'quick', inputs: ['src'] }), { preset: 'thorough', inputs: ['data/methods.jsonl'] });
   assert.equal(input.preset, 'thorough');
   assert.deepEqual(input.inputs, ['data/methods.jsonl']);
+});
+
+test('the task (labels): the setting passes through, the picker\'s choice overrides it, the manifest pattern is the engine\'s rule', () => {
+  assert.equal(settingsToConfigInput(reader({ labels: 'top:10' })).labels, 'top:10');
+  assert.equal(settingsToConfigInput(reader({ labels: 'top:10' }), { labels: 'full' }).labels, 'full');
+  assert.equal(resolveAuditConfig(settingsToConfigInput(reader({}), { labels: 'top:20' })).labels, 'top:20');
+  const pattern = new RegExp(props['memaudit.labels']!.pattern!);
+  for (const ok of ['full', 'top:1', 'top:10', 'top:100000']) assert.match(ok, pattern);
+  for (const bad of ['top:0', 'top:x', 'top10', 'top:01', '']) assert.doesNotMatch(bad, pattern);
 });
 
 test('the layer resolves with the engine: explicit settings beat the preset, the preset fills the rest', () => {

@@ -9,15 +9,25 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { DELETE_RUN_PICK, FOLDER_PICK, notStarted, pickOptions, presetPick, SCOPE_PICK } from '../../../extension/src/pickers';
+import { DELETE_RUN_PICK, FOLDER_PICK, notStarted, pickOptions, presetPick, SCOPE_PICK, TASK_K_PICK, TASK_PICK, taskChangeItem, taskItems, taskKError } from '../../../extension/src/pickers';
 
 const ROOT = path.resolve(__dirname, '../../../..');
 
 test('every picker stays open when the focus moves; the titles the end-to-end test looks for are kept', () => {
-  for (const o of [SCOPE_PICK, presetPick('corpus'), FOLDER_PICK, DELETE_RUN_PICK, pickOptions({ title: 'x' })]) assert.equal(o.ignoreFocusOut, true, JSON.stringify(o));
+  for (const o of [SCOPE_PICK, presetPick('corpus'), FOLDER_PICK, DELETE_RUN_PICK, TASK_PICK, TASK_K_PICK, pickOptions({ title: 'x' })]) assert.equal(o.ignoreFocusOut, true, JSON.stringify(o));
   assert.equal(SCOPE_PICK.title, 'Audit memorization (1/2): what to audit');
   assert.equal(presetPick('corpus').title, 'Audit memorization (2/2): corpus');
   assert.equal(presetPick('corpus').matchOnDescription, true);
+});
+
+test('the task is changed from the preset picker: full, top:10 or top:K with K checked as the engine does', () => {
+  assert.equal(taskChangeItem('top:10').label, '$(symbol-enum) Task: top:10');
+  const items = taskItems('top:10');
+  assert.deepEqual(items.map((i) => i.labels), ['full', 'top:10', undefined]);
+  assert.deepEqual(items.map((i) => i.picked), [false, true, false]);
+  assert.equal(taskItems('top:7').some((i) => i.picked), false, 'another K is entered again');
+  for (const ok of ['10', ' 3 ', '100000']) assert.equal(taskKError(ok), undefined, ok);
+  for (const bad of ['0', 'x', '', '1.5', '100001', '-2']) assert.match(taskKError(bad) ?? '', /integer from 1 to 100000/, bad);
 });
 
 test('a picker closed without a choice says the audit was not started', () => {

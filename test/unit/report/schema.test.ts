@@ -18,6 +18,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { makeFixtureReport, withChoice, withIntervals } from './fixture';
 import { renderAuditText } from '../../../server/src/report/shared/text';
+import { toMarkdown } from '../../../server/src/report/shared/markdown';
+import { renderReportBody } from '../../../server/src/report/shared/html';
 
 // Tests break reports on purpose, which typed access would not allow.
 type Mutable = Record<string, any>;
@@ -229,7 +231,7 @@ test('every object of the schema is closed and requires what the types require',
   );
   assert.deepEqual(
     Object.keys(s.$defs.config.properties).filter((k) => !s.$defs.config.required.includes(k)),
-    ['language', 'memFolds'],
+    ['language', 'memFolds', 'labels'],
   );
 });
 
@@ -345,4 +347,19 @@ test('version 3: the detection choice and the runs\' candidate tables validate; 
   const low = structuredClone(v3);
   low.detection.choice!.heldOutInterval = { low: 0.9, high: 0.8 };
   assert.match(validateReport(low).errors.map((e) => `${e.path}: ${e.message}`).join(), /detection\.choice\.heldOutInterval: low \(0\.9\) is above high/);
+});
+
+test('the task setting (config.labels): top:K validates, survives a round trip and shows in text, Markdown and HTML; absent reads as full', () => {
+  const top = makeFixtureReport();
+  top.config.labels = 'top:10';
+  assert.deepEqual(validateReport(top).errors, []);
+  const back = parseReport(JSON.stringify(top), 'top.json');
+  assert.equal(back.config.labels, 'top:10');
+  assert.match(renderAuditText(back), /^memaudit .*\(bag, task top:10, device /);
+  assert.match(toMarkdown(back), / · task top:10 · /);
+  assert.match(renderReportBody(back), /<dt>task<\/dt><dd>top:10 \(methods whose name is among the K most frequent/);
+  const old = makeFixtureReport();
+  assert.equal(old.config.labels, undefined);
+  assert.match(renderAuditText(old), /task full/);
+  for (const bad of ['top:0', 'top:x', 'top10', 'all']) expectError(errorsAfter((r) => (r.config.labels = bad)), 'config.labels', /pattern|match/);
 });

@@ -16,6 +16,11 @@ export function fmtPercent(x: number, digits = 1): string {
   return `${(x * 100).toFixed(digits)}%`;
 }
 
+/** The task setting (config `labels`; absent in older reports: full method naming): `full`, `top:10`. */
+export function fmtTask(labels: string | undefined): string {
+  return labels ?? 'full';
+}
+
 /** A noise level in percent: `25%`. */
 export function fmtLevel(level: number): string {
   return `${fmt(level, 1)}%`;

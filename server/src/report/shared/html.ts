@@ -16,7 +16,7 @@
 import { createHash } from 'node:crypto';
 import { epochCurve, gateSummary, keyRepeatsLabel, noiseGroups, rocAt, rocGroups, SCORE_ROWS, scoreView, summarizeLevel, type LevelGroup, type NoiseGroup } from './aggregate';
 import { escapeHtml as esc } from './escape';
-import { describeNoise, detectionChoiceLine, detectionScoreLabel, fmt, fmtCount, fmtDuration, fmtLevel, withInterval } from './format';
+import { describeNoise, detectionChoiceLine, detectionScoreLabel, fmt, fmtCount, fmtDuration, fmtLevel, fmtTask, withInterval } from './format';
 import { corpusRoots, locateFinding, type LocateOptions } from './paths';
 import { barChart, lineChart, SERIES_COLORS, type LineSeries } from './svg';
 import type { AuditReport, EpochReport, Finding, FindingNoise, ReportGate, RunReport, ScoreKey } from '../../protocol/report';
@@ -659,6 +659,7 @@ function details(report: AuditReport): string {
     '<h3>Configuration</h3>',
     facts([
       ['model', `${esc(c.model)} (${esc(c.modelPreset)})`],
+      ['task', `${esc(fmtTask(c.labels))}${c.labels && c.labels !== 'full' ? ' (methods whose name is among the K most frequent training names)' : ' (method naming)'}`],
       ['noise', c.noise.length === 0 ? 'none' : c.noise.map((n) => `${esc(n.kind)} at ${n.levels.map((l) => esc(fmtLevel(l))).join(', ')}`).join('; ')],
       ['seeds', esc(c.seeds.join(', '))],
       ['training', `${c.epochs} epochs, batch ${c.batchSize}, learning rate ${esc(fmt(c.learningRate, 6))}, at most ${c.maxTrainSamples > 0 ? esc(fmtCount(c.maxTrainSamples)) : 'all'} training methods`],

@@ -6,7 +6,7 @@
 import * as fsp from 'node:fs/promises';
 import { gateSummary, noiseGroups, SCORE_ROWS, scoreView, summarizeLevel } from './aggregate';
 import { escapeMarkdown as md } from './escape';
-import { detectionChoiceLine, fmt, fmtCount, fmtDuration, fmtLevel, MISSING, withInterval } from './format';
+import { detectionChoiceLine, fmt, fmtCount, fmtDuration, fmtLevel, fmtTask, MISSING, withInterval } from './format';
 import { corpusRoots, encodePathUri, locateFinding, type LocateOptions } from './paths';
 import type { AuditReport, Finding, FindingCategory, ScoreKey } from '../../protocol/report';
 
@@ -101,7 +101,7 @@ export function toMarkdown(report: AuditReport, opts: MarkdownOptions = {}): str
         : `❌ ${gates.failed} of ${gates.total} quality gate${gates.total === 1 ? '' : 's'} failed`;
   out.push(`## memaudit: ${verdict}`, '');
   out.push(
-    `Run ${md(report.runId)} · ${md(report.createdAt)} · model ${md(report.config.model)} (${md(report.config.modelPreset)}) · ` +
+    `Run ${md(report.runId)} · ${md(report.createdAt)} · model ${md(report.config.model)} (${md(report.config.modelPreset)}) · task ${md(fmtTask(report.config.labels))} · ` +
       `${fmtCount(report.dataset.trainUsed)} training methods · ${report.runs.length} runs × ${report.config.epochs} epochs · ` +
       `${md(report.environment.device.used)} · ${fmtDuration(report.timings.totalMs)}`,
     '',

@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import type { AuditReport, Finding, FindingCategory } from '../../protocol/report';
 import { keyRepeatsLabel, SCORE_ROWS, scoreText } from './aggregate';
-import { detectionChoiceLine, findingValueKey, fmtDuration, fmtPercent } from './format';
+import { detectionChoiceLine, findingValueKey, fmtDuration, fmtPercent, fmtTask } from './format';
 import { inertField } from './terminal';
 
 /** `x` with `digits` decimals, `n/a` when the audit could not compute it. */
@@ -14,7 +14,7 @@ const fixed = (x: number | null | undefined, digits = 3): string => (x === null 
 /** The human summary of an audit (also used by `memaudit report`). */
 export function renderAuditText(r: AuditReport): string {
   const lines: string[] = [];
-  lines.push(`memaudit ${r.tool.version} — audit ${r.runId} (${r.config.model}, device ${r.environment.device.used})`);
+  lines.push(`memaudit ${r.tool.version} — audit ${r.runId} (${r.config.model}, task ${fmtTask(r.config.labels)}, device ${r.environment.device.used})`);
   lines.push(
     `corpus     ${r.corpus.samples} methods (${Object.entries(r.corpus.byLanguage)
       .filter(([, n]) => n > 0)
