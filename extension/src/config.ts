@@ -34,6 +34,7 @@ export const CONFIG_FIELDS = [
   'susceptibility',
   'csrEvery',
   'memFolds',
+  'adversarial',
 ] as const satisfies readonly (keyof AuditConfigInput)[];
 
 /** Fails to compile when the engine's config gains a field the settings do not mirror. */

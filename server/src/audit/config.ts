@@ -63,6 +63,11 @@ export interface AuditConfig {
    * by the detection score alone).
    */
   memFolds: number;
+  /**
+   * Attack every run's model (docs/metrics.md § "Adversarial robustness"): FGSM and PGD in
+   * embedding space and the greedy rename of locals, on fixed subsets of the train and test splits.
+   */
+  adversarial: boolean;
 }
 
 const LABEL_LEVELS = [0, 25, 50, 75, 100];
@@ -142,6 +147,7 @@ export const DEFAULT_AUDIT_CONFIG: AuditConfig = {
   susceptibility: true,
   csrEvery: 10,
   memFolds: 2,
+  adversarial: true,
 };
 
 /** The largest `epochs` accepted. */
@@ -285,6 +291,11 @@ export function resolveAuditConfig(...layers: AuditConfigInput[]): AuditConfig {
     })(),
     csrEvery: int('csrEvery', pick('csrEvery'), 0, 10_000),
     memFolds: memFoldsOf(pick('memFolds')),
+    adversarial: (() => {
+      const v = pick('adversarial');
+      if (typeof v !== 'boolean') fail('adversarial', `must be true or false (got ${JSON.stringify(v)})`);
+      return v;
+    })(),
   };
 }
 

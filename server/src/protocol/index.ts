@@ -193,6 +193,8 @@ export interface AuditConfigInput {
   csrEvery?: number;
   /** Folds of the cross-fitted memorization score; 0 = off. */
   memFolds?: number;
+  /** Adversarial attacks (FGSM, PGD, rename) on every run's model; default true. */
+  adversarial?: boolean;
 }
 
 /** The engine's progress of an audit, as `runAudit` reports it. */
