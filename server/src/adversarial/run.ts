@@ -5,10 +5,12 @@
  * The subsets are the same positions in every run of an audit, so the rates of two noise levels
  * compare the same samples.
  */
+import { performance } from 'node:perf_hooks';
 import type { ExtractedSample } from '../parse/sample';
 import type { SourceEditor } from '../noise';
 import type { AdversarialReport, AdversarialSplit } from '../protocol/report';
 import type { TrainableModel } from '../train/types';
+import { mixSeed } from '../train/probes';
 import { fnv1a, Rng } from '../util/rng';
 import { checkCancelled, embeddingAttack, rateOf, supportsEmbeddingAttack } from './embedding';
 import { renameAttack, type RenameEvaluator } from './rename';
@@ -33,7 +35,7 @@ export interface AdversarialSettings {
  * corners in 4 steps and leave 6 to move along them (Madry et al. use α = 2.5ε/k).
  */
 export const ADVERSARIAL_DEFAULTS: AdversarialSettings = {
-  epsilons: [0.05, 0.1, 0.25, 0.5],
+  epsilons: [0.01, 0.02, 0.05, 0.1],
   steps: 10,
   stepFactor: 0.25,
   samples: 256,
@@ -98,7 +100,7 @@ async function renameSplit(a: AdversarialInputs, set: AttackSet, clean: Int32Arr
     if (!src) continue;
     const target = clean[k]!;
     const p = (await evaluate([src.sample], target)).p[0]!;
-    const rng = new Rng([a.seed, fnv1a(`${what}:${k}`)]);
+    const rng = new Rng(mixSeed(a.seed, fnv1a(`${what}:${k}`)));
     const r = await renameAttack(editor, src.sample, src.unit, { target, p }, pool, evaluate, { candidates: a.settings.renameCandidates, budget: a.settings.renameBudget }, rng);
     if (!r.applicable) continue;
     applicable++;
@@ -118,10 +120,11 @@ function rates(flags: Uint8Array[], rows?: Uint8Array): number[] {
 async function measureSplit(a: AdversarialInputs, set: AttackSet, what: 'train' | 'test'): Promise<{ split: AdversarialSplit; corrupted?: AdversarialSplit }> {
   const s = a.settings;
   const rows = pick(set, Int32Array.from(set.indices.keys()));
-  a.log?.(`adversarial: FGSM/PGD on ${rows.indices.length} ${what} samples`);
+  const t0 = performance.now();
   const r = await embeddingAttack(a.model, rows.indices, rows.labels, { epsilons: s.epsilons, steps: s.steps, stepFactor: s.stepFactor, batchSize: a.batchSize }, { ...(a.signal ? { signal: a.signal } : {}) });
-  a.log?.(`adversarial: rename attack on up to ${s.renameSamples} ${what} samples`);
+  const t1 = performance.now();
   const rename = await renameSplit(a, set, r.clean, what);
+  a.log?.(`adversarial, ${what}: FGSM/PGD on ${rows.indices.length} methods in ${((t1 - t0) / 1000).toFixed(1)} s, rename attack on ${rename?.applicable ?? 0} in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
   const split: AdversarialSplit = { evaluated: rows.indices.length, fgsm: rates(r.fgsm), pgd: rates(r.pgd), rename };
   const bad = set.corrupted;
   if (!bad || !bad.some((x) => x === 1)) return { split };
