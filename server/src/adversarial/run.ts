@@ -30,16 +30,19 @@ export interface AdversarialSettings {
 }
 
 /**
- * Defaults. ε from 0.05 to 0.5 of the embedding RMS spans "no flips" to "most flips" on the
- * built-in models trained on generated corpora; 10 PGD iterates with α = ε/4 reach the ball's
- * corners in 4 steps and leave 6 to move along them (Madry et al. use α = 2.5ε/k).
+ * Defaults. ε from 0.01 to 0.1 of the embedding RMS spans "few flips" to "most flips" on bag
+ * trained on a generated corpus (3,000 methods, 10 epochs: PGD flipped 6 %, 10 %, 25 % and 59 % of
+ * the clean run's test predictions). 5 PGD iterates with α = ε/2 reach the box's corners in 2 steps
+ * and leave 3 to move along them (Madry et al. use α = 2.5ε/k). The sizes keep the cost to a few
+ * seconds per run (bench audit: `adversarialMs`); 128 samples give a flip rate's standard error
+ * of at most 0.044.
  */
 export const ADVERSARIAL_DEFAULTS: AdversarialSettings = {
   epsilons: [0.01, 0.02, 0.05, 0.1],
-  steps: 10,
-  stepFactor: 0.25,
-  samples: 256,
-  renameSamples: 64,
+  steps: 5,
+  stepFactor: 0.5,
+  samples: 128,
+  renameSamples: 32,
   renameCandidates: 4,
   renameBudget: 4,
 };

@@ -547,5 +547,6 @@ function reportConfig(c: AuditConfig): AuditReport['config'] {
     susceptibility: c.susceptibility,
     csrEvery: c.csrEvery,
     memFolds: c.memFolds,
+    adversarial: c.adversarial,
   };
 }

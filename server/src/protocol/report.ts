@@ -133,6 +133,8 @@ export interface ReportConfig {
   csrEvery: number;
   /** Folds of the memorization score (0 = off); absent in older reports. */
   memFolds?: number;
+  /** Whether the runs were attacked (`runs[].adversarial`); absent in older reports. */
+  adversarial?: boolean;
 }
 
 /** The cross-fitted memorization score (docs/metrics.md § "Memorization score (cross-fitted)"). */
