@@ -45,14 +45,14 @@ for (const theme of ['vscode-light', 'vscode-dark'] as const) {
       const legend = await section.locator('.legend li').allTextContents();
       assert.deepEqual(legend, ['PGD, test', 'PGD, train', 'FGSM, test', 'PGD, corrupted train', 'rename, test']);
       // The line has a visible stroke (the theme's colours reach the SVG).
-      const stroke = await chart.locator('.series polyline').first().evaluate((el) => getComputedStyle(el).stroke);
+      const stroke = await p.evaluate(`getComputedStyle(document.querySelector('section#adversarial svg .series polyline')).stroke`);
       assert.notEqual(stroke, 'none');
       const rows = section.locator('h3 + .table-wrap tbody tr');
       assert.equal(await rows.count(), 5);
       assert.equal(await rows.first().locator('td').first().textContent(), 'clean');
       assert.equal(await section.locator('ul.muted li').count(), 5, 'what each number means');
       assert.ok((await section.boundingBox())!.height > 200, 'the section takes room on the page');
-      await screenshot(p, `adversarial-${theme}`, { selector: 'section#adversarial' });
+      await screenshot(p, `adversarial-${theme}.png`, { selector: 'section#adversarial' });
       assert.deepEqual(await violations(p), [], 'CSP violations');
       assert.deepEqual(log.errors, [], 'console errors');
     } finally {
