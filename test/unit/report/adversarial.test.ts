@@ -78,3 +78,17 @@ test('every writer shows the flip rates with their explanation, and none does wi
   assert.match(junit, /<property name="adversarialPgdTest" value="[0-9.]+"\/>/);
   assert.doesNotMatch(toJUnit(plain), /adversarial/);
 });
+
+test('with two noise kinds the clean runs open both curves but the tables list them once', () => {
+  const base = makeFixtureReport({ extras: true });
+  const dead = { ...structuredClone(base.runs[2]!), id: 'x-dead-code-50-s0', kind: 'x-dead-code' };
+  const two = withAdversarial({ ...base, config: { ...base.config, noise: [...base.config.noise, { kind: 'x-dead-code', levels: [50] }] }, runs: [...base.runs, dead] });
+  assert.deepEqual(validateReport(two).errors, []);
+  assert.deepEqual(adversarialLevels(two).map((r) => `${r.kind} ${r.level}`), ['y-shuffle 0', 'y-shuffle 25', 'y-shuffle 50', 'y-shuffle 75', 'y-shuffle 100', 'x-dead-code 0', 'x-dead-code 50']);
+  assert.equal(renderAuditText(two).split('\n').filter((l) => /^ {2}clean /.test(l)).length, 1);
+  assert.equal(toMarkdown(two).split('\n').filter((l) => l.startsWith('| clean |')).length, 1);
+  const html = toHtml(two);
+  const section = html.slice(html.indexOf('<section id="adversarial"'), html.indexOf('</section>', html.indexOf('<section id="adversarial"')));
+  assert.equal((section.match(/<svg/g) ?? []).length, 2, 'one chart per kind');
+  assert.equal((section.match(/<td>clean<\/td>/g) ?? []).length, 1);
+});

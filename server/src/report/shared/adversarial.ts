@@ -72,6 +72,12 @@ export function adversarialLevels(report: Pick<AuditReport, 'runs' | 'config'>):
   return out;
 }
 
+/** `adversarialLevels` for tables: the clean runs once (they open every kind's curve). */
+export function adversarialRows(report: Pick<AuditReport, 'runs' | 'config'>): AdversarialLevel[] {
+  const rows = adversarialLevels(report);
+  return rows.filter((r, k) => r.level !== 0 || rows.findIndex((x) => x.level === 0) === k);
+}
+
 /** The ε of the first run with adversarial numbers (the audit uses one setting for all runs). */
 export function adversarialEpsilon(report: Pick<AuditReport, 'runs'>): number | null {
   const first = adversarialRuns(report)[0];

@@ -15,7 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import { epochCurve, gateSummary, keyRepeatsLabel, noiseGroups, rocAt, rocGroups, SCORE_ROWS, scoreView, summarizeLevel, type LevelGroup, type NoiseGroup } from './aggregate';
-import { ADVERSARIAL_HELP, adversarialEpsilon, adversarialLevels } from './adversarial';
+import { ADVERSARIAL_HELP, adversarialEpsilon, adversarialLevels, adversarialRows } from './adversarial';
 import { escapeHtml as esc } from './escape';
 import { describeNoise, detectionChoiceLine, detectionScoreLabel, fmt, fmtCount, fmtDuration, fmtLevel, withInterval } from './format';
 import { corpusRoots, locateFinding, type LocateOptions } from './paths';
@@ -354,7 +354,7 @@ function adversarialSection(ids: Ids, report: AuditReport): string {
   });
   const table = tableHtml(
     ['noise', 'runs', 'FGSM train', 'FGSM test', 'PGD train', 'PGD test', 'PGD corrupted', 'rename train', 'rename test'].map((label, i) => ({ label, numeric: i > 0 })),
-    rows.map((r) => ({ cells: [esc(r.level === 0 ? 'clean' : `${r.kind} ${fmtLevel(r.level)}`), String(r.runs), ...[r.fgsmTrain, r.fgsmTest, r.pgdTrain, r.pgdTest, r.pgdCorrupted, r.renameTrain, r.renameTest].map((v) => esc(fmt(v)))] })),
+    adversarialRows(report).map((r) => ({ cells: [esc(r.level === 0 ? 'clean' : `${r.kind} ${fmtLevel(r.level)}`), String(r.runs), ...[r.fgsmTrain, r.fgsmTest, r.pgdTrain, r.pgdTest, r.pgdCorrupted, r.renameTrain, r.renameTest].map((v) => esc(fmt(v)))] })),
     { caption: `Adversarial flip rates at ε = ${eps}` },
   );
   const help = `<ul class="muted">${Object.values(ADVERSARIAL_HELP).map((h) => `<li>${esc(h)}</li>`).join('')}</ul>`;

@@ -5,7 +5,7 @@
  */
 import * as fsp from 'node:fs/promises';
 import { gateSummary, noiseGroups, SCORE_ROWS, scoreView, summarizeLevel } from './aggregate';
-import { ADVERSARIAL_HELP, adversarialEpsilon, adversarialLevels } from './adversarial';
+import { ADVERSARIAL_HELP, adversarialEpsilon, adversarialRows } from './adversarial';
 import { escapeMarkdown as md } from './escape';
 import { detectionChoiceLine, fmt, fmtCount, fmtDuration, fmtLevel, MISSING, withInterval } from './format';
 import { corpusRoots, encodePathUri, locateFinding, type LocateOptions } from './paths';
@@ -184,7 +184,7 @@ export function toMarkdown(report: AuditReport, opts: MarkdownOptions = {}): str
 
 /** Adversarial flip rates per noise level (docs/metrics.md § "Adversarial robustness"); nothing when no run measured them. */
 function adversarialSection(report: AuditReport): string[] {
-  const rows = adversarialLevels(report);
+  const rows = adversarialRows(report);
   if (rows.length === 0) return [];
   const eps = adversarialEpsilon(report);
   return [
