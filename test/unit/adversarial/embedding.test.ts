@@ -44,6 +44,20 @@ test('PGD flips every prediction FGSM flips at the same ε, so never fewer; ε =
   }
 });
 
+test('with a fixed step α, more PGD iterates extend the same path: they never flip fewer', async () => {
+  const { m, labels } = await trainedBag();
+  try {
+    const epsilons = [0.3, 0.6];
+    const flips: Uint8Array[][] = [];
+    for (const steps of [1, 3, 8]) flips.push((await embeddingAttack(m, range(0, 48), labels, { epsilons, steps, stepFactor: 0.25, batchSize: 24 })).pgd);
+    for (let s = 1; s < flips.length; s++) {
+      epsilons.forEach((eps, k) => flips[s - 1]![k]!.forEach((f, i) => assert.ok(!f || flips[s]![k]![i], `ε ${eps}: sample ${i} flipped with fewer iterates only`)));
+    }
+  } finally {
+    await m.dispose();
+  }
+});
+
 test('an aborted signal stops the attack with E_CANCELLED', async () => {
   const { m, labels } = await trainedBag();
   try {
