@@ -57,6 +57,7 @@ export function supportsEmbeddingAttack(model: TrainableModel): boolean {
   return typeof model.inputEmbeddings === 'function' && typeof model.gradientAtEmbeddings === 'function';
 }
 
+/** Throws E_CANCELLED when `signal` is aborted (checked between model calls and samples). */
 export function checkCancelled(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new EngineError(ERROR_CODES.CANCELLED, 'the adversarial attack was cancelled');
 }

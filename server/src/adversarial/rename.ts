@@ -16,7 +16,7 @@
  * lowers it; stop as soon as an edit changes the prediction (flipped) or after `budget` kept renames.
  */
 import type { ExtractedSample } from '../parse/sample';
-import { applyPlan, localSites, nodeTypeSequence, parseTree, planRenameWith, prepareMethod, wordsOf, wrapMethod, type PreparedMethod, type SourceEdit, type SourceEditor } from '../noise';
+import { applyPlan, localSites, nodeTypeSequence, parseTree, planRenameWith, prepareMethod, wordsOf, wrapMethod, type LocalSites, type PreparedMethod, type SourceEdit, type SourceEditor } from '../noise';
 import type { Rng } from '../util/rng';
 
 /** Settings of the rename attack. */
@@ -83,12 +83,11 @@ function typesOf(editor: SourceEditor, m: PreparedMethod, text: string): string 
 }
 
 /** One greedy step: the best candidate rename of `local` given the renames kept so far. */
-async function bestRename(editor: SourceEditor, m: PreparedMethod, sites: Exclude<ReturnType<typeof localSites>, { skip: unknown }>, kept: ReadonlyMap<string, string>, local: string, names: readonly string[], target: number, evaluate: RenameEvaluator) {
+async function bestRename(editor: SourceEditor, m: PreparedMethod & { types: string }, sites: LocalSites, kept: ReadonlyMap<string, string>, local: string, names: readonly string[], target: number, evaluate: RenameEvaluator) {
   const edits: { name: string; edit: SourceEdit }[] = [];
-  const types = typesOf(editor, m, m.before);
   for (const name of names) {
     const r = applyPlan(editor, m, planRenameWith(m.view, sites, new Map([...kept, [local, name]])));
-    if (r.ok && typesOf(editor, m, r.value.after) === types) edits.push({ name, edit: r.value });
+    if (r.ok && typesOf(editor, m, r.value.after) === m.types) edits.push({ name, edit: r.value });
   }
   if (edits.length === 0) return undefined;
   const s = await evaluate(edits.map((e) => e.edit.sample), target);
@@ -120,13 +119,14 @@ export async function renameAttack(
   if (!prepared.ok) return none;
   const sites = localSites(prepared.value.view);
   if ('skip' in sites) return none;
+  const m = { ...prepared.value, types: typesOf(editor, prepared.value, prepared.value.before) };
   const kept = new Map<string, string>();
   const out: RenameOutcome = { applicable: true, flipped: false, renames: 0, calls: 0 };
   let p = clean.p;
   for (const local of sites.order) {
     if (out.renames >= s.budget) break;
     const avoid = new Set([...words, ...kept.values()]);
-    const best = await bestRename(editor, prepared.value, sites, kept, local, drawNames(pool, avoid, s.candidates, rng), clean.target, evaluate);
+    const best = await bestRename(editor, m, sites, kept, local, drawNames(pool, avoid, s.candidates, rng), clean.target, evaluate);
     if (best === undefined) continue;
     out.calls++;
     if (!best.flipped && !(best.p < p)) continue;
