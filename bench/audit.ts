@@ -2,7 +2,7 @@
  * The audit's own overhead next to training: per-sample dynamics recording, metrics and reports
  * against the time spent in training steps, and the stored dynamics per sample per epoch.
  *
- *   npm run bench -- audit [paths…] [--methods 3000] [--epochs 20] [--model bag]
+ *   npm run bench -- audit [paths…] [--methods 3000] [--epochs 20] [--model bag] [--adversarial false]
  *
  * Without paths it audits a generated corpus. Prints one JSON line.
  */
@@ -18,7 +18,7 @@ export async function runAuditBench(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { methods: { type: 'string', default: '3000' }, epochs: { type: 'string', default: '20' }, model: { type: 'string', default: 'bag' } },
+    options: { methods: { type: 'string', default: '3000' }, epochs: { type: 'string', default: '20' }, model: { type: 'string', default: 'bag' }, adversarial: { type: 'string', default: 'true' } },
   });
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'memaudit-bench-audit-'));
   try {
@@ -27,8 +27,8 @@ export async function runAuditBench(argv: string[]): Promise<void> {
       await writeCorpus(path.join(work, 'corpus'), generateCorpus({ seed: 0, methods: Number(values.methods) }));
       inputs = [path.join(work, 'corpus')];
     }
-    const config = resolveAuditConfig({ inputs, epochs: Number(values.epochs), model: values.model!, outDir: path.join(work, 'out') });
-    const { report, runDir } = await runAudit({ config, cwd: work, onProgress: (p) => process.stderr.write(`\r${(p.fraction * 100).toFixed(0)}% ${p.message}   `) });
+    const config = resolveAuditConfig({ inputs, epochs: Number(values.epochs), model: values.model!, outDir: path.join(work, 'out'), adversarial: values.adversarial !== 'false' });
+    const { report, runDir } = await runAudit({ config, cwd: work, log: (m) => process.stderr.write(`\n${m}\n`), onProgress: (p) => process.stderr.write(`\r${(p.fraction * 100).toFixed(0)}% ${p.message}   `) });
     process.stderr.write('\n');
     const sum = (f: (r: (typeof report.runs)[number]) => number) => report.runs.reduce((a, r) => a + f(r), 0);
     const trainMs = sum((r) => r.timings.trainMs);
@@ -60,6 +60,10 @@ export async function runAuditBench(argv: string[]): Promise<void> {
         probesMs: Math.round(sum((r) => r.timings.probesMs ?? 0)),
         overheadOfTraining: +((recordMs + metricsMs + report.timings.reportMs) / trainMs).toFixed(4),
         probesOverheadOfTraining: +(sum((r) => r.timings.probesMs ?? 0) / trainMs).toFixed(4),
+        adversarialMs: Math.round(sum((r) => r.timings.adversarialMs ?? 0)),
+        adversarialOverheadOfTraining: +(sum((r) => r.timings.adversarialMs ?? 0) / trainMs).toFixed(4),
+        adversarialPgdTestClean: report.runs.find((r) => r.kind === 'none')?.adversarial?.test.pgd ?? null,
+        adversarialRenameTestClean: report.runs.find((r) => r.kind === 'none')?.adversarial?.test.rename?.rate ?? null,
         dynamicsBytesPerSampleEpoch: +(dynamicsBytes / sampleEpochs).toFixed(2),
         G: report.scores.G,
         M: report.scores.M,

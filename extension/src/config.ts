@@ -35,6 +35,7 @@ export const CONFIG_FIELDS = [
   'csrEvery',
   'memFolds',
   'labels',
+  'adversarial',
 ] as const satisfies readonly (keyof AuditConfigInput)[];
 
 /** Fails to compile when the engine's config gains a field the settings do not mirror. */

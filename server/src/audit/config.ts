@@ -69,6 +69,11 @@ export interface AuditConfig {
    * the K most frequent names of the training split (Rabin et al.'s "Top-10" datasets with K = 10).
    */
   labels: LabelSetting;
+  /**
+   * Attack every run's model (docs/metrics.md § "Adversarial robustness"): FGSM and PGD in
+   * embedding space and the greedy rename of locals, on fixed subsets of the train and test splits.
+   */
+  adversarial: boolean;
 }
 
 const LABEL_LEVELS = [0, 25, 50, 75, 100];
@@ -149,6 +154,7 @@ export const DEFAULT_AUDIT_CONFIG: AuditConfig = {
   csrEvery: 10,
   memFolds: 2,
   labels: 'full',
+  adversarial: true,
 };
 
 /** The largest `epochs` accepted. */
@@ -293,6 +299,11 @@ export function resolveAuditConfig(...layers: AuditConfigInput[]): AuditConfig {
     csrEvery: int('csrEvery', pick('csrEvery'), 0, 10_000),
     memFolds: memFoldsOf(pick('memFolds')),
     labels: labelSettingText(topLabelsOf(pick('labels'))),
+    adversarial: (() => {
+      const v = pick('adversarial');
+      if (typeof v !== 'boolean') fail('adversarial', `must be true or false (got ${JSON.stringify(v)})`);
+      return v;
+    })(),
   };
 }
 

@@ -570,5 +570,6 @@ function reportConfig(c: AuditConfig): AuditReport['config'] {
     csrEvery: c.csrEvery,
     memFolds: c.memFolds,
     labels: c.labels,
+    adversarial: c.adversarial,
   };
 }

@@ -8,13 +8,17 @@
 import * as fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { createModel } from '../../../models/registry';
+import { ADVERSARIAL_DEFAULTS, fixedSubset, measureAdversarial, type AttackSet } from '../adversarial/run';
+import { namePool, type RenameEvaluator } from '../adversarial/rename';
 import { stableStringify } from '../cache/keys';
 import type { Dataset } from '../dataset/build';
 import type { SampleColumns } from '../dataset/columns';
 import { flipRate } from '../metrics';
 import { MEANING_PRESERVING_KINDS } from '../noise/kinds';
 import { decodeCartography, encodeCartography } from '../report/shared/cartography';
-import type { RunReport } from '../protocol/report';
+import type { AdversarialReport, RunReport } from '../protocol/report';
+import { vocabInputs } from '../noise/source';
+import type { ExtractedSample } from '../parse/sample';
 import type { SampleSource } from '../dataset/source';
 import { EngineError, ERROR_CODES, isEngineError } from '../errors';
 import type { Ledger } from '../noise';
@@ -24,7 +28,7 @@ import type { TrainableModel } from '../train/types';
 import { readJsonIfValid, writeFileAtomic } from '../util/atomic';
 import { signalsCsv } from './aggregate';
 import type { AuditConfig } from './config';
-import { applyRunNoise, transformTestSet, type RunNoise, type RunNoiseContext, type TestTransform } from './noise-adapter';
+import { applyRunNoise, editorFor, transformTestSet, type RunNoise, type RunNoiseContext, type TestTransform } from './noise-adapter';
 import type { PlannedRun } from './plan';
 import { isLabelKind } from './plan';
 import { computeRunMetrics, type RunMetrics } from './run-metrics';
@@ -86,8 +90,10 @@ export async function runOne(a: AuditInputs, run: PlannedRun, onProgress: (p: Tr
   const noise = await applyRunNoise(run, a.noise);
   const transforms = run.kind === 'none' ? await robustnessTransforms(a, run, noise) : [];
   const c = a.config;
+  // Edited samples of the rename attack are served above every other index.
+  const scratch = scratchOverlay(a.columns.count + noise.replacements.length + transforms.reduce((k, t) => k + t.replacements.length, 0));
   const model = await createModel(c.model, {
-    source: overlaySource(a.baseSource, [noise.replacements, ...transforms.map((t) => t.replacements)]),
+    source: overlaySource(a.baseSource, [noise.replacements, ...transforms.map((t) => t.replacements), scratch]),
     preset: c.modelPreset,
     optimizer: { kind: 'adam' },
     batchSize: c.batchSize,
@@ -103,7 +109,14 @@ export async function runOne(a: AuditInputs, run: PlannedRun, onProgress: (p: Tr
     const tm = performance.now();
     const flipRates = await measureFlips(a, model, result, transforms);
     const m = computeRunMetrics({ dynamics: result.dynamics, curves: result.curves, vocab: a.vocab, truth: a.truth, corrupted: noise.corrupted, labelNoise: isLabelKind(run.kind), folds: a.folds });
-    const report = runReport(run, noise, model.device, result, m, flipRates, performance.now() - tm);
+    const metricsMs = performance.now() - tm;
+    const ta = performance.now();
+    const adversarial = c.adversarial ? await measureRunAdversarial(a, run, noise, model, scratch) : undefined;
+    const report = runReport(run, noise, model.device, result, m, flipRates, metricsMs);
+    if (adversarial) {
+      report.adversarial = adversarial;
+      report.timings.adversarialMs = performance.now() - ta;
+    }
     await writeRunFiles(a, run, noise, result, m);
     const signals = run.kind === 'none' ? { ...signalRecord(m) } : undefined;
     // Replicates to 1e-6: far below the intervals' Monte Carlo error, and half the digits. The
@@ -247,6 +260,74 @@ async function measureFlips(a: AuditInputs, model: TrainableModel, result: Train
     if (Number.isFinite(f.rate)) flipRates[t.kind] = f.rate;
   }
   return flipRates;
+}
+
+/**
+ * Sample inputs set while the run is measured (the rename attack's edited methods), served as an
+ * overlay at `offset + k`; its length is a fixed capacity so that the overlay source, built before
+ * them, serves them.
+ */
+interface ScratchOverlay {
+  length: number;
+  offset: number;
+  bodyTokens(k: number): Int32Array;
+  contexts(k: number): Int32Array;
+  /** Replaces the overlay's samples; returns their indices. */
+  set(inputs: { body: Int32Array; contexts: Int32Array }[]): Int32Array;
+}
+
+function scratchOverlay(offset: number): ScratchOverlay {
+  let items: { body: Int32Array; contexts: Int32Array }[] = [];
+  return {
+    length: 1 << 20,
+    offset,
+    bodyTokens: (k) => items[k]?.body ?? new Int32Array(0),
+    contexts: (k) => items[k]?.contexts ?? new Int32Array(0),
+    set(inputs) {
+      items = inputs;
+      return Int32Array.from(inputs, (_, k) => offset + k);
+    },
+  };
+}
+
+/** Stream tags of the adversarial subsets (fixed per audit through the split seed). */
+const ADV_TAG = { train: 0xad71, test: 0xad72 } as const;
+
+/**
+ * The run's adversarial flip rates (docs/metrics.md § "Adversarial robustness") on fixed subsets
+ * of its training positions and of the test split. The rename attack reads a training sample's
+ * clean source only where the run trained on it (not on an input-noise replacement).
+ */
+async function measureRunAdversarial(a: AuditInputs, run: PlannedRun, noise: RunNoise, model: TrainableModel, scratch: ScratchOverlay): Promise<AdversarialReport | undefined> {
+  const s = ADVERSARIAL_DEFAULTS;
+  const seed = a.config.splitSeed;
+  const source = (index: number) => ({ sample: a.columns.sample(index), unit: a.noise.source(index) });
+  const tp = fixedSubset(noise.trainIndices.length, s.samples, seed ^ ADV_TAG.train);
+  const train: AttackSet = {
+    indices: tp.map((p) => noise.trainIndices[p]!),
+    labels: tp.map((p) => noise.trainLabels[p]!),
+    corrupted: Uint8Array.from(tp, (p) => noise.corrupted[p]!),
+    source: (k) => (noise.trainIndices[tp[k]!] === a.trainIdx[tp[k]!] ? source(a.trainIdx[tp[k]!]!) : undefined),
+  };
+  const test = a.evalSets.test;
+  const xp = fixedSubset(test.indices.length, s.samples, seed ^ ADV_TAG.test);
+  const testSet: AttackSet = { indices: xp.map((p) => test.indices[p]!), labels: xp.map((p) => test.labels[p]!), source: (k) => source(test.indices[xp[k]!]!) };
+  const evaluate: RenameEvaluator = async (samples: readonly ExtractedSample[], target: number) => {
+    const indices = scratch.set(samples.map((sample) => vocabInputs({ sample }, a.dataset.vocab)));
+    const st = await model.evaluate(model.makeBatch(indices, new Int32Array(indices.length).fill(target)));
+    return { top1: st.top1, p: st.pLabel };
+  };
+  return measureAdversarial({
+    model,
+    train,
+    test: testSet,
+    rename: { editor: await editorFor(a.noise), pool: namePool(a.dataset.vocab.tokens.strings), evaluate },
+    settings: s,
+    seed: run.seed,
+    batchSize: a.config.batchSize,
+    ...(a.signal ? { signal: a.signal } : {}),
+    log: (m) => a.log(`${run.id}: ${m}`),
+  });
 }
 
 /** The run's section of the report. */

@@ -154,20 +154,18 @@ export function renameMethod(editor: SourceEditor, original: ExtractedSample, un
   return { before, after: applyChanges(before, [{ start, end, text: name }]) };
 }
 
+/** A sample's method, located, parsed and checked, as the planners see it. */
+export interface PreparedMethod {
+  original: ExtractedSample;
+  before: string;
+  view: MethodView;
+}
+
 /**
- * Applies a source kind to one sample. `unitText` is the text the sample was extracted from (file
- * or JSONL `code`); `words` are the words of that text (new names avoid them); `emptyLabel` says
- * the sample's label has no subtokens.
+ * Locates and checks a sample's method for editing: it must parse alone and re-extract to the
+ * sample's own body tokens (else the unit changed since extraction).
  */
-export function editSample(
-  editor: SourceEditor,
-  kind: NoiseKind,
-  original: ExtractedSample,
-  emptyLabel: boolean,
-  unitText: string | undefined,
-  words: ReadonlySet<string>,
-  rng: Rng,
-): SourceOutcome {
+export function prepareMethod(editor: SourceEditor, original: ExtractedSample, emptyLabel: boolean, unitText: string | undefined, words: ReadonlySet<string>): { ok: true; value: PreparedMethod } | { ok: false; reason: SkipReason } {
   const located = locateMethod(editor, original, unitText);
   if (!located.ok) return located;
   const { unit, before, wrapped, tree, method } = located.value;
@@ -192,13 +190,39 @@ export function editSample(
     words,
     newline: newlineOf(unit),
   };
-  const p = plan(kind, view, rng);
+  return { ok: true, value: { original, before, view } };
+}
+
+/**
+ * Tries a plan's candidates on a prepared method, up to `MAX_ATTEMPTS`: the first whose text
+ * re-extracts without a syntax error and still yields the method is the edit.
+ */
+export function applyPlan(editor: SourceEditor, m: PreparedMethod, p: EditPlan): SourceOutcome {
   if ('skip' in p) return { ok: false, reason: p.skip };
   for (const c of p.candidates.slice(0, MAX_ATTEMPTS)) {
-    const after = applyChanges(before, c.changes);
-    if (after === before) continue;
-    const sample = reextract(editor, original, after);
-    if (sample !== undefined) return { ok: true, value: { sample, before, after, changes: [...c.changes].sort((a, b) => a.start - b.start), edit: c.edit } };
+    const after = applyChanges(m.before, c.changes);
+    if (after === m.before) continue;
+    const sample = reextract(editor, m.original, after);
+    if (sample !== undefined) return { ok: true, value: { sample, before: m.before, after, changes: [...c.changes].sort((a, b) => a.start - b.start), edit: c.edit } };
   }
   return { ok: false, reason: SKIP_REASONS.noValidEdit };
+}
+
+/**
+ * Applies a source kind to one sample. `unitText` is the text the sample was extracted from (file
+ * or JSONL `code`); `words` are the words of that text (new names avoid them); `emptyLabel` says
+ * the sample's label has no subtokens.
+ */
+export function editSample(
+  editor: SourceEditor,
+  kind: NoiseKind,
+  original: ExtractedSample,
+  emptyLabel: boolean,
+  unitText: string | undefined,
+  words: ReadonlySet<string>,
+  rng: Rng,
+): SourceOutcome {
+  const m = prepareMethod(editor, original, emptyLabel, unitText, words);
+  if (!m.ok) return m;
+  return applyPlan(editor, m.value, plan(kind, m.value.view, rng));
 }

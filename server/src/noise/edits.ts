@@ -331,8 +331,20 @@ export function planDeadCode(v: MethodView, rng: Rng): EditPlan {
   return { candidates };
 }
 
-/** Plans `x-rename-locals`. */
-export function planRename(v: MethodView): EditPlan {
+/** The locals of a method and where each occurrence is: what `x-rename-locals` may rename. */
+export interface LocalSites {
+  /** Local names (parameters and variables), in order of their first binding. */
+  order: string[];
+  /** Tree nodes of the occurrences to rename (binders and uses in scope). */
+  nodes: number[];
+}
+
+/**
+ * The method's renamable locals: every binding that is neither blocked (a name also used in a way
+ * a rename could break, e.g. captured by a nested definition) nor reserved, with its uses inside
+ * the binding's scope.
+ */
+export function localSites(v: MethodView): LocalSites | { skip: SkipReason } {
   const t = v.tree;
   const nodes = subtree(t, v.method);
   const { binders, blocked } = bindingsOf(v.language, t, nodes);
@@ -370,17 +382,38 @@ export function planRename(v: MethodView): EditPlan {
   }
   if (renamed.length === 0) return { skip: SKIP_REASONS.noLocals };
   const used = new Set(renamed.map((i) => textOf(t, i)));
-  const order = [...used].sort((a, b) => firstBinding.get(a)! - firstBinding.get(b)!);
+  return { order: [...used].sort((a, b) => firstBinding.get(a)! - firstBinding.get(b)!), nodes: renamed };
+}
+
+/**
+ * Renames locals by `mapping` (old name → new name; locals it does not name keep theirs). The
+ * new names must be distinct, differ from every word of the unit (`v.words`: no capture of a
+ * field, global or other local) and from the locals that keep their names; else `no-valid-edit`.
+ */
+export function planRenameWith(v: MethodView, sites: LocalSites, mapping: ReadonlyMap<string, string>): EditPlan {
+  const targets = [...mapping.values()];
+  const kept = sites.order.filter((n) => !mapping.has(n));
+  if (new Set(targets).size !== targets.length || targets.some((n) => v.words.has(n) || kept.includes(n))) return { skip: SKIP_REASONS.noValidEdit };
+  const nodes = sites.nodes.filter((i) => mapping.has(textOf(v.tree, i)));
+  const order = sites.order.filter((n) => mapping.has(n));
+  if (nodes.length === 0) return { skip: SKIP_REASONS.noLocals };
+  const changes = nodes.map((i) => ({ start: start(v, i), end: end(v, i), text: mapping.get(textOf(v.tree, i))! }));
+  const pairs = order.map((name) => `${name}→${mapping.get(name)}`);
+  const shown = pairs.length > 6 ? [...pairs.slice(0, 6), '…'] : pairs;
+  return { candidates: [{ changes, edit: `renamed ${order.length} local${order.length === 1 ? '' : 's'} (${nodes.length} occurrences): ${shown.join(', ')}` }] };
+}
+
+/** Plans `x-rename-locals`: every local becomes `v0`, `v1`, … in order of first binding. */
+export function planRename(v: MethodView): EditPlan {
+  const sites = localSites(v);
+  if ('skip' in sites) return sites;
   const taken = new Set(v.words);
   const mapping = new Map<string, string>();
   let k = 0;
-  for (const name of order) {
+  for (const name of sites.order) {
     while (taken.has(`v${k}`)) k++;
     mapping.set(name, `v${k}`);
     taken.add(`v${k}`);
   }
-  const changes = renamed.map((i) => ({ start: start(v, i), end: end(v, i), text: mapping.get(textOf(t, i))! }));
-  const pairs = order.map((name) => `${name}→${mapping.get(name)}`);
-  const shown = pairs.length > 6 ? [...pairs.slice(0, 6), '…'] : pairs;
-  return { candidates: [{ changes, edit: `renamed ${order.length} local${order.length === 1 ? '' : 's'} (${renamed.length} occurrences): ${shown.join(', ')}` }] };
+  return planRenameWith(v, sites, mapping);
 }

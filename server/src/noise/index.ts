@@ -2,8 +2,8 @@
 export * from './kinds';
 export * from './ledger';
 export { applyNoise, sourceEditOf, type NoiseContext, type NoiseResult, type NoisedSample, type SourceLookup } from './apply';
-export { createSourceEditor, MAX_ATTEMPTS, renameMethod, type SourceEdit, type SourceEditor, type SourceEditorOptions, type SourceOutcome } from './editor';
-export { applyChanges, type TextChange } from './edits';
+export { applyPlan, createSourceEditor, MAX_ATTEMPTS, prepareMethod, renameMethod, type PreparedMethod, type SourceEdit, type SourceEditor, type SourceEditorOptions, type SourceOutcome } from './editor';
+export { applyChanges, localSites, planRename, planRenameWith, type LocalSites, type TextChange } from './edits';
 export { MASK_TOKEN } from './mask';
 export { chosenCount } from './random';
 export { noiseOverlay, noisySource, type NoiseOverlay } from './source';

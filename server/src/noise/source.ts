@@ -21,8 +21,8 @@ function toVocab(v: Vocabulary, ids: ArrayLike<number>, out: Int32Array, at: num
   }
 }
 
-/** A replacement's body tokens and context triples in vocabulary ids. */
-function vocabInputs(r: NoisedSample, vocab: Dataset['vocab']): { body: Int32Array; contexts: Int32Array } {
+/** A replacement's body tokens and context triples in vocabulary ids (new ids become `<UNK>`). */
+export function vocabInputs(r: Pick<NoisedSample, 'sample'>, vocab: Dataset['vocab']): { body: Int32Array; contexts: Int32Array } {
   const body = new Int32Array(r.sample.bodyTokens.length);
   toVocab(vocab.tokens, r.sample.bodyTokens, body, 0, 1);
   const c = r.sample.contexts;

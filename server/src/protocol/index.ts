@@ -195,6 +195,8 @@ export interface AuditConfigInput {
   memFolds?: number;
   /** The task: `full` method naming, or `top:K` (methods among the K most frequent training names). */
   labels?: string;
+  /** Adversarial attacks (FGSM, PGD, rename) on every run's model; default true. */
+  adversarial?: boolean;
 }
 
 /** The engine's progress of an audit, as `runAudit` reports it. */

@@ -135,6 +135,8 @@ export interface ReportConfig {
   memFolds?: number;
   /** The task: `full` or `top:K` (audit/config.ts `labels`); absent in older reports (full). */
   labels?: string;
+  /** Whether the runs were attacked (`runs[].adversarial`); absent in older reports. */
+  adversarial?: boolean;
 }
 
 /** The cross-fitted memorization score (docs/metrics.md § "Memorization score (cross-fitted)"). */
@@ -296,8 +298,52 @@ export interface RunReport {
    * epochs it was measured (1-based).
    */
   criticalSampleRatio: { epoch: number; ratio: number; evaluated: number; scale: number; radius: number; step: number; noise: number }[];
-  /** `probesMs`: time of the susceptibility and critical-sample measurements. */
-  timings: { trainMs: number; evalMs: number; recordMs: number; metricsMs: number; probesMs?: number };
+  /**
+   * Adversarial robustness (docs/metrics.md § "Adversarial robustness"): flip rates under FGSM and
+   * PGD in embedding space and under the greedy rename attack. Absent when the audit turned it
+   * off (`adversarial: false`), in older reports, and for a model without input-embedding graphs.
+   */
+  adversarial?: AdversarialReport;
+  /** `probesMs`: time of the susceptibility and critical-sample measurements; `adversarialMs`: of the attacks. */
+  timings: { trainMs: number; evalMs: number; recordMs: number; metricsMs: number; probesMs?: number; adversarialMs?: number };
+}
+
+/** A run's adversarial flip rates (docs/metrics.md § "Adversarial robustness"). */
+export interface AdversarialReport {
+  /** Relative L∞ radii ε of FGSM and PGD (units of each sample's embedding RMS), ascending. */
+  epsilons: number[];
+  /** PGD iterates (the first is FGSM's step) and the step α as a multiple of ε. */
+  steps: number;
+  stepFactor: number;
+  /** Rename attack: new names tried per local, renames kept at most. */
+  renameCandidates: number;
+  renameBudget: number;
+  /** The fixed subset of the training split (what the model saw: memorized or learned). */
+  train: AdversarialSplit;
+  /** Its corrupted members (noisy runs with corrupted samples in the subset; else absent). */
+  trainCorrupted?: AdversarialSplit;
+  /** The fixed subset of the test split (unseen: generalization). */
+  test: AdversarialSplit;
+}
+
+/** Flip rates of one evaluated set. */
+export interface AdversarialSplit {
+  /** Samples attacked in embedding space. */
+  evaluated: number;
+  /** Share of predictions FGSM changed, per ε (same order as `epsilons`). */
+  fgsm: number[];
+  /** Share of predictions any PGD iterate changed, per ε (≥ fgsm at the same ε). */
+  pgd: number[];
+  /** Rename attack; null when no sample of the set could be renamed (or the set has no source). */
+  rename: {
+    /** Samples with a renamable local and their source text. */
+    applicable: number;
+    flipped: number;
+    /** flipped / applicable. */
+    rate: number;
+    /** Mean renames kept over the flipped samples (null when none flipped). */
+    meanRenames: number | null;
+  } | null;
 }
 
 export interface HeadlineScores {

@@ -15,6 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import { epochCurve, gateSummary, keyRepeatsLabel, noiseGroups, rocAt, rocGroups, SCORE_ROWS, scoreView, summarizeLevel, type LevelGroup, type NoiseGroup } from './aggregate';
+import { ADVERSARIAL_HELP, adversarialEpsilon, adversarialLevels, adversarialRows } from './adversarial';
 import { escapeHtml as esc } from './escape';
 import { describeNoise, detectionChoiceLine, detectionScoreLabel, fmt, fmtCount, fmtDuration, fmtLevel, fmtTask, withInterval } from './format';
 import { corpusRoots, locateFinding, type LocateOptions } from './paths';
@@ -326,6 +327,38 @@ function perKindEpochCharts(ids: Ids, groups: NoiseGroup[], opts: { section: str
   }
   const body = figures.length > 0 ? `<div class="charts">${figures.join('')}</div>` : '<p class="muted">No run of this audit has data for this chart.</p>';
   return `<section id="${opts.section}" aria-labelledby="${opts.section}-h"><h2 id="${opts.section}-h">${esc(opts.heading)}</h2><p class="muted">${esc(opts.intro)}</p>${body}</section>`;
+}
+
+/**
+ * Adversarial flip rates against the noise level (docs/metrics.md § "Adversarial robustness"), one
+ * chart per noise kind at the largest ε, a table of the numbers and what each means; nothing when
+ * no run measured them.
+ */
+function adversarialSection(ids: Ids, report: AuditReport): string {
+  const rows = adversarialLevels(report);
+  if (rows.length === 0) return '';
+  const eps = fmt(adversarialEpsilon(report), 2);
+  const kinds = [...new Set(rows.map((r) => r.kind))];
+  const figures = kinds.map((kind) => {
+    const own = rows.filter((r) => r.kind === kind);
+    const line = (name: string, color: number, pick: (r: (typeof rows)[number]) => number | null, dashed = false): LineSeries => ({ name, color, ...(dashed ? { dashed } : {}), points: own.map((r) => ({ x: r.level, y: pick(r) })) });
+    const series = [
+      line('PGD, test', 0, (r) => r.pgdTest),
+      line('PGD, train', 1, (r) => r.pgdTrain, true),
+      line('FGSM, test', 2, (r) => r.fgsmTest),
+      line('PGD, corrupted train', 3, (r) => r.pgdCorrupted, true),
+      line('rename, test', 4, (r) => r.renameTest),
+    ].filter((x) => x.points.some((p) => p.y !== null));
+    const title = `Adversarial flip rate against the noise level: ${kind} (ε = ${eps})`;
+    return lineFigure(ids, title, `Share of predictions changed by each attack at ε = ${eps}, per noise level of ${kind}, mean over seeds.`, 'noise level', 'flip rate', series, fmtLevel, own.map((r) => r.level));
+  });
+  const table = tableHtml(
+    ['noise', 'runs', 'FGSM train', 'FGSM test', 'PGD train', 'PGD test', 'PGD corrupted', 'rename train', 'rename test'].map((label, i) => ({ label, numeric: i > 0 })),
+    adversarialRows(report).map((r) => ({ cells: [esc(r.level === 0 ? 'clean' : `${r.kind} ${fmtLevel(r.level)}`), String(r.runs), ...[r.fgsmTrain, r.fgsmTest, r.pgdTrain, r.pgdTest, r.pgdCorrupted, r.renameTrain, r.renameTest].map((v) => esc(fmt(v)))] })),
+    { caption: `Adversarial flip rates at ε = ${eps}` },
+  );
+  const help = `<ul class="muted">${Object.values(ADVERSARIAL_HELP).map((h) => `<li>${esc(h)}</li>`).join('')}</ul>`;
+  return `<section id="adversarial" aria-labelledby="adversarial-h"><h2 id="adversarial-h">Adversarial robustness</h2>${help}<div class="charts">${figures.join('')}</div><h3>Flip rates per noise level (ε = ${esc(eps)})</h3>${table}</section>`;
 }
 
 function detection(ids: Ids, report: AuditReport): string {
@@ -713,6 +746,7 @@ export function renderReportBody(report: AuditReport, opts: HtmlOptions = {}): s
     ['fit', 'Noise fit rate'],
     ['gini', 'Loss inequality'],
     ['detection', 'Detection quality'],
+    ...(adversarialLevels(report).length > 0 ? [['adversarial', 'Adversarial robustness']] : []),
     ['cartography', 'Cartography'],
     ['findings', report.memorization ? 'Memorized / not learned' : 'Likely memorized'],
     ['details', 'Details'],
@@ -730,6 +764,7 @@ export function renderReportBody(report: AuditReport, opts: HtmlOptions = {}): s
     fit,
     gini,
     detection(ids, report),
+    adversarialSection(ids, report),
     cartographySection(ids, report, opts),
     findings(report, opts),
     details(report),

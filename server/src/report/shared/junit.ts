@@ -5,6 +5,7 @@
  * gates (so that dashboards still show the audit ran). The suite's properties carry the headline
  * scores; its time is the audit's total time.
  */
+import { adversarialEpsilon, adversarialLevels } from './adversarial';
 import { gateSummary, SCORE_ROWS } from './aggregate';
 import { escapeXml, escapeXmlAttr } from './escape';
 import { detectionChoiceLine, detectionScoreLabel, fmt } from './format';
@@ -50,6 +51,18 @@ function gateCase(g: ReportGate): string {
   ].join('\n');
 }
 
+/** The clean runs' adversarial flip rates at the largest ε (test split), when measured. */
+function adversarialProperties(report: AuditReport): [string, string][] {
+  const clean = adversarialLevels(report).find((l) => l.level === 0);
+  if (!clean) return [];
+  return [
+    ['adversarialEpsilon', fmt(adversarialEpsilon(report), 6)],
+    ['adversarialFgsmTest', fmt(clean.fgsmTest, 6)],
+    ['adversarialPgdTest', fmt(clean.pgdTest, 6)],
+    ['adversarialRenameTest', fmt(clean.renameTest, 6)],
+  ];
+}
+
 /** JUnit XML text of `report` (UTF-8, every report string escaped; characters XML cannot hold become U+FFFD). */
 export function toJUnit(report: AuditReport): string {
   const summary = gateSummary(report.gates);
@@ -68,6 +81,7 @@ export function toJUnit(report: AuditReport): string {
     ['bestSignal', report.detection.best ?? ''],
     ...(report.detection.choice ? [['detectionChoice', detectionScoreLabel(report.detection.choice)] as [string, string]] : []),
     ['findings', String(report.findings.length)],
+    ...adversarialProperties(report),
   ];
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',

@@ -5,6 +5,7 @@
  */
 import * as fsp from 'node:fs/promises';
 import { gateSummary, noiseGroups, SCORE_ROWS, scoreView, summarizeLevel } from './aggregate';
+import { ADVERSARIAL_HELP, adversarialEpsilon, adversarialRows } from './adversarial';
 import { escapeMarkdown as md } from './escape';
 import { detectionChoiceLine, fmt, fmtCount, fmtDuration, fmtLevel, fmtTask, MISSING, withInterval } from './format';
 import { corpusRoots, encodePathUri, locateFinding, type LocateOptions } from './paths';
@@ -136,6 +137,8 @@ export function toMarkdown(report: AuditReport, opts: MarkdownOptions = {}): str
     );
   }
 
+  out.push(...adversarialSection(report));
+
   out.push('### Detection of memorized samples', '');
   if (report.detection.best === null) {
     out.push('No run had corrupted samples, so no signal could be calibrated.', '');
@@ -177,6 +180,24 @@ export function toMarkdown(report: AuditReport, opts: MarkdownOptions = {}): str
     '',
   );
   return out.join('\n');
+}
+
+/** Adversarial flip rates per noise level (docs/metrics.md § "Adversarial robustness"); nothing when no run measured them. */
+function adversarialSection(report: AuditReport): string[] {
+  const rows = adversarialRows(report);
+  if (rows.length === 0) return [];
+  const eps = adversarialEpsilon(report);
+  return [
+    `### Adversarial robustness (ε = ${fmt(eps, 2)})`,
+    '',
+    ...table(
+      ['noise', 'runs', 'FGSM train', 'FGSM test', 'PGD train', 'PGD test', 'PGD corrupted', 'rename train', 'rename test'],
+      rows.map((r) => [r.level === 0 ? 'clean' : `${md(r.kind)} ${fmtLevel(r.level)}`, String(r.runs), fmt(r.fgsmTrain), fmt(r.fgsmTest), fmt(r.pgdTrain), fmt(r.pgdTest), fmt(r.pgdCorrupted), fmt(r.renameTrain), fmt(r.renameTest)]),
+    ),
+    '',
+    ...Object.values(ADVERSARIAL_HELP).map((h) => `- ${md(h)}`),
+    '',
+  ];
 }
 
 /**

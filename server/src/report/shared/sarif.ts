@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { adversarialEpsilon, adversarialRows } from './adversarial';
 import { detectionScoreLabel, fmt } from './format';
 import { corpusRoots, encodePathUri, fileUri, isAbsolutePath, locateFinding, resolvedRepoRoot, type LocateOptions } from './paths';
 import type { AuditReport, Finding, ReportGate } from '../../protocol/report';
@@ -423,6 +424,7 @@ export function buildSarif(report: AuditReport, opts: SarifOptions = {}): SarifL
       scores: report.scores,
       detection: report.detection,
       ...(report.memorization ? { memorization: report.memorization } : {}),
+      ...(adversarialRows(report).length > 0 ? { adversarial: { epsilon: adversarialEpsilon(report), levels: adversarialRows(report) } } : {}),
       gates: { total: report.gates.length, failed },
       device: report.environment.device.used,
     },

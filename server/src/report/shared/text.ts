@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import type { AuditReport, Finding, FindingCategory } from '../../protocol/report';
 import { keyRepeatsLabel, SCORE_ROWS, scoreText } from './aggregate';
+import { adversarialEpsilon, adversarialRows } from './adversarial';
 import { detectionChoiceLine, findingValueKey, fmtDuration, fmtPercent, fmtTask } from './format';
 import { inertField } from './terminal';
 
@@ -47,6 +48,7 @@ export function renderAuditText(r: AuditReport): string {
         .join(', ')} (meaning-preserving edits)`,
     );
   }
+  lines.push(...adversarialLines(r));
   lines.push('');
   if (r.detection.choice) {
     lines.push(detectionChoiceLine(r.detection.choice));
@@ -71,6 +73,21 @@ export function renderAuditText(r: AuditReport): string {
   lines.push('');
   lines.push(`label coverage: test ${fmtPercent(r.dataset.labelCoverage.test)} of test methods have a name seen in training`);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Adversarial flip rates per noise level at the largest ε (docs/metrics.md § "Adversarial
+ * robustness"): the share of predictions an attack changed, on training / test methods.
+ */
+function adversarialLines(r: AuditReport): string[] {
+  const rows = adversarialRows(r);
+  if (rows.length === 0) return [];
+  const pair = (a: number | null, b: number | null) => `${fixed(a, 2)}/${fixed(b, 2)}`.padStart(11);
+  return [
+    `adversarial flip rates at ε = ${fixed(adversarialEpsilon(r), 2)} × each method's embedding RMS (train/test; PGD ≥ FGSM; rename = greedy renaming of locals):`,
+    `  ${'noise'.padEnd(20)} ${['FGSM', 'PGD', 'PGD corr.', 'rename'].map((h) => h.padStart(11)).join(' ')}`,
+    ...rows.map((x) => `  ${(x.level === 0 ? 'clean' : `${x.kind} ${x.level}%`).padEnd(20)} ${pair(x.fgsmTrain, x.fgsmTest)} ${pair(x.pgdTrain, x.pgdTest)} ${fixed(x.pgdCorrupted, 2).padStart(11)} ${pair(x.renameTrain, x.renameTest)}`),
+  ];
 }
 
 /** Where a finding is, as `file:line` (JSONL: the record's line; zip: the entry). */
