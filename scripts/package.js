@@ -103,8 +103,9 @@ function keepModuleFile(name, rel, target) {
     return rel === 'src/node-types.json';
   }
   if (name === 'onnxruntime-node') return parts[0] === 'dist' && base.endsWith('.js');
-  // The CommonJS build that `require` loads (not the ES modules build or the TypeScript sources).
-  if (name === 'onnxruntime-common') return parts[0] === 'dist' && parts[1] === 'cjs' && base.endsWith('.js');
+  // The CommonJS build that `require` loads, with the package.json that makes it CommonJS (the
+  // package's own says "type": "module"); not the ES modules build or the TypeScript sources.
+  if (name === 'onnxruntime-common') return parts[0] === 'dist' && parts[1] === 'cjs' && (base.endsWith('.js') || rel === 'dist/cjs/package.json');
   // The loader (index.js → node-gyp-build.js), not the build command or its test.
   if (name === 'node-gyp-build') return rel === 'index.js' || rel === 'node-gyp-build.js';
   // The CommonJS entry and its wasm (not the ES module or the debug build).

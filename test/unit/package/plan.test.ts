@@ -44,6 +44,7 @@ test('dependency files: only the target platform’s binaries, no sources, maps 
   assert.equal(keepModuleFile('web-tree-sitter', 'debug/web-tree-sitter.wasm', t), false);
   assert.equal(keepModuleFile('web-tree-sitter', 'web-tree-sitter.js', t), false, 'the ES module build (require loads the .cjs)');
   assert.equal(keepModuleFile('onnxruntime-common', 'dist/cjs/index.js', t), true);
+  assert.equal(keepModuleFile('onnxruntime-common', 'dist/cjs/package.json', t), true, 'its "type": "commonjs"');
   assert.equal(keepModuleFile('onnxruntime-common', 'dist/esm/index.js', t), false);
   assert.equal(keepModuleFile('onnxruntime-common', 'lib/index.ts', t), false);
   assert.equal(keepModuleFile('node-gyp-build', 'node-gyp-build.js', t), true);
