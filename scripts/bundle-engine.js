@@ -1,7 +1,8 @@
-// Bundles the engine with esbuild into dist/engine/: bin.js (the `memaudit` CLI), main.js (the
+// Bundles the engine with esbuild into dist/engine/: memaudit.js (the CLI), main.js (the
 // JSON-RPC server the extension spawns) and worker.js (the extraction worker the pool starts),
-// with their source maps, instead of the ~180 files of tsc's output. The CLI's bin and the
-// extension run the bundle; tests keep using tsc's per-file output.
+// with their source maps, instead of the ~180 files of tsc's output; bin.js, the `memaudit`
+// executable, turns source maps on for --debug / MEMAUDIT_DEBUG and loads memaudit.js. The CLI's
+// bin and the extension run the bundle; tests keep using tsc's per-file output.
 //
 // Native modules and the packages that load files next to themselves stay external (required
 // from node_modules at run time): onnxruntime-node (its binding and shared libraries), the
@@ -19,7 +20,7 @@ const outdir = path.join(root, 'dist', 'engine');
 
 /** Entry points: output name → source. */
 const ENTRIES = {
-  bin: 'server/src/bin.ts',
+  memaudit: 'server/src/bin.ts',
   main: 'server/src/main.ts',
   worker: 'server/src/pipeline/worker.ts',
 };
@@ -29,6 +30,19 @@ const EXTERNAL = ['onnxruntime-node', 'tree-sitter', 'tree-sitter-java', 'tree-s
 
 /** Assets the engine reads at run time, under server/src. */
 const ASSETS = ['report/report.schema.json', 'parse/queries'];
+
+/**
+ * The executable. Node reads a module's source map when it compiles the module, so the switch
+ * must come before the bundle is loaded; with it, --debug stack traces name the TypeScript
+ * sources. Off otherwise: reading the maps costs start-up time.
+ */
+const BIN = `#!/usr/bin/env node
+// The \`memaudit\` executable (written by scripts/bundle-engine.js): the CLI bundle, with source maps for --debug.
+'use strict';
+const debugEnv = process.env.MEMAUDIT_DEBUG;
+if (process.argv.includes('--debug') || (debugEnv !== undefined && !['', '0', 'false'].includes(debugEnv))) process.setSourceMapsEnabled(true);
+require('./memaudit.js');
+`;
 
 function copyAsset(rel) {
   const src = path.join(root, 'server', 'src', rel);
@@ -52,6 +66,7 @@ async function main() {
     logLevel: 'warning',
   });
   for (const rel of ASSETS) copyAsset(rel);
+  fs.writeFileSync(path.join(outdir, 'bin.js'), BIN, { mode: 0o755 });
   const inputs = Object.keys(result.metafile.inputs).map((p) => p.replace(/\\/g, '/'));
   const vscode = inputs.filter((p) => /(^|\/)node_modules\/@types\/vscode\//.test(p) || p === 'vscode');
   fs.writeFileSync(path.join(outdir, 'meta.json'), `${JSON.stringify({ entries: ENTRIES, external: EXTERNAL, inputs }, null, 2)}\n`);

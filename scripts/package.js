@@ -3,8 +3,8 @@
 //   node scripts/package.js [--target linux-x64] [--out dist/memaudit-linux-x64.vsix] [--keep-stage]
 //
 // (`npm run package` builds first, then runs this.) The .vsix holds the extension bundle
-// (dist/extension), the engine bundle (dist/engine: bin.js, main.js, worker.js, with the .scm
-// queries and the report schema; scripts/bundle-engine.js) and the node_modules the bundle
+// (dist/extension), the engine bundle (dist/engine: bin.js, memaudit.js, main.js, worker.js, with
+// the .scm queries and the report schema; scripts/bundle-engine.js) and the node_modules the bundle
 // requires at run time (the manifest's dependencies, without the packages only their install
 // scripts use), with only the target platform's native binaries: onnxruntime-node's
 // bin/napi-v6/<platform>/<arch>/ and the tree-sitter packages' prebuilds/<platform>-<arch>/. The
@@ -211,6 +211,7 @@ const REQUIRED = [
   'dist/extension/extension.js',
   'dist/engine/main.js',
   'dist/engine/bin.js',
+  'dist/engine/memaudit.js',
   'dist/engine/worker.js',
   'dist/engine/report/report.schema.json',
   ...['java', 'python', 'ruby'].map((l) => `dist/engine/parse/queries/${l}/methods.scm`),

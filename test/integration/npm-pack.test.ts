@@ -80,7 +80,7 @@ test('npm pack: the bundled engine, a few files', async () => {
   const [packed] = JSON.parse(r.stdout) as { filename: string; files: { path: string }[] }[];
   tarball = path.join(work.dir, packed!.filename);
   const files = packed!.files.map((f) => f.path).sort();
-  for (const f of ['package.json', 'LICENSE', 'README.md', 'dist/engine/bin.js', 'dist/engine/main.js', 'dist/engine/worker.js', 'dist/engine/report/report.schema.json']) {
+  for (const f of ['package.json', 'LICENSE', 'README.md', 'dist/engine/bin.js', 'dist/engine/memaudit.js', 'dist/engine/main.js', 'dist/engine/worker.js', 'dist/engine/report/report.schema.json']) {
     assert.ok(files.includes(f), `${f} is packed`);
   }
   assert.ok(files.length < 20, files.join(', '));
