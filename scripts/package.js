@@ -348,8 +348,8 @@ function addFlatAddon(root, files) {
 
 /**
  * The README as packed: without its screenshots and links into the repository. Those are
- * relative to the repository, which the manifest does not name yet, and vsce refuses a README
- * whose images or links it cannot resolve. Blocks between `<!-- screenshots -->` and
+ * relative to the repository; vsce would point them at the manifest's repository URL, which need
+ * not hold this version's files, and it refuses images it cannot resolve. Blocks between `<!-- screenshots -->` and
  * `<!-- /screenshots -->` are dropped; any other image becomes its alt text, and a relative link
  * its text (links with a scheme and in-page anchors stay).
  */
