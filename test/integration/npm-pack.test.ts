@@ -12,7 +12,8 @@
  * `--legacy-peer-deps`: tree-sitter-java and tree-sitter-ruby declare an optional peer
  * tree-sitter@^0.21.1, older than the 0.25 memaudit depends on; the repository settles that with
  * `overrides`, which npm applies to the root project only, not to a package's consumers (and
- * with no version in range to offer, as here, npm's peer resolution does not finish).
+ * with no version in range to offer, as here, npm's peer resolution does not finish; with the
+ * public registry's tree-sitter 0.21.1 to offer, it installs that one in the engine's way).
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -94,6 +95,13 @@ test('the tarball installs in an empty folder with no network and audits a gener
   assert.deepEqual(registry.missing, []);
   const installed = path.join(consumer, 'node_modules', 'memaudit');
   assert.ok(fs.existsSync(path.join(installed, 'dist', 'engine', 'bin.js')));
+  // The versions memaudit pins (with the grammars' older peer range honoured, npm would put
+  // tree-sitter 0.21 where the engine requires it).
+  const deps = (JSON.parse(fs.readFileSync(path.join(installed, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies;
+  for (const [name, version] of Object.entries(deps)) {
+    const got = (JSON.parse(fs.readFileSync(path.join(consumer, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+    assert.equal(got, version, name);
+  }
   // The pure-JavaScript dependencies are in the bundle: none of them is installed.
   for (const m of ['yaml', 'protobufjs', 'vscode-jsonrpc', 'fflate', 'ignore']) assert.ok(!fs.existsSync(path.join(consumer, 'node_modules', m)), m);
 
