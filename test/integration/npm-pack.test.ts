@@ -13,7 +13,7 @@
  * tree-sitter@^0.21.1, older than the 0.25 memaudit depends on; the repository settles that with
  * `overrides`, which npm applies to the root project only, not to a package's consumers (and
  * with no version in range to offer, as here, npm's peer resolution does not finish; with the
- * public registry's tree-sitter 0.21.1 to offer, it installs that one in the engine's way).
+ * public registry's 0.21 releases to offer, it adds a tree-sitter 0.21 for the grammars).
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -95,8 +95,7 @@ test('the tarball installs in an empty folder with no network and audits a gener
   assert.deepEqual(registry.missing, []);
   const installed = path.join(consumer, 'node_modules', 'memaudit');
   assert.ok(fs.existsSync(path.join(installed, 'dist', 'engine', 'bin.js')));
-  // The versions memaudit pins (with the grammars' older peer range honoured, npm would put
-  // tree-sitter 0.21 where the engine requires it).
+  // Every dependency at the version memaudit pins, where the bundle requires it from.
   const deps = (JSON.parse(fs.readFileSync(path.join(installed, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies;
   for (const [name, version] of Object.entries(deps)) {
     const got = (JSON.parse(fs.readFileSync(path.join(consumer, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
