@@ -51,3 +51,17 @@ test('the bundle holds the engine and the models; native and file-loading packag
   for (const ext of meta.external) assert.deepEqual(meta.inputs.filter((p) => p.includes(`node_modules/${ext}/`)), [], ext);
   assert.deepEqual(meta.inputs.filter((p) => /^(extension|test|bench)\//.test(p)), []);
 });
+
+test('only the resolvers read __dirname (a path relative to a module breaks once it is bundled)', () => {
+  const allowed = new Set(['server/src/assets.ts', 'server/src/report/shared/own-package.ts']);
+  const offenders: string[] = [];
+  const walk = (rel: string): void => {
+    for (const e of fs.readdirSync(path.join(REPO_ROOT, rel), { withFileTypes: true })) {
+      const child = `${rel}/${e.name}`;
+      if (e.isDirectory()) walk(child);
+      else if (/\.ts$/.test(e.name) && !allowed.has(child) && /\b__(dirname|filename)\b/.test(fs.readFileSync(path.join(REPO_ROOT, child), 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, ''))) offenders.push(child);
+    }
+  };
+  for (const root of ['server/src', 'models']) walk(root);
+  assert.deepEqual(offenders, [], 'use server/src/assets.ts (engineAsset, workerScript, flatAddonPath)');
+});
