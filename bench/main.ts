@@ -5,11 +5,13 @@
  *   npm run bench -- extract <paths…> [--workers 1,2] [--parser auto|native-flat|native|wasm] [--repeat N]
  *   npm run bench -- train [--model bag|code2vec|transformer|all] [--device cpu|webgpu|auto]
  *   npm run bench -- audit [paths…] [--methods 3000] [--epochs 20] [--model bag]
+ *   npm run bench -- startup [--repeat 9]
  *   npm run bench -- crosscheck <paths…> [--noise y-shuffle:25] [--epochs N] [--max-train N] [--lr X] [--batch-size N] [--model-preset …]
  */
 import { runAuditBench } from './audit';
 import { runCrosscheckBench } from './crosscheck';
 import { runExtractBench } from './extract';
+import { runStartupBench } from './startup';
 import { runTrainBench } from './train';
 
 /** A bench resolves to its exit code, or to nothing for 0. */
@@ -18,6 +20,7 @@ const BENCHES: Record<string, (argv: string[]) => Promise<number | void>> = {
   train: runTrainBench,
   audit: runAuditBench,
   crosscheck: runCrosscheckBench,
+  startup: runStartupBench,
 };
 
 async function main(): Promise<number> {

@@ -3,11 +3,13 @@
 //   node scripts/package.js [--target linux-x64] [--out dist/memaudit-linux-x64.vsix] [--keep-stage]
 //
 // (`npm run package` builds first, then runs this.) The .vsix holds the extension bundle
-// (dist/extension), the engine (dist/server/src with its .scm queries and JSON schemas, dist/models)
-// and the production node_modules the engine loads at run time, with only the target platform's
-// native binaries: onnxruntime-node's bin/napi-v6/<platform>/<arch>/ and the tree-sitter packages'
-// prebuilds/<platform>-<arch>/. The grammars' .wasm builds and web-tree-sitter travel too: they are
-// the parser the engine falls back to when the native one does not load.
+// (dist/extension), the engine bundle (dist/engine: bin.js, memaudit.js, main.js, worker.js, with
+// the .scm queries and the report schema; scripts/bundle-engine.js) and the node_modules the bundle
+// requires at run time (the manifest's dependencies, without the packages only their install
+// scripts use), with only the target platform's native binaries: onnxruntime-node's
+// bin/napi-v6/<platform>/<arch>/ and the tree-sitter packages' prebuilds/<platform>-<arch>/. The
+// grammars' .wasm builds and web-tree-sitter travel too: they are the parser the engine falls back
+// to when the native one does not load. About 80 files in all.
 //
 // How: the files are chosen here (planPackage) and copied to a staging folder, then
 // `vsce package --target` packs that folder. vsce adds the production node_modules it finds with
@@ -101,7 +103,13 @@ function keepModuleFile(name, rel, target) {
     return rel === 'src/node-types.json';
   }
   if (name === 'onnxruntime-node') return parts[0] === 'dist' && base.endsWith('.js');
-  if (name === 'web-tree-sitter' && parts[0] === 'debug') return false;
+  // The CommonJS build that `require` loads, with the package.json that makes it CommonJS (the
+  // package's own says "type": "module"); not the ES modules build or the TypeScript sources.
+  if (name === 'onnxruntime-common') return parts[0] === 'dist' && parts[1] === 'cjs' && (base.endsWith('.js') || rel === 'dist/cjs/package.json');
+  // The loader (index.js → node-gyp-build.js), not the build command or its test.
+  if (name === 'node-gyp-build') return rel === 'index.js' || rel === 'node-gyp-build.js';
+  // The CommonJS entry and its wasm (not the ES module or the debug build).
+  if (name === 'web-tree-sitter') return rel === 'web-tree-sitter.cjs' || rel === 'web-tree-sitter.wasm';
   if (DROP_TOP_DIRS.has(parts[0]) && parts.length > 1) return false;
   if (LEGAL_FILE.test(base)) return true;
   return !DROP_FILE.test(base);
@@ -119,6 +127,48 @@ function walk(dir, skip = () => false, prefix = '') {
   return out;
 }
 
+/**
+ * Dependencies of a package that only its install script uses (to download or compile its
+ * binaries), never loaded at run time: not packed, and dropped from the staged package.json so
+ * that vsce's `npm list --production` finds nothing missing.
+ */
+const INSTALL_ONLY = {
+  'onnxruntime-node': ['adm-zip', 'global-agent'],
+  'tree-sitter': ['node-addon-api'],
+  'tree-sitter-java': ['node-addon-api'],
+  'tree-sitter-python': ['node-addon-api'],
+  'tree-sitter-ruby': ['node-addon-api'],
+};
+
+/**
+ * The packages of package-lock.json that the engine bundle loads at run time: the manifest's
+ * dependencies and, transitively, theirs (INSTALL_ONLY edges left out), each found as Node
+ * finds it (the nearest node_modules up the tree).
+ */
+function runtimePackages(root) {
+  const lock = JSON.parse(fs.readFileSync(path.join(root, 'package-lock.json'), 'utf8'));
+  const entries = lock.packages ?? {};
+  const byDir = new Map(productionPackages(root).map((p) => [p.dir, p]));
+  const resolve = (from, name) => {
+    for (let dir = from; ; dir = dir.slice(0, Math.max(0, dir.lastIndexOf('/node_modules/')))) {
+      const candidate = dir ? `${dir}/node_modules/${name}` : `node_modules/${name}`;
+      if (entries[candidate]) return candidate;
+      if (!dir) return undefined;
+    }
+  };
+  const seen = new Set();
+  const queue = Object.keys(entries['']?.dependencies ?? {}).map((n) => resolve('', n));
+  while (queue.length > 0) {
+    const dir = queue.shift();
+    if (!dir || seen.has(dir) || !byDir.has(dir)) continue;
+    seen.add(dir);
+    const entry = entries[dir];
+    const skip = new Set(INSTALL_ONLY[byDir.get(dir).name] ?? []);
+    for (const dep of Object.keys({ ...entry.dependencies, ...entry.optionalDependencies })) if (!skip.has(dep)) queue.push(resolve(dir, dep));
+  }
+  return [...seen].sort().map((dir) => byDir.get(dir));
+}
+
 /** The production packages of package-lock.json (folder relative to the root, name, version). */
 function productionPackages(root) {
   const lock = JSON.parse(fs.readFileSync(path.join(root, 'package-lock.json'), 'utf8'));
@@ -131,11 +181,15 @@ function productionPackages(root) {
   return out.sort((a, b) => (a.dir < b.dir ? -1 : 1));
 }
 
-/** The manifest as packed: without the scripts and development fields. */
+/**
+ * The manifest as packed: without the scripts and development fields, and without `files` (the
+ * npm tarball's list; vsce refuses it next to the staging folder's .vscodeignore).
+ */
 function packedManifest(manifest) {
   const m = { ...manifest };
   delete m.scripts;
   delete m.devDependencies;
+  delete m.files;
   return m;
 }
 
@@ -147,8 +201,7 @@ function appFiles(root) {
   files.push(...under('extension/media', () => true));
   files.push('dist/extension/extension.js');
   files.push(...under('dist/extension/webview', (f) => !f.endsWith('.map')));
-  files.push(...under('dist/server/src', (f) => /\.(js|json|scm)$/.test(f)));
-  files.push(...under('dist/models', (f) => /\.(js|json)$/.test(f)));
+  files.push(...under('dist/engine', (f) => /\.(js|json|scm)$/.test(f) && f !== 'meta.json'));
   return files;
 }
 
@@ -156,9 +209,12 @@ function appFiles(root) {
 const REQUIRED = [
   'package.json',
   'dist/extension/extension.js',
-  'dist/server/src/main.js',
-  'dist/server/src/bin.js',
-  'dist/models/registry.js',
+  'dist/engine/main.js',
+  'dist/engine/bin.js',
+  'dist/engine/memaudit.js',
+  'dist/engine/worker.js',
+  'dist/engine/report/report.schema.json',
+  ...['java', 'python', 'ruby'].map((l) => `dist/engine/parse/queries/${l}/methods.scm`),
   'node_modules/web-tree-sitter/web-tree-sitter.cjs',
   'node_modules/web-tree-sitter/web-tree-sitter.wasm',
   'node_modules/tree-sitter-java/tree-sitter-java.wasm',
@@ -218,7 +274,7 @@ function planPackage(root, target, options = {}) {
     if (!fs.existsSync(path.join(root, rel))) errors.push(`${rel} is missing (run npm run build)`);
     else files.set(rel, path.join(root, rel));
   }
-  for (const pkg of productionPackages(root)) {
+  for (const pkg of runtimePackages(root)) {
     const dir = path.join(root, pkg.dir);
     if (!fs.existsSync(path.join(dir, 'package.json'))) {
       if (!pkg.optional) errors.push(`${pkg.dir} is not installed (run npm ci)`);
@@ -292,8 +348,8 @@ function addFlatAddon(root, files) {
 
 /**
  * The README as packed: without its screenshots and links into the repository. Those are
- * relative to the repository, which the manifest does not name yet, and vsce refuses a README
- * whose images or links it cannot resolve. Blocks between `<!-- screenshots -->` and
+ * relative to the repository; vsce would point them at the manifest's repository URL, which need
+ * not hold this version's files, and it refuses images it cannot resolve. Blocks between `<!-- screenshots -->` and
  * `<!-- /screenshots -->` are dropped; any other image becomes its alt text, and a relative link
  * its text (links with a scheme and in-page anchors stay).
  */
@@ -304,13 +360,30 @@ function packedReadme(text) {
     .replace(/\[([^\]]*)\]\((?![a-z][a-z0-9+.-]*:|#)[^)]*\)/gi, '$1');
 }
 
+/**
+ * A dependency's manifest as packed: without the dependencies only its install script uses
+ * (INSTALL_ONLY, not packed) and without that script (its work is done: the binaries are packed).
+ */
+function runtimeManifest(manifest) {
+  const m = { ...manifest, dependencies: { ...manifest.dependencies } };
+  for (const dep of INSTALL_ONLY[manifest.name] ?? []) delete m.dependencies[dep];
+  if (m.scripts) {
+    m.scripts = { ...m.scripts };
+    for (const k of ['preinstall', 'install', 'postinstall']) delete m.scripts[k];
+  }
+  delete m.gypfile;
+  return m;
+}
+
 /** Copies the plan into `stage` and writes the packed manifest there. */
 function stagePackage(root, plan, stage) {
   for (const [rel, src] of plan.files) {
     if (src === undefined) continue;
     const dest = path.join(stage, rel);
     fs.mkdirSync(path.dirname(dest), { recursive: true });
-    fs.copyFileSync(src, dest);
+    const dependency = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\/package\.json$/.exec(rel);
+    if (dependency && INSTALL_ONLY[dependency[1]]) fs.writeFileSync(dest, `${JSON.stringify(runtimeManifest(JSON.parse(fs.readFileSync(src, 'utf8'))), null, 2)}\n`);
+    else fs.copyFileSync(src, dest);
   }
   fs.writeFileSync(path.join(stage, 'README.md'), packedReadme(fs.readFileSync(path.join(root, 'README.md'), 'utf8')));
   const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
@@ -342,7 +415,7 @@ function checkVsix(file, target) {
   if (!have.has('LICENSE.txt') && !have.has('LICENSE')) problems.push('missing LICENSE.txt');
   for (const f of foreignNativeFiles(inExtension, target)) problems.push(`foreign native file ${f}`);
   for (const f of inExtension) {
-    if (/\.(map|ts)$/.test(f) || /^dist\/(test|bench)\//.test(f) || /^(server|extension\/src|extension\/webview|test|bench|models)\//.test(f)) problems.push(`should not be packed: ${f}`);
+    if (/\.(map|ts)$/.test(f) || /^dist\/(test|bench|server|models)\//.test(f) || /^(server|extension\/src|extension\/webview|test|bench|models)\//.test(f)) problems.push(`should not be packed: ${f}`);
   }
   return { entries, problems };
 }
@@ -350,9 +423,8 @@ function checkVsix(file, target) {
 /** Runs vsce in the staging folder; throws with its output when it fails. */
 function runVsce(stage, target, out) {
   const vsce = require.resolve('@vscode/vsce/vsce', { paths: [ROOT] });
-  // The repository URL is not known here (--allow-missing-repository); stdin is closed so that a
-  // question vsce would ask fails instead of waiting.
-  const args = [vsce, 'package', '--target', target, '--out', out, '--no-yarn', '--allow-missing-repository'];
+  // stdin is closed so that a question vsce would ask fails instead of waiting.
+  const args = [vsce, 'package', '--target', target, '--out', out, '--no-yarn'];
   const r = spawnSync(process.execPath, args, { cwd: stage, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 10 * 60_000 });
   const output = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
   if (r.status !== 0) throw new Error(`vsce package failed (${r.error ? r.error.message : `exit code ${r.status}`}):\n${output}`);
@@ -424,6 +496,6 @@ function main(argv) {
   }
 }
 
-module.exports = { FLAT_ADDON, TARGETS, currentTarget, foreignNativeFiles, keepModuleFile, productionPackages, planPackage, packedManifest, packedReadme, vsixEntries, checkVsix, requiredNative, REQUIRED };
+module.exports = { FLAT_ADDON, INSTALL_ONLY, TARGETS, currentTarget, foreignNativeFiles, keepModuleFile, productionPackages, runtimePackages, runtimeManifest, planPackage, packedManifest, packedReadme, vsixEntries, checkVsix, requiredNative, REQUIRED };
 
 if (require.main === module) process.exitCode = main(process.argv.slice(2));

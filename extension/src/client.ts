@@ -1,5 +1,5 @@
 /**
- * The extension's side of the engine process: spawns `dist/server/src/main.js --stdio` with VS
+ * The extension's side of the engine process: spawns `dist/engine/main.js --stdio` (the engine bundle) with VS
  * Code's own runtime (`process.execPath` with ELECTRON_RUN_AS_NODE=1) or the configured
  * `memaudit.nodePath`, talks JSON-RPC to it (protocol/), and restarts it with exponential backoff
  * when it crashes, giving up after too many quick crashes (crash-policy.ts).
@@ -74,7 +74,7 @@ export interface EngineHost {
 }
 
 export interface EngineClientOptions {
-  /** Absolute path of the server's entry (dist/server/src/main.js). */
+  /** Absolute path of the server's entry (dist/engine/main.js, the engine bundle). */
   serverModule: string;
   /** A Node executable; default: the editor's own runtime run as Node. */
   nodePath?: string;

@@ -56,7 +56,7 @@ export function activate(context: vscode.ExtensionContext): void {
 
   const configuredNode = nodePath(userReader());
   const engine = new EngineClient({
-    serverModule: context.asAbsolutePath(path.join('dist', 'server', 'src', 'main.js')),
+    serverModule: context.asAbsolutePath(path.join('dist', 'engine', 'main.js')),
     ...(configuredNode ? { nodePath: configuredNode } : {}),
     clientName: `${vscode.env.appName} ${vscode.version}`,
     host: {

@@ -1,5 +1,6 @@
 /**
- * The engine process: `node dist/server/src/main.js --stdio`. The VS Code extension starts it and
+ * The engine process: `node dist/engine/main.js --stdio` (the bundle; tests run tsc's
+ * dist/server/src/main.js). The VS Code extension starts it and
  * talks JSON-RPC (protocol/) over its stdin and stdout, so native code and long training runs
  * never block or crash the editor.
  *

@@ -82,7 +82,7 @@ before(async () => {
 
   const extensionsDir = path.join(tmp, 'extensions');
   const installed = installExtension({ entry: CODE_SERVER_ENTRY, extensionsDir, workDir: tmp });
-  assert.ok(fs.existsSync(path.join(installed, 'dist', 'server', 'src', 'main.js')), `the installed extension in ${installed} holds the engine`);
+  assert.ok(fs.existsSync(path.join(installed, 'dist', 'engine', 'main.js')), `the installed extension in ${installed} holds the engine`);
   bench = await openWorkbench({ tmp, workspace, extensionsDir });
   page = bench.page;
 });

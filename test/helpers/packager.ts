@@ -17,6 +17,9 @@ export interface Packager {
   foreignNativeFiles(paths: string[], target: string): string[];
   keepModuleFile(name: string, rel: string, target: string): boolean;
   productionPackages(root: string): { dir: string; name: string; version: string; optional: boolean }[];
+  runtimePackages(root: string): { dir: string; name: string; version: string; optional: boolean }[];
+  INSTALL_ONLY: Record<string, string[]>;
+  runtimeManifest(manifest: Record<string, unknown>): Record<string, unknown>;
   planPackage(root: string, target: string, options?: { hostBuilds?: boolean }): { files: Map<string, string | undefined>; errors: string[]; notes: string[] };
   packedManifest(manifest: Record<string, unknown>): Record<string, unknown>;
   packedReadme(text: string): string;

@@ -10,7 +10,7 @@
  * Of the engine's files only `backend.ts` imports this one (it stays the one seam to tree-sitter).
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { flatAddonPath } from '../assets';
 import type { PathKernel, TsCapture, TsCursor, TsMatch, TsNode } from './backend-types';
 
 /** The addon's exports (`native/flat.c`; the path-context kernel, `native/paths.c`, as paths.ts describes it). */
@@ -40,8 +40,8 @@ export type FlatHandle = { readonly __flatHandle: unique symbol };
 /** The column layout version this file reads (`FLAT_ABI` in native/flat.c). */
 const FLAT_ABI = 2;
 
-/** Where scripts/build-native.js puts the addon, seen from dist/server/src/parse. */
-export const FLAT_ADDON_PATH = path.resolve(__dirname, '..', '..', '..', 'native', 'memaudit_flat.node');
+/** Where scripts/build-native.js puts the addon. */
+export const FLAT_ADDON_PATH = flatAddonPath();
 
 /** Loads the addon; throws an Error saying why it cannot (the caller falls back). */
 export function loadFlatAddon(file = FLAT_ADDON_PATH): FlatAddon {

@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { engineAsset } from '../assets';
 import type { LanguageId } from './sample';
 
 /** Node-type tables of one grammar, by node type name (as tree-sitter reports it). */
@@ -225,7 +226,7 @@ export function languageForPath(file: string): LanguageId | undefined {
 
 /** Directory of a language's `.scm` files (copied next to the compiled code by the build). */
 export function queryDir(language: LanguageId): string {
-  return path.join(__dirname, 'queries', language);
+  return engineAsset('parse', 'queries', language);
 }
 
 /** One entry of a grammar's `node-types.json` (the parts read here). */

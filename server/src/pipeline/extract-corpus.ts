@@ -17,6 +17,7 @@ import {
   loadCorpusSnapshot,
   saveCorpusSnapshot,
 } from '../cache/corpus-cache';
+import { BUNDLED, engineAsset, workerScript } from '../assets';
 import { expandWalk, walkCorpus } from '../corpus/walk';
 import { resolveCorpusOptions } from '../corpus/options';
 import type { CorpusItem, CorpusOptions, CorpusTask, ResolvedCorpusOptions, SkipRecord, WalkEntry } from '../corpus/types';
@@ -349,7 +350,10 @@ export function extractorFingerprint(): string {
       else if (e.name.endsWith('.js') || e.name.endsWith('.scm')) h.update(e.name).update(fs.readFileSync(p));
     }
   };
-  walk(path.join(__dirname, '..', 'parse'));
+  // The bundle's worker holds the whole extractor (and nothing of the trainer); tsc's output
+  // keeps it in parse/.
+  if (BUNDLED) h.update(fs.readFileSync(workerScript()));
+  walk(engineAsset('parse'));
   extractorHash = h.digest('hex').slice(0, 16);
   return extractorHash;
 }

@@ -7,8 +7,8 @@
  * whatever the number of workers or their timing; samples, ids and string tables are identical
  * with 1 or N workers.
  */
-import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { workerScript } from '../assets';
 import type { CorpusTask } from '../corpus/types';
 import type { SampleBatch } from '../dataset/columns';
 import { EngineError, ERROR_CODES } from '../errors';
@@ -75,7 +75,7 @@ export class ExtractionPool {
 
   private async spawn(): Promise<void> {
     const n = Math.max(1, Math.floor(this.options.workers));
-    const script = path.join(__dirname, 'worker.js');
+    const script = workerScript();
     const ready: Promise<void>[] = [];
     for (let i = 0; i < n; i++) {
       const worker = new Worker(script);

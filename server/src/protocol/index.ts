@@ -1,6 +1,6 @@
 /**
  * The JSON-RPC protocol between the VS Code extension (client) and the engine process (server,
- * `node dist/server/src/main.js --stdio`), in one folder that stands alone, the way vscode-eslint
+ * `node dist/engine/main.js --stdio`), in one folder that stands alone, the way vscode-eslint
  * and rust-analyzer keep theirs: this file (the messages, the wire's data types, the error codes,
  * the output folder's layout) and `report.ts` (the report.json document). Every message says its
  * direction in its JSDoc.

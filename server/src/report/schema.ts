@@ -6,7 +6,7 @@
  * field that is wrong rather than drawn as a broken chart.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { engineAsset } from '../assets';
 import { EngineError, ERROR_CODES } from '../errors';
 import { childPath, SchemaValidator, type JsonSchema, type SchemaError } from './json-schema';
 import { READABLE_REPORT_VERSIONS, REPORT_SCHEMA_VERSION, type AuditReport, type Interval, type RocPoints } from '../protocol/report';
@@ -31,7 +31,7 @@ export function reportSchema(): JsonSchema {
 
 function load(): { schema: JsonSchema; validator: SchemaValidator } {
   if (cached) return cached;
-  const file = path.join(__dirname, REPORT_SCHEMA_FILE);
+  const file = engineAsset('report', REPORT_SCHEMA_FILE);
   let schema: JsonSchema;
   try {
     schema = JSON.parse(fs.readFileSync(file, 'utf8')) as JsonSchema;

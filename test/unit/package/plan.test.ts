@@ -42,6 +42,13 @@ test('dependency files: only the target platform’s binaries, no sources, maps 
   assert.equal(keepModuleFile('web-tree-sitter', 'web-tree-sitter.wasm', t), true);
   assert.equal(keepModuleFile('web-tree-sitter', 'web-tree-sitter.wasm.map', t), false);
   assert.equal(keepModuleFile('web-tree-sitter', 'debug/web-tree-sitter.wasm', t), false);
+  assert.equal(keepModuleFile('web-tree-sitter', 'web-tree-sitter.js', t), false, 'the ES module build (require loads the .cjs)');
+  assert.equal(keepModuleFile('onnxruntime-common', 'dist/cjs/index.js', t), true);
+  assert.equal(keepModuleFile('onnxruntime-common', 'dist/cjs/package.json', t), true, 'its "type": "commonjs"');
+  assert.equal(keepModuleFile('onnxruntime-common', 'dist/esm/index.js', t), false);
+  assert.equal(keepModuleFile('onnxruntime-common', 'lib/index.ts', t), false);
+  assert.equal(keepModuleFile('node-gyp-build', 'node-gyp-build.js', t), true);
+  assert.equal(keepModuleFile('node-gyp-build', 'bin.js', t), false, 'the build command, run by install scripts only');
   assert.equal(keepModuleFile('protobufjs', 'src/root.js', t), true);
   assert.equal(keepModuleFile('protobufjs', 'index.d.ts', t), false);
   assert.equal(keepModuleFile('vscode-jsonrpc', 'License.txt', t), true);
@@ -118,16 +125,21 @@ for (const target of Object.keys(TARGETS)) {
       'extension/media/memaudit.svg',
       'dist/extension/extension.js',
       'dist/extension/webview/report.js',
-      'dist/server/src/main.js',
-      ...['java', 'python', 'ruby'].flatMap((l) => [`dist/server/src/parse/queries/${l}/methods.scm`, `node_modules/tree-sitter-${l}/tree-sitter-${l}.wasm`, `node_modules/tree-sitter-${l}/src/node-types.json`]),
+      'dist/engine/main.js',
+      'dist/engine/bin.js',
+      'dist/engine/memaudit.js',
+      'dist/engine/worker.js',
+      'dist/engine/report/report.schema.json',
+      ...['java', 'python', 'ruby'].flatMap((l) => [`dist/engine/parse/queries/${l}/methods.scm`, `node_modules/tree-sitter-${l}/tree-sitter-${l}.wasm`, `node_modules/tree-sitter-${l}/src/node-types.json`]),
       'node_modules/web-tree-sitter/web-tree-sitter.wasm',
     ];
     for (const f of expected) assert.ok(plan.files.has(f), `${f} is packed`);
     assert.deepEqual(foreignNativeFiles(files, target), []);
+    assert.ok(files.length < 95, `${files.length} files (the .vsix adds its manifest and content types)`);
     const { platform, arch } = TARGETS[target]!;
     for (const f of files) {
       assert.doesNotMatch(f, /\.(map|ts|c|cc|h)$/, f);
-      assert.doesNotMatch(f, /^(server|test|bench|models|extension\/src|extension\/webview|dist\/test|dist\/bench|dist\/extension\/src)\//, f);
+      assert.doesNotMatch(f, /^(server|test|bench|models|extension\/src|extension\/webview|dist\/test|dist\/bench|dist\/extension\/src|dist\/server|dist\/models)\//, f);
       if (/\.(node|dll|dylib|so(\.\d+)*)$/.test(f)) assert.ok(f.includes(`/prebuilds/${target}/`) || f.includes(`/napi-v6/${platform}/${arch}/`) || (f === packager.FLAT_ADDON && target === currentTarget()), f);
     }
   });
@@ -151,4 +163,31 @@ test('the packed README keeps the text of links into the repository (vsce cannot
   const readme = 'See [`docs/metrics.md`](docs/metrics.md), [the site](https://example.org/x), [above](#quick-start) and [ref](./a/b.md#c).\n';
   assert.equal(packager.packedReadme(readme), 'See `docs/metrics.md`, [the site](https://example.org/x), [above](#quick-start) and ref.\n');
   assert.doesNotMatch(packager.packedReadme(fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8')), /\]\((?![a-z][a-z0-9+.-]*:|#)/i);
+});
+
+test('runtime packages: the manifest’s dependencies and theirs, without what only install scripts use', () => {
+  const names = packager.runtimePackages(REPO_ROOT).map((p) => p.name);
+  for (const n of ['onnxruntime-node', 'onnxruntime-common', 'tree-sitter', 'tree-sitter-java', 'tree-sitter-python', 'tree-sitter-ruby', 'node-gyp-build', 'web-tree-sitter']) assert.ok(names.includes(n), n);
+  // Downloading (onnxruntime-node's install script), compiling (node-addon-api's headers) and
+  // what the bundle already holds (yaml, protobufjs, vscode-jsonrpc…) stay out.
+  for (const n of ['adm-zip', 'global-agent', 'semver', 'node-addon-api', 'yaml', 'protobufjs', 'vscode-jsonrpc', 'fflate', 'ignore']) assert.ok(!names.includes(n), n);
+});
+
+test('a packed dependency’s manifest drops the install-only dependencies and the install script', () => {
+  const manifest = { name: 'onnxruntime-node', version: '1.30.0', dependencies: { 'adm-zip': '^0.6.0', 'global-agent': '^4.1.3', 'onnxruntime-common': '1.30.0' }, scripts: { postinstall: 'node ./script/install', build: 'tsc' } };
+  assert.deepEqual(packager.runtimeManifest(manifest), { name: 'onnxruntime-node', version: '1.30.0', dependencies: { 'onnxruntime-common': '1.30.0' }, scripts: { build: 'tsc' } });
+  assert.deepEqual(manifest.dependencies['adm-zip'], '^0.6.0', 'the input is not changed');
+});
+
+test('the npm manifest: the bundle as bin, its files, the repository, no download by onnxruntime-node on install', () => {
+  const manifest = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as Record<string, any>;
+  assert.deepEqual(manifest['bin'], { memaudit: 'dist/engine/bin.js' });
+  assert.ok((manifest['files'] as string[]).includes('dist/engine/'));
+  assert.deepEqual(manifest['repository'], { type: 'git', url: 'https://github.com/memaudit/memaudit.git' });
+  // npm's install-script policy skips onnxruntime-node's postinstall (a CUDA download on
+  // linux-x64), the job of .npmrc's `onnxruntime-node-install=skip`, a key npm no longer supports.
+  assert.equal(manifest['allowScripts']['onnxruntime-node'], false);
+  for (const p of ['tree-sitter', 'tree-sitter-java', 'tree-sitter-python', 'tree-sitter-ruby']) assert.equal(manifest['allowScripts'][p], true, p);
+  assert.ok(!fs.existsSync(path.join(REPO_ROOT, '.npmrc')) || !/onnxruntime-node-install/.test(fs.readFileSync(path.join(REPO_ROOT, '.npmrc'), 'utf8')));
+  assert.equal(packedManifest(manifest)['files'], undefined, 'vsce refuses `files` next to .vscodeignore');
 });

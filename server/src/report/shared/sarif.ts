@@ -11,10 +11,9 @@
  * of the archive, and GitHub requires a line), with the entry named in the message.
  */
 import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { adversarialEpsilon, adversarialRows } from './adversarial';
 import { detectionScoreLabel, fmt } from './format';
+import { ownPackage } from './own-package';
 import { corpusRoots, encodePathUri, fileUri, isAbsolutePath, locateFinding, resolvedRepoRoot, type LocateOptions } from './paths';
 import type { AuditReport, Finding, ReportGate } from '../../protocol/report';
 
@@ -230,25 +229,10 @@ const NOTIFICATIONS: SarifReportingDescriptor[] = [
   },
 ];
 
-let homepage: string | null | undefined;
-
-/** `homepage` of memaudit's package.json (read once), or undefined. */
+/** `homepage` of memaudit's package.json, or undefined. */
 function packageHomepage(): string | undefined {
-  if (homepage === undefined) {
-    homepage = null;
-    for (const rel of ['../../../../../package.json', '../../../../package.json']) {
-      try {
-        const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, rel), 'utf8')) as { name?: string; homepage?: unknown };
-        if (pkg.name === 'memaudit') {
-          homepage = typeof pkg.homepage === 'string' && /^https:\/\//.test(pkg.homepage) ? pkg.homepage : null;
-          break;
-        }
-      } catch {
-        // Try the next candidate location (source tree vs dist/).
-      }
-    }
-  }
-  return homepage ?? undefined;
+  const homepage = ownPackage()?.manifest.homepage;
+  return typeof homepage === 'string' && /^https:\/\//.test(homepage) ? homepage : undefined;
 }
 
 /** A finding's identity without its line numbers (which move with every edit above the method). */
