@@ -5,9 +5,11 @@
  *   npm run bench -- extract <paths…> [--workers 1,2] [--parser auto|native-flat|native|wasm] [--repeat N]
  *   npm run bench -- train [--model bag|code2vec|transformer|all] [--device cpu|webgpu|auto]
  *   npm run bench -- audit [paths…] [--methods 3000] [--epochs 20] [--model bag]
+ *   npm run bench -- audit-jobs <corpus dir…> [--jobs N|auto] [--preset quick] [--epochs N]
  *   npm run bench -- crosscheck <paths…> [--noise y-shuffle:25] [--epochs N] [--max-train N] [--lr X] [--batch-size N] [--model-preset …]
  */
 import { runAuditBench } from './audit';
+import { runAuditJobsBench } from './audit-jobs';
 import { runCrosscheckBench } from './crosscheck';
 import { runExtractBench } from './extract';
 import { runTrainBench } from './train';
@@ -17,6 +19,7 @@ const BENCHES: Record<string, (argv: string[]) => Promise<number | void>> = {
   extract: runExtractBench,
   train: runTrainBench,
   audit: runAuditBench,
+  'audit-jobs': runAuditJobsBench,
   crosscheck: runCrosscheckBench,
 };
 
