@@ -5,7 +5,8 @@
  *
  *   npm run bench -- audit-jobs <corpus dir…> [--jobs N|auto] [--preset quick] [--epochs N]
  *
- * Prints one JSON line: {sequentialSec, scheduledSec, speedup, trainSpeedup, identicalScores, runs, jobs, cores}.
+ * Prints one JSON line: {sequentialSec, scheduledSec, speedup, trainSpeedup, identicalScores,
+ * mainThreadBusy, runs, jobs, cores, loadavg}.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -43,6 +44,7 @@ export async function runAuditJobsBench(argv: string[]): Promise<number> {
         speedup: +(sequential.sec / scheduled.sec).toFixed(3),
         trainSpeedup: +(sequential.report.timings.trainMs / scheduled.report.timings.trainMs).toFixed(3),
         identicalScores: sameResults(sequential.report, scheduled.report),
+        mainThreadBusy: { sequential: +sequential.elu.toFixed(3), scheduled: +scheduled.elu.toFixed(3) },
         runs: planSize(c),
         jobs: schedulePolicy(jobs, planSize(c)).jobs,
         cores: os.availableParallelism(),
@@ -55,11 +57,16 @@ export async function runAuditJobsBench(argv: string[]): Promise<number> {
   }
 }
 
-async function timedAudit(config: AuditConfig, jobs: JobsSetting, cwd: string): Promise<{ report: AuditReport; sec: number }> {
+/**
+ * One audit, timed; `elu` is the Node thread's event-loop utilization over it (1 = always busy
+ * with JavaScript: then runs side by side in this process cannot go faster, whatever the cores).
+ */
+async function timedAudit(config: AuditConfig, jobs: JobsSetting, cwd: string): Promise<{ report: AuditReport; sec: number; elu: number }> {
   const t0 = performance.now();
+  const elu0 = performance.eventLoopUtilization();
   const { report } = await runAudit({ config, cwd, jobs, onProgress: (p) => process.stderr.write(`\r[jobs ${jobs}] ${(p.fraction * 100).toFixed(0)}% ${p.message}`.padEnd(100)) });
   process.stderr.write('\n');
-  return { report, sec: (performance.now() - t0) / 1000 };
+  return { report, sec: (performance.now() - t0) / 1000, elu: performance.eventLoopUtilization(elu0).utilization };
 }
 
 /** Every score, interval, run (without its timings) and finding equal, to the bit. */

@@ -57,6 +57,7 @@ import { findingNoise } from './noise-diffs';
 import { planRuns, type PlannedRun } from './plan';
 import { damagedRunFiles, finishedRun, ledgerIsWhole, rewriteLedger, runOne, type AuditInputs, type RunOutcome } from './run-one';
 import { AUDIT_FILES, RUN_FILES, RunsStore, type AuditFolder, type AuditLock } from './runs-store';
+import { RunWorkers } from './run-workers';
 import { schedule, schedulePolicy, type JobsSetting } from './scheduler';
 import { shardFileName, shardRuns, type ShardRecord, type ShardSpec } from './shard';
 import { sourceLookup } from './source-lookup';
@@ -285,6 +286,18 @@ function auditInputs(s: Stage, corpus: CorpusStage, folder: AuditFolder): AuditI
   };
 }
 
+/**
+ * What a run worker (audit/run-worker.ts) trains with: the audit's inputs rebuilt in the worker's
+ * thread from the same corpus and settings (the extraction and the dataset come from the cache
+ * the audit just filled), for the audit folder the audit holds the lock of.
+ */
+export async function workerInputs(opts: Pick<AuditOptions, 'config' | 'cwd' | 'signal' | 'log'>, folderId: string): Promise<AuditInputs> {
+  const store = new RunsStore(path.resolve(opts.cwd, opts.config.outDir));
+  const stage: Stage = { opts, log: onceLog(opts.log), progress: () => {} };
+  const corpus = await corpusStage(stage, store, { start: 0, extracted: 0, datasetBuilt: 0, trained: 0 });
+  return auditInputs(stage, corpus, store.audit(folderId));
+}
+
 function labelString(c: SampleColumns, i: number): string {
   return c.strings[c.label[i]!]!;
 }
@@ -315,7 +328,7 @@ interface GridOutcome {
 }
 
 /** A finished run of the grid: a training run or a memorization fold run. */
-type GridRun = { kind: 'run'; outcome: RunOutcome } | { kind: 'memfold'; fold: MemFoldOutcome };
+export type GridRun = { kind: 'run'; outcome: RunOutcome } | { kind: 'memfold'; fold: MemFoldOutcome };
 
 /**
  * 3. The runs of `plan`: those finished earlier are reused as they are (checked in plan order);
@@ -334,16 +347,24 @@ async function runGrid(s: Stage, a: AuditInputs, plan: readonly PlannedRun[]): P
   const policy = schedulePolicy(s.opts.jobs ?? 'auto', todo.length);
   if (policy.jobs > 1) s.log(`training ${todo.length} run(s), ${policy.jobs} at a time on ${policy.cores} cores`);
   const eta = new GridEta(plan, a.config.epochs, reused);
-  const trained = await schedule(
-    todo.length,
-    policy,
-    (j, runtime, signal) => {
-      const k = todo[j]!;
-      return trainGridRun({ ...a, runtime, signal }, plan[k]!, (p) => s.progress(eta.progress(k, p))).finally(() => eta.runDone(k));
-    },
-    s.opts.signal,
-  );
-  todo.forEach((k, j) => (done[k] = trained[j]));
+  // Side by side, each run trains in a worker thread of its own (onnxruntime works on the calling thread).
+  const workers = policy.jobs > 1 ? new RunWorkers({ config: a.config, cwd: s.opts.cwd, folderId: a.folder.id }, s.log) : undefined;
+  try {
+    const trained = await schedule(
+      todo.length,
+      policy,
+      (j, runtime, signal) => {
+        const k = todo[j]!;
+        const progress = (p: TrainProgress) => s.progress(eta.progress(k, p));
+        const run = workers ? workers.run(plan[k]!, runtime, signal, progress) : trainGridRun({ ...a, runtime, signal }, plan[k]!, progress);
+        return run.finally(() => eta.runDone(k));
+      },
+      s.opts.signal,
+    );
+    todo.forEach((k, j) => (done[k] = trained[j]));
+  } finally {
+    await workers?.close();
+  }
   return gridOutcome(plan, done as GridRun[], reused);
 }
 
@@ -357,7 +378,8 @@ async function finishedGridRun(s: Stage, a: AuditInputs, run: PlannedRun): Promi
   return outcome ? { kind: 'run', outcome } : undefined;
 }
 
-async function trainGridRun(a: AuditInputs, run: PlannedRun, progress: (p: TrainProgress) => void): Promise<GridRun> {
+/** Trains one run of the grid (in this thread: `RunWorkers` calls it in its worker threads). */
+export async function trainGridRun(a: AuditInputs, run: PlannedRun, progress: (p: TrainProgress) => void): Promise<GridRun> {
   if (run.kind === 'memfold') return { kind: 'memfold', fold: await runMemFold(a, run, progress) };
   return { kind: 'run', outcome: await runOne(a, run, progress) };
 }
