@@ -1,7 +1,9 @@
 /**
  * The run scheduler: the audit's training runs placed on the machine's cores, several side by
- * side in one process. onnxruntime's `session.run` works on a native thread and is awaited, so
- * while one run's step computes, another run builds its next batch on the Node thread.
+ * side, each in a worker thread of its own (audit/run-workers.ts). Not in one thread: onnxruntime-
+ * node 1.30 runs a session synchronously on the thread that calls it (its `run` is a setImmediate
+ * around the native call), so runs interleaved in one thread never overlap (measured with
+ * `npm run bench -- audit-jobs`: the Node thread was busy 88% of a sequential audit).
  *
  * Results do not depend on the schedule: every run is seeded on its own (its noise, its
  * initialization, its batch order and dropout), shares nothing it mutates with the others, and
