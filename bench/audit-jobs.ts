@@ -6,7 +6,7 @@
  *   npm run bench -- audit-jobs <corpus dir…> [--jobs N|auto] [--preset quick] [--epochs N]
  *
  * Prints one JSON line: {sequentialSec, scheduledSec, speedup, trainSpeedup, identicalScores,
- * mainThreadBusy, runs, jobs, cores, loadavg}.
+ * mainThreadBusy, coresUsed, runs, jobs, cores, loadavg}.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -45,6 +45,8 @@ export async function runAuditJobsBench(argv: string[]): Promise<number> {
         trainSpeedup: +(sequential.report.timings.trainMs / scheduled.report.timings.trainMs).toFixed(3),
         identicalScores: sameResults(sequential.report, scheduled.report),
         mainThreadBusy: { sequential: +sequential.elu.toFixed(3), scheduled: +scheduled.elu.toFixed(3) },
+        // CPU seconds per wall second of this process (all its threads): the cores it got.
+        coresUsed: { sequential: +sequential.cores.toFixed(2), scheduled: +scheduled.cores.toFixed(2) },
         runs: planSize(c),
         jobs: schedulePolicy(jobs, planSize(c)).jobs,
         cores: os.availableParallelism(),
@@ -61,12 +63,15 @@ export async function runAuditJobsBench(argv: string[]): Promise<number> {
  * One audit, timed; `elu` is the Node thread's event-loop utilization over it (1 = always busy
  * with JavaScript: then runs side by side in this process cannot go faster, whatever the cores).
  */
-async function timedAudit(config: AuditConfig, jobs: JobsSetting, cwd: string): Promise<{ report: AuditReport; sec: number; elu: number }> {
+async function timedAudit(config: AuditConfig, jobs: JobsSetting, cwd: string): Promise<{ report: AuditReport; sec: number; elu: number; cores: number }> {
   const t0 = performance.now();
   const elu0 = performance.eventLoopUtilization();
+  const cpu0 = process.cpuUsage();
   const { report } = await runAudit({ config, cwd, jobs, onProgress: (p) => process.stderr.write(`\r[jobs ${jobs}] ${(p.fraction * 100).toFixed(0)}% ${p.message}`.padEnd(100)) });
   process.stderr.write('\n');
-  return { report, sec: (performance.now() - t0) / 1000, elu: performance.eventLoopUtilization(elu0).utilization };
+  const sec = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  return { report, sec, elu: performance.eventLoopUtilization(elu0).utilization, cores: (cpu.user + cpu.system) / 1e6 / sec };
 }
 
 /** Every score, interval, run (without its timings) and finding equal, to the bit. */
