@@ -48,14 +48,15 @@ import { detectionChoice, DETECTION_VERSION } from './detection-choice';
 import { choiceReplicates, cleanWindowValues, meanInterval } from './detection-intervals';
 import { assignFolds, memorizationFolds } from '../metrics';
 import { cleanFinalEpoch, memorizationCsv, memorizationFindings } from './memorization-findings';
-import { finishedMemFold, runMemFold, type MemFoldOutcome } from './mem-folds';
+import { finishedMemFold, type MemFoldOutcome } from './mem-folds';
+import { trainGridRun, type GridRun } from './grid-run';
 import { windowLabel } from '../report/shared/format';
 import type { AuditConfig } from './config';
 import { evaluateGates, type GateMetric } from './gates';
 import { editorFor } from './noise-adapter';
 import { findingNoise } from './noise-diffs';
 import { planRuns, type PlannedRun } from './plan';
-import { damagedRunFiles, finishedRun, ledgerIsWhole, rewriteLedger, runOne, type AuditInputs, type RunOutcome } from './run-one';
+import { damagedRunFiles, finishedRun, ledgerIsWhole, rewriteLedger, type AuditInputs, type RunOutcome } from './run-one';
 import { AUDIT_FILES, RUN_FILES, RunsStore, type AuditFolder, type AuditLock } from './runs-store';
 import { RunWorkers } from './run-workers';
 import { schedule, schedulePolicy, type JobsSetting } from './scheduler';
@@ -327,8 +328,6 @@ interface GridOutcome {
   reused: number;
 }
 
-/** A finished run of the grid: a training run or a memorization fold run. */
-export type GridRun = { kind: 'run'; outcome: RunOutcome } | { kind: 'memfold'; fold: MemFoldOutcome };
 
 /**
  * 3. The runs of `plan`: those finished earlier are reused as they are (checked in plan order);
@@ -376,12 +375,6 @@ async function finishedGridRun(s: Stage, a: AuditInputs, run: PlannedRun): Promi
   }
   const outcome = await reusableRun(s, a, run);
   return outcome ? { kind: 'run', outcome } : undefined;
-}
-
-/** Trains one run of the grid (in this thread: `RunWorkers` calls it in its worker threads). */
-export async function trainGridRun(a: AuditInputs, run: PlannedRun, progress: (p: TrainProgress) => void): Promise<GridRun> {
-  if (run.kind === 'memfold') return { kind: 'memfold', fold: await runMemFold(a, run, progress) };
-  return { kind: 'run', outcome: await runOne(a, run, progress) };
 }
 
 function gridOutcome(plan: readonly PlannedRun[], done: readonly GridRun[], reused: number): GridOutcome {

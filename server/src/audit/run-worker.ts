@@ -8,7 +8,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { isEngineError } from '../errors';
-import { trainGridRun, workerInputs } from './run-audit';
+import { trainGridRun } from './grid-run';
+import { workerInputs } from './run-audit';
 import type { FromRunWorker, RunWorkerData, ToRunWorker } from './run-workers';
 
 if (!parentPort) throw new Error('audit/run-worker.js must run as a worker thread');

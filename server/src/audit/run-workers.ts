@@ -11,7 +11,7 @@ import { EngineError, ERROR_CODES, type ErrorCode } from '../errors';
 import type { TrainProgress } from '../train/trainer';
 import type { AuditConfig } from './config';
 import type { PlannedRun } from './plan';
-import type { GridRun } from './run-audit';
+import type { GridRun } from './grid-run';
 import type { RunThreads } from './scheduler';
 
 /** What a worker is started with: enough to rebuild the audit's inputs from the cache. */
