@@ -1,6 +1,6 @@
 /**
- * The run scheduler and sharded audits on a small generated corpus (600 methods, 2 epochs, the
- * quick preset's 5 label-noise runs and 2 memorization fold runs):
+ * The run scheduler and sharded audits on a small generated corpus (600 methods, 2 epochs, a
+ * clean run, 2 label-noise runs, 1 source-edit run and 2 memorization fold runs):
  *   - the same audit with --jobs 1 and --jobs 2 gives the same runs, scores and findings;
  *   - `--shard 0/2` and `--shard 1/2` as two processes with their own --out, then `merge`, give
  *     the unsharded audit's report in every score, interval, run and finding;
@@ -18,7 +18,8 @@ import { cli, tempDir } from '../helpers/cli';
 
 const BIN = path.resolve(__dirname, '../../server/src/bin.js');
 const work = tempDir('memaudit-shard-');
-const BASE = ['audit', 'corpus', '--epochs', '2', '--mem-folds', '2', '--device', 'cpu', '--format', 'json'];
+// Label noise, and a source edit (its noisy samples are parsed again, in each run's own thread).
+const BASE = ['audit', 'corpus', '--noise', 'y-shuffle:0,50,100', '--noise', 'x-dead-code:50', '--epochs', '2', '--mem-folds', '2', '--device', 'cpu', '--format', 'json'];
 
 before(async () => {
   await writeCorpus(path.join(work.dir, 'corpus'), generateCorpus({ seed: 3, methods: 600 }));
@@ -64,7 +65,7 @@ test('--jobs 1 and --jobs 2: the same runs, scores and findings', async () => {
   assert.equal(two.code, 0, two.stderr);
   assert.match(two.stderr, /2 at a time/);
   unsharded = JSON.parse(one.stdout) as AuditReport;
-  assert.equal(unsharded.runs.length, 5);
+  assert.deepEqual(unsharded.runs.map((r) => r.id), ['clean-s0', 'y-shuffle-50-s0', 'y-shuffle-100-s0', 'x-dead-code-50-s0']);
   assert.deepEqual(results(JSON.parse(two.stdout) as AuditReport), results(unsharded));
 });
 
