@@ -6,9 +6,11 @@
  *   npm run bench -- train [--model bag|code2vec|transformer|all] [--device cpu|webgpu|auto]
  *   npm run bench -- audit [paths…] [--methods 3000] [--epochs 20] [--model bag]
  *   npm run bench -- startup [--repeat 9]
+ *   npm run bench -- audit-jobs <corpus dir…> [--jobs N|auto] [--preset quick] [--epochs N]
  *   npm run bench -- crosscheck <paths…> [--noise y-shuffle:25] [--epochs N] [--max-train N] [--lr X] [--batch-size N] [--model-preset …]
  */
 import { runAuditBench } from './audit';
+import { runAuditJobsBench } from './audit-jobs';
 import { runCrosscheckBench } from './crosscheck';
 import { runExtractBench } from './extract';
 import { runStartupBench } from './startup';
@@ -19,6 +21,7 @@ const BENCHES: Record<string, (argv: string[]) => Promise<number | void>> = {
   extract: runExtractBench,
   train: runTrainBench,
   audit: runAuditBench,
+  'audit-jobs': runAuditJobsBench,
   crosscheck: runCrosscheckBench,
   startup: runStartupBench,
 };

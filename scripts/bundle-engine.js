@@ -23,6 +23,7 @@ const ENTRIES = {
   memaudit: 'server/src/bin.ts',
   main: 'server/src/main.ts',
   worker: 'server/src/pipeline/worker.ts',
+  'run-worker': 'server/src/audit/run-worker.ts',
 };
 
 /** Packages required at run time from node_modules (the package's `dependencies`). */

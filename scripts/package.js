@@ -213,6 +213,7 @@ const REQUIRED = [
   'dist/engine/bin.js',
   'dist/engine/memaudit.js',
   'dist/engine/worker.js',
+  'dist/engine/run-worker.js',
   'dist/engine/report/report.schema.json',
   ...['java', 'python', 'ruby'].map((l) => `dist/engine/parse/queries/${l}/methods.scm`),
   'node_modules/web-tree-sitter/web-tree-sitter.cjs',

@@ -38,7 +38,10 @@ export function presetItem(preset: string, plan: AuditPlanResult): PresetItem {
 /** The progress notification's text: stage, run k/n, epoch, speed, ETA, device. */
 export function progressMessage(p: AuditProgressParams): string {
   const parts: string[] = [];
-  if (p.stage === 'train' && p.run !== undefined && p.runs !== undefined) {
+  if (p.stage === 'train' && p.active && p.active.length > 1) {
+    // Several runs side by side: the engine's message names each with its epoch.
+    parts.push(p.message);
+  } else if (p.stage === 'train' && p.run !== undefined && p.runs !== undefined) {
     parts.push(`run ${p.run}/${p.runs}${p.runId ? ` (${p.runId})` : ''}`);
     if (p.epoch !== undefined && p.epochs !== undefined) parts.push(`epoch ${p.epoch}/${p.epochs}`);
   } else {

@@ -29,6 +29,11 @@ export function workerScript(): string {
   return BUNDLED ? engineAsset('worker.js') : engineAsset('pipeline', 'worker.js');
 }
 
+/** The run worker's script (audit/run-worker.ts: runs side by side), a bundle entry of its own. */
+export function runWorkerScript(): string {
+  return BUNDLED ? engineAsset('run-worker.js') : engineAsset('audit', 'run-worker.js');
+}
+
 /** memaudit's extraction addon, where scripts/build-native.js puts it: dist/native/ of the package. */
 export function flatAddonPath(): string {
   const root = ownPackage()?.root ?? path.resolve(ENGINE_ROOT, '..', '..', '..');

@@ -8,6 +8,7 @@ import { isFsError, writeError } from './util/fs-errors';
 import { runAuditCommand, AUDIT_HELP } from './cli/audit';
 import { runExtractCommand, EXTRACT_HELP } from './cli/extract';
 import { runGenerateCommand, GENERATE_HELP } from './cli/generate';
+import { runMergeCommand, MERGE_HELP } from './cli/merge';
 import { runReportCommand, runRunsCommand, REPORT_HELP, RUNS_HELP } from './cli/runs';
 import { inertIo, processIo, type CliIo } from './cli/io';
 import { EXIT, type ExitCode } from './cli/exit';
@@ -23,6 +24,7 @@ Commands:
   extract [paths…]   parse Java/Python/Ruby methods and build the dataset (see 'memaudit extract --help')
   runs               list past audits (finished and interrupted)
   report RUN         print a finished audit again and write its report files
+  merge DIR…         write the report of a sharded audit (audit --shard I/N) from its shards' folders
   generate --out DIR write a synthetic Java/Python/Ruby corpus whose method names follow from their bodies
 
 Options:
@@ -41,6 +43,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   generate: { run: runGenerateCommand, help: GENERATE_HELP },
   runs: { run: runRunsCommand, help: RUNS_HELP },
   report: { run: runReportCommand, help: REPORT_HELP },
+  merge: { run: runMergeCommand, help: MERGE_HELP },
 };
 
 /**

@@ -37,6 +37,16 @@ export const ERROR_CODES = {
   WRITE_FAILED: 'E_WRITE_FAILED',
   /** Another process holds the audit folder's lock (the message names its pid and host). */
   LOCKED: 'E_LOCKED',
+  /**
+   * `memaudit merge` was given shards of different audits (corpus, settings or memaudit version
+   * differ, or a different shard count): the message says what differs and in which folders.
+   */
+  SHARD_MISMATCH: 'E_SHARD_MISMATCH',
+  /**
+   * `memaudit merge` lacks a shard, or a shard lacks a finished run: the message names the run,
+   * the shard that should have it, and the command that finishes it.
+   */
+  SHARD_INCOMPLETE: 'E_SHARD_INCOMPLETE',
   /** A bug: an invariant of the engine did not hold. */
   INTERNAL: 'E_INTERNAL',
 } as const satisfies Record<string, ErrorCode>;

@@ -31,7 +31,9 @@ afterEach(() => {
   delete writeFaults.before;
 });
 
-const BASE = ['audit', 'corpus', '--noise', 'y-shuffle:0,50', '--epochs', '2', '--device', 'cpu'];
+// One run at a time: the injected write faults (writeFaults) live in this thread, and runs side
+// by side train in worker threads of their own.
+const BASE = ['audit', 'corpus', '--noise', 'y-shuffle:0,50', '--epochs', '2', '--device', 'cpu', '--jobs', '1'];
 const BIN = path.resolve(__dirname, '../../server/src/bin.js');
 const root = typeof process.getuid === 'function' && process.getuid() === 0;
 

@@ -92,7 +92,7 @@ export async function runMemFold(a: AuditInputs, run: PlannedRun, onProgress: (p
   const { heldOut, trained } = foldPositions(memFolds, run.fold.k);
   if (trained.length === 0 || heldOut.length === 0) return emptyFold(a, run, run.fold, memFolds.length);
   const clean = a.noise.cleanLabels;
-  const model = await createModel(c.model, { source: a.baseSource, preset: c.modelPreset, optimizer: { kind: 'adam' }, batchSize: c.batchSize, device: c.device, seed: run.seed, log: a.log });
+  const model = await createModel(c.model, { source: a.baseSource, preset: c.modelPreset, optimizer: { kind: 'adam' }, batchSize: c.batchSize, device: c.device, seed: run.seed, log: a.log, ...a.runtime });
   try {
     const data: TrainData = { train: Int32Array.from(trained, (p) => a.trainIdx[p]!), trainLabels: Int32Array.from(trained, (p) => clean[p]!) };
     // The clean run's training settings, without the probes (they measure nothing the score needs).

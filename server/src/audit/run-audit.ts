@@ -27,7 +27,7 @@ import { assertValidReport } from '../report/schema';
 import { REPORT_SCHEMA_VERSION, type AuditReport, type DetectionSummary, type Finding, type MemorizationSummary, type ReportGate, type RunReport } from '../protocol/report';
 import { datasetSource } from '../dataset/source';
 import { Rng } from '../util/rng';
-import type { AuditProgress } from '../protocol';
+import type { ActiveRun, AuditProgress } from '../protocol';
 import type { TrainProgress } from '../train/trainer';
 import { writeFileAtomic } from '../util/atomic';
 import { VERSION } from '../version';
@@ -49,15 +49,19 @@ import { detectionChoice, DETECTION_VERSION } from './detection-choice';
 import { choiceReplicates, cleanWindowValues, meanInterval } from './detection-intervals';
 import { assignFolds, memorizationFolds } from '../metrics';
 import { cleanFinalEpoch, memorizationCsv, memorizationFindings } from './memorization-findings';
-import { finishedMemFold, runMemFold, type MemFoldOutcome } from './mem-folds';
+import { finishedMemFold, type MemFoldOutcome } from './mem-folds';
+import { trainGridRun, type GridRun } from './grid-run';
 import { windowLabel } from '../report/shared/format';
 import type { AuditConfig } from './config';
 import { evaluateGates, type GateMetric } from './gates';
 import { editorFor } from './noise-adapter';
 import { findingNoise } from './noise-diffs';
 import { planRuns, type PlannedRun } from './plan';
-import { damagedRunFiles, finishedRun, ledgerIsWhole, rewriteLedger, runOne, type AuditInputs, type RunOutcome } from './run-one';
+import { damagedRunFiles, finishedRun, ledgerIsWhole, rewriteLedger, type AuditInputs, type RunOutcome } from './run-one';
 import { AUDIT_FILES, RUN_FILES, RunsStore, type AuditFolder, type AuditLock } from './runs-store';
+import { RunWorkers } from './run-workers';
+import { schedule, schedulePolicy, type JobsSetting } from './scheduler';
+import { shardFileName, shardRuns, type ShardRecord, type ShardSpec } from './shard';
 import { sourceLookup } from './source-lookup';
 
 export interface AuditOptions {
@@ -68,6 +72,13 @@ export interface AuditOptions {
   log?: (message: string) => void;
   /** Findings kept in the report (most suspicious first). Default 50. */
   maxFindings?: number;
+  /** Runs trained at a time (audit/scheduler.ts); default 'auto'. Results are the same for any. */
+  jobs?: JobsSetting;
+  /**
+   * Train nothing: every run must be finished in the audit's folder (`memaudit merge`); the
+   * error for the first one that is not (in plan order).
+   */
+  reuseOnly?: (missing: PlannedRun, folder: AuditFolder) => Error;
 }
 
 export interface AuditOutcome {
@@ -87,6 +98,47 @@ const P_TRAIN = 1 - P_EXTRACT - P_DATASET - P_REPORT;
 
 /** The audit's stages, in order; each leaves what the next needs. */
 export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
+  return inAudit(opts, async (stage, corpus, inputs, clock) => {
+    const grid = await runGrid(stage, inputs, planRuns(inputs.config));
+    clock.trained = performance.now();
+    return reportStage(stage, corpus, inputs, grid, clock);
+  });
+}
+
+/** What a shard of an audit did (`runShard`). */
+export interface ShardOutcome {
+  /** The audit's id and folder (`<outDir>/runs/<id>`). */
+  auditId: string;
+  runDir: string;
+  /** The shard's record in the audit folder (audit/shard.ts `ShardRecord`). */
+  shardFile: string;
+  /** The runs of the shard, in plan order, and how many of them the plan has in all. */
+  runs: string[];
+  planRuns: number;
+  /** Runs reused from an earlier, interrupted invocation of the shard. */
+  reusedRuns: number;
+}
+
+/**
+ * Shard `spec` of the audit (audit/shard.ts): the stages up to the runs, for the shard's share of
+ * the plan only; then its record in the audit folder, and no report (`memaudit merge` writes it
+ * from every shard's runs). Resumable like the audit.
+ */
+export async function runShard(opts: AuditOptions, spec: ShardSpec): Promise<ShardOutcome> {
+  return inAudit(opts, async (stage, _corpus, inputs) => {
+    const plan = planRuns(inputs.config);
+    const mine = shardRuns(plan, spec, inputs.config);
+    const grid = await runGrid(stage, inputs, mine);
+    const record: ShardRecord = { auditId: inputs.folder.id, shard: spec.index, of: spec.count, runs: mine.map((r) => r.id), finishedAt: new Date().toISOString() };
+    const shardFile = path.join(inputs.folder.dir, shardFileName(spec));
+    await writeFileAtomic(shardFile, JSON.stringify(record, null, 2));
+    stage.progress({ stage: 'train', fraction: 1, message: 'done' });
+    return { auditId: inputs.folder.id, runDir: inputs.folder.dir, shardFile, runs: record.runs, planRuns: plan.length, reusedRuns: grid.reused };
+  });
+}
+
+/** Opens the audit (corpus, dataset, its folder under lock), runs `body`, releases the lock. */
+async function inAudit<T>(opts: AuditOptions, body: (s: Stage, corpus: CorpusStage, inputs: AuditInputs, clock: Clock) => Promise<T>): Promise<T> {
   const clock = { start: performance.now(), extracted: 0, datasetBuilt: 0, trained: 0 };
   const store = new RunsStore(path.resolve(opts.cwd, opts.config.outDir));
   const stage = { opts, log: onceLog(opts.log), progress: (p: AuditProgress) => opts.onProgress?.(p) };
@@ -95,9 +147,7 @@ export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
   const corpus = await corpusStage(stage, store, clock);
   const { inputs, lock } = await openAudit(stage, corpus, store);
   try {
-    const grid = await runGrid(stage, inputs);
-    clock.trained = performance.now();
-    return await reportStage(stage, corpus, inputs, grid, clock);
+    return await body(stage, corpus, inputs, clock);
   } finally {
     lock.release();
   }
@@ -259,6 +309,18 @@ function auditInputs(s: Stage, corpus: CorpusStage, folder: AuditFolder): AuditI
   };
 }
 
+/**
+ * What a run worker (audit/run-worker.ts) trains with: the audit's inputs rebuilt in the worker's
+ * thread from the same corpus and settings (the extraction and the dataset come from the cache
+ * the audit just filled), for the audit folder the audit holds the lock of.
+ */
+export async function workerInputs(opts: Pick<AuditOptions, 'config' | 'cwd' | 'signal' | 'log'>, folderId: string): Promise<AuditInputs> {
+  const store = new RunsStore(path.resolve(opts.cwd, opts.config.outDir));
+  const stage: Stage = { opts, log: onceLog(opts.log), progress: () => {} };
+  const corpus = await corpusStage(stage, store, { start: 0, extracted: 0, datasetBuilt: 0, trained: 0 });
+  return auditInputs(stage, corpus, store.audit(folderId));
+}
+
 function labelString(c: SampleColumns, i: number): string {
   return c.strings[c.label[i]!]!;
 }
@@ -288,31 +350,67 @@ interface GridOutcome {
   reused: number;
 }
 
-/** 3. The runs of the plan, one after another; a run finished earlier is reused as is. */
-async function runGrid(s: Stage, a: AuditInputs): Promise<GridOutcome> {
-  const plan = planRuns(a.config);
-  const out: GridOutcome = { runs: [], cleanSignals: new Map(), replicates: new Map(), memFolds: [], reused: 0 };
-  const eta = new GridEta(plan.length * a.config.epochs);
-  for (let k = 0; k < plan.length; k++) {
+
+/**
+ * 3. The runs of `plan`: those finished earlier are reused as they are (checked in plan order);
+ * the others are trained by the run scheduler, several side by side (audit/scheduler.ts). The
+ * outcome lists them in plan order, whatever order they finished in.
+ */
+async function runGrid(s: Stage, a: AuditInputs, plan: readonly PlannedRun[]): Promise<GridOutcome> {
+  const done: (GridRun | undefined)[] = [];
+  for (const run of plan) {
     if (s.opts.signal?.aborted) throw new EngineError(ERROR_CODES.CANCELLED, 'audit cancelled');
-    const run = plan[k]!;
-    const progress = (p: TrainProgress) => s.progress(eta.progress(p, k, plan.length, run));
-    if (run.kind === 'memfold') {
-      let fold = finishedMemFold(a, run);
-      if (fold) out.reused++;
-      else fold = await runMemFold(a, run, progress);
-      out.memFolds.push(fold);
-      eta.runDone(a.config.epochs);
-      continue;
-    }
-    let outcome: RunOutcome | undefined = await reusableRun(s, a, run);
-    if (outcome) out.reused++;
-    else outcome = await runOne(a, run, progress);
-    out.runs.push(outcome.report);
-    if (outcome.signals) out.cleanSignals.set(run.seed, outcome.signals);
-    if (outcome.replicates) out.replicates.set(run.id, outcome.replicates);
-    eta.runDone(a.config.epochs);
+    done.push(await finishedGridRun(s, a, run));
   }
+  const reused = done.filter((d) => d !== undefined).length;
+  const todo = plan.flatMap((_run, k) => (done[k] ? [] : [k]));
+  if (todo.length > 0 && s.opts.reuseOnly) throw s.opts.reuseOnly(plan[todo[0]!]!, a.folder);
+  const policy = schedulePolicy(s.opts.jobs ?? 'auto', todo.length);
+  if (policy.jobs > 1) s.log(`training ${todo.length} run(s), ${policy.jobs} at a time on ${policy.cores} cores`);
+  const eta = new GridEta(plan, a.config.epochs, reused);
+  // Side by side, each run trains in a worker thread of its own (onnxruntime works on the calling thread).
+  const workers = policy.jobs > 1 ? new RunWorkers({ config: a.config, cwd: s.opts.cwd, folderId: a.folder.id }, s.log) : undefined;
+  try {
+    const trained = await schedule(
+      todo.length,
+      policy,
+      (j, runtime, signal) => {
+        const k = todo[j]!;
+        const progress = (p: TrainProgress) => s.progress(eta.progress(k, p));
+        const run = workers ? workers.run(plan[k]!, runtime, signal, progress) : trainGridRun({ ...a, runtime, signal }, plan[k]!, progress);
+        return run.finally(() => eta.runDone(k));
+      },
+      s.opts.signal,
+    );
+    todo.forEach((k, j) => (done[k] = trained[j]));
+  } finally {
+    await workers?.close();
+  }
+  return gridOutcome(plan, done as GridRun[], reused);
+}
+
+/** A run an earlier invocation finished (with whole files), or undefined. */
+async function finishedGridRun(s: Stage, a: AuditInputs, run: PlannedRun): Promise<GridRun | undefined> {
+  if (run.kind === 'memfold') {
+    const fold = finishedMemFold(a, run);
+    return fold ? { kind: 'memfold', fold } : undefined;
+  }
+  const outcome = await reusableRun(s, a, run);
+  return outcome ? { kind: 'run', outcome } : undefined;
+}
+
+function gridOutcome(plan: readonly PlannedRun[], done: readonly GridRun[], reused: number): GridOutcome {
+  const out: GridOutcome = { runs: [], cleanSignals: new Map(), replicates: new Map(), memFolds: [], reused };
+  done.forEach((d, k) => {
+    if (d.kind === 'memfold') {
+      out.memFolds.push(d.fold);
+      return;
+    }
+    const run = plan[k]!;
+    out.runs.push(d.outcome.report);
+    if (d.outcome.signals) out.cleanSignals.set(run.seed, d.outcome.signals);
+    if (d.outcome.replicates) out.replicates.set(run.id, d.outcome.replicates);
+  });
   return out;
 }
 
@@ -348,34 +446,64 @@ async function reusableRun(s: Stage, a: AuditInputs, run: PlannedRun): Promise<R
   return undefined;
 }
 
-/** Progress over the grid's epochs, with the time left estimated from the epochs trained so far. */
+/**
+ * Progress over the grid's epochs, with every run training now, and the time left estimated
+ * from the epochs trained so far in this invocation (runs side by side count together).
+ */
 class GridEta {
   private readonly start = performance.now();
-  private epochsDone = 0;
+  /** Epochs of the runs finished so far (reused ones included). */
+  private epochsDone: number;
+  private epochsTrained = 0;
+  /** The runs training now, by plan index: their latest progress. */
+  private readonly active = new Map<number, TrainProgress>();
 
-  constructor(private readonly totalEpochs: number) {}
-
-  runDone(epochs: number): void {
-    this.epochsDone += epochs;
+  constructor(
+    private readonly plan: readonly PlannedRun[],
+    private readonly epochs: number,
+    reused: number,
+  ) {
+    this.epochsDone = reused * epochs;
   }
 
-  progress(p: TrainProgress, k: number, runs: number, run: PlannedRun): AuditProgress {
-    const done = this.epochsDone + p.epoch + (p.stepsPerEpoch > 0 ? p.step / p.stepsPerEpoch : 0);
-    const elapsed = (performance.now() - this.start) / 1000;
-    const rate = done > 0 ? elapsed / done : 0;
+  runDone(k: number): void {
+    this.active.delete(k);
+    this.epochsDone += this.epochs;
+    this.epochsTrained += this.epochs;
+  }
+
+  progress(k: number, p: TrainProgress): AuditProgress {
+    this.active.set(k, p);
+    const partial = (q: TrainProgress) => q.epoch + (q.stepsPerEpoch > 0 ? q.step / q.stepsPerEpoch : 0);
+    const inFlight = [...this.active.values()].reduce((acc, q) => acc + partial(q), 0);
+    const total = this.plan.length * this.epochs;
+    const done = this.epochsDone + inFlight;
+    const trained = this.epochsTrained + inFlight;
+    const rate = trained > 0 ? (performance.now() - this.start) / 1000 / trained : 0;
+    const active = [...this.active.entries()].sort((x, y) => x[0] - y[0]).map(([j, q]) => ({ run: j + 1, runId: this.plan[j]!.id, epoch: q.epoch + 1, epochs: q.epochs }));
     return {
       stage: 'train',
-      fraction: P_EXTRACT + P_DATASET + P_TRAIN * (done / this.totalEpochs),
+      fraction: P_EXTRACT + P_DATASET + P_TRAIN * (done / total),
       run: k + 1,
-      runs,
-      runId: run.id,
+      runs: this.plan.length,
+      runId: this.plan[k]!.id,
       epoch: p.epoch + 1,
       epochs: p.epochs,
-      samplesPerSec: p.samplesPerSec,
-      ...(rate > 0 ? { etaSec: rate * (this.totalEpochs - done) } : {}),
-      message: `run ${k + 1}/${runs} ${run.id}: epoch ${p.epoch + 1}/${p.epochs}`,
+      samplesPerSec: [...this.active.values()].reduce((acc, q) => acc + q.samplesPerSec, 0),
+      ...(rate > 0 ? { etaSec: rate * (total - done) } : {}),
+      active,
+      message: activeMessage(active, this.plan.length),
     };
   }
+}
+
+/** `run 3/12 clean-s0: epoch 2/10`, or with several: `runs 3,4/12: clean-s0 epoch 2/10, y-shuffle-25-s0 epoch 1/10`. */
+export function activeMessage(active: readonly ActiveRun[], runs: number): string {
+  if (active.length === 1) {
+    const r = active[0]!;
+    return `run ${r.run}/${runs} ${r.runId}: epoch ${r.epoch}/${r.epochs}`;
+  }
+  return `runs ${active.map((r) => r.run).join(',')}/${runs}: ${active.map((r) => `${r.runId} epoch ${r.epoch}/${r.epochs}`).join(', ')}`;
 }
 
 /** 4. Aggregate: scores, self-calibration, findings with their noise, gates; the report, validated and written. */

@@ -64,6 +64,8 @@ export interface AuditInputs {
   folder: AuditFolder;
   log: (message: string) => void;
   signal?: AbortSignal;
+  /** The run's CPU threads, given by the run scheduler (audit/scheduler.ts); default the model's. */
+  runtime?: { threads: number; strategyThreads: number };
 }
 
 /** A finished run: its report and, for a clean run, its per-sample signals (the findings' ranking). */
@@ -100,6 +102,7 @@ export async function runOne(a: AuditInputs, run: PlannedRun, onProgress: (p: Tr
     device: c.device,
     seed: run.seed,
     log: a.log,
+    ...a.runtime,
   });
   try {
     const tc = trainConfig(a, run);

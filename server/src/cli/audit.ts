@@ -4,7 +4,11 @@
  */
 import * as path from 'node:path';
 import { findConfigFile, MAX_BATCH_SIZE, MAX_EPOCHS, MAX_MEM_FOLDS, parseNoiseSpec, planSize, readConfigFile, resolveAuditConfig, type NoisePlanItem } from '../audit/config';
-import { runAudit } from '../audit/run-audit';
+import type { AuditConfig } from '../audit/config';
+import { runAudit, runShard, type AuditOptions } from '../audit/run-audit';
+import type { JobsSetting } from '../audit/scheduler';
+import { parseShard, type ShardSpec } from '../audit/shard';
+import { REPORT_FORMAT_NAMES, REPORT_FORMATS } from '../report/shared/formats';
 import type { AuditConfigInput, AuditProgress } from '../protocol';
 import { GATE_METRICS } from '../audit/gates';
 import { EngineError, ERROR_CODES, isEngineError } from '../errors';
@@ -12,10 +16,10 @@ import { reportJsonText } from '../report/shared/json-text';
 import { renderAuditText } from '../report/shared/text';
 import { choiceFlag, intFlag, intListFlag, labelsFlag, numberFlag, parseCommandArgs, sizeFlag } from './args';
 import type { CliIo } from './io';
-import { gatesExit, type ExitCode } from './exit';
+import { EXIT, gatesExit, type ExitCode } from './exit';
 import { ProgressReporter } from './progress';
 import { formatDuration } from './format';
-import { checkReportOutputs, writeReportOutputs, REPORT_OUTPUT_FLAGS, REPORT_OUTPUT_HELP } from './report-outputs';
+import { checkReportOutputs, writeReportOutputs, REPORT_OUTPUT_FLAGS, REPORT_OUTPUT_HELP, type ReportOutputValues } from './report-outputs';
 
 export const AUDIT_HELP = `Usage: memaudit audit [paths…] [options]
 
@@ -43,6 +47,10 @@ Options:
   --lang java|python|ruby  parse every input as this language
   --max-file-size SIZE     skip files larger than SIZE (default 1M)
   --out DIR                where runs and the cache go (default .memaudit)
+  --jobs N|auto            runs trained side by side on this machine (default auto: one per core,
+                           at most 8); the results are the same for any N
+  --shard I/N              train only shard I (0 ≤ I < N) of the runs, for one of N machines or
+                           processes (each with its own --out); then 'memaudit merge' writes the report
   --gate EXPR              quality gate, repeatable, e.g. --gate 'gap<=0.3' --gate 'M<0.5'
   --format text|json       what to print on stdout (default text)
 ${REPORT_OUTPUT_HELP}
@@ -51,6 +59,8 @@ Exit codes: 0 all gates passed, 1 a gate failed, 2 usage, configuration or inter
 An interrupted audit resumes where it stopped when the same command is run again; a damaged
 checkpoint or run file is reported and that run trained again. One audit at a time runs in an
 audit folder: a second one with the same settings exits with 2, naming the first one's pid.
+A shard writes its runs and a record of its share (shard-I-of-N.json) in the audit folder, and
+no report; the same command resumes a shard that stopped.
 `;
 
 const OPTIONS = {
@@ -71,8 +81,19 @@ const OPTIONS = {
   out: { type: 'string' },
   gate: { type: 'string', multiple: true },
   format: { type: 'string' },
+  jobs: { type: 'string' },
+  shard: { type: 'string' },
   ...REPORT_OUTPUT_FLAGS,
 } as const;
+
+/** The most runs side by side `--jobs` accepts. */
+const MAX_JOBS = 256;
+
+/** `--jobs N|auto`. */
+export function jobsFlag(value: string | undefined): JobsSetting {
+  if (value === undefined || value === 'auto') return 'auto';
+  return intFlag('jobs', value, 1, MAX_JOBS)!;
+}
 
 /** `--noise KIND:LEVELS`, its errors naming the flag and the value (as a usage error). */
 function noiseFlag(spec: string): NoisePlanItem {
@@ -111,6 +132,8 @@ export async function runAuditCommand(argv: string[], io: CliIo): Promise<ExitCo
   const configFile = values.config ? path.resolve(io.cwd, values.config) : findConfigFile(io.cwd);
   const fileLayer = configFile ? readConfigFile(configFile) : {};
   const config = resolveAuditConfig(fileLayer, flags);
+  const jobs = jobsFlag(values.jobs);
+  if (values.shard !== undefined) return runShardCommand(config, parseShard(values.shard), { jobs, format, values, configFile }, io);
 
   io.stderr(
     `audit: ${config.model} (${config.modelPreset}), ${planSize(config)} run(s) of ${config.epochs} epochs` +
@@ -120,20 +143,7 @@ export async function runAuditCommand(argv: string[], io: CliIo): Promise<ExitCo
   // checked by the audit itself).
   await checkReportOutputs(values, io);
   const reporter = new ProgressReporter(io, 'audit');
-  const outcome = await runAudit({
-    config,
-    cwd: io.cwd,
-    ...(io.signal ? { signal: io.signal } : {}),
-    log: (m) => io.stderr(`memaudit: ${m}\n`),
-    onProgress: (p) => reporter.update(progressLine(p)),
-  }).catch((e: unknown) => {
-    // A disk that filled up in the middle loses nothing: every file is replaced
-    // atomically, so the finished runs and the last checkpoint are whole.
-    if (isEngineError(e) && e.code === ERROR_CODES.WRITE_FAILED && ['ENOSPC', 'EDQUOT'].includes(String(e.details?.['errno']))) {
-      throw new EngineError(e.code, `${e.message}; then run the same command again: it continues from the last finished run or checkpoint`, { ...e.details }, { cause: e.cause });
-    }
-    throw e;
-  });
+  const outcome = await runAudit(auditOptions(config, jobs, reporter, io)).catch(diskFullHint);
   reporter.done(
     `done in ${formatDuration(outcome.report.timings.totalMs)}${outcome.reusedRuns ? ` (${outcome.reusedRuns} run(s) reused from an interrupted audit)` : ''}: ${path.relative(io.cwd, outcome.reportFile) || outcome.reportFile}`,
   );
@@ -141,6 +151,54 @@ export async function runAuditCommand(argv: string[], io: CliIo): Promise<ExitCo
   if (format === 'json') io.stdout(reportJsonText(outcome.report));
   else io.stdout(renderAuditText(outcome.report));
   return gatesExit(outcome.report);
+}
+
+function auditOptions(config: AuditConfig, jobs: JobsSetting, reporter: ProgressReporter, io: CliIo): AuditOptions {
+  return {
+    config,
+    cwd: io.cwd,
+    jobs,
+    ...(io.signal ? { signal: io.signal } : {}),
+    log: (m) => io.stderr(`memaudit: ${m}\n`),
+    onProgress: (p) => reporter.update(progressLine(p)),
+  };
+}
+
+/**
+ * A disk that filled up in the middle loses nothing: every file is replaced atomically, so the
+ * finished runs and the last checkpoint are whole; the message says to run the command again.
+ */
+function diskFullHint(e: unknown): never {
+  if (isEngineError(e) && e.code === ERROR_CODES.WRITE_FAILED && ['ENOSPC', 'EDQUOT'].includes(String(e.details?.['errno']))) {
+    throw new EngineError(e.code, `${e.message}; then run the same command again: it continues from the last finished run or checkpoint`, { ...e.details }, { cause: e.cause });
+  }
+  throw e;
+}
+
+/**
+ * `audit --shard I/N`: trains the shard's runs and writes no report (so no report files and no
+ * gates here: they go to `memaudit merge`). Prints what to run next.
+ */
+async function runShardCommand(config: AuditConfig, spec: ShardSpec, o: { jobs: JobsSetting; format: 'text' | 'json'; values: ReportOutputValues; configFile: string | undefined }, io: CliIo): Promise<ExitCode> {
+  const outputs = REPORT_FORMAT_NAMES.map((f) => REPORT_FORMATS[f].option).filter((opt) => o.values[opt] !== undefined);
+  if (outputs.length > 0) {
+    throw new EngineError(ERROR_CODES.USAGE, `a shard writes no report: pass ${outputs.map((x) => `--${x}`).join(', ')} to 'memaudit merge', which writes the report from every shard`, { flag: `--${outputs[0]}` });
+  }
+  io.stderr(`audit shard ${spec.index}/${spec.count}: ${config.model} (${config.modelPreset}), its share of ${planSize(config)} run(s) of ${config.epochs} epochs${o.configFile ? `, settings from ${path.relative(io.cwd, o.configFile) || o.configFile}` : ''}\n`);
+  const reporter = new ProgressReporter(io, `shard ${spec.index}/${spec.count}`);
+  const outcome = await runShard(auditOptions(config, o.jobs, reporter, io), spec).catch(diskFullHint);
+  const where = path.relative(io.cwd, outcome.runDir) || outcome.runDir;
+  reporter.done(`done: ${outcome.runs.length} of ${outcome.planRuns} run(s)${outcome.reusedRuns ? ` (${outcome.reusedRuns} reused)` : ''} in ${where}`);
+  if (o.format === 'json') {
+    io.stdout(`${JSON.stringify({ shard: spec.index, of: spec.count, auditId: outcome.auditId, auditDir: outcome.runDir, shardFile: outcome.shardFile, runs: outcome.runs, reusedRuns: outcome.reusedRuns }, null, 2)}\n`);
+  } else {
+    io.stdout(
+      `shard ${spec.index}/${spec.count} of audit ${outcome.auditId}: ${outcome.runs.length} run(s) (${outcome.runs.join(', ') || 'none'}) in ${where}\n` +
+        `When all ${spec.count} shards are done, write the report from their output folders (in the same working folder as the corpus):\n` +
+        `  memaudit merge <the --out folder of each shard…> --out DIR\n`,
+    );
+  }
+  return EXIT.OK;
 }
 
 function progressLine(p: AuditProgress): { fraction: number; text: string } {

@@ -45,6 +45,8 @@ export type ErrorCode =
   | 'E_CANCELLED'
   | 'E_WRITE_FAILED'
   | 'E_LOCKED'
+  | 'E_SHARD_MISMATCH'
+  | 'E_SHARD_INCOMPLETE'
   | 'E_INTERNAL';
 
 /**
@@ -82,6 +84,8 @@ export const RPC_ERROR_CODES = {
   E_CANCELLED: 1011,
   E_WRITE_FAILED: 1012,
   E_LOCKED: 1013,
+  E_SHARD_MISMATCH: 1014,
+  E_SHARD_INCOMPLETE: 1015,
   E_BUSY: 1100,
   E_PROTOCOL: 1101,
   E_NOT_INITIALIZED: -32002,
@@ -214,7 +218,22 @@ export interface AuditProgress {
   samplesPerSec?: number;
   /** Estimated seconds left for the whole audit. */
   etaSec?: number;
+  /**
+   * Every run training now (the scheduler runs several side by side), in plan order; `run`,
+   * `runId` and `epoch` above are those of the run that reported last.
+   */
+  active?: ActiveRun[];
   message: string;
+}
+
+/** A run in progress (`AuditProgress.active`). */
+export interface ActiveRun {
+  /** 1-based index of the run in the plan. */
+  run: number;
+  runId: string;
+  /** 1-based epoch in progress, and the epochs of the run. */
+  epoch: number;
+  epochs: number;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -54,6 +54,13 @@ export interface CompileModelOptions {
    * thread the CPU embedding gradient can use the fast 'scatter-add' (see embeddingGradientFor).
    */
   readonly threads?: number;
+  /**
+   * The thread count the 'auto' embedding-gradient strategy is chosen for (default `threads`).
+   * The audit's run scheduler gives runs fewer threads than a sequential audit would; it passes
+   * the sequential count here so that every run computes the same gradients (the same numbers)
+   * whatever threads it gets.
+   */
+  readonly strategyThreads?: number;
   /** Embedding-gradient strategy (default 'auto': see {@link embeddingGradientFor}). */
   readonly embeddingGradient?: EmbeddingGradient | 'auto';
   /** Device fallback notices. */
@@ -112,7 +119,8 @@ export class CompiledModel implements TrainableModel {
     const requested = parseDevice(options.device ?? 'auto');
     const env = currentEnvironment();
     const expected = candidates(requested, env.platform).find((d) => precheck(d, env, requested) === undefined) ?? 'cpu';
-    const strategyOf = (d: ConcreteDevice): EmbeddingGradient => (options.embeddingGradient && options.embeddingGradient !== 'auto' ? options.embeddingGradient : embeddingGradientFor(d, threads));
+    const strategyThreads = options.strategyThreads ?? threads;
+    const strategyOf = (d: ConcreteDevice): EmbeddingGradient => (options.embeddingGradient && options.embeddingGradient !== 'auto' ? options.embeddingGradient : embeddingGradientFor(d, strategyThreads));
 
     const open = async (device: string, strategy: EmbeddingGradient): Promise<Session> => {
       const graph = buildTrainGraph(arch, { optimizer, batchSize, labelSmoothing, embeddingGradient: strategy });

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { BUNDLED, engineAsset, flatAddonPath, workerScript } from '../../../server/src/assets';
+import { BUNDLED, engineAsset, flatAddonPath, runWorkerScript, workerScript } from '../../../server/src/assets';
 import { findOwnPackage, ownPackage } from '../../../server/src/report/shared/own-package';
 import { VERSION } from '../../../server/src/version';
 import { REPO_ROOT } from '../../helpers/packager';
@@ -22,6 +22,8 @@ test('tsc layout: the assets, the worker and the package are found from dist/ser
   assert.ok(fs.existsSync(engineAsset('parse', 'queries', 'java', 'methods.scm')));
   assert.equal(workerScript(), path.join(REPO_ROOT, 'dist', 'server', 'src', 'pipeline', 'worker.js'));
   assert.ok(fs.existsSync(workerScript()));
+  assert.equal(runWorkerScript(), path.join(REPO_ROOT, 'dist', 'server', 'src', 'audit', 'run-worker.js'));
+  assert.ok(fs.existsSync(runWorkerScript()));
   assert.equal(ownPackage()?.root, REPO_ROOT);
   assert.equal(VERSION, manifest.version);
   assert.equal(flatAddonPath(), path.join(REPO_ROOT, 'dist', 'native', 'memaudit_flat.node'));
@@ -34,7 +36,7 @@ test('the package is found from any depth below it, and not from outside', () =>
 });
 
 test('bundle layout: entries, the executable, the assets at their server/src paths', () => {
-  for (const f of ['bin.js', 'memaudit.js', 'main.js', 'worker.js', 'report/report.schema.json', 'parse/queries/python/methods.scm']) {
+  for (const f of ['bin.js', 'memaudit.js', 'main.js', 'worker.js', 'run-worker.js', 'report/report.schema.json', 'parse/queries/python/methods.scm']) {
     assert.ok(fs.existsSync(path.join(ENGINE, f)), `${f} (npm run build)`);
   }
   assert.match(fs.readFileSync(path.join(ENGINE, 'bin.js'), 'utf8'), /^#!\/usr\/bin\/env node\n/);

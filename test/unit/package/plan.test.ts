@@ -129,6 +129,7 @@ for (const target of Object.keys(TARGETS)) {
       'dist/engine/bin.js',
       'dist/engine/memaudit.js',
       'dist/engine/worker.js',
+      'dist/engine/run-worker.js',
       'dist/engine/report/report.schema.json',
       ...['java', 'python', 'ruby'].flatMap((l) => [`dist/engine/parse/queries/${l}/methods.scm`, `node_modules/tree-sitter-${l}/tree-sitter-${l}.wasm`, `node_modules/tree-sitter-${l}/src/node-types.json`]),
       'node_modules/web-tree-sitter/web-tree-sitter.wasm',
