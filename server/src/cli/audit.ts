@@ -51,7 +51,7 @@ checkpoint or run file is reported and that run trained again. One audit at a ti
 audit folder: a second one with the same settings exits with 2, naming the first one's pid.
 `;
 
-const OPTIONS = {
+export const OPTIONS = {
   config: { type: 'string' },
   preset: { type: 'string' },
   model: { type: 'string' },
