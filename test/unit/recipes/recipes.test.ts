@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse, parseDocument, stringify } from 'yaml';
-import { checkCommandLine } from '../../../server/src/cli/check-args';
+import { COMMANDS } from '../../../server/src/cli';
+import { checkCommandLine, COMMAND_OPTIONS } from '../../../server/src/cli/check-args';
 import { githubExpressions, memauditCommands, type Vars } from './shell';
 import { githubWorkflowErrors, gitlabCiErrors, kubernetesModelErrors, kubernetesTypeErrors, type Manifest } from './validators';
 
@@ -241,4 +242,8 @@ test('checkCommandLine: refuses what the CLI refuses', () => {
   assert.throws(() => checkCommandLine(['audits', '.']), { code: 'E_USAGE' });
   assert.throws(() => checkCommandLine(['audit', '--gate', 'gapp<=0.3']), /unknown metric 'gapp'/);
   assert.doesNotThrow(() => checkCommandLine(['report', 'latest', '--junit', 'j.xml', '--debug']));
+});
+
+test('checkCommandLine: every command of the CLI has its option table', () => {
+  assert.deepEqual(Object.keys(COMMANDS).filter((c) => !Object.hasOwn(COMMAND_OPTIONS, c)), []);
 });

@@ -34,7 +34,8 @@ let workflowParser: WorkflowParser | undefined;
  */
 function loadWorkflowParser(): WorkflowParser {
   if (workflowParser) return workflowParser;
-  const outfile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'memaudit-wfp-')), 'workflow-parser.cjs');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memaudit-wfp-'));
+  const outfile = path.join(dir, 'workflow-parser.cjs');
   esbuild.buildSync({
     stdin: { contents: "export { parseWorkflow, convertWorkflowTemplate, NoOperationTraceWriter } from '@actions/workflow-parser';", resolveDir: REPO },
     bundle: true,
@@ -43,7 +44,11 @@ function loadWorkflowParser(): WorkflowParser {
     outfile,
     logLevel: 'error',
   });
-  workflowParser = require(outfile) as WorkflowParser;
+  try {
+    workflowParser = require(outfile) as WorkflowParser;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
   return workflowParser;
 }
 
