@@ -76,6 +76,7 @@ test('GitHub workflow: valid for GitHub\'s workflow parser', async () => {
 
 test('GitHub workflow: a wrong key, a wrong value or a wrong type is refused', async () => {
   const wf = parse(read(WORKFLOW));
+  assert.deepEqual(await githubWorkflowErrors(stringify(wf)), [], 'the copy before it is broken is valid');
   const wrongKey = clone(wf);
   wrongKey.jobs.merge['runs_on'] = wrongKey.jobs.merge['runs-on'];
   delete wrongKey.jobs.merge['runs-on'];
@@ -246,4 +247,15 @@ test('checkCommandLine: refuses what the CLI refuses', () => {
 
 test('checkCommandLine: every command of the CLI has its option table', () => {
   assert.deepEqual(Object.keys(COMMANDS).filter((c) => !Object.hasOwn(COMMAND_OPTIONS, c)), []);
+});
+
+test('memauditCommands: continuations, quotes, expansion, comments, redirections, command separators', () => {
+  const script = 'npx memaudit audit . \\\n  --out "$A/x" \'q $r\' --shard $((I - 1))/${N} # a comment\necho memaudit && memaudit runs > list.txt; ./bin/memaudit report latest';
+  assert.deepEqual(memauditCommands(script, { A: '/a', I: '1', N: '4' }), [
+    ['audit', '.', '--out', '/a/x', 'q $r', '--shard', '0/4'],
+    ['runs'],
+    ['report', 'latest'],
+  ]);
+  assert.throws(() => memauditCommands('memaudit audit --out "$UNSET"', {}), /\$UNSET/);
+  assert.throws(() => githubExpressions('${{ matrix.os }}', {}), /matrix\.os/);
 });
