@@ -37,7 +37,7 @@ Exit codes: 0 ok, 1 a quality gate failed, 2 usage, configuration or internal er
 
 type Command = (argv: string[], io: CliIo) => Promise<ExitCode>;
 
-const COMMANDS: Record<string, { run: Command; help: string }> = {
+export const COMMANDS: Record<string, { run: Command; help: string }> = {
   audit: { run: runAuditCommand, help: AUDIT_HELP },
   extract: { run: runExtractCommand, help: EXTRACT_HELP },
   generate: { run: runGenerateCommand, help: GENERATE_HELP },

@@ -63,7 +63,7 @@ A shard writes its runs and a record of its share (shard-I-of-N.json) in the aud
 no report; the same command resumes a shard that stopped.
 `;
 
-const OPTIONS = {
+export const OPTIONS = {
   config: { type: 'string' },
   preset: { type: 'string' },
   model: { type: 'string' },

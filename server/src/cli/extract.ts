@@ -43,7 +43,7 @@ Options:
   --no-cache                  neither read nor write the cache (everything is parsed)
 `;
 
-const OPTIONS = {
+export const OPTIONS = {
   lang: { type: 'string' },
   out: { type: 'string' },
   format: { type: 'string' },

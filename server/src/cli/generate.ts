@@ -33,7 +33,7 @@ Options:
   --format text|json          summary format (default text)
 `;
 
-const OPTIONS = {
+export const OPTIONS = {
   out: { type: 'string' },
   methods: { type: 'string' },
   seed: { type: 'string' },

@@ -45,8 +45,11 @@ function cell(r: RunListing, key: 'G' | 'M' | 'gap'): string {
   return `${f3(r.scores?.[key])}${r.scores?.[key] !== null && status && !status.ok ? '*' : ''}`;
 }
 
+export const RUNS_OPTIONS = { out: { type: 'string' }, config: { type: 'string' }, format: { type: 'string' } } as const;
+export const REPORT_OPTIONS = { ...RUNS_OPTIONS, ...REPORT_OUTPUT_FLAGS } as const;
+
 export async function runRunsCommand(argv: string[], io: CliIo): Promise<ExitCode> {
-  const { values, positionals } = parseCommandArgs('runs', argv, { out: { type: 'string' }, config: { type: 'string' }, format: { type: 'string' } } as const);
+  const { values, positionals } = parseCommandArgs('runs', argv, RUNS_OPTIONS);
   if (positionals.length) throw new EngineError(ERROR_CODES.USAGE, `memaudit runs takes no arguments (got ${positionals.join(' ')})`);
   const format = choiceFlag('format', values.format, ['text', 'json'] as const) ?? 'text';
   const store = storeOf(io, values);
@@ -73,7 +76,7 @@ export async function runRunsCommand(argv: string[], io: CliIo): Promise<ExitCod
 }
 
 export async function runReportCommand(argv: string[], io: CliIo): Promise<ExitCode> {
-  const { values, positionals } = parseCommandArgs('report', argv, { out: { type: 'string' }, config: { type: 'string' }, format: { type: 'string' }, ...REPORT_OUTPUT_FLAGS } as const);
+  const { values, positionals } = parseCommandArgs('report', argv, REPORT_OPTIONS);
   if (positionals.length !== 1) throw new EngineError(ERROR_CODES.USAGE, "memaudit report takes one audit id (or 'latest'); 'memaudit runs' lists them");
   const format = choiceFlag('format', values.format, ['text', 'json'] as const) ?? 'text';
   const store = storeOf(io, values);
