@@ -11,6 +11,7 @@ import { parseCommandArgs, type OptionSpec } from './args';
 import { OPTIONS as AUDIT_OPTIONS } from './audit';
 import { OPTIONS as EXTRACT_OPTIONS } from './extract';
 import { OPTIONS as GENERATE_OPTIONS } from './generate';
+import { OPTIONS as MERGE_OPTIONS } from './merge';
 import { REPORT_OPTIONS, RUNS_OPTIONS } from './runs';
 
 /** The option table of each command of `COMMANDS` (a new command adds its table here). */
@@ -20,6 +21,7 @@ export const COMMAND_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   generate: GENERATE_OPTIONS,
   runs: RUNS_OPTIONS,
   report: REPORT_OPTIONS,
+  merge: MERGE_OPTIONS,
 };
 
 /**

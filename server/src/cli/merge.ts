@@ -35,7 +35,7 @@ Exit codes: 0 all gates passed, 1 a gate failed, 2 usage error, shards of differ
 (E_SHARD_MISMATCH), a shard or run missing (E_SHARD_INCOMPLETE), or another error.
 `;
 
-const OPTIONS = {
+export const OPTIONS = {
   out: { type: 'string' },
   gate: { type: 'string', multiple: true },
   format: { type: 'string' },
