@@ -32,7 +32,9 @@ the methods of your code it likely memorized.
 Options:
   --config FILE            settings file (JSON or YAML; default memaudit.config.json/.yaml if present)
   --preset quick|standard|thorough   grid and training length (default quick)
-  --model bag|code2vec|transformer   model to train (default bag)
+  --model bag|code2vec|transformer   model to train (default bag); several, comma-separated
+                           (e.g. --model bag,code2vec,transformer): one audit per model, in order,
+                           each resumable on its own, and a report with the models side by side
   --noise KIND:LEVELS      noise plan item, repeatable, levels in percent
                            (e.g. --noise y-shuffle:0,25,50,75,100 --noise x-leak-name:25)
   --seeds 0,1,2            seeds (one run per kind × level × seed)
@@ -136,7 +138,7 @@ export async function runAuditCommand(argv: string[], io: CliIo): Promise<ExitCo
   if (values.shard !== undefined) return runShardCommand(config, parseShard(values.shard), { jobs, format, values, configFile }, io);
 
   io.stderr(
-    `audit: ${config.model} (${config.modelPreset}), ${planSize(config)} run(s) of ${config.epochs} epochs` +
+    `audit: ${modelsText(config)}, ${planSize(config)} run(s) of ${config.epochs} epochs` +
       `${configFile ? `, settings from ${path.relative(io.cwd, configFile) || configFile}` : ''}\n`,
   );
   // Report paths that cannot be written fail now, before the training (the output folder is
@@ -151,6 +153,12 @@ export async function runAuditCommand(argv: string[], io: CliIo): Promise<ExitCo
   if (format === 'json') io.stdout(reportJsonText(outcome.report));
   else io.stdout(renderAuditText(outcome.report));
   return gatesExit(outcome.report);
+}
+
+/** `bag (names)`, or with several models `bag (names), code2vec (small)`. */
+function modelsText(c: AuditConfig): string {
+  const models = c.models ?? [c.model];
+  return models.map((m, i) => `${m} (${c.modelPresets?.[i] ?? c.modelPreset})`).join(', ');
 }
 
 function auditOptions(config: AuditConfig, jobs: JobsSetting, reporter: ProgressReporter, io: CliIo): AuditOptions {
