@@ -3,6 +3,7 @@
  * Exit 0 when every gate passes, 1 when one fails, 2 on usage, configuration or internal errors.
  */
 import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { findConfigFile, MAX_BATCH_SIZE, MAX_EPOCHS, MAX_MEM_FOLDS, parseNoiseSpec, planSize, readConfigFile, resolveAuditConfig, type NoisePlanItem } from '../audit/config';
 import type { AuditConfig } from '../audit/config';
 import { runAudit, runShard, type AuditOptions } from '../audit/run-audit';
@@ -145,9 +146,12 @@ export async function runAuditCommand(argv: string[], io: CliIo): Promise<ExitCo
   // checked by the audit itself).
   await checkReportOutputs(values, io);
   const reporter = new ProgressReporter(io, 'audit');
+  const start = performance.now();
   const outcome = await runAudit(auditOptions(config, jobs, reporter, io)).catch(diskFullHint);
+  // With several models the report's timings are the first model's audit; say the whole.
+  const totalMs = config.models ? performance.now() - start : outcome.report.timings.totalMs;
   reporter.done(
-    `done in ${formatDuration(outcome.report.timings.totalMs)}${outcome.reusedRuns ? ` (${outcome.reusedRuns} run(s) reused from an interrupted audit)` : ''}: ${path.relative(io.cwd, outcome.reportFile) || outcome.reportFile}`,
+    `done in ${formatDuration(totalMs)}${outcome.reusedRuns ? ` (${outcome.reusedRuns} run(s) reused from an interrupted audit)` : ''}: ${path.relative(io.cwd, outcome.reportFile) || outcome.reportFile}`,
   );
   await writeReportOutputs(outcome.report, values, io);
   if (format === 'json') io.stdout(reportJsonText(outcome.report));
