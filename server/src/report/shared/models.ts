@@ -73,7 +73,7 @@ export function modelCurves(models: readonly ModelComparison[], kind: string, va
 /** The charts of the comparison: test F1 and noise fit against the level, per noise kind. */
 export const MODEL_CHARTS = [
   { key: 'testF1', title: 'Test F1', yLabel: 'test F1', value: (l: ModelLevel) => l.testF1 },
-  { key: 'noiseFit', title: 'Noise fit', yLabel: 'noise fit (corrupted samples on their corrupted labels)', value: (l: ModelLevel) => l.noiseFit },
+  { key: 'noiseFit', title: 'Noise fit', yLabel: 'noise fit', value: (l: ModelLevel) => l.noiseFit },
 ] as const;
 
 /** A plain-text table, columns padded to their widest cell. */
