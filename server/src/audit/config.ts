@@ -36,9 +36,17 @@ export interface AuditConfig {
   inputs: string[];
   /** Parse every input as this language. */
   language?: LanguageId;
+  /** The model; with several (`models`), the first. */
   model: ModelName;
-  /** Model preset (tiny / small / reference). */
+  /** Model preset (tiny / small / reference); with several models, the first one's. */
   modelPreset: string;
+  /**
+   * Several models audited side by side (audit/models.ts), in order, each with its preset
+   * (`modelPresets`, same order). Absent with one model, so that single-model configs, audit keys
+   * and reports stay as they were.
+   */
+  models?: ModelName[];
+  modelPresets?: string[];
   noise: NoisePlanItem[];
   seeds: number[];
   epochs: number;
@@ -207,6 +215,19 @@ function modelPresetOf(model: ModelName, set: unknown, picked: unknown): unknown
   return typeof picked === 'string' && MODEL_PRESETS[model].includes(picked) ? picked : 'small';
 }
 
+/**
+ * `model`: one name, a comma-separated list (`bag,code2vec`) or a list of names; each a known
+ * model, none twice.
+ */
+export function modelList(v: unknown): ModelName[] {
+  const items = typeof v === 'string' ? v.split(',').map((s) => s.trim()) : v;
+  if (!Array.isArray(items) || items.length === 0) fail('model', `must be one of ${MODEL_NAMES.join(', ')}, or a list of them such as 'bag,code2vec' (got ${JSON.stringify(v)})`);
+  const models = items.map((m) => choice('model', m, MODEL_NAMES));
+  const twice = models.find((m, i) => models.indexOf(m) !== i);
+  if (twice !== undefined) fail('model', `names ${twice} twice; list each model once (got ${JSON.stringify(v)})`);
+  return models;
+}
+
 /** Parses `kind:l1,l2,…` (levels in percent), the CLI's --noise syntax. */
 export function parseNoiseSpec(spec: string, field = 'noise'): NoisePlanItem {
   const m = /^\s*([a-z-]+)\s*(?::(.*))?$/.exec(spec);
@@ -270,12 +291,14 @@ export function resolveAuditConfig(...layers: AuditConfigInput[]): AuditConfig {
   const gates = pick('gates');
   if (!Array.isArray(gates)) fail('gates', "must be a list of conditions such as 'gap<=0.3'");
 
-  const model = choice('model', pick('model'), MODEL_NAMES);
+  const models = modelList(pick('model'));
+  const presets = models.map((m) => choice('modelPreset', modelPresetOf(m, merged.modelPreset, pick('modelPreset')), MODEL_PRESETS[m]));
   return {
     inputs: inputs as string[],
     ...(language ? { language } : {}),
-    model,
-    modelPreset: choice('modelPreset', modelPresetOf(model, merged.modelPreset, pick('modelPreset')), MODEL_PRESETS[model]),
+    model: models[0]!,
+    modelPreset: presets[0]!,
+    ...(models.length > 1 ? { models, modelPresets: presets } : {}),
     noise,
     seeds: [...new Set((seeds as unknown[]).map((s, i) => int(`seeds[${i}]`, s, 0, 2 ** 31 - 1)))],
     epochs: int('epochs', pick('epochs'), 1, MAX_EPOCHS),
@@ -347,7 +370,7 @@ export function findConfigFile(dir: string): string | undefined {
   return undefined;
 }
 
-/** Number of training runs of a configuration (the grid kind × level × seed). */
+/** Number of training runs of a configuration (the grid kind × level × seed, per model). */
 export function planSize(c: AuditConfig): number {
-  return c.noise.reduce((acc, n) => acc + n.levels.length, 0) * c.seeds.length + c.memFolds;
+  return (c.noise.reduce((acc, n) => acc + n.levels.length, 0) * c.seeds.length + c.memFolds) * (c.models?.length ?? 1);
 }

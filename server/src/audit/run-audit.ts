@@ -56,6 +56,7 @@ import type { AuditConfig } from './config';
 import { evaluateGates, type GateMetric } from './gates';
 import { editorFor } from './noise-adapter';
 import { findingNoise } from './noise-diffs';
+import { runModels } from './models';
 import { planRuns, type PlannedRun } from './plan';
 import { damagedRunFiles, finishedRun, ledgerIsWhole, rewriteLedger, type AuditInputs, type RunOutcome } from './run-one';
 import { AUDIT_FILES, RUN_FILES, RunsStore, type AuditFolder, type AuditLock } from './runs-store';
@@ -96,8 +97,17 @@ const P_DATASET = 0.02;
 const P_REPORT = 0.01;
 const P_TRAIN = 1 - P_EXTRACT - P_DATASET - P_REPORT;
 
-/** The audit's stages, in order; each leaves what the next needs. */
+/**
+ * The audit: with several models (`config.models`), one audit per model and their comparison
+ * (audit/models.ts); else the single-model audit.
+ */
 export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
+  if (!opts.config.models) return runSingleAudit(opts);
+  return runModels(opts.config, opts.onProgress, (config, onProgress) => runSingleAudit({ ...opts, config, onProgress }));
+}
+
+/** The audit's stages, in order; each leaves what the next needs. */
+async function runSingleAudit(opts: AuditOptions): Promise<AuditOutcome> {
   return inAudit(opts, async (stage, corpus, inputs, clock) => {
     const grid = await runGrid(stage, inputs, planRuns(inputs.config));
     clock.trained = performance.now();
@@ -125,6 +135,9 @@ export interface ShardOutcome {
  * from every shard's runs). Resumable like the audit.
  */
 export async function runShard(opts: AuditOptions, spec: ShardSpec): Promise<ShardOutcome> {
+  if (opts.config.models) {
+    throw new EngineError(ERROR_CODES.USAGE, `a shard trains one model: run each of ${opts.config.models.join(', ')} as its own sharded audit (--model ${opts.config.model} --shard …), or audit them together without --shard`, { flag: '--shard' });
+  }
   return inAudit(opts, async (stage, _corpus, inputs) => {
     const plan = planRuns(inputs.config);
     const mine = shardRuns(plan, spec, inputs.config);

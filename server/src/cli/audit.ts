@@ -3,6 +3,7 @@
  * Exit 0 when every gate passes, 1 when one fails, 2 on usage, configuration or internal errors.
  */
 import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { findConfigFile, MAX_BATCH_SIZE, MAX_EPOCHS, MAX_MEM_FOLDS, parseNoiseSpec, planSize, readConfigFile, resolveAuditConfig, type NoisePlanItem } from '../audit/config';
 import type { AuditConfig } from '../audit/config';
 import { runAudit, runShard, type AuditOptions } from '../audit/run-audit';
@@ -32,7 +33,9 @@ the methods of your code it likely memorized.
 Options:
   --config FILE            settings file (JSON or YAML; default memaudit.config.json/.yaml if present)
   --preset quick|standard|thorough   grid and training length (default quick)
-  --model bag|code2vec|transformer   model to train (default bag)
+  --model bag|code2vec|transformer   model to train (default bag); several, comma-separated
+                           (e.g. --model bag,code2vec,transformer): one audit per model, in order,
+                           each resumable on its own, and a report with the models side by side
   --noise KIND:LEVELS      noise plan item, repeatable, levels in percent
                            (e.g. --noise y-shuffle:0,25,50,75,100 --noise x-leak-name:25)
   --seeds 0,1,2            seeds (one run per kind × level × seed)
@@ -136,21 +139,30 @@ export async function runAuditCommand(argv: string[], io: CliIo): Promise<ExitCo
   if (values.shard !== undefined) return runShardCommand(config, parseShard(values.shard), { jobs, format, values, configFile }, io);
 
   io.stderr(
-    `audit: ${config.model} (${config.modelPreset}), ${planSize(config)} run(s) of ${config.epochs} epochs` +
+    `audit: ${modelsText(config)}, ${planSize(config)} run(s) of ${config.epochs} epochs` +
       `${configFile ? `, settings from ${path.relative(io.cwd, configFile) || configFile}` : ''}\n`,
   );
   // Report paths that cannot be written fail now, before the training (the output folder is
   // checked by the audit itself).
   await checkReportOutputs(values, io);
   const reporter = new ProgressReporter(io, 'audit');
+  const start = performance.now();
   const outcome = await runAudit(auditOptions(config, jobs, reporter, io)).catch(diskFullHint);
+  // With several models the report's timings are the first model's audit; say the whole.
+  const totalMs = config.models ? performance.now() - start : outcome.report.timings.totalMs;
   reporter.done(
-    `done in ${formatDuration(outcome.report.timings.totalMs)}${outcome.reusedRuns ? ` (${outcome.reusedRuns} run(s) reused from an interrupted audit)` : ''}: ${path.relative(io.cwd, outcome.reportFile) || outcome.reportFile}`,
+    `done in ${formatDuration(totalMs)}${outcome.reusedRuns ? ` (${outcome.reusedRuns} run(s) reused from an interrupted audit)` : ''}: ${path.relative(io.cwd, outcome.reportFile) || outcome.reportFile}`,
   );
   await writeReportOutputs(outcome.report, values, io);
   if (format === 'json') io.stdout(reportJsonText(outcome.report));
   else io.stdout(renderAuditText(outcome.report));
   return gatesExit(outcome.report);
+}
+
+/** `bag (names)`, or with several models `bag (names), code2vec (small)`. */
+function modelsText(c: AuditConfig): string {
+  const models = c.models ?? [c.model];
+  return models.map((m, i) => `${m} (${c.modelPresets?.[i] ?? c.modelPreset})`).join(', ');
 }
 
 function auditOptions(config: AuditConfig, jobs: JobsSetting, reporter: ProgressReporter, io: CliIo): AuditOptions {

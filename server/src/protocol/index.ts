@@ -179,7 +179,8 @@ export const RUNS_FOLDER = 'runs';
 export interface AuditConfigInput {
   inputs?: string[];
   language?: string;
-  model?: string;
+  /** One model, or several side by side (`bag,code2vec` or a list). */
+  model?: string | string[];
   modelPreset?: string;
   preset?: string;
   noise?: { kind: string; levels: number[] }[] | string[];

@@ -66,6 +66,11 @@ export interface AuditReport {
   /** Quality gates and their outcome; the CLI exits with 1 when one failed. */
   gates: ReportGate[];
   /**
+   * An audit of several models side by side (`--model bag,code2vec`): one entry per model, in
+   * order, from each model's own audit (the report itself is the first model's). Absent with one model.
+   */
+  models?: ModelComparison[];
+  /**
    * Files of the audit, relative to the report's folder: `noiseDiffs`, the original and noised
    * code of the findings that noisy runs corrupted (`NoiseDiffs` in noise-diffs.ts), for diff views.
    * Absent in reports written before it existed.
@@ -517,4 +522,32 @@ export interface ReportGate {
   actual: number | null;
   passed: boolean;
   message: string;
+}
+
+/** One model of an audit of several side by side (`AuditReport.models`). */
+export interface ModelComparison {
+  model: string;
+  modelPreset: string;
+  /** Its own audit's id (folder under `<outDir>/runs/`), where its report.json is. */
+  runId: string;
+  scores: HeadlineScores;
+  scoreIntervals?: Record<ScoreKey, Interval | null>;
+  /** Held-out AUROC of its detection choice; null without a choice. */
+  detectionAuroc: number | null;
+  /** Per noise kind and level (the clean runs at level 0 of each kind), means over seeds. */
+  levels: ModelLevel[];
+}
+
+/** Final numbers of one model at one noise level, means over seeds. */
+export interface ModelLevel {
+  kind: string;
+  level: number;
+  testF1: number | null;
+  trainF1: number | null;
+  /** Accuracy of the corrupted samples on their corrupted labels; null without corruption. */
+  noiseFit: number | null;
+  /** Share of test predictions changed per meaning-preserving transform. */
+  flipRates: Record<string, number>;
+  /** PGD flip rate on the test subset at the largest ε; absent without adversarial numbers. */
+  adversarialFlip?: number | null;
 }

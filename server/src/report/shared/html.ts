@@ -18,6 +18,7 @@ import { epochCurve, gateSummary, keyRepeatsLabel, noiseGroups, rocAt, rocGroups
 import { ADVERSARIAL_HELP, adversarialEpsilon, adversarialLevels, adversarialRows } from './adversarial';
 import { escapeHtml as esc } from './escape';
 import { describeNoise, detectionChoiceLine, detectionScoreLabel, fmt, fmtCount, fmtDuration, fmtLevel, fmtTask, withInterval } from './format';
+import { MODEL_CHARTS, modelCurveKinds, modelCurves, modelLevelsTable, modelScoresTable, reportModels, type ModelsTable } from './models';
 import { corpusRoots, locateFinding, type LocateOptions } from './paths';
 import { barChart, lineChart, SERIES_COLORS, type LineSeries } from './svg';
 import type { AuditReport, EpochReport, Finding, FindingNoise, ReportGate, RunReport, ScoreKey } from '../../protocol/report';
@@ -359,6 +360,34 @@ function adversarialSection(ids: Ids, report: AuditReport): string {
   );
   const help = `<ul class="muted">${Object.values(ADVERSARIAL_HELP).map((h) => `<li>${esc(h)}</li>`).join('')}</ul>`;
   return `<section id="adversarial" aria-labelledby="adversarial-h"><h2 id="adversarial-h">Adversarial robustness</h2>${help}<div class="charts">${figures.join('')}</div><h3>Flip rates per noise level (ε = ${esc(eps)})</h3>${table}</section>`;
+}
+
+/**
+ * "Models side by side" (`report.models`): each model's headline scores and, per noise kind, one
+ * chart per score (test F1, noise fit) against the noise level with a series per model.
+ */
+function modelsSection(ids: Ids, report: AuditReport): string {
+  const models = reportModels(report);
+  if (!models) return '';
+  const htmlTable = (t: ModelsTable, caption: string) => tableHtml(t.header.map((label, i) => ({ label, numeric: i > 0 })), t.rows.map((r) => ({ cells: r.map(esc) })), { caption });
+  const figures = modelCurveKinds(models).flatMap((kind) =>
+    MODEL_CHARTS.map((c) => {
+      const series: LineSeries[] = modelCurves(models, kind, c.value).map((s, k) => ({ ...s, color: k }));
+      const levels = [...new Set(series.flatMap((s) => s.points.map((p) => p.x)))].sort((a, b) => a - b);
+      const title = `${c.title} against the noise level, per model: ${kind}`;
+      return lineFigure(ids, title, `${c.title} of each model's final epoch per ${kind} level, mean over seeds.`, 'noise level', c.yLabel, series, fmtLevel, levels);
+    }),
+  );
+  return [
+    '<section id="models" aria-labelledby="models-h" data-models>',
+    '<h2 id="models-h">Models side by side</h2>',
+    `<p class="muted">${models.length} models, each audited on its own; the other sections are ${esc(models[0]!.model)}'s, and each model's report is in its audit folder.</p>`,
+    htmlTable(modelScoresTable(models), 'Headline scores per model'),
+    `<div class="charts">${figures.join('')}</div>`,
+    '<h3>Test F1 and noise fit per noise level</h3>',
+    htmlTable(modelLevelsTable(models), 'Test F1 and noise fit per noise level and model'),
+    '</section>',
+  ].join('\n');
 }
 
 function detection(ids: Ids, report: AuditReport): string {
@@ -741,6 +770,7 @@ export function renderReportBody(report: AuditReport, opts: HtmlOptions = {}): s
   });
   const nav = [
     ['scores', 'Scores'],
+    ...(reportModels(report) ? [['models', 'Models side by side']] : []),
     ['curves', 'Learning curves'],
     ['noise', 'Noise curve'],
     ['fit', 'Noise fit rate'],
@@ -759,6 +789,7 @@ export function renderReportBody(report: AuditReport, opts: HtmlOptions = {}): s
     `<nav aria-label="Sections"><ul>${nav.map(([id, label]) => `<li><a href="#${id}">${label}</a></li>`).join('')}</ul></nav>`,
     '</header>',
     headline(report),
+    modelsSection(ids, report),
     groups.length > 0 ? learningCurves(ids, groups) : '',
     groups.length > 0 ? noiseCurve(ids, groups) : '',
     fit,

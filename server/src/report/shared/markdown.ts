@@ -8,6 +8,7 @@ import { gateSummary, noiseGroups, SCORE_ROWS, scoreView, summarizeLevel } from 
 import { ADVERSARIAL_HELP, adversarialEpsilon, adversarialRows } from './adversarial';
 import { escapeMarkdown as md } from './escape';
 import { detectionChoiceLine, fmt, fmtCount, fmtDuration, fmtLevel, fmtTask, MISSING, withInterval } from './format';
+import { modelLevelsTable, modelScoresTable, reportModels, type ModelsTable } from './models';
 import { corpusRoots, encodePathUri, locateFinding, type LocateOptions } from './paths';
 import type { AuditReport, Finding, FindingCategory, ScoreKey } from '../../protocol/report';
 
@@ -138,6 +139,7 @@ export function toMarkdown(report: AuditReport, opts: MarkdownOptions = {}): str
   }
 
   out.push(...adversarialSection(report));
+  out.push(...modelsSection(report));
 
   out.push('### Detection of memorized samples', '');
   if (report.detection.best === null) {
@@ -180,6 +182,23 @@ export function toMarkdown(report: AuditReport, opts: MarkdownOptions = {}): str
     '',
   );
   return out.join('\n');
+}
+
+/** "Models side by side": each model's headline scores, then test F1 and noise fit per noise level. */
+function modelsSection(report: AuditReport): string[] {
+  const models = reportModels(report);
+  if (!models) return [];
+  const mdTable = (t: ModelsTable) => table(t.header.map(md), t.rows.map((r) => r.map(md)));
+  return [
+    '### Models side by side',
+    '',
+    `${models.length} models, each audited on its own (the other sections are ${md(models[0]!.model)}'s; each model's report is in its audit folder):`,
+    '',
+    ...mdTable(modelScoresTable(models)),
+    '',
+    ...mdTable(modelLevelsTable(models)),
+    '',
+  ];
 }
 
 /** Adversarial flip rates per noise level (docs/metrics.md § "Adversarial robustness"); nothing when no run measured them. */

@@ -7,6 +7,7 @@ import type { AuditReport, Finding, FindingCategory } from '../../protocol/repor
 import { keyRepeatsLabel, SCORE_ROWS, scoreText } from './aggregate';
 import { adversarialEpsilon, adversarialRows } from './adversarial';
 import { detectionChoiceLine, findingValueKey, fmtDuration, fmtPercent, fmtTask } from './format';
+import { modelLevelsTable, modelScoresTable, reportModels, textTable } from './models';
 import { inertField } from './terminal';
 
 /** `x` with `digits` decimals, `n/a` when the audit could not compute it. */
@@ -70,9 +71,17 @@ export function renderAuditText(r: AuditReport): string {
     lines.push('gates:');
     for (const g of r.gates) lines.push(`  ${g.passed ? 'PASS' : 'FAIL'}  ${g.message}`);
   }
+  lines.push(...modelsLines(r));
   lines.push('');
   lines.push(`label coverage: test ${fmtPercent(r.dataset.labelCoverage.test)} of test methods have a name seen in training`);
   return `${lines.join('\n')}\n`;
+}
+
+/** "Models side by side": each model's headline scores, then test F1 and noise fit per level. */
+function modelsLines(r: AuditReport): string[] {
+  const models = reportModels(r);
+  if (!models) return [];
+  return ['', `models side by side (the details above are ${models[0]!.model}'s; each model's own report is in its audit folder):`, ...textTable(modelScoresTable(models)).map((l) => `  ${l}`), '', ...textTable(modelLevelsTable(models)).map((l) => `  ${l}`)];
 }
 
 /**

@@ -1,0 +1,100 @@
+/**
+ * Several models in one audit (`--model bag,code2vec,transformer`): one ordinary single-model
+ * audit per model, in order, each in the folder (and under the key) that `memaudit audit --model m`
+ * alone would use, so each is resumable and reusable on its own; then the side-by-side comparison
+ * (`AuditReport.models`), built from the per-model reports as plain data (nothing is trained again).
+ */
+import type { AuditProgress } from '../protocol';
+import type { AuditReport, ModelComparison, ModelLevel, RunReport } from '../protocol/report';
+import { adversarialLevels } from '../report/shared/adversarial';
+import { meanOf, noiseGroups, summarizeLevel } from '../report/shared/aggregate';
+import { reportJsonText } from '../report/shared/json-text';
+import { assertValidReport } from '../report/schema';
+import { writeFileAtomic } from '../util/atomic';
+import type { AuditConfig } from './config';
+import * as path from 'node:path';
+
+/** The combined report's file, in the first model's audit folder (its report.json stays its own). */
+export const MODELS_REPORT_FILE = 'report-models.json';
+
+/** The single-model configurations of a configuration, in order (one when it has one model). */
+export function modelConfigs(c: AuditConfig): AuditConfig[] {
+  const { models, modelPresets, ...single } = c;
+  if (!models || models.length < 2) return [single];
+  return models.map((model, i) => ({ ...single, model, modelPreset: modelPresets?.[i] ?? c.modelPreset }));
+}
+
+/** What one model's audit left: the same shape as `runAudit`'s outcome. */
+export interface ModelOutcome {
+  report: AuditReport;
+  runDir: string;
+  reportFile: string;
+  reusedRuns: number;
+}
+
+/**
+ * Runs `single` for each model of `c`, in order, with its progress said per model
+ * (`model 2/3 code2vec: run 3/5 …`, the fraction over all models), then writes the combined
+ * report next to the first model's.
+ */
+export async function runModels(
+  c: AuditConfig,
+  onProgress: ((p: AuditProgress) => void) | undefined,
+  single: (config: AuditConfig, onProgress: (p: AuditProgress) => void) => Promise<ModelOutcome>,
+): Promise<ModelOutcome> {
+  const configs = modelConfigs(c);
+  const outcomes: ModelOutcome[] = [];
+  for (const [i, mc] of configs.entries()) {
+    const tag = `model ${i + 1}/${configs.length} ${mc.model}`;
+    outcomes.push(await single(mc, (p) => onProgress?.({ ...p, fraction: (i + p.fraction) / configs.length, message: `${tag}: ${p.message}` })));
+  }
+  const first = outcomes[0]!;
+  const report: AuditReport = { ...first.report, models: outcomes.map((o) => modelComparison(o.report)) };
+  assertValidReport(report);
+  const reportFile = path.join(first.runDir, MODELS_REPORT_FILE);
+  await writeFileAtomic(reportFile, reportJsonText(report));
+  return { report, runDir: first.runDir, reportFile, reusedRuns: outcomes.reduce((acc, o) => acc + o.reusedRuns, 0) };
+}
+
+/** One model's entry of the comparison, from its audit's report. */
+export function modelComparison(r: AuditReport): ModelComparison {
+  return {
+    model: r.config.model,
+    modelPreset: r.config.modelPreset,
+    runId: r.runId,
+    scores: r.scores,
+    ...(r.scoreIntervals ? { scoreIntervals: r.scoreIntervals } : {}),
+    detectionAuroc: r.detection.choice?.heldOutAuroc ?? null,
+    levels: modelLevels(r),
+  };
+}
+
+/** Per noise kind and level, means over seeds (the clean runs open every kind's rows at level 0). */
+export function modelLevels(r: Pick<AuditReport, 'runs' | 'config'>): ModelLevel[] {
+  const adversarial = adversarialLevels(r);
+  return noiseGroups(r).flatMap((g) =>
+    g.levels.map((l) => {
+      const s = summarizeLevel(l);
+      const adv = adversarial.find((a) => a.kind === g.kind && a.level === l.level);
+      return {
+        kind: g.kind,
+        level: l.level,
+        testF1: s.testF1,
+        trainF1: s.trainF1,
+        noiseFit: s.noiseFitRate,
+        flipRates: meanFlipRates(l.runs),
+        ...(adv ? { adversarialFlip: adv.pgdTest } : {}),
+      };
+    }),
+  );
+}
+
+function meanFlipRates(runs: readonly RunReport[]): Record<string, number> {
+  const names = [...new Set(runs.flatMap((r) => Object.keys(r.flipRates)))];
+  const out: Record<string, number> = {};
+  for (const n of names) {
+    const m = meanOf(runs.map((r) => r.flipRates[n]));
+    if (m !== null) out[n] = m;
+  }
+  return out;
+}
