@@ -216,9 +216,10 @@ test('Cancel in the progress notification stops the audit and keeps its finished
     await pickQuick('Audit memorization (1/2)', 'workspace folder');
     await pickQuick('Audit memorization (2/2)', 'standard');
 
-    // Cancel once two runs have finished (the notification counts runs: "run 3/7 …").
+    // Cancel once two runs have finished. The notification counts runs: "run 3/7 …" for one, or
+    // "runs 3,4/7: …" for runs side by side (started in plan order, so runs 1 and 2 are done).
     const progress = page.locator('.notifications-toasts .notification-toast', { hasText: 'Memaudit: auditing' });
-    await progress.filter({ hasText: /run [3-9]\/\d/ }).waitFor({ timeout: AUDIT_TIMEOUT });
+    await progress.filter({ hasText: /runs? [3-9](?:,[3-9])*\/\d/ }).waitFor({ timeout: AUDIT_TIMEOUT });
     await shot('audit-progress');
     await progress.locator('.monaco-button', { hasText: 'Cancel' }).click();
     await page.locator('.notifications-toasts .notification-toast', { hasText: 'audit cancelled' }).waitFor({ timeout: 60_000 });
