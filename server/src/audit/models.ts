@@ -12,10 +12,8 @@ import { reportJsonText } from '../report/shared/json-text';
 import { assertValidReport } from '../report/schema';
 import { writeFileAtomic } from '../util/atomic';
 import type { AuditConfig } from './config';
+import { AUDIT_FILES } from './runs-store';
 import * as path from 'node:path';
-
-/** The combined report's file, in the first model's audit folder (its report.json stays its own). */
-export const MODELS_REPORT_FILE = 'report-models.json';
 
 /** The single-model configurations of a configuration, in order (one when it has one model). */
 export function modelConfigs(c: AuditConfig): AuditConfig[] {
@@ -51,7 +49,8 @@ export async function runModels(
   const first = outcomes[0]!;
   const report: AuditReport = { ...first.report, models: outcomes.map((o) => modelComparison(o.report)) };
   assertValidReport(report);
-  const reportFile = path.join(first.runDir, MODELS_REPORT_FILE);
+  // In the first model's audit folder, beside its own report.json (runs-store.ts AUDIT_FILES).
+  const reportFile = path.join(first.runDir, AUDIT_FILES.modelsReport);
   await writeFileAtomic(reportFile, reportJsonText(report));
   return { report, runDir: first.runDir, reportFile, reusedRuns: outcomes.reduce((acc, o) => acc + o.reusedRuns, 0) };
 }

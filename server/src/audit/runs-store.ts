@@ -42,6 +42,8 @@ export const RUN_FILES = {
 export const AUDIT_FILES = {
   config: 'config.json',
   report: 'report.json',
+  /** A multi-model audit's combined report, in its first model's folder (audit/models.ts). */
+  modelsReport: 'report-models.json',
   /** The findings' original and noised code (report/noise-diffs.ts). */
   noiseDiffs: 'noise-diffs.json',
   /** Every training method's cross-fitted memorization score (docs/metrics.md § "Memorization score (cross-fitted)"). */
@@ -315,11 +317,16 @@ export class RunsStore {
     return this.audit(run.id).file(AUDIT_FILES.report);
   }
 
-  /** A listed audit's report; E_CACHE_CORRUPT when it no longer reads. */
+  /**
+   * A listed audit's report; E_CACHE_CORRUPT when it no longer reads. The folder of a multi-model
+   * audit's first model also holds the combined report: that one when it is the newer (a later
+   * single-model audit of that model leaves the older combined one behind).
+   */
   readReport(run: Pick<RunListing, 'id' | 'dir'>): AuditReport {
     const report = readJsonIfValid<AuditReport>(this.reportFile(run));
     if (!report) throw new EngineError(ERROR_CODES.CACHE_CORRUPT, `the report of audit ${run.id} (${run.dir}) cannot be read; run the audit again`, { runId: run.id });
-    return report;
+    const combined = readJsonIfValid<AuditReport>(this.audit(run.id).file(AUDIT_FILES.modelsReport));
+    return combined?.models && combined.createdAt >= report.createdAt ? combined : report;
   }
 
   /** The newest finished audit's report, if any. */
