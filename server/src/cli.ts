@@ -22,7 +22,7 @@ Usage: memaudit <command> [options]
 Commands:
   audit [paths…]     run the memorization audit (see 'memaudit audit --help')
   extract [paths…]   parse Java/Python/Ruby methods and build the dataset (see 'memaudit extract --help')
-  runs               list past audits (finished and interrupted)
+  runs               list past audits (finished, running and interrupted)
   report RUN         print a finished audit again and write its report files
   merge DIR…         write the report of a sharded audit (audit --shard I/N) from its shards' folders
   generate --out DIR write a synthetic Java/Python/Ruby corpus whose method names follow from their bodies
