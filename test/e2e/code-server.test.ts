@@ -116,6 +116,10 @@ test('"Audit memorization" from the command palette shows the run\'s scores, a n
     // The tiny workspace's test split is under 50 methods: G is shown as "not enough test methods", not as a number.
     if (run.report.dataset.test < 50) assert.match(shown.find(([k]) => k === 'G')![1], /^not enough test methods: \d+/, 'G on a tiny test split');
 
+    // Runs attacked after training (docs/metrics.md § "Adversarial robustness"): the panel charts the flip rates.
+    assert.ok(run.report.runs.some((r) => r.adversarial), 'the runs were attacked (on by default)');
+    await report.locator('#adversarial figure svg').first().waitFor({ timeout: 30_000 });
+
     // A method that was noised in some run: its "noised in" button opens VS Code's diff editor.
     const diffButton = report.locator('#findings button.diff-button').first();
     await diffButton.scrollIntoViewIfNeeded();
