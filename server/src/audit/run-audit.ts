@@ -715,5 +715,8 @@ function reportConfig(c: AuditConfig): AuditReport['config'] {
     memFolds: c.memFolds,
     labels: c.labels,
     adversarial: c.adversarial,
+    ...(c.weightDecay ? { weightDecay: c.weightDecay } : {}),
+    ...(c.hyper ? { hyper: c.hyper } : {}),
+    ...(c.sweep ? { sweep: c.sweep } : {}),
   };
 }

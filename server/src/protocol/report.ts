@@ -149,6 +149,12 @@ export interface ReportConfig {
   labels?: string;
   /** Whether the runs were attacked (`runs[].adversarial`); absent in older reports. */
   adversarial?: boolean;
+  /** The optimizer's weight decay; absent: 0. */
+  weightDecay?: number;
+  /** Overrides of the model preset's hyper-parameters. */
+  hyper?: { dropout?: number };
+  /** The sweep's axes (the per-setting audits have none). */
+  sweep?: { name: string; values: number[] }[];
 }
 
 /** The cross-fitted memorization score (docs/metrics.md § "Memorization score (cross-fitted)"). */
