@@ -28,7 +28,7 @@ test('--sweep weightDecay=0,0.001: one audit per setting, the sweep and its reco
   assert.equal(plain.code, 0, plain.stderr);
   const alone = JSON.parse(plain.stdout) as AuditReport;
 
-  const r = await cli([...BASE, ...JSON_OUT, '--sweep', 'weightDecay=0,0.001', '--markdown', 'sweep.md'], { cwd: work.dir });
+  const r = await cli([...BASE, ...JSON_OUT, '--sweep', 'weightDecay=0,0.001', '--markdown', 'sweep.md', '--html', 'sweep.html'], { cwd: work.dir });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /audit: bag \(names\), 4 run\(s\)/);
   assert.match(r.stderr, /\(2 run\(s\) reused/, 'the baseline setting is the plain audit');
@@ -56,6 +56,10 @@ test('--sweep weightDecay=0,0.001: one audit per setting, the sweep and its reco
   const md = fs.readFileSync(path.join(work.dir, 'sweep.md'), 'utf8');
   assert.match(md, /### Mitigations/);
   assert.match(md, /\*\*Recommendation:\*\* /);
+  const html = fs.readFileSync(path.join(work.dir, 'sweep.html'), 'utf8');
+  assert.match(html, /<section id="sweep"/);
+  assert.match(html, /M \(noise fit\) against G \(test F1\), per setting/);
+  assert.match(html, /<a href="#sweep">Mitigations<\/a>/);
 
   const text = await cli([...BASE, '--sweep', 'weightDecay=0,0.001'], { cwd: work.dir });
   assert.equal(text.code, 0, text.stderr);
