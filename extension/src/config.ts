@@ -38,9 +38,12 @@ export const CONFIG_FIELDS = [
   'adversarial',
 ] as const satisfies readonly (keyof AuditConfigInput)[];
 
+/** Engine config fields the settings leave to the config file and CLI: the mitigation explorer's. */
+const FILE_ONLY_FIELDS = ['weightDecay', 'hyper', 'sweep'] as const satisfies readonly (keyof AuditConfigInput)[];
+
 /** Fails to compile when the engine's config gains a field the settings do not mirror. */
 type AssertNever<T extends never> = T;
-export type UnmirroredConfigFields = AssertNever<Exclude<keyof AuditConfigInput, (typeof CONFIG_FIELDS)[number]>>;
+export type UnmirroredConfigFields = AssertNever<Exclude<keyof AuditConfigInput, (typeof CONFIG_FIELDS)[number] | (typeof FILE_ONLY_FIELDS)[number]>>;
 
 /** Settings of the extension itself (not engine config). */
 export const EXTENSION_SETTINGS = {

@@ -82,6 +82,28 @@ export interface AuditConfig {
    * embedding space and the greedy rename of locals, on fixed subsets of the train and test splits.
    */
   adversarial: boolean;
+  /**
+   * The optimizer's weight decay (Adam's L2 term, train/optim.ts). Absent = 0, what the trainer
+   * used before the setting existed, so that audits without it keep their keys.
+   */
+  weightDecay?: number;
+  /** Overrides of the model preset's hyper-parameters (`dropout`: only models that have it). */
+  hyper?: { dropout?: number };
+  /**
+   * The mitigation explorer (audit/sweep.ts): one audit per setting of the Cartesian product of
+   * these axes, in order (the first axis varies slowest); the first setting is the baseline.
+   */
+  sweep?: SweepAxis[];
+}
+
+/** The settings a sweep may vary. */
+export const SWEEP_NAMES = ['weightDecay', 'dropout'] as const;
+export type SweepName = (typeof SWEEP_NAMES)[number];
+
+/** One axis of a sweep: a setting and its values, in the order given. */
+export interface SweepAxis {
+  name: SweepName;
+  values: number[];
 }
 
 const LABEL_LEVELS = [0, 25, 50, 75, 100];
@@ -172,7 +194,7 @@ export const MAX_BATCH_SIZE = 65_536;
 
 /** Every setting a config file or the client may give. */
 export function knownSettings(): Set<string> {
-  return new Set<string>([...Object.keys(DEFAULT_AUDIT_CONFIG), 'language', 'preset']);
+  return new Set<string>([...Object.keys(DEFAULT_AUDIT_CONFIG), 'language', 'preset', 'weightDecay', 'hyper', 'sweep']);
 }
 
 function fail(field: string, message: string): never {
@@ -327,7 +349,83 @@ export function resolveAuditConfig(...layers: AuditConfigInput[]): AuditConfig {
       if (typeof v !== 'boolean') fail('adversarial', `must be true or false (got ${JSON.stringify(v)})`);
       return v;
     })(),
+    ...mitigationSettings(merged, models),
   };
+}
+
+/** `weightDecay`, `hyper` and `sweep`, each only when it changes something (keys stay as they were). */
+function mitigationSettings(merged: Record<string, unknown>, models: readonly ModelName[]): Pick<AuditConfig, 'weightDecay' | 'hyper' | 'sweep'> {
+  const wd = merged.weightDecay === undefined ? 0 : sweepValue('weightDecay', 'weightDecay', merged.weightDecay);
+  const hyper = hyperOf(merged.hyper, models);
+  const sweep = merged.sweep === undefined ? undefined : sweepAxes(merged.sweep, 'sweep');
+  if (sweep) {
+    if (models.length > 1) fail('sweep', `a sweep audits one model; several models (${models.join(', ')}) with a sweep are not supported yet`);
+    if (sweep.some((a) => a.name === 'dropout')) requireDropout('sweep', models);
+  }
+  return { ...(wd > 0 ? { weightDecay: wd } : {}), ...(hyper ? { hyper } : {}), ...(sweep ? { sweep } : {}) };
+}
+
+/**
+ * The models with a `dropout` hyper-parameter (a unit test checks this against the registry; the
+ * registry itself is not imported here, since the extension reads this module and must not load
+ * the trainer).
+ */
+export const DROPOUT_MODELS: readonly ModelName[] = ['code2vec'];
+
+function requireDropout(field: string, models: readonly ModelName[]): void {
+  const have = DROPOUT_MODELS;
+  const lacking = models.filter((m) => !have.includes(m));
+  if (lacking.length > 0) fail(field, `dropout is a hyper-parameter of ${have.join(', ')} only; ${lacking.join(', ')} has none (choose --model ${have[0]})`);
+}
+
+function hyperOf(v: unknown, models: readonly ModelName[]): AuditConfig['hyper'] {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail('hyper', `must be an object such as { "dropout": 0.5 } (got ${JSON.stringify(v)})`);
+  const o = v as Record<string, unknown>;
+  const other = Object.keys(o).find((k) => k !== 'dropout');
+  if (other !== undefined) fail(`hyper.${other}`, 'unknown hyper-parameter; the one accepted is dropout');
+  if (o.dropout === undefined) return undefined;
+  requireDropout('hyper.dropout', models);
+  return { dropout: sweepValue('dropout', 'hyper.dropout', o.dropout) };
+}
+
+/** One value of a sweep axis: weight decay ≥ 0, dropout in [0, 1). */
+function sweepValue(name: SweepName, field: string, v: unknown): number {
+  const ok = typeof v === 'number' && Number.isFinite(v) && v >= 0 && (name === 'weightDecay' ? v <= 1 : v < 1);
+  if (!ok) fail(field, `${name} must be a number ${name === 'weightDecay' ? 'from 0 to 1' : 'from 0 to below 1'} (got ${JSON.stringify(v)})`);
+  return v as number;
+}
+
+/** `sweep`: `{ dropout: [0, 0.25], weightDecay: [0, 1e-4] }`, axes in the order written. */
+export function sweepAxes(v: unknown, field: string): SweepAxis[] {
+  if (typeof v !== 'object' || v === null || Array.isArray(v) || Object.keys(v).length === 0) {
+    fail(field, `must be an object of lists such as { "dropout": [0, 0.25], "weightDecay": [0, 0.0001] } (got ${JSON.stringify(v)})`);
+  }
+  return Object.entries(v).map(([name, values]) => {
+    const n = choice(`${field}.${name}`, name, SWEEP_NAMES);
+    if (!Array.isArray(values) || values.length === 0) fail(`${field}.${name}`, `must be a non-empty list of values (got ${JSON.stringify(values)})`);
+    return { name: n, values: [...new Set(values.map((x) => sweepValue(n, `${field}.${name}`, x)))] };
+  });
+}
+
+/**
+ * `--sweep NAME=V1,V2,…` (repeatable) as the config file's `sweep` object; errors name the flag.
+ * The same name twice is an error (its values belong in one flag).
+ */
+export function parseSweepFlags(specs: readonly string[]): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const spec of specs) {
+    const m = /^\s*([A-Za-z]+)\s*=(.*)$/.exec(spec);
+    if (!m) fail('--sweep', `cannot read '${spec}': write NAME=V1,V2,…, e.g. 'weightDecay=0,0.0001' (names: ${SWEEP_NAMES.join(', ')})`);
+    const name = choice('--sweep', m[1], SWEEP_NAMES);
+    if (name in out) fail('--sweep', `names ${name} twice; give its values in one flag, e.g. '${name}=0,0.25'`);
+    const parts = m[2]!.split(',').map((x) => x.trim());
+    const bad = parts.find((x) => x === '' || !Number.isFinite(Number(x)));
+    if (bad !== undefined) fail('--sweep', `cannot read '${spec}': ${bad === '' ? 'an empty value' : `value '${bad}'`}; values are numbers separated by commas`);
+    out[name] = parts.map(Number);
+  }
+  sweepAxes(out, '--sweep');
+  return out;
 }
 
 
@@ -370,7 +468,8 @@ export function findConfigFile(dir: string): string | undefined {
   return undefined;
 }
 
-/** Number of training runs of a configuration (the grid kind × level × seed, per model). */
+/** Number of training runs of a configuration (the grid kind × level × seed, per model and sweep setting). */
 export function planSize(c: AuditConfig): number {
-  return (c.noise.reduce((acc, n) => acc + n.levels.length, 0) * c.seeds.length + c.memFolds) * (c.models?.length ?? 1);
+  const settings = (c.sweep ?? []).reduce((acc, a) => acc * a.values.length, 1);
+  return (c.noise.reduce((acc, n) => acc + n.levels.length, 0) * c.seeds.length + c.memFolds) * (c.models?.length ?? 1) * settings;
 }

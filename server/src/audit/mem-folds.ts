@@ -14,7 +14,7 @@ import { type TrainData, type TrainProgress, type TrainResult } from '../train/t
 import type { TrainableModel } from '../train/types';
 import { readJsonIfValid, writeFileAtomic } from '../util/atomic';
 import type { PlannedRun } from './plan';
-import { baseTrainConfig, resumeOrTrain, type AuditInputs } from './run-one';
+import { baseTrainConfig, modelSettings, resumeOrTrain, type AuditInputs } from './run-one';
 import { RUN_FILES } from './runs-store';
 
 /** A finished fold run. */
@@ -92,7 +92,7 @@ export async function runMemFold(a: AuditInputs, run: PlannedRun, onProgress: (p
   const { heldOut, trained } = foldPositions(memFolds, run.fold.k);
   if (trained.length === 0 || heldOut.length === 0) return emptyFold(a, run, run.fold, memFolds.length);
   const clean = a.noise.cleanLabels;
-  const model = await createModel(c.model, { source: a.baseSource, preset: c.modelPreset, optimizer: { kind: 'adam' }, batchSize: c.batchSize, device: c.device, seed: run.seed, log: a.log, ...a.runtime });
+  const model = await createModel(c.model, { source: a.baseSource, preset: c.modelPreset, ...modelSettings(c), batchSize: c.batchSize, device: c.device, seed: run.seed, log: a.log, ...a.runtime });
   try {
     const data: TrainData = { train: Int32Array.from(trained, (p) => a.trainIdx[p]!), trainLabels: Int32Array.from(trained, (p) => clean[p]!) };
     // The clean run's training settings, without the probes (they measure nothing the score needs).

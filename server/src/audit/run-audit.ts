@@ -57,6 +57,7 @@ import { evaluateGates, type GateMetric } from './gates';
 import { editorFor } from './noise-adapter';
 import { findingNoise } from './noise-diffs';
 import { runModels } from './models';
+import { runSweep } from './sweep';
 import { planRuns, type PlannedRun } from './plan';
 import { damagedRunFiles, finishedRun, ledgerIsWhole, rewriteLedger, type AuditInputs, type RunOutcome } from './run-one';
 import { AUDIT_FILES, RUN_FILES, RunsStore, type AuditFolder, type AuditLock } from './runs-store';
@@ -99,9 +100,11 @@ const P_TRAIN = 1 - P_EXTRACT - P_DATASET - P_REPORT;
 
 /**
  * The audit: with several models (`config.models`), one audit per model and their comparison
- * (audit/models.ts); else the single-model audit.
+ * (audit/models.ts); with a sweep (`config.sweep`), one audit per setting and their comparison
+ * (audit/sweep.ts); else the single-model audit.
  */
 export async function runAudit(opts: AuditOptions): Promise<AuditOutcome> {
+  if (opts.config.sweep) return runSweep(opts.config, opts.onProgress, (config, onProgress) => runSingleAudit({ ...opts, config, onProgress }));
   if (!opts.config.models) return runSingleAudit(opts);
   return runModels(opts.config, opts.onProgress, (config, onProgress) => runSingleAudit({ ...opts, config, onProgress }));
 }
@@ -712,5 +715,8 @@ function reportConfig(c: AuditConfig): AuditReport['config'] {
     memFolds: c.memFolds,
     labels: c.labels,
     adversarial: c.adversarial,
+    ...(c.weightDecay ? { weightDecay: c.weightDecay } : {}),
+    ...(c.hyper ? { hyper: c.hyper } : {}),
+    ...(c.sweep ? { sweep: c.sweep } : {}),
   };
 }

@@ -24,7 +24,7 @@ import { EngineError, ERROR_CODES, isEngineError } from '../errors';
 import type { Ledger } from '../noise';
 import { readDynamics } from '../train/dynamics';
 import { resume, train, type TrainConfig, type TrainData, type TrainProgress, type TrainResult } from '../train/trainer';
-import type { TrainableModel } from '../train/types';
+import type { OptimizerConfig, TrainableModel } from '../train/types';
 import { readJsonIfValid, writeFileAtomic } from '../util/atomic';
 import { signalsCsv } from './aggregate';
 import type { AuditConfig } from './config';
@@ -97,7 +97,7 @@ export async function runOne(a: AuditInputs, run: PlannedRun, onProgress: (p: Tr
   const model = await createModel(c.model, {
     source: overlaySource(a.baseSource, [noise.replacements, ...transforms.map((t) => t.replacements), scratch]),
     preset: c.modelPreset,
-    optimizer: { kind: 'adam' },
+    ...modelSettings(c),
     batchSize: c.batchSize,
     device: c.device,
     seed: run.seed,
@@ -212,7 +212,8 @@ export async function rewriteLedger(a: AuditInputs, run: PlannedRun, report: Run
 /**
  * What every run of the audit trains with: the config's epochs, batch, constant learning rate,
  * the run's seed, its checkpoint, and a model key that names the fold of a memorization fold run
- * (stableStringify drops the undefined fold of the others, so their keys are unchanged).
+ * and the weight decay and hyper-parameters of a mitigation setting (stableStringify drops the
+ * undefined ones, so the keys of the other runs are unchanged).
  */
 export function baseTrainConfig(a: AuditInputs, run: PlannedRun): TrainConfig {
   const c = a.config;
@@ -220,10 +221,18 @@ export function baseTrainConfig(a: AuditInputs, run: PlannedRun): TrainConfig {
     epochs: c.epochs,
     batchSize: c.batchSize,
     seed: run.seed,
-    modelKey: stableStringify({ model: c.model, preset: c.modelPreset, lr: c.learningRate, seed: run.seed, fold: run.fold }),
+    modelKey: stableStringify({ model: c.model, preset: c.modelPreset, lr: c.learningRate, seed: run.seed, fold: run.fold, weightDecay: c.weightDecay, hyper: c.hyper }),
     schedule: { kind: 'constant', lr: c.learningRate },
     checkpoint: { path: a.folder.runFile(run.id, RUN_FILES.checkpoint) },
   };
+}
+
+/**
+ * The optimizer and hyper-parameter overrides of the audit's models (Adam, with the weight decay
+ * and `hyper` of a mitigation setting when set).
+ */
+export function modelSettings(c: AuditConfig): { optimizer: OptimizerConfig; hyper?: Record<string, number> } {
+  return { optimizer: { kind: 'adam', ...(c.weightDecay ? { weightDecay: c.weightDecay } : {}) }, ...(c.hyper ? { hyper: { ...c.hyper } } : {}) };
 }
 
 function trainConfig(a: AuditInputs, run: PlannedRun): TrainConfig {

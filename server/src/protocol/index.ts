@@ -202,6 +202,12 @@ export interface AuditConfigInput {
   labels?: string;
   /** Adversarial attacks (FGSM, PGD, rename) on every run's model; default true. */
   adversarial?: boolean;
+  /** The optimizer's weight decay; default 0. */
+  weightDecay?: number;
+  /** Overrides of the model preset's hyper-parameters: `{ dropout }` (models that have it). */
+  hyper?: { dropout?: number };
+  /** The mitigation explorer: `{ dropout: [0, 0.25], weightDecay: [0, 0.0001] }`, one audit per combination. */
+  sweep?: Record<string, number[]>;
 }
 
 /** The engine's progress of an audit, as `runAudit` reports it. */

@@ -71,6 +71,13 @@ export interface AuditReport {
    */
   models?: ModelComparison[];
   /**
+   * The mitigation explorer (audit/sweep.ts): one entry per setting, in order, from each
+   * setting's own audit (the report is the first setting's, the baseline). Absent without a sweep.
+   */
+  sweep?: SweepSetting[];
+  /** The one-line verdict of the sweep (docs/metrics.md § "Mitigation explorer"). */
+  sweepRecommendation?: string;
+  /**
    * Files of the audit, relative to the report's folder: `noiseDiffs`, the original and noised
    * code of the findings that noisy runs corrupted (`NoiseDiffs` in noise-diffs.ts), for diff views.
    * Absent in reports written before it existed.
@@ -142,6 +149,12 @@ export interface ReportConfig {
   labels?: string;
   /** Whether the runs were attacked (`runs[].adversarial`); absent in older reports. */
   adversarial?: boolean;
+  /** The optimizer's weight decay; absent: 0. */
+  weightDecay?: number;
+  /** Overrides of the model preset's hyper-parameters. */
+  hyper?: { dropout?: number };
+  /** The sweep's axes (the per-setting audits have none). */
+  sweep?: { name: string; values: number[] }[];
 }
 
 /** The cross-fitted memorization score (docs/metrics.md § "Memorization score (cross-fitted)"). */
@@ -536,6 +549,31 @@ export interface ModelComparison {
   detectionAuroc: number | null;
   /** Per noise kind and level (the clean runs at level 0 of each kind), means over seeds. */
   levels: ModelLevel[];
+}
+
+/** One setting of a sweep (`AuditReport.sweep`): its headline scores and its noisy grid. */
+export interface SweepSetting {
+  /** Setting name → value, e.g. `{ dropout: 0.5, weightDecay: 0.001 }`. */
+  setting: Record<string, number>;
+  /** Its own audit's id (folder under `<outDir>/runs/`). */
+  runId: string;
+  G: number | null;
+  M: number | null;
+  gap: number | null;
+  /** Test F1 of the clean runs at the epoch of their best validation F1 (mean over seeds). */
+  bestEpochTestF1: number | null;
+  /** Per noise kind and level (the clean runs at level 0), means over seeds. */
+  levels: SweepLevel[];
+}
+
+/** One noise level of a sweep setting: noise fit, and test F1 at the last and the best-validation epoch. */
+export interface SweepLevel {
+  kind: string;
+  level: number;
+  /** Accuracy of the corrupted samples on their corrupted labels at the last epoch; null without corruption. */
+  noiseFit: number | null;
+  testF1: number | null;
+  bestEpochTestF1: number | null;
 }
 
 /** Final numbers of one model at one noise level, means over seeds. */

@@ -20,6 +20,7 @@ import { escapeHtml as esc } from './escape';
 import { describeNoise, detectionChoiceLine, detectionScoreLabel, fmt, fmtCount, fmtDuration, fmtLevel, fmtTask, withInterval } from './format';
 import { MODEL_CHARTS, modelCurveKinds, modelCurves, modelLevelsTable, modelScoresTable, reportModels, type ModelsTable } from './models';
 import { corpusRoots, locateFinding, type LocateOptions } from './paths';
+import { reportSweep, sweepTable } from './sweep';
 import { barChart, lineChart, SERIES_COLORS, type LineSeries } from './svg';
 import type { AuditReport, EpochReport, Finding, FindingNoise, ReportGate, RunReport, ScoreKey } from '../../protocol/report';
 
@@ -386,6 +387,29 @@ function modelsSection(ids: Ids, report: AuditReport): string {
     `<div class="charts">${figures.join('')}</div>`,
     '<h3>Test F1 and noise fit per noise level</h3>',
     htmlTable(modelLevelsTable(models), 'Test F1 and noise fit per noise level and model'),
+    '</section>',
+  ].join('\n');
+}
+
+/**
+ * "Mitigations" (`report.sweep`): M against G, one point per setting (a setting that helps sits
+ * lower than the baseline and not to its left), the table and the recommendation.
+ */
+function sweepSection(ids: Ids, report: AuditReport): string {
+  const sweep = reportSweep(report);
+  if (!sweep) return '';
+  const t = sweepTable(sweep);
+  const series: LineSeries[] = sweep.map((s, k) => ({ name: t.rows[k]![0]!, points: s.G === null ? [] : [{ x: s.G, y: s.M }], color: k, strong: k === 0 }));
+  const title = 'M (noise fit) against G (test F1), per setting';
+  const description = 'Each point is one setting of the sweep: the test F1 of its clean runs (x) and its mean noise fit over the label-noise levels (y); the first setting is the baseline.';
+  const chart = lineFigure(ids, title, description, 'G (test F1)', 'M (noise fit)', series, (x) => x.toFixed(2));
+  return [
+    '<section id="sweep" aria-labelledby="sweep-h" data-sweep>',
+    '<h2 id="sweep-h">Mitigations</h2>',
+    `<p class="muted">${sweep.length} settings, each audited on its own; the other sections are the first setting's (the baseline).</p>`,
+    `<p><strong>Recommendation:</strong> ${esc(report.sweepRecommendation ?? 'n/a')}</p>`,
+    `<div class="charts">${chart}</div>`,
+    tableHtml(t.header.map((label, i) => ({ label, numeric: i > 0 && i < t.header.length - 1 })), t.rows.map((r) => ({ cells: r.map(esc) })), { caption: 'Headline scores and noise fit per setting' }),
     '</section>',
   ].join('\n');
 }
@@ -771,6 +795,7 @@ export function renderReportBody(report: AuditReport, opts: HtmlOptions = {}): s
   const nav = [
     ['scores', 'Scores'],
     ...(reportModels(report) ? [['models', 'Models side by side']] : []),
+    ...(reportSweep(report) ? [['sweep', 'Mitigations']] : []),
     ['curves', 'Learning curves'],
     ['noise', 'Noise curve'],
     ['fit', 'Noise fit rate'],
@@ -790,6 +815,7 @@ export function renderReportBody(report: AuditReport, opts: HtmlOptions = {}): s
     '</header>',
     headline(report),
     modelsSection(ids, report),
+    sweepSection(ids, report),
     groups.length > 0 ? learningCurves(ids, groups) : '',
     groups.length > 0 ? noiseCurve(ids, groups) : '',
     fit,

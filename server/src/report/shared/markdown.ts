@@ -9,6 +9,7 @@ import { ADVERSARIAL_HELP, adversarialEpsilon, adversarialRows } from './adversa
 import { escapeMarkdown as md } from './escape';
 import { detectionChoiceLine, fmt, fmtCount, fmtDuration, fmtLevel, fmtTask, MISSING, withInterval } from './format';
 import { modelLevelsTable, modelScoresTable, reportModels, type ModelsTable } from './models';
+import { reportSweep, sweepTable } from './sweep';
 import { corpusRoots, encodePathUri, locateFinding, type LocateOptions } from './paths';
 import type { AuditReport, Finding, FindingCategory, ScoreKey } from '../../protocol/report';
 
@@ -140,6 +141,7 @@ export function toMarkdown(report: AuditReport, opts: MarkdownOptions = {}): str
 
   out.push(...adversarialSection(report));
   out.push(...modelsSection(report));
+  out.push(...sweepSection(report));
 
   out.push('### Detection of memorized samples', '');
   if (report.detection.best === null) {
@@ -197,6 +199,23 @@ function modelsSection(report: AuditReport): string[] {
     ...mdTable(modelScoresTable(models)),
     '',
     ...mdTable(modelLevelsTable(models)),
+    '',
+  ];
+}
+
+/** "Mitigations": one row per sweep setting, then the recommendation (docs/metrics.md § "Mitigation explorer"). */
+function sweepSection(report: AuditReport): string[] {
+  const sweep = reportSweep(report);
+  if (!sweep) return [];
+  const t = sweepTable(sweep);
+  return [
+    '### Mitigations',
+    '',
+    `${sweep.length} settings, each audited on its own (the other sections are the first setting's, the baseline):`,
+    '',
+    ...table(t.header.map(md), t.rows.map((r) => r.map(md))),
+    '',
+    `**Recommendation:** ${md(report.sweepRecommendation ?? 'n/a')}`,
     '',
   ];
 }

@@ -8,6 +8,7 @@ import { keyRepeatsLabel, SCORE_ROWS, scoreText } from './aggregate';
 import { adversarialEpsilon, adversarialRows } from './adversarial';
 import { detectionChoiceLine, findingValueKey, fmtDuration, fmtPercent, fmtTask } from './format';
 import { modelLevelsTable, modelScoresTable, reportModels, textTable } from './models';
+import { reportSweep, sweepTable } from './sweep';
 import { inertField } from './terminal';
 
 /** `x` with `digits` decimals, `n/a` when the audit could not compute it. */
@@ -72,6 +73,7 @@ export function renderAuditText(r: AuditReport): string {
     for (const g of r.gates) lines.push(`  ${g.passed ? 'PASS' : 'FAIL'}  ${g.message}`);
   }
   lines.push(...modelsLines(r));
+  lines.push(...sweepLines(r));
   lines.push('');
   lines.push(`label coverage: test ${fmtPercent(r.dataset.labelCoverage.test)} of test methods have a name seen in training`);
   return `${lines.join('\n')}\n`;
@@ -82,6 +84,18 @@ function modelsLines(r: AuditReport): string[] {
   const models = reportModels(r);
   if (!models) return [];
   return ['', `models side by side (the details above are ${models[0]!.model}'s; each model's own report is in its audit folder):`, ...textTable(modelScoresTable(models)).map((l) => `  ${l}`), '', ...textTable(modelLevelsTable(models)).map((l) => `  ${l}`)];
+}
+
+/** "Mitigations": one row per sweep setting, then the recommendation. */
+function sweepLines(r: AuditReport): string[] {
+  const sweep = reportSweep(r);
+  if (!sweep) return [];
+  return [
+    '',
+    `mitigations (${sweep.length} settings, each audited on its own; the details above are the first's, the baseline):`,
+    ...textTable(sweepTable(sweep)).map((l) => `  ${l}`),
+    `recommendation: ${r.sweepRecommendation ?? 'n/a'}`,
+  ];
 }
 
 /**

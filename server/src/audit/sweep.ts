@@ -1,0 +1,132 @@
+/**
+ * The mitigation explorer (`--sweep dropout=0,0.25 --sweep weightDecay=0,1e-4`): one ordinary
+ * audit per setting of the Cartesian product of the axes, in order, each in its own folder and
+ * under its own key (so each is resumable and reusable on its own); then, in the first setting's
+ * report (the baseline), the settings side by side (`AuditReport.sweep`) and a one-line
+ * recommendation (docs/metrics.md § "Mitigation explorer"). Nothing is trained again to compare.
+ */
+import type { AuditProgress } from '../protocol';
+import type { AuditReport, RunReport, SweepLevel, SweepSetting } from '../protocol/report';
+import { meanOf, noiseGroups } from '../report/shared/aggregate';
+import { reportJsonText } from '../report/shared/json-text';
+import { assertValidReport } from '../report/schema';
+import { writeFileAtomic } from '../util/atomic';
+import type { AuditConfig, SweepAxis } from './config';
+import type { ModelOutcome } from './models';
+import * as path from 'node:path';
+
+/** The combined report's file, in the baseline setting's audit folder (its report.json stays its own). */
+export const SWEEP_REPORT_FILE = 'report-sweep.json';
+
+/** The least drop of M that counts as help, and the most test F1 a setting may cost. */
+export const SWEEP_MIN_NOISE_FIT_DROP = 0.2;
+export const SWEEP_MAX_F1_COST = 0.02;
+
+/** The settings of a sweep: the Cartesian product, the first axis varying slowest. */
+export function sweepSettings(axes: readonly SweepAxis[]): Record<string, number>[] {
+  let out: Record<string, number>[] = [{}];
+  for (const a of axes) out = out.flatMap((s) => a.values.map((v) => ({ ...s, [a.name]: v })));
+  return out;
+}
+
+/** The single-setting configuration of one setting: `weightDecay` (absent at 0) and `hyper.dropout`. */
+export function settingConfig(c: AuditConfig, setting: Readonly<Record<string, number>>): AuditConfig {
+  const { sweep, weightDecay, hyper, ...rest } = c;
+  const wd = setting.weightDecay ?? weightDecay ?? 0;
+  const dropout = setting.dropout ?? hyper?.dropout;
+  return { ...rest, ...(wd > 0 ? { weightDecay: wd } : {}), ...(dropout !== undefined ? { hyper: { ...hyper, dropout } } : {}) };
+}
+
+/** `dropout 0.5, weightDecay 0.001`. */
+export function settingText(setting: Readonly<Record<string, number>>): string {
+  return Object.entries(setting)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+}
+
+/**
+ * Runs `single` for each setting of `c.sweep`, in order, its progress said per setting (the
+ * fraction over all settings), then writes the combined report next to the baseline's.
+ */
+export async function runSweep(
+  c: AuditConfig,
+  onProgress: ((p: AuditProgress) => void) | undefined,
+  single: (config: AuditConfig, onProgress: (p: AuditProgress) => void) => Promise<ModelOutcome>,
+): Promise<ModelOutcome> {
+  const settings = sweepSettings(c.sweep ?? []);
+  const outcomes: ModelOutcome[] = [];
+  for (const [i, s] of settings.entries()) {
+    const tag = `setting ${i + 1}/${settings.length} ${settingText(s)}`;
+    const progress = (p: AuditProgress) => onProgress?.({ ...p, fraction: (i + p.fraction) / settings.length, message: `${tag}: ${p.message}` });
+    outcomes.push(await single(settingConfig(c, s), progress));
+  }
+  const entries = outcomes.map((o, i) => sweepEntry(settings[i]!, o.report));
+  const first = outcomes[0]!;
+  const report: AuditReport = { ...first.report, sweep: entries, sweepRecommendation: sweepRecommendation(entries) };
+  assertValidReport(report);
+  const reportFile = path.join(first.runDir, SWEEP_REPORT_FILE);
+  await writeFileAtomic(reportFile, reportJsonText(report));
+  return { report, runDir: first.runDir, reportFile, reusedRuns: outcomes.reduce((acc, o) => acc + o.reusedRuns, 0) };
+}
+
+/** One setting's entry, from its audit's report. */
+export function sweepEntry(setting: Record<string, number>, r: AuditReport): SweepSetting {
+  const levels = sweepLevels(r);
+  return {
+    setting,
+    runId: r.runId,
+    G: r.scores.G,
+    M: r.scores.M,
+    gap: r.scores.gap,
+    bestEpochTestF1: levels.find((l) => l.level === 0)?.bestEpochTestF1 ?? null,
+    levels,
+  };
+}
+
+/** Per noise kind and level (each kind's rows open with the clean runs at 0), means over seeds. */
+export function sweepLevels(r: Pick<AuditReport, 'runs' | 'config'>): SweepLevel[] {
+  return noiseGroups(r).flatMap((g) =>
+    g.levels.map((l) => ({
+      kind: g.kind,
+      level: l.level,
+      noiseFit: meanOf(l.runs.map((x) => x.final.noiseFitRate)),
+      testF1: meanOf(l.runs.map((x) => x.final.testF1)),
+      bestEpochTestF1: meanOf(l.runs.map(bestEpochTestF1)),
+    })),
+  );
+}
+
+/** Test F1 at the first epoch of highest validation F1 (robust overfitting: best vs last). */
+export function bestEpochTestF1(run: Pick<RunReport, 'epochs'>): number | null {
+  let best: { val: number; test: number | null } | null = null;
+  for (const e of run.epochs) {
+    if (!e.val) continue;
+    if (best === null || e.val.f1 > best.val) best = { val: e.val.f1, test: e.test?.f1 ?? null };
+  }
+  return best?.test ?? null;
+}
+
+const f2 = (x: number): string => x.toFixed(2);
+
+/**
+ * The recommendation (docs/metrics.md § "Mitigation explorer"): against the baseline (the first
+ * setting), the setting with the largest drop of M (noise fit) among those that lower it by at
+ * least 0.2 while G (test F1) drops by at most 0.02; the earlier setting on a tie.
+ */
+export function sweepRecommendation(entries: readonly Pick<SweepSetting, 'setting' | 'G' | 'M'>[]): string {
+  const base = entries[0];
+  let pick: { e: Pick<SweepSetting, 'setting' | 'G' | 'M'>; drop: number } | null = null;
+  if (base && base.M !== null && base.G !== null) {
+    for (const e of entries.slice(1)) {
+      if (e.M === null || e.G === null) continue;
+      const drop = base.M - e.M;
+      // A small tolerance, so that 0.2 and 0.02 written in decimal are met exactly.
+      if (drop < SWEEP_MIN_NOISE_FIT_DROP - 1e-9 || base.G - e.G > SWEEP_MAX_F1_COST + 1e-9) continue;
+      if (pick === null || drop > pick.drop) pick = { e, drop };
+    }
+  }
+  if (pick === null || !base) {
+    return `no setting lowered noise fit by ≥ ${SWEEP_MIN_NOISE_FIT_DROP} without costing more than ${SWEEP_MAX_F1_COST} of test F1`;
+  }
+  return `${settingText(pick.e.setting)}: noise fit ${f2(base.M!)} → ${f2(pick.e.M!)}, test F1 ${f2(base.G!)} → ${f2(pick.e.G!)}`;
+}
