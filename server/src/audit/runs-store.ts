@@ -44,6 +44,8 @@ export const AUDIT_FILES = {
   report: 'report.json',
   /** A multi-model audit's combined report, in its first model's folder (audit/models.ts). */
   modelsReport: 'report-models.json',
+  /** A sweep's combined report, in its baseline setting's folder (audit/sweep.ts). */
+  sweepReport: 'report-sweep.json',
   /** The findings' original and noised code (report/noise-diffs.ts). */
   noiseDiffs: 'noise-diffs.json',
   /** Every training method's cross-fitted memorization score (docs/metrics.md § "Memorization score (cross-fitted)"). */
@@ -319,14 +321,16 @@ export class RunsStore {
 
   /**
    * A listed audit's report; E_CACHE_CORRUPT when it no longer reads. The folder of a multi-model
-   * audit's first model also holds the combined report: that one when it is the newer (a later
-   * single-model audit of that model leaves the older combined one behind).
+   * audit's first model, or of a sweep's baseline, also holds the combined report: the newest of
+   * them (a later plain audit of that model or setting leaves the older combined one behind).
    */
   readReport(run: Pick<RunListing, 'id' | 'dir'>): AuditReport {
     const report = readJsonIfValid<AuditReport>(this.reportFile(run));
     if (!report) throw new EngineError(ERROR_CODES.CACHE_CORRUPT, `the report of audit ${run.id} (${run.dir}) cannot be read; run the audit again`, { runId: run.id });
-    const combined = readJsonIfValid<AuditReport>(this.audit(run.id).file(AUDIT_FILES.modelsReport));
-    return combined?.models && combined.createdAt >= report.createdAt ? combined : report;
+    const combined = [AUDIT_FILES.modelsReport, AUDIT_FILES.sweepReport]
+      .map((f) => readJsonIfValid<AuditReport>(this.audit(run.id).file(f)))
+      .filter((r): r is AuditReport => r !== undefined && (r.models !== undefined || r.sweep !== undefined) && r.createdAt >= report.createdAt);
+    return combined.sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0] ?? report;
   }
 
   /** The newest finished audit's report, if any. */

@@ -13,10 +13,8 @@ import { assertValidReport } from '../report/schema';
 import { writeFileAtomic } from '../util/atomic';
 import type { AuditConfig, SweepAxis } from './config';
 import type { ModelOutcome } from './models';
+import { AUDIT_FILES } from './runs-store';
 import * as path from 'node:path';
-
-/** The combined report's file, in the baseline setting's audit folder (its report.json stays its own). */
-export const SWEEP_REPORT_FILE = 'report-sweep.json';
 
 /** The least drop of M that counts as help, and the most test F1 a setting may cost. */
 export const SWEEP_MIN_NOISE_FIT_DROP = 0.2;
@@ -64,7 +62,8 @@ export async function runSweep(
   const first = outcomes[0]!;
   const report: AuditReport = { ...first.report, sweep: entries, sweepRecommendation: sweepRecommendation(entries) };
   assertValidReport(report);
-  const reportFile = path.join(first.runDir, SWEEP_REPORT_FILE);
+  // In the baseline's audit folder, beside its own report.json (runs-store.ts AUDIT_FILES).
+  const reportFile = path.join(first.runDir, AUDIT_FILES.sweepReport);
   await writeFileAtomic(reportFile, reportJsonText(report));
   return { report, runDir: first.runDir, reportFile, reusedRuns: outcomes.reduce((acc, o) => acc + o.reusedRuns, 0) };
 }

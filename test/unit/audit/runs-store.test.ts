@@ -123,12 +123,16 @@ test('report: every output path is checked before any is written (a bad one leav
   assert.equal(fs.existsSync(html), false);
 });
 
-test('a multi-model audit’s folder: its combined report when that is the newer, else its own report.json', () => {
+test('a multi-model audit’s or a sweep’s folder: the newest combined report when newer than its own report.json', () => {
   const dir = path.join(work.dir, 'models');
   const combined = JSON.stringify({ ...JSON.parse(report('2026-12-02T10:00:00.000Z')), models: [{ model: 'bag' }, { model: 'code2vec' }] });
   writeTree(dir, { '.memaudit/runs/mmm111/report.json': report('2026-12-02T09:59:00.000Z'), '.memaudit/runs/mmm111/report-models.json': combined });
   const store = RunsStore.of(dir);
   assert.equal(store.readReport(store.find('mmm111')).models?.length, 2);
+  const sweep = JSON.stringify({ ...JSON.parse(report('2026-12-02T11:00:00.000Z')), sweep: [{ setting: {} }, { setting: { weightDecay: 0.001 } }] });
+  fs.writeFileSync(path.join(dir, '.memaudit/runs/mmm111/report-sweep.json'), sweep);
+  assert.equal(store.readReport(store.find('mmm111')).sweep?.length, 2, 'the newest combined report: the sweep');
   fs.writeFileSync(store.reportFile({ id: 'mmm111' }), report('2026-12-03T10:00:00.000Z'));
   assert.equal(store.readReport(store.find('mmm111')).models, undefined, 'a later single-model audit of the first model wins');
+  assert.equal(store.readReport(store.find('mmm111')).sweep, undefined);
 });
