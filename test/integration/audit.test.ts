@@ -191,10 +191,11 @@ test('kill -9 in the middle, rerun: the same report as an uninterrupted audit', 
     await new Promise((r) => setTimeout(r, 50));
     const runs = path.join(outDir, 'runs');
     if (!fs.existsSync(runs)) continue;
-    const [id] = fs.readdirSync(runs);
+    // The audit's folder (the runs folder also holds the writability check's short-lived files).
+    const id = fs.readdirSync(runs, { withFileTypes: true }).find((e) => e.isDirectory() && !e.name.startsWith('.'))?.name;
     if (!id) continue;
     const dir = path.join(runs, id);
-    const runDirs = fs.readdirSync(dir).filter((r) => fs.statSync(path.join(dir, r)).isDirectory());
+    const runDirs = fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
     const done = runDirs.some((r) => fs.existsSync(path.join(dir, r, 'result.json')));
     const started = runDirs.find((r) => !fs.existsSync(path.join(dir, r, 'result.json')) && fs.existsSync(path.join(dir, r, 'checkpoint.bin')));
     if (done && started) {
