@@ -30,29 +30,44 @@ export interface ModelOutcome {
   reusedRuns: number;
 }
 
+/** One ordinary audit of a combined audit (several models, or a sweep's settings). */
+export interface AuditPart {
+  config: AuditConfig;
+  /** How progress names it, e.g. `model 2/3 code2vec`. */
+  tag: string;
+}
+
+export type SingleAudit = (config: AuditConfig, onProgress: (p: AuditProgress) => void) => Promise<ModelOutcome>;
+
 /**
- * Runs `single` for each model of `c`, in order, with its progress said per model
- * (`model 2/3 code2vec: run 3/5 …`, the fraction over all models), then writes the combined
- * report next to the first model's.
+ * Runs `single` for each part, in order, its progress said per part (`<tag>: run 3/5 …`, the
+ * fraction over all parts), then writes `combine(reports)` as `file` in the first part's folder,
+ * beside its own report.json (runs-store.ts AUDIT_FILES).
  */
-export async function runModels(
-  c: AuditConfig,
+export async function runParts(
+  parts: readonly AuditPart[],
   onProgress: ((p: AuditProgress) => void) | undefined,
-  single: (config: AuditConfig, onProgress: (p: AuditProgress) => void) => Promise<ModelOutcome>,
+  single: SingleAudit,
+  combine: (reports: AuditReport[]) => AuditReport,
+  file: (typeof AUDIT_FILES)['modelsReport' | 'sweepReport'],
 ): Promise<ModelOutcome> {
-  const configs = modelConfigs(c);
   const outcomes: ModelOutcome[] = [];
-  for (const [i, mc] of configs.entries()) {
-    const tag = `model ${i + 1}/${configs.length} ${mc.model}`;
-    outcomes.push(await single(mc, (p) => onProgress?.({ ...p, fraction: (i + p.fraction) / configs.length, message: `${tag}: ${p.message}` })));
+  for (const [i, part] of parts.entries()) {
+    outcomes.push(await single(part.config, (p) => onProgress?.({ ...p, fraction: (i + p.fraction) / parts.length, message: `${part.tag}: ${p.message}` })));
   }
   const first = outcomes[0]!;
-  const report: AuditReport = { ...first.report, models: outcomes.map((o) => modelComparison(o.report)) };
+  const report = combine(outcomes.map((o) => o.report));
   assertValidReport(report);
-  // In the first model's audit folder, beside its own report.json (runs-store.ts AUDIT_FILES).
-  const reportFile = path.join(first.runDir, AUDIT_FILES.modelsReport);
+  const reportFile = path.join(first.runDir, file);
   await writeFileAtomic(reportFile, reportJsonText(report));
   return { report, runDir: first.runDir, reportFile, reusedRuns: outcomes.reduce((acc, o) => acc + o.reusedRuns, 0) };
+}
+
+/** Each model of `c` in order (`model 2/3 code2vec: …`), then the models side by side. */
+export function runModels(c: AuditConfig, onProgress: ((p: AuditProgress) => void) | undefined, single: SingleAudit): Promise<ModelOutcome> {
+  const configs = modelConfigs(c);
+  const parts = configs.map((config, i) => ({ config, tag: `model ${i + 1}/${configs.length} ${config.model}` }));
+  return runParts(parts, onProgress, single, (reports) => ({ ...reports[0]!, models: reports.map(modelComparison) }), AUDIT_FILES.modelsReport);
 }
 
 /** One model's entry of the comparison, from its audit's report. */

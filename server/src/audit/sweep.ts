@@ -8,13 +8,9 @@
 import type { AuditProgress } from '../protocol';
 import type { AuditReport, RunReport, SweepLevel, SweepSetting } from '../protocol/report';
 import { meanOf, noiseGroups } from '../report/shared/aggregate';
-import { reportJsonText } from '../report/shared/json-text';
-import { assertValidReport } from '../report/schema';
-import { writeFileAtomic } from '../util/atomic';
 import type { AuditConfig, SweepAxis } from './config';
-import type { ModelOutcome } from './models';
+import { runParts, type ModelOutcome, type SingleAudit } from './models';
 import { AUDIT_FILES } from './runs-store';
-import * as path from 'node:path';
 
 /** The least drop of M that counts as help, and the most test F1 a setting may cost. */
 export const SWEEP_MIN_NOISE_FIT_DROP = 0.2;
@@ -42,30 +38,15 @@ export function settingText(setting: Readonly<Record<string, number>>): string {
     .join(', ');
 }
 
-/**
- * Runs `single` for each setting of `c.sweep`, in order, its progress said per setting (the
- * fraction over all settings), then writes the combined report next to the baseline's.
- */
-export async function runSweep(
-  c: AuditConfig,
-  onProgress: ((p: AuditProgress) => void) | undefined,
-  single: (config: AuditConfig, onProgress: (p: AuditProgress) => void) => Promise<ModelOutcome>,
-): Promise<ModelOutcome> {
+/** Each setting of `c.sweep` in order (`setting 2/4 weightDecay 0.001: …`), then the settings side by side with the recommendation. */
+export function runSweep(c: AuditConfig, onProgress: ((p: AuditProgress) => void) | undefined, single: SingleAudit): Promise<ModelOutcome> {
   const settings = sweepSettings(c.sweep ?? []);
-  const outcomes: ModelOutcome[] = [];
-  for (const [i, s] of settings.entries()) {
-    const tag = `setting ${i + 1}/${settings.length} ${settingText(s)}`;
-    const progress = (p: AuditProgress) => onProgress?.({ ...p, fraction: (i + p.fraction) / settings.length, message: `${tag}: ${p.message}` });
-    outcomes.push(await single(settingConfig(c, s), progress));
-  }
-  const entries = outcomes.map((o, i) => sweepEntry(settings[i]!, o.report));
-  const first = outcomes[0]!;
-  const report: AuditReport = { ...first.report, sweep: entries, sweepRecommendation: sweepRecommendation(entries) };
-  assertValidReport(report);
-  // In the baseline's audit folder, beside its own report.json (runs-store.ts AUDIT_FILES).
-  const reportFile = path.join(first.runDir, AUDIT_FILES.sweepReport);
-  await writeFileAtomic(reportFile, reportJsonText(report));
-  return { report, runDir: first.runDir, reportFile, reusedRuns: outcomes.reduce((acc, o) => acc + o.reusedRuns, 0) };
+  const parts = settings.map((s, i) => ({ config: settingConfig(c, s), tag: `setting ${i + 1}/${settings.length} ${settingText(s)}` }));
+  const combine = (reports: AuditReport[]): AuditReport => {
+    const entries = reports.map((r, i) => sweepEntry(settings[i]!, r));
+    return { ...reports[0]!, sweep: entries, sweepRecommendation: sweepRecommendation(entries) };
+  };
+  return runParts(parts, onProgress, single, combine, AUDIT_FILES.sweepReport);
 }
 
 /** One setting's entry, from its audit's report. */
