@@ -22,12 +22,27 @@ import {
   type AuditTarget,
 } from '../../server/src/protocol';
 import type { EngineClient } from './client';
-import { outDir, settingsToConfigInput, useConfigFile, type SettingReader } from './config';
+import { MODEL_NAMES } from '../../models/names';
+import { configuredModels, outDir, settingsToConfigInput, useConfigFile, type AuditChoices, type SettingReader } from './config';
 import type { FindingsController } from './findings';
 import { CATEGORY_LABELS, memorizationWords } from './findings-map';
-import { auditCommandOptions, doneSummary, headline, presetItem, PRESETS, progressMessage, type AuditCommandOptions } from './presets';
+import { auditCommandOptions, doneSummary, headline, presetItem, PRESETS, progressMessage, type AuditCommandOptions, type PresetItem } from './presets';
 import type { ReportPanels } from './report-panel';
-import { DELETE_RUN_PICK, FOLDER_PICK, notStarted, presetPick, SCOPE_PICK, TASK_K_PICK, TASK_PICK, taskChangeItem, taskItems, taskKError } from './pickers';
+import {
+  DELETE_RUN_PICK,
+  FOLDER_PICK,
+  modelItems,
+  MODELS_PICK,
+  modelsChangeItem,
+  notStarted,
+  presetPick,
+  SCOPE_PICK,
+  TASK_K_PICK,
+  TASK_PICK,
+  taskChangeItem,
+  taskItems,
+  taskKError,
+} from './pickers';
 
 export const COMMANDS = {
   audit: 'memaudit.audit',
@@ -110,11 +125,14 @@ async function pickScope(): Promise<Scope | undefined> {
   return choice?.pick();
 }
 
-function target(ctx: CommandContext, scope: Scope, preset?: string, labels?: string): AuditTarget {
+/** What the pickers chose: the preset, and the task and models when the user changed them. */
+type Picked = Pick<AuditChoices, 'labels' | 'models'> & { preset: string };
+
+function target(ctx: CommandContext, scope: Scope, picked: Partial<Picked>): AuditTarget {
   const read = ctx.settings(scope.folder);
   return {
     folder: scope.folder.fsPath,
-    config: settingsToConfigInput(read, { ...(preset ? { preset } : {}), ...(scope.inputs ? { inputs: scope.inputs } : {}), ...(labels ? { labels } : {}) }),
+    config: settingsToConfigInput(read, { ...picked, ...(scope.inputs ? { inputs: scope.inputs } : {}) }),
     useConfigFile: useConfigFile(read),
   };
 }
@@ -129,25 +147,41 @@ async function showError(ctx: CommandContext, what: string, e: unknown): Promise
   if (choice === 'Show Output') ctx.output.show(true);
 }
 
-/**
- * The preset, and the task when the user changed it (the preset picker's last item; the presets
- * then show again). An unchanged task is not passed, so the settings and the config file decide.
- */
-async function pickPreset(ctx: CommandContext, scope: Scope): Promise<{ preset: string; labels?: string } | undefined> {
+/** The preset picker's items: each preset sized with the choices so far, the configured one first. */
+async function presetItems(ctx: CommandContext, scope: Scope, choices: Omit<Picked, 'preset'>): Promise<{ items: (PresetItem & { picked: boolean })[]; labels: string }> {
   const configured = ctx.settings(scope.folder)('preset');
   const plans = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Memaudit: sizing the presets' }, () =>
-    Promise.all(PRESETS.map((p) => ctx.client.request(AuditPlanRequest, target(ctx, scope, p)))),
+    Promise.all(PRESETS.map((p) => ctx.client.request(AuditPlanRequest, target(ctx, scope, { ...choices, preset: p })))),
   );
-  const items = plans.map((plan: AuditPlanResult, k) => ({ ...presetItem(PRESETS[k]!, plan), picked: PRESETS[k] === configured }));
+  const items = plans.map((plan: AuditPlanResult, k) => ({ ...presetItem(PRESETS[k]!, plan, choices.models), picked: PRESETS[k] === configured }));
   items.sort((a, b) => Number(b.picked) - Number(a.picked));
-  let labels = plans[0]?.labels ?? 'full';
-  let changed = false;
+  return { items, labels: plans[0]?.labels ?? 'full' };
+}
+
+/**
+ * The preset, and the task and models when the user changed them (the preset picker's last items;
+ * the presets then show again, sized for the new choice). What was not changed is not passed, so
+ * the settings and the config file decide.
+ */
+async function pickPreset(ctx: CommandContext, scope: Scope): Promise<Picked | undefined> {
+  const choices: Omit<Picked, 'preset'> = {};
+  let { items, labels } = await presetItems(ctx, scope, choices);
   for (;;) {
-    const choice = await vscode.window.showQuickPick<(typeof items)[number] | ReturnType<typeof taskChangeItem>>([...items, taskChangeItem(labels)], presetPick(scope.name));
+    const models = choices.models ?? configuredModels(ctx.settings(scope.folder));
+    const extra = [taskChangeItem(labels), modelsChangeItem(models)];
+    const choice = await vscode.window.showQuickPick<(typeof items)[number] | (typeof extra)[number]>([...items, ...extra], presetPick(scope.name));
     if (!choice) return undefined;
-    if (!('task' in choice)) return { preset: choice.preset, ...(changed ? { labels } : {}) };
-    const task = await pickTask(labels);
-    if (task !== undefined) [labels, changed] = [task, true];
+    if ('preset' in choice) return { ...choices, preset: choice.preset };
+    if ('task' in choice) {
+      const task = await pickTask(labels);
+      if (task !== undefined) labels = choices.labels = task;
+      continue;
+    }
+    const picked = await vscode.window.showQuickPick(modelItems(MODEL_NAMES, models), MODELS_PICK);
+    if (picked === undefined) continue;
+    if (picked.length > 0) choices.models = picked.map((i) => i.model);
+    else delete choices.models;
+    ({ items, labels } = await presetItems(ctx, scope, choices));
   }
 }
 
@@ -160,18 +194,18 @@ async function pickTask(current: string): Promise<string | undefined> {
 }
 
 /** Runs the audit with a cancellable progress notification; resolves with its end. */
-async function runWithProgress(ctx: CommandContext, scope: Scope, preset: string, labels?: string): Promise<AuditDoneParams | undefined> {
+async function runWithProgress(ctx: CommandContext, scope: Scope, picked: Picked): Promise<AuditDoneParams | undefined> {
   // Listen before starting: events are matched to the audit once its id is known.
   const early: (AuditProgressParams | AuditDoneParams)[] = [];
   let onEvent: (e: AuditProgressParams | AuditDoneParams) => void = (e) => early.push(e);
   const subs = [ctx.client.onProgress((p) => onEvent(p)), ctx.client.onDone((d) => onEvent(d))];
   try {
-    const started = await ctx.client.startAudit(target(ctx, scope, preset, labels));
+    const started = await ctx.client.startAudit(target(ctx, scope, picked));
     ctx.output.info(`audit ${started.auditId}: ${started.runs} run(s) × ${started.epochs} epochs, ${started.model} (${started.modelPreset}) on ${started.device}`);
     ctx.auditStarted?.(started.auditId, scope.folder);
     await vscode.commands.executeCommand('setContext', CONTEXT_AUDIT_RUNNING, true);
     return await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Memaudit: auditing ${scope.name} (${preset})`, cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: `Memaudit: auditing ${scope.name} (${picked.preset})`, cancellable: true },
       (progress, token) =>
         new Promise<AuditDoneParams>((resolve) => {
           let shown = 0;
@@ -214,10 +248,9 @@ async function audit(ctx: CommandContext, uri?: vscode.Uri, options?: AuditComma
   try {
     const scope = uri ? await scopeOf(uri) : await pickScope();
     if (!scope) return reportNotStarted(ctx, 'scope');
-    const picked = options?.preset ? { preset: options.preset, labels: undefined } : await pickPreset(ctx, scope);
+    const picked = options?.preset ? { preset: options.preset } : await pickPreset(ctx, scope);
     if (!picked) return reportNotStarted(ctx, 'preset');
-    const preset = picked.preset;
-    const done = await runWithProgress(ctx, scope, preset, picked.labels);
+    const done = await runWithProgress(ctx, scope, picked);
     if (!done) return;
     const summary = doneSummary(done);
     ctx.output.info(summary.text);

@@ -66,6 +66,39 @@ export interface AuditChoices {
   inputs?: string[];
   /** The task picked in the preset picker (`full`, `top:K`), over the `memaudit.labels` setting. */
   labels?: string;
+  /** The models picked in the preset picker, over `memaudit.models` and `memaudit.model`; empty: not chosen. */
+  models?: string[];
+}
+
+/** `memaudit.models`: several models audited side by side, over `memaudit.model` (config field `model`). */
+export const MODELS_SETTING = 'models';
+
+/** The names of `memaudit.models`, or undefined when it is unset or empty (then `memaudit.model` decides). */
+export function modelsSetting(read: SettingReader): string[] | undefined {
+  const v = read(MODELS_SETTING);
+  if (!Array.isArray(v)) return undefined;
+  const names = v.filter((x): x is string => typeof x === 'string' && x.trim() !== '').map((x) => x.trim());
+  return names.length > 0 ? names : undefined;
+}
+
+/**
+ * The models the settings choose (`memaudit.models`, else `memaudit.model`: a name, `bag,code2vec`
+ * or a list), or undefined when neither is set (the config file's or the preset's decide).
+ */
+export function configuredModels(read: SettingReader): string[] | undefined {
+  const many = modelsSetting(read);
+  if (many) return many;
+  const one = read('model');
+  const names = (typeof one === 'string' ? one.split(',') : Array.isArray(one) ? one : []).filter((x): x is string => typeof x === 'string').map((x) => x.trim());
+  return names.some((x) => x !== '') ? names.filter((x) => x !== '') : undefined;
+}
+
+/**
+ * Config field `model` from a list of names: one name stays a string (the single-model audit, the
+ * same audit key as `memaudit.model`), several are a list (audit/models.ts runs each, then side by side).
+ */
+export function modelField(names: readonly string[]): string | string[] {
+  return names.length === 1 ? names[0]! : [...names];
 }
 
 /** The audit's config layer from the settings the user set and the command's choices. */
@@ -82,6 +115,8 @@ export function settingsToConfigInput(read: SettingReader, choices: AuditChoices
   if (choices.preset !== undefined) out.preset = choices.preset;
   if (choices.inputs !== undefined) out.inputs = [...choices.inputs];
   if (choices.labels !== undefined) out.labels = choices.labels;
+  const models = choices.models && choices.models.length > 0 ? choices.models : modelsSetting(read);
+  if (models !== undefined) out.model = modelField(models);
   return out as AuditConfigInput;
 }
 

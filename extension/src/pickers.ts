@@ -58,6 +58,24 @@ export function taskKError(text: string): string | undefined {
   return Number.isSafeInteger(k) && k >= 1 && k <= 100_000 ? undefined : 'K is an integer from 1 to 100000';
 }
 
+/**
+ * The models (config field `model`) are chosen from the preset picker too, like the task: several
+ * checked are audited side by side, none checked leaves the choice to the settings and the preset.
+ */
+export const MODELS_PICK = { ...pickOptions({ title: 'Audit memorization: models', placeHolder: 'Check one model, or several to compare them side by side (none: the settings’ or the preset’s)' }), canPickMany: true as const };
+
+/** The preset picker's item that opens the models picker, showing the models in force (undefined: the preset's). */
+export function modelsChangeItem(models: readonly string[] | undefined): { label: string; description: string; models: true } {
+  const shown = models && models.length > 0 ? models.join(', ') : 'the preset’s';
+  return { label: `$(layers) Models: ${shown}`, description: 'train one model, or several side by side (each trains the whole grid)…', models: true };
+}
+
+/** The models picker's items, the current ones checked. */
+export function modelItems(names: readonly string[], current: readonly string[] | undefined): { label: string; description: string; model: string; picked: boolean }[] {
+  const about: Record<string, string> = { bag: 'bag of subtokens: fast baseline', code2vec: 'attention over AST path-contexts', transformer: 'subtoken transformer' };
+  return names.map((model) => ({ label: model, description: about[model] ?? '', model, picked: current?.includes(model) ?? false }));
+}
+
 export const DELETE_RUN_PICK = pickOptions({ title: 'Delete an audit run' });
 
 /** Said (status bar and output) when a picker of "Audit memorization" was closed without a choice. */

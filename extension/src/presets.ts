@@ -22,15 +22,19 @@ export interface PresetItem {
   detail: string;
 }
 
-/** A preset picker entry: "quick — 5 runs × 20 epochs, bag (small), cpu" and "≈ 3 min (…)". */
-export function presetItem(preset: string, plan: AuditPlanResult): PresetItem {
+/**
+ * A preset picker entry: "quick — 5 runs × 20 epochs, bag (small), cpu" and "≈ 3 min (…)". With
+ * several `models` chosen the plan counts the runs of all of them and names the first only, so
+ * the entry names them all.
+ */
+export function presetItem(preset: string, plan: AuditPlanResult, models?: readonly string[]): PresetItem {
   const runs = `${plan.runs} run${plan.runs === 1 ? '' : 's'} × ${plan.epochs} epoch${plan.epochs === 1 ? '' : 's'}`;
   const cap = plan.maxTrainSamples > 0 ? `, ≤ ${plan.maxTrainSamples.toLocaleString('en-US')} methods` : '';
   const time = plan.estimatedSeconds === null ? 'time unknown' : `≈ ${formatDuration(plan.estimatedSeconds)} of training`;
   return {
     preset,
     label: preset,
-    description: `${runs}, ${plan.model} (${plan.modelPreset})${cap}, ${plan.device}`,
+    description: `${runs}, ${models && models.length > 1 ? `${models.join(' + ')} side by side` : `${plan.model} (${plan.modelPreset})`}${cap}, ${plan.device}`,
     detail: `${time}: ${plan.estimateBasis}${plan.configFile ? `; settings from ${plan.configFile}` : ''}`,
   };
 }

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { MODEL_NAMES, MODEL_PRESETS } from '../../../models/names';
 import { AUDIT_PRESETS, DEFAULT_AUDIT_CONFIG, DEVICE_CHOICES, NOISE_KINDS, PRESET_NAMES, resolveAuditConfig } from '../../../server/src/audit/config';
-import { CONFIG_FIELDS, findingsCategories, findingsEnabled, nodePath, outDir, settingsToConfigInput, useConfigFile, type SettingReader } from '../../../extension/src/config';
+import { CONFIG_FIELDS, configuredModels, findingsCategories, findingsEnabled, nodePath, outDir, settingsToConfigInput, useConfigFile, type SettingReader } from '../../../extension/src/config';
 
 const ROOT = path.resolve(__dirname, '../../../..');
 interface Prop {
@@ -54,6 +54,31 @@ test('the task (labels): the setting passes through, the picker\'s choice overri
   for (const bad of ['top:0', 'top:x', 'top10', 'top:01', '']) assert.doesNotMatch(bad, pattern);
 });
 
+test('several models: memaudit.models (over memaudit.model) and the picker\'s choice (over both) give config field model, resolved side by side', () => {
+  assert.equal(settingsToConfigInput(reader({ model: 'code2vec' })).model, 'code2vec', 'a single memaudit.model still works');
+  assert.deepEqual(settingsToConfigInput(reader({ model: 'code2vec', models: ['bag', 'transformer'] })).model, ['bag', 'transformer']);
+  assert.equal(settingsToConfigInput(reader({ models: ['transformer'] })).model, 'transformer', 'one name stays a string: the single-model audit');
+  assert.equal(settingsToConfigInput(reader({ model: 'code2vec', models: [] })).model, 'code2vec', 'an empty list leaves memaudit.model to decide');
+  assert.deepEqual(settingsToConfigInput(reader({})), {}, 'unset: the config file and the preset decide');
+  assert.deepEqual(settingsToConfigInput(reader({ models: ['bag'] }), { models: ['bag', 'code2vec'] }).model, ['bag', 'code2vec'], 'the picker wins');
+  assert.equal(settingsToConfigInput(reader({ model: 'bag' }), { models: [] }).model, 'bag', 'nothing picked: the settings decide');
+  const c = resolveAuditConfig(settingsToConfigInput(reader({ models: ['bag', 'code2vec'] }), { preset: 'quick' }));
+  assert.deepEqual(c.models, ['bag', 'code2vec']);
+  assert.equal(c.model, 'bag');
+  const single = resolveAuditConfig(settingsToConfigInput(reader({ models: ['code2vec'] }), { preset: 'quick' }));
+  assert.deepEqual(single, resolveAuditConfig(settingsToConfigInput(reader({ model: 'code2vec' }), { preset: 'quick' })), 'one model in either setting is the same audit');
+  assert.equal(single.models, undefined);
+});
+
+test('the models in force for the picker: memaudit.models, else memaudit.model (a name, a comma list or a list), else none', () => {
+  assert.equal(configuredModels(reader({})), undefined);
+  assert.equal(configuredModels(reader({ model: null, models: [] })), undefined);
+  assert.deepEqual(configuredModels(reader({ model: 'code2vec' })), ['code2vec']);
+  assert.deepEqual(configuredModels(reader({ model: 'bag, code2vec' })), ['bag', 'code2vec']);
+  assert.deepEqual(configuredModels(reader({ model: ['transformer', 'bag'] })), ['transformer', 'bag']);
+  assert.deepEqual(configuredModels(reader({ model: 'bag', models: ['code2vec', 'transformer'] })), ['code2vec', 'transformer']);
+});
+
 test('the layer resolves with the engine: explicit settings beat the preset, the preset fills the rest', () => {
   const c = resolveAuditConfig({ batchSize: 128 }, settingsToConfigInput(reader({ epochs: 3 }), { preset: 'thorough' }));
   assert.equal(c.epochs, 3);
@@ -91,6 +116,8 @@ test('every engine config field has a setting of the same name with a descriptio
 test('manifest enums are the engine choices', () => {
   const values = (key: string) => (props[key]!.enum ?? []).filter((v) => v !== null);
   assert.deepEqual(values('memaudit.model'), [...MODEL_NAMES]);
+  assert.deepEqual((props['memaudit.models']!.items as { enum: string[] }).enum, [...MODEL_NAMES]);
+  assert.deepEqual(props['memaudit.models']!.default, []);
   assert.deepEqual(values('memaudit.device'), [...DEVICE_CHOICES]);
   assert.deepEqual(values('memaudit.preset'), [...PRESET_NAMES]);
   assert.deepEqual(values('memaudit.modelPreset'), [...new Set(Object.values(MODEL_PRESETS).flat())]);

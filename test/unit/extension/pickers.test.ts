@@ -9,12 +9,13 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { DELETE_RUN_PICK, FOLDER_PICK, notStarted, pickOptions, presetPick, SCOPE_PICK, TASK_K_PICK, TASK_PICK, taskChangeItem, taskItems, taskKError } from '../../../extension/src/pickers';
+import { DELETE_RUN_PICK, FOLDER_PICK, modelItems, MODELS_PICK, modelsChangeItem, notStarted, pickOptions, presetPick, SCOPE_PICK, TASK_K_PICK, TASK_PICK, taskChangeItem, taskItems, taskKError } from '../../../extension/src/pickers';
+import { MODEL_NAMES } from '../../../models/names';
 
 const ROOT = path.resolve(__dirname, '../../../..');
 
 test('every picker stays open when the focus moves; the titles the end-to-end test looks for are kept', () => {
-  for (const o of [SCOPE_PICK, presetPick('corpus'), FOLDER_PICK, DELETE_RUN_PICK, TASK_PICK, TASK_K_PICK, pickOptions({ title: 'x' })]) assert.equal(o.ignoreFocusOut, true, JSON.stringify(o));
+  for (const o of [SCOPE_PICK, presetPick('corpus'), FOLDER_PICK, DELETE_RUN_PICK, TASK_PICK, TASK_K_PICK, MODELS_PICK, pickOptions({ title: 'x' })]) assert.equal(o.ignoreFocusOut, true, JSON.stringify(o));
   assert.equal(SCOPE_PICK.title, 'Audit memorization (1/2): what to audit');
   assert.equal(presetPick('corpus').title, 'Audit memorization (2/2): corpus');
   assert.equal(presetPick('corpus').matchOnDescription, true);
@@ -28,6 +29,17 @@ test('the task is changed from the preset picker: full, top:10 or top:K with K c
   assert.equal(taskItems('top:7').some((i) => i.picked), false, 'another K is entered again');
   for (const ok of ['10', ' 3 ', '100000']) assert.equal(taskKError(ok), undefined, ok);
   for (const bad of ['0', 'x', '', '1.5', '100001', '-2']) assert.match(taskKError(bad) ?? '', /integer from 1 to 100000/, bad);
+});
+
+test('the models are changed from the preset picker: several checked are audited side by side', () => {
+  assert.equal(MODELS_PICK.canPickMany, true);
+  assert.equal(MODELS_PICK.title, 'Audit memorization: models');
+  assert.equal(modelsChangeItem(['bag', 'code2vec']).label, '$(layers) Models: bag, code2vec');
+  assert.equal(modelsChangeItem(undefined).label, '$(layers) Models: the preset’s');
+  const items = modelItems(MODEL_NAMES, ['code2vec', 'bag']);
+  assert.deepEqual(items.map((i) => i.model), [...MODEL_NAMES]);
+  assert.deepEqual(items.map((i) => i.picked), [true, true, false]);
+  assert.ok(modelItems(MODEL_NAMES, undefined).every((i) => !i.picked && i.description !== ''));
 });
 
 test('a picker closed without a choice says the audit was not started', () => {

@@ -31,6 +31,9 @@ test('a preset entry shows the grid size, the model, the device and the estimate
   const unknown = presetItem('thorough', { ...plan, runs: 1, epochs: 1, maxTrainSamples: 0, estimatedSeconds: null, estimateBasis: 'no earlier audit', configFile: '/w/memaudit.config.json' });
   assert.equal(unknown.description, '1 run × 1 epoch, bag (small), cpu');
   assert.equal(unknown.detail, 'time unknown: no earlier audit; settings from /w/memaudit.config.json');
+  // Several models: the plan counts every model's runs and names the first; the entry names them all.
+  assert.equal(presetItem('quick', { ...plan, runs: 10 }, ['bag', 'code2vec']).description, '10 runs × 20 epochs, bag + code2vec side by side, ≤ 20,000 methods, cpu');
+  assert.equal(presetItem('quick', plan, ['bag']).description, item.description);
 });
 
 test('progress: run k/n, epoch, speed, time left, device while training; the stage message otherwise', () => {
