@@ -22,7 +22,6 @@ import {
   type AuditTarget,
 } from '../../server/src/protocol';
 import type { EngineClient } from './client';
-import { MODEL_NAMES } from '../../models/names';
 import { configuredModels, outDir, settingsToConfigInput, useConfigFile, type AuditChoices, type SettingReader } from './config';
 import type { FindingsController } from './findings';
 import { CATEGORY_LABELS, memorizationWords } from './findings-map';
@@ -125,6 +124,9 @@ async function pickScope(): Promise<Scope | undefined> {
   return choice?.pick();
 }
 
+/** The built-in models, until the engine has answered `initialize` (it has by the time the presets are sized). */
+const FALLBACK_MODELS = ['bag', 'code2vec', 'transformer'];
+
 /** What the pickers chose: the preset, and the task and models when the user changed them. */
 type Picked = Pick<AuditChoices, 'labels' | 'models'> & { preset: string };
 
@@ -177,7 +179,8 @@ async function pickPreset(ctx: CommandContext, scope: Scope): Promise<Picked | u
       if (task !== undefined) labels = choices.labels = task;
       continue;
     }
-    const picked = await vscode.window.showQuickPick(modelItems(MODEL_NAMES, models), MODELS_PICK);
+    // The engine's own list (its `initialize` answer): the extension does not import the engine.
+    const picked = await vscode.window.showQuickPick(modelItems(ctx.client.serverInfo?.choices.models ?? FALLBACK_MODELS, models), MODELS_PICK);
     if (picked === undefined) continue;
     if (picked.length > 0) choices.models = picked.map((i) => i.model);
     else delete choices.models;

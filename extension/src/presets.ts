@@ -39,7 +39,7 @@ export function presetItem(preset: string, plan: AuditPlanResult, models?: reado
   };
 }
 
-/** The progress notification's text: stage, run k/n, epoch, speed, ETA, device. */
+/** The progress notification's text: stage, run k/n, epoch (or the attack's progress), speed, ETA, device. */
 export function progressMessage(p: AuditProgressParams): string {
   const parts: string[] = [];
   if (p.stage === 'train' && p.active && p.active.length > 1) {
@@ -47,7 +47,9 @@ export function progressMessage(p: AuditProgressParams): string {
     parts.push(p.message);
   } else if (p.stage === 'train' && p.run !== undefined && p.runs !== undefined) {
     parts.push(`run ${p.run}/${p.runs}${p.runId ? ` (${p.runId})` : ''}`);
-    if (p.epoch !== undefined && p.epochs !== undefined) parts.push(`epoch ${p.epoch}/${p.epochs}`);
+    // After its epochs a run's model is attacked (memaudit.adversarial): methods attacked of all.
+    if (p.attack) parts.push(`attack ${p.attack.done}/${p.attack.total}`);
+    else if (p.epoch !== undefined && p.epochs !== undefined) parts.push(`epoch ${p.epoch}/${p.epochs}`);
   } else {
     parts.push(p.message);
   }

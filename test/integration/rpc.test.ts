@@ -182,6 +182,14 @@ test('a small audit: progress notifications, one audit at a time, report, HTML a
   assert.ok(training.some((p) => p.run === 4 && p.runs === 4 && p.epochs === 2 && p.epoch !== undefined));
   assert.ok(training.every((p) => p.device === 'cpu'));
   assert.ok(training.some((p) => p.samplesPerSec !== undefined && p.samplesPerSec > 0));
+  // After its epochs each run's model is attacked (adversarial on by default): the attack phase, methods attacked of all.
+  const attacks = training.filter((p) => p.phase === 'attack');
+  assert.ok(attacks.length > 0, 'the attack phase is in the progress');
+  for (const p of attacks) {
+    assert.ok(p.attack && p.attack.total > 0 && p.attack.done >= 0 && p.attack.done <= p.attack.total, JSON.stringify(p.attack));
+    assert.match(p.message, new RegExp(`attack ${p.attack.done}/${p.attack.total}`));
+    assert.equal(p.epoch, p.epochs, 'attacked after its last epoch');
+  }
   for (let i = 1; i < mine.length; i++) assert.ok(mine[i]!.fraction >= mine[i - 1]!.fraction - 1e-9, 'fraction never goes back');
   assert.equal(mine[mine.length - 1]!.fraction, 1);
 
@@ -260,6 +268,24 @@ test('cancel an audit mid-way: E_CANCELLED in audit/done; interrupted runs liste
     after.runs.map((r) => r.id),
     [finishedRunId],
   );
+});
+
+test('cancel during a run\'s attack phase: the audit ends as cancelled', async () => {
+  let cancel: Promise<unknown> | undefined;
+  let id = '';
+  const t = track((p) => {
+    if (!cancel && p.auditId === id && p.phase === 'attack') cancel = client.request(AuditCancelRequest, { auditId: id });
+  });
+  const started = await client.startAudit({ ...SMALL, config: { ...SMALL.config, epochs: 1, splitSeed: 2 } });
+  id = started.auditId;
+  const done = await t.done(id);
+  assert.ok(cancel, 'cancelled from an attack-phase notification');
+  assert.equal(done.outcome, 'cancelled');
+  assert.equal(done.error?.code, 'E_CANCELLED');
+  const { runs } = await client.request(RunsListRequest, { folder: work.dir });
+  const interrupted = runs.find((r) => r.state === 'interrupted');
+  assert.ok(interrupted);
+  await client.request(RunsDeleteRequest, { folder: work.dir, runId: interrupted.id });
 });
 
 test('a crashed engine is reported and restarted; an audit in flight ends as failed', async () => {

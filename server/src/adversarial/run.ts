@@ -78,6 +78,34 @@ export interface AdversarialInputs {
   signal?: AbortSignal;
   /** A progress line now and then. */
   log?: (message: string) => void;
+  /** Methods attacked so far, at the start, after each split's FGSM/PGD and after each rename attack. */
+  onProgress?: (p: AttackProgress) => void;
+}
+
+/**
+ * Progress of one run's attacks, in methods: each split's FGSM/PGD samples plus its rename
+ * budget (`renameSamples`, fewer when the split is smaller; a split whose rename attack ends with
+ * fewer applicable methods counts the rest as done at its end).
+ */
+export interface AttackProgress {
+  done: number;
+  total: number;
+}
+
+/** The rename attack's share of a split's progress: the samples it may attack. */
+function renameShare(a: AdversarialInputs, set: AttackSet): number {
+  return a.rename && set.source ? Math.min(a.settings.renameSamples, set.indices.length) : 0;
+}
+
+/** Reports the start (0 of the total) and returns the function that counts methods attacked. */
+function attackCounter(a: AdversarialInputs): (n: number) => void {
+  const total = [a.train, a.test].reduce((acc, set) => acc + set.indices.length + renameShare(a, set), 0);
+  let done = 0;
+  a.onProgress?.({ done, total });
+  return (n) => {
+    done += n;
+    a.onProgress?.({ done, total });
+  };
 }
 
 /** Positions [0, n) in a fixed shuffled order (seeded), the first `k` of them, ascending. */
@@ -91,7 +119,7 @@ function pick(set: AttackSet, rows: Int32Array): Pick<AttackSet, 'indices' | 'la
 }
 
 /** The rename attack on the first `renameSamples` samples of a set that have a source. */
-async function renameSplit(a: AdversarialInputs, set: AttackSet, clean: Int32Array, what: string): Promise<AdversarialSplit['rename']> {
+async function renameSplit(a: AdversarialInputs, set: AttackSet, clean: Int32Array, what: string, tick: (n: number) => void): Promise<AdversarialSplit['rename']> {
   if (!a.rename || !set.source) return null;
   const { editor, pool, evaluate } = a.rename;
   let applicable = 0;
@@ -107,11 +135,13 @@ async function renameSplit(a: AdversarialInputs, set: AttackSet, clean: Int32Arr
     const r = await renameAttack(editor, src.sample, src.unit, { target, p }, pool, evaluate, { candidates: a.settings.renameCandidates, budget: a.settings.renameBudget }, rng);
     if (!r.applicable) continue;
     applicable++;
+    tick(1);
     if (r.flipped) {
       flipped++;
       renames += r.renames;
     }
   }
+  tick(renameShare(a, set) - applicable);
   return applicable === 0 ? null : { applicable, flipped, rate: flipped / applicable, meanRenames: flipped > 0 ? renames / flipped : null };
 }
 
@@ -120,13 +150,14 @@ function rates(flags: Uint8Array[], rows?: Uint8Array): number[] {
   return flags.map((f) => rateOf(rows ? f.filter((_, i) => rows[i]) : f));
 }
 
-async function measureSplit(a: AdversarialInputs, set: AttackSet, what: 'train' | 'test'): Promise<{ split: AdversarialSplit; corrupted?: AdversarialSplit }> {
+async function measureSplit(a: AdversarialInputs, set: AttackSet, what: 'train' | 'test', tick: (n: number) => void): Promise<{ split: AdversarialSplit; corrupted?: AdversarialSplit }> {
   const s = a.settings;
   const rows = pick(set, Int32Array.from(set.indices.keys()));
   const t0 = performance.now();
   const r = await embeddingAttack(a.model, rows.indices, rows.labels, { epsilons: s.epsilons, steps: s.steps, stepFactor: s.stepFactor, batchSize: a.batchSize }, { ...(a.signal ? { signal: a.signal } : {}) });
   const t1 = performance.now();
-  const rename = await renameSplit(a, set, r.clean, what);
+  tick(rows.indices.length);
+  const rename = await renameSplit(a, set, r.clean, what, tick);
   a.log?.(`adversarial, ${what}: FGSM/PGD on ${rows.indices.length} methods in ${((t1 - t0) / 1000).toFixed(1)} s, rename attack on ${rename?.applicable ?? 0} in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
   const split: AdversarialSplit = { evaluated: rows.indices.length, fgsm: rates(r.fgsm), pgd: rates(r.pgd), rename };
   const bad = set.corrupted;
@@ -142,8 +173,9 @@ async function measureSplit(a: AdversarialInputs, set: AttackSet, what: 'train' 
 export async function measureAdversarial(a: AdversarialInputs): Promise<AdversarialReport | undefined> {
   if (!supportsEmbeddingAttack(a.model)) return undefined;
   const s = a.settings;
-  const train = await measureSplit(a, a.train, 'train');
-  const test = await measureSplit(a, a.test, 'test');
+  const tick = attackCounter(a);
+  const train = await measureSplit(a, a.train, 'train', tick);
+  const test = await measureSplit(a, a.test, 'test', tick);
   return {
     epsilons: [...s.epsilons],
     steps: s.steps,

@@ -28,7 +28,6 @@ import { REPORT_SCHEMA_VERSION, type AuditReport, type DetectionSummary, type Fi
 import { datasetSource } from '../dataset/source';
 import { Rng } from '../util/rng';
 import type { ActiveRun, AuditProgress } from '../protocol';
-import type { TrainProgress } from '../train/trainer';
 import { writeFileAtomic } from '../util/atomic';
 import { VERSION } from '../version';
 import {
@@ -59,7 +58,7 @@ import { findingNoise } from './noise-diffs';
 import { runModels } from './models';
 import { runSweep } from './sweep';
 import { planRuns, type PlannedRun } from './plan';
-import { damagedRunFiles, finishedRun, ledgerIsWhole, rewriteLedger, type AuditInputs, type RunOutcome } from './run-one';
+import { damagedRunFiles, finishedRun, ledgerIsWhole, rewriteLedger, type AuditInputs, type RunOutcome, type RunProgress } from './run-one';
 import { AUDIT_FILES, RUN_FILES, RunsStore, type AuditFolder, type AuditLock } from './runs-store';
 import { RunWorkers } from './run-workers';
 import { schedule, schedulePolicy, type JobsSetting } from './scheduler';
@@ -392,7 +391,7 @@ async function runGrid(s: Stage, a: AuditInputs, plan: readonly PlannedRun[]): P
       policy,
       (j, runtime, signal) => {
         const k = todo[j]!;
-        const progress = (p: TrainProgress) => s.progress(eta.progress(k, p));
+        const progress = (p: RunProgress) => s.progress(eta.progress(k, p));
         const run = workers ? workers.run(plan[k]!, runtime, signal, progress) : trainGridRun({ ...a, runtime, signal }, plan[k]!, progress);
         return run.finally(() => eta.runDone(k));
       },
@@ -471,8 +470,8 @@ class GridEta {
   /** Epochs of the runs finished so far (reused ones included). */
   private epochsDone: number;
   private epochsTrained = 0;
-  /** The runs training now, by plan index: their latest progress. */
-  private readonly active = new Map<number, TrainProgress>();
+  /** The runs training or attacked now, by plan index: their latest progress. */
+  private readonly active = new Map<number, RunProgress>();
 
   constructor(
     private readonly plan: readonly PlannedRun[],
@@ -488,38 +487,52 @@ class GridEta {
     this.epochsTrained += this.epochs;
   }
 
-  progress(k: number, p: TrainProgress): AuditProgress {
+  progress(k: number, p: RunProgress): AuditProgress {
     this.active.set(k, p);
-    const partial = (q: TrainProgress) => q.epoch + (q.stepsPerEpoch > 0 ? q.step / q.stepsPerEpoch : 0);
+    // A run in its attack phase has trained all its epochs.
+    const partial = (q: RunProgress) => (q.phase === 'attack' ? this.epochs : q.epoch + (q.stepsPerEpoch > 0 ? q.step / q.stepsPerEpoch : 0));
     const inFlight = [...this.active.values()].reduce((acc, q) => acc + partial(q), 0);
     const total = this.plan.length * this.epochs;
     const done = this.epochsDone + inFlight;
     const trained = this.epochsTrained + inFlight;
     const rate = trained > 0 ? (performance.now() - this.start) / 1000 / trained : 0;
-    const active = [...this.active.entries()].sort((x, y) => x[0] - y[0]).map(([j, q]) => ({ run: j + 1, runId: this.plan[j]!.id, epoch: q.epoch + 1, epochs: q.epochs }));
+    const active = [...this.active.entries()].sort((x, y) => x[0] - y[0]).map(([j, q]) => this.activeRun(j, q));
+    const self = this.activeRun(k, p);
     return {
       stage: 'train',
       fraction: P_EXTRACT + P_DATASET + P_TRAIN * (done / total),
       run: k + 1,
       runs: this.plan.length,
-      runId: this.plan[k]!.id,
-      epoch: p.epoch + 1,
-      epochs: p.epochs,
-      samplesPerSec: [...this.active.values()].reduce((acc, q) => acc + q.samplesPerSec, 0),
+      runId: self.runId,
+      epoch: self.epoch,
+      epochs: self.epochs,
+      samplesPerSec: [...this.active.values()].reduce((acc, q) => acc + (q.phase === 'attack' ? 0 : q.samplesPerSec), 0),
       ...(rate > 0 ? { etaSec: rate * (total - done) } : {}),
       active,
       message: activeMessage(active, this.plan.length),
+      ...(self.attack ? { phase: 'attack' as const, attack: self.attack } : {}),
     };
+  }
+
+  private activeRun(j: number, q: RunProgress): ActiveRun {
+    const runId = this.plan[j]!.id;
+    if (q.phase === 'attack') return { run: j + 1, runId, epoch: this.epochs, epochs: this.epochs, attack: { done: q.done, total: q.total } };
+    return { run: j + 1, runId, epoch: q.epoch + 1, epochs: q.epochs };
   }
 }
 
-/** `run 3/12 clean-s0: epoch 2/10`, or with several: `runs 3,4/12: clean-s0 epoch 2/10, y-shuffle-25-s0 epoch 1/10`. */
+/** What a run is doing: `epoch 2/10`, or `attack 40/320` (methods attacked, adversarial/run.ts). */
+function runStep(r: ActiveRun): string {
+  return r.attack ? `attack ${r.attack.done}/${r.attack.total}` : `epoch ${r.epoch}/${r.epochs}`;
+}
+
+/** `run 3/12 clean-s0: epoch 2/10`, or with several: `runs 3,4/12: clean-s0 attack 40/320, y-shuffle-25-s0 epoch 1/10`. */
 export function activeMessage(active: readonly ActiveRun[], runs: number): string {
   if (active.length === 1) {
     const r = active[0]!;
-    return `run ${r.run}/${runs} ${r.runId}: epoch ${r.epoch}/${r.epochs}`;
+    return `run ${r.run}/${runs} ${r.runId}: ${runStep(r)}`;
   }
-  return `runs ${active.map((r) => r.run).join(',')}/${runs}: ${active.map((r) => `${r.runId} epoch ${r.epoch}/${r.epochs}`).join(', ')}`;
+  return `runs ${active.map((r) => r.run).join(',')}/${runs}: ${active.map((r) => `${r.runId} ${runStep(r)}`).join(', ')}`;
 }
 
 /** 4. Aggregate: scores, self-calibration, findings with their noise, gates; the report, validated and written. */

@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { createModel } from '../../../models/registry';
-import { ADVERSARIAL_DEFAULTS, fixedSubset, measureAdversarial, type AttackSet } from '../adversarial/run';
+import { ADVERSARIAL_DEFAULTS, fixedSubset, measureAdversarial, type AttackProgress, type AttackSet } from '../adversarial/run';
 import { namePool, type RenameEvaluator } from '../adversarial/rename';
 import { stableStringify } from '../cache/keys';
 import type { Dataset } from '../dataset/build';
@@ -76,6 +76,9 @@ export interface RunOutcome {
   replicates?: Record<string, ArrayLike<number>>;
 }
 
+/** What a run reports: its training's progress, then its attacks' (`attack`: methods attacked of all). */
+export type RunProgress = TrainProgress | ({ phase: 'attack' } & AttackProgress);
+
 /** A run an earlier invocation finished (its result.json), or undefined. */
 export function finishedRun(folder: AuditFolder, run: PlannedRun): RunOutcome | undefined {
   const saved = readJsonIfValid<{ report: RunReport; signals?: Record<string, number[]>; replicates?: Record<string, number[]> }>(folder.runFile(run.id, RUN_FILES.result));
@@ -88,7 +91,7 @@ export function finishedRun(folder: AuditFolder, run: PlannedRun): RunOutcome | 
 }
 
 /** Trains and measures one run of the grid, writes its files, and returns its outcome. */
-export async function runOne(a: AuditInputs, run: PlannedRun, onProgress: (p: TrainProgress) => void): Promise<RunOutcome> {
+export async function runOne(a: AuditInputs, run: PlannedRun, onProgress: (p: RunProgress) => void): Promise<RunOutcome> {
   const noise = await applyRunNoise(run, a.noise);
   const transforms = run.kind === 'none' ? await robustnessTransforms(a, run, noise) : [];
   const c = a.config;
@@ -114,7 +117,8 @@ export async function runOne(a: AuditInputs, run: PlannedRun, onProgress: (p: Tr
     const m = computeRunMetrics({ dynamics: result.dynamics, curves: result.curves, vocab: a.vocab, truth: a.truth, corrupted: noise.corrupted, labelNoise: isLabelKind(run.kind), folds: a.folds });
     const metricsMs = performance.now() - tm;
     const ta = performance.now();
-    const adversarial = c.adversarial ? await measureRunAdversarial(a, run, noise, model, scratch) : undefined;
+    const attacked = (p: AttackProgress) => onProgress({ phase: 'attack', ...p });
+    const adversarial = c.adversarial ? await measureRunAdversarial(a, run, noise, model, scratch, attacked) : undefined;
     const report = runReport(run, noise, model.device, result, m, flipRates, metricsMs);
     if (adversarial) {
       report.adversarial = adversarial;
@@ -310,7 +314,14 @@ const ADV_TAG = { train: 0xad71, test: 0xad72 } as const;
  * of its training positions and of the test split. The rename attack reads a training sample's
  * clean source only where the run trained on it (not on an input-noise replacement).
  */
-async function measureRunAdversarial(a: AuditInputs, run: PlannedRun, noise: RunNoise, model: TrainableModel, scratch: ScratchOverlay): Promise<AdversarialReport | undefined> {
+async function measureRunAdversarial(
+  a: AuditInputs,
+  run: PlannedRun,
+  noise: RunNoise,
+  model: TrainableModel,
+  scratch: ScratchOverlay,
+  onProgress: (p: AttackProgress) => void,
+): Promise<AdversarialReport | undefined> {
   const s = ADVERSARIAL_DEFAULTS;
   const seed = a.config.splitSeed;
   const source = (index: number) => ({ sample: a.columns.sample(index), unit: a.noise.source(index) });
@@ -339,6 +350,7 @@ async function measureRunAdversarial(a: AuditInputs, run: PlannedRun, noise: Run
     batchSize: a.config.batchSize,
     ...(a.signal ? { signal: a.signal } : {}),
     log: (m) => a.log(`${run.id}: ${m}`),
+    onProgress,
   });
 }
 

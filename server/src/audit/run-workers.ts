@@ -8,10 +8,10 @@
 import { Worker } from 'node:worker_threads';
 import { runWorkerScript } from '../assets';
 import { EngineError, ERROR_CODES, type ErrorCode } from '../errors';
-import type { TrainProgress } from '../train/trainer';
 import type { AuditConfig } from './config';
 import type { PlannedRun } from './plan';
 import type { GridRun } from './grid-run';
+import type { RunProgress } from './run-one';
 import type { RunThreads } from './scheduler';
 
 /** What a worker is started with: enough to rebuild the audit's inputs from the cache. */
@@ -25,7 +25,7 @@ export interface RunWorkerData {
 export type ToRunWorker = { type: 'run'; run: PlannedRun; runtime: RunThreads } | { type: 'cancel' };
 
 export type FromRunWorker =
-  | { type: 'progress'; progress: TrainProgress }
+  | { type: 'progress'; progress: RunProgress }
   | { type: 'log'; message: string }
   | { type: 'done'; result: GridRun }
   | { type: 'failed'; error: { message: string; code?: ErrorCode; details?: Record<string, unknown>; stack?: string } };
@@ -40,7 +40,7 @@ export class RunWorkers {
   ) {}
 
   /** Trains `run` in an idle worker (a new one when none is idle). */
-  async run(run: PlannedRun, runtime: RunThreads, signal: AbortSignal, onProgress: (p: TrainProgress) => void): Promise<GridRun> {
+  async run(run: PlannedRun, runtime: RunThreads, signal: AbortSignal, onProgress: (p: RunProgress) => void): Promise<GridRun> {
     const worker = this.idle.pop() ?? this.spawn();
     const { result, alive } = await this.exchange(worker, run, runtime, signal, onProgress);
     if (alive) this.idle.push(worker);
@@ -59,7 +59,7 @@ export class RunWorkers {
   }
 
   /** Sends `run` to `worker` and waits for its end; `result` returns the outcome or throws the failure. */
-  private exchange(worker: Worker, run: PlannedRun, runtime: RunThreads, signal: AbortSignal, onProgress: (p: TrainProgress) => void): Promise<{ result: () => GridRun; alive: boolean }> {
+  private exchange(worker: Worker, run: PlannedRun, runtime: RunThreads, signal: AbortSignal, onProgress: (p: RunProgress) => void): Promise<{ result: () => GridRun; alive: boolean }> {
     return new Promise((resolve) => {
       const onAbort = (): void => worker.postMessage({ type: 'cancel' } satisfies ToRunWorker);
       const finish = (result: () => GridRun, alive: boolean): void => {

@@ -231,6 +231,18 @@ export interface AuditProgress {
    */
   active?: ActiveRun[];
   message: string;
+  /**
+   * `attack` while the run that reported last is attacked (adversarial/run.ts: its training is
+   * done), with `attack` its methods attacked so far of all; absent while it trains.
+   */
+  phase?: 'attack';
+  attack?: AttackCount;
+}
+
+/** Methods attacked so far of all, in a run's attack phase (adversarial/run.ts `AttackProgress`). */
+export interface AttackCount {
+  done: number;
+  total: number;
 }
 
 /** A run in progress (`AuditProgress.active`). */
@@ -241,6 +253,8 @@ export interface ActiveRun {
   /** 1-based epoch in progress, and the epochs of the run. */
   epoch: number;
   epochs: number;
+  /** Present while the run is attacked (its epochs are done). */
+  attack?: AttackCount;
 }
 
 // ---------------------------------------------------------------------------------------------

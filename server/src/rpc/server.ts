@@ -372,8 +372,8 @@ export class EngineServer {
   }
 
   private progress(a: ActiveAudit, p: AuditProgress): void {
-    // The last one (fraction 1) always goes out.
-    const key = `${p.stage}|${p.run ?? ''}|${p.epoch ?? ''}|${p.fraction >= 1 ? 'end' : ''}`;
+    // The last one (fraction 1) and every change of stage, run, epoch or phase always go out.
+    const key = `${p.stage}|${p.run ?? ''}|${p.epoch ?? ''}|${p.phase ?? ''}|${p.fraction >= 1 ? 'end' : ''}`;
     const now = performance.now();
     if (key === a.lastProgressKey && now - a.lastProgressAt < PROGRESS_INTERVAL_MS) return;
     a.lastProgressKey = key;

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createModel } from '../../../models/registry';
-import { ADVERSARIAL_DEFAULTS, fixedSubset, measureAdversarial } from '../../../server/src/adversarial/run';
+import { ADVERSARIAL_DEFAULTS, fixedSubset, measureAdversarial, type AttackProgress } from '../../../server/src/adversarial/run';
 import { validateReport } from '../../../server/src/report/schema';
 import { Rng } from '../../../server/src/util/rng';
 import { makeFixtureReport } from '../report/fixture';
@@ -34,6 +34,7 @@ test('measureAdversarial: rates per ε for train, its corrupted members and test
   const { m, labels } = await trained();
   try {
     const lines: string[] = [];
+    const progress: AttackProgress[] = [];
     const corrupted = Uint8Array.from({ length: 30 }, (_, i) => (i % 5 === 0 ? 1 : 0));
     const r = await measureAdversarial({
       model: m,
@@ -43,6 +44,7 @@ test('measureAdversarial: rates per ε for train, its corrupted members and test
       seed: 0,
       batchSize: 16,
       log: (l) => lines.push(l),
+      onProgress: (p) => progress.push(p),
     });
     assert.ok(r);
     assert.deepEqual([r.train.evaluated, r.trainCorrupted!.evaluated, r.test.evaluated], [30, 6, 10]);
@@ -53,6 +55,12 @@ test('measureAdversarial: rates per ε for train, its corrupted members and test
       assert.equal(s.rename, null);
     }
     assert.equal(lines.length, 2);
+    // Methods attacked: 0 at the start, then each split's FGSM/PGD (no sources: no rename share).
+    assert.deepEqual(progress, [
+      { done: 0, total: 40 },
+      { done: 30, total: 40 },
+      { done: 40, total: 40 },
+    ]);
     assert.match(lines[0]!, /^adversarial, train: FGSM\/PGD on 30 methods in [\d.]+ s, rename attack on 0 in/);
     const report = makeFixtureReport({ extras: true });
     report.runs[0]!.adversarial = r;
@@ -80,6 +88,33 @@ test('measureAdversarial stops with E_CANCELLED when its signal is aborted midwa
       }),
       { code: 'E_CANCELLED' },
     );
+  } finally {
+    await m.dispose();
+  }
+});
+
+test('measureAdversarial stops with E_CANCELLED when cancelled from its progress (the progress notification\'s Cancel)', async () => {
+  const { m, labels } = await trained();
+  try {
+    const ac = new AbortController();
+    const seen: number[] = [];
+    await assert.rejects(
+      measureAdversarial({
+        model: m,
+        train: { indices: range(0, 30), labels: labels.subarray(0, 30) },
+        test: { indices: range(30, 40), labels: labels.subarray(30, 40) },
+        settings: ADVERSARIAL_DEFAULTS,
+        seed: 0,
+        batchSize: 16,
+        signal: ac.signal,
+        onProgress: (p) => {
+          seen.push(p.done);
+          if (p.done > 0) ac.abort();
+        },
+      }),
+      { code: 'E_CANCELLED' },
+    );
+    assert.equal(Math.max(...seen), 30, 'the test split was not attacked');
   } finally {
     await m.dispose();
   }

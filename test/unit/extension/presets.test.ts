@@ -41,6 +41,11 @@ test('progress: run k/n, epoch, speed, time left, device while training; the sta
     progressMessage({ auditId: 'a', stage: 'train', fraction: 0.5, message: 'x', run: 2, runs: 5, runId: 'y-shuffle-25-s0', epoch: 3, epochs: 20, samplesPerSec: 12345.6, etaSec: 95, device: 'cpu' }),
     'run 2/5 (y-shuffle-25-s0) · epoch 3/20 · 12,346 samples/s · 2 min left · cpu',
   );
+  // After its epochs the run's model is attacked: methods attacked of all instead of the epoch.
+  assert.equal(
+    progressMessage({ auditId: 'a', stage: 'train', fraction: 0.5, message: 'x', run: 2, runs: 5, runId: 'clean-s0', epoch: 20, epochs: 20, samplesPerSec: 0, phase: 'attack', attack: { done: 40, total: 320 }, device: 'cpu' }),
+    'run 2/5 (clean-s0) · attack 40/320 · cpu',
+  );
   assert.equal(progressMessage({ auditId: 'a', stage: 'extract', fraction: 0.01, message: 'extracting: 10 files, 50 methods' }), 'extracting: 10 files, 50 methods');
 });
 
