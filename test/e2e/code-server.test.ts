@@ -247,3 +247,56 @@ test('Cancel in the progress notification stops the audit and keeps its finished
     throw new Error(`${(e as Error).message}\ncode-server log (tail):\n${bench?.log().slice(-2000) ?? ''}`, { cause: e });
   }
 });
+
+/** The combined report of the audit of several models (report-models.json beside its first model's report.json). */
+function modelsReport(): AuditReport {
+  const runs = path.join(workspace, '.memaudit', 'runs');
+  const files = fs.readdirSync(runs).map((d) => path.join(runs, d, 'report-models.json')).filter((f) => fs.existsSync(f));
+  assert.equal(files.length, 1, `one audit of several models in ${runs}`);
+  return JSON.parse(fs.readFileSync(files[0]!, 'utf8')) as AuditReport;
+}
+
+test('two models picked in the preset picker and a top-K task in the config file: the panel shows them side by side and the task', { skip: skipReason, timeout: AUDIT_TIMEOUT + 60_000 }, async () => {
+  // A tiny grid (2 runs per model, 2 epochs, no folds, no attacks) keeps this audit to seconds.
+  const configFile = path.join(workspace, 'memaudit.config.json');
+  fs.writeFileSync(configFile, JSON.stringify({ noise: ['y-shuffle:0,100'], seeds: [0], epochs: 2, memFolds: 0, adversarial: false, labels: 'top:10' }));
+  try {
+    await runCommand(page, 'Memaudit: Audit memorization');
+    await pickQuick('Audit memorization (1/2)', 'workspace folder');
+    await pickQuick('Audit memorization (2/2)', 'Models:');
+    // The models picker checks several (canPickMany); Enter accepts the checked ones.
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Audit memorization: models' }).waitFor({ timeout: 30_000 });
+    for (const model of ['bag', 'code2vec']) {
+      // Rows read "bagbag of subtokens…": the label then its description.
+      const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: model }).first();
+      await row.locator('input.quick-input-list-checkbox').click();
+      await page.locator('.quick-input-widget .quick-input-list .monaco-list-row[aria-checked="true"]', { hasText: model }).first().waitFor({ timeout: 10_000 });
+    }
+    await shot('models-picker');
+    await page.locator('.quick-input-widget .quick-input-box input').press('Enter');
+    // The presets show again, sized for both models, with the models in force.
+    await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'Models: bag, code2vec' }).waitFor({ timeout: 60_000 });
+    await pickQuick('Audit memorization (2/2)', 'bag + code2vec side by side');
+
+    const report = await webviewFrame('.memaudit-report #models', AUDIT_TIMEOUT);
+    await report.locator('#models').scrollIntoViewIfNeeded();
+    await shot('models-side-by-side');
+    const combined = modelsReport();
+    assert.deepEqual(combined.models?.map((m) => m.model), ['bag', 'code2vec']);
+    assert.equal(combined.config.labels, 'top:10', 'the task is recorded in the report');
+    // The first table: one row per model, "bag (names)", "code2vec (small)".
+    const rows = await report.$eval('#models table', (table) => [...table.querySelectorAll('tbody tr')].map((tr) => tr.querySelector('td, th')?.textContent ?? ''));
+    assert.deepEqual(
+      rows.map((r) => r.split(' ')[0]),
+      ['bag', 'code2vec'],
+      `the panel's models table: ${JSON.stringify(rows)}`,
+    );
+    const task = await report.$$eval('#details dl.facts dt', (dts) => dts.find((dt) => dt.textContent === 'task')?.nextElementSibling?.textContent ?? '');
+    assert.match(task, /^top:10 /, `the task in the panel's configuration: ${task}`);
+  } catch (e) {
+    await shot('failure-models').catch(() => undefined);
+    throw new Error(`${(e as Error).message}\ncode-server log (tail):\n${bench?.log().slice(-2000) ?? ''}`, { cause: e });
+  } finally {
+    fs.rmSync(configFile, { force: true });
+  }
+});
