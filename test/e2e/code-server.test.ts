@@ -6,7 +6,9 @@
  * folder, preset quick), and the test checks what a user sees: the report panel's scores equal
  * those of the run's report.json, a noised method's diff opens, the dashboard shows the run, and a
  * flagged method carries its finding in the Problems view. Then Cancel in the progress
- * notification stops an audit with its finished runs kept, and running it again resumes it.
+ * notification stops an audit with its finished runs kept, and running it again resumes it. Last,
+ * two models checked in the preset picker's models picker, with a top:10 task from the folder's
+ * memaudit.config.json (a tiny grid), show "Models side by side" and the task in the panel.
  *
  * It skips, printing why, when code-server (scripts/setup-code-server.js), Chromium or
  * playwright-core is missing; with MEMAUDIT_REQUIRE_E2E=1 (set by .ci/run) a skip is a failure.
