@@ -64,9 +64,9 @@ export function taskKError(text: string): string | undefined {
  */
 export const MODELS_PICK = { ...pickOptions({ title: 'Audit memorization: models', placeHolder: 'Check one model, or several to compare them side by side (none: the settings’ or the preset’s)' }), canPickMany: true as const };
 
-/** The preset picker's item that opens the models picker, showing the models in force (undefined: the preset's). */
+/** The preset picker's item that opens the models picker, showing the models the settings or the picker chose (undefined: neither). */
 export function modelsChangeItem(models: readonly string[] | undefined): { label: string; description: string; models: true } {
-  const shown = models && models.length > 0 ? models.join(', ') : 'the preset’s';
+  const shown = models && models.length > 0 ? models.join(', ') : 'the config file’s or the preset’s';
   return { label: `$(layers) Models: ${shown}`, description: 'train one model, or several side by side (each trains the whole grid)…', models: true };
 }
 

@@ -35,7 +35,7 @@ test('the models are changed from the preset picker: several checked are audited
   assert.equal(MODELS_PICK.canPickMany, true);
   assert.equal(MODELS_PICK.title, 'Audit memorization: models');
   assert.equal(modelsChangeItem(['bag', 'code2vec']).label, '$(layers) Models: bag, code2vec');
-  assert.equal(modelsChangeItem(undefined).label, '$(layers) Models: the preset’s');
+  assert.equal(modelsChangeItem(undefined).label, '$(layers) Models: the config file’s or the preset’s');
   const items = modelItems(MODEL_NAMES, ['code2vec', 'bag']);
   assert.deepEqual(items.map((i) => i.model), [...MODEL_NAMES]);
   assert.deepEqual(items.map((i) => i.picked), [true, true, false]);
