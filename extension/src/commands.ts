@@ -155,7 +155,8 @@ async function presetItems(ctx: CommandContext, scope: Scope, choices: Omit<Pick
   const plans = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Memaudit: sizing the presets' }, () =>
     Promise.all(PRESETS.map((p) => ctx.client.request(AuditPlanRequest, target(ctx, scope, { ...choices, preset: p })))),
   );
-  const items = plans.map((plan: AuditPlanResult, k) => ({ ...presetItem(PRESETS[k]!, plan, choices.models), picked: PRESETS[k] === configured }));
+  const models = choices.models ?? configuredModels(ctx.settings(scope.folder));
+  const items = plans.map((plan: AuditPlanResult, k) => ({ ...presetItem(PRESETS[k]!, plan, models), picked: PRESETS[k] === configured }));
   items.sort((a, b) => Number(b.picked) - Number(a.picked));
   return { items, labels: plans[0]?.labels ?? 'full' };
 }
