@@ -36,6 +36,8 @@ export const RUN_FILES = {
   ledger: 'ledger.json',
   /** A memorization fold run's predictions on its held-out fold and on what it trained on. */
   heldout: 'heldout.json',
+  /** A clean run's final weights, the teacher of its seed's noisy runs in an audit with distillation (audit/teacher.ts). */
+  teacher: 'teacher.bin',
 } as const;
 
 /** The files of one audit, by name inside its folder. */
