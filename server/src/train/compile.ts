@@ -54,6 +54,8 @@ export const NAMES = {
   /** Distillation's soft labels (train/distill.ts): class ids int32 and probabilities [S, B, k]. */
   softIds: 'soft_ids',
   softP: 'soft_p',
+  /** Distillation's weight per step [S] (0 for a step without soft labels). */
+  softW: 'soft_w',
 } as const;
 
 /** Dropout rates are realized with random fields of at most 8 bits (init.ts): the effective rate is a multiple of 1/256. */
@@ -185,8 +187,8 @@ export interface TrainGraphOptions {
  *
  * The loss of a step is the weighted mean Σ wᵢℓᵢ / max(Σ wᵢ, 1) of the (label-smoothed)
  * cross-entropies, so padding rows contribute nothing. With `distill`, the graph also takes the
- * soft labels `soft_ids` int32 and `soft_p` [S, B, k], and ℓᵢ is the distillation loss; the
- * statistics stay those of the logits against the labels.
+ * soft labels `soft_ids` int32 and `soft_p` [S, B, k] and their weight per step `soft_w` [S], and
+ * ℓᵢ is the distillation loss; the statistics stay those of the logits against the labels.
  */
 export function buildTrainGraph(arch: Architecture, opt: TrainGraphOptions): Graph {
   const g = new Graph(`${arch.name}_train`);
@@ -203,7 +205,7 @@ export function buildTrainGraph(arch: Architecture, opt: TrainGraphOptions): Gra
   const weightAll = g.input(NAMES.weight, 'float32', ['steps', B]);
   const masksAll = arch.dropouts.map((d) => g.input(NAMES.mask(d.name), 'bool', ['steps', B, ...d.shape]));
   const distill = opt.distill;
-  const softAll = distill ? { ids: g.input(NAMES.softIds, 'int32', ['steps', B, distill.k]), p: g.input(NAMES.softP, 'float32', ['steps', B, distill.k]) } : undefined;
+  const softAll = distill ? { ids: g.input(NAMES.softIds, 'int32', ['steps', B, distill.k]), p: g.input(NAMES.softP, 'float32', ['steps', B, distill.k]), w: g.input(NAMES.softW, 'float32', ['steps']) } : undefined;
   const tables = new Set<string>();
 
   const { carried, scans } = o.loop(g, {
@@ -225,7 +227,7 @@ export function buildTrainGraph(arch: Architecture, opt: TrainGraphOptions): Gra
       const { loss: hard, logProbs } = nn.softmaxCrossEntropy(logits, labels, { labelSmoothing: opt.labelSmoothing });
       let perSample = hard;
       // Distillation (train/distill.ts): (1 − w)·CE + w·T²·H(q, softmax(z/T)), q the step's soft labels.
-      if (distill && softAll) perSample = distillLoss(hard, softTargetTerm(logits, at(softAll.ids), at(softAll.p), distill.temperature), distill);
+      if (distill && softAll) perSample = distillLoss(hard, softTargetTerm(logits, at(softAll.ids), at(softAll.p), distill.temperature), at(softAll.w), distill.temperature);
       const total = o.div(o.reduceSum(o.mul(perSample, weight), undefined, false), o.max(o.reduceSum(weight, undefined, false), 1));
       // With label smoothing the training loss differs from −log p_y; the stats always report −log p_y.
       const stats = sampleStats(logits, logProbs, labels);

@@ -49,9 +49,14 @@ export function softTargetTerm(logits: Value, ids: Value, p: Value, temperature:
   return o.neg(o.reduceSum(o.mul(p, picked), [1], false));
 }
 
-/** (1 − w)·CE + w·T²·soft, per row. */
-export function distillLoss(hard: Value, soft: Value, d: DistillOptions): Value {
-  return o.add(o.mul(hard, 1 - d.weight), o.mul(soft, d.weight * d.temperature * d.temperature));
+/**
+ * (1 − w)·CE + w·T²·soft, per row. The train graph feeds w per step (`soft_w`): the setting's
+ * weight for a training step, 0 for a step without soft labels (the susceptibility probe's
+ * random-label step, train/probes.ts), which is then the plain cross-entropy step.
+ */
+export function distillLoss(hard: Value, soft: Value, weight: Value | number, temperature: number): Value {
+  const w = typeof weight === 'number' ? o.scalarLike(hard, weight) : weight;
+  return o.add(o.mul(hard, o.sub(1, w)), o.mul(o.mul(soft, w), temperature * temperature));
 }
 
 /**

@@ -67,8 +67,8 @@ export interface CompileModelOptions {
   /** Device fallback notices. */
   readonly log?: (line: string) => void;
   /**
-   * Distillation weight w in (0, 1] (train/distill.ts): the train graph takes soft labels, and
-   * every training batch must carry them (`Batch.soft`). Absent or 0 = off.
+   * Distillation weight w in (0, 1] (train/distill.ts): the train graph takes soft labels
+   * (`Batch.soft`); a batch without them trains on the plain cross-entropy. Absent or 0 = off.
    */
   readonly distill?: number;
 }
@@ -244,7 +244,7 @@ export class CompiledModel implements TrainableModel {
       });
     }
     this.arch.dropouts.forEach((d, i) => (feeds[NAMES.mask(d.name)] = { dtype: 'bool', dims: [S, B, ...d.shape], data: masks[i]! }));
-    if (this.distill) Object.assign(feeds, softFeeds(chunk, B, this.distill.k));
+    if (this.distill) Object.assign(feeds, softFeeds(chunk, B, this.distill));
 
     let result: Record<string, Tensor>;
     try {
@@ -474,18 +474,30 @@ export class CompiledModel implements TrainableModel {
   }
 }
 
-/** The soft labels of a run of steps, [S, B, k]; padding rows have p = 0 (no soft term). */
-function softFeeds(chunk: readonly Batch[], B: number, k: number): Record<string, TensorData> {
+/**
+ * The soft labels of a run of steps, [S, B, k], and their weight per step [S]: the setting's for
+ * a batch that carries them, 0 for one without (the susceptibility probe's step: plain CE).
+ * Padding rows have p = 0 (no soft term).
+ */
+function softFeeds(chunk: readonly Batch[], B: number, d: DistillOptions): Record<string, TensorData> {
   const S = chunk.length;
+  const k = d.k;
   const ids = new Int32Array(S * B * k);
   const p = new Float32Array(S * B * k);
+  const w = new Float32Array(S);
   chunk.forEach((b, s) => {
+    if (!b.soft) return;
     const rows = b.labels.length;
-    if (!b.soft || b.soft.ids.length !== rows * k || b.soft.p.length !== rows * k) throw new EngineError(ERROR_CODES.INTERNAL, `a distillation batch must carry ${rows} × ${k} soft labels (got ${b.soft?.ids.length ?? 'none'})`);
+    if (b.soft.ids.length !== rows * k || b.soft.p.length !== rows * k) throw new EngineError(ERROR_CODES.INTERNAL, `a distillation batch must carry ${rows} × ${k} soft labels (got ${b.soft.ids.length})`);
     ids.set(b.soft.ids, s * B * k);
     p.set(b.soft.p, s * B * k);
+    w[s] = d.weight;
   });
-  return { [NAMES.softIds]: { dtype: 'int32', dims: [S, B, k], data: ids }, [NAMES.softP]: { dtype: 'float32', dims: [S, B, k], data: p } };
+  return {
+    [NAMES.softIds]: { dtype: 'int32', dims: [S, B, k], data: ids },
+    [NAMES.softP]: { dtype: 'float32', dims: [S, B, k], data: p },
+    [NAMES.softW]: { dtype: 'float32', dims: [S], data: w },
+  };
 }
 
 function size(shape: readonly number[]): number {

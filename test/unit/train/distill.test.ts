@@ -25,7 +25,7 @@ async function lossOf(logits: number[], ids: number[], p: number[], labels: numb
   const y = o.unsqueeze(o.cast(g.input('y', 'int32', [2]), 'int64'), [1]);
   const ce = o.neg(o.squeeze(o.gatherElements(o.logSoftmax(z, -1), y, 1), [1]));
   g.output(soft, 'soft');
-  g.output(distillLoss(ce, soft, { weight: w, temperature: 2, k: 2 }), 'loss');
+  g.output(distillLoss(ce, soft, w, 2), 'loss');
   const s = await createSession(emitModel(g), { device: 'cpu', intraOpThreads: 1 });
   try {
     const r = await s.run({ z: tensor('float32', [2, 3], logits), ids: tensor('int32', [2, 2], ids), p: tensor('float32', [2, 2], p), y: tensor('int32', [2], labels) });
@@ -85,11 +85,11 @@ test('without distillation the train graph is the graph of today (no soft inputs
   assert.deepEqual(emitTrainModel(buildTrainGraph(arch, { ...base, distill: undefined })), today);
   const g = buildTrainGraph(arch, { ...base, distill: distillOptions(0.5, arch.classes) });
   const soft = g.inputs.filter((v) => v.name.startsWith('soft_'));
-  assert.deepEqual(soft.map((v) => [v.name, v.dtype, v.shape]), [['soft_ids', 'int32', ['steps', 8, 4]], ['soft_p', 'float32', ['steps', 8, 4]]]);
+  assert.deepEqual(soft.map((v) => [v.name, v.dtype, v.shape]), [['soft_ids', 'int32', ['steps', 8, 4]], ['soft_p', 'float32', ['steps', 8, 4]], ['soft_w', 'float32', ['steps']]]);
   assert.equal(buildTrainGraph(arch, base).inputs.some((v) => v.name.startsWith('soft_')), false);
 });
 
-test('a model with distill 0 trains as one without; with distill, batches need soft labels and the statistics stay against the labels', async () => {
+test('a model with distill 0 trains as one without; with distill, a batch without soft labels is a plain CE step, and the statistics stay against the labels', async () => {
   const { source, labels } = learnableSource({ seed: 3, samples: 16, labels: 4, tokens: 12, vocab: 40 });
   const make = (distill?: number) => createModel('bag', { source, preset: 'tiny', batchSize: 8, seed: 7, device: 'cpu', threads: 1, ...(distill !== undefined ? { distill } : {}) });
   const idx = range(0, 8);
@@ -100,7 +100,17 @@ test('a model with distill 0 trains as one without; with distill, batches need s
     const b = await off.trainSteps([off.makeBatch(idx, y)], [0.05], new Rng(1));
     assert.deepEqual(b, a);
     assert.deepEqual(await off.getState(), await plain.getState());
-    await assert.rejects(on.trainSteps([on.makeBatch(idx, y)], [0.05], new Rng(1)), /must carry 8 × 4 soft labels/);
+    const short = on.makeBatch(idx, y);
+    short.soft = { ids: new Int32Array(4), p: new Float32Array(4) };
+    await assert.rejects(on.trainSteps([short], [0.05], new Rng(1)), /must carry 8 × 4 soft labels/);
+    // A batch without soft labels (the susceptibility probe's step) is a plain cross-entropy step.
+    const bare = await make(0.5);
+    try {
+      assert.deepEqual(await bare.trainSteps([bare.makeBatch(idx, y)], [0.05], new Rng(1)), a);
+      assert.deepEqual((await bare.getState()).tensors, (await plain.getState()).tensors);
+    } finally {
+      await bare.dispose();
+    }
     const batch = on.makeBatch(idx, y);
     // Soft labels that put 0.9 on the label: the statistics are −log p_y of the logits all the same.
     batch.soft = { ids: Int32Array.from({ length: 32 }, (_, j) => (y[j >> 2]! + (j & 3)) % 4), p: Float32Array.from({ length: 32 }, (_, j) => ((j & 3) === 0 ? 0.9 : 0.1 / 3)) };
