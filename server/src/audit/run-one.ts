@@ -106,7 +106,7 @@ export async function runOne(a: AuditInputs, run: PlannedRun, onProgress: (p: Tr
     ...a.runtime,
   };
   // Distillation (audit/teacher.ts): a noisy run's soft labels, from its seed's clean run on its own inputs.
-  const soft = isStudent(c, run) ? await teacherSoftTargets(a, run, () => createModel(c.model, options), noise.trainIndices, noise.trainLabels) : undefined;
+  const soft = isStudent(c, run) ? await teacherSoftTargets(a.folder, run, () => createModel(c.model, options), { indices: noise.trainIndices, labels: noise.trainLabels }, c.batchSize) : undefined;
   const model = await createModel(c.model, { ...options, ...(soft ? { distill: c.distill } : {}) });
   try {
     const tc = trainConfig(a, run);
@@ -125,7 +125,7 @@ export async function runOne(a: AuditInputs, run: PlannedRun, onProgress: (p: Tr
       report.timings.adversarialMs = performance.now() - ta;
     }
     await writeRunFiles(a, run, noise, result, m);
-    if (isTeacher(c, run)) keepTeacher(a, run, tc.checkpoint!.path);
+    if (isTeacher(c, run)) keepTeacher(a.folder, run, tc.checkpoint!.path);
     const signals = run.kind === 'none' ? { ...signalRecord(m) } : undefined;
     // Replicates to 1e-6: far below the intervals' Monte Carlo error, and half the digits. The
     // rounded ones are used now too, so a resumed audit gives the same intervals as this one.

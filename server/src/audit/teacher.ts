@@ -17,8 +17,7 @@ import { DISTILL_TEMPERATURE, DISTILL_TOP_K, softenTopK, type SoftTargets } from
 import type { AuditConfig } from './config';
 import type { PlannedRun } from './plan';
 import type { TrainableModel } from '../train/types';
-import type { AuditInputs } from './run-one';
-import { AuditFolder, RUN_FILES } from './runs-store';
+import { RUN_FILES, type AuditFolder } from './runs-store';
 
 /** Whether `run` is a teacher: the clean run of its seed, in an audit with distillation. */
 export function isTeacher(c: Pick<AuditConfig, 'distill'>, run: PlannedRun): boolean {
@@ -43,32 +42,31 @@ export function teacherMissing(c: Pick<AuditConfig, 'distill'>, folder: AuditFol
 }
 
 /** Keeps a teacher's final checkpoint as its `teacher.bin` (an atomic rename; before `result.json`). */
-export function keepTeacher(a: AuditInputs, run: PlannedRun, checkpoint: string): void {
+export function keepTeacher(folder: AuditFolder, run: PlannedRun, checkpoint: string): void {
   if (!fs.existsSync(checkpoint)) throw new EngineError(ERROR_CODES.INTERNAL, `${run.id} left no final checkpoint to keep as its teacher weights (${checkpoint})`);
-  fs.renameSync(checkpoint, a.folder.runFile(run.id, RUN_FILES.teacher));
+  fs.renameSync(checkpoint, folder.runFile(run.id, RUN_FILES.teacher));
 }
 
 /**
  * The soft labels of a student's training positions: the teacher's top k classes on each input
- * `trainIndices[p]`, at temperature T, renormalized over the k (train/distill.ts). `create` makes
+ * `train.indices[p]`, at temperature T, renormalized over the k (train/distill.ts). `create` makes
  * a model like the student's, on the student's source; it is disposed here.
  */
-export async function teacherSoftTargets(a: AuditInputs, run: PlannedRun, create: () => Promise<TrainableModel>, trainIndices: Int32Array, trainLabels: Int32Array): Promise<SoftTargets> {
-  const c = a.config;
+export async function teacherSoftTargets(folder: AuditFolder, run: PlannedRun, create: () => Promise<TrainableModel>, train: { indices: Int32Array; labels: Int32Array }, batchSize: number): Promise<SoftTargets> {
   const id = `clean-s${run.seed}`;
-  const file = a.folder.runFile(id, RUN_FILES.teacher);
+  const file = folder.runFile(id, RUN_FILES.teacher);
   const saved = await readCheckpoint(file);
   if (!saved) throw new EngineError(ERROR_CODES.INPUT_NOT_FOUND, `${run.id} distills from ${id}, whose weights ${file} are missing; run the audit again (it retrains ${id} first)`, { file, run: run.id });
   const model = await create();
   try {
     await model.setState(saved.model);
-    const n = trainIndices.length;
+    const n = train.indices.length;
     let k = DISTILL_TOP_K;
     let ids = new Int32Array(0);
     let p = new Float32Array(0);
-    for (let at = 0; at < n; at += c.batchSize) {
-      const end = Math.min(n, at + c.batchSize);
-      const st = await model.evaluate(model.makeBatch(trainIndices.subarray(at, end), trainLabels.subarray(at, end)), DISTILL_TOP_K);
+    for (let at = 0; at < n; at += batchSize) {
+      const end = Math.min(n, at + batchSize);
+      const st = await model.evaluate(model.makeBatch(train.indices.subarray(at, end), train.labels.subarray(at, end)), DISTILL_TOP_K);
       if (at === 0) {
         k = st.k;
         ids = new Int32Array(n * k);
