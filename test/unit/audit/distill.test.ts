@@ -1,15 +1,22 @@
 /**
  * Distillation as an audit setting (audit/config.ts `distill`, audit/sweep.ts, audit/teacher.ts):
  * the weight's range and its errors naming the flag or field, 0 = off with the config (and the
- * audit key) as without it, the sweep axis, which runs teach and learn, and `--shard` refused.
+ * audit key) as without it, the sweep axis, which runs teach and learn, `--shard` refused, and
+ * the teacher's weights and soft labels.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import { parseSweepFlags, resolveAuditConfig } from '../../../server/src/audit/config';
 import { planRuns } from '../../../server/src/audit/plan';
 import { runShard } from '../../../server/src/audit/run-audit';
 import { settingConfig, sweepSettings } from '../../../server/src/audit/sweep';
-import { isStudent, isTeacher, teacherIndex } from '../../../server/src/audit/teacher';
+import { keepTeacher, isStudent, isTeacher, teacherIndex, teacherMissing, teacherSoftTargets } from '../../../server/src/audit/teacher';
+import { AuditFolder, RUN_FILES } from '../../../server/src/audit/runs-store';
+import { createModel } from '../../../models/registry';
+import { DISTILL_TEMPERATURE, DISTILL_TOP_K, softenTopK } from '../../../server/src/train/distill';
+import { train } from '../../../server/src/train/trainer';
+import { bagCorpus, tempDir } from '../train/trainer-helpers';
 
 function configError(fn: () => unknown, message: RegExp): void {
   assert.throws(fn, (e: unknown) => (e as { code?: string }).code === 'E_CONFIG' && message.test((e as Error).message));
@@ -56,4 +63,32 @@ test('--shard with distillation is a usage error naming the flag (a shard may la
     const err = e as { code?: string; details?: { flag?: string }; message: string };
     return err.code === 'E_USAGE' && err.details?.flag === '--shard' && /distillation is not supported/.test(err.message);
   });
+});
+
+test('the teacher: a clean run\'s final checkpoint kept as teacher.bin gives, in a fresh model, the soft labels of the trained model\'s top k at T', async () => {
+  const dir = tempDir();
+  const folder = new AuditFolder('a', dir);
+  const { source, data } = bagCorpus();
+  const make = () => createModel('bag', { source, preset: 'tiny', batchSize: 32, seed: 7, device: 'cpu', threads: 1 });
+  const run = { id: 'clean-s7', kind: 'none' as const, level: 0, seed: 7 };
+  const student = { id: 'y-shuffle-50-s7', kind: 'y-shuffle' as const, level: 50, seed: 7 };
+  fs.mkdirSync(folder.runDir(run.id), { recursive: true });
+  const checkpoint = folder.runFile(run.id, RUN_FILES.checkpoint);
+  const teacher = await make();
+  try {
+    await train(teacher, data, { epochs: 2, batchSize: 32, seed: 7, schedule: { kind: 'constant', lr: 0.05 }, checkpoint: { path: checkpoint } });
+    await assert.rejects(teacherSoftTargets(folder, student, make, { indices: data.train, labels: data.trainLabels }, 32), /distills from clean-s7, whose weights .*teacher\.bin are missing/);
+    keepTeacher(folder, run, checkpoint);
+    assert.equal(fs.existsSync(checkpoint), false);
+    assert.equal(teacherMissing({ distill: 0.5 }, folder, run), false);
+    const soft = await teacherSoftTargets(folder, student, make, { indices: data.train, labels: data.trainLabels }, 32);
+    // 4 classes: k = 4 (fewer than 8); rows in position order, batches of 32 put together.
+    assert.equal(soft.k, 4);
+    assert.equal(soft.ids.length, data.train.length * 4);
+    const st = await teacher.evaluate(teacher.makeBatch(data.train, data.trainLabels), DISTILL_TOP_K);
+    assert.deepEqual(soft.ids, st.topkIds);
+    assert.deepEqual(soft.p, softenTopK(st.topkScores, 4, DISTILL_TEMPERATURE));
+  } finally {
+    await teacher.dispose();
+  }
 });
