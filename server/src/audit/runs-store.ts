@@ -11,6 +11,7 @@
  *                                    /checkpoint.bin   an interrupted one's state
  *                                    /dynamics.bin, signals.csv, cartography.bin, ledger.json
  *                                    /heldout.json  (a memorization fold run's predictions)
+ *                                    /teacher.bin   (a clean run's final weights, with distillation)
  *
  * Everything that finds, lists, reads or deletes audits goes through here (the CLI, the JSON-RPC
  * server, the audit itself), so there is one rule for where the output folder is
