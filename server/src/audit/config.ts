@@ -94,10 +94,16 @@ export interface AuditConfig {
    * these axes, in order (the first axis varies slowest); the first setting is the baseline.
    */
   sweep?: SweepAxis[];
+  /**
+   * Distillation weight w in (0, 1] (docs/metrics.md § "Mitigation explorer", "Distillation"):
+   * every noisy run trains against (1 − w)·its labels + w·the soft labels of its seed's clean
+   * run. Absent = off (0 is read as absent, so audits without it keep their keys).
+   */
+  distill?: number;
 }
 
 /** The settings a sweep may vary. */
-export const SWEEP_NAMES = ['weightDecay', 'dropout'] as const;
+export const SWEEP_NAMES = ['weightDecay', 'dropout', 'distill'] as const;
 export type SweepName = (typeof SWEEP_NAMES)[number];
 
 /** One axis of a sweep: a setting and its values, in the order given. */
@@ -194,7 +200,7 @@ export const MAX_BATCH_SIZE = 65_536;
 
 /** Every setting a config file or the client may give. */
 export function knownSettings(): Set<string> {
-  return new Set<string>([...Object.keys(DEFAULT_AUDIT_CONFIG), 'language', 'preset', 'weightDecay', 'hyper', 'sweep']);
+  return new Set<string>([...Object.keys(DEFAULT_AUDIT_CONFIG), 'language', 'preset', 'weightDecay', 'hyper', 'sweep', 'distill']);
 }
 
 function fail(field: string, message: string): never {
@@ -350,6 +356,7 @@ export function resolveAuditConfig(...layers: AuditConfigInput[]): AuditConfig {
       return v;
     })(),
     ...mitigationSettings(merged, models),
+    ...distillSetting(merged.distill),
   };
 }
 
@@ -389,8 +396,18 @@ function hyperOf(v: unknown, models: readonly ModelName[]): AuditConfig['hyper']
   return { dropout: sweepValue('dropout', 'hyper.dropout', o.dropout) };
 }
 
-/** One value of a sweep axis: weight decay ≥ 0, dropout in [0, 1). */
+/** `distill`, only when on (a weight in (0, 1]; 0 = off). */
+function distillSetting(v: unknown): Pick<AuditConfig, 'distill'> {
+  const w = v === undefined ? 0 : sweepValue('distill', 'distill', v);
+  return w > 0 ? { distill: w } : {};
+}
+
+/** One value of a sweep axis: weight decay ≥ 0, dropout in [0, 1), distillation weight in [0, 1] (0 = off). */
 function sweepValue(name: SweepName, field: string, v: unknown): number {
+  if (name === 'distill') {
+    if (!(typeof v === 'number' && v >= 0 && v <= 1)) fail(field, `distill must be a weight from 0 (off) to 1 (got ${JSON.stringify(v)})`);
+    return v;
+  }
   const ok = typeof v === 'number' && Number.isFinite(v) && v >= 0 && (name === 'weightDecay' ? v <= 1 : v < 1);
   if (!ok) fail(field, `${name} must be a number ${name === 'weightDecay' ? 'from 0 to 1' : 'from 0 to below 1'} (got ${JSON.stringify(v)})`);
   return v as number;

@@ -62,6 +62,7 @@ import { damagedRunFiles, finishedRun, ledgerIsWhole, rewriteLedger, type AuditI
 import { AUDIT_FILES, RUN_FILES, RunsStore, type AuditFolder, type AuditLock } from './runs-store';
 import { RunWorkers } from './run-workers';
 import { schedule, schedulePolicy, type JobsSetting } from './scheduler';
+import { teacherIndex, teacherMissing } from './teacher';
 import { shardFileName, shardRuns, type ShardRecord, type ShardSpec } from './shard';
 import { sourceLookup } from './source-lookup';
 
@@ -139,6 +140,9 @@ export interface ShardOutcome {
 export async function runShard(opts: AuditOptions, spec: ShardSpec): Promise<ShardOutcome> {
   if (opts.config.models) {
     throw new EngineError(ERROR_CODES.USAGE, `a shard trains one model: run each of ${opts.config.models.join(', ')} as its own sharded audit (--model ${opts.config.model} --shard …), or audit them together without --shard`, { flag: '--shard' });
+  }
+  if (opts.config.distill) {
+    throw new EngineError(ERROR_CODES.USAGE, "--shard with distillation is not supported: a noisy run needs its seed's clean run (its teacher) in the same process; run the audit whole (--jobs N trains runs side by side)", { flag: '--shard' });
   }
   return inAudit(opts, async (stage, _corpus, inputs) => {
     const plan = planRuns(inputs.config);
@@ -396,12 +400,25 @@ async function runGrid(s: Stage, a: AuditInputs, plan: readonly PlannedRun[]): P
         return run.finally(() => eta.runDone(k));
       },
       s.opts.signal,
+      teacherOrder(a, plan, todo),
     );
     todo.forEach((k, j) => (done[k] = trained[j]));
   } finally {
     await workers?.close();
   }
   return gridOutcome(plan, done as GridRun[], reused);
+}
+
+/**
+ * Distillation's order (audit/teacher.ts): for each run of `todo`, the position in `todo` of the
+ * teacher it waits for, when that teacher is trained in this invocation too.
+ */
+function teacherOrder(a: AuditInputs, plan: readonly PlannedRun[], todo: readonly number[]): (number | undefined)[] {
+  return todo.map((k) => {
+    const t = teacherIndex(a.config, plan, plan[k]!);
+    const j = t === undefined ? -1 : todo.indexOf(t);
+    return j < 0 ? undefined : j;
+  });
 }
 
 /** A run an earlier invocation finished (with whole files), or undefined. */
@@ -441,7 +458,7 @@ async function reusableRun(s: Stage, a: AuditInputs, run: PlannedRun): Promise<R
     if (fs.existsSync(result)) s.log(`warning: ${result} is damaged; training ${run.id} again`);
     return undefined;
   }
-  const damage = await damagedRunFiles(a, run);
+  const damage = teacherMissing(a.config, a.folder, run) ? `its teacher weights ${RUN_FILES.teacher} are missing` : await damagedRunFiles(a, run);
   if (damage === undefined && ledgerIsWhole(a, outcome.report)) return outcome;
   if (damage === undefined) {
     s.log(`warning: the ledger of ${run.id} (${a.folder.runFile(run.id, RUN_FILES.ledger)}) is missing or damaged; writing it again from the run's noise`);
@@ -731,5 +748,6 @@ function reportConfig(c: AuditConfig): AuditReport['config'] {
     ...(c.weightDecay ? { weightDecay: c.weightDecay } : {}),
     ...(c.hyper ? { hyper: c.hyper } : {}),
     ...(c.sweep ? { sweep: c.sweep } : {}),
+    ...(c.distill ? { distill: c.distill } : {}),
   };
 }

@@ -33,6 +33,7 @@ import type { PlannedRun } from './plan';
 import { isLabelKind } from './plan';
 import { computeRunMetrics, type RunMetrics } from './run-metrics';
 import { AuditFolder, RUN_FILES } from './runs-store';
+import { isStudent, isTeacher, keepTeacher, teacherSoftTargets } from './teacher';
 
 /** Sample indices with their (clean) label classes. */
 export interface LabelledSet {
@@ -97,7 +98,7 @@ export async function runOne(a: AuditInputs, run: PlannedRun, onProgress: (p: Ru
   const c = a.config;
   // Edited samples of the rename attack are served above every other index.
   const scratch = scratchOverlay(a.columns.count + noise.replacements.length + transforms.reduce((k, t) => k + t.replacements.length, 0));
-  const model = await createModel(c.model, {
+  const options = {
     source: overlaySource(a.baseSource, [noise.replacements, ...transforms.map((t) => t.replacements), scratch]),
     preset: c.modelPreset,
     ...modelSettings(c),
@@ -106,10 +107,13 @@ export async function runOne(a: AuditInputs, run: PlannedRun, onProgress: (p: Ru
     seed: run.seed,
     log: a.log,
     ...a.runtime,
-  });
+  };
+  // Distillation (audit/teacher.ts): a noisy run's soft labels, from its seed's clean run on its own inputs.
+  const soft = isStudent(c, run) ? await teacherSoftTargets(a.folder, run, () => createModel(c.model, options), { indices: noise.trainIndices, labels: noise.trainLabels }, c.batchSize) : undefined;
+  const model = await createModel(c.model, { ...options, ...(soft ? { distill: c.distill } : {}) });
   try {
     const tc = trainConfig(a, run);
-    const data: TrainData = { train: noise.trainIndices, trainLabels: noise.trainLabels, val: a.evalSets.val, test: a.evalSets.test };
+    const data: TrainData = { train: noise.trainIndices, trainLabels: noise.trainLabels, val: a.evalSets.val, test: a.evalSets.test, ...(soft ? { soft } : {}) };
     const hooks = { ...(a.signal ? { signal: a.signal } : {}), onProgress };
     const result = await resumeOrTrain(a, run, model, data, tc, hooks);
     const tm = performance.now();
@@ -125,6 +129,7 @@ export async function runOne(a: AuditInputs, run: PlannedRun, onProgress: (p: Ru
       report.timings.adversarialMs = performance.now() - ta;
     }
     await writeRunFiles(a, run, noise, result, m);
+    if (isTeacher(c, run)) keepTeacher(a.folder, run, tc.checkpoint!.path);
     const signals = run.kind === 'none' ? { ...signalRecord(m) } : undefined;
     // Replicates to 1e-6: far below the intervals' Monte Carlo error, and half the digits. The
     // rounded ones are used now too, so a resumed audit gives the same intervals as this one.
@@ -225,7 +230,7 @@ export function baseTrainConfig(a: AuditInputs, run: PlannedRun): TrainConfig {
     epochs: c.epochs,
     batchSize: c.batchSize,
     seed: run.seed,
-    modelKey: stableStringify({ model: c.model, preset: c.modelPreset, lr: c.learningRate, seed: run.seed, fold: run.fold, weightDecay: c.weightDecay, hyper: c.hyper }),
+    modelKey: stableStringify({ model: c.model, preset: c.modelPreset, lr: c.learningRate, seed: run.seed, fold: run.fold, weightDecay: c.weightDecay, hyper: c.hyper, distill: c.distill }),
     schedule: { kind: 'constant', lr: c.learningRate },
     checkpoint: { path: a.folder.runFile(run.id, RUN_FILES.checkpoint) },
   };

@@ -11,6 +11,7 @@
  *                                    /checkpoint.bin   an interrupted one's state
  *                                    /dynamics.bin, signals.csv, cartography.bin, ledger.json
  *                                    /heldout.json  (a memorization fold run's predictions)
+ *                                    /teacher.bin   (a clean run's final weights, with distillation)
  *
  * Everything that finds, lists, reads or deletes audits goes through here (the CLI, the JSON-RPC
  * server, the audit itself), so there is one rule for where the output folder is
@@ -36,6 +37,8 @@ export const RUN_FILES = {
   ledger: 'ledger.json',
   /** A memorization fold run's predictions on its held-out fold and on what it trained on. */
   heldout: 'heldout.json',
+  /** A clean run's final weights, the teacher of its seed's noisy runs in an audit with distillation (audit/teacher.ts). */
+  teacher: 'teacher.bin',
 } as const;
 
 /** The files of one audit, by name inside its folder. */

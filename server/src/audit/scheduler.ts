@@ -60,35 +60,48 @@ export function threadsFor(p: SchedulePolicy, free: number, startable: number): 
 
 /**
  * Runs `count` tasks, at most `policy.jobs` at a time, in index order of start; resolves with
- * their results in index order. When one fails, none starts after it and the running ones are
- * stopped through the signal they are given (they leave their checkpoints); it then rejects with
- * that failure (a real error wins over the cancellations it caused). Cancelling `signal` stops
- * every running task the same way.
+ * their results in index order. `after[k]`, when given, is a task that must have finished before
+ * task k starts (an earlier one: `after[k] < k`, so there is no cycle); a task waiting for it lets
+ * the later tasks that are free start first. When one fails, none starts after it and the running
+ * ones are stopped through the signal they are given (they leave their checkpoints); it then
+ * rejects with that failure (a real error wins over the cancellations it caused). Cancelling
+ * `signal` stops every running task the same way.
  */
 export async function schedule<R>(
   count: number,
   policy: SchedulePolicy,
   task: (index: number, threads: RunThreads, signal: AbortSignal) => Promise<R>,
   signal?: AbortSignal,
+  after: readonly (number | undefined)[] = [],
 ): Promise<R[]> {
+  after.forEach((d, k) => {
+    if (d !== undefined && !(Number.isInteger(d) && d >= 0 && d < k)) throw new EngineError(ERROR_CODES.INTERNAL, `task ${k} waits for task ${d}: a task can only wait for an earlier one`);
+  });
   const results: R[] = new Array<R>(count);
   const stop = new AbortController();
   const runSignal = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
   const active = new Map<number, Promise<void>>();
+  const finished = new Set<number>();
+  const pending = Array.from({ length: count }, (_, k) => k);
   let failure: { error: unknown } | undefined;
-  let next = 0;
   let free = policy.cores;
   const fail = (e: unknown): void => {
     if (!failure || (isCancel(failure.error) && !isCancel(e))) failure = { error: e };
     stop.abort();
   };
+  const ready = (k: number): boolean => after[k] === undefined || finished.has(after[k]!);
   for (;;) {
-    while (next < count && active.size < policy.jobs && !failure && !runSignal.aborted) {
-      const k = next++;
-      const threads = threadsFor(policy, free, Math.min(policy.jobs - active.size, count - k));
+    while (active.size < policy.jobs && !failure && !runSignal.aborted) {
+      const at = pending.findIndex(ready);
+      if (at < 0) break;
+      const threads = threadsFor(policy, free, Math.min(policy.jobs - active.size, pending.length));
+      const k = pending.splice(at, 1)[0]!;
       free -= threads;
       const settled = task(k, { threads, strategyThreads: policy.strategyThreads }, runSignal)
-        .then((r) => void (results[k] = r), fail)
+        .then((r) => {
+          results[k] = r;
+          finished.add(k);
+        }, fail)
         .finally(() => {
           free += threads;
           active.delete(k);
@@ -99,7 +112,7 @@ export async function schedule<R>(
     await Promise.race(active.values());
   }
   if (failure) throw failure.error;
-  if (next < count) throw new EngineError(ERROR_CODES.CANCELLED, 'audit cancelled');
+  if (pending.length > 0) throw new EngineError(ERROR_CODES.CANCELLED, 'audit cancelled');
   return results;
 }
 

@@ -38,7 +38,8 @@ Options:
                            each resumable on its own, and a report with the models side by side
   --noise KIND:LEVELS      noise plan item, repeatable, levels in percent
                            (e.g. --noise y-shuffle:0,25,50,75,100 --noise x-leak-name:25)
-  --sweep NAME=V1,V2,…     mitigation explorer, repeatable (names: weightDecay, dropout — code2vec only),
+  --sweep NAME=V1,V2,…     mitigation explorer, repeatable (names: weightDecay, dropout — code2vec only,
+                           distill — weight of the clean run's soft labels in the noisy runs' loss),
                            e.g. --sweep dropout=0,0.25,0.5 --sweep weightDecay=0,0.0001: one audit per
                            combination, and a report comparing noise fit and test F1 with a recommendation
   --seeds 0,1,2            seeds (one run per kind × level × seed)

@@ -208,6 +208,8 @@ export interface AuditConfigInput {
   hyper?: { dropout?: number };
   /** The mitigation explorer: `{ dropout: [0, 0.25], weightDecay: [0, 0.0001] }`, one audit per combination. */
   sweep?: Record<string, number[]>;
+  /** Distillation weight in (0, 1]: noisy runs also learn their seed's clean run's soft labels; absent or 0 = off. */
+  distill?: number;
 }
 
 /** The engine's progress of an audit, as `runAudit` reports it. */

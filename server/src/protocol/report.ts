@@ -155,6 +155,8 @@ export interface ReportConfig {
   hyper?: { dropout?: number };
   /** The sweep's axes (the per-setting audits have none). */
   sweep?: { name: string; values: number[] }[];
+  /** Distillation weight of the noisy runs (docs/metrics.md § "Mitigation explorer"); absent: off. */
+  distill?: number;
 }
 
 /** The cross-fitted memorization score (docs/metrics.md § "Memorization score (cross-fitted)"). */

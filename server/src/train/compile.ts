@@ -15,6 +15,7 @@ import { EngineError, ERROR_CODES } from '../errors';
 import { DType, GatherGradient, Graph, TensorData, Value, decodeModelProto, emitModel, encodeModelProto, gradients, nn, ops as o } from '../onnx';
 import type { GraphProto } from '../onnx/proto';
 import type { Architecture, ForwardContext } from './architecture';
+import { distillLoss, softTargetTerm, type DistillOptions } from './distill';
 import { ResolvedOptimizer, optimizerStep, stateSlots } from './optim';
 
 /**
@@ -50,6 +51,11 @@ export const NAMES = {
   topkScores: 'topk_scores',
   logits: 'logits',
   probabilities: 'probabilities',
+  /** Distillation's soft labels (train/distill.ts): class ids int32 and probabilities [S, B, k]. */
+  softIds: 'soft_ids',
+  softP: 'soft_p',
+  /** Distillation's weight per step [S] (0 for a step without soft labels). */
+  softW: 'soft_w',
 } as const;
 
 /** Dropout rates are realized with random fields of at most 8 bits (init.ts): the effective rate is a multiple of 1/256. */
@@ -168,6 +174,8 @@ export interface TrainGraphOptions {
   readonly batchSize: number;
   readonly labelSmoothing: number;
   readonly embeddingGradient: EmbeddingGradient;
+  /** Distillation from soft labels (train/distill.ts); absent = off, and the graph is as without the option. */
+  readonly distill?: DistillOptions;
 }
 
 /**
@@ -178,7 +186,9 @@ export interface TrainGraphOptions {
  * statistics `loss margin p_label correct top1` [S, B].
  *
  * The loss of a step is the weighted mean Σ wᵢℓᵢ / max(Σ wᵢ, 1) of the (label-smoothed)
- * cross-entropies, so padding rows contribute nothing.
+ * cross-entropies, so padding rows contribute nothing. With `distill`, the graph also takes the
+ * soft labels `soft_ids` int32 and `soft_p` [S, B, k] and their weight per step `soft_w` [S], and
+ * ℓᵢ is the distillation loss; the statistics stay those of the logits against the labels.
  */
 export function buildTrainGraph(arch: Architecture, opt: TrainGraphOptions): Graph {
   const g = new Graph(`${arch.name}_train`);
@@ -194,6 +204,8 @@ export function buildTrainGraph(arch: Architecture, opt: TrainGraphOptions): Gra
   const labelsAll = g.input(NAMES.labels, 'int32', ['steps', B]);
   const weightAll = g.input(NAMES.weight, 'float32', ['steps', B]);
   const masksAll = arch.dropouts.map((d) => g.input(NAMES.mask(d.name), 'bool', ['steps', B, ...d.shape]));
+  const distill = opt.distill;
+  const softAll = distill ? { ids: g.input(NAMES.softIds, 'int32', ['steps', B, distill.k]), p: g.input(NAMES.softP, 'float32', ['steps', B, distill.k]), w: g.input(NAMES.softW, 'float32', ['steps']) } : undefined;
   const tables = new Set<string>();
 
   const { carried, scans } = o.loop(g, {
@@ -212,7 +224,10 @@ export function buildTrainGraph(arch: Architecture, opt: TrainGraphOptions): Gra
       const labels = at(labelsAll);
       const weight = at(weightAll);
       const { logits, lookups } = forward(arch, p, feats, dropout);
-      const { loss: perSample, logProbs } = nn.softmaxCrossEntropy(logits, labels, { labelSmoothing: opt.labelSmoothing });
+      const { loss: hard, logProbs } = nn.softmaxCrossEntropy(logits, labels, { labelSmoothing: opt.labelSmoothing });
+      let perSample = hard;
+      // Distillation (train/distill.ts): (1 − w)·CE + w·T²·H(q, softmax(z/T)), q the step's soft labels.
+      if (distill && softAll) perSample = distillLoss(hard, softTargetTerm(logits, at(softAll.ids), at(softAll.p), distill.temperature), at(softAll.w), distill.temperature);
       const total = o.div(o.reduceSum(o.mul(perSample, weight), undefined, false), o.max(o.reduceSum(weight, undefined, false), 1));
       // With label smoothing the training loss differs from −log p_y; the stats always report −log p_y.
       const stats = sampleStats(logits, logProbs, labels);

@@ -28,6 +28,7 @@ import {
   buildTrainGraph,
   emitTrainModel,
 } from './compile';
+import { distillOptions, type DistillOptions } from './distill';
 import { fillDropoutMask, initParam } from './init';
 import { ResolvedOptimizer, biasCorrections, resolveOptimizer, stateSlots } from './optim';
 import { Rng } from '../util/rng';
@@ -65,6 +66,11 @@ export interface CompileModelOptions {
   readonly embeddingGradient?: EmbeddingGradient | 'auto';
   /** Device fallback notices. */
   readonly log?: (line: string) => void;
+  /**
+   * Distillation weight w in (0, 1] (train/distill.ts): the train graph takes soft labels
+   * (`Batch.soft`); a batch without them trains on the plain cross-entropy. Absent or 0 = off.
+   */
+  readonly distill?: number;
 }
 
 /**
@@ -93,6 +99,8 @@ export class CompiledModel implements TrainableModel {
   private disposed = false;
   /** The last run's keep-mask buffers (see takeMaskBuffers). */
   private maskBuffers: Uint8Array[] | undefined;
+  /** The train graph's distillation term, when it has one. */
+  private distill: DistillOptions | undefined;
 
   private constructor(
     readonly arch: Architecture,
@@ -116,6 +124,7 @@ export class CompiledModel implements TrainableModel {
     const labelSmoothing = options.labelSmoothing ?? 0;
     if (!(labelSmoothing >= 0 && labelSmoothing < 1)) throw configError('labelSmoothing', `must be in [0, 1) (got ${labelSmoothing})`);
     const optimizer = resolveOptimizer(options.optimizer);
+    const distill = options.distill ? distillOptions(options.distill, arch.classes) : undefined;
     const requested = parseDevice(options.device ?? 'auto');
     const env = currentEnvironment();
     const expected = candidates(requested, env.platform).find((d) => precheck(d, env, requested) === undefined) ?? 'cpu';
@@ -123,7 +132,7 @@ export class CompiledModel implements TrainableModel {
     const strategyOf = (d: ConcreteDevice): EmbeddingGradient => (options.embeddingGradient && options.embeddingGradient !== 'auto' ? options.embeddingGradient : embeddingGradientFor(d, strategyThreads));
 
     const open = async (device: string, strategy: EmbeddingGradient): Promise<Session> => {
-      const graph = buildTrainGraph(arch, { optimizer, batchSize, labelSmoothing, embeddingGradient: strategy });
+      const graph = buildTrainGraph(arch, { optimizer, batchSize, labelSmoothing, embeddingGradient: strategy, ...(distill ? { distill } : {}) });
       const outputs = graph.outputs.map((v) => v.name).filter((n) => n.endsWith('_next'));
       return createSession(emitTrainModel(graph), { device, intraOpThreads: threads, deviceOutputs: outputs, name: graph.name, log: options.log });
     };
@@ -141,6 +150,7 @@ export class CompiledModel implements TrainableModel {
       );
     }
     const model = new CompiledModel(arch, session, optimizer, batchSize, stepsPerRun, threads, strategy, options.source);
+    model.distill = distill;
     const rng = new Rng(options.seed ?? 0);
     for (const p of arch.params) {
       model.tensors.set(NAMES.param(p.name), Tensor.fromData({ dtype: 'float32', dims: [...p.shape], data: initParam(p, rng) }));
@@ -234,6 +244,7 @@ export class CompiledModel implements TrainableModel {
       });
     }
     this.arch.dropouts.forEach((d, i) => (feeds[NAMES.mask(d.name)] = { dtype: 'bool', dims: [S, B, ...d.shape], data: masks[i]! }));
+    if (this.distill) Object.assign(feeds, softFeeds(chunk, B, this.distill));
 
     let result: Record<string, Tensor>;
     try {
@@ -461,6 +472,32 @@ export class CompiledModel implements TrainableModel {
   private alive(): void {
     if (this.disposed) throw new EngineError(ERROR_CODES.RUNTIME, `model '${this.name}' was used after dispose()`);
   }
+}
+
+/**
+ * The soft labels of a run of steps, [S, B, k], and their weight per step [S]: the setting's for
+ * a batch that carries them, 0 for one without (the susceptibility probe's step: plain CE).
+ * Padding rows have p = 0 (no soft term).
+ */
+function softFeeds(chunk: readonly Batch[], B: number, d: DistillOptions): Record<string, TensorData> {
+  const S = chunk.length;
+  const k = d.k;
+  const ids = new Int32Array(S * B * k);
+  const p = new Float32Array(S * B * k);
+  const w = new Float32Array(S);
+  chunk.forEach((b, s) => {
+    if (!b.soft) return;
+    const rows = b.labels.length;
+    if (b.soft.ids.length !== rows * k || b.soft.p.length !== rows * k) throw new EngineError(ERROR_CODES.INTERNAL, `a distillation batch must carry ${rows} × ${k} soft labels (got ${b.soft.ids.length})`);
+    ids.set(b.soft.ids, s * B * k);
+    p.set(b.soft.p, s * B * k);
+    w[s] = d.weight;
+  });
+  return {
+    [NAMES.softIds]: { dtype: 'int32', dims: [S, B, k], data: ids },
+    [NAMES.softP]: { dtype: 'float32', dims: [S, B, k], data: p },
+    [NAMES.softW]: { dtype: 'float32', dims: [S], data: w },
+  };
 }
 
 function size(shape: readonly number[]): number {

@@ -51,6 +51,7 @@ import {
 import { Rng } from '../util/rng';
 import { makeSchedule, type Schedule, type ScheduleConfig } from './schedule';
 import type { Batch, SampleStats, TrainableModel } from './types';
+import type { SoftTargets } from './distill';
 
 export type { EpochCurve } from './checkpoint';
 export type { CsrConfig, CsrRecord, SusceptibilityConfig, SusceptibilityRecord } from './probes';
@@ -70,6 +71,8 @@ export interface TrainData {
   trainLabels: Int32Array;
   val?: EvalSet;
   test?: EvalSet;
+  /** Distillation's soft labels of the training positions (train/distill.ts), for a model trained with them. */
+  soft?: SoftTargets;
 }
 
 /** Early stopping: stop after `patience` validation evaluations without improvement. */
@@ -268,6 +271,7 @@ export function validateTrainSetup(data: TrainData, c: TrainConfig): void {
   }
   if (data.train.length === 0) throw configError('data.train', 'is empty: there is nothing to train on');
   if (data.trainLabels.length !== data.train.length) throw configError('data.trainLabels', `has ${data.trainLabels.length} labels for ${data.train.length} samples`);
+  if (data.soft && (data.soft.ids.length !== data.train.length * data.soft.k || data.soft.p.length !== data.soft.ids.length)) throw configError('data.soft', `must hold ${data.train.length} × ${data.soft.k} soft labels (got ${data.soft.ids.length} ids, ${data.soft.p.length} probabilities)`);
   for (const s of ['val', 'test'] as const) {
     const e = data[s];
     if (e && e.labels.length !== e.indices.length) throw configError(`data.${s}.labels`, `has ${e.labels.length} labels for ${e.indices.length} samples`);
@@ -341,6 +345,7 @@ export function runFingerprint(model: TrainableModel, data: TrainData, c: TrainC
       model: { name: model.name, stepsPerRun: model.stepsPerRun, key: c.modelKey },
       config: { epochs: c.epochs, batchSize: c.batchSize, seed: c.seed, schedule: resolveSchedule(c.schedule, c.epochs * Math.ceil(data.train.length / c.batchSize)), evalEvery: c.evalEvery ?? 1, evalBatchSize: c.evalBatchSize ?? c.batchSize, earlyStopping: c.earlyStopping },
       data: [sum(data.train), sum(data.trainLabels), sum(data.val?.indices), sum(data.val?.labels), sum(data.test?.indices), sum(data.test?.labels)],
+      soft: data.soft ? [data.soft.k, sum(data.soft.ids), sum(new Int32Array(data.soft.p.buffer, data.soft.p.byteOffset, data.soft.p.length))] : undefined,
     }),
   );
 }
@@ -568,7 +573,9 @@ class TrainingRun {
         indices[k] = data.train[pos[k]!]!;
         labels[k] = data.trainLabels[pos[k]!]!;
       }
-      batches.push(this.model.makeBatch(indices, labels));
+      const batch = this.model.makeBatch(indices, labels);
+      if (data.soft) batch.soft = softRows(data.soft, pos);
+      batches.push(batch);
       positions.push(pos);
       lr.push(plan.lrAt(st.globalStep + g));
     }
@@ -816,4 +823,16 @@ export function susceptibilityResult(records: readonly SusceptibilityRecord[]): 
     });
   }
   return { records: [...records], phiBefore, phiAfter, zeta };
+}
+
+/** The soft labels of training positions `pos`, [pos.length × k]. */
+function softRows(soft: SoftTargets, pos: Int32Array): NonNullable<Batch['soft']> {
+  const k = soft.k;
+  const ids = new Int32Array(pos.length * k);
+  const p = new Float32Array(pos.length * k);
+  pos.forEach((q, r) => {
+    ids.set(soft.ids.subarray(q * k, (q + 1) * k), r * k);
+    p.set(soft.p.subarray(q * k, (q + 1) * k), r * k);
+  });
+  return { ids, p };
 }

@@ -15,6 +15,8 @@ export interface Batch {
   labels: Int32Array;
   /** Model-specific input arrays (e.g. token ids [B, T] and a mask), keyed by graph input name. */
   inputs: Record<string, Int32Array | Float32Array | BigInt64Array | Uint8Array>;
+  /** Distillation's soft labels of the rows (train/distill.ts), [rows × k] each; only for a model trained with them. */
+  soft?: { ids: Int32Array; p: Float32Array };
 }
 
 /**

@@ -81,3 +81,41 @@ test('cancelling stops every running task and rejects with E_CANCELLED', async (
   await assert.rejects(run, (e: Error & { code?: string }) => e.code === 'E_CANCELLED');
   assert.deepEqual(stopped.sort(), [0, 1]);
 });
+
+test('a dependency: with jobs = 2, a task starts only after the task it waits for finished; later free tasks go first', async () => {
+  // Plan order of a distillation audit: clean-s0, noisy-s0 ×2, clean-s1, noisy-s1 (after: its seed's clean run).
+  const after = [undefined, 0, 0, undefined, 3];
+  const events: string[] = [];
+  const out = await schedule(
+    5,
+    { jobs: 2, cores: 2, strategyThreads: 1 },
+    async (k) => {
+      events.push(`start ${k}`);
+      await tick(k === 0 ? 30 : 5);
+      events.push(`end ${k}`);
+      return k;
+    },
+    undefined,
+    after,
+  );
+  assert.deepEqual(out, [0, 1, 2, 3, 4]);
+  const at = (e: string) => events.indexOf(e);
+  for (const [k, d] of after.entries()) if (d !== undefined) assert.ok(at(`end ${d}`) < at(`start ${k}`), `${k} started before ${d} ended: ${events.join(', ')}`);
+  // While task 0 trains, the free tasks 3 and then 4 take the second job.
+  assert.deepEqual(events.slice(0, 2), ['start 0', 'start 3']);
+  assert.ok(at('start 4') < at('end 0'), events.join(', '));
+  await assert.rejects(schedule(2, { jobs: 2, cores: 2, strategyThreads: 1 }, async () => 0, undefined, [1, undefined]), /can only wait for an earlier one/);
+});
+
+test('a dependency that fails starts none of the tasks waiting for it', async () => {
+  const started: number[] = [];
+  const boom = new EngineError(ERROR_CODES.RUNTIME, 'boom');
+  const run = schedule(3, { jobs: 2, cores: 2, strategyThreads: 1 }, async (k) => {
+    started.push(k);
+    await tick(2);
+    if (k === 0) throw boom;
+    return k;
+  }, undefined, [undefined, 0, 0]);
+  await assert.rejects(run, (e) => e === boom);
+  assert.deepEqual(started, [0]);
+});
