@@ -208,6 +208,8 @@ export interface AuditConfigInput {
   hyper?: { dropout?: number };
   /** The mitigation explorer: `{ dropout: [0, 0.25], weightDecay: [0, 0.0001] }`, one audit per combination. */
   sweep?: Record<string, number[]>;
+  /** Mixup on the code vectors: α of λ ~ Beta(α, α); absent or 0 = off. */
+  mixup?: number;
 }
 
 /** The engine's progress of an audit, as `runAudit` reports it. */

@@ -155,6 +155,8 @@ export interface ReportConfig {
   hyper?: { dropout?: number };
   /** The sweep's axes (the per-setting audits have none). */
   sweep?: { name: string; values: number[] }[];
+  /** Mixup's α (absent: off). */
+  mixup?: number;
 }
 
 /** The cross-fitted memorization score (docs/metrics.md § "Memorization score (cross-fitted)"). */

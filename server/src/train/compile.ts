@@ -15,6 +15,7 @@ import { EngineError, ERROR_CODES } from '../errors';
 import { DType, GatherGradient, Graph, TensorData, Value, decodeModelProto, emitModel, encodeModelProto, gradients, nn, ops as o } from '../onnx';
 import type { GraphProto } from '../onnx/proto';
 import type { Architecture, ForwardContext } from './architecture';
+import { MIXUP_NAMES, mixupLoss } from './mixup';
 import { ResolvedOptimizer, optimizerStep, stateSlots } from './optim';
 
 /**
@@ -168,6 +169,8 @@ export interface TrainGraphOptions {
   readonly batchSize: number;
   readonly labelSmoothing: number;
   readonly embeddingGradient: EmbeddingGradient;
+  /** Mixup on the code vectors (train/mixup.ts): adds the inputs `mix_perm`, `mix_lambda`; absent/false = no mixup nodes. */
+  readonly mixup?: boolean;
 }
 
 /**
@@ -178,7 +181,9 @@ export interface TrainGraphOptions {
  * statistics `loss margin p_label correct top1` [S, B].
  *
  * The loss of a step is the weighted mean Σ wᵢℓᵢ / max(Σ wᵢ, 1) of the (label-smoothed)
- * cross-entropies, so padding rows contribute nothing.
+ * cross-entropies, so padding rows contribute nothing. With `mixup`, also partners `mix_perm`
+ * int32 [S, B] and weights `mix_lambda` [S, B], and ℓᵢ is the mixup loss (train/mixup.ts); the
+ * statistics stay those of the unmixed logits against the own label.
  */
 export function buildTrainGraph(arch: Architecture, opt: TrainGraphOptions): Graph {
   const g = new Graph(`${arch.name}_train`);
@@ -194,6 +199,7 @@ export function buildTrainGraph(arch: Architecture, opt: TrainGraphOptions): Gra
   const labelsAll = g.input(NAMES.labels, 'int32', ['steps', B]);
   const weightAll = g.input(NAMES.weight, 'float32', ['steps', B]);
   const masksAll = arch.dropouts.map((d) => g.input(NAMES.mask(d.name), 'bool', ['steps', B, ...d.shape]));
+  const mixAll = opt.mixup ? { perm: g.input(MIXUP_NAMES.perm, 'int32', ['steps', B]), lambda: g.input(MIXUP_NAMES.lambda, 'float32', ['steps', B]) } : undefined;
   const tables = new Set<string>();
 
   const { carried, scans } = o.loop(g, {
@@ -212,14 +218,19 @@ export function buildTrainGraph(arch: Architecture, opt: TrainGraphOptions): Gra
       const labels = at(labelsAll);
       const weight = at(weightAll);
       const { logits, lookups } = forward(arch, p, feats, dropout);
-      const { loss: perSample, logProbs } = nn.softmaxCrossEntropy(logits, labels, { labelSmoothing: opt.labelSmoothing });
+      const { loss: ownLoss, logProbs } = nn.softmaxCrossEntropy(logits, labels, { labelSmoothing: opt.labelSmoothing });
+      // ── mixup: the optimized loss only (the stats below keep the unmixed logits) ──
+      const perSample = mixAll ? mixupLoss(logits, labels, at(mixAll.perm), at(mixAll.lambda), opt.labelSmoothing) : ownLoss;
+      // ── end mixup ──
       const total = o.div(o.reduceSum(o.mul(perSample, weight), undefined, false), o.max(o.reduceSum(weight, undefined, false), 1));
       // With label smoothing the training loss differs from −log p_y; the stats always report −log p_y.
       const stats = sampleStats(logits, logProbs, labels);
 
       for (const l of lookups) tables.add(l.table);
       const dense = arch.params.filter((s) => !tables.has(s.name));
-      const grads = gradients(total, [...dense.map((s) => p[s.name]!), ...lookups.map((l) => l.rows)], { unreached: 'error' });
+      // Mixup's partner Gather has unique indices: the device's strategy sums them exactly.
+      const gradOptions = { unreached: 'error', ...(mixAll ? { gatherGradient: opt.embeddingGradient } : {}) } as const;
+      const grads = gradients(total, [...dense.map((s) => p[s.name]!), ...lookups.map((l) => l.rows)], gradOptions);
       const gradOf: Record<string, Value> = {};
       dense.forEach((s, i) => (gradOf[s.name] = grads[i]!));
       for (const t of tables) {
