@@ -5,14 +5,16 @@
  *   npm run bench -- train [--model bag|code2vec|transformer|all] [--device cpu|webgpu|auto]
  *                          [--threads 1,2] [--steps-per-run S] [--runs R] [--optimizer adam|adamw|sgd]
  *                          [--embedding-gradient auto|sorted|scatter-add] [--matmul 2048]
- *                          [--sizes reference|tiny]
+ *                          [--sizes reference|tiny] [--mixup 0,1]
  *
  * Prints one JSON line per model, device and thread count (default: 1 and all cores — on a small
  * machine one thread with 'scatter-add' embedding gradients can beat two threads with the exact
  * multi-threaded 'sorted' strategy). Train samples/s come from R timed session runs of
  * S steps each (after one warm-up run); eval samples/s from evaluate() on batches of the same
  * size (top-5). model_gflop_per_s counts the analytic forward FLOPs × 3 (forward + backward)
- * per trained sample; the optimizer update and embedding scatter are not counted.
+ * per trained sample; the optimizer update and embedding scatter are not counted. `--mixup` lists
+ * mixup α values (train/mixup.ts; default 0 = off): one line per value, so the cost of mixup is
+ * the ratio of lines of one process.
  *
  * WebGPU on a Vulkan driver named by MEMAUDIT_VULKAN_DRIVER (SwiftShader, in software) defaults to
  * tiny sizes (the reference sizes take minutes per step there) and marks its lines
@@ -94,6 +96,7 @@ export async function runTrainBench(argv: string[]): Promise<void> {
       'embedding-gradient': { type: 'string', default: 'auto' },
       matmul: { type: 'string' },
       sizes: { type: 'string' },
+      mixup: { type: 'string', default: '0' },
     },
   });
   const names = values.model === 'all' ? [...MODEL_NAMES] : values.model!.split(',');
@@ -102,6 +105,7 @@ export async function runTrainBench(argv: string[]): Promise<void> {
   const S = Number(values['steps-per-run']);
   const runs = Number(values.runs);
   const optimizer: OptimizerConfig = { kind: values.optimizer as OptimizerConfig['kind'] };
+  const mixups = values.mixup!.split(',').map(Number);
   for (const device of devices) {
     for (const threads of threadCounts) {
       try {
@@ -118,7 +122,7 @@ export async function runTrainBench(argv: string[]): Promise<void> {
     const software = device === 'webgpu' && softwareVulkan('webgpu', currentEnvironment());
     const tiny = (values.sizes ?? (software ? 'tiny' : 'reference')) === 'tiny';
     const mm = await matmulRate(device, threads, Number(values.matmul ?? (tiny ? TINY.matmul : 2048)));
-    for (const name of names) {
+    for (const name of names) for (const alpha of mixups) {
       const def = MODELS[name as keyof typeof MODELS];
       if (!def) throw new Error(`unknown model ${name}: valid are ${MODEL_NAMES.join(', ')}`);
       const sizes = tiny ? TINY.sizes : def.referenceSizes;
@@ -140,6 +144,7 @@ export async function runTrainBench(argv: string[]): Promise<void> {
         threads,
         embeddingGradient: values['embedding-gradient'] as EmbeddingGradient | 'auto',
         seed: 1,
+        ...(alpha > 0 ? { mixup: alpha } : {}),
       });
       const compileS = (performance.now() - t0) / 1000;
       try {
@@ -172,6 +177,7 @@ export async function runTrainBench(argv: string[]): Promise<void> {
             steps_per_run: S,
             optimizer: optimizer.kind,
             embedding_gradient: model.embeddingGradient,
+            ...(mixups.length > 1 || alpha > 0 ? { mixup: alpha } : {}),
             params: model.parameterCount,
             forward_mflop_per_sample: +(arch.forwardFlops / 1e6).toFixed(2),
             compile_s: +compileS.toFixed(2),

@@ -74,7 +74,7 @@ test('--sweep errors exit with 2 and name the flag: dropout on bag, an unknown n
   const drop = await cli([...BASE, '--sweep', 'dropout=0,0.5'], { cwd: work.dir });
   assert.equal(drop.code, 2);
   assert.match(drop.stderr, /dropout is a hyper-parameter of code2vec only; bag has none/);
-  const unknown = await cli([...BASE, '--sweep', 'mixup=0,1'], { cwd: work.dir });
+  const unknown = await cli([...BASE, '--sweep', 'lr=0,1'], { cwd: work.dir });
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /--sweep: must be one of weightDecay, dropout/);
   const shard = await cli([...BASE, '--sweep', 'weightDecay=0,0.1', '--shard', '0/2'], { cwd: work.dir });

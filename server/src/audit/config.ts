@@ -100,10 +100,15 @@ export interface AuditConfig {
    * run. Absent = off (0 is read as absent, so audits without it keep their keys).
    */
   distill?: number;
+  /**
+   * Mixup on the code vectors (train/mixup.ts): α of λ ~ Beta(α, α). Absent = off (0 is stored
+   * as absent, so that audits without it keep their keys).
+   */
+  mixup?: number;
 }
 
 /** The settings a sweep may vary. */
-export const SWEEP_NAMES = ['weightDecay', 'dropout', 'distill'] as const;
+export const SWEEP_NAMES = ['weightDecay', 'dropout', 'distill', 'mixup'] as const;
 export type SweepName = (typeof SWEEP_NAMES)[number];
 
 /** One axis of a sweep: a setting and its values, in the order given. */
@@ -200,7 +205,7 @@ export const MAX_BATCH_SIZE = 65_536;
 
 /** Every setting a config file or the client may give. */
 export function knownSettings(): Set<string> {
-  return new Set<string>([...Object.keys(DEFAULT_AUDIT_CONFIG), 'language', 'preset', 'weightDecay', 'hyper', 'sweep', 'distill']);
+  return new Set<string>([...Object.keys(DEFAULT_AUDIT_CONFIG), 'language', 'preset', 'weightDecay', 'hyper', 'sweep', 'distill', 'mixup']);
 }
 
 function fail(field: string, message: string): never {
@@ -357,6 +362,7 @@ export function resolveAuditConfig(...layers: AuditConfigInput[]): AuditConfig {
     })(),
     ...mitigationSettings(merged, models),
     ...distillSetting(merged.distill),
+    ...mixupSetting(merged.mixup),
   };
 }
 
@@ -402,10 +408,23 @@ function distillSetting(v: unknown): Pick<AuditConfig, 'distill'> {
   return w > 0 ? { distill: w } : {};
 }
 
-/** One value of a sweep axis: weight decay ≥ 0, dropout in [0, 1), distillation weight in [0, 1] (0 = off). */
+/** `mixup`: α from 0 to MAX_MIXUP_ALPHA; 0 = off (stored as absent). */
+function mixupSetting(v: unknown): Pick<AuditConfig, 'mixup'> {
+  const alpha = v === undefined ? 0 : sweepValue('mixup', 'mixup', v);
+  return alpha > 0 ? { mixup: alpha } : {};
+}
+
+/** The largest mixup α accepted (Beta(α, α) is already concentrated near ½ long before). */
+export const MAX_MIXUP_ALPHA = 100;
+
+/** One value of a sweep axis: weight decay ≥ 0, dropout in [0, 1), distillation weight in [0, 1] (0 = off), mixup α in [0, MAX_MIXUP_ALPHA]. */
 function sweepValue(name: SweepName, field: string, v: unknown): number {
   if (name === 'distill') {
     if (!(typeof v === 'number' && v >= 0 && v <= 1)) fail(field, `distill must be a weight from 0 (off) to 1 (got ${JSON.stringify(v)})`);
+    return v;
+  }
+  if (name === 'mixup') {
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > MAX_MIXUP_ALPHA) fail(field, `mixup must be a number from 0 (off) to ${MAX_MIXUP_ALPHA}, the α of Beta(α, α) (got ${JSON.stringify(v)})`);
     return v;
   }
   const ok = typeof v === 'number' && Number.isFinite(v) && v >= 0 && (name === 'weightDecay' ? v <= 1 : v < 1);

@@ -749,5 +749,6 @@ function reportConfig(c: AuditConfig): AuditReport['config'] {
     ...(c.hyper ? { hyper: c.hyper } : {}),
     ...(c.sweep ? { sweep: c.sweep } : {}),
     ...(c.distill ? { distill: c.distill } : {}),
+    ...(c.mixup ? { mixup: c.mixup } : {}),
   };
 }

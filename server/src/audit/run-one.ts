@@ -230,7 +230,7 @@ export function baseTrainConfig(a: AuditInputs, run: PlannedRun): TrainConfig {
     epochs: c.epochs,
     batchSize: c.batchSize,
     seed: run.seed,
-    modelKey: stableStringify({ model: c.model, preset: c.modelPreset, lr: c.learningRate, seed: run.seed, fold: run.fold, weightDecay: c.weightDecay, hyper: c.hyper, distill: c.distill }),
+    modelKey: stableStringify({ model: c.model, preset: c.modelPreset, lr: c.learningRate, seed: run.seed, fold: run.fold, weightDecay: c.weightDecay, hyper: c.hyper, distill: c.distill, mixup: c.mixup }),
     schedule: { kind: 'constant', lr: c.learningRate },
     checkpoint: { path: a.folder.runFile(run.id, RUN_FILES.checkpoint) },
   };
@@ -238,10 +238,10 @@ export function baseTrainConfig(a: AuditInputs, run: PlannedRun): TrainConfig {
 
 /**
  * The optimizer and hyper-parameter overrides of the audit's models (Adam, with the weight decay
- * and `hyper` of a mitigation setting when set).
+ * and `hyper` of a mitigation setting when set, and mixup's α when set).
  */
-export function modelSettings(c: AuditConfig): { optimizer: OptimizerConfig; hyper?: Record<string, number> } {
-  return { optimizer: { kind: 'adam', ...(c.weightDecay ? { weightDecay: c.weightDecay } : {}) }, ...(c.hyper ? { hyper: { ...c.hyper } } : {}) };
+export function modelSettings(c: AuditConfig): { optimizer: OptimizerConfig; hyper?: Record<string, number>; mixup?: number } {
+  return { optimizer: { kind: 'adam', ...(c.weightDecay ? { weightDecay: c.weightDecay } : {}) }, ...(c.hyper ? { hyper: { ...c.hyper } } : {}), ...(c.mixup ? { mixup: c.mixup } : {}) };
 }
 
 function trainConfig(a: AuditInputs, run: PlannedRun): TrainConfig {

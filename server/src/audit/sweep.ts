@@ -23,13 +23,20 @@ export function sweepSettings(axes: readonly SweepAxis[]): Record<string, number
   return out;
 }
 
-/** The single-setting configuration of one setting: `weightDecay` (absent at 0), `hyper.dropout` and `distill` (absent at 0). */
+/** The single-setting configuration of one setting: `weightDecay`, `hyper.dropout`, `distill` and `mixup` (each absent at 0 but dropout). */
 export function settingConfig(c: AuditConfig, setting: Readonly<Record<string, number>>): AuditConfig {
-  const { sweep, weightDecay, hyper, distill, ...rest } = c;
+  const { sweep, weightDecay, hyper, distill, mixup, ...rest } = c;
   const wd = setting.weightDecay ?? weightDecay ?? 0;
   const dropout = setting.dropout ?? hyper?.dropout;
   const w = setting.distill ?? distill ?? 0;
-  return { ...rest, ...(wd > 0 ? { weightDecay: wd } : {}), ...(dropout !== undefined ? { hyper: { ...hyper, dropout } } : {}), ...(w > 0 ? { distill: w } : {}) };
+  const alpha = setting.mixup ?? mixup ?? 0;
+  return {
+    ...rest,
+    ...(wd > 0 ? { weightDecay: wd } : {}),
+    ...(dropout !== undefined ? { hyper: { ...hyper, dropout } } : {}),
+    ...(w > 0 ? { distill: w } : {}),
+    ...(alpha > 0 ? { mixup: alpha } : {}),
+  };
 }
 
 /** `dropout 0.5, weightDecay 0.001`. */

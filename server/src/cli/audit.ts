@@ -41,7 +41,8 @@ Options:
   --sweep NAME=V1,V2,…     mitigation explorer, repeatable (names: weightDecay, dropout — code2vec only,
                            distill — weight of the clean run's soft labels in the noisy runs' loss),
                            e.g. --sweep dropout=0,0.25,0.5 --sweep weightDecay=0,0.0001: one audit per
-                           combination, and a report comparing noise fit and test F1 with a recommendation
+                           combination, and a report comparing noise fit and test F1 with a recommendation;
+                           also mixup (the α of mixup on the code vectors, 0 = off), e.g. --sweep mixup=0,0.2,1
   --seeds 0,1,2            seeds (one run per kind × level × seed)
   --epochs N               training epochs per run
   --batch-size N           training batch size

@@ -210,6 +210,8 @@ export interface AuditConfigInput {
   sweep?: Record<string, number[]>;
   /** Distillation weight in (0, 1]: noisy runs also learn their seed's clean run's soft labels; absent or 0 = off. */
   distill?: number;
+  /** Mixup on the code vectors: α of λ ~ Beta(α, α); absent or 0 = off. */
+  mixup?: number;
 }
 
 /** The engine's progress of an audit, as `runAudit` reports it. */

@@ -157,6 +157,8 @@ export interface ReportConfig {
   sweep?: { name: string; values: number[] }[];
   /** Distillation weight of the noisy runs (docs/metrics.md § "Mitigation explorer"); absent: off. */
   distill?: number;
+  /** Mixup's α (absent: off). */
+  mixup?: number;
 }
 
 /** The cross-fitted memorization score (docs/metrics.md § "Memorization score (cross-fitted)"). */

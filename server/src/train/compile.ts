@@ -16,6 +16,7 @@ import { DType, GatherGradient, Graph, TensorData, Value, decodeModelProto, emit
 import type { GraphProto } from '../onnx/proto';
 import type { Architecture, ForwardContext } from './architecture';
 import { distillLoss, softTargetTerm, type DistillOptions } from './distill';
+import { MIXUP_NAMES, mixupLoss } from './mixup';
 import { ResolvedOptimizer, optimizerStep, stateSlots } from './optim';
 
 /**
@@ -176,6 +177,8 @@ export interface TrainGraphOptions {
   readonly embeddingGradient: EmbeddingGradient;
   /** Distillation from soft labels (train/distill.ts); absent = off, and the graph is as without the option. */
   readonly distill?: DistillOptions;
+  /** Mixup on the code vectors (train/mixup.ts): adds the inputs `mix_perm`, `mix_lambda`; absent/false = no mixup nodes. */
+  readonly mixup?: boolean;
 }
 
 /**
@@ -186,9 +189,11 @@ export interface TrainGraphOptions {
  * statistics `loss margin p_label correct top1` [S, B].
  *
  * The loss of a step is the weighted mean Σ wᵢℓᵢ / max(Σ wᵢ, 1) of the (label-smoothed)
- * cross-entropies, so padding rows contribute nothing. With `distill`, the graph also takes the
- * soft labels `soft_ids` int32 and `soft_p` [S, B, k] and their weight per step `soft_w` [S], and
- * ℓᵢ is the distillation loss; the statistics stay those of the logits against the labels.
+ * cross-entropies, so padding rows contribute nothing. With `mixup`, also partners `mix_perm`
+ * int32 [S, B] and weights `mix_lambda` [S, B], and the hard-label loss is the mixup loss
+ * (train/mixup.ts). With `distill`, also the soft labels `soft_ids` int32 and `soft_p` [S, B, k]
+ * and their weight per step `soft_w` [S], and ℓᵢ is the distillation loss of the hard-label loss
+ * (train/distill.ts). The statistics stay those of the unmixed logits against the own label.
  */
 export function buildTrainGraph(arch: Architecture, opt: TrainGraphOptions): Graph {
   const g = new Graph(`${arch.name}_train`);
@@ -206,6 +211,7 @@ export function buildTrainGraph(arch: Architecture, opt: TrainGraphOptions): Gra
   const masksAll = arch.dropouts.map((d) => g.input(NAMES.mask(d.name), 'bool', ['steps', B, ...d.shape]));
   const distill = opt.distill;
   const softAll = distill ? { ids: g.input(NAMES.softIds, 'int32', ['steps', B, distill.k]), p: g.input(NAMES.softP, 'float32', ['steps', B, distill.k]), w: g.input(NAMES.softW, 'float32', ['steps']) } : undefined;
+  const mixAll = opt.mixup ? { perm: g.input(MIXUP_NAMES.perm, 'int32', ['steps', B]), lambda: g.input(MIXUP_NAMES.lambda, 'float32', ['steps', B]) } : undefined;
   const tables = new Set<string>();
 
   const { carried, scans } = o.loop(g, {
@@ -224,17 +230,21 @@ export function buildTrainGraph(arch: Architecture, opt: TrainGraphOptions): Gra
       const labels = at(labelsAll);
       const weight = at(weightAll);
       const { logits, lookups } = forward(arch, p, feats, dropout);
-      const { loss: hard, logProbs } = nn.softmaxCrossEntropy(logits, labels, { labelSmoothing: opt.labelSmoothing });
-      let perSample = hard;
-      // Distillation (train/distill.ts): (1 − w)·CE + w·T²·H(q, softmax(z/T)), q the step's soft labels.
-      if (distill && softAll) perSample = distillLoss(hard, softTargetTerm(logits, at(softAll.ids), at(softAll.p), distill.temperature), at(softAll.w), distill.temperature);
+      const { loss: ownLoss, logProbs } = nn.softmaxCrossEntropy(logits, labels, { labelSmoothing: opt.labelSmoothing });
+      // Mixup (train/mixup.ts) replaces the hard-label loss by the mixed one; the stats below keep the unmixed logits.
+      const hard = mixAll ? mixupLoss(logits, labels, at(mixAll.perm), at(mixAll.lambda), opt.labelSmoothing) : ownLoss;
+      // Distillation (train/distill.ts): (1 − w)·hard + w·T²·H(q, softmax(z/T)), q the step's soft
+      // labels of each sample's own (unmixed) input.
+      const perSample = distill && softAll ? distillLoss(hard, softTargetTerm(logits, at(softAll.ids), at(softAll.p), distill.temperature), at(softAll.w), distill.temperature) : hard;
       const total = o.div(o.reduceSum(o.mul(perSample, weight), undefined, false), o.max(o.reduceSum(weight, undefined, false), 1));
       // With label smoothing the training loss differs from −log p_y; the stats always report −log p_y.
       const stats = sampleStats(logits, logProbs, labels);
 
       for (const l of lookups) tables.add(l.table);
       const dense = arch.params.filter((s) => !tables.has(s.name));
-      const grads = gradients(total, [...dense.map((s) => p[s.name]!), ...lookups.map((l) => l.rows)], { unreached: 'error' });
+      // Mixup's partner Gather has unique indices: the device's strategy sums them exactly.
+      const gradOptions = { unreached: 'error', ...(mixAll ? { gatherGradient: opt.embeddingGradient } : {}) } as const;
+      const grads = gradients(total, [...dense.map((s) => p[s.name]!), ...lookups.map((l) => l.rows)], gradOptions);
       const gradOf: Record<string, Value> = {};
       dense.forEach((s, i) => (gradOf[s.name] = grads[i]!));
       for (const t of tables) {

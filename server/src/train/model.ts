@@ -30,6 +30,7 @@ import {
 } from './compile';
 import { distillOptions, type DistillOptions } from './distill';
 import { fillDropoutMask, initParam } from './init';
+import { MIXUP_NAMES, drawMixup } from './mixup';
 import { ResolvedOptimizer, biasCorrections, resolveOptimizer, stateSlots } from './optim';
 import { Rng } from '../util/rng';
 import type { Batch, EmbeddingGradientResult, EvalStats, InputEmbeddings, ModelState, OptimizerConfig, ProbeResult, SampleStats, TrainableModel } from './types';
@@ -49,6 +50,8 @@ export interface CompileModelOptions {
   readonly stepsPerRun?: number;
   /** Label smoothing ε of the training loss (default 0). */
   readonly labelSmoothing?: number;
+  /** Mixup's α (train/mixup.ts): λ ~ Beta(α, α) per row; absent or 0 = no mixup (default). */
+  readonly mixup?: number;
   /**
    * onnxruntime intra-op threads (default: available parallelism − 1, at least 1: one core stays
    * free for the Node thread that builds batches and dropout masks, and for the editor). With one
@@ -101,6 +104,8 @@ export class CompiledModel implements TrainableModel {
   private maskBuffers: Uint8Array[] | undefined;
   /** The train graph's distillation term, when it has one. */
   private distill: DistillOptions | undefined;
+  /** Mixup's α and the seed of its draws (train/mixup.ts), when on. */
+  private mixup: { alpha: number; seed: number } | undefined;
 
   private constructor(
     readonly arch: Architecture,
@@ -123,6 +128,8 @@ export class CompiledModel implements TrainableModel {
     if (!Number.isInteger(threads) || threads < 1) throw configError('threads', `must be a positive integer (got ${threads})`);
     const labelSmoothing = options.labelSmoothing ?? 0;
     if (!(labelSmoothing >= 0 && labelSmoothing < 1)) throw configError('labelSmoothing', `must be in [0, 1) (got ${labelSmoothing})`);
+    const mixup = options.mixup ?? 0;
+    if (!(Number.isFinite(mixup) && mixup >= 0)) throw configError('mixup', `must be a number ≥ 0 (got ${mixup})`);
     const optimizer = resolveOptimizer(options.optimizer);
     const distill = options.distill ? distillOptions(options.distill, arch.classes) : undefined;
     const requested = parseDevice(options.device ?? 'auto');
@@ -132,7 +139,7 @@ export class CompiledModel implements TrainableModel {
     const strategyOf = (d: ConcreteDevice): EmbeddingGradient => (options.embeddingGradient && options.embeddingGradient !== 'auto' ? options.embeddingGradient : embeddingGradientFor(d, strategyThreads));
 
     const open = async (device: string, strategy: EmbeddingGradient): Promise<Session> => {
-      const graph = buildTrainGraph(arch, { optimizer, batchSize, labelSmoothing, embeddingGradient: strategy, ...(distill ? { distill } : {}) });
+      const graph = buildTrainGraph(arch, { optimizer, batchSize, labelSmoothing, embeddingGradient: strategy, ...(distill ? { distill } : {}), ...(mixup > 0 ? { mixup: true } : {}) });
       const outputs = graph.outputs.map((v) => v.name).filter((n) => n.endsWith('_next'));
       return createSession(emitTrainModel(graph), { device, intraOpThreads: threads, deviceOutputs: outputs, name: graph.name, log: options.log });
     };
@@ -151,6 +158,7 @@ export class CompiledModel implements TrainableModel {
     }
     const model = new CompiledModel(arch, session, optimizer, batchSize, stepsPerRun, threads, strategy, options.source);
     model.distill = distill;
+    if (mixup > 0) model.mixup = { alpha: mixup, seed: options.seed ?? 0 };
     const rng = new Rng(options.seed ?? 0);
     for (const p of arch.params) {
       model.tensors.set(NAMES.param(p.name), Tensor.fromData({ dtype: 'float32', dims: [...p.shape], data: initParam(p, rng) }));
@@ -245,6 +253,7 @@ export class CompiledModel implements TrainableModel {
     }
     this.arch.dropouts.forEach((d, i) => (feeds[NAMES.mask(d.name)] = { dtype: 'bool', dims: [S, B, ...d.shape], data: masks[i]! }));
     if (this.distill) Object.assign(feeds, softFeeds(chunk, B, this.distill));
+    if (this.mixup) Object.assign(feeds, this.mixupFeeds(chunk, B));
 
     let result: Record<string, Tensor>;
     try {
@@ -271,6 +280,19 @@ export class CompiledModel implements TrainableModel {
         top1: (top1 as Int32Array).slice(at, at + rows),
       };
     });
+  }
+
+  /** Mixup's partners and weights [S, B] of a run, drawn per global step (train/mixup.ts). */
+  private mixupFeeds(chunk: Batch[], B: number): Record<string, TensorData> {
+    const { alpha, seed } = this.mixup!;
+    const S = chunk.length;
+    const perm = new Int32Array(S * B);
+    const lambda = new Float32Array(S * B);
+    chunk.forEach((b, s) => drawMixup(alpha, seed, this.step + s, b.labels.length, perm.subarray(s * B, (s + 1) * B), lambda.subarray(s * B, (s + 1) * B)));
+    return {
+      [MIXUP_NAMES.perm]: { dtype: 'int32', dims: [S, B], data: perm },
+      [MIXUP_NAMES.lambda]: { dtype: 'float32', dims: [S, B], data: lambda },
+    };
   }
 
   /**
