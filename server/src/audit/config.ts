@@ -94,10 +94,16 @@ export interface AuditConfig {
    * these axes, in order (the first axis varies slowest); the first setting is the baseline.
    */
   sweep?: SweepAxis[];
+  /**
+   * Early stopping on the validation split (docs/metrics.md § "Mitigation explorer"): a run stops
+   * after this many evaluations in a row without a better validation accuracy; its numbers are
+   * those of the model at the stopping epoch. Absent = off (0 is written as absent).
+   */
+  earlyStopping?: number;
 }
 
 /** The settings a sweep may vary. */
-export const SWEEP_NAMES = ['weightDecay', 'dropout'] as const;
+export const SWEEP_NAMES = ['weightDecay', 'dropout', 'earlyStopping'] as const;
 export type SweepName = (typeof SWEEP_NAMES)[number];
 
 /** One axis of a sweep: a setting and its values, in the order given. */
@@ -194,7 +200,7 @@ export const MAX_BATCH_SIZE = 65_536;
 
 /** Every setting a config file or the client may give. */
 export function knownSettings(): Set<string> {
-  return new Set<string>([...Object.keys(DEFAULT_AUDIT_CONFIG), 'language', 'preset', 'weightDecay', 'hyper', 'sweep']);
+  return new Set<string>([...Object.keys(DEFAULT_AUDIT_CONFIG), 'language', 'preset', 'weightDecay', 'hyper', 'sweep', 'earlyStopping']);
 }
 
 function fail(field: string, message: string): never {
@@ -353,8 +359,8 @@ export function resolveAuditConfig(...layers: AuditConfigInput[]): AuditConfig {
   };
 }
 
-/** `weightDecay`, `hyper` and `sweep`, each only when it changes something (keys stay as they were). */
-function mitigationSettings(merged: Record<string, unknown>, models: readonly ModelName[]): Pick<AuditConfig, 'weightDecay' | 'hyper' | 'sweep'> {
+/** `weightDecay`, `hyper`, `sweep` and `earlyStopping`, each only when it changes something (keys stay as they were). */
+function mitigationSettings(merged: Record<string, unknown>, models: readonly ModelName[]): Pick<AuditConfig, 'weightDecay' | 'hyper' | 'sweep' | 'earlyStopping'> {
   const wd = merged.weightDecay === undefined ? 0 : sweepValue('weightDecay', 'weightDecay', merged.weightDecay);
   const hyper = hyperOf(merged.hyper, models);
   const sweep = merged.sweep === undefined ? undefined : sweepAxes(merged.sweep, 'sweep');
@@ -362,7 +368,8 @@ function mitigationSettings(merged: Record<string, unknown>, models: readonly Mo
     if (models.length > 1) fail('sweep', `a sweep audits one model; several models (${models.join(', ')}) with a sweep are not supported yet`);
     if (sweep.some((a) => a.name === 'dropout')) requireDropout('sweep', models);
   }
-  return { ...(wd > 0 ? { weightDecay: wd } : {}), ...(hyper ? { hyper } : {}), ...(sweep ? { sweep } : {}) };
+  const patience = merged.earlyStopping === undefined ? 0 : sweepValue('earlyStopping', 'earlyStopping', merged.earlyStopping);
+  return { ...(wd > 0 ? { weightDecay: wd } : {}), ...(hyper ? { hyper } : {}), ...(sweep ? { sweep } : {}), ...(patience > 0 ? { earlyStopping: patience } : {}) };
 }
 
 /**
@@ -370,7 +377,7 @@ function mitigationSettings(merged: Record<string, unknown>, models: readonly Mo
  * registry itself is not imported here, since the extension reads this module and must not load
  * the trainer).
  */
-export const DROPOUT_MODELS: readonly ModelName[] = ['code2vec'];
+export const DROPOUT_MODELS: readonly ModelName[] = ['bag', 'code2vec', 'transformer'];
 
 function requireDropout(field: string, models: readonly ModelName[]): void {
   const have = DROPOUT_MODELS;
@@ -389,8 +396,12 @@ function hyperOf(v: unknown, models: readonly ModelName[]): AuditConfig['hyper']
   return { dropout: sweepValue('dropout', 'hyper.dropout', o.dropout) };
 }
 
-/** One value of a sweep axis: weight decay ≥ 0, dropout in [0, 1). */
+/** One value of a sweep axis: weight decay ≥ 0, dropout in [0, 1), early-stopping patience an integer ≥ 0 (0 = off). */
 function sweepValue(name: SweepName, field: string, v: unknown): number {
+  if (name === 'earlyStopping') {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > MAX_EPOCHS) fail(field, `earlyStopping must be an integer from 0 (off) to ${MAX_EPOCHS}: the evaluations without a better validation accuracy before a run stops (got ${JSON.stringify(v)})`);
+    return v;
+  }
   const ok = typeof v === 'number' && Number.isFinite(v) && v >= 0 && (name === 'weightDecay' ? v <= 1 : v < 1);
   if (!ok) fail(field, `${name} must be a number ${name === 'weightDecay' ? 'from 0 to 1' : 'from 0 to below 1'} (got ${JSON.stringify(v)})`);
   return v as number;

@@ -718,5 +718,6 @@ function reportConfig(c: AuditConfig): AuditReport['config'] {
     ...(c.weightDecay ? { weightDecay: c.weightDecay } : {}),
     ...(c.hyper ? { hyper: c.hyper } : {}),
     ...(c.sweep ? { sweep: c.sweep } : {}),
+    ...(c.earlyStopping ? { earlyStopping: c.earlyStopping } : {}),
   };
 }

@@ -23,12 +23,18 @@ export function sweepSettings(axes: readonly SweepAxis[]): Record<string, number
   return out;
 }
 
-/** The single-setting configuration of one setting: `weightDecay` (absent at 0) and `hyper.dropout`. */
+/** The single-setting configuration of one setting: `weightDecay` (absent at 0), `hyper.dropout` and `earlyStopping` (absent at 0). */
 export function settingConfig(c: AuditConfig, setting: Readonly<Record<string, number>>): AuditConfig {
-  const { sweep, weightDecay, hyper, ...rest } = c;
+  const { sweep, weightDecay, hyper, earlyStopping, ...rest } = c;
   const wd = setting.weightDecay ?? weightDecay ?? 0;
   const dropout = setting.dropout ?? hyper?.dropout;
-  return { ...rest, ...(wd > 0 ? { weightDecay: wd } : {}), ...(dropout !== undefined ? { hyper: { ...hyper, dropout } } : {}) };
+  const patience = setting.earlyStopping ?? earlyStopping ?? 0;
+  return {
+    ...rest,
+    ...(wd > 0 ? { weightDecay: wd } : {}),
+    ...(dropout !== undefined ? { hyper: { ...hyper, dropout } } : {}),
+    ...(patience > 0 ? { earlyStopping: patience } : {}),
+  };
 }
 
 /** `dropout 0.5, weightDecay 0.001`. */

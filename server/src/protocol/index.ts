@@ -208,6 +208,8 @@ export interface AuditConfigInput {
   hyper?: { dropout?: number };
   /** The mitigation explorer: `{ dropout: [0, 0.25], weightDecay: [0, 0.0001] }`, one audit per combination. */
   sweep?: Record<string, number[]>;
+  /** Early stopping on the validation split: patience in evaluations (integer ≥ 1); absent or 0 = off. */
+  earlyStopping?: number;
 }
 
 /** The engine's progress of an audit, as `runAudit` reports it. */
