@@ -379,6 +379,18 @@ function mitigationSettings(merged: Record<string, unknown>, models: readonly Mo
  */
 export const DROPOUT_MODELS: readonly ModelName[] = ['bag', 'code2vec', 'transformer'];
 
+/**
+ * The models whose presets have no dropout (it is an optional hyper-parameter, 0 = none): for
+ * them `dropout 0` is the model as it is, and is written as absent, so that the baseline of a
+ * dropout sweep is the plain audit (same key, reused). A unit test checks this against the registry.
+ */
+export const DROPOUT_OFF_MODELS: readonly ModelName[] = ['bag', 'transformer'];
+
+/** Whether `dropout` leaves every one of `models` as it is (see DROPOUT_OFF_MODELS). */
+export function dropoutIsOff(dropout: number, models: readonly ModelName[]): boolean {
+  return dropout === 0 && models.every((m) => DROPOUT_OFF_MODELS.includes(m));
+}
+
 function requireDropout(field: string, models: readonly ModelName[]): void {
   const have = DROPOUT_MODELS;
   const lacking = models.filter((m) => !have.includes(m));
@@ -393,7 +405,8 @@ function hyperOf(v: unknown, models: readonly ModelName[]): AuditConfig['hyper']
   if (other !== undefined) fail(`hyper.${other}`, 'unknown hyper-parameter; the one accepted is dropout');
   if (o.dropout === undefined) return undefined;
   requireDropout('hyper.dropout', models);
-  return { dropout: sweepValue('dropout', 'hyper.dropout', o.dropout) };
+  const dropout = sweepValue('dropout', 'hyper.dropout', o.dropout);
+  return dropoutIsOff(dropout, models) ? undefined : { dropout };
 }
 
 /** One value of a sweep axis: weight decay ≥ 0, dropout in [0, 1), early-stopping patience an integer ≥ 0 (0 = off). */

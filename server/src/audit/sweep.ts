@@ -8,7 +8,7 @@
 import type { AuditProgress } from '../protocol';
 import type { AuditReport, RunReport, SweepLevel, SweepSetting } from '../protocol/report';
 import { meanOf, noiseGroups } from '../report/shared/aggregate';
-import type { AuditConfig, SweepAxis } from './config';
+import { dropoutIsOff, type AuditConfig, type SweepAxis } from './config';
 import { runParts, type ModelOutcome, type SingleAudit } from './models';
 import { AUDIT_FILES } from './runs-store';
 
@@ -23,7 +23,10 @@ export function sweepSettings(axes: readonly SweepAxis[]): Record<string, number
   return out;
 }
 
-/** The single-setting configuration of one setting: `weightDecay` (absent at 0), `hyper.dropout` and `earlyStopping` (absent at 0). */
+/**
+ * The single-setting configuration of one setting: `weightDecay` (absent at 0), `hyper.dropout`
+ * (absent at 0 for a model without dropout in its presets) and `earlyStopping` (absent at 0).
+ */
 export function settingConfig(c: AuditConfig, setting: Readonly<Record<string, number>>): AuditConfig {
   const { sweep, weightDecay, hyper, earlyStopping, ...rest } = c;
   const wd = setting.weightDecay ?? weightDecay ?? 0;
@@ -32,7 +35,7 @@ export function settingConfig(c: AuditConfig, setting: Readonly<Record<string, n
   return {
     ...rest,
     ...(wd > 0 ? { weightDecay: wd } : {}),
-    ...(dropout !== undefined ? { hyper: { ...hyper, dropout } } : {}),
+    ...(dropout !== undefined && !dropoutIsOff(dropout, [c.model]) ? { hyper: { ...hyper, dropout } } : {}),
     ...(patience > 0 ? { earlyStopping: patience } : {}),
   };
 }

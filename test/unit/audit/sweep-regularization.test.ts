@@ -5,7 +5,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseSweepFlags, resolveAuditConfig } from '../../../server/src/audit/config';
+import { DROPOUT_OFF_MODELS, parseSweepFlags, resolveAuditConfig } from '../../../server/src/audit/config';
+import { MODEL_NAMES, MODELS } from '../../../models/registry';
+import type { ModelDefinition } from '../../../models/common';
 import { settingConfig, sweepSettings } from '../../../server/src/audit/sweep';
 import { isEngineError } from '../../../server/src/errors';
 
@@ -16,7 +18,25 @@ test('dropout is accepted for bag and the transformer, as a setting and as a swe
   assert.deepEqual(resolveAuditConfig({ model: 'transformer', hyper: { dropout: 0.25 } }).hyper, { dropout: 0.25 });
   const c = resolveAuditConfig({ sweep: parseSweepFlags(['dropout=0,0.5']) });
   assert.equal(c.model, 'bag');
-  assert.deepEqual(sweepSettings(c.sweep!).map((s) => settingConfig(c, s).hyper), [{ dropout: 0 }, { dropout: 0.5 }]);
+  assert.deepEqual(sweepSettings(c.sweep!).map((s) => settingConfig(c, s).hyper), [undefined, { dropout: 0.5 }]);
+});
+
+test('dropout 0 is written as absent for the models without dropout in their presets (the baseline is the plain audit), kept for code2vec', () => {
+  assert.deepEqual(resolveAuditConfig({ hyper: { dropout: 0 } }), resolveAuditConfig());
+  assert.deepEqual(resolveAuditConfig({ model: 'transformer', hyper: { dropout: 0 } }), resolveAuditConfig({ model: 'transformer' }));
+  const c = resolveAuditConfig({ sweep: { dropout: [0, 0.5] } });
+  assert.deepEqual(settingConfig(c, { dropout: 0 }), resolveAuditConfig());
+  assert.deepEqual(resolveAuditConfig({ model: 'code2vec', hyper: { dropout: 0 } }).hyper, { dropout: 0 });
+  const c2v = resolveAuditConfig({ model: 'code2vec', sweep: { dropout: [0, 0.5] } });
+  assert.deepEqual(settingConfig(c2v, { dropout: 0 }).hyper, { dropout: 0 });
+});
+
+test('DROPOUT_OFF_MODELS: exactly the models with an optional dropout whose "off" is 0 and no preset dropout', () => {
+  const off = MODEL_NAMES.filter((m) => {
+    const def = MODELS[m] as ModelDefinition<object>;
+    return def.optionalHyper?.['dropout'] === 0 && Object.values(def.presets).every((h) => !('dropout' in h));
+  });
+  assert.deepEqual([...DROPOUT_OFF_MODELS], off);
 });
 
 test('earlyStopping: a patience ≥ 1 is kept; 0 or absent leaves the config as it was; others are refused naming the field', () => {
