@@ -67,6 +67,8 @@ test('--sweep earlyStopping=0,1: the baseline is the plain audit; the other sett
   const flag = await cli([...BASE, '--early-stopping', '1'], { cwd: work.dir });
   assert.equal(flag.code, 0, flag.stderr);
   assert.equal((JSON.parse(flag.stdout) as AuditReport).runId, early!.runId, '--early-stopping 1 is that setting\'s audit');
+  const text = await cli([...BASE.filter((a) => a !== '--format' && a !== 'json'), '--early-stopping', '1'], { cwd: work.dir });
+  assert.match(text.stdout, /early stopping \(patience 1, validation F1\): .*stopped at epoch \d \(best \d\)/);
 });
 
 test('--sweep dropout=0,0.5 on bag (the default model): dropout 0 is the plain audit, 0.5 an audit of its own', async () => {
