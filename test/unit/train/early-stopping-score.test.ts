@@ -4,10 +4,11 @@
  * is better, and a score that is the accuracy of those classes runs exactly as `val_acc` does.
  */
 import assert from 'node:assert/strict';
+import * as path from 'node:path';
 import { test } from 'node:test';
 import { ERROR_CODES, isEngineError } from '../../../server/src/errors';
-import { runFingerprint, train } from '../../../server/src/train/trainer';
-import { config, setup } from './trainer-helpers';
+import { resume, runFingerprint, train } from '../../../server/src/train/trainer';
+import { assertSameDynamics, assertSameState, config, setup, tempDir } from './trainer-helpers';
 
 test('val_score: a scripted score stops the run `patience` evaluations after its best', async () => {
   const s = setup();
@@ -46,4 +47,26 @@ test('val_score needs a score function; the function is not part of the fingerpr
   assert.equal(a, b);
   assert.notEqual(a, runFingerprint(m, s.data, config({ earlyStopping: { metric: 'val_score', patience: 2, score: () => 0 } })));
   assert.notEqual(a, runFingerprint(m, s.data, config()));
+});
+
+test('val_score: a run cancelled after an epoch and resumed stops where the uninterrupted one does, bit for bit', async () => {
+  const s = setup();
+  const labels = s.data.val!.labels;
+  // Validation accuracy rounded to a tenth: ties make the run stop early.
+  const score = (top1: Int32Array): number => Math.round((10 * top1.reduce((k, c, i) => k + (c === labels[i] ? 1 : 0), 0)) / labels.length) / 10;
+  const c = config({ epochs: 10, earlyStopping: { metric: 'val_score', patience: 2, score }, checkpoint: { path: path.join(tempDir(), 'ckpt.bin') } });
+  const refModel = s.model();
+  const ref = await train(refModel, s.data, { ...c, checkpoint: undefined });
+  assert.equal(ref.final.stoppedEarly, true, 'the fixture stops early');
+  const ac = new AbortController();
+  const stopAfterEpoch1 = (curve: { epoch: number }): void => {
+    if (curve.epoch === 1) ac.abort();
+  };
+  await assert.rejects(train(s.model(), s.data, c, { signal: ac.signal, onEpochEnd: stopAfterEpoch1 }), (e) => isEngineError(e) && e.code === ERROR_CODES.CANCELLED);
+  const again = s.model({ seed: 99 });
+  const r = await resume(again, s.data, c);
+  assert.deepEqual([r.final.epochs, r.final.bestEpoch, r.final.stoppedEarly], [ref.final.epochs, ref.final.bestEpoch, true]);
+  assert.deepEqual(r.curves, ref.curves);
+  assertSameDynamics(r.dynamics, ref.dynamics);
+  await assertSameState(again, refModel);
 });
