@@ -10,6 +10,11 @@
  * that uses those words, while a label that has nothing to do with its body (a shuffled one)
  * must be memorized. Without it such names are only learnable by memorizing them, like the noise
  * (docs/metrics.md § "The name head").
+ *
+ * With `dropout` = r > 0 (a mitigation setting; absent in the presets, 0 = off) the code vector is
+ * dropped out elementwise during training, inverted (h·m/(1 − r), m a keep-mask of shape [d]
+ * drawn per sample and step), before both heads; evaluation uses h unchanged. With r = 0 there is
+ * no dropout site, so the graphs, and every number, are those of the model without the setting.
  */
 import { EngineError, ERROR_CODES } from '../server/src/errors';
 import { nn, ops as o, tensor, type TensorData } from '../server/src/onnx';
@@ -25,6 +30,8 @@ export interface BagHyper {
   tokens: number;
   /** 1: label output vectors include the mean embedding of the label's subtokens (module comment); 0: a plain linear head. */
   nameHead: number;
+  /** Dropout rate on the code vector h during training (module comment); absent or 0: none. */
+  dropout?: number;
 }
 
 /** Subtokens of a label used by the name head (longer names keep their first ones). */
@@ -38,6 +45,8 @@ export function buildBag(sizes: VocabSizes, h: BagHyper): Architecture {
   const C = sizes.labels;
   if (h.nameHead !== 0 && h.nameHead !== 1) throw new EngineError(ERROR_CODES.CONFIG, `model bag: nameHead must be 0 or 1 (got ${String(h.nameHead)})`, { field: 'model.nameHead' });
   const names = h.nameHead === 1 ? nameTable(sizes) : null;
+  const rate = h.dropout ?? 0;
+  if (!(rate >= 0 && rate < 1)) throw new EngineError(ERROR_CODES.CONFIG, `model bag: dropout must be in [0, 1) (got ${String(h.dropout)})`, { field: 'model.dropout' });
   return {
     name: 'bag',
     classes: C,
@@ -48,14 +57,15 @@ export function buildBag(sizes: VocabSizes, h: BagHyper): Architecture {
       { name: 'b', shape: [C], init: { kind: 'const', value: 0 }, decay: false },
     ],
     features: [{ name: 'tokens', dtype: 'int32', shape: [T] }],
-    dropouts: [],
-    forward({ params: p, features, embed, embedFixed }) {
+    dropouts: rate > 0 ? [{ name: 'code', shape: [d], rate }] : [],
+    forward({ params: p, features, dropout, embed, embedFixed }) {
       const ids = features.tokens!;
       const real = notPadding(ids);
       const x = embed('tokens', 'emb', ids, real); // [B, T, d]
       // On [B·T, d] rows, so that the gradient of att is one product rather than B summed ones.
       const scores = o.reshape(o.matmul(o.reshape(x, [-1, d]), p.att!), [-1, T]); // [B, T]
-      const pooled = maskedAttentionPool(scores, real, x);
+      const code = dropout?.code;
+      const pooled = code ? nn.dropout(maskedAttentionPool(scores, real, x), code.mask, code.rate) : maskedAttentionPool(scores, real, x);
       const logits = nn.linear(pooled, p.W!, p.b!);
       if (!names) return logits;
       // n = Σ_l w[c,l]·emb[ids[c,l]] as [C,1,L]·[C,L,d]; w = 1/|subtokens of c| on real slots, 0 on padding.
@@ -106,6 +116,7 @@ export const bag: ModelDefinition<BagHyper> = {
     names: { dim: 64, tokens: 64, nameHead: 1 },
   },
   defaultPreset: 'reference',
+  optionalHyper: { dropout: 0 },
   referenceSizes: { tokens: 20_000, paths: 0, labels: 10_000 },
   build: buildBag,
 };

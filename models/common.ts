@@ -19,6 +19,11 @@ export interface ModelDefinition<H extends object> {
   /** Named hyper-parameter sets; `reference` is the published/benchmark size. */
   readonly presets: Readonly<Record<string, H>>;
   readonly defaultPreset: string;
+  /**
+   * Hyper-parameters the presets leave out, with the value that means "off" (e.g. `dropout: 0`):
+   * they may be overridden like the presets' own, and a build without them behaves as before.
+   */
+  readonly optionalHyper?: Readonly<Record<string, number>>;
   /** Vocabulary sizes of the reference benchmark. */
   readonly referenceSizes: VocabSizes;
   /** Builds the architecture for a dataset's vocabulary sizes. */

@@ -46,10 +46,17 @@ export function buildArchitecture(name: string, sizes: VocabSizes, preset?: stri
   const p = preset ?? def.defaultPreset;
   const base = def.presets[p];
   if (!base) throw new EngineError(ERROR_CODES.CONFIG, `model ${name} has no preset '${p}': valid presets are ${Object.keys(def.presets).join(', ')}`, { field: 'preset' });
+  const valid = [...Object.keys(base), ...Object.keys(def.optionalHyper ?? {})];
   for (const k of Object.keys(hyper)) {
-    if (!(k in base)) throw new EngineError(ERROR_CODES.CONFIG, `model ${name} has no hyper-parameter '${k}': valid ones are ${Object.keys(base).join(', ')}`, { field: `model.${k}` });
+    if (!valid.includes(k)) throw new EngineError(ERROR_CODES.CONFIG, `model ${name} has no hyper-parameter '${k}': valid ones are ${valid.join(', ')}`, { field: `model.${k}` });
   }
   return def.build(sizes, { ...base, ...hyper });
+}
+
+/** The hyper-parameters a model accepts: its presets' and its optional ones (`optionalHyper`). */
+export function hyperNames(def: ModelDefinition<object>): string[] {
+  const fromPresets = Object.values(def.presets).flatMap((h) => Object.keys(h));
+  return [...new Set([...fromPresets, ...Object.keys(def.optionalHyper ?? {})])];
 }
 
 /** Creates a built-in model compiled for training (see the module comment for an example). */

@@ -39,7 +39,7 @@ export const CONFIG_FIELDS = [
 ] as const satisfies readonly (keyof AuditConfigInput)[];
 
 /** Engine config fields the settings leave to the config file and CLI: the mitigation explorer's. */
-const FILE_ONLY_FIELDS = ['weightDecay', 'hyper', 'sweep', 'distill', 'mixup'] as const satisfies readonly (keyof AuditConfigInput)[];
+const FILE_ONLY_FIELDS = ['weightDecay', 'hyper', 'sweep', 'distill', 'mixup', 'earlyStopping'] as const satisfies readonly (keyof AuditConfigInput)[];
 
 /** Fails to compile when the engine's config gains a field the settings do not mirror. */
 type AssertNever<T extends never> = T;

@@ -105,10 +105,16 @@ export interface AuditConfig {
    * as absent, so that audits without it keep their keys).
    */
   mixup?: number;
+  /**
+   * Early stopping on the validation split (docs/metrics.md § "Mitigation explorer"): a run stops
+   * after this many evaluations in a row without a better validation F1; its numbers are
+   * those of the model at the stopping epoch. Absent = off (0 is written as absent).
+   */
+  earlyStopping?: number;
 }
 
 /** The settings a sweep may vary. */
-export const SWEEP_NAMES = ['weightDecay', 'dropout', 'distill', 'mixup'] as const;
+export const SWEEP_NAMES = ['weightDecay', 'dropout', 'distill', 'mixup', 'earlyStopping'] as const;
 export type SweepName = (typeof SWEEP_NAMES)[number];
 
 /** One axis of a sweep: a setting and its values, in the order given. */
@@ -205,7 +211,7 @@ export const MAX_BATCH_SIZE = 65_536;
 
 /** Every setting a config file or the client may give. */
 export function knownSettings(): Set<string> {
-  return new Set<string>([...Object.keys(DEFAULT_AUDIT_CONFIG), 'language', 'preset', 'weightDecay', 'hyper', 'sweep', 'distill', 'mixup']);
+  return new Set<string>([...Object.keys(DEFAULT_AUDIT_CONFIG), 'language', 'preset', 'weightDecay', 'hyper', 'sweep', 'distill', 'mixup', 'earlyStopping']);
 }
 
 function fail(field: string, message: string): never {
@@ -366,8 +372,8 @@ export function resolveAuditConfig(...layers: AuditConfigInput[]): AuditConfig {
   };
 }
 
-/** `weightDecay`, `hyper` and `sweep`, each only when it changes something (keys stay as they were). */
-function mitigationSettings(merged: Record<string, unknown>, models: readonly ModelName[]): Pick<AuditConfig, 'weightDecay' | 'hyper' | 'sweep'> {
+/** `weightDecay`, `hyper`, `sweep` and `earlyStopping`, each only when it changes something (keys stay as they were). */
+function mitigationSettings(merged: Record<string, unknown>, models: readonly ModelName[]): Pick<AuditConfig, 'weightDecay' | 'hyper' | 'sweep' | 'earlyStopping'> {
   const wd = merged.weightDecay === undefined ? 0 : sweepValue('weightDecay', 'weightDecay', merged.weightDecay);
   const hyper = hyperOf(merged.hyper, models);
   const sweep = merged.sweep === undefined ? undefined : sweepAxes(merged.sweep, 'sweep');
@@ -375,7 +381,8 @@ function mitigationSettings(merged: Record<string, unknown>, models: readonly Mo
     if (models.length > 1) fail('sweep', `a sweep audits one model; several models (${models.join(', ')}) with a sweep are not supported yet`);
     if (sweep.some((a) => a.name === 'dropout')) requireDropout('sweep', models);
   }
-  return { ...(wd > 0 ? { weightDecay: wd } : {}), ...(hyper ? { hyper } : {}), ...(sweep ? { sweep } : {}) };
+  const patience = merged.earlyStopping === undefined ? 0 : sweepValue('earlyStopping', 'earlyStopping', merged.earlyStopping);
+  return { ...(wd > 0 ? { weightDecay: wd } : {}), ...(hyper ? { hyper } : {}), ...(sweep ? { sweep } : {}), ...(patience > 0 ? { earlyStopping: patience } : {}) };
 }
 
 /**
@@ -383,7 +390,19 @@ function mitigationSettings(merged: Record<string, unknown>, models: readonly Mo
  * registry itself is not imported here, since the extension reads this module and must not load
  * the trainer).
  */
-export const DROPOUT_MODELS: readonly ModelName[] = ['code2vec'];
+export const DROPOUT_MODELS: readonly ModelName[] = ['bag', 'code2vec', 'transformer'];
+
+/**
+ * The models whose presets have no dropout (it is an optional hyper-parameter, 0 = none): for
+ * them `dropout 0` is the model as it is, and is written as absent, so that the baseline of a
+ * dropout sweep is the plain audit (same key, reused). A unit test checks this against the registry.
+ */
+export const DROPOUT_OFF_MODELS: readonly ModelName[] = ['bag', 'transformer'];
+
+/** Whether `dropout` leaves every one of `models` as it is (see DROPOUT_OFF_MODELS). */
+export function dropoutIsOff(dropout: number, models: readonly ModelName[]): boolean {
+  return dropout === 0 && models.every((m) => DROPOUT_OFF_MODELS.includes(m));
+}
 
 function requireDropout(field: string, models: readonly ModelName[]): void {
   const have = DROPOUT_MODELS;
@@ -399,7 +418,8 @@ function hyperOf(v: unknown, models: readonly ModelName[]): AuditConfig['hyper']
   if (other !== undefined) fail(`hyper.${other}`, 'unknown hyper-parameter; the one accepted is dropout');
   if (o.dropout === undefined) return undefined;
   requireDropout('hyper.dropout', models);
-  return { dropout: sweepValue('dropout', 'hyper.dropout', o.dropout) };
+  const dropout = sweepValue('dropout', 'hyper.dropout', o.dropout);
+  return dropoutIsOff(dropout, models) ? undefined : { dropout };
 }
 
 /** `distill`, only when on (a weight in (0, 1]; 0 = off). */
@@ -417,7 +437,10 @@ function mixupSetting(v: unknown): Pick<AuditConfig, 'mixup'> {
 /** The largest mixup α accepted (Beta(α, α) is already concentrated near ½ long before). */
 export const MAX_MIXUP_ALPHA = 100;
 
-/** One value of a sweep axis: weight decay ≥ 0, dropout in [0, 1), distillation weight in [0, 1] (0 = off), mixup α in [0, MAX_MIXUP_ALPHA]. */
+/**
+ * One value of a sweep axis: weight decay ≥ 0, dropout in [0, 1), distillation weight in [0, 1],
+ * mixup α in [0, MAX_MIXUP_ALPHA], early-stopping patience an integer ≥ 0 (0 = off for the last three).
+ */
 function sweepValue(name: SweepName, field: string, v: unknown): number {
   if (name === 'distill') {
     if (!(typeof v === 'number' && v >= 0 && v <= 1)) fail(field, `distill must be a weight from 0 (off) to 1 (got ${JSON.stringify(v)})`);
@@ -425,6 +448,10 @@ function sweepValue(name: SweepName, field: string, v: unknown): number {
   }
   if (name === 'mixup') {
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > MAX_MIXUP_ALPHA) fail(field, `mixup must be a number from 0 (off) to ${MAX_MIXUP_ALPHA}, the α of Beta(α, α) (got ${JSON.stringify(v)})`);
+    return v;
+  }
+  if (name === 'earlyStopping') {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > MAX_EPOCHS) fail(field, `earlyStopping must be an integer from 0 (off) to ${MAX_EPOCHS}: the evaluations without a better validation F1 before a run stops (got ${JSON.stringify(v)})`);
     return v;
   }
   const ok = typeof v === 'number' && Number.isFinite(v) && v >= 0 && (name === 'weightDecay' ? v <= 1 : v < 1);

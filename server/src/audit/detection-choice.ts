@@ -141,9 +141,14 @@ function runHeldOut(table: ReadonlyMap<string, readonly number[]>, foldChoices: 
   return values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
 }
 
-/** The chosen window with the clean run's epochs: its own best validation epoch for 'best-val'. */
+/**
+ * The chosen window with the clean run's epochs: its own best validation epoch for 'best-val'; all
+ * of its epochs for a first-k window longer than the clean run (a run that early stopping ended
+ * before the calibration runs).
+ */
 function choiceWindow(table: DetectionCandidates, id: string, clean: RunReport | undefined): DetectionWindowRef {
   const w = table.windows.find((x) => x.id === id)!;
+  if (w.kind === 'first' && clean && w.epochs > clean.epochs.length) return { id: 'all', kind: 'all', epochs: clean.epochs.length };
   if (w.kind !== 'best-val' || !clean) return { id: w.id, kind: w.kind, epochs: w.epochs };
   return { id: w.id, kind: w.kind, epochs: bestValRows(clean.epochs) ?? w.epochs };
 }

@@ -750,5 +750,6 @@ function reportConfig(c: AuditConfig): AuditReport['config'] {
     ...(c.sweep ? { sweep: c.sweep } : {}),
     ...(c.distill ? { distill: c.distill } : {}),
     ...(c.mixup ? { mixup: c.mixup } : {}),
+    ...(c.earlyStopping ? { earlyStopping: c.earlyStopping } : {}),
   };
 }

@@ -13,7 +13,7 @@ import { namePool, type RenameEvaluator } from '../adversarial/rename';
 import { stableStringify } from '../cache/keys';
 import type { Dataset } from '../dataset/build';
 import type { SampleColumns } from '../dataset/columns';
-import { flipRate } from '../metrics';
+import { flipRate, taskScoresFromClasses } from '../metrics';
 import { MEANING_PRESERVING_KINDS } from '../noise/kinds';
 import { decodeCartography, encodeCartography } from '../report/shared/cartography';
 import type { AdversarialReport, RunReport } from '../protocol/report';
@@ -23,7 +23,7 @@ import type { SampleSource } from '../dataset/source';
 import { EngineError, ERROR_CODES, isEngineError } from '../errors';
 import type { Ledger } from '../noise';
 import { readDynamics } from '../train/dynamics';
-import { resume, train, type TrainConfig, type TrainData, type TrainProgress, type TrainResult } from '../train/trainer';
+import { resume, train, type EarlyStoppingConfig, type TrainConfig, type TrainData, type TrainProgress, type TrainResult } from '../train/trainer';
 import type { OptimizerConfig, TrainableModel } from '../train/types';
 import { readJsonIfValid, writeFileAtomic } from '../util/atomic';
 import { signalsCsv } from './aggregate';
@@ -123,7 +123,7 @@ export async function runOne(a: AuditInputs, run: PlannedRun, onProgress: (p: Ru
     const ta = performance.now();
     const attacked = (p: AttackProgress) => onProgress({ phase: 'attack', ...p });
     const adversarial = c.adversarial ? await measureRunAdversarial(a, run, noise, model, scratch, attacked) : undefined;
-    const report = runReport(run, noise, model.device, result, m, flipRates, metricsMs);
+    const report = runReport(run, noise, model.device, result, m, flipRates, metricsMs, tc.epochs);
     if (adversarial) {
       report.adversarial = adversarial;
       report.timings.adversarialMs = performance.now() - ta;
@@ -221,8 +221,8 @@ export async function rewriteLedger(a: AuditInputs, run: PlannedRun, report: Run
 /**
  * What every run of the audit trains with: the config's epochs, batch, constant learning rate,
  * the run's seed, its checkpoint, and a model key that names the fold of a memorization fold run
- * and the weight decay and hyper-parameters of a mitigation setting (stableStringify drops the
- * undefined ones, so the keys of the other runs are unchanged).
+ * and the weight decay, hyper-parameters and early stopping of a mitigation setting
+ * (stableStringify drops the undefined ones, so the keys of the other runs are unchanged).
  */
 export function baseTrainConfig(a: AuditInputs, run: PlannedRun): TrainConfig {
   const c = a.config;
@@ -230,7 +230,7 @@ export function baseTrainConfig(a: AuditInputs, run: PlannedRun): TrainConfig {
     epochs: c.epochs,
     batchSize: c.batchSize,
     seed: run.seed,
-    modelKey: stableStringify({ model: c.model, preset: c.modelPreset, lr: c.learningRate, seed: run.seed, fold: run.fold, weightDecay: c.weightDecay, hyper: c.hyper, distill: c.distill, mixup: c.mixup }),
+    modelKey: stableStringify({ model: c.model, preset: c.modelPreset, lr: c.learningRate, seed: run.seed, fold: run.fold, weightDecay: c.weightDecay, hyper: c.hyper, distill: c.distill, mixup: c.mixup, earlyStopping: c.earlyStopping }),
     schedule: { kind: 'constant', lr: c.learningRate },
     checkpoint: { path: a.folder.runFile(run.id, RUN_FILES.checkpoint) },
   };
@@ -251,7 +251,17 @@ function trainConfig(a: AuditInputs, run: PlannedRun): TrainConfig {
     dynamicsPath: a.folder.runFile(run.id, RUN_FILES.dynamics),
     ...(c.susceptibility ? { susceptibility: { set: a.susceptibilitySet } } : {}),
     ...(c.csrEvery > 0 ? { csr: { indices: a.csrIndices, everyEpochs: c.csrEvery } } : {}),
+    ...(c.earlyStopping ? { earlyStopping: earlyStoppingOf(a, c.earlyStopping) } : {}),
   };
+}
+
+/**
+ * Early stopping of the grid's runs (docs/metrics.md § "Mitigation explorer"): on the validation
+ * subtoken F1, the audit's validation metric. The memorization fold runs have no validation split
+ * and train every epoch.
+ */
+function earlyStoppingOf(a: AuditInputs, patience: number): EarlyStoppingConfig {
+  return { metric: 'val_score', patience, score: (top1) => taskScoresFromClasses(top1, a.truth.val, a.vocab).f1 };
 }
 
 /**
@@ -360,7 +370,7 @@ async function measureRunAdversarial(
 }
 
 /** The run's section of the report. */
-function runReport(run: PlannedRun, noise: RunNoise, device: string, result: TrainResult, m: RunMetrics, flipRates: Record<string, number>, metricsMs: number): RunReport {
+function runReport(run: PlannedRun, noise: RunNoise, device: string, result: TrainResult, m: RunMetrics, flipRates: Record<string, number>, metricsMs: number, epochs: number): RunReport {
   const file = (name: (typeof RUN_FILES)[keyof typeof RUN_FILES]) => AuditFolder.relativeRunFile(run.id, name);
   return {
     id: run.id,
@@ -398,7 +408,14 @@ function runReport(run: PlannedRun, noise: RunNoise, device: string, result: Tra
       metricsMs,
       probesMs: (result.timings.susceptibilityMs ?? 0) + (result.timings.csrMs ?? 0),
     },
+    ...earlyStoppingReport(result, epochs),
   };
+}
+
+/** With early stopping: the best validation epoch and, when the run stopped before `epochs`, its last one (both 1-based). */
+function earlyStoppingReport(result: TrainResult, epochs: number): Pick<RunReport, 'bestEpoch' | 'stoppedAtEpoch'> {
+  const f = result.final;
+  return { ...(f.bestEpoch >= 0 ? { bestEpoch: f.bestEpoch + 1 } : {}), ...(f.stoppedEarly && f.epochs < epochs ? { stoppedAtEpoch: f.epochs } : {}) };
 }
 
 /** The run's ledger, cartography map data (13 bytes per training sample) and signal table. */

@@ -8,7 +8,7 @@
 import type { AuditProgress } from '../protocol';
 import type { AuditReport, RunReport, SweepLevel, SweepSetting } from '../protocol/report';
 import { meanOf, noiseGroups } from '../report/shared/aggregate';
-import type { AuditConfig, SweepAxis } from './config';
+import { dropoutIsOff, type AuditConfig, type SweepAxis } from './config';
 import { runParts, type ModelOutcome, type SingleAudit } from './models';
 import { AUDIT_FILES } from './runs-store';
 
@@ -23,19 +23,25 @@ export function sweepSettings(axes: readonly SweepAxis[]): Record<string, number
   return out;
 }
 
-/** The single-setting configuration of one setting: `weightDecay`, `hyper.dropout`, `distill` and `mixup` (each absent at 0 but dropout). */
+/**
+ * The single-setting configuration of one setting: `weightDecay`, `distill`, `mixup` and
+ * `earlyStopping` (each absent at 0), `hyper.dropout` (absent at 0 for a model without dropout in
+ * its presets), so that a setting of zeros is the plain audit.
+ */
 export function settingConfig(c: AuditConfig, setting: Readonly<Record<string, number>>): AuditConfig {
-  const { sweep, weightDecay, hyper, distill, mixup, ...rest } = c;
+  const { sweep, weightDecay, hyper, distill, mixup, earlyStopping, ...rest } = c;
   const wd = setting.weightDecay ?? weightDecay ?? 0;
   const dropout = setting.dropout ?? hyper?.dropout;
   const w = setting.distill ?? distill ?? 0;
   const alpha = setting.mixup ?? mixup ?? 0;
+  const patience = setting.earlyStopping ?? earlyStopping ?? 0;
   return {
     ...rest,
     ...(wd > 0 ? { weightDecay: wd } : {}),
-    ...(dropout !== undefined ? { hyper: { ...hyper, dropout } } : {}),
+    ...(dropout !== undefined && !dropoutIsOff(dropout, [c.model]) ? { hyper: { ...hyper, dropout } } : {}),
     ...(w > 0 ? { distill: w } : {}),
     ...(alpha > 0 ? { mixup: alpha } : {}),
+    ...(patience > 0 ? { earlyStopping: patience } : {}),
   };
 }
 

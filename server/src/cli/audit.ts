@@ -38,11 +38,12 @@ Options:
                            each resumable on its own, and a report with the models side by side
   --noise KIND:LEVELS      noise plan item, repeatable, levels in percent
                            (e.g. --noise y-shuffle:0,25,50,75,100 --noise x-leak-name:25)
-  --sweep NAME=V1,V2,…     mitigation explorer, repeatable (names: weightDecay, dropout — code2vec only,
-                           distill — weight of the clean run's soft labels in the noisy runs' loss),
-                           e.g. --sweep dropout=0,0.25,0.5 --sweep weightDecay=0,0.0001: one audit per
-                           combination, and a report comparing noise fit and test F1 with a recommendation;
-                           also mixup (the α of mixup on the code vectors, 0 = off), e.g. --sweep mixup=0,0.2,1
+  --sweep NAME=V1,V2,…     mitigation explorer, repeatable: one audit per combination, and a report
+                           comparing noise fit and test F1 with a recommendation. Names: weightDecay,
+                           dropout, earlyStopping (patience), mixup (α on the code vectors), distill
+                           (weight of the clean run's soft labels in the noisy runs' loss); 0 = off,
+                           e.g. --sweep dropout=0,0.25,0.5 --sweep weightDecay=0,0.0001
+  --early-stopping N       stop a run after N evaluations without a better validation F1 (0 = off, default)
   --seeds 0,1,2            seeds (one run per kind × level × seed)
   --epochs N               training epochs per run
   --batch-size N           training batch size
@@ -83,6 +84,7 @@ export const OPTIONS = {
   lr: { type: 'string' },
   'max-train': { type: 'string' },
   'mem-folds': { type: 'string' },
+  'early-stopping': { type: 'string' },
   labels: { type: 'string' },
   device: { type: 'string' },
   lang: { type: 'string' },
@@ -143,6 +145,7 @@ export async function runAuditCommand(argv: string[], io: CliIo): Promise<ExitCo
     ...(values['max-train'] !== undefined ? { maxTrainSamples: intFlag('max-train', values['max-train'], 0)! } : {}),
     ...(values['mem-folds'] !== undefined ? { memFolds: intFlag('mem-folds', values['mem-folds'], 0, MAX_MEM_FOLDS)! } : {}),
     ...(values.labels !== undefined ? { labels: labelsFlag('labels', values.labels)! } : {}),
+    ...(values['early-stopping'] !== undefined ? { earlyStopping: intFlag('early-stopping', values['early-stopping'], 0, MAX_EPOCHS)! } : {}),
     ...(values.device !== undefined ? { device: values.device } : {}),
     ...(values.lang !== undefined ? { language: values.lang } : {}),
     ...(values['max-file-size'] !== undefined ? { maxFileBytes: sizeFlag('max-file-size', values['max-file-size'])! } : {}),

@@ -212,6 +212,8 @@ export interface AuditConfigInput {
   distill?: number;
   /** Mixup on the code vectors: α of λ ~ Beta(α, α); absent or 0 = off. */
   mixup?: number;
+  /** Early stopping on the validation split: patience in evaluations (integer ≥ 1); absent or 0 = off. */
+  earlyStopping?: number;
 }
 
 /** The engine's progress of an audit, as `runAudit` reports it. */

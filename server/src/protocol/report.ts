@@ -159,6 +159,8 @@ export interface ReportConfig {
   distill?: number;
   /** Mixup's α (absent: off). */
   mixup?: number;
+  /** Early stopping's patience in evaluations (validation F1); absent: off. */
+  earlyStopping?: number;
 }
 
 /** The cross-fitted memorization score (docs/metrics.md § "Memorization score (cross-fitted)"). */
@@ -328,6 +330,13 @@ export interface RunReport {
   adversarial?: AdversarialReport;
   /** `probesMs`: time of the susceptibility and critical-sample measurements; `adversarialMs`: of the attacks. */
   timings: { trainMs: number; evalMs: number; recordMs: number; metricsMs: number; probesMs?: number; adversarialMs?: number };
+  /**
+   * With early stopping (`config.earlyStopping`): the epoch (1-based) of the best validation
+   * accuracy, and, when the run stopped before `config.epochs`, the last epoch it trained (the
+   * epoch its numbers are from). Absent without early stopping.
+   */
+  bestEpoch?: number;
+  stoppedAtEpoch?: number;
 }
 
 /** A run's adversarial flip rates (docs/metrics.md § "Adversarial robustness"). */

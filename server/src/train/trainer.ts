@@ -77,8 +77,15 @@ export interface TrainData {
 
 /** Early stopping: stop after `patience` validation evaluations without improvement. */
 export interface EarlyStoppingConfig {
-  metric: 'val_loss' | 'val_acc';
+  /** `val_score`: the value of `score` (higher is better). */
+  metric: 'val_loss' | 'val_acc' | 'val_score';
   patience: number;
+  /**
+   * With `val_score`: a score of the validation split's top-1 classes at an evaluation (in the
+   * order of `data.val`), e.g. the audit's subtoken F1. A function does not enter the run's
+   * fingerprint: `modelKey` must name what it computes.
+   */
+  score?: (top1: Int32Array) => number;
   /** An evaluation improves on the best only by more than this. Default 0. */
   minDelta?: number;
 }
@@ -259,7 +266,8 @@ export function validateTrainSetup(data: TrainData, c: TrainConfig): void {
   makeSchedule(resolveSchedule(c.schedule, c.epochs * Math.ceil(Math.max(1, data.train.length) / c.batchSize)));
   if (c.earlyStopping) {
     const e = c.earlyStopping;
-    if (e.metric !== 'val_loss' && e.metric !== 'val_acc') throw configError('earlyStopping.metric', `must be val_loss or val_acc (got ${String(e.metric)})`);
+    if (e.metric !== 'val_loss' && e.metric !== 'val_acc' && e.metric !== 'val_score') throw configError('earlyStopping.metric', `must be val_loss, val_acc or val_score (got ${String(e.metric)})`);
+    if (e.metric === 'val_score' && typeof e.score !== 'function') throw configError('earlyStopping.score', 'must be a function of the validation top-1 classes with the metric val_score');
     posInt(e.patience, 'earlyStopping.patience');
     if (e.minDelta !== undefined && !(e.minDelta >= 0)) throw configError('earlyStopping.minDelta', `must be ≥ 0 (got ${e.minDelta})`);
     if (!data.val || data.val.indices.length === 0) throw configError('earlyStopping', 'needs a non-empty validation split');
@@ -343,7 +351,7 @@ export function runFingerprint(model: TrainableModel, data: TrainData, c: TrainC
     'memaudit-train/1',
     stableStringify({
       model: { name: model.name, stepsPerRun: model.stepsPerRun, key: c.modelKey },
-      config: { epochs: c.epochs, batchSize: c.batchSize, seed: c.seed, schedule: resolveSchedule(c.schedule, c.epochs * Math.ceil(data.train.length / c.batchSize)), evalEvery: c.evalEvery ?? 1, evalBatchSize: c.evalBatchSize ?? c.batchSize, earlyStopping: c.earlyStopping },
+      config: { epochs: c.epochs, batchSize: c.batchSize, seed: c.seed, schedule: resolveSchedule(c.schedule, c.epochs * Math.ceil(data.train.length / c.batchSize)), evalEvery: c.evalEvery ?? 1, evalBatchSize: c.evalBatchSize ?? c.batchSize, earlyStopping: c.earlyStopping && { ...c.earlyStopping, score: undefined } },
       data: [sum(data.train), sum(data.trainLabels), sum(data.val?.indices), sum(data.val?.labels), sum(data.test?.indices), sum(data.test?.labels)],
       soft: data.soft ? [data.soft.k, sum(data.soft.ids), sum(new Int32Array(data.soft.p.buffer, data.soft.p.byteOffset, data.soft.p.length))] : undefined,
     }),
@@ -615,7 +623,7 @@ class TrainingRun {
     // Early stopping is decided on a copy, committed with the epoch: a cancellation during the
     // CSR search below leaves the state as before the evaluation (which reruns on resume).
     const early = { ...st.early };
-    updateEarlyStopping(this.config.earlyStopping, curve, early);
+    updateEarlyStopping(this.config.earlyStopping, this.earlyValue(curve), curve.epoch, early);
     if (plan.csrSettings && plan.isCsrEpoch(st.epoch, early.stopped)) st.probes!.csr.push(await this.measureCsr(evaluated));
     st.early = early;
     st.curves.push(curve);
@@ -627,6 +635,16 @@ class TrainingRun {
     const last = st.epoch === plan.E || st.early.stopped;
     if (this.ckpt && (last || st.epoch % (this.ckpt.everyEpochs ?? 1) === 0)) await this.saveCheckpoint();
     await this.hooks.onEpochEnd?.(curve);
+  }
+
+  /** The early-stopping metric of an epoch; null when it was not evaluated on the validation split. */
+  private earlyValue(curve: EpochCurve): number | null {
+    const es = this.config.earlyStopping;
+    if (!es || curve.valLoss === null || curve.valAcc === null) return null;
+    if (es.metric === 'val_loss') return curve.valLoss;
+    if (es.metric === 'val_acc') return curve.valAcc;
+    const val = this.dyn.get('val');
+    return es.score!(val.row(val.rows - 1).top1.subarray(0, val.n));
   }
 
   /** The critical sample ratio of the epoch just evaluated; a cancellation drops its evaluation rows. */
@@ -789,14 +807,17 @@ class TrainingRun {
   }
 }
 
-/** Early stopping after an evaluation: a better value resets the count, `patience` worse ones stop. */
-function updateEarlyStopping(es: EarlyStoppingConfig | undefined, curve: EpochCurve, e: EarlyStoppingState): void {
-  if (!es || curve.valLoss === null || curve.valAcc === null) return;
+/**
+ * Early stopping after an evaluation of `value` (the metric at `epoch`; null: not evaluated): a
+ * better value resets the count, `patience` worse ones stop.
+ */
+function updateEarlyStopping(es: EarlyStoppingConfig | undefined, value: number | null, epoch: number, e: EarlyStoppingState): void {
+  if (!es || value === null) return;
   const delta = es.minDelta ?? 0;
-  const better = es.metric === 'val_loss' ? curve.valLoss < e.best - delta : curve.valAcc > e.best + delta;
+  const better = es.metric === 'val_loss' ? value < e.best - delta : value > e.best + delta;
   if (better) {
-    e.best = es.metric === 'val_loss' ? curve.valLoss : curve.valAcc;
-    e.bestEpoch = curve.epoch;
+    e.best = value;
+    e.bestEpoch = epoch;
     e.bad = 0;
   } else if (++e.bad >= es.patience) {
     e.stopped = true;

@@ -118,6 +118,16 @@ test('best-val: the chosen window takes the clean run\'s own best validation epo
   assert.equal(out.choice.orientation, 1);
 });
 
+test('a first-k window longer than a clean run that stopped early (early stopping) is all of its epochs', () => {
+  const { run } = noisyRun(3);
+  const t = run.detectionCandidates!;
+  for (const key of Object.keys(t.auroc)) t.auroc[key] = [0.5, 0.5, 0.5];
+  t.auroc['meanLoss@first-6'] = [0.9, 0.9, 0.9];
+  const stopped = epochs(3).slice(0, 4);
+  assert.deepEqual(detectionChoice([run], fakeRun('none', 0, 1, { epochs: stopped }))!.choice.window, { id: 'all', kind: 'all', epochs: 4 });
+  assert.deepEqual(detectionChoice([run], fakeRun('none', 0, 1, { epochs: epochs(3) }))!.choice.window, { id: 'first-6', kind: 'first', epochs: 6 });
+});
+
 test('findings: the clean run ranked by the chosen signal over the chosen window, named in the message', () => {
   const rng = new Rng(9);
   const clean = dynamics(rng, corruptedMask(rng));

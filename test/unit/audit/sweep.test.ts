@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DROPOUT_MODELS, parseSweepFlags, planSize, resolveAuditConfig } from '../../../server/src/audit/config';
 import { bestEpochTestF1, settingConfig, sweepRecommendation, sweepSettings } from '../../../server/src/audit/sweep';
-import { MODEL_NAMES, MODELS } from '../../../models/registry';
+import { MODEL_NAMES, MODELS, hyperNames } from '../../../models/registry';
 import type { EpochReport, SplitMetrics } from '../../../server/src/protocol/report';
 
 function engineError(fn: () => unknown, code: string, message: RegExp): void {
@@ -50,17 +50,15 @@ test('--sweep flags: NAME=V1,V2 in the order given; unknown names, bad or empty 
   engineError(() => parseSweepFlags(['dropout=0', 'dropout=0.5']), 'E_CONFIG', /^--sweep: names dropout twice/);
 });
 
-test('config sweep errors: unknown names, empty lists, dropout on a model without it, several models', () => {
+test('config sweep errors: unknown names, empty lists, several models', () => {
   engineError(() => resolveAuditConfig({ sweep: { lr: [0.1] } }), 'E_CONFIG', /^sweep\.lr: must be one of weightDecay, dropout/);
   engineError(() => resolveAuditConfig({ sweep: { weightDecay: [] } }), 'E_CONFIG', /^sweep\.weightDecay: must be a non-empty list/);
   engineError(() => resolveAuditConfig({ sweep: [] as unknown as Record<string, number[]> }), 'E_CONFIG', /^sweep: must be an object of lists/);
-  engineError(() => resolveAuditConfig({ model: 'bag', sweep: { dropout: [0, 0.5] } }), 'E_CONFIG', /^sweep: dropout is a hyper-parameter of code2vec only; bag has none/);
-  engineError(() => resolveAuditConfig({ model: 'transformer', hyper: { dropout: 0.5 } }), 'E_CONFIG', /^hyper\.dropout: dropout is a hyper-parameter of code2vec only/);
   engineError(() => resolveAuditConfig({ model: 'bag,code2vec', sweep: { weightDecay: [0, 0.1] } }), 'E_CONFIG', /^sweep: a sweep audits one model/);
 });
 
-test('DROPOUT_MODELS: exactly the models whose presets have a dropout', () => {
-  const have = MODEL_NAMES.filter((m) => Object.values(MODELS[m].presets).some((h) => 'dropout' in (h as object)));
+test('DROPOUT_MODELS: exactly the models with a dropout hyper-parameter (in their presets or optional)', () => {
+  const have = MODEL_NAMES.filter((m) => hyperNames(MODELS[m]).includes('dropout'));
   assert.deepEqual([...DROPOUT_MODELS], have);
 });
 

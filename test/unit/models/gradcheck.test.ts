@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MODEL_NAMES, buildArchitecture, createModel } from '../../../models/registry';
+import { MODEL_NAMES, buildArchitecture, createModel, type ModelName } from '../../../models/registry';
 import { Value, nn } from '../../../server/src/onnx';
 import type { VocabSizes } from '../../../server/src/dataset/source';
 import { forward } from '../../../server/src/train/compile';
@@ -29,10 +29,22 @@ const CASES = [
   ...MODEL_NAMES.map((name) => ({ name, title: name, hyper: HYPER[name]! })),
   { name: 'bag' as const, title: 'bag with the name head', hyper: { ...HYPER.bag!, nameHead: 1 } },
 ];
+/**
+ * Dropout sites with their masks as fixed inputs (float64 only: the compiled step draws its masks,
+ * which evaluate() does not apply, so that check runs without dropout).
+ */
+const DROPOUT_CASES = [
+  { name: 'bag' as const, title: 'bag with dropout', hyper: { ...HYPER.bag!, dropout: 0.5 }, sites: 1 },
+  { name: 'bag' as const, title: 'bag with the name head and dropout', hyper: { ...HYPER.bag!, nameHead: 1, dropout: 0.5 }, sites: 1 },
+  { name: 'transformer' as const, title: 'transformer with dropout', hyper: { ...HYPER.transformer!, dropout: 0.5 }, sites: 2 * HYPER.transformer!.layers! + 1 },
+];
 
-for (const { name, title, hyper: caseHyper } of CASES) {
+const FLOAT64_CASES: { name: ModelName; title: string; hyper: Record<string, number>; sites?: number }[] = [...CASES, ...DROPOUT_CASES];
+
+for (const { name, title, hyper: caseHyper, sites } of FLOAT64_CASES) {
   test(`${title}: float64 gradient of forward + loss matches finite differences`, async () => {
     const arch = buildArchitecture(name, SIZES, 'tiny', caseHyper);
+    if (sites !== undefined) assert.equal(arch.dropouts.length, sites, 'every dropout site is checked');
     const inputs: CaseInput[] = [
       ...arch.params.map((p) => ({ name: `p_${p.name}`, shape: [...p.shape] })),
       ...arch.features.map((f) => ({ name: `x_${f.name}`, shape: [B, ...f.shape], dtype: 'int32' as const, init: { ints: SIZES.tokens } })),
@@ -59,7 +71,9 @@ for (const { name, title, hyper: caseHyper } of CASES) {
     assert.equal(Object.keys(result.errors).length, arch.params.length);
     assert.ok(result.error <= 1e-6, `${name}: ${JSON.stringify(result.errors)}`);
   });
+}
 
+for (const { name, title, hyper: caseHyper } of CASES) {
   test(`${title}: the compiled SGD step moves parameters by −∇L (float32 finite differences)`, async () => {
     const learnable = learnableSource({ seed: 5, samples: 8, labels: 3, tokens: 5, vocab: 10, paths: 10 });
     const { labels } = learnable;

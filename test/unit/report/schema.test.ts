@@ -231,7 +231,7 @@ test('every object of the schema is closed and requires what the types require',
   );
   assert.deepEqual(
     Object.keys(s.$defs.config.properties).filter((k) => !s.$defs.config.required.includes(k)),
-    ['language', 'memFolds', 'labels', 'adversarial', 'weightDecay', 'hyper', 'sweep', 'distill', 'mixup'],
+    ['language', 'memFolds', 'labels', 'adversarial', 'weightDecay', 'hyper', 'sweep', 'distill', 'mixup', 'earlyStopping'],
   );
 });
 

@@ -3,7 +3,7 @@
  * runs, the best memorization signal, the top findings and the gates, in plain text.
  */
 import * as path from 'node:path';
-import type { AuditReport, Finding, FindingCategory } from '../../protocol/report';
+import type { AuditReport, Finding, FindingCategory, RunReport } from '../../protocol/report';
 import { keyRepeatsLabel, SCORE_ROWS, scoreText } from './aggregate';
 import { adversarialEpsilon, adversarialRows } from './adversarial';
 import { detectionChoiceLine, findingValueKey, fmtDuration, fmtPercent, fmtTask } from './format';
@@ -33,6 +33,7 @@ export function renderAuditText(r: AuditReport): string {
       `${run.id.padEnd(24)} ${fixed(run.final.trainF1).padStart(8)} ${fixed(run.final.testF1).padStart(8)} ${(run.final.noiseFitRate === null ? '—' : fixed(run.final.noiseFitRate)).padStart(10)} ${String(run.corrupted).padStart(10)}`,
     );
   }
+  if (r.config.earlyStopping) lines.push(earlyStoppingLine(r.config.earlyStopping, r.runs));
   const probed = r.runs.filter((x) => x.kind === 'none' || x.kind === 'y-shuffle');
   if (probed.some((x) => x.susceptibility || x.criticalSampleRatio.length)) {
     const last = <T,>(a: readonly T[]): T | undefined => a[a.length - 1];
@@ -153,4 +154,11 @@ function scoreLines(r: AuditReport): string[] {
   const name = (row: (typeof SCORE_ROWS)[number]) => (keyRepeatsLabel(row) ? row.label : `${row.label} ${row.key}`);
   const width = Math.max(...SCORE_ROWS.map((row) => name(row).length));
   return [title, ...SCORE_ROWS.map((row) => `  ${name(row).padEnd(width)}  ${scoreText(r, row.key, 'n/a')}`)];
+}
+
+/** `early stopping (patience 1, validation F1): y-shuffle-100-s0 stopped at epoch 2 (best 1); 1 run trained every epoch`. */
+function earlyStoppingLine(patience: number, runs: readonly RunReport[]): string {
+  const stopped = runs.filter((x) => x.stoppedAtEpoch !== undefined).map((x) => `${x.id} stopped at epoch ${x.stoppedAtEpoch} (best ${x.bestEpoch ?? '—'})`);
+  const full = runs.length - stopped.length;
+  return `early stopping (patience ${patience}, validation F1): ${[...stopped, ...(full > 0 ? [`${full} run(s) trained every epoch`] : [])].join('; ')}`;
 }
