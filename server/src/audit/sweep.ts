@@ -122,5 +122,7 @@ export function sweepRecommendation(entries: readonly Pick<SweepSetting, 'settin
   if (pick === null || !base) {
     return `no setting lowered noise fit by ≥ ${SWEEP_MIN_NOISE_FIT_DROP} without costing more than ${SWEEP_MAX_F1_COST} of test F1`;
   }
-  return `${settingText(pick.e.setting)}: noise fit ${f2(base.M!)} → ${f2(pick.e.M!)}, test F1 ${f2(base.G!)} → ${f2(pick.e.G!)}`;
+  const line = `${settingText(pick.e.setting)}: noise fit ${f2(base.M!)} → ${f2(pick.e.M!)}, test F1 ${f2(base.G!)} → ${f2(pick.e.G!)}`;
+  // Distillation's teacher is the clean run, trained on labels a user with noisy data lacks.
+  return (pick.e.setting.distill ?? 0) > 0 ? `${line} (the distillation teacher was trained on the clean labels)` : line;
 }

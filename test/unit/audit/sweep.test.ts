@@ -67,6 +67,10 @@ const s = (setting: Record<string, number>, G: number | null, M: number | null) 
 test('recommendation: the largest drop of M among the settings that lower it by ≥ 0.2 at ≤ 0.02 of G', () => {
   const entries = [s({ dropout: 0 }, 0.17, 0.74), s({ dropout: 0.25 }, 0.17, 0.5), s({ dropout: 0.5 }, 0.165, 0.31), s({ dropout: 0.75 }, 0.1, 0.05)];
   assert.equal(sweepRecommendation(entries), 'dropout 0.5: noise fit 0.74 → 0.31, test F1 0.17 → 0.17');
+  assert.equal(
+    sweepRecommendation([s({ distill: 0 }, 0.17, 0.74), s({ distill: 0.5 }, 0.17, 0.2)]),
+    'distill 0.5: noise fit 0.74 → 0.20, test F1 0.17 → 0.17 (the distillation teacher was trained on the clean labels)',
+  );
 });
 
 test('recommendation: none helped (too small a drop, or too costly), said in one line', () => {
