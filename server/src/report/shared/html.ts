@@ -20,8 +20,9 @@ import { escapeHtml as esc } from './escape';
 import { describeNoise, detectionChoiceLine, detectionScoreLabel, fmt, fmtCount, fmtDuration, fmtLevel, fmtTask, withInterval } from './format';
 import { MODEL_CHARTS, modelCurveKinds, modelCurves, modelLevelsTable, modelScoresTable, reportModels, type ModelsTable } from './models';
 import { corpusRoots, locateFinding, type LocateOptions } from './paths';
-import { reportSweep, sweepTable } from './sweep';
-import { barChart, lineChart, SERIES_COLORS, type LineSeries } from './svg';
+import { earlyStopText, hasEarlyStopping, trainingSettings } from './settings';
+import { reportSweep, sweepGDomain, sweepPoints, sweepTable } from './sweep';
+import { barChart, lineChart, niceTicks, SERIES_COLORS, type LineSeries } from './svg';
 import type { AuditReport, EpochReport, Finding, FindingNoise, ReportGate, RunReport, ScoreKey } from '../../protocol/report';
 
 /** Options of the HTML renderers. */
@@ -93,6 +94,7 @@ html, body { background: var(--bg); margin: 0; }
 .memaudit-report svg.chart .series polyline { fill: none; stroke-width: 2; }
 .memaudit-report svg.chart .series.dash polyline { stroke-dasharray: 6 4; }
 .memaudit-report svg.chart .series.strong polyline { stroke-width: 3.5; }
+.memaudit-report svg.chart .point-label { fill: var(--fg); font-size: 11px; }
 .memaudit-report svg.chart .bar rect { fill: var(--c7); }
 .memaudit-report svg.chart .bar.best rect { fill: var(--accent); }
 .memaudit-report svg.chart .reference line { stroke: var(--ref); stroke-dasharray: 4 3; stroke-width: 1.5; }
@@ -399,16 +401,23 @@ function sweepSection(ids: Ids, report: AuditReport): string {
   const sweep = reportSweep(report);
   if (!sweep) return '';
   const t = sweepTable(sweep);
-  const series: LineSeries[] = sweep.map((s, k) => ({ name: t.rows[k]![0]!, points: s.G === null ? [] : [{ x: s.G, y: s.M }], color: k, strong: k === 0 }));
+  const points = sweepPoints(sweep);
+  const series: LineSeries[] = points.map((p, k) => ({ name: p.name, points: p.G === null ? [] : [{ x: p.G, y: p.M }], color: k, strong: k === 0 }));
   const title = 'M (noise fit) against G (test F1), per setting';
-  const description = 'Each point is one setting of the sweep: the test F1 of its clean runs (x) and its mean noise fit over the label-noise levels (y); the first setting is the baseline.';
-  const chart = lineFigure(ids, title, description, 'G (test F1)', 'M (noise fit)', series, (x) => x.toFixed(2));
+  const description = 'Each point is one setting of the sweep, labelled with it: the test F1 of its clean runs (x) and its mean noise fit over the label-noise levels (y); the first setting is the baseline. A setting that helps sits below the baseline and not to its left.';
+  const xDomain = sweepGDomain(points);
+  const chart = lineChart({ id: ids.next('chart'), title, description, xLabel: 'G (test F1)', yLabel: 'M (noise fit)', series, xDomain, xTicks: niceTicks(xDomain[0], xDomain[1], 5), xFormat: (x) => fmt(x, 2), pointLabels: true });
+  const data = dataTable(
+    `Data table: ${title}`,
+    [{ label: 'setting' }, { label: 'G (test F1)', numeric: true }, { label: 'M (noise fit)', numeric: true }],
+    points.map((p, k) => [esc(p.name) + (k === 0 ? ' (baseline)' : ''), esc(fmt(p.G)), esc(fmt(p.M))]),
+  );
   return [
     '<section id="sweep" aria-labelledby="sweep-h" data-sweep>',
     '<h2 id="sweep-h">Mitigations</h2>',
     `<p class="muted">${sweep.length} settings, each audited on its own; the other sections are the first setting's (the baseline).</p>`,
-    `<p><strong>Recommendation:</strong> ${esc(report.sweepRecommendation ?? 'n/a')}</p>`,
-    `<div class="charts">${chart}</div>`,
+    `<p class="sweep-recommendation"><strong>Recommendation:</strong> ${esc(report.sweepRecommendation ?? 'n/a')}</p>`,
+    `<div class="charts">${figure(chart, title, legend(series), data)}</div>`,
     tableHtml(t.header.map((label, i) => ({ label, numeric: i > 0 && i < t.header.length - 1 })), t.rows.map((r) => ({ cells: r.map(esc) })), { caption: 'Headline scores and noise fit per setting' }),
     '</section>',
   ].join('\n');
@@ -694,6 +703,8 @@ function details(report: AuditReport): string {
   const env = report.environment;
   const t = report.timings;
   const skipped = Object.entries(report.corpus.filesSkipped).filter(([, n]) => n > 0);
+  // With early stopping each run's numbers are from its last trained epoch (docs/metrics.md § "Mitigation explorer").
+  const stops = hasEarlyStopping(report);
   const runs = tableHtml(
     [
       { label: 'run' },
@@ -706,6 +717,7 @@ function details(report: AuditReport): string {
       { label: 'gap', numeric: true },
       { label: 'noise fit rate', numeric: true },
       { label: 'MIA AUROC', numeric: true },
+      ...(stops ? [{ label: 'early stopping' }] : []),
       { label: 'device' },
       { label: 'train time', numeric: true },
     ],
@@ -721,10 +733,12 @@ function details(report: AuditReport): string {
         esc(fmt(r.final.gap)),
         esc(fmt(r.final.noiseFitRate)),
         esc(fmt(r.membership?.auroc ?? null)),
+        ...(stops ? [esc(earlyStopText(r) || '—')] : []),
         esc(r.device),
         esc(fmtDuration(r.timings.trainMs)),
       ],
-      values: [r.id, r.kind, r.level, r.seed, r.corrupted, r.final.trainF1, r.final.testF1, r.final.gap, r.final.noiseFitRate, r.membership?.auroc ?? null, r.device, r.timings.trainMs],
+      values: [r.id, r.kind, r.level, r.seed, r.corrupted, r.final.trainF1, r.final.testF1, r.final.gap, r.final.noiseFitRate, r.membership?.auroc ?? null, ...(stops ? [String(r.stoppedAtEpoch ?? c.epochs).padStart(4, '0')] : []), r.device, r.timings.trainMs],
+      attrs: r.stoppedAtEpoch !== undefined ? ` data-stopped-at="${r.stoppedAtEpoch}"` : '',
     })),
     { caption: 'Runs', sortable: true },
   );
@@ -752,6 +766,7 @@ function details(report: AuditReport): string {
       ['split seed', esc(String(c.splitSeed))],
       ['language', esc(c.language ?? 'all')],
       ['gates', c.gates.length === 0 ? 'none' : c.gates.map((g) => `<code>${esc(g)}</code>`).join(', ')],
+      ...trainingSettings(c).map((t): [string, string] => [t.label, `${esc(t.value)} <span class="muted">(${esc(t.note)})</span>`]),
     ]),
     '<h3>Environment and timing</h3>',
     facts([

@@ -9,6 +9,7 @@ import { ADVERSARIAL_HELP, adversarialEpsilon, adversarialRows } from './adversa
 import { escapeMarkdown as md } from './escape';
 import { detectionChoiceLine, fmt, fmtCount, fmtDuration, fmtLevel, fmtTask, MISSING, withInterval } from './format';
 import { modelLevelsTable, modelScoresTable, reportModels, type ModelsTable } from './models';
+import { earlyStopText, hasEarlyStopping, trainingSettingsLine } from './settings';
 import { reportSweep, sweepTable } from './sweep';
 import { corpusRoots, encodePathUri, locateFinding, type LocateOptions } from './paths';
 import type { AuditReport, Finding, FindingCategory, ScoreKey } from '../../protocol/report';
@@ -109,6 +110,8 @@ export function toMarkdown(report: AuditReport, opts: MarkdownOptions = {}): str
       `${md(report.environment.device.used)} · ${fmtDuration(report.timings.totalMs)}`,
     '',
   );
+  const settings = trainingSettingsLine(report.config);
+  if (settings) out.push(`Training: ${md(settings)}`, '');
 
   out.push('### Scores', '');
   const valueHead = report.scoreIntervals ? 'value [95% interval]' : 'value';
@@ -139,6 +142,7 @@ export function toMarkdown(report: AuditReport, opts: MarkdownOptions = {}): str
     );
   }
 
+  out.push(...earlyStoppingSection(report));
   out.push(...adversarialSection(report));
   out.push(...modelsSection(report));
   out.push(...sweepSection(report));
@@ -184,6 +188,23 @@ export function toMarkdown(report: AuditReport, opts: MarkdownOptions = {}): str
     '',
   );
   return out.join('\n');
+}
+
+/**
+ * Early stopping (docs/metrics.md § "Mitigation explorer"): each run's last trained epoch and best
+ * validation epoch; a run's numbers are from its last trained epoch.
+ */
+function earlyStoppingSection(report: AuditReport): string[] {
+  if (!hasEarlyStopping(report)) return [];
+  const patience = report.config.earlyStopping;
+  return [
+    `### Early stopping${patience !== undefined ? ` (patience ${patience})` : ''}`,
+    '',
+    `Each run's numbers are those of its last trained epoch (of ${report.config.epochs}).`,
+    '',
+    ...table(['run', 'early stopping'], report.runs.map((r) => [md(r.id), earlyStopText(r) || MISSING])),
+    '',
+  ];
 }
 
 /** "Models side by side": each model's headline scores, then test F1 and noise fit per noise level. */

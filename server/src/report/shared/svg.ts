@@ -34,6 +34,10 @@ export interface LineChartSpec {
   xTicks?: number[];
   /** Formats x values for ticks and tooltips. */
   xFormat?: (x: number) => string;
+  /** x range (default: the data's). */
+  xDomain?: [number, number];
+  /** Writes each point's series name beside it (a scatter of one point per series). */
+  pointLabels?: boolean;
   /** y range (default [0, 1], the range of every rate the report charts). */
   yDomain?: [number, number];
   /** A dashed y = x reference line (in data units) with this label (e.g. chance on a ROC chart). */
@@ -95,14 +99,21 @@ function frame(id: string, title: string, description: string, width: number, he
   ].join('\n');
 }
 
+/** A point's label: above right of it; left of it in the plot's right third and below it at the top (it would leave the chart). */
+function pointLabel(x: number, y: number, text: string): string {
+  const left = x > M.left + ((W - M.left - M.right) * 2) / 3;
+  const below = y < M.top + 12;
+  return `<text class="point-label" x="${num(left ? x - 7 : x + 7)}" y="${num(below ? y + 15 : y - 6)}" text-anchor="${left ? 'end' : 'start'}">${esc(text)}</text>`;
+}
+
 /** A line chart as an `<svg>` element (axes, grid, one polyline per series, points with tooltips). */
 export function lineChart(spec: LineChartSpec): string {
   const [y0, y1] = spec.yDomain ?? [0, 1];
   const H = spec.height ?? DEFAULT_H;
   const xs = spec.series.flatMap((s) => s.points.map((p) => p.x));
   const xFormat = spec.xFormat ?? ((x: number) => fmt(x));
-  const xMin = xs.length > 0 ? Math.min(...xs) : 0;
-  const xMax = xs.length > 0 ? Math.max(...xs) : 1;
+  const xMin = spec.xDomain?.[0] ?? (xs.length > 0 ? Math.min(...xs) : 0);
+  const xMax = spec.xDomain?.[1] ?? (xs.length > 0 ? Math.max(...xs) : 1);
   const xTicks = spec.xTicks ?? niceTicks(xMin, xMax, 8, xs.every((x) => Number.isInteger(x)));
   const plotW = W - M.left - M.right;
   const plotH = H - M.top - M.bottom;
@@ -145,7 +156,8 @@ export function lineChart(spec: LineChartSpec): string {
     flush();
     for (const p of spec.markers === false ? [] : s.points) {
       if (p.y === null || !Number.isFinite(p.y)) continue;
-      body.push(`<circle cx="${num(sx(p.x))}" cy="${num(sy(p.y))}" r="3"><title>${esc(`${s.name}: ${xFormat(p.x)} → ${fmt(p.y)}`)}</title></circle>`);
+      body.push(`<circle cx="${num(sx(p.x))}" cy="${num(sy(p.y))}" r="${spec.pointLabels ? 4 : 3}"><title>${esc(`${s.name}: ${xFormat(p.x)} → ${fmt(p.y)}`)}</title></circle>`);
+      if (spec.pointLabels) body.push(pointLabel(sx(p.x), sy(p.y), s.name));
     }
     body.push('</g>');
   }

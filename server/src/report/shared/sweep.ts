@@ -42,3 +42,21 @@ export function sweepTable(sweep: readonly SweepSetting[]): ModelsTable {
     ]),
   };
 }
+
+/** One point per setting for the chart of M against G: the setting's name (the table's first cell), G and M. */
+export function sweepPoints(sweep: readonly SweepSetting[]): { name: string; G: number | null; M: number | null }[] {
+  const names = sweepTable(sweep).rows.map((r) => r[0]!);
+  return sweep.map((s, k) => ({ name: names[k]!, G: s.G, M: s.M }));
+}
+
+/**
+ * The G axis of that chart: the settings' G padded by 0.05 and rounded out to tenths, within
+ * [0, 1], so that close values stay apart and ticks stay round; [0, 1] without any G.
+ */
+export function sweepGDomain(points: readonly { G: number | null }[]): [number, number] {
+  const gs = points.map((p) => p.G).filter((g): g is number => g !== null && Number.isFinite(g));
+  if (gs.length === 0) return [0, 1];
+  const lo = Math.max(0, Math.floor((Math.min(...gs) - 0.05) * 10) / 10);
+  const hi = Math.min(1, Math.ceil((Math.max(...gs) + 0.05) * 10) / 10);
+  return [lo, Math.max(hi, lo + 0.1)];
+}

@@ -8,6 +8,7 @@ import { keyRepeatsLabel, SCORE_ROWS, scoreText } from './aggregate';
 import { adversarialEpsilon, adversarialRows } from './adversarial';
 import { detectionChoiceLine, findingValueKey, fmtDuration, fmtPercent, fmtTask } from './format';
 import { modelLevelsTable, modelScoresTable, reportModels, textTable } from './models';
+import { earlyStopText, trainingSettingsLine } from './settings';
 import { reportSweep, sweepTable } from './sweep';
 import { inertField } from './terminal';
 
@@ -24,6 +25,8 @@ export function renderAuditText(r: AuditReport): string {
       .map(([l, n]) => `${l} ${n}`)
       .join(', ')}); train ${r.dataset.trainUsed} / val ${r.dataset.val} / test ${r.dataset.test}; ${r.dataset.labels} names`,
   );
+  const settings = trainingSettingsLine(r.config);
+  if (settings) lines.push(`training   ${settings}`);
   lines.push('');
   lines.push(...scoreLines(r));
   lines.push('');
@@ -158,7 +161,7 @@ function scoreLines(r: AuditReport): string[] {
 
 /** `early stopping (patience 1, validation F1): y-shuffle-100-s0 stopped at epoch 2 (best 1); 1 run trained every epoch`. */
 function earlyStoppingLine(patience: number, runs: readonly RunReport[]): string {
-  const stopped = runs.filter((x) => x.stoppedAtEpoch !== undefined).map((x) => `${x.id} stopped at epoch ${x.stoppedAtEpoch} (best ${x.bestEpoch ?? '—'})`);
+  const stopped = runs.filter((x) => x.stoppedAtEpoch !== undefined).map((x) => `${x.id} ${earlyStopText(x)}`);
   const full = runs.length - stopped.length;
   return `early stopping (patience ${patience}, validation F1): ${[...stopped, ...(full > 0 ? [`${full} run(s) trained every epoch`] : [])].join('; ')}`;
 }
