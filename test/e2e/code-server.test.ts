@@ -6,9 +6,10 @@
  * folder, preset quick), and the test checks what a user sees: the report panel's scores equal
  * those of the run's report.json, a noised method's diff opens, the dashboard shows the run, and a
  * flagged method carries its finding in the Problems view. Then Cancel in the progress
- * notification stops an audit with its finished runs kept, and running it again resumes it. Last,
+ * notification stops an audit with its finished runs kept, and running it again resumes it. Then
  * two models and a top:10 task from the folder's memaudit.config.json (a tiny grid) show "Models
- * side by side" and the task in the panel.
+ * side by side" and the task in the panel; last, a sweep of weight decay from the same file shows
+ * "Mitigations" with a row and a labelled point per setting and the recommendation.
  *
  * It skips, printing why, when code-server (scripts/setup-code-server.js), Chromium or
  * playwright-core is missing; with MEMAUDIT_REQUIRE_E2E=1 (set by .ci/run) a skip is a failure.
@@ -284,6 +285,43 @@ test('two models and a top-K task in the config file: the panel shows the models
     assert.match(task, /^top:10 /, `the task in the panel's configuration: ${task}`);
   } catch (e) {
     await shot('failure-models').catch(() => undefined);
+    throw new Error(`${(e as Error).message}\ncode-server log (tail):\n${bench?.log().slice(-2000) ?? ''}`, { cause: e });
+  } finally {
+    fs.rmSync(configFile, { force: true });
+  }
+});
+
+/** The combined report of the sweep (report-sweep.json beside its baseline's report.json). */
+function sweepReport(): AuditReport {
+  const runs = path.join(workspace, '.memaudit', 'runs');
+  const files = fs.readdirSync(runs).map((d) => path.join(runs, d, 'report-sweep.json')).filter((f) => fs.existsSync(f));
+  assert.equal(files.length, 1, `one sweep in ${runs}`);
+  return JSON.parse(fs.readFileSync(files[0]!, 'utf8')) as AuditReport;
+}
+
+test('a sweep in the config file: the panel shows the Mitigations section, a point per setting and the recommendation', { skip: skipReason, timeout: AUDIT_TIMEOUT + 60_000 }, async () => {
+  // Two settings of one model on the same tiny grid (2 runs × 2 epochs each, no folds, no attacks).
+  const configFile = path.join(workspace, 'memaudit.config.json');
+  fs.writeFileSync(configFile, JSON.stringify({ model: 'bag', noise: ['y-shuffle:0,100'], seeds: [0], epochs: 2, memFolds: 0, adversarial: false, sweep: { weightDecay: [0, 0.01] } }));
+  try {
+    await runCommand(page, 'Memaudit: Audit memorization');
+    await pickQuick('Audit memorization (1/2)', 'workspace folder');
+    await pickQuick('Audit memorization (2/2)', 'quick');
+
+    const report = await webviewFrame('.memaudit-report #sweep', AUDIT_TIMEOUT);
+    await report.locator('#sweep').scrollIntoViewIfNeeded();
+    await shot('mitigations');
+    const combined = sweepReport();
+    assert.deepEqual(combined.sweep?.map((s) => s.setting), [{ weightDecay: 0 }, { weightDecay: 0.01 }]);
+    const rows = await report.$$eval('#sweep > .table-wrap tbody tr', (trs) => trs.map((tr) => tr.querySelector('td')?.textContent ?? ''));
+    assert.deepEqual(rows, ['weightDecay 0', 'weightDecay 0.01'], 'the Mitigations table: a row per setting');
+    assert.equal(await report.locator('#sweep .sweep-recommendation').textContent(), `Recommendation: ${combined.sweepRecommendation}`);
+    const drawn = combined.sweep!.filter((s) => s.G !== null && s.M !== null).length;
+    assert.equal(await report.locator('#sweep svg .series circle').count(), drawn, 'a point per setting with G and M');
+    assert.equal(await report.locator('#sweep svg text.point-label').count(), drawn, 'each point labelled');
+    assert.equal(await report.locator('nav a[href="#sweep"]').textContent(), 'Mitigations');
+  } catch (e) {
+    await shot('failure-sweep').catch(() => undefined);
     throw new Error(`${(e as Error).message}\ncode-server log (tail):\n${bench?.log().slice(-2000) ?? ''}`, { cause: e });
   } finally {
     fs.rmSync(configFile, { force: true });
