@@ -92,3 +92,15 @@ test('early stopping: "stopped at epoch e (best b)" in the runs tables of text, 
   assert.doesNotMatch(plain, /data-label="early stopping"/);
   assert.doesNotMatch(toMarkdown(makeFixtureReport()), /Early stopping/);
 });
+
+test('setting names and the recommendation are escaped in the HTML and Markdown', () => {
+  const payload = '<img src=x onerror=alert(1)>';
+  const r = withSweep(makeFixtureReport());
+  const poisoned = { ...r, sweep: r.sweep!.map((s, k) => (k === 1 ? { ...s, setting: { [payload]: 1 } } : s)), sweepRecommendation: `${payload} | x` };
+  const body = renderReportBody(poisoned);
+  assert.ok(!body.includes('<img'), 'no tag from a setting name');
+  assert.ok(body.includes('&lt;img src=x onerror=alert(1)&gt; 1'), 'the name shown as text');
+  const md = toMarkdown(poisoned);
+  assert.ok(!md.includes('<img'));
+  assert.match(md, /\*\*Recommendation:\*\* .*\\\| x/, 'a pipe cannot break the table layout');
+});
