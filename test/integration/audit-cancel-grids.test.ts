@@ -7,7 +7,7 @@
  *     complete and kept, the second part's finished run kept and its training run checkpointed;
  *     the same command again trains only what is left (the kept runs' result.json untouched) and
  *     gives the report an uninterrupted invocation gives;
- *   - distillation: cancelled while the noisy run waits for its teacher, killed with SIGKILL right
+ *   - a distillation sweep: cancelled while the noisy run waits for its teacher, killed with SIGKILL right
  *     after the teacher's result.json, cancelled while the noisy run trains after it; the last
  *     invocation reuses the teacher (teacher.bin kept) and gives the uninterrupted report;
  *   - progress (the bar's lines, as printed on a terminal) names the part (`setting 2/2 …`,
@@ -28,7 +28,6 @@ before(async () => {
   await writeCorpus(path.join(work.dir, 'corpus'), generateCorpus({ seed: 5, methods: 400 }));
   // Adversarial attacks off: the test is about cancel and resume, kept quick.
   fs.writeFileSync(path.join(work.dir, 'memaudit.config.json'), JSON.stringify({ adversarial: false }));
-  fs.writeFileSync(path.join(work.dir, 'distill.json'), JSON.stringify({ adversarial: false, distill: 0.5 }));
 });
 after(() => work.cleanup());
 
@@ -168,6 +167,23 @@ test('a sweep: progress per setting over the whole bar; SIGINT during the second
   assert.deepEqual(reference.sweep?.map((s) => s.setting), [{ weightDecay: 0 }, { weightDecay: 0.001 }]);
   assert.equal(typeof reference.sweepRecommendation, 'string');
   await cancelSecondPartThenResume(SWEEP, 'sweep-cut', 'SIGINT', 'report-sweep.json', reference);
+
+  // Ctrl-C twice: the second quits at once (exit 130), unless the cancel the first began has
+  // already ended (exit 2, or, when it comes while node exits and has put back the default
+  // handlers, killed by SIGINT, which a shell reports as 130 too); in any case the lock is
+  // released and the same command finishes.
+  const c = spawnAudit([...SWEEP, '--out', 'sweep-quit']);
+  await until(c, 'the second part trained its noisy run', () => secondPartTraining('sweep-quit') !== undefined);
+  c.child.kill('SIGINT');
+  await until(c, 'the cancel began', () => c.stderr().includes('cancelling…'));
+  c.child.kill('SIGINT');
+  const quit = await c.exit;
+  assert.ok(quit.code === 130 || quit.code === 2 || quit.signal === 'SIGINT', `${JSON.stringify(quit)}: ${c.stderr()}`);
+  assert.ok(auditDirs('sweep-quit').every((d) => !has(d, 'audit.lock')), 'the locks are released');
+  const r = await cli([...SWEEP, '--out', 'sweep-quit', '--format', 'json'], { cwd: work.dir });
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /taking over the lock/);
+  assert.deepEqual(comparable(JSON.parse(r.stdout) as AuditReport), comparable(reference));
 });
 
 test('several models: progress per model over the whole bar; SIGTERM during the second model, the same command again: the uninterrupted report', { timeout: 300_000 }, async () => {
@@ -179,14 +195,15 @@ test('several models: progress per model over the whole bar; SIGTERM during the 
   await cancelSecondPartThenResume(MODELS, 'models-cut', 'SIGTERM', 'report-models.json', reference);
 });
 
-test('distillation: cancelled while the noisy run waits for its teacher, killed after the teacher, cancelled while the noisy run trains; the teacher is reused', { timeout: 300_000 }, async () => {
+test('a distillation sweep: cancelled while the noisy run waits for its teacher, killed after the teacher, cancelled while the noisy run trains; the teacher is reused', { timeout: 300_000 }, async () => {
   // Two jobs, so that the noisy run is scheduled beside its teacher and waits for it.
-  const argv = [...BASE.filter((a) => a !== '--jobs' && a !== '1'), '--jobs', '2', '--config', 'distill.json'];
+  const argv = [...BASE.filter((a) => a !== '--jobs' && a !== '1'), '--jobs', '2', '--sweep', 'distill=0,0.5'];
   const ref = await cli([...argv, '--out', 'distill-ref', '--format', 'json'], { cwd: work.dir });
   assert.equal(ref.code, 0, ref.stderr);
   const reference = JSON.parse(ref.stdout) as AuditReport;
-  assert.equal(reference.config.distill, 0.5);
-  const dir = () => auditDirs('distill-cut')[0] ?? '-';
+  assert.deepEqual(reference.sweep?.map((x) => x.setting), [{ distill: 0 }, { distill: 0.5 }]);
+  // The second setting's folder: the one whose audit has distillation.
+  const dir = () => auditDirs('distill-cut').find((d) => has(d, 'config.json') && (JSON.parse(fs.readFileSync(path.join(d, 'config.json'), 'utf8')) as { config: { distill?: number } }).config.distill === 0.5) ?? '-';
 
   // 1. The teacher trains (its checkpoint is there), the noisy run waits: SIGINT.
   const waiting = spawnAudit([...argv, '--out', 'distill-cut']);
@@ -217,7 +234,7 @@ test('distillation: cancelled while the noisy run waits for its teacher, killed 
   // 4. The same command again: the teacher is reused as it is, the noisy run resumes; the uninterrupted report.
   const r = await cli([...argv, '--out', 'distill-cut', '--format', 'json'], { cwd: work.dir });
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, /\(1 run\(s\) reused from an interrupted audit\)/);
+  assert.match(r.stderr, /\(3 run\(s\) reused from an interrupted audit\)/, 'the first setting and the teacher');
   assert.doesNotMatch(r.stderr, /training clean-s0 again/);
   assert.deepEqual([mtime(dir(), CLEAN, 'result.json'), mtime(dir(), CLEAN, 'teacher.bin')], teacher, 'the teacher is not trained again');
   assert.deepEqual(comparable(JSON.parse(r.stdout) as AuditReport), comparable(reference));
