@@ -239,3 +239,10 @@ test('a distillation sweep: cancelled while the noisy run waits for its teacher,
   assert.deepEqual([mtime(dir(), CLEAN, 'result.json'), mtime(dir(), CLEAN, 'teacher.bin')], teacher, 'the teacher is not trained again');
   assert.deepEqual(comparable(JSON.parse(r.stdout) as AuditReport), comparable(reference));
 });
+
+test('the help documents the exit code of a cancelled audit and the resume of several models or a sweep', async () => {
+  const r = await cli(['audit', '--help'], { cwd: work.dir });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /2 usage, configuration or internal error, or\ncancelled \(Ctrl-C or SIGTERM once/);
+  assert.match(r.stdout, /every finished model or setting is reused as it is/);
+});
