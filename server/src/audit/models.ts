@@ -42,8 +42,8 @@ export type SingleAudit = (config: AuditConfig, onProgress: (p: AuditProgress) =
 
 /**
  * Runs `single` for each part, in order, its progress said per part (`<tag>: run 3/5 …`, the
- * fraction and the time left over all parts: `partProgress`), then writes `combine(reports)` as `file` in the first part's folder,
- * beside its own report.json (runs-store.ts AUDIT_FILES).
+ * fraction and the time left over all parts: `partProgress`), then writes `combine(reports)` as
+ * `file` in the first part's folder, beside its own report.json (runs-store.ts AUDIT_FILES).
  */
 export async function runParts(
   parts: readonly AuditPart[],
