@@ -46,6 +46,8 @@ export function progressMessage(p: AuditProgressParams): string {
     // Several runs side by side: the engine's message names each with its epoch.
     parts.push(p.message);
   } else if (p.stage === 'train' && p.run !== undefined && p.runs !== undefined) {
+    // Several models or a sweep: run k/n counts the runs of the part, so the part is named first.
+    if (p.part) parts.push(p.part);
     parts.push(`run ${p.run}/${p.runs}${p.runId ? ` (${p.runId})` : ''}`);
     // After its epochs a run's model is attacked (memaudit.adversarial): methods attacked of all.
     if (p.attack) parts.push(`attack ${p.attack.done}/${p.attack.total}`);

@@ -14,6 +14,7 @@ import { writeFileAtomic } from '../util/atomic';
 import type { AuditConfig } from './config';
 import { AUDIT_FILES } from './runs-store';
 import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
 
 /** The single-model configurations of a configuration, in order (one when it has one model). */
 export function modelConfigs(c: AuditConfig): AuditConfig[] {
@@ -41,8 +42,8 @@ export type SingleAudit = (config: AuditConfig, onProgress: (p: AuditProgress) =
 
 /**
  * Runs `single` for each part, in order, its progress said per part (`<tag>: run 3/5 …`, the
- * fraction over all parts), then writes `combine(reports)` as `file` in the first part's folder,
- * beside its own report.json (runs-store.ts AUDIT_FILES).
+ * fraction and the time left over all parts: `partProgress`), then writes `combine(reports)` as
+ * `file` in the first part's folder, beside its own report.json (runs-store.ts AUDIT_FILES).
  */
 export async function runParts(
   parts: readonly AuditPart[],
@@ -53,7 +54,8 @@ export async function runParts(
 ): Promise<ModelOutcome> {
   const outcomes: ModelOutcome[] = [];
   for (const [i, part] of parts.entries()) {
-    outcomes.push(await single(part.config, (p) => onProgress?.({ ...p, fraction: (i + p.fraction) / parts.length, message: `${part.tag}: ${p.message}` })));
+    const start = performance.now();
+    outcomes.push(await single(part.config, (p) => onProgress?.(partProgress(p, { index: i, count: parts.length, tag: part.tag, elapsedMs: performance.now() - start }))));
   }
   const first = outcomes[0]!;
   const report = combine(outcomes.map((o) => o.report));
@@ -61,6 +63,23 @@ export async function runParts(
   const reportFile = path.join(first.runDir, file);
   await writeFileAtomic(reportFile, reportJsonText(report));
   return { report, runDir: first.runDir, reportFile, reusedRuns: outcomes.reduce((acc, o) => acc + o.reusedRuns, 0) };
+}
+
+/**
+ * A part's progress as the whole's: the fraction maps the part's [0, 1] onto [i/n, (i+1)/n] (it
+ * never goes back across parts); the time left adds, for each later part, as long as this one
+ * takes in all (elapsed + left), i.e. it assumes the parts cost alike. `run`, `runs` and `active`
+ * count the runs of the part, which `part` names.
+ */
+export function partProgress(p: AuditProgress, at: { index: number; count: number; tag: string; elapsedMs: number }): AuditProgress {
+  const later = at.count - at.index - 1;
+  return {
+    ...p,
+    fraction: (at.index + p.fraction) / at.count,
+    part: at.tag,
+    message: `${at.tag}: ${p.message}`,
+    ...(p.etaSec !== undefined ? { etaSec: p.etaSec + later * (at.elapsedMs / 1000 + p.etaSec) } : {}),
+  };
 }
 
 /** Each model of `c` in order (`model 2/3 code2vec: …`), then the models side by side. */

@@ -64,8 +64,11 @@ Options:
   --format text|json       what to print on stdout (default text)
 ${REPORT_OUTPUT_HELP}
 Gate metrics: ${Object.keys(GATE_METRICS).join(', ')}.
-Exit codes: 0 all gates passed, 1 a gate failed, 2 usage, configuration or internal error.
-An interrupted audit resumes where it stopped when the same command is run again; a damaged
+Exit codes: 0 all gates passed, 1 a gate failed, 2 usage, configuration or internal error, or
+cancelled (Ctrl-C or SIGTERM once: the finished runs and the last checkpoint are kept; twice
+quits at once, 130 / 143).
+An interrupted audit resumes where it stopped when the same command is run again (with several
+models or a sweep, every finished model or setting is reused as it is); a damaged
 checkpoint or run file is reported and that run trained again. One audit at a time runs in an
 audit folder: a second one with the same settings exits with 2, naming the first one's pid.
 A shard writes its runs and a record of its share (shard-I-of-N.json) in the audit folder, and

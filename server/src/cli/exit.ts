@@ -9,7 +9,8 @@ export const EXIT = {
   /**
    * Usage, configuration, a path that cannot be written (E_WRITE_FAILED), an audit folder in use
    * (E_LOCKED), or an internal error: the message says what, where and how to fix it, in one
-   * line; a stack trace only for a bug, or with --debug / MEMAUDIT_DEBUG=1.
+   * line; a stack trace only for a bug, or with --debug / MEMAUDIT_DEBUG=1. Also a cancelled
+   * command (E_CANCELLED: Ctrl-C or SIGTERM once; a second one quits at once with 130 / 143, bin.ts).
    */
   ERROR: 2,
 } as const;

@@ -221,6 +221,11 @@ export interface AuditProgress {
   stage: 'extract' | 'dataset' | 'train' | 'report';
   /** 0..1 over the whole audit. */
   fraction: number;
+  /**
+   * In an audit of several models or a sweep, the part (one ordinary audit) in progress, e.g.
+   * `setting 2/4 weightDecay 0.001`; `run`, `runs` and `active` then count that part's runs.
+   */
+  part?: string;
   /** 1-based index of the run in progress, and the number of runs. */
   run?: number;
   runs?: number;

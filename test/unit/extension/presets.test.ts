@@ -47,6 +47,11 @@ test('progress: run k/n, epoch, speed, time left, device while training; the sta
     'run 2/5 (clean-s0) · attack 40/320 · cpu',
   );
   assert.equal(progressMessage({ auditId: 'a', stage: 'extract', fraction: 0.01, message: 'extracting: 10 files, 50 methods' }), 'extracting: 10 files, 50 methods');
+  // A sweep or several models: the part first, its runs counted within it.
+  assert.equal(
+    progressMessage({ auditId: 'a', stage: 'train', fraction: 0.7, part: 'setting 2/2 weightDecay 0.001', message: 'x', run: 1, runs: 2, runId: 'clean-s0', epoch: 3, epochs: 10 }),
+    'setting 2/2 weightDecay 0.001 · run 1/2 (clean-s0) · epoch 3/10',
+  );
 });
 
 test('the end message: scores, findings and gates; a failed gate warns; cancel and failure say what happened', () => {
