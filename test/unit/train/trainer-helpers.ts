@@ -5,7 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Dynamics } from '../../../server/src/train/dynamics';
 import { DYNAMICS_SPLITS } from '../../../server/src/train/dynamics';
-import type { TrainConfig, TrainData } from '../../../server/src/train/trainer';
+import { ERROR_CODES, isEngineError } from '../../../server/src/errors';
+import { resume, train, type TrainConfig, type TrainData, type TrainResult } from '../../../server/src/train/trainer';
 import type { ModelState, TrainableModel } from '../../../server/src/train/types';
 import type { SampleSource } from '../../../server/src/dataset/source';
 import { FakeModel, makeToyCorpus, type FakeModelOptions, type ToyCorpus } from './fake-model';
@@ -97,4 +98,41 @@ export function bagCorpus(): { source: SampleSource; data: TrainData } {
       test: { indices: range(136, 160), labels: labels.subarray(136, 160) },
     },
   };
+}
+
+/** A run trained without interruption (no checkpoint) on a fresh model, with its final state. */
+export async function trainUninterrupted(make: () => Promise<TrainableModel>, data: TrainData, c: TrainConfig): Promise<{ result: TrainResult; state: ModelState }> {
+  const model = await make();
+  try {
+    return { result: await train(model, data, { ...c, checkpoint: undefined }), state: await model.getState() };
+  } finally {
+    await model.dispose();
+  }
+}
+
+/**
+ * Cancels a run of `c` at global step 10 (epoch 1, position 3 with 7 steps per epoch in groups
+ * of 3, 3, 1), resumes it on a freshly made model, and checks that it ends bit for bit as `ref`.
+ */
+export async function assertResumesAfterCancel(make: () => Promise<TrainableModel>, data: TrainData, c: TrainConfig, ref: { result: TrainResult; state: ModelState }): Promise<void> {
+  const first = await make();
+  const ac = new AbortController();
+  try {
+    await assert.rejects(
+      train(first, data, c, { signal: ac.signal, onProgress: (p) => p.globalStep === 10 && ac.abort() }),
+      (e) => isEngineError(e) && e.code === ERROR_CODES.CANCELLED,
+    );
+  } finally {
+    await first.dispose();
+  }
+  const second = await make();
+  try {
+    const resumed = await resume(second, data, c);
+    assert.deepEqual(resumed.final.resumedFrom, { epoch: 1, position: 3, globalStep: 10 });
+    assertSameDynamics(ref.result.dynamics, resumed.dynamics);
+    assert.deepEqual(resumed.curves, ref.result.curves);
+    await assertSameState(ref.state, second);
+  } finally {
+    await second.dispose();
+  }
 }
