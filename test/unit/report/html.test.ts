@@ -9,6 +9,8 @@ import { test } from 'node:test';
 import * as vm from 'node:vm';
 import { renderReportBody, REPORT_CSS, REPORT_SCRIPT, toHtml } from '../../../server/src/report/shared/html';
 import { fmt, fmtCount } from '../../../server/src/report/shared/format';
+import { toMarkdown } from '../../../server/src/report/shared/markdown';
+import { renderAuditText } from '../../../server/src/report/shared/text';
 import type { AuditReport } from '../../../server/src/protocol/report';
 import { makeFixtureReport, poison, withChoice, withIntervals, withMemorization } from './fixture';
 
@@ -172,12 +174,21 @@ test('a malicious method name and path render as text in the findings table', ()
   assert.ok(!body.includes('<img'));
 });
 
+test('an audit whose only noise level is 100 % says why no signal was calibrated, and how to fix it', () => {
+  const full = makeFixtureReport({ gates: 'none' });
+  const noisy = full.runs.find((r) => r.kind !== 'none')!;
+  const report: AuditReport = { ...full, runs: [full.runs[0]!, { ...noisy, level: 100 }], detection: { best: null, signals: [] } };
+  assert.match(renderReportBody(report), /every noisy run is at 100 %: all its training samples are corrupted, with no clean ones to rank them against: add a level below 100 %/);
+  assert.match(renderAuditText(report), /best memorization signal: none calibrated \(every noisy run is at 100 %/);
+  assert.match(toMarkdown(report), /No signal could be calibrated: every noisy run is at 100 %/);
+});
+
 test('degenerate audits still render: only the clean run, no findings, no gates', () => {
   const full = makeFixtureReport({ gates: 'none' });
   const report: AuditReport = { ...full, runs: [full.runs[0]!], findings: [], detection: { best: null, signals: [] }, scores: { ...full.scores, M: null, detection_auroc: null, sensitivity: null } };
   const body = renderReportBody(report);
   assert.match(body, /No quality gates were set/);
-  assert.match(body, /No run had corrupted samples/);
+  assert.match(body, /No signal could be calibrated: no run had corrupted samples/);
   assert.match(body, /No method was listed/);
   assert.equal(count(body, '<svg'), count(body, '<details class="chart-data">'));
   assert.ok(!/NaN|Infinity|undefined/.test(body));

@@ -221,3 +221,15 @@ export function keyRepeatsLabel(row: { key: string; label: string }): boolean {
   const words = row.label.toLowerCase().split(/\s+/);
   return words[words.length - 1] === row.key.toLowerCase();
 }
+
+/**
+ * Why no signal was calibrated (docs/metrics.md § "Self-calibration"): a signal is scored by how
+ * it ranks a run's corrupted training samples above its clean ones, so it needs a noisy run with
+ * both; a run whose noise corrupted every sample (100 %) has no clean ones to rank against.
+ */
+export function uncalibratedReason(runs: readonly Pick<RunReport, 'kind' | 'level'>[]): string {
+  const noisy = runs.filter((r) => r.kind !== 'none' && r.kind !== 'memfold' && r.level > 0);
+  if (noisy.length === 0) return 'no run had corrupted samples';
+  if (noisy.every((r) => r.level >= 100)) return 'every noisy run is at 100 %: all its training samples are corrupted, with no clean ones to rank them against: add a level below 100 %, e.g. --noise y-shuffle:0,50,100';
+  return 'no noisy run had both corrupted and clean training samples with a defined AUROC';
+}

@@ -14,7 +14,7 @@
  * holding the same numbers as a table (screen readers, copy-paste, printing).
  */
 import { createHash } from 'node:crypto';
-import { epochCurve, gateSummary, keyRepeatsLabel, noiseGroups, rocAt, rocGroups, SCORE_ROWS, scoreView, summarizeLevel, type LevelGroup, type NoiseGroup } from './aggregate';
+import { epochCurve, gateSummary, keyRepeatsLabel, noiseGroups, rocAt, rocGroups, SCORE_ROWS, scoreView, summarizeLevel, uncalibratedReason, type LevelGroup, type NoiseGroup } from './aggregate';
 import { ADVERSARIAL_HELP, adversarialEpsilon, adversarialLevels, adversarialRows } from './adversarial';
 import { escapeHtml as esc } from './escape';
 import { describeNoise, detectionChoiceLine, detectionScoreLabel, fmt, fmtCount, fmtDuration, fmtLevel, fmtTask, withInterval } from './format';
@@ -426,7 +426,7 @@ function sweepSection(ids: Ids, report: AuditReport): string {
 function detection(ids: Ids, report: AuditReport): string {
   const signals = [...report.detection.signals].sort((a, b) => b.auroc - a.auroc);
   if (signals.length === 0) {
-    return '<section id="detection" aria-labelledby="detection-h"><h2 id="detection-h">Detection quality</h2><p class="muted">No run had corrupted samples, so no signal could be calibrated.</p></section>';
+    return `<section id="detection" aria-labelledby="detection-h"><h2 id="detection-h">Detection quality</h2><p class="muted">No signal could be calibrated: ${esc(uncalibratedReason(report.runs))}.</p></section>`;
   }
   const title = 'AUROC of each per-sample signal at finding the corrupted samples';
   const chart = barChart({

@@ -4,7 +4,7 @@
  * (a job summary is read in a glance; the HTML report has the rest).
  */
 import * as fsp from 'node:fs/promises';
-import { gateSummary, noiseGroups, SCORE_ROWS, scoreView, summarizeLevel } from './aggregate';
+import { gateSummary, noiseGroups, SCORE_ROWS, scoreView, summarizeLevel, uncalibratedReason } from './aggregate';
 import { ADVERSARIAL_HELP, adversarialEpsilon, adversarialRows } from './adversarial';
 import { escapeMarkdown as md } from './escape';
 import { detectionChoiceLine, fmt, fmtCount, fmtDuration, fmtLevel, fmtTask, MISSING, withInterval } from './format';
@@ -149,7 +149,7 @@ export function toMarkdown(report: AuditReport, opts: MarkdownOptions = {}): str
 
   out.push('### Detection of memorized samples', '');
   if (report.detection.best === null) {
-    out.push('No run had corrupted samples, so no signal could be calibrated.', '');
+    out.push(`No signal could be calibrated: ${md(uncalibratedReason(report.runs))}.`, '');
   } else {
     const best = report.detection.signals.find((s) => s.signal === report.detection.best);
     const choice = report.detection.choice;

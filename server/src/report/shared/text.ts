@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import type { AuditReport, Finding, FindingCategory, RunReport } from '../../protocol/report';
-import { keyRepeatsLabel, SCORE_ROWS, scoreText } from './aggregate';
+import { keyRepeatsLabel, SCORE_ROWS, scoreText, uncalibratedReason } from './aggregate';
 import { adversarialEpsilon, adversarialRows } from './adversarial';
 import { detectionChoiceLine, findingValueKey, fmtDuration, fmtPercent, fmtTask } from './format';
 import { modelLevelsTable, modelScoresTable, reportModels, textTable } from './models';
@@ -62,7 +62,7 @@ export function renderAuditText(r: AuditReport): string {
     const best = r.detection.signals[0]!;
     lines.push(`best memorization signal: ${r.detection.best} (AUROC ${fixed(best.auroc)}, AP ${fixed(best.averagePrecision)} at finding the injected noise)`);
   } else {
-    lines.push('best memorization signal: none calibrated (no noisy run); findings ranked by AUM');
+    lines.push(`best memorization signal: none calibrated (${uncalibratedReason(r.runs)}); findings ranked by AUM`);
   }
   if (r.memorization) lines.push(...memorizationLines(r));
   else if (r.findings.length > 0) {
