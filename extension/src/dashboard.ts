@@ -123,6 +123,8 @@ export class DashboardProvider implements vscode.WebviewViewProvider, vscode.Dis
       ...(p.etaSec !== undefined ? { etaSec: p.etaSec } : {}),
       ...(p.device !== undefined ? { device: p.device } : {}),
       ...(p.samplesPerSec !== undefined ? { samplesPerSec: p.samplesPerSec } : {}),
+      ...(p.part !== undefined ? { part: p.part } : {}),
+      ...(p.attack !== undefined ? { attack: p.attack } : {}),
     };
     this.post();
   }

@@ -212,6 +212,10 @@ export interface DashboardProgress {
   etaSec?: number;
   device?: string;
   samplesPerSec?: number;
+  /** In an audit of several models or a sweep, the part in progress (`setting 2/4 weightDecay 0.001`); run and runs count its runs. */
+  part?: string;
+  /** A run's adversarial attacks after its epochs: methods attacked of all. */
+  attack?: { done: number; total: number };
 }
 
 /** Why a score the dashboard shows rests on too little data ("not enough test methods: 28 …"), by score. */

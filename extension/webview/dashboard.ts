@@ -51,8 +51,11 @@ function current(p: DashboardProgress | undefined, trusted: boolean): Node {
   if (!p) return h('p', { class: 'muted' }, 'No audit is running.');
   const pct = Math.round(Math.max(0, Math.min(1, p.fraction)) * 100);
   const facts: [string, string][] = [['Stage', STAGES[p.stage] ?? p.stage]];
+  // A sweep or several models: which one, since the run numbers start again in each.
+  if (p.part) facts.push(['Part', p.part]);
   if (p.run !== undefined && p.runs !== undefined) facts.push(['Run', `${p.run} of ${p.runs}`]);
-  if (p.epoch !== undefined && p.epochs !== undefined) facts.push(['Epoch', `${p.epoch} of ${p.epochs}`]);
+  if (p.attack) facts.push(['Attacks', `${p.attack.done} of ${p.attack.total} methods`]);
+  else if (p.epoch !== undefined && p.epochs !== undefined) facts.push(['Epoch', `${p.epoch} of ${p.epochs}`]);
   if (p.samplesPerSec) facts.push(['Speed', `${Math.round(p.samplesPerSec).toLocaleString('en-US')} samples/s`]);
   facts.push(['Time left', p.etaSec !== undefined ? duration(p.etaSec) : 'estimating…']);
   if (p.device) facts.push(['Device', p.device]);

@@ -62,6 +62,13 @@ test('the dashboard follows an audit: progress, stage, run k/n, epoch, ETA, devi
     assert.equal(width, 72);
     await screenshot(p, `dashboard-running-${theme.replace('vscode-', '')}.png`);
 
+    // A sweep's part, and a run's attack phase in place of its epoch.
+    await send(p, state({ current: { folder: 'shop', stage: 'train', fraction: 0.8, message: 'training', run: 2, runs: 2, epoch: 3, epochs: 3, device: 'cpu', part: 'setting 2/3 dropout 0.5', attack: { done: 40, total: 320 } } }));
+    await p.locator('[aria-valuenow="80"]').waitFor();
+    const parted = (await p.locator('[data-current]').textContent()) ?? '';
+    for (const want of ['Partsetting 2/3 dropout 0.5', 'Run2 of 2', 'Attacks40 of 320 methods']) assert.ok(parted.includes(want), `${want} in ${parted}`);
+    assert.ok(!parted.includes('Epoch'), parted);
+
     // Done: the latest result with its gates.
     await send(
       p,
