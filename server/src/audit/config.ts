@@ -117,6 +117,21 @@ export interface AuditConfig {
 export const SWEEP_NAMES = ['weightDecay', 'dropout', 'distill', 'mixup', 'earlyStopping'] as const;
 export type SweepName = (typeof SWEEP_NAMES)[number];
 
+/**
+ * The mitigation explorer's fields of a configuration, in report order. Each is absent when it
+ * changes nothing, so that audits without it keep their keys.
+ */
+export const MITIGATION_FIELDS = ['weightDecay', 'hyper', 'sweep', 'distill', 'mixup', 'earlyStopping'] as const;
+type MitigationField = (typeof MITIGATION_FIELDS)[number];
+
+/** The mitigation settings that are one number, 0 = off (and then absent). */
+export const NUMBER_MITIGATIONS = ['weightDecay', 'distill', 'mixup', 'earlyStopping'] as const satisfies readonly (SweepName & MitigationField)[];
+
+/** The mitigation fields `c` has (the report's config, the checkpoint fingerprint). */
+export function mitigationsOf(c: AuditConfig): Pick<AuditConfig, MitigationField> {
+  return Object.fromEntries(MITIGATION_FIELDS.filter((f) => c[f] !== undefined).map((f) => [f, c[f]]));
+}
+
 /** One axis of a sweep: a setting and its values, in the order given. */
 export interface SweepAxis {
   name: SweepName;
@@ -211,7 +226,7 @@ export const MAX_BATCH_SIZE = 65_536;
 
 /** Every setting a config file or the client may give. */
 export function knownSettings(): Set<string> {
-  return new Set<string>([...Object.keys(DEFAULT_AUDIT_CONFIG), 'language', 'preset', 'weightDecay', 'hyper', 'sweep', 'distill', 'mixup', 'earlyStopping']);
+  return new Set<string>([...Object.keys(DEFAULT_AUDIT_CONFIG), 'language', 'preset', ...MITIGATION_FIELDS]);
 }
 
 function fail(field: string, message: string): never {
@@ -367,22 +382,25 @@ export function resolveAuditConfig(...layers: AuditConfigInput[]): AuditConfig {
       return v;
     })(),
     ...mitigationSettings(merged, models),
-    ...distillSetting(merged.distill),
-    ...mixupSetting(merged.mixup),
   };
 }
 
-/** `weightDecay`, `hyper`, `sweep` and `earlyStopping`, each only when it changes something (keys stay as they were). */
-function mitigationSettings(merged: Record<string, unknown>, models: readonly ModelName[]): Pick<AuditConfig, 'weightDecay' | 'hyper' | 'sweep' | 'earlyStopping'> {
-  const wd = merged.weightDecay === undefined ? 0 : sweepValue('weightDecay', 'weightDecay', merged.weightDecay);
+/** The mitigation fields (MITIGATION_FIELDS), each only when it changes something (keys stay as they were). */
+function mitigationSettings(merged: Record<string, unknown>, models: readonly ModelName[]): Pick<AuditConfig, MitigationField> {
+  const out: Pick<AuditConfig, MitigationField> = {};
+  for (const n of NUMBER_MITIGATIONS) {
+    const v = merged[n] === undefined ? 0 : sweepValue(n, n, merged[n]);
+    if (v > 0) out[n] = v;
+  }
   const hyper = hyperOf(merged.hyper, models);
+  if (hyper) out.hyper = hyper;
   const sweep = merged.sweep === undefined ? undefined : sweepAxes(merged.sweep, 'sweep');
   if (sweep) {
     if (models.length > 1) fail('sweep', `a sweep audits one model; several models (${models.join(', ')}) with a sweep are not supported yet`);
     if (sweep.some((a) => a.name === 'dropout')) requireDropout('sweep', models);
+    out.sweep = sweep;
   }
-  const patience = merged.earlyStopping === undefined ? 0 : sweepValue('earlyStopping', 'earlyStopping', merged.earlyStopping);
-  return { ...(wd > 0 ? { weightDecay: wd } : {}), ...(hyper ? { hyper } : {}), ...(sweep ? { sweep } : {}), ...(patience > 0 ? { earlyStopping: patience } : {}) };
+  return out;
 }
 
 /**
@@ -422,41 +440,25 @@ function hyperOf(v: unknown, models: readonly ModelName[]): AuditConfig['hyper']
   return dropoutIsOff(dropout, models) ? undefined : { dropout };
 }
 
-/** `distill`, only when on (a weight in (0, 1]; 0 = off). */
-function distillSetting(v: unknown): Pick<AuditConfig, 'distill'> {
-  const w = v === undefined ? 0 : sweepValue('distill', 'distill', v);
-  return w > 0 ? { distill: w } : {};
-}
-
-/** `mixup`: α from 0 to MAX_MIXUP_ALPHA; 0 = off (stored as absent). */
-function mixupSetting(v: unknown): Pick<AuditConfig, 'mixup'> {
-  const alpha = v === undefined ? 0 : sweepValue('mixup', 'mixup', v);
-  return alpha > 0 ? { mixup: alpha } : {};
-}
-
 /** The largest mixup α accepted (Beta(α, α) is already concentrated near ½ long before). */
 export const MAX_MIXUP_ALPHA = 100;
 
-/**
- * One value of a sweep axis: weight decay ≥ 0, dropout in [0, 1), distillation weight in [0, 1],
- * mixup α in [0, MAX_MIXUP_ALPHA], early-stopping patience an integer ≥ 0 (0 = off for the last three).
- */
+/** Each setting's accepted values (0 is off for distill, mixup and earlyStopping), and what to write instead. */
+const SWEEP_RANGES: Record<SweepName, { ok: (v: number) => boolean; expected: string }> = {
+  weightDecay: { ok: (v) => v >= 0 && v <= 1, expected: 'weightDecay must be a number from 0 to 1' },
+  dropout: { ok: (v) => v >= 0 && v < 1, expected: 'dropout must be a number from 0 to below 1' },
+  distill: { ok: (v) => v >= 0 && v <= 1, expected: 'distill must be a weight from 0 (off) to 1' },
+  mixup: { ok: (v) => v >= 0 && v <= MAX_MIXUP_ALPHA, expected: `mixup must be a number from 0 (off) to ${MAX_MIXUP_ALPHA}, the α of Beta(α, α)` },
+  earlyStopping: {
+    ok: (v) => Number.isInteger(v) && v >= 0 && v <= MAX_EPOCHS,
+    expected: `earlyStopping must be an integer from 0 (off) to ${MAX_EPOCHS}: the evaluations without a better validation F1 before a run stops`,
+  },
+};
+
+/** One value of a sweep axis, checked against SWEEP_RANGES. */
 function sweepValue(name: SweepName, field: string, v: unknown): number {
-  if (name === 'distill') {
-    if (!(typeof v === 'number' && v >= 0 && v <= 1)) fail(field, `distill must be a weight from 0 (off) to 1 (got ${JSON.stringify(v)})`);
-    return v;
-  }
-  if (name === 'mixup') {
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > MAX_MIXUP_ALPHA) fail(field, `mixup must be a number from 0 (off) to ${MAX_MIXUP_ALPHA}, the α of Beta(α, α) (got ${JSON.stringify(v)})`);
-    return v;
-  }
-  if (name === 'earlyStopping') {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > MAX_EPOCHS) fail(field, `earlyStopping must be an integer from 0 (off) to ${MAX_EPOCHS}: the evaluations without a better validation F1 before a run stops (got ${JSON.stringify(v)})`);
-    return v;
-  }
-  const ok = typeof v === 'number' && Number.isFinite(v) && v >= 0 && (name === 'weightDecay' ? v <= 1 : v < 1);
-  if (!ok) fail(field, `${name} must be a number ${name === 'weightDecay' ? 'from 0 to 1' : 'from 0 to below 1'} (got ${JSON.stringify(v)})`);
-  return v as number;
+  if (typeof v !== 'number' || !Number.isFinite(v) || !SWEEP_RANGES[name].ok(v)) fail(field, `${SWEEP_RANGES[name].expected} (got ${JSON.stringify(v)})`);
+  return v;
 }
 
 /** `sweep`: `{ dropout: [0, 0.25], weightDecay: [0, 1e-4] }`, axes in the order written. */

@@ -51,7 +51,7 @@ import { cleanFinalEpoch, memorizationCsv, memorizationFindings } from './memori
 import { finishedMemFold, type MemFoldOutcome } from './mem-folds';
 import { trainGridRun, type GridRun } from './grid-run';
 import { windowLabel } from '../report/shared/format';
-import type { AuditConfig } from './config';
+import { mitigationsOf, type AuditConfig } from './config';
 import { evaluateGates, type GateMetric } from './gates';
 import { editorFor } from './noise-adapter';
 import { findingNoise } from './noise-diffs';
@@ -745,11 +745,6 @@ function reportConfig(c: AuditConfig): AuditReport['config'] {
     memFolds: c.memFolds,
     labels: c.labels,
     adversarial: c.adversarial,
-    ...(c.weightDecay ? { weightDecay: c.weightDecay } : {}),
-    ...(c.hyper ? { hyper: c.hyper } : {}),
-    ...(c.sweep ? { sweep: c.sweep } : {}),
-    ...(c.distill ? { distill: c.distill } : {}),
-    ...(c.mixup ? { mixup: c.mixup } : {}),
-    ...(c.earlyStopping ? { earlyStopping: c.earlyStopping } : {}),
+    ...mitigationsOf(c),
   };
 }

@@ -27,7 +27,7 @@ import { resume, train, type EarlyStoppingConfig, type TrainConfig, type TrainDa
 import type { OptimizerConfig, TrainableModel } from '../train/types';
 import { readJsonIfValid, writeFileAtomic } from '../util/atomic';
 import { signalsCsv } from './aggregate';
-import type { AuditConfig } from './config';
+import { mitigationsOf, type AuditConfig } from './config';
 import { applyRunNoise, editorFor, transformTestSet, type RunNoise, type RunNoiseContext, type TestTransform } from './noise-adapter';
 import type { PlannedRun } from './plan';
 import { isLabelKind } from './plan';
@@ -230,7 +230,7 @@ export function baseTrainConfig(a: AuditInputs, run: PlannedRun): TrainConfig {
     epochs: c.epochs,
     batchSize: c.batchSize,
     seed: run.seed,
-    modelKey: stableStringify({ model: c.model, preset: c.modelPreset, lr: c.learningRate, seed: run.seed, fold: run.fold, weightDecay: c.weightDecay, hyper: c.hyper, distill: c.distill, mixup: c.mixup, earlyStopping: c.earlyStopping }),
+    modelKey: stableStringify({ model: c.model, preset: c.modelPreset, lr: c.learningRate, seed: run.seed, fold: run.fold, ...mitigationsOf(c) }),
     schedule: { kind: 'constant', lr: c.learningRate },
     checkpoint: { path: a.folder.runFile(run.id, RUN_FILES.checkpoint) },
   };

@@ -8,7 +8,7 @@
 import type { AuditProgress } from '../protocol';
 import type { AuditReport, RunReport, SweepLevel, SweepSetting } from '../protocol/report';
 import { meanOf, noiseGroups } from '../report/shared/aggregate';
-import { dropoutIsOff, type AuditConfig, type SweepAxis } from './config';
+import { dropoutIsOff, NUMBER_MITIGATIONS, type AuditConfig, type SweepAxis } from './config';
 import { runParts, type ModelOutcome, type SingleAudit } from './models';
 import { AUDIT_FILES } from './runs-store';
 
@@ -29,20 +29,14 @@ export function sweepSettings(axes: readonly SweepAxis[]): Record<string, number
  * its presets), so that a setting of zeros is the plain audit.
  */
 export function settingConfig(c: AuditConfig, setting: Readonly<Record<string, number>>): AuditConfig {
-  const { sweep, weightDecay, hyper, distill, mixup, earlyStopping, ...rest } = c;
-  const wd = setting.weightDecay ?? weightDecay ?? 0;
+  const { sweep, hyper, ...out } = c;
+  for (const n of NUMBER_MITIGATIONS) {
+    const v = setting[n] ?? c[n] ?? 0;
+    if (v > 0) out[n] = v;
+    else delete out[n];
+  }
   const dropout = setting.dropout ?? hyper?.dropout;
-  const w = setting.distill ?? distill ?? 0;
-  const alpha = setting.mixup ?? mixup ?? 0;
-  const patience = setting.earlyStopping ?? earlyStopping ?? 0;
-  return {
-    ...rest,
-    ...(wd > 0 ? { weightDecay: wd } : {}),
-    ...(dropout !== undefined && !dropoutIsOff(dropout, [c.model]) ? { hyper: { ...hyper, dropout } } : {}),
-    ...(w > 0 ? { distill: w } : {}),
-    ...(alpha > 0 ? { mixup: alpha } : {}),
-    ...(patience > 0 ? { earlyStopping: patience } : {}),
-  };
+  return dropout !== undefined && !dropoutIsOff(dropout, [c.model]) ? { ...out, hyper: { ...hyper, dropout } } : out;
 }
 
 /** `dropout 0.5, weightDecay 0.001`. */
