@@ -7,7 +7,8 @@
  */
 import type { AuditProgress } from '../protocol';
 import type { AuditReport, RunReport, SweepLevel, SweepSetting } from '../protocol/report';
-import { meanOf, noiseGroups } from '../report/shared/aggregate';
+import { meanOf, noiseGroups, summarizeLevel } from '../report/shared/aggregate';
+import { settingText } from '../report/shared/sweep';
 import { dropoutIsOff, NUMBER_MITIGATIONS, type AuditConfig, type SweepAxis } from './config';
 import { runParts, type ModelOutcome, type SingleAudit } from './models';
 import { AUDIT_FILES } from './runs-store';
@@ -39,13 +40,6 @@ export function settingConfig(c: AuditConfig, setting: Readonly<Record<string, n
   return dropout !== undefined && !dropoutIsOff(dropout, [c.model]) ? { ...out, hyper: { ...hyper, dropout } } : out;
 }
 
-/** `dropout 0.5, weightDecay 0.001`. */
-export function settingText(setting: Readonly<Record<string, number>>): string {
-  return Object.entries(setting)
-    .map(([k, v]) => `${k} ${v}`)
-    .join(', ');
-}
-
 /** Each setting of `c.sweep` in order (`setting 2/4 weightDecay 0.001: …`), then the settings side by side with the recommendation. */
 export function runSweep(c: AuditConfig, onProgress: ((p: AuditProgress) => void) | undefined, single: SingleAudit): Promise<ModelOutcome> {
   const settings = sweepSettings(c.sweep ?? []);
@@ -74,13 +68,10 @@ export function sweepEntry(setting: Record<string, number>, r: AuditReport): Swe
 /** Per noise kind and level (each kind's rows open with the clean runs at 0), means over seeds. */
 export function sweepLevels(r: Pick<AuditReport, 'runs' | 'config'>): SweepLevel[] {
   return noiseGroups(r).flatMap((g) =>
-    g.levels.map((l) => ({
-      kind: g.kind,
-      level: l.level,
-      noiseFit: meanOf(l.runs.map((x) => x.final.noiseFitRate)),
-      testF1: meanOf(l.runs.map((x) => x.final.testF1)),
-      bestEpochTestF1: meanOf(l.runs.map(bestEpochTestF1)),
-    })),
+    g.levels.map((l) => {
+      const s = summarizeLevel(l);
+      return { kind: g.kind, level: l.level, noiseFit: s.noiseFitRate, testF1: s.testF1, bestEpochTestF1: meanOf(l.runs.map(bestEpochTestF1)) };
+    }),
   );
 }
 

@@ -7,6 +7,13 @@ import type { ModelsTable } from './models';
 
 const fixed = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(3));
 
+/** A setting as its name: `dropout 0.5, weightDecay 0.001`. */
+export function settingText(setting: Readonly<Record<string, number>>): string {
+  return Object.entries(setting)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+}
+
 /** The sweep of a report, when it has one. */
 export function reportSweep(r: Pick<AuditReport, 'sweep'>): SweepSetting[] | undefined {
   return r.sweep && r.sweep.length > 0 ? r.sweep : undefined;
@@ -30,9 +37,7 @@ export function sweepTable(sweep: readonly SweepSetting[]): ModelsTable {
   return {
     header: ['setting', 'G (test F1)', 'best-epoch test F1', 'M (noise fit)', 'gap', ...levels.map((k) => `noise fit ${k.kind} ${k.level}%`), 'audit'],
     rows: sweep.map((s) => [
-      Object.entries(s.setting)
-        .map(([k, v]) => `${k} ${v}`)
-        .join(', '),
+      settingText(s.setting),
       fixed(s.G),
       fixed(s.bestEpochTestF1),
       fixed(s.M),
@@ -45,8 +50,7 @@ export function sweepTable(sweep: readonly SweepSetting[]): ModelsTable {
 
 /** One point per setting for the chart of M against G: the setting's name (the table's first cell), G and M. */
 export function sweepPoints(sweep: readonly SweepSetting[]): { name: string; G: number | null; M: number | null }[] {
-  const names = sweepTable(sweep).rows.map((r) => r[0]!);
-  return sweep.map((s, k) => ({ name: names[k]!, G: s.G, M: s.M }));
+  return sweep.map((s) => ({ name: settingText(s.setting), G: s.G, M: s.M }));
 }
 
 /**
