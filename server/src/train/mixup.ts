@@ -69,11 +69,6 @@ export function drawMixup(alpha: number, seed: number, step: number, rows: numbe
   const rng = new Rng(mixSeed(MIXUP_TAG, seed, step));
   for (let i = 0; i < perm.length; i++) perm[i] = i;
   lambda.fill(1);
-  for (let i = rows - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    const t = perm[i]!;
-    perm[i] = perm[j]!;
-    perm[j] = t;
-  }
+  rng.shuffle(perm.subarray(0, rows));
   for (let i = 0; i < rows; i++) lambda[i] = betaSymmetric(rng, alpha);
 }
