@@ -20,7 +20,7 @@ import { EngineError, ERROR_CODES } from '../server/src/errors';
 import { nn, ops as o, tensor, type TensorData } from '../server/src/onnx';
 import type { VocabSizes } from '../server/src/dataset/source';
 import type { Architecture } from '../server/src/train/architecture';
-import { ModelDefinition, fillRow, maskedAttentionPool, notPadding, requirePositiveInts, requireSizes } from './common';
+import { ModelDefinition, dropoutRate, fillRow, maskedAttentionPool, notPadding, requirePositiveInts, requireSizes } from './common';
 
 /** Hyper-parameters of bag. */
 export interface BagHyper {
@@ -45,8 +45,7 @@ export function buildBag(sizes: VocabSizes, h: BagHyper): Architecture {
   const C = sizes.labels;
   if (h.nameHead !== 0 && h.nameHead !== 1) throw new EngineError(ERROR_CODES.CONFIG, `model bag: nameHead must be 0 or 1 (got ${String(h.nameHead)})`, { field: 'model.nameHead' });
   const names = h.nameHead === 1 ? nameTable(sizes) : null;
-  const rate = h.dropout ?? 0;
-  if (!(rate >= 0 && rate < 1)) throw new EngineError(ERROR_CODES.CONFIG, `model bag: dropout must be in [0, 1) (got ${String(h.dropout)})`, { field: 'model.dropout' });
+  const rate = dropoutRate('bag', h);
   return {
     name: 'bag',
     classes: C,

@@ -82,6 +82,13 @@ export function fillRow(ids: ArrayLike<number>, out: Int32Array, offset: number,
 }
 
 /** Checks that hyper-parameters are positive integers (E_CONFIG names the field). */
+/** An optional dropout rate `h.dropout` (absent = 0, no dropout), checked to be in [0, 1). */
+export function dropoutRate(model: string, h: { dropout?: number }): number {
+  const rate = h.dropout ?? 0;
+  if (!(rate >= 0 && rate < 1)) throw new EngineError(ERROR_CODES.CONFIG, `model ${model}: dropout must be in [0, 1) (got ${String(h.dropout)})`, { field: 'model.dropout' });
+  return rate;
+}
+
 export function requirePositiveInts(model: string, h: object, fields: readonly string[]): void {
   for (const f of fields) {
     const v = (h as Record<string, unknown>)[f];

@@ -22,7 +22,7 @@ import { EngineError, ERROR_CODES } from '../server/src/errors';
 import { Value, nn, ops as o } from '../server/src/onnx';
 import type { VocabSizes } from '../server/src/dataset/source';
 import type { Architecture, DropoutSpec, ParamSpec } from '../server/src/train/architecture';
-import { ModelDefinition, fillRow, notPadding, requirePositiveInts, requireSizes } from './common';
+import { ModelDefinition, dropoutRate, fillRow, notPadding, requirePositiveInts, requireSizes } from './common';
 
 /** Hyper-parameters of the transformer. */
 export interface TransformerHyper {
@@ -57,8 +57,7 @@ export function buildTransformer(sizes: VocabSizes, h: TransformerHyper): Archit
   if (d % H !== 0) throw new EngineError(ERROR_CODES.CONFIG, `model transformer: dim ${d} must be divisible by heads ${H}`, { field: 'model.heads' });
   const dh = d / H;
   const C = sizes.labels;
-  const rate = h.dropout ?? 0;
-  if (!(rate >= 0 && rate < 1)) throw new EngineError(ERROR_CODES.CONFIG, `model transformer: dropout must be in [0, 1) (got ${String(h.dropout)})`, { field: 'model.dropout' });
+  const rate = dropoutRate('transformer', h);
   const dropouts: DropoutSpec[] = [];
   if (rate > 0) {
     for (let l = 0; l < L; l++) dropouts.push({ name: `l${l}_att`, shape: [T, d], rate }, { name: `l${l}_ff`, shape: [T, d], rate });
