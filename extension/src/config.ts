@@ -73,12 +73,16 @@ export interface AuditChoices {
 /** `memaudit.models`: several models audited side by side, over `memaudit.model` (config field `model`). */
 export const MODELS_SETTING = 'models';
 
+/** The non-empty names of a list setting, trimmed, or undefined when there are none. */
+function nameList(v: unknown): string[] | undefined {
+  if (!Array.isArray(v)) return undefined;
+  const names = v.filter((x): x is string => typeof x === 'string').map((x) => x.trim()).filter((x) => x !== '');
+  return names.length > 0 ? names : undefined;
+}
+
 /** The names of `memaudit.models`, or undefined when it is unset or empty (then `memaudit.model` decides). */
 export function modelsSetting(read: SettingReader): string[] | undefined {
-  const v = read(MODELS_SETTING);
-  if (!Array.isArray(v)) return undefined;
-  const names = v.filter((x): x is string => typeof x === 'string' && x.trim() !== '').map((x) => x.trim());
-  return names.length > 0 ? names : undefined;
+  return nameList(read(MODELS_SETTING));
 }
 
 /**
@@ -86,11 +90,8 @@ export function modelsSetting(read: SettingReader): string[] | undefined {
  * or a list), or undefined when neither is set (the config file's or the preset's decide).
  */
 export function configuredModels(read: SettingReader): string[] | undefined {
-  const many = modelsSetting(read);
-  if (many) return many;
   const one = read('model');
-  const names = (typeof one === 'string' ? one.split(',') : Array.isArray(one) ? one : []).filter((x): x is string => typeof x === 'string').map((x) => x.trim());
-  return names.some((x) => x !== '') ? names.filter((x) => x !== '') : undefined;
+  return modelsSetting(read) ?? nameList(typeof one === 'string' ? one.split(',') : one);
 }
 
 /**
