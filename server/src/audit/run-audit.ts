@@ -141,6 +141,9 @@ export async function runShard(opts: AuditOptions, spec: ShardSpec): Promise<Sha
   if (opts.config.models) {
     throw new EngineError(ERROR_CODES.USAGE, `a shard trains one model: run each of ${opts.config.models.join(', ')} as its own sharded audit (--model ${opts.config.model} --shard …), or audit them together without --shard`, { flag: '--shard' });
   }
+  if (opts.config.sweep) {
+    throw new EngineError(ERROR_CODES.USAGE, '--shard with a sweep is not supported yet: run the sweep whole, or each setting alone with weightDecay / hyper in a config file', { flag: '--shard' });
+  }
   if (opts.config.distill) {
     throw new EngineError(ERROR_CODES.USAGE, "--shard with distillation is not supported: a noisy run needs its seed's clean run (its teacher) in the same process; run the audit whole (--jobs N trains runs side by side)", { flag: '--shard' });
   }

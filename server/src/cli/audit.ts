@@ -159,9 +159,6 @@ export async function runAuditCommand(argv: string[], io: CliIo): Promise<ExitCo
   const fileLayer = configFile ? readConfigFile(configFile) : {};
   const config = resolveAuditConfig(fileLayer, flags);
   const jobs = jobsFlag(values.jobs);
-  if (values.shard !== undefined && config.sweep) {
-    throw new EngineError(ERROR_CODES.USAGE, '--shard with a sweep is not supported yet: run the sweep whole, or each setting alone with weightDecay / hyper in a config file', { flag: '--shard' });
-  }
   if (values.shard !== undefined) return runShardCommand(config, parseShard(values.shard), { jobs, format, values, configFile }, io);
 
   io.stderr(
