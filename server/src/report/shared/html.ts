@@ -365,6 +365,11 @@ function adversarialSection(ids: Ids, report: AuditReport): string {
   return `<section id="adversarial" aria-labelledby="adversarial-h"><h2 id="adversarial-h">Adversarial robustness</h2>${help}<div class="charts">${figures.join('')}</div><h3>Flip rates per noise level (ε = ${esc(eps)})</h3>${table}</section>`;
 }
 
+/** A table of plain strings (models, sweep), every cell escaped; numeric columns by default all but the first. */
+function htmlTable(t: ModelsTable, caption: string, numeric = (i: number) => i > 0): string {
+  return tableHtml(t.header.map((label, i) => ({ label, numeric: numeric(i) })), t.rows.map((r) => ({ cells: r.map(esc) })), { caption });
+}
+
 /**
  * "Models side by side" (`report.models`): each model's headline scores and, per noise kind, one
  * chart per score (test F1, noise fit) against the noise level with a series per model.
@@ -372,7 +377,6 @@ function adversarialSection(ids: Ids, report: AuditReport): string {
 function modelsSection(ids: Ids, report: AuditReport): string {
   const models = reportModels(report);
   if (!models) return '';
-  const htmlTable = (t: ModelsTable, caption: string) => tableHtml(t.header.map((label, i) => ({ label, numeric: i > 0 })), t.rows.map((r) => ({ cells: r.map(esc) })), { caption });
   const figures = modelCurveKinds(models).flatMap((kind) =>
     MODEL_CHARTS.map((c) => {
       const series: LineSeries[] = modelCurves(models, kind, c.value).map((s, k) => ({ ...s, color: k }));
@@ -418,7 +422,7 @@ function sweepSection(ids: Ids, report: AuditReport): string {
     `<p class="muted">${sweep.length} settings, each audited on its own; the other sections are the first setting's (the baseline).</p>`,
     `<p class="sweep-recommendation"><strong>Recommendation:</strong> ${esc(report.sweepRecommendation ?? 'n/a')}</p>`,
     `<div class="charts">${figure(chart, title, legend(series), data)}</div>`,
-    tableHtml(t.header.map((label, i) => ({ label, numeric: i > 0 && i < t.header.length - 1 })), t.rows.map((r) => ({ cells: r.map(esc) })), { caption: 'Headline scores and noise fit per setting' }),
+    htmlTable(t, 'Headline scores and noise fit per setting', (i) => i > 0 && i < t.header.length - 1),
     '</section>',
   ].join('\n');
 }

@@ -207,11 +207,15 @@ function earlyStoppingSection(report: AuditReport): string[] {
   ];
 }
 
+/** A table of plain strings (models, sweep), every cell escaped. */
+function mdTable(t: ModelsTable): string[] {
+  return table(t.header.map(md), t.rows.map((r) => r.map(md)));
+}
+
 /** "Models side by side": each model's headline scores, then test F1 and noise fit per noise level. */
 function modelsSection(report: AuditReport): string[] {
   const models = reportModels(report);
   if (!models) return [];
-  const mdTable = (t: ModelsTable) => table(t.header.map(md), t.rows.map((r) => r.map(md)));
   return [
     '### Models side by side',
     '',
@@ -234,7 +238,7 @@ function sweepSection(report: AuditReport): string[] {
     '',
     `${sweep.length} settings, each audited on its own (the other sections are the first setting's, the baseline):`,
     '',
-    ...table(t.header.map(md), t.rows.map((r) => r.map(md))),
+    ...mdTable(t),
     '',
     `**Recommendation:** ${md(report.sweepRecommendation ?? 'n/a')}`,
     '',
